@@ -1,0 +1,34 @@
+"""Declarative agent definitions: what the business writes in `agents/`.
+
+An agent is data: instructions, tools, a default tier, whom it may hand off to, and
+example utterances that train the local router. The engine never hard-codes an agent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from callcenter.flow import Flow
+from callcenter.toolkit import Tool
+from callcenter.types import Tier, Vertical
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    name: str
+    vertical: Vertical
+    description: str
+    instructions: str
+    tools: tuple[Tool[Any], ...] = ()
+    default_tier: Tier = Tier.CHEAP
+    handoff_targets: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    flow: type[Flow] | None = None
+    routing: dict[str, Any] = field(default_factory=dict)
+
+    def tool(self, name: str) -> Tool[Any]:
+        for t in self.tools:
+            if t.name == name:
+                return t
+        raise KeyError(f"agent {self.name} has no tool {name!r}")

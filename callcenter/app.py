@@ -1,0 +1,46 @@
+"""Load the business: its agents and tools, from configurable module names.
+
+The demo ships as `callcenter_agents` / `callcenter_tools` (the repository's `agents/`
+and `tools/` folders, installed under prefixed names so nothing collides with the
+`agents` package of openai-agents). Another company sets CALLCENTER_AGENTS_MODULE.
+An agents module exposes `AGENTS: list[AgentSpec]` and optionally `EMERGENCY_TERMS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from callcenter.agent_spec import AgentSpec
+from callcenter.toolkit import Tool
+from callcenter.types import Vertical
+
+
+@dataclass(frozen=True)
+class App:
+    agents: dict[str, AgentSpec]
+    emergency_terms: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def agent_for(self, vertical: Vertical) -> AgentSpec:
+        for agent in self.agents.values():
+            if agent.vertical == vertical:
+                return agent
+        raise KeyError(f"no agent serves vertical {vertical}")
+
+    @property
+    def tools(self) -> dict[str, Tool[Any]]:
+        return {t.name: t for a in self.agents.values() for t in a.tools}
+
+    def training_examples(self) -> list[tuple[str, Vertical]]:
+        """(utterance, vertical) pairs from every agent's examples, for the local router."""
+        return [(text, a.vertical) for a in self.agents.values() for text in a.examples]
+
+
+@cache
+def load_app(agents_module: str = "callcenter_agents") -> App:
+    mod = importlib.import_module(agents_module)
+    agents = {a.name: a for a in mod.AGENTS}
+    return App(agents=agents, emergency_terms=tuple(getattr(mod, "EMERGENCY_TERMS", ())))

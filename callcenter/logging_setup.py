@@ -1,0 +1,46 @@
+"""Structured logs (structlog) with secrets and card numbers scrubbed before output."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+_CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
+_SECRET_KEYS = ("token", "secret", "api_key", "password", "authorization", "card_number")
+
+
+def redact_text(text: str) -> str:
+    """Mask anything that looks like a card number (13-19 digits, spaces or dashes allowed)."""
+    return _CARD.sub("[card redacted]", text)
+
+
+def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key, value in list(event.items()):
+        if any(s in key.lower() for s in _SECRET_KEYS):
+            event[key] = "[redacted]"
+        elif isinstance(value, str):
+            event[key] = redact_text(value)
+    return event
+
+
+def configure_logging(*, verbose: bool = False, json: bool = False) -> None:
+    level = logging.DEBUG if verbose else logging.INFO
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
+    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso"),
+            _redact,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )

@@ -1,0 +1,81 @@
+"""One typed settings object, read from the environment (prefix CALLCENTER_) and a .env file.
+
+Every knob of the product is documented here; the README's configuration table mirrors it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """Per-user data directory for the embedded PostgreSQL and cached models."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "callcenter"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CALLCENTER_", env_file=".env", extra="ignore")
+
+    # --- storage -------------------------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        validation_alias="DATABASE_URL",
+        description="PostgreSQL DSN. Unset: an embedded PostgreSQL in data_dir is started.",
+    )
+    data_dir: Path = Field(default_factory=default_data_dir)
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+
+    # --- application (swap these to run another business) ---------------------------
+    agents_module: str = "callcenter_agents"
+    tools_module: str = "callcenter_tools"
+
+    # --- server --------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8080
+    secret: SecretStr = Field(
+        default=SecretStr("dev-insecure-secret-change-me"),
+        description="HMAC key for customer tokens. Set it in production.",
+    )
+    token_ttl_seconds: int = 7 * 24 * 3600
+    max_message_chars: int = Field(default=10_000, le=10_000, ge=1)
+    demo_mode: bool = Field(default=True, description="Serve /v1/demo/residents so the widget can pick one.")
+
+    # --- orchestration caps ---------------------------------------------------------
+    max_tool_calls_per_turn: int = 8
+    max_steps_per_session: int = 200
+    max_escalations_per_turn: int = 2
+
+    # --- model providers -----------------------------------------------------------
+    anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
+    anthropic_base_url: str | None = Field(default=None, validation_alias="ANTHROPIC_BASE_URL")
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    catalog_path: Path | None = Field(default=None, description="Model catalog TOML overriding the built-in one.")
+    backend: str = Field(default="auto", description="auto | local | llm")
+    provider_timeout_s: float = 30.0
+    provider_max_retries: int = 2
+
+    # --- routing -------------------------------------------------------------------
+    router_model_path: Path | None = None
+    router_min_confidence: float = 0.45
+    difficulty_model_path: Path | None = None
+    difficulty_threshold: float = 0.5
+    verifier_min_confidence: float = 0.5
+
+    # --- logging -------------------------------------------------------------------
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    @property
+    def uses_models(self) -> bool:
+        """True when a provider key is configured and the backend is not forced local."""
+        if self.backend == "local":
+            return False
+        has_key = self.anthropic_api_key is not None or self.openai_api_key is not None
+        return self.backend == "llm" or has_key

@@ -1,0 +1,1 @@
+"""PostgreSQL storage: connection (embedded or DATABASE_URL), migrations, repositories."""

@@ -1,0 +1,152 @@
+"""Typed tools: a function plus a pydantic argument model, exported to both model APIs.
+
+A tool never receives a customer id from its arguments: the verified customer comes
+from the `ToolContext` the orchestrator builds from the session. That is how "the model
+never chooses whose data it touches" holds by construction.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar, get_type_hints
+
+import asyncpg
+from pydantic import BaseModel, ConfigDict
+
+from callcenter.types import Vertical
+
+ArgsT = TypeVar("ArgsT", bound=BaseModel)
+
+
+class ToolArgs(BaseModel):
+    """Base for tool argument models: unknown keys are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ToolError(Exception):
+    """A tool refused (no such slot, nothing owed...). The message is safe to show the model."""
+
+    def __init__(self, message: str, *, code: str = "tool_error") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class ToolContext:
+    """Everything a tool may act on. `customer_id` is the session's verified customer."""
+
+    conn: asyncpg.Connection
+    session_id: str
+    customer_id: int | None
+    now: datetime
+
+    def require_customer(self) -> int:
+        if self.customer_id is None:
+            raise ToolError(
+                "This needs a verified resident; ask them to sign in first.", code="unverified"
+            )
+        return self.customer_id
+
+
+ToolFn = Callable[[ToolContext, Any], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Tool(Generic[ArgsT]):
+    name: str
+    description: str
+    args_model: type[ArgsT]
+    fn: Callable[[ToolContext, ArgsT], Awaitable[dict[str, Any]]]
+    writes: bool
+    vertical: Vertical | None = None
+
+    def parse(self, raw: dict[str, Any]) -> ArgsT:
+        """Validate model-supplied arguments (raises pydantic.ValidationError)."""
+        return self.args_model.model_validate(raw)
+
+    def json_schema(self) -> dict[str, Any]:
+        schema = self.args_model.model_json_schema()
+        schema.pop("title", None)
+        return schema
+
+    def anthropic_schema(self) -> dict[str, Any]:
+        """The Anthropic Messages API `tools[]` entry."""
+        return {"name": self.name, "description": self.description, "input_schema": self.json_schema()}
+
+    def openai_schema(self) -> dict[str, Any]:
+        """The OpenAI Chat Completions `tools[]` entry, in strict mode."""
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": strict_schema(self.json_schema()),
+                "strict": True,
+            },
+        }
+
+
+def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Rewrite a pydantic JSON Schema for OpenAI strict mode.
+
+    Strict mode wants every property listed in `required`, `additionalProperties: false`
+    on every object, and no `default`; optional fields become nullable instead.
+    """
+    out = copy.deepcopy(schema)
+
+    def fix(node: Any) -> None:
+        if isinstance(node, dict):
+            node.pop("default", None)
+            node.pop("title", None)
+            if node.get("type") == "object" and "properties" in node:
+                required = set(node.get("required", []))
+                for key, prop in node["properties"].items():
+                    if key not in required and not _is_nullable(prop):
+                        node["properties"][key] = {"anyOf": [prop, {"type": "null"}]}
+                node["required"] = list(node["properties"].keys())
+                node["additionalProperties"] = False
+            for value in node.values():
+                fix(value)
+        elif isinstance(node, list):
+            for item in node:
+                fix(item)
+
+    fix(out)
+    return out
+
+
+def _is_nullable(prop: dict[str, Any]) -> bool:
+    return any(opt.get("type") == "null" for opt in prop.get("anyOf", [])) or prop.get("type") == "null"
+
+
+def tool(
+    *, name: str | None = None, writes: bool = False, vertical: Vertical | None = None
+) -> Callable[[Callable[[ToolContext, ArgsT], Awaitable[dict[str, Any]]]], Tool[ArgsT]]:
+    """Declare a tool from `async def fn(ctx: ToolContext, args: SomeArgs) -> dict`.
+
+    The argument model comes from the second parameter's annotation and the description
+    from the docstring, so the function is the single source of truth.
+    """
+
+    def wrap(fn: Callable[[ToolContext, ArgsT], Awaitable[dict[str, Any]]]) -> Tool[ArgsT]:
+        hints = get_type_hints(fn)
+        params = list(inspect.signature(fn).parameters)
+        if len(params) != 2:
+            raise TypeError(f"tool {fn.__name__} must take (ctx, args)")
+        args_model = hints[params[1]]
+        doc = inspect.getdoc(fn) or ""
+        return Tool(
+            name=name or fn.__name__,
+            description=doc.strip(),
+            args_model=args_model,
+            fn=fn,
+            writes=writes,
+            vertical=vertical,
+        )
+
+    return wrap

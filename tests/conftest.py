@@ -1,0 +1,69 @@
+"""Shared fixtures: a real PostgreSQL database per test run, migrated.
+
+With DATABASE_URL set (CI: 127.0.0.1:5432) each run creates its own database on that
+server and drops it at the end, so runs never collide; without it the embedded server
+starts in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from callcenter.store.db import connect, create_database, create_pool, drop_database
+from callcenter.store.embedded import embedded_dsn
+from callcenter.store.migrate import migrate
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def server_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        yield url
+    else:
+        yield embedded_dsn(tmp_path_factory.mktemp("pg"))
+
+
+@pytest.fixture(scope="session")
+async def dsn(server_dsn: str) -> AsyncIterator[str]:
+    """A fresh, migrated database for this test run."""
+    name = f"cc_test_{uuid.uuid4().hex[:12]}"
+    url = await create_database(server_dsn, name)
+    conn = await connect(url)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    yield url
+    await drop_database(server_dsn, name)
+
+
+@pytest.fixture(scope="session")
+async def pool(dsn: str) -> AsyncIterator[asyncpg.Pool]:
+    p = await create_pool(dsn, min_size=1, max_size=10)
+    yield p
+    await p.close()
+
+
+@pytest.fixture
+async def fresh_dsn(server_dsn: str) -> AsyncIterator[str]:
+    """A database of its own for tests that need an empty or exclusive one."""
+    name = f"cc_test_{uuid.uuid4().hex[:12]}"
+    url = await create_database(server_dsn, name)
+    yield url
+    await drop_database(server_dsn, name)
+
+
+@pytest.fixture(scope="session")
+def shared_datasets() -> Path:
+    path = SHARED / "datasets"
+    if not path.exists():
+        pytest.skip(f"needs the shared datasets at {path} (absent on this checkout)")
+    return path
