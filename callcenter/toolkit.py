@@ -44,6 +44,8 @@ class ToolContext:
     session_id: str
     customer_id: int | None
     now: datetime
+    idempotency_key: str = ""
+    agent: str = ""
 
     def require_customer(self) -> int:
         if self.customer_id is None:

@@ -1,0 +1,1 @@
+"""Channels: wire protocols that feed the channel-agnostic orchestrator."""

@@ -1,0 +1,68 @@
+"""`callcenter migrate` and `callcenter seed`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+from typing import Any
+
+import asyncpg
+
+from callcenter.commands_server import _settings, add_data_dir
+from callcenter.settings import Settings
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    m = sub.add_parser("migrate", help="apply pending SQL migrations",
+                       description="Apply migrations/*.sql in order; safe to run from several processes.")
+    add_data_dir(m)
+    m.set_defaults(func=cmd_migrate)
+    s = sub.add_parser("seed", help="fill the database with the demo business",
+                       description="Residents, technicians' slots, invoices, payments methods (deterministic).")
+    s.add_argument("--reset", action="store_true", help="wipe business and conversation tables first")
+    s.add_argument("--residents", type=int, default=40)
+    add_data_dir(s)
+    s.set_defaults(func=cmd_seed)
+
+
+async def _with_conn(settings: Settings, fn: Any) -> Any:
+    from callcenter.store.db import connect, resolve_dsn
+    from callcenter.store.migrate import migrate
+
+    conn = await connect(resolve_dsn(settings))
+    try:
+        applied = await migrate(conn)
+        return await fn(conn, applied)
+    finally:
+        await conn.close()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    async def run(conn: asyncpg.Connection, applied: list[str]) -> None:
+        print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else
+                                                          " - the database is up to date"))
+
+    asyncio.run(_with_conn(_settings(args), run))
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+
+    async def run(conn: asyncpg.Connection, applied: list[str]) -> None:
+        seed = importlib.import_module(settings.tools_module + ".seed").seed
+        counts = await seed(conn, reset=args.reset, residents=args.residents)
+        print("seeded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+    asyncio.run(_with_conn(settings, run))
+    return 0
+
+
+async def seed_if_empty(pool: asyncpg.Pool, settings: Settings) -> None:
+    async with pool.acquire() as conn:
+        if await conn.fetchval("SELECT count(*) FROM customers"):
+            return
+        seed = importlib.import_module(settings.tools_module + ".seed").seed
+        print("seeding the demo business (first run)...", flush=True)
+        await seed(conn)

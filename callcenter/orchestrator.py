@@ -1,0 +1,274 @@
+"""One user turn, channel-agnostic: persist -> route -> hand off -> specialist -> verify -> reply -> persist.
+
+The orchestrator owns the order of those steps and the caps that stop runaway loops. It
+holds no conversation in memory: every turn starts from the database, so any process can
+continue any session.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from callcenter.agent_spec import AgentSpec
+from callcenter.app import App
+from callcenter.flow import HumanHandoffRequest
+from callcenter.router import Router
+from callcenter.settings import Settings
+from callcenter.specialist import OnDelta, SpecialistBackend, SpecialistResult, SpecialistTurn
+from callcenter.store.conversations import ConversationStore, SessionRecord, TurnOutcome
+from callcenter.tool_executor import TurnTools
+from callcenter.toolkit import ToolError
+from callcenter.types import HandoffContext, Priority, RouteDecision, Vertical
+from callcenter.verifier import verify_reply
+
+log = structlog.get_logger(__name__)
+
+EMERGENCY_LINE = "555-0100"
+# Below this the router's verdict does not pull the customer out of a flow in progress.
+SWITCH_CONFIDENCE = 0.75
+
+
+class SessionNotFound(Exception):
+    pass
+
+
+class SessionForbidden(Exception):
+    pass
+
+
+class InvalidMessage(ValueError):
+    pass
+
+
+@dataclass(slots=True)
+class TurnResult:
+    session_id: str
+    text: str
+    agent: str
+    vertical: str
+    confidence: float
+    turn_id: int
+    human_handoff: bool = False
+    escalations: int = 0
+    latency_ms: float = 0.0
+    tools: list[str] = field(default_factory=list)
+
+
+def chunk_text(text: str, size: int = 24) -> list[str]:
+    """Split a reply into word-aligned pieces for streaming as deltas."""
+    chunks: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) > size and current:
+            chunks.append(current + " ")
+            current = word
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+class Orchestrator:
+    def __init__(
+        self,
+        *,
+        app: App,
+        store: ConversationStore,
+        router: Router,
+        backend: SpecialistBackend,
+        settings: Settings,
+        human_handoff_tool: str = "handoff_to_human",
+        clock: Any = None,
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.router = router
+        self.backend = backend
+        self.settings = settings
+        self.human_handoff_tool = human_handoff_tool
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    # --- sessions ------------------------------------------------------------------
+    async def open_session(
+        self, *, channel: str, customer_id: int | None, session_id: str | None = None, policy: str = "routed"
+    ) -> SessionRecord:
+        """Resume `session_id` if it belongs to this customer, else start a new session."""
+        if session_id:
+            session = await self.store.get_session(session_id)
+            if session is None:
+                raise SessionNotFound(session_id)
+            if session.customer_id is not None and session.customer_id != customer_id:
+                raise SessionForbidden(session_id)
+            return session
+        return await self.store.create_session(channel=channel, customer_id=customer_id, policy=policy)
+
+    def validate_text(self, text: str) -> str:
+        text = text.strip()
+        if not text:
+            raise InvalidMessage("Message text is empty.")
+        if len(text) > self.settings.max_message_chars:
+            raise InvalidMessage(
+                f"Message is {len(text)} characters; the limit is {self.settings.max_message_chars}."
+            )
+        return text
+
+    # --- one turn ------------------------------------------------------------------
+    async def handle_turn(
+        self, session_id: str, text: str, *, on_delta: OnDelta | None = None
+    ) -> TurnResult:
+        started = time.perf_counter()
+        text = self.validate_text(text)
+        session = await self.store.get_session(session_id)
+        if session is None:
+            raise SessionNotFound(session_id)
+        message = await self.store.append_message(session_id, "user", text)  # first, always
+        turn_id = await self.store.start_turn(session_id, message.id)
+        log_ = log.bind(session_id=session_id, turn_id=turn_id)
+        history = [(m.role, m.text) for m in await self.store.history(session_id, limit=20)][:-1]
+
+        decision = await self.router.route(text, history)
+        log_.info("turn.routed", vertical=decision.vertical.value, confidence=round(decision.confidence, 3),
+                  emergency=decision.emergency, latency_ms=round(decision.latency_ms, 3))
+        agent, switched = self._choose_agent(session, decision, text)
+        state: dict[str, Any] = dict(session.state.get("agent_state", {})) if not switched else {}
+        customer_name = await self.store.customer_name(session.customer_id)
+        ctx = HandoffContext(
+            session_id=session_id, customer_id=session.customer_id, customer_name=customer_name,
+            vertical=agent.vertical, confidence=min(1.0, max(0.0, decision.confidence)),
+            from_agent=session.active_agent or "router", to_agent=agent.name,
+            details={"emergency": decision.reason} if decision.emergency else {},
+            summary=_summary(history, text),
+            priority=Priority.URGENT if decision.emergency else Priority.NORMAL,
+        )
+        if switched:
+            await self.store.record_handoff(ctx, turn_id=turn_id)
+            log_.info("turn.handoff", to_agent=agent.name, from_agent=ctx.from_agent)
+
+        tools = TurnTools(
+            pool=self.store.pool, tools={t.name: t for t in agent.tools}, session_id=session_id,
+            turn_id=turn_id, customer_id=session.customer_id, agent=agent.name, now=self._clock(),
+            max_calls=self.settings.max_tool_calls_per_turn,
+        )
+        result = await self._run_specialist(session, agent, text, state, ctx, tools, history, turn_id,
+                                            decision, on_delta)
+        human = result.human
+        if human is not None:
+            result.text = await self._hand_to_human(session_id, turn_id, agent, human, result.text)
+
+        if on_delta is not None and not result.streamed:
+            for piece in chunk_text(result.text):
+                await on_delta(piece)
+        await self.store.append_message(session_id, "assistant", result.text, agent=agent.name)
+        done = result.done or human is not None
+        steps = 1 + len(tools.calls)
+        await self.store.save_session_state(
+            session_id, active_agent=None if done else agent.name,
+            state={"agent_state": {} if done else result.state, "last_vertical": agent.vertical.value},
+            steps=steps,
+        )
+        latency = (time.perf_counter() - started) * 1000
+        await self.store.finish_turn(turn_id, TurnOutcome(
+            vertical=decision.vertical.value, confidence=decision.confidence, difficulty=decision.difficulty,
+            agent=agent.name, tier=int(result.tier) if result.tier else None,
+            outcome="human" if human else result.outcome, escalations=result.escalations, latency_ms=latency,
+        ))
+        log_.info("turn.replied", agent=agent.name, human=human is not None, latency_ms=round(latency, 2))
+        return TurnResult(
+            session_id=session_id, text=result.text, agent=agent.name, vertical=decision.vertical.value,
+            confidence=decision.confidence, turn_id=turn_id, human_handoff=human is not None,
+            escalations=result.escalations, latency_ms=latency, tools=[c.tool for c in tools.calls],
+        )
+
+    def _choose_agent(self, session: SessionRecord, decision: RouteDecision, text: str) -> tuple[AgentSpec, bool]:
+        """Stay with the agent whose flow is in progress unless the customer clearly moved on."""
+        routed = self.app.agent_for(decision.vertical)
+        active = self.app.agents.get(session.active_agent or "")
+        if active is None:
+            return routed, True
+        if decision.emergency:
+            return routed, routed.name != active.name
+        moved_on = (
+            routed.name != active.name
+            and decision.vertical != Vertical.OUT_OF_SCOPE
+            and decision.confidence >= SWITCH_CONFIDENCE
+            and len(text.split()) >= 4
+        )
+        return (routed, True) if moved_on else (active, False)
+
+    async def _run_specialist(
+        self, session: SessionRecord, agent: AgentSpec, text: str, state: dict[str, Any], ctx: HandoffContext,
+        tools: TurnTools, history: list[tuple[str, str]], turn_id: int, decision: RouteDecision,
+        on_delta: OnDelta | None,
+    ) -> SpecialistResult:
+        if session.step_count >= self.settings.max_steps_per_session:
+            return SpecialistResult(
+                text="This conversation has reached its automated step limit, so I'm passing it to a person.",
+                human=HumanHandoffRequest("general", Priority.NORMAL, ctx.summary, "session step cap reached"),
+                outcome="step_cap",
+            )
+        turn = SpecialistTurn(agent=agent, text=text, state=state, context=ctx, tools=tools, now=tools.now,
+                              history=history, turn_id=turn_id, difficulty=decision.difficulty)
+        try:
+            result = await self.backend.run(turn, on_delta)
+        except Exception as exc:  # the customer always gets an answer or an honest handoff
+            log.exception("specialist.failed", session_id=ctx.session_id, agent=agent.name, error=str(exc))
+            return SpecialistResult(
+                text="Sorry, something went wrong on our side. I've passed your message to our team.",
+                human=HumanHandoffRequest("general", Priority.HIGH, ctx.summary, f"specialist error: {exc}"),
+                outcome="error",
+            )
+        if result.human is None and not result.streamed:
+            verdict = verify_reply(
+                result.text, user_text=text, tool_results=result.tool_results,
+                tools_called=[c.tool for c in tools.calls if c.error is None],
+                tools_failed=[c.tool for c in tools.calls if c.error is not None],
+            )
+            if not verdict.ok:
+                log.warning("verifier.rejected", session_id=ctx.session_id, reasons=verdict.reasons)
+                return SpecialistResult(
+                    text="I want to be sure I get this right, so I'm passing you to a person who can confirm.",
+                    human=HumanHandoffRequest("general", Priority.NORMAL, ctx.summary,
+                                              "verifier: " + "; ".join(verdict.reasons)),
+                    outcome="verifier_handoff", tier=result.tier, escalations=result.escalations,
+                )
+        return result
+
+    async def _hand_to_human(
+        self, session_id: str, turn_id: int, agent: AgentSpec, req: HumanHandoffRequest, text: str
+    ) -> str:
+        tool = self.app.tools.get(self.human_handoff_tool)
+        session = await self.store.get_session(session_id)
+        if tool is None or session is None:
+            return text
+        runner = TurnTools(
+            pool=self.store.pool, tools={tool.name: tool}, session_id=session_id, turn_id=turn_id,
+            customer_id=session.customer_id, agent=agent.name, now=self._clock(), max_calls=1,
+        )
+        try:
+            out = await runner.call(
+                tool.name,
+                {"queue": req.queue, "priority": req.priority.value, "summary": req.summary[:1000],
+                 "reason": req.reason[:300]},
+                idempotency_key=f"turn{turn_id}:human",
+            )
+        except ToolError as exc:
+            log.error("handoff.failed", session_id=session_id, error=str(exc))
+            return f"{text} If this is urgent, call our line at {EMERGENCY_LINE}."
+        ticket = out.get("ticket_id")
+        if ticket and f"#{ticket}" not in text:
+            text = f"{text} (Reference: ticket #{ticket}.)"
+        return text
+
+
+def _summary(history: list[tuple[str, str]], text: str, limit: int = 400) -> str:
+    """A short deterministic summary: the customer's recent words, newest last."""
+    said = [t for role, t in history if role == "user"][-3:] + [text]
+    joined = " / ".join(said)
+    return joined[-limit:]

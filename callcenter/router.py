@@ -1,0 +1,39 @@
+"""The Tier-1 router seam: text (and the conversation so far) in, a `RouteDecision` out.
+
+`LocalRouter` is the offline default: emergency rules first (they never wait for a model),
+then the local classifier trained from the agents' example utterances.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Protocol
+
+from callcenter.routing.classifier import VerticalClassifier
+from callcenter.routing.emergency import detect_emergency
+from callcenter.types import RouteDecision, Vertical
+
+
+class Router(Protocol):
+    async def route(self, text: str, history: Sequence[tuple[str, str]] = ()) -> RouteDecision: ...
+
+
+class LocalRouter:
+    def __init__(self, classifier: VerticalClassifier, emergency_terms: Sequence[str] = ()) -> None:
+        self.classifier = classifier
+        self.emergency_terms = tuple(emergency_terms)
+
+    def decide(self, text: str) -> RouteDecision:
+        started = time.perf_counter()
+        kind = detect_emergency(text, self.emergency_terms) if self.emergency_terms else detect_emergency(text)
+        if kind:
+            return RouteDecision(
+                Vertical.ESCALATION, 1.0, (time.perf_counter() - started) * 1000, emergency=True, reason=kind
+            )
+        decision = self.classifier.predict(text)
+        return replace(decision, latency_ms=(time.perf_counter() - started) * 1000)
+
+    async def route(self, text: str, history: Sequence[tuple[str, str]] = ()) -> RouteDecision:
+        return self.decide(text)

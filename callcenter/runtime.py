@@ -1,0 +1,83 @@
+"""Assemble the service from settings: database, migrations, app, router, backend, orchestrator.
+
+Commands, the server and tests all build the product here, so they run the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import structlog
+
+from callcenter.app import App, load_app
+from callcenter.orchestrator import Orchestrator
+from callcenter.router import LocalRouter, Router
+from callcenter.routing.classifier import VerticalClassifier, default_classifier
+from callcenter.settings import Settings
+from callcenter.specialist import FlowBackend, SpecialistBackend
+from callcenter.store.conversations import ConversationStore
+from callcenter.store.db import create_pool, resolve_dsn
+from callcenter.store.migrate import migrate
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    pool: asyncpg.Pool
+    app: App
+    store: ConversationStore
+    orchestrator: Orchestrator
+    extras: dict[str, Any]
+
+    async def close(self) -> None:
+        closer = self.extras.get("close")
+        if closer is not None:
+            await closer()
+        await self.pool.close()
+
+
+def build_local_router(settings: Settings, app: App) -> LocalRouter:
+    if settings.router_model_path:
+        classifier = VerticalClassifier.load(settings.router_model_path)
+    else:
+        classifier = default_classifier(app, settings.data_dir / "models")
+    return LocalRouter(classifier, app.emergency_terms)
+
+
+async def build_runtime(
+    settings: Settings,
+    *,
+    dsn: str | None = None,
+    router: Router | None = None,
+    backend: SpecialistBackend | None = None,
+    run_migrations: bool = True,
+) -> Runtime:
+    dsn = dsn or resolve_dsn(settings)
+    pool = await create_pool(dsn, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+    if run_migrations:
+        async with pool.acquire() as conn:
+            await migrate(conn)
+    app = load_app(settings.agents_module)
+    store = ConversationStore(pool)
+    extras: dict[str, Any] = {}
+    if router is None:
+        router = build_local_router(settings, app)
+    if backend is None:
+        backend = await _default_backend(settings, pool, app, extras)
+    orchestrator = Orchestrator(app=app, store=store, router=router, backend=backend, settings=settings)
+    log.info("runtime.ready", backend=backend.name, agents=sorted(app.agents))
+    return Runtime(settings, pool, app, store, orchestrator, extras)
+
+
+async def _default_backend(
+    settings: Settings, pool: asyncpg.Pool, app: App, extras: dict[str, Any]
+) -> SpecialistBackend:
+    if not settings.uses_models:
+        return FlowBackend()
+    from callcenter.model_backend import build_model_backend  # imported only when keys are set
+
+    return await build_model_backend(settings, pool, app, extras)

@@ -1,0 +1,70 @@
+"""The aiohttp application: chat websocket, widget, demo and health endpoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from callcenter.auth import issue_token
+from callcenter.channels.chat_ws import RUNTIME_KEY, chat_handler
+from callcenter.runtime import Runtime
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+async def index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC_DIR / "index.html")
+
+
+async def health(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME_KEY]
+    try:
+        await runtime.pool.fetchval("SELECT 1")
+    except Exception as exc:  # report, don't crash
+        return web.json_response({"status": "degraded", "database": str(exc)}, status=503)
+    return web.json_response({"status": "ok", "backend": runtime.orchestrator.backend.name})
+
+
+async def demo_residents(request: web.Request) -> web.Response:
+    """Demo only: residents with ready-made tokens, so a visitor can pick who they are."""
+    runtime = request.app[RUNTIME_KEY]
+    if not runtime.settings.demo_mode:
+        raise web.HTTPNotFound(text="demo mode is off")
+    rows = await runtime.pool.fetch(
+        "SELECT id, full_name, building, unit FROM customers ORDER BY id LIMIT 25"
+    )
+    secret = runtime.settings.secret.get_secret_value()
+    ttl = runtime.settings.token_ttl_seconds
+    return web.json_response({
+        "residents": [
+            {"id": r["id"], "name": r["full_name"], "unit": f"{r['building']} {r['unit']}",
+             "token": issue_token(r["id"], secret, ttl_seconds=ttl)}
+            for r in rows
+        ]
+    })
+
+
+def create_app(runtime: Runtime) -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+    app[RUNTIME_KEY] = runtime
+    app.router.add_get("/", index)
+    app.router.add_get("/healthz", health)
+    app.router.add_get("/v1/chat", chat_handler)
+    app.router.add_get("/v1/demo/residents", demo_residents)
+    app.router.add_static("/static/", STATIC_DIR, name="static")
+    for setup in _extensions():
+        setup(app, runtime)
+    return app
+
+
+def _extensions() -> list:  # type: ignore[type-arg]
+    """Optional route groups registered by other modules (voice, metrics) when present."""
+    found = []
+    for name in ("callcenter.metrics_http", "callcenter.channels.voice_http"):
+        try:
+            mod = __import__(name, fromlist=["setup_routes"])
+        except ModuleNotFoundError:
+            continue
+        found.append(mod.setup_routes)
+    return found

@@ -1,0 +1,74 @@
+"""The seam between the orchestrator and whatever runs a specialist step.
+
+The offline backend runs the agent's deterministic flow; the model backend runs an LLM
+with tool use, verification and escalation. Both take a `SpecialistTurn` and give back a
+`SpecialistResult`, so the orchestrator does not change when models are plugged in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from callcenter.agent_spec import AgentSpec
+from callcenter.flow import FlowTurn, HumanHandoffRequest
+from callcenter.tool_executor import TurnTools
+from callcenter.types import HandoffContext, Tier
+
+OnDelta = Callable[[str], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class SpecialistTurn:
+    agent: AgentSpec
+    text: str
+    state: dict[str, Any]
+    context: HandoffContext
+    tools: TurnTools
+    now: datetime
+    history: list[tuple[str, str]]
+    turn_id: int
+    difficulty: float | None = None
+
+
+@dataclass(slots=True)
+class SpecialistResult:
+    text: str
+    state: dict[str, Any] = field(default_factory=dict)
+    done: bool = False
+    human: HumanHandoffRequest | None = None
+    tool_results: list[dict[str, Any]] = field(default_factory=list)
+    tier: Tier | None = None
+    escalations: int = 0
+    outcome: str = "ok"
+    streamed: bool = False
+
+
+class SpecialistBackend(Protocol):
+    name: str
+
+    async def run(self, turn: SpecialistTurn, on_delta: OnDelta | None = None) -> SpecialistResult: ...
+
+
+class FlowBackend:
+    """The offline backend: each agent's deterministic flow over the same typed tools."""
+
+    name = "local"
+
+    async def run(self, turn: SpecialistTurn, on_delta: OnDelta | None = None) -> SpecialistResult:
+        flow_cls = turn.agent.flow
+        if flow_cls is None:
+            raise RuntimeError(f"agent {turn.agent.name} has no deterministic flow")
+        flow = flow_cls()
+        reply = await flow.step(
+            FlowTurn(
+                text=turn.text, state=turn.state, context=turn.context, call_tool=turn.tools.call,
+                now=turn.now, history=turn.history,
+            )
+        )
+        results = list(reply.tool_results) or [c.result for c in turn.tools.calls if c.result is not None]
+        return SpecialistResult(
+            text=reply.text, state=reply.state, done=reply.done, human=reply.human, tool_results=results,
+        )

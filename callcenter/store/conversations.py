@@ -1,0 +1,162 @@
+"""Sessions, messages, turns and handoffs: the conversation's state outside any process.
+
+The orchestrator asks this repository for "the session" and never writes SQL itself, so
+any process can continue any session and storage can be tested on its own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from callcenter.types import HandoffContext
+
+
+@dataclass(slots=True)
+class SessionRecord:
+    id: str
+    customer_id: int | None
+    channel: str
+    status: str
+    active_agent: str | None
+    state: dict[str, Any]
+    step_count: int
+    policy: str
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class MessageRecord:
+    id: int
+    seq: int
+    role: str
+    text: str
+    agent: str | None
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class TurnOutcome:
+    vertical: str | None = None
+    confidence: float | None = None
+    difficulty: float | None = None
+    agent: str | None = None
+    tier: int | None = None
+    outcome: str = "ok"
+    escalations: int = 0
+    latency_ms: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _session(row: asyncpg.Record) -> SessionRecord:
+    return SessionRecord(
+        id=str(row["id"]),
+        customer_id=row["customer_id"],
+        channel=row["channel"],
+        status=row["status"],
+        active_agent=row["active_agent"],
+        state=dict(row["state"] or {}),
+        step_count=row["step_count"],
+        policy=row["policy"],
+        created_at=row["created_at"],
+    )
+
+
+class ConversationStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def create_session(
+        self, *, channel: str, customer_id: int | None, policy: str = "routed", session_id: str | None = None
+    ) -> SessionRecord:
+        sid = session_id or str(uuid.uuid4())
+        row = await self.pool.fetchrow(
+            """INSERT INTO sessions (id, customer_id, channel, policy) VALUES ($1, $2, $3, $4)
+               RETURNING *""",
+            uuid.UUID(sid), customer_id, channel, policy,
+        )
+        assert row is not None
+        return _session(row)
+
+    async def get_session(self, session_id: str) -> SessionRecord | None:
+        try:
+            sid = uuid.UUID(session_id)
+        except ValueError:
+            return None
+        row = await self.pool.fetchrow("SELECT * FROM sessions WHERE id = $1", sid)
+        return _session(row) if row else None
+
+    async def customer_name(self, customer_id: int | None) -> str | None:
+        if customer_id is None:
+            return None
+        name: str | None = await self.pool.fetchval("SELECT full_name FROM customers WHERE id = $1", customer_id)
+        return name
+
+    async def customer_exists(self, customer_id: int) -> bool:
+        return bool(await self.pool.fetchval("SELECT 1 FROM customers WHERE id = $1", customer_id))
+
+    async def append_message(
+        self, session_id: str, role: str, text: str, *, agent: str | None = None
+    ) -> MessageRecord:
+        """Store a message with the next sequence number; retried on a concurrent writer."""
+        for _ in range(5):
+            try:
+                row = await self.pool.fetchrow(
+                    """INSERT INTO messages (session_id, seq, role, text, agent)
+                       SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4 FROM messages WHERE session_id = $1
+                       RETURNING id, seq, role, text, agent, created_at""",
+                    uuid.UUID(session_id), role, text, agent,
+                )
+            except asyncpg.UniqueViolationError:
+                continue
+            assert row is not None
+            return MessageRecord(**dict(row))
+        raise RuntimeError("could not append message after 5 attempts")
+
+    async def history(self, session_id: str, limit: int = 200) -> list[MessageRecord]:
+        rows = await self.pool.fetch(
+            """SELECT id, seq, role, text, agent, created_at FROM messages
+               WHERE session_id = $1 ORDER BY seq DESC LIMIT $2""",
+            uuid.UUID(session_id), limit,
+        )
+        return [MessageRecord(**dict(r)) for r in reversed(rows)]
+
+    async def start_turn(self, session_id: str, message_id: int) -> int:
+        turn_id: int = await self.pool.fetchval(
+            "INSERT INTO turns (session_id, message_id) VALUES ($1, $2) RETURNING id",
+            uuid.UUID(session_id), message_id,
+        )
+        return turn_id
+
+    async def finish_turn(self, turn_id: int, outcome: TurnOutcome) -> None:
+        await self.pool.execute(
+            """UPDATE turns SET vertical=$2, confidence=$3, difficulty=$4, agent=$5, tier=$6, outcome=$7,
+                   escalations=$8, latency_ms=$9, finished_at=now() WHERE id=$1""",
+            turn_id, outcome.vertical, outcome.confidence, outcome.difficulty, outcome.agent,
+            outcome.tier, outcome.outcome, outcome.escalations, outcome.latency_ms,
+        )
+
+    async def save_session_state(
+        self, session_id: str, *, active_agent: str | None, state: dict[str, Any], steps: int
+    ) -> None:
+        await self.pool.execute(
+            """UPDATE sessions SET active_agent=$2, state=$3, step_count=step_count+$4, updated_at=now()
+               WHERE id=$1""",
+            uuid.UUID(session_id), active_agent, state, steps,
+        )
+
+    async def record_handoff(
+        self, ctx: HandoffContext, *, turn_id: int | None, kind: str = "agent", queue: str | None = None
+    ) -> int:
+        handoff_id: int = await self.pool.fetchval(
+            """INSERT INTO handoffs (session_id, turn_id, from_agent, to_agent, kind, vertical, confidence,
+                   priority, queue, summary, context)
+               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id""",
+            uuid.UUID(ctx.session_id), turn_id, ctx.from_agent, ctx.to_agent, kind, ctx.vertical.value,
+            ctx.confidence, ctx.priority.value, queue, ctx.summary, ctx.model_dump(mode="json"),
+        )
+        return handoff_id
