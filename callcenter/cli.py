@@ -15,6 +15,7 @@ from importlib import import_module
 COMMAND_MODULES: tuple[str, ...] = (
     "callcenter.commands_server",   # serve, token
     "callcenter.commands_db",       # migrate, seed
+    "callcenter.commands_chat",     # chat
     "callcenter.routing.commands",  # route, router ...
     "callcenter.fakellm.commands",  # fake-llm
     "callcenter.commands_report",   # report

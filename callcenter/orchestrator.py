@@ -225,8 +225,10 @@ class Orchestrator:
                 outcome="error",
             )
         if result.human is None and not result.streamed:
+            # Evidence: this turn's tool results and the flow's state (what it offered earlier,
+            # itself taken from earlier tool results).
             verdict = verify_reply(
-                result.text, user_text=text, tool_results=result.tool_results,
+                result.text, user_text=text, tool_results=[*result.tool_results, result.state],
                 tools_called=[c.tool for c in tools.calls if c.error is None],
                 tools_failed=[c.tool for c in tools.calls if c.error is not None],
             )

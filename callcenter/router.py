@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from callcenter.routing.classifier import VerticalClassifier
+from callcenter.routing.difficulty import DifficultyModel
 from callcenter.routing.emergency import detect_emergency
 from callcenter.types import RouteDecision, Vertical
 
@@ -21,19 +22,30 @@ class Router(Protocol):
 
 
 class LocalRouter:
-    def __init__(self, classifier: VerticalClassifier, emergency_terms: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        classifier: VerticalClassifier,
+        emergency_terms: Sequence[str] = (),
+        difficulty: DifficultyModel | None = None,
+        min_confidence: float | None = None,
+    ) -> None:
         self.classifier = classifier
         self.emergency_terms = tuple(emergency_terms)
+        self.difficulty = difficulty
+        self.min_confidence = min_confidence
 
-    def decide(self, text: str) -> RouteDecision:
+    def decide(self, text: str, history: Sequence[tuple[str, str]] = ()) -> RouteDecision:
         started = time.perf_counter()
         kind = detect_emergency(text, self.emergency_terms) if self.emergency_terms else detect_emergency(text)
         if kind:
             return RouteDecision(
                 Vertical.ESCALATION, 1.0, (time.perf_counter() - started) * 1000, emergency=True, reason=kind
             )
-        decision = self.classifier.predict(text)
-        return replace(decision, latency_ms=(time.perf_counter() - started) * 1000)
+        decision = self.classifier.predict(text, self.min_confidence)
+        score = None
+        if self.difficulty is not None:
+            score = self.difficulty.score(text, [t for role, t in history if role == "user"][-4:])
+        return replace(decision, latency_ms=(time.perf_counter() - started) * 1000, difficulty=score)
 
     async def route(self, text: str, history: Sequence[tuple[str, str]] = ()) -> RouteDecision:
-        return self.decide(text)
+        return self.decide(text, history)

@@ -9,7 +9,19 @@ import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_FILE_ENV = "CALLCENTER_CONFIG"
+
+
+def config_file() -> Path:
+    """The TOML file of tuned settings (`callcenter calibrate` writes it): $CALLCENTER_CONFIG or ./callcenter.toml."""
+    return Path(os.environ.get(CONFIG_FILE_ENV, "callcenter.toml"))
 
 
 def default_data_dir() -> Path:
@@ -71,6 +83,19 @@ class Settings(BaseSettings):
     # --- logging -------------------------------------------------------------------
     log_level: str = "INFO"
     log_json: bool = False
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Precedence: arguments, environment, .env, then the TOML config file."""
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
+        return (init_settings, env_settings, dotenv_settings, toml, file_secret_settings)
 
     @property
     def uses_models(self) -> bool:

@@ -28,6 +28,7 @@ _WRITE_CLAIMS = {
     "paid": ("pay_balance",),
     "waived": ("request_fee_waiver",),
 }
+_CLAIM_LEAD = r"\b(i've|i have|we've|we have|is now|has been|you're|you are|successfully)\b"
 _PROMISES = ("refund", "guarantee", "free of charge", "waive your rent", "discount")
 
 
@@ -97,9 +98,8 @@ def verify_reply(
             reasons.append(f"time {t} not backed by a tool result")
     ok_tools = set(tools_called) - set(tools_failed)
     for phrase, needs in _WRITE_CLAIMS.items():
-        if re.search(rf"\b(i've|i have|we've|we have|is now|has been|you're|you are|successfully)\b[^.?!]*\b{phrase}\b", low):
-            if not ok_tools.intersection(needs):
-                reasons.append(f"claims '{phrase}' without a successful {'/'.join(needs)}")
+        if re.search(_CLAIM_LEAD + rf"[^.?!]*\b{phrase}\b", low) and not ok_tools.intersection(needs):
+            reasons.append(f"claims '{phrase}' without a successful {'/'.join(needs)}")
     for promise in _PROMISES:
         if promise in low and promise not in evidence.lower() and promise not in user_text.lower():
             reasons.append(f"promises '{promise}' that no tool made")

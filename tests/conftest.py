@@ -15,6 +15,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from callcenter.runtime import Runtime, build_runtime
+from callcenter.settings import Settings
 from callcenter.store.db import connect, create_database, create_pool, drop_database
 from callcenter.store.embedded import embedded_dsn
 from callcenter.store.migrate import migrate
@@ -67,3 +69,33 @@ def shared_datasets() -> Path:
     if not path.exists():
         pytest.skip(f"needs the shared datasets at {path} (absent on this checkout)")
     return path
+
+
+@pytest.fixture(scope="session")
+async def seeded_dsn(server_dsn: str) -> AsyncIterator[str]:
+    """A database of its own with the demo business seeded, for end-to-end tests."""
+    from callcenter_tools.seed import seed
+
+    name = f"cc_test_{uuid.uuid4().hex[:12]}"
+    url = await create_database(server_dsn, name)
+    conn = await connect(url)
+    try:
+        await migrate(conn)
+        await seed(conn)
+    finally:
+        await conn.close()
+    yield url
+    await drop_database(server_dsn, name)
+
+
+@pytest.fixture(scope="session")
+def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for in-process servers: offline backend, models cached per test run."""
+    return Settings(data_dir=tmp_path_factory.mktemp("data"), backend="local", secret="test-secret")  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+async def runtime(seeded_dsn: str, test_settings: Settings) -> AsyncIterator[Runtime]:
+    rt = await build_runtime(test_settings, dsn=seeded_dsn)
+    yield rt
+    await rt.close()

@@ -51,7 +51,7 @@ def parse_client_frame(raw: str | bytes) -> HelloFrame | MessageFrame | PingFram
     try:
         data: Any = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ProtocolError("bad_json", "Frames must be JSON objects, e.g. {\"type\":\"message\",\"text\":\"hi\"}.") from None
+        raise ProtocolError("bad_json", 'Frames must be JSON objects, e.g. {"type":"message","text":"hi"}.') from None
     if not isinstance(data, dict):
         raise ProtocolError("bad_frame", "Frames must be JSON objects with a \"type\".")
     kind = data.get("type")

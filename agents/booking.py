@@ -1,0 +1,540 @@
+"""Booking: maintenance visits and unit viewings — book, reschedule, cancel, list.
+
+The flow is a small state machine whose whole memory lives in `turn.state`, so a
+conversation survives restarts and replays. Every write is preceded by an explicit
+yes/no confirmation naming the exact slot, and every time or appointment number it
+mentions comes from a tool result of the same turn.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from callcenter_agents.replies import SIGN_IN_PROMPT, choice_prompt, numbered, tool_error_reply
+from callcenter_tools.booking import BOOKING_TOOLS, BUSINESS_TZ
+
+from callcenter.agent_spec import AgentSpec
+from callcenter.extract import (
+    DateWindow,
+    detect_appointment_ref,
+    detect_issue,
+    is_affirmative,
+    is_cancel,
+    is_correction,
+    is_negative,
+    parse_when,
+    pick_choice,
+)
+from callcenter.flow import FlowReply, FlowTurn
+from callcenter.toolkit import ToolError
+from callcenter.types import Tier, Vertical
+
+_CANCEL = re.compile(r"\b(cancel\w*|call off|don'?t need (the|my|a|that) (visit|appointment|viewing|tour))\b", re.I)
+_RESCHEDULE = re.compile(
+    r"\b(re-?schedul\w*|re-?book\w*|postpone\w*|"
+    r"(move|change|push|shift|switch)\b.{0,40}\b(appointment|visit|viewing|booking|tour|it|time|date)|"
+    r"(different|another|later|earlier) (time|day|date|slot))\b",
+    re.I,
+)
+_LIST = re.compile(
+    r"\b(when is|when's|what time is|do i have|list|show me|upcoming|my appointments|"
+    r"any appointments|scheduled|is (the|my) \w+ (still )?coming|booked for)\b",
+    re.I,
+)
+_VIEWING = re.compile(
+    r"\b(viewings?|tours?|showings?|see (the|a|an|that) (unit|apartment|place|flat|\w+ bedroom)|"
+    r"view (the|a|an) (unit|apartment))\b",
+    re.I,
+)
+
+_NOUNS = {
+    "plumbing": "plumbing visit",
+    "electrical": "electrical visit",
+    "hvac": "heating/AC (HVAC) visit",
+    "appliance": "appliance repair visit",
+    "general": "maintenance visit",
+}
+MAX_OPTIONS = 3
+WIDEN_DAYS = 14
+
+
+def visit_noun(kind: str, category: str | None) -> str:
+    """`plumbing visit`, `unit viewing`: how the resident hears what is being booked."""
+    if kind == "viewing":
+        return "unit viewing"
+    return _NOUNS.get(category or "general", "maintenance visit")
+
+
+def with_article(noun: str) -> str:
+    return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"
+
+
+def detect_intent(text: str) -> str:
+    """book | reschedule | cancel | list | viewing, from the resident's first message."""
+    if _CANCEL.search(text):
+        return "cancel"
+    if _RESCHEDULE.search(text):
+        return "reschedule"
+    if _LIST.search(text):
+        return "list"
+    if _VIEWING.search(text) or detect_appointment_ref(text) == "viewing":
+        return "viewing"
+    return "book"
+
+
+def window_to_state(window: DateWindow) -> dict[str, str | None]:
+    """A DateWindow as JSON (ISO strings), so it can ride in the flow state."""
+
+    def iso(v: date | time | None) -> str | None:
+        return v.isoformat() if v is not None else None
+
+    return {
+        "date_from": iso(window.date_from),
+        "date_to": iso(window.date_to),
+        "earliest": iso(window.earliest),
+        "latest": iso(window.latest),
+        "text": window.text or "",
+    }
+
+
+def widened_windows(window: dict[str, Any] | None, today: date) -> list[tuple[dict[str, Any], str]]:
+    """Search windows to try in order: as asked, then gradually relaxed, then soonest.
+
+    A single day moves a week at a time first (same weekday, same time of day), then the
+    time of day is kept over two weeks, then dropped. Each entry carries a phrase telling
+    the resident the search was widened: offering Thursday when they asked for Tuesday
+    without saying so reads as a mistake.
+    """
+    if not window:
+        return [({}, "")]
+    asked = {k: window[k] for k in ("date_from", "date_to", "earliest", "latest") if window.get(k)}
+    times = {k: window[k] for k in ("earliest", "latest") if window.get(k)}
+    wanted = window.get("text") or "then"
+    out: list[tuple[dict[str, Any], str]] = [(asked, "")]
+    start = date.fromisoformat(window["date_from"]) if window.get("date_from") else today
+    single_day = bool(window.get("date_from")) and window.get("date_from") == window.get("date_to")
+    if single_day:
+        for weeks in (1, 2):
+            day = (start + timedelta(weeks=weeks)).isoformat()
+            out.append(({"date_from": day, "date_to": day, **times},
+                        f"Nothing is free {wanted}, so I looked at the same day {weeks} week{'s' * (weeks > 1)} later."))
+    span = {"date_from": start.isoformat(), "date_to": (start + timedelta(days=WIDEN_DAYS)).isoformat()}
+    if times:
+        if single_day or window.get("date_to"):
+            out.append(({**span, **times}, f"Nothing is free {wanted}, so I looked over the next two weeks "
+                                           "at that time of day."))
+        out.append((span, f"Nothing is free {wanted} at that time, so I widened the search to the next two weeks."))
+    elif window.get("date_from") or window.get("date_to"):
+        out.append((span, f"Nothing is free {wanted}, so I widened the search to the next two weeks."))
+    out.append(({}, f"Nothing is free {wanted}, so here are the soonest openings."))
+    return out
+
+
+def _starts_within(bounds: dict[str, Any], slot: dict[str, Any]) -> bool:
+    """DateWindow time semantics on a slot's local start: earliest inclusive, latest exclusive,
+    earliest == latest meaning that exact time."""
+    raw = slot.get("starts_at")
+    if not raw or not (bounds.get("earliest") or bounds.get("latest")):
+        return True
+    start = datetime.fromisoformat(str(raw)).astimezone(BUSINESS_TZ).time().replace(tzinfo=None)
+    earliest = time.fromisoformat(bounds["earliest"]) if bounds.get("earliest") else None
+    latest = time.fromisoformat(bounds["latest"]) if bounds.get("latest") else None
+    if earliest is not None and earliest == latest:
+        return start == earliest
+    if earliest is not None and start < earliest:
+        return False
+    return not (latest is not None and start >= latest)
+
+
+def _fits(when: DateWindow, option: dict[str, Any]) -> bool:
+    """Whether an offered slot already satisfies the window the resident just named."""
+    raw = option.get("starts_at")
+    if not raw:
+        return False
+    return when.admits(datetime.fromisoformat(str(raw)).astimezone(BUSINESS_TZ))
+
+
+class _Turn:
+    """Per-turn helper: runs tools and remembers the results the reply relies on."""
+
+    def __init__(self, turn: FlowTurn) -> None:
+        self.turn = turn
+        self.results: list[dict[str, Any]] = []
+
+    async def call(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        result = await self.turn.call_tool(name, args)
+        self.results.append(result)
+        return result
+
+    def reply(self, text: str, state: dict[str, Any] | None = None, *, done: bool = False) -> FlowReply:
+        return FlowReply(text=text, state=state or {}, done=done, tool_results=list(self.results))
+
+
+class BookingFlow:
+    """Book, reschedule, cancel or list maintenance visits and viewings."""
+
+    async def step(self, turn: FlowTurn) -> FlowReply:
+        t = _Turn(turn)
+        try:
+            return await self._step(t, turn.text.strip(), dict(turn.state))
+        except ToolError as err:
+            if err.code == "unverified":
+                return t.reply(SIGN_IN_PROMPT, done=True)
+            return t.reply(tool_error_reply(err, "Would you like to try something else?"), done=True)
+
+    async def _step(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
+        stage = state.get("stage")
+        if stage == "confirm_cancel":
+            return await self._confirm_cancel(t, text, state)
+        if stage and is_cancel(text) and not (stage == "confirm" and is_affirmative(text)):
+            return t.reply("No problem, I haven't booked or changed anything.", done=True)
+        if stage == "need_issue":
+            return await self._got_issue(t, text, state)
+        if stage == "pick_appt":
+            return await self._picked_appointment(t, text, state)
+        if stage == "offer":
+            return await self._offer_answer(t, text, state)
+        if stage == "confirm":
+            return await self._confirm_answer(t, text, state)
+        return await self._start(t, text)
+
+    # -- first turn -------------------------------------------------------------------
+
+    async def _start(self, t: _Turn, text: str) -> FlowReply:
+        intent = detect_intent(text)
+        when = parse_when(text, t.turn.now)
+        window = window_to_state(when) if when else None
+        if intent == "list":
+            return await self._list(t)
+        if intent in ("cancel", "reschedule"):
+            state: dict[str, Any] = {"intent": intent, "window": window, "ref": detect_appointment_ref(text)}
+            return await self._choose_appointment(t, state)
+        if intent == "viewing":
+            state = {"intent": "book", "kind": "viewing", "category": None,
+                     "description": text[:500] or "Unit viewing", "window": window}
+            return await self._search(t, state)
+        issue = detect_issue(text)
+        state = {"intent": "book", "kind": "maintenance", "window": window}
+        if issue is None:
+            state["stage"] = "need_issue"
+            return t.reply("I can book a maintenance visit for you. What needs fixing?", state)
+        state["category"], state["description"] = issue[0], (issue[1] or text)[:500]
+        return await self._search(t, state)
+
+    async def _got_issue(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
+        when = parse_when(text, t.turn.now)
+        if when is not None:
+            state["window"] = window_to_state(when)
+        issue = detect_issue(text)
+        if issue is None and when is not None and len(text.split()) <= 6:
+            return t.reply(f"Got it, {when.text or 'noted'}. And what needs fixing?", state)
+        category, description = issue if issue is not None else ("general", text)
+        state["category"], state["description"] = category, (description or text)[:500]
+        return await self._search(t, state)
+
+    # -- searching and offering -------------------------------------------------------
+
+    async def _search(self, t: _Turn, state: dict[str, Any], lead: str = "") -> FlowReply:
+        kind = state.get("kind", "maintenance")
+        category = state.get("category") if kind == "maintenance" else None
+        exclude = {opt["slot_id"] for opt in state.get("exclude", [])}
+        slots: list[dict[str, Any]] = []
+        note = ""
+        for bounds, widened_note in widened_windows(state.get("window"), t.turn.now.date()):
+            args: dict[str, Any] = {"kind": kind, "limit": 10, **bounds}
+            args.pop("latest", None)  # the tool bounds a slot's end; the resident's "before 5" bounds its start
+            if category:
+                args["category"] = category
+            found = (await t.call("find_slots", args)).get("slots", [])
+            slots = [s for s in found if s.get("slot_id") not in exclude and _starts_within(bounds, s)]
+            slots = slots[:MAX_OPTIONS]
+            if slots:
+                note = widened_note
+                break
+        noun = visit_noun(kind, category)
+        state.pop("exclude", None)
+        if not slots:
+            return t.reply(
+                f"{lead}I'm sorry, there are no openings for {with_article(noun)} in the next couple of "
+                "weeks. I can pass this to the maintenance team so they call you to arrange a time.",
+                done=True,
+            )
+        options = [{"slot_id": s["slot_id"], "label": s["label"], "technician": s.get("technician"),
+                    "starts_at": s.get("starts_at")} for s in slots]
+        state.update(stage="offer", options=options)
+        window = state.get("window") or {}
+        if note:
+            text = f"{lead}{note} Here's what's free for {with_article(noun)}:\n"
+        elif window:
+            text = f"{lead}Here's what's free {window.get('text') or 'then'} for {with_article(noun)}:\n"
+        else:
+            text = f"{lead}Here are the soonest openings for {with_article(noun)}:\n"
+        text += numbered([o["label"] for o in options])
+        text += f"\n{choice_prompt(len(options))} Or tell me another day or time."
+        return t.reply(text, state)
+
+    async def _offer_answer(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
+        options: list[dict[str, Any]] = state.get("options", [])
+        idx = pick_choice(text, len(options), [o["label"] for o in options])
+        when = parse_when(text, t.turn.now)
+        if when is not None and (idx is None or not _fits(when, options[idx])):
+            state["window"] = window_to_state(when)
+            return await self._search(t, state)
+        if idx is None and len(options) == 1 and is_affirmative(text) and not is_negative(text):
+            idx = 0
+        if idx is not None:
+            state.update(stage="confirm", chosen=options[idx])
+            return t.reply(self._confirm_question(state), state)
+        if is_negative(text):
+            state["stage"] = "offer"
+            return t.reply("No problem. Which day or time would suit you better (for example "
+                           "\"Thursday morning\")?", state)
+        return t.reply(f"Sorry, I didn't catch which one. {choice_prompt(len(options))} "
+                       "Or tell me another day or time.", state)
+
+    def _confirm_question(self, state: dict[str, Any]) -> str:
+        chosen = state["chosen"]
+        if state.get("intent") == "reschedule":
+            appt = state["appointment"]
+            noun = visit_noun(appt.get("kind", "maintenance"), appt.get("category"))
+            return f"Shall I move your {noun} from {appt['label']} to {chosen['label']}?"
+        noun = visit_noun(state.get("kind", "maintenance"), state.get("category"))
+        return f"Shall I book {with_article(noun)} on {chosen['label']}?"
+
+    async def _confirm_answer(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
+        options: list[dict[str, Any]] = state.get("options", [])
+        chosen = state["chosen"]
+        idx = pick_choice(text, len(options), [o["label"] for o in options])
+        if idx is not None and options[idx]["slot_id"] != chosen["slot_id"] and not is_affirmative(text):
+            state["chosen"] = options[idx]
+            return t.reply(self._confirm_question(state), state)
+        when = parse_when(text, t.turn.now)
+        if when is not None and not is_affirmative(text) and (is_correction(text) or not _fits(when, chosen)):
+            state["window"] = window_to_state(when)
+            return await self._search(t, state)
+        if is_affirmative(text) and not is_negative(text):
+            return await self._commit(t, state)
+        if is_negative(text):
+            others = [o for o in options if o["slot_id"] != chosen["slot_id"]]
+            if others:
+                state.update(stage="offer", options=others)
+                return t.reply("No problem. The other options are:\n" + numbered([o["label"] for o in others])
+                               + f"\n{choice_prompt(len(others))} Or tell me another day or time.", state)
+            state.update(stage="offer", exclude=[chosen])
+            return await self._search(t, state, lead="No problem. ")
+        return t.reply(self._confirm_question(state) + " (yes or no)", state)
+
+    async def _commit(self, t: _Turn, state: dict[str, Any]) -> FlowReply:
+        chosen = state["chosen"]
+        try:
+            if state.get("intent") == "reschedule":
+                appt = state["appointment"]
+                res = await t.call("reschedule_appointment",
+                                   {"appointment_id": appt["appointment_id"], "new_slot_id": chosen["slot_id"]})
+                noun = visit_noun(appt.get("kind", "maintenance"), res.get("category") or appt.get("category"))
+                prev = res.get("previous_label") or appt["label"]
+                return t.reply(f"Done: your {noun} is moved from {prev} to {res['label']}"
+                               f"{self._with_tech(res)}. Appointment number #{res['appointment_id']}.", done=True)
+            kind = state.get("kind", "maintenance")
+            args: dict[str, Any] = {"slot_id": chosen["slot_id"], "kind": kind,
+                                    "description": str(state.get("description") or "")[:500]}
+            if kind == "maintenance" and state.get("category"):
+                args["category"] = state["category"]
+            res = await t.call("book_appointment", args)
+        except ToolError as err:
+            if err.code == "unverified":
+                raise
+            state.update(exclude=[chosen])
+            return await self._search(t, state, lead=f"Sorry, {chosen['label']} was just taken. ")
+        noun = visit_noun(state.get("kind", "maintenance"), res.get("category") or state.get("category"))
+        return t.reply(f"You're booked: {with_article(noun)} on {res['label']}{self._with_tech(res)}. "
+                       f"Your appointment number is #{res['appointment_id']}.", done=True)
+
+    @staticmethod
+    def _with_tech(res: dict[str, Any]) -> str:
+        tech = res.get("technician")
+        return f" with {tech}" if tech else ""
+
+    # -- existing appointments --------------------------------------------------------
+
+    async def _upcoming(self, t: _Turn, ref: str | None = None) -> list[dict[str, Any]]:
+        appts = (await t.call("list_my_appointments", {})).get("appointments", [])
+        live = [a for a in appts if a.get("status", "booked") == "booked"]
+        if ref:
+            live = [a for a in live if a.get("kind") == ref] or live
+        return live
+
+    async def _list(self, t: _Turn) -> FlowReply:
+        appts = await self._upcoming(t)
+        if not appts:
+            return t.reply("You have no upcoming appointments. Would you like to book one?", done=True)
+        lines = [self._appt_line(a) for a in appts]
+        return t.reply("Your upcoming appointments:\n" + numbered(lines), done=True)
+
+    @staticmethod
+    def _appt_line(a: dict[str, Any]) -> str:
+        noun = visit_noun(a.get("kind", "maintenance"), a.get("category"))
+        tech = f" with {a['technician']}" if a.get("technician") else ""
+        return f"{noun[0].upper()}{noun[1:]} on {a['label']}{tech} (#{a['appointment_id']})"
+
+    async def _choose_appointment(self, t: _Turn, state: dict[str, Any]) -> FlowReply:
+        appts = await self._upcoming(t, state.get("ref"))
+        verb = "cancel" if state["intent"] == "cancel" else "reschedule"
+        if not appts:
+            return t.reply(f"I don't see any upcoming appointments to {verb}. "
+                           "Would you like to book one?", done=True)
+        if len(appts) == 1:
+            return await self._with_appointment(t, state, appts[0])
+        state.update(stage="pick_appt", appointments=[
+            {k: a.get(k) for k in ("appointment_id", "kind", "category", "label")} for a in appts
+        ])
+        return t.reply(f"Which appointment would you like to {verb}?\n"
+                       + numbered([self._appt_line(a) for a in appts]) + f"\n{choice_prompt(len(appts))}", state)
+
+    async def _picked_appointment(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
+        appts: list[dict[str, Any]] = state.get("appointments", [])
+        idx = pick_choice(text, len(appts), [a["label"] for a in appts])
+        if idx is None:
+            ref = detect_appointment_ref(text)
+            matches = [i for i, a in enumerate(appts) if ref and a.get("kind") == ref]
+            idx = matches[0] if len(matches) == 1 else None
+        if idx is None:
+            return t.reply(f"Sorry, which one? {choice_prompt(len(appts))}", state)
+        return await self._with_appointment(t, state, appts[idx])
+
+    async def _with_appointment(self, t: _Turn, state: dict[str, Any], appt: dict[str, Any]) -> FlowReply:
+        appt = {k: appt.get(k) for k in ("appointment_id", "kind", "category", "label")}
+        state["appointment"] = appt
+        state.pop("appointments", None)
+        noun = visit_noun(appt.get("kind") or "maintenance", appt.get("category"))
+        if state["intent"] == "cancel":
+            state["stage"] = "confirm_cancel"
+            return t.reply(f"Shall I cancel your {noun} on {appt['label']}?", state)
+        state.update(kind=appt.get("kind") or "maintenance", category=appt.get("category"))
+        return await self._search(t, state, lead=f"Let's move your {noun} on {appt['label']}. ")
+
+    async def _confirm_cancel(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
+        appt = state["appointment"]
+        noun = visit_noun(appt.get("kind") or "maintenance", appt.get("category"))
+        keep = is_negative(text) or re.search(r"\b(don'?t|do not|keep)\b", text, re.I)
+        if not keep and (is_affirmative(text) or _CANCEL.search(text)):
+            res = await t.call("cancel_appointment", {"appointment_id": appt["appointment_id"]})
+            return t.reply(f"Cancelled: your {noun} on {res.get('label') or appt['label']} "
+                           f"(appointment #{res['appointment_id']}).", done=True)
+        if keep or is_cancel(text):
+            return t.reply(f"Okay, I've left your {noun} on {appt['label']} as it is.", done=True)
+        return t.reply(f"Shall I cancel your {noun} on {appt['label']}? (yes or no)", state)
+
+
+BOOKING_INSTRUCTIONS = """\
+You are the booking specialist of Maple Property Management's resident help line. You help
+residents book, reschedule, cancel and review maintenance visits (plumbing, electrical,
+heating/AC, appliances, general repairs) and unit viewings with a leasing agent.
+
+How you work:
+- Use only the tools you are given. Every date, time, technician name and appointment number you
+  mention must come from a tool result in this conversation. Never invent a booking, a slot or an
+  appointment number, and never say something is booked, moved or cancelled unless the tool said so.
+- For a repair, make sure you know what needs fixing and which trade it is (plumbing, electrical,
+  hvac, appliance or general). If the resident has not said, ask "What needs fixing?".
+- Ask when they would like the visit. If they give a day or time, search that window with find_slots;
+  if nothing is free, widen the search and tell them you did. If they have no preference, offer the
+  soonest openings.
+- Offer at most three options as a short numbered list using the slot labels exactly as returned.
+- Before any change (book_appointment, reschedule_appointment, cancel_appointment) state exactly what
+  you are about to do and ask for a yes. Only act after a clear yes. If they say no, offer the other
+  options or ask for a better time. If they say never mind, stop and confirm nothing was changed.
+- To reschedule or cancel, call list_my_appointments first; if there is only one upcoming appointment
+  use it, otherwise ask which one.
+- After a booking, confirm the label and the appointment number from the tool result.
+- If a tool says the resident is not verified, ask them to sign in (or pick a resident in the chat
+  widget) and do not retry. If a tool refuses for another reason, explain briefly and offer an
+  alternative.
+- Emergencies are not bookings: if the resident mentions gas, smoke, fire, flooding, sparks, carbon
+  monoxide or no heat in freezing weather, hand off to the escalation agent immediately.
+- Billing questions go to the billing agent and general building questions to the general agent.
+- Keep replies short: one to three sentences plus any numbered list. Friendly, plain language, no
+  internal ids other than the appointment number.
+"""
+
+BOOKING_EXAMPLES: tuple[str, ...] = (
+    "my kitchen sink is leaking",
+    "The bathroom faucet won't stop dripping, can someone come fix it?",
+    "my toilet keeps running all night",
+    "the shower drain is clogged",
+    "can I get a plumber out this week",
+    "there's a slow leak under the bathroom sink",
+    "the garbage disposal is jammed",
+    "my dishwasher isn't draining",
+    "the fridge stopped cooling, can you send someone",
+    "oven won't heat up",
+    "the washer in my unit is broken",
+    "dryer takes forever and doesn't get hot",
+    "my AC is blowing warm air",
+    "the thermostat isn't working can someone look at it",
+    "radiator is making loud banging noises",
+    "heater in the bedroom doesn't turn on",
+    "half of my outlets stopped working",
+    "the light fixture in the hallway flickers",
+    "a breaker keeps tripping in the kitchen",
+    "bathroom fan is broken",
+    "my front door lock is sticking",
+    "the closet door came off its track",
+    "there's a hole in the drywall that needs patching",
+    "window won't close all the way",
+    "blinds are broken in the living room",
+    "I need a maintenance visit",
+    "please schedule a repair for my unit",
+    "can someone come fix my water heater, I only get lukewarm water",
+    "book a handyman for next Tuesday after 3",
+    "next tuesday after 3",
+    "is anything open thursday morning?",
+    "do you have something tomorrow afternoon",
+    "any time Friday works",
+    "the first one",
+    "the second option please",
+    "let's do 3pm",
+    "actually thursday morning would be better",
+    "can we do the earliest slot",
+    "I'd like to schedule a viewing of a two bedroom",
+    "can I tour the apartment on the third floor",
+    "I want to see a unit this weekend",
+    "book a showing for my sister who's interested in moving in",
+    "are there viewing times available on Saturday",
+    "I need to reschedule my maintenance appointment",
+    "can I move the plumber visit to next week",
+    "please change my appointment to a later time",
+    "something came up, can we push the visit to Friday",
+    "reschedule my viewing",
+    "cancel my appointment",
+    "I don't need the technician anymore, please cancel",
+    "cancel the viewing tomorrow",
+    "the leak fixed itself, cancel the plumber",
+    "when is my appointment?",
+    "what appointments do I have coming up",
+    "is the plumber still coming tomorrow",
+    "what time is the technician scheduled",
+    "list my upcoming visits",
+    "did my repair request get booked",
+    "the ceiling fan wobbles a lot, can someone tighten it",
+    "my smoke detector keeps chirping, battery needs replacing",
+    "pest control visit please, I saw roaches",
+    "the kitchen cabinet hinge is broken",
+    "can maintenance come while I'm at work? I'll leave a key",
+    "ice maker stopped working",
+    "the bathtub caulking is moldy and peeling",
+)
+
+AGENT = AgentSpec(
+    name="booking",
+    vertical=Vertical.BOOKING,
+    description="Books, reschedules, cancels and lists maintenance visits and unit viewings.",
+    instructions=BOOKING_INSTRUCTIONS,
+    tools=tuple(BOOKING_TOOLS),
+    default_tier=Tier.CHEAP,
+    handoff_targets=("escalation", "billing", "general"),
+    examples=BOOKING_EXAMPLES,
+    flow=BookingFlow,
+)

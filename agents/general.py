@@ -1,0 +1,203 @@
+"""General: building questions answered from the resident handbook, plus small talk.
+
+Answers quote the one or two handbook sentences that match the question rather than the
+whole section: short replies, and every claim traceable to the search result.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from callcenter_agents.replies import CAPABILITIES, best_sentences, first_name, summarize_history, words
+from callcenter_tools.escalation import ESCALATION_TOOLS, handoff_eta
+from callcenter_tools.knowledge import GENERAL_TOOLS
+
+from callcenter.agent_spec import AgentSpec
+from callcenter.extract import is_affirmative, is_cancel, is_negative
+from callcenter.flow import FlowReply, FlowTurn, HumanHandoffRequest
+from callcenter.toolkit import ToolError
+from callcenter.types import Priority, Tier, Vertical
+
+# BM25 score under which the best handbook section is not trusted to answer the question.
+MIN_SCORE = 2.0
+
+_GREETING = re.compile(
+    r"^\s*(hi|hello|hey|hiya|howdy|yo|greetings|good (morning|afternoon|evening)|hey there|hello there)"
+    r"(\s+(there|again|everyone|all))?[\s!.,]*(how are you( doing)?( today)?\??)?[\s!.?]*$",
+    re.I,
+)
+_THANKS = re.compile(r"\b(thanks|thank you|thx|ty|appreciate (it|that|you)|cheers|much obliged)\b", re.I)
+_BYE = re.compile(r"\b(bye|goodbye|good night|see you|that's all|that is all|nothing else|i'?m (all )?set|"
+                  r"i'?m good|all good|have a (good|nice) (day|one|night))\b", re.I)
+_CAPABILITIES = re.compile(
+    r"\b(what can you (do|help)|how can you help|what do you (do|help with)|what are you|who are you|"
+    r"are you (a )?(bot|robot|human|real|person|ai)|what (else )?can i ask|help me\??$|^help\W*$|menu|"
+    r"your options|what services)\b",
+    re.I,
+)
+
+
+def small_talk(text: str, name: str | None) -> str | None:
+    """A reply to greetings, thanks, goodbyes and 'what can you do', else None."""
+    hello = f"Hi {first_name(name)}!" if first_name(name) else "Hi!"
+    short = len(text.split()) <= 8
+    if _CAPABILITIES.search(text):
+        bot = ("I'm the automated assistant for the resident help line, not a person, but I can get you one. "
+               if re.search(r"\b(bot|robot|human|real|person|ai|who are you|what are you)\b", text, re.I) else "")
+        return f"{bot}{CAPABILITIES} What can I do for you?"
+    if _GREETING.match(text):
+        return f"{hello} {CAPABILITIES} What can I do for you?"
+    if short and _BYE.search(text) and "?" not in text:
+        return "Glad I could help. Have a good day!"
+    if short and _THANKS.search(text) and "?" not in text:
+        return "You're welcome! Is there anything else I can help with?"
+    return None
+
+
+class GeneralFlow:
+    """Answer building questions from the handbook; small talk without tools."""
+
+    async def step(self, turn: FlowTurn) -> FlowReply:
+        text = turn.text.strip()
+        state = dict(turn.state)
+        if state.get("stage") == "offer_human":
+            if is_affirmative(text) and not is_negative(text):
+                return self._to_human(turn, str(state.get("question") or text))
+            if is_negative(text) or is_cancel(text):
+                return FlowReply(text="Okay. Is there anything else I can help with?", done=True)
+        canned = small_talk(text, turn.context.customer_name)
+        if canned is not None:
+            return FlowReply(text=canned, done=True)
+        try:
+            res = await turn.call_tool("search_knowledge_base", {"query": text[:300] or "help", "limit": 3})
+        except ToolError:
+            return FlowReply(text="Sorry, I can't look that up right now. Would you like me to connect you "
+                                  "with the office?", state={"stage": "offer_human", "question": text[:300]})
+        articles: list[dict[str, Any]] = res.get("articles", [])
+        best = articles[0] if articles else None
+        if best is None or float(best.get("score", 0.0)) < MIN_SCORE or not (words(text) & words(
+            f"{best.get('title', '')} {best.get('text', '')}"
+        )):
+            return FlowReply(
+                text="I couldn't find an answer to that in the resident handbook. Would you like me to connect "
+                     "you with the office?",
+                state={"stage": "offer_human", "question": text[:300]},
+                tool_results=[res],
+            )
+        quote = best_sentences(text, str(best.get("text", "")), limit=2)
+        return FlowReply(text=f"{quote} Anything else I can help with?", done=True, tool_results=[res])
+
+    def _to_human(self, turn: FlowTurn, question: str) -> FlowReply:
+        return FlowReply(
+            text=f"I'm connecting you with the office team; {handoff_eta('general', 'normal')}. They'll see "
+                 "this conversation, so you won't need to repeat yourself.",
+            done=True,
+            human=HumanHandoffRequest(queue="general", priority=Priority.NORMAL,
+                                      summary=summarize_history(turn.history, turn.text),
+                                      reason=f"Question not answered by the handbook: {question}"[:300]),
+        )
+
+
+GENERAL_INSTRUCTIONS = """\
+You are the general assistant of the resident help line for Maple Court, Harbor View and Cedar
+Lofts. You answer residents' questions about living in the buildings: office hours and contact
+details, pets, parking, packages, amenities, guests, quiet hours, trash, pest control, renters
+insurance, lease renewal, move-out and the security deposit. You also greet residents, say what
+you can help with and close conversations politely.
+
+How you work:
+- For any factual question about the buildings or policies, call search_knowledge_base and answer
+  only from the returned handbook text. Quote or closely paraphrase the one or two sentences that
+  answer the question; do not paste the whole section and do not add facts that are not there.
+- If the search returns nothing relevant, say you don't have that information and offer to connect
+  the resident with the office (or open a ticket with create_ticket if they want it logged).
+- Greetings, thanks, goodbyes and "what can you do" need no tools: reply briefly and mention what you
+  can help with (maintenance visits and viewings, rent and billing, building questions).
+- You never change bookings or take payments yourself: hand repairs, viewings and appointments to the
+  booking agent and money questions to the billing agent.
+- Emergencies (gas smell, fire or smoke, flooding, sparks, carbon monoxide, no heat in freezing
+  weather, anyone in danger) go to the escalation agent at once; tell the resident to call 911 if
+  anyone is in danger.
+- Be honest that you are an automated assistant if asked.
+- Keep replies short: one to three sentences.
+"""
+
+GENERAL_EXAMPLES: tuple[str, ...] = (
+    "hi",
+    "hello there",
+    "good morning",
+    "hey, how are you?",
+    "thanks!",
+    "thank you so much, that's all",
+    "bye",
+    "what can you do?",
+    "what can you help me with",
+    "are you a real person?",
+    "what are the office hours",
+    "is the office open on Saturday",
+    "when does the leasing office close today",
+    "what's the office phone number",
+    "where is the management office",
+    "can I have a dog",
+    "are cats allowed",
+    "how much is pet rent",
+    "what's the pet deposit",
+    "do I need to register my cat",
+    "is there a breed restriction for dogs",
+    "how do I get a parking permit",
+    "how much does parking cost",
+    "where can my guests park",
+    "is there EV charging",
+    "can I park a second car",
+    "where do I pick up packages",
+    "what are the package room hours",
+    "I got a package notification but no code",
+    "how long do you hold packages",
+    "what amenities are there",
+    "when is the pool open",
+    "is the gym open 24 hours",
+    "can I reserve the community room",
+    "is there bike storage",
+    "how do I give notice to move out",
+    "how much notice do I need before moving out",
+    "when do I get my security deposit back",
+    "what do I need to do before move-out inspection",
+    "how does lease renewal work",
+    "can I switch to month to month",
+    "what are the quiet hours",
+    "how long can a guest stay",
+    "can my boyfriend stay for a month",
+    "where does recycling go",
+    "how do I get rid of an old couch",
+    "do I need renters insurance",
+    "how much liability coverage do I need",
+    "I'm locked out, what do I do",
+    "how much is a replacement key fob",
+    "when is pest control in the building",
+    "is internet included",
+    "who do I contact for electricity service",
+    "what's the emergency maintenance number",
+    "how do I apply for an apartment",
+    "what's the application fee",
+    "can I smoke on the balcony",
+    "how do I update my contact info",
+    "is there a rooftop terrace",
+    "can I paint my walls",
+    "do you allow grills on the patio",
+    "where is the laundry room",
+    "how do I submit a maintenance request online",
+    "what's the wifi at Cedar Lofts",
+)
+
+AGENT = AgentSpec(
+    name="general",
+    vertical=Vertical.GENERAL,
+    description="Building questions from the resident handbook, greetings and what the assistant can do.",
+    instructions=GENERAL_INSTRUCTIONS,
+    tools=(*GENERAL_TOOLS, *(t for t in ESCALATION_TOOLS if t.name == "create_ticket")),
+    default_tier=Tier.CHEAP,
+    handoff_targets=("booking", "billing", "escalation"),
+    examples=GENERAL_EXAMPLES,
+    flow=GeneralFlow,
+)

@@ -1,0 +1,113 @@
+"""Shared phrasing for the demo business's flows.
+
+Every specialist says the same things the same way (sign-in prompts, numbered options,
+what the assistant can do), so the wording lives here once and tests can match it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from callcenter.toolkit import ToolError
+
+BUSINESS_NAME = "Maple Property Management"
+EMERGENCY_LINE = "(555) 010-0911"
+
+CAPABILITIES = (
+    "I can book, move or cancel maintenance visits and unit viewings, check your balance, "
+    "invoices and payments, take a payment, explain a charge, and answer questions about "
+    "the building (office hours, pets, parking, packages, amenities, move-out). For anything "
+    "urgent I'll get you to a person right away."
+)
+
+SIGN_IN_PROMPT = (
+    "I need to know which resident you are before I can do that. Please sign in "
+    "(or pick a resident in the chat widget) and ask me again."
+)
+
+
+def tool_error_reply(err: ToolError, alternative: str = "") -> str:
+    """A refusal the resident can act on: sign in when unverified, else the tool's reason."""
+    if err.code == "unverified":
+        return SIGN_IN_PROMPT
+    message = str(err).strip().rstrip(".")
+    text = f"Sorry, I couldn't do that: {message}."
+    return f"{text} {alternative}".strip() if alternative else text
+
+
+def numbered(labels: Sequence[str]) -> str:
+    """`1) Tue Dec 1, 3:00 PM  2) ...` on separate lines, for the resident to pick from."""
+    return "\n".join(f"{i}) {label}" for i, label in enumerate(labels, start=1))
+
+
+def choice_prompt(n: int) -> str:
+    """How to answer a numbered list of n options."""
+    if n <= 1:
+        return "Does that work for you?"
+    picks = ", ".join(str(i) for i in range(1, n)) + f" or {n}"
+    return f"Which one works: {picks}?"
+
+
+def first_name(full_name: str | None) -> str:
+    """`Alex` for `Alex Rivera`; empty when unknown so greetings degrade gracefully."""
+    if not full_name:
+        return ""
+    return full_name.strip().split()[0]
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_WORD = re.compile(r"[a-z0-9']+")
+_STOP_WORDS = (
+    "a an the is are am was were be been do does did can could may might i you we my your our "
+    "to of in on at for and or with about what when where how which who is it its this that "
+    "there any have has had me please tell know just want would like there's what's"
+)
+_STOP = frozenset(_STOP_WORDS.split())
+
+
+def words(text: str) -> set[str]:
+    """Content words of a text, lower-cased, light plural folding, stop words removed."""
+    out: set[str] = set()
+    for w in _WORD.findall(text.lower()):
+        if w in _STOP or len(w) < 2:
+            continue
+        out.add(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
+    return out
+
+
+def best_sentences(query: str, text: str, limit: int = 2) -> str:
+    """The sentence(s) of an article that answer the query, in article order.
+
+    Quoting the relevant sentence keeps replies short and every claim traceable to the
+    knowledge-base result the verifier sees.
+    """
+    sentences = [s.strip() for s in _SENTENCE.split(text.strip()) if s.strip()]
+    if not sentences:
+        return ""
+    q = words(query)
+    scored = [(len(q & words(s)), -i, i) for i, s in enumerate(sentences)]
+    scored.sort(reverse=True)
+    chosen = [0] if scored[0][0] == 0 else sorted(i for score, _, i in scored[:limit] if score > 0)
+    return " ".join(sentences[i] for i in chosen)
+
+
+def summarize_history(history: Sequence[tuple[str, str]], text: str, limit: int = 900) -> str:
+    """A plain transcript tail for a human agent: who said what, newest last, capped."""
+    lines = [f"{role}: {msg.strip()}" for role, msg in history if msg.strip()]
+    if text.strip() and (not history or history[-1][1].strip() != text.strip()):
+        lines.append(f"user: {text.strip()}")
+    out: list[str] = []
+    size = 0
+    for line in reversed(lines):
+        if size + len(line) + 1 > limit:
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(reversed(out))
+
+
+def result_dict(value: Any) -> dict[str, Any]:
+    """Tool results are dicts by contract; keep mypy honest at the boundary."""
+    return value if isinstance(value, dict) else {"value": value}

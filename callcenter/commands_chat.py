@@ -1,0 +1,62 @@
+"""`callcenter chat`: talk to the agents from a terminal, through the same orchestrator.
+
+Useful to try a flow without a browser, and scriptable: lines on stdin are turns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from callcenter.commands_server import _settings, add_data_dir
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("chat", help="chat with the agents in the terminal (stdin lines are turns)",
+                       description="A terminal conversation through the orchestrator, as a given resident.")
+    p.add_argument("--customer", type=int, default=None, metavar="ID", help="act as this resident (default: anonymous)")
+    p.add_argument("--session", default=None, metavar="ID", help="continue a stored session")
+    add_data_dir(p)
+    p.set_defaults(func=cmd_chat)
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    return asyncio.run(_chat(args))
+
+
+async def _chat(args: argparse.Namespace) -> int:
+    from callcenter.commands_db import seed_if_empty
+    from callcenter.orchestrator import InvalidMessage
+    from callcenter.runtime import build_runtime
+
+    settings = _settings(args)
+    runtime = await build_runtime(settings)
+    try:
+        await seed_if_empty(runtime.pool, settings)
+        session = await runtime.orchestrator.open_session(
+            channel="terminal", customer_id=args.customer, session_id=args.session
+        )
+        interactive = sys.stdin.isatty()
+        print(f"session {session.id} - type your message, Ctrl-D to quit", file=sys.stderr)
+        loop = asyncio.get_running_loop()
+        while True:
+            if interactive:
+                print("you> ", end="", flush=True)
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if not line:
+                break
+            if not line.strip():
+                continue
+            if not interactive:
+                print(f"you> {line.strip()}")
+            try:
+                result = await runtime.orchestrator.handle_turn(session.id, line)
+            except InvalidMessage as exc:
+                print(f"error: {exc}")
+                continue
+            tag = " [handed to a person]" if result.human_handoff else ""
+            print(f"{result.agent}> {result.text}{tag}")
+    finally:
+        await runtime.close()
+    return 0

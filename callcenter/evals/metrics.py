@@ -1,0 +1,153 @@
+"""Eval figures as pure functions over per-trial results: pass^k, percentiles, cost, tier mix.
+
+Kept free of I/O so the report, the gates and calibration compute the same numbers, and so
+the formulas can be tested on hand-made data. Money stays `Decimal` until the report rounds it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from math import comb
+from typing import Any
+
+
+@dataclass
+class TrialResult:
+    """One run of one scenario under one policy."""
+
+    scenario_id: str
+    route: str
+    policy: str
+    trial: int
+    passed: bool
+    reason: str
+    cost_usd: Decimal = Decimal(0)
+    frontier_cost_usd: Decimal = Decimal(0)
+    turn_latencies_ms: list[float] = field(default_factory=list)
+    tier_calls: dict[int, int] = field(default_factory=dict)
+    turns: int = 0
+    escalated_turns: int = 0
+    handoff: bool = False
+    session_id: str = ""
+    replies: list[str] = field(default_factory=list)
+
+    @property
+    def latency_ms(self) -> float:
+        return float(sum(self.turn_latencies_ms))
+
+
+def pass_hat_k(counts: Sequence[tuple[int, int]], k: int) -> float:
+    """τ-bench's pass^k: the chance that k i.i.d. tries of a task all succeed, averaged over tasks.
+
+    Unbiased from n ≥ k trials with c successes per task: C(c, k) / C(n, k).
+    """
+    usable = [(c, n) for c, n in counts if n >= k]
+    if not usable or k < 1:
+        return 0.0
+    return sum(comb(c, k) / comb(n, k) for c, n in usable) / len(usable)
+
+
+def percentile(values: Iterable[float], q: float) -> float:
+    """Linear-interpolated percentile (q in 0..100); 0.0 for no data."""
+    data = sorted(values)
+    if not data:
+        return 0.0
+    if len(data) == 1:
+        return float(data[0])
+    pos = (len(data) - 1) * q / 100.0
+    lo = int(pos)
+    hi = min(lo + 1, len(data) - 1)
+    return float(data[lo] + (data[hi] - data[lo]) * (pos - lo))
+
+
+def tier_mix(tier_calls: Mapping[int, int]) -> dict[str, float]:
+    """Share of model calls per tier, keys "1", "2", "3" always present."""
+    total = sum(tier_calls.values())
+    return {str(t): (tier_calls.get(t, 0) / total if total else 0.0) for t in (1, 2, 3)}
+
+
+def ratio(num: Decimal | float, den: Decimal | float) -> float | None:
+    return None if not den else float(Decimal(str(num)) / Decimal(str(den)))
+
+
+def _summary(trials: Sequence[TrialResult]) -> dict[str, Any]:
+    n = len(trials)
+    if n == 0:
+        return {"n_trials": 0, "success_rate": 0.0, "cost_per_task_usd": 0.0}
+    cost = sum((t.cost_usd for t in trials), Decimal(0)) / n
+    return {
+        "n_trials": n,
+        "success_rate": sum(t.passed for t in trials) / n,
+        "cost_per_task_usd": float(cost),
+    }
+
+
+def summarize_policy(trials: Sequence[TrialResult], ks: Sequence[int]) -> dict[str, Any]:
+    """The per-policy block of report.json (without the comparisons to frontier-only)."""
+    by_scenario: dict[str, list[TrialResult]] = defaultdict(list)
+    for t in trials:
+        by_scenario[t.scenario_id].append(t)
+    counts = [(sum(t.passed for t in ts), len(ts)) for ts in by_scenario.values()]
+    tiers: dict[int, int] = defaultdict(int)
+    for t in trials:
+        for tier, n in t.tier_calls.items():
+            tiers[int(tier)] += n
+    latencies = [lat for t in trials for lat in t.turn_latencies_ms]
+    turns = sum(t.turns for t in trials)
+    n = len(trials)
+    cost = sum((t.cost_usd for t in trials), Decimal(0))
+    frontier = sum((t.frontier_cost_usd for t in trials), Decimal(0))
+    routes: dict[str, list[TrialResult]] = defaultdict(list)
+    for t in trials:
+        routes[t.route].append(t)
+    out: dict[str, Any] = _summary(trials)
+    out.update({
+        "n_scenarios": len(by_scenario),
+        "pass_hat_k": {str(k): pass_hat_k(counts, k) for k in ks},
+        "p50_latency_ms": percentile(latencies, 50),
+        "p95_latency_ms": percentile(latencies, 95),
+        "tier_mix": tier_mix(tiers),
+        "model_calls": sum(tiers.values()),
+        "model_calls_per_task": (sum(tiers.values()) / n) if n else 0.0,
+        "escalation_rate": (sum(t.escalated_turns for t in trials) / turns) if turns else 0.0,
+        "handoff_rate": (sum(t.handoff for t in trials) / n) if n else 0.0,
+        "cost_total_usd": float(cost),
+        "cost_if_all_frontier_usd": float(frontier / n) if n else 0.0,
+        "per_route": {r: _summary(ts) for r, ts in sorted(routes.items())},
+        "scenarios": [
+            {
+                "id": sid,
+                "pass": all(t.passed for t in ts),
+                "passes": sum(t.passed for t in ts),
+                "trials": len(ts),
+                "reason": next((t.reason for t in ts if not t.passed), "ok"),
+                "cost_usd": float(sum((t.cost_usd for t in ts), Decimal(0)) / len(ts)),
+                "latency_ms": sum(t.latency_ms for t in ts) / len(ts),
+                "route": ts[0].route,
+            }
+            for sid, ts in by_scenario.items()
+        ],
+    })
+    return out
+
+
+def compare_to_reference(policies: dict[str, dict[str, Any]], reference: str = "frontier-only") -> None:
+    """Add `cost_vs_<ref>` style fields in place: cost ratio and success delta against the reference.
+
+    Without the reference policy in the run, cost is compared with what the same calls would
+    have cost on the provider's frontier model (the model_calls.frontier_cost_usd column).
+    """
+    ref = policies.get(reference)
+    for block in policies.values():
+        if ref is not None:
+            block["cost_vs_frontier"] = ratio(block["cost_per_task_usd"], ref["cost_per_task_usd"])
+            block["success_delta_vs_frontier"] = block["success_rate"] - ref["success_rate"]
+        else:
+            block["cost_vs_frontier"] = ratio(block["cost_per_task_usd"], block["cost_if_all_frontier_usd"])
+            block["success_delta_vs_frontier"] = None
+    mid = policies.get("mid-only")
+    for block in policies.values():
+        block["cost_vs_mid"] = ratio(block["cost_per_task_usd"], mid["cost_per_task_usd"]) if mid else None

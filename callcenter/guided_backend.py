@@ -1,0 +1,123 @@
+"""A model backend whose correct answer is known: for comparing routing policies offline.
+
+The agent's deterministic flow proposes every action (each tool call, then the reply);
+before an action happens, a model of the policy's tier must produce it, over the real SDK
+against the fake provider's modelled tiers (`x-fake-oracle` carries the expected answer,
+`x-fake-difficulty` the turn's difficulty). A model that hedges or garbles arguments is
+escalated exactly as in production; when the allowed tiers are exhausted the action does
+not happen and the customer is handed to a person. Cost, latency, tier mix and database
+end state are therefore those a policy would produce with models of that competence.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from callcenter.escalation import response_escalation_reason
+from callcenter.flow import FlowTurn, HumanHandoffRequest
+from callcenter.providers.base import ChatMessage, ModelRequest, ModelResponse
+from callcenter.providers.client import AllProvidersFailed, CallContext, ModelClient
+from callcenter.routing.policy import RoutingPolicy
+from callcenter.specialist import OnDelta, SpecialistResult, SpecialistTurn
+from callcenter.types import Priority, StepType, Tier
+
+log = structlog.get_logger(__name__)
+
+
+class ModelGaveUp(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def oracle_header(expected: dict[str, Any]) -> str:
+    return base64.b64encode(json.dumps(expected, default=str).encode()).decode()
+
+
+class GuidedModelBackend:
+    name = "modelled"
+
+    def __init__(
+        self,
+        client: ModelClient,
+        policy: RoutingPolicy,
+        *,
+        difficulty_for: Callable[[SpecialistTurn], float | None] | None = None,
+    ) -> None:
+        self.client = client
+        self.policy = policy
+        self.difficulty_for = difficulty_for or (lambda turn: turn.difficulty)
+
+    async def run(self, turn: SpecialistTurn, on_delta: OnDelta | None = None) -> SpecialistResult:
+        flow_cls = turn.agent.flow
+        if flow_cls is None:
+            raise RuntimeError(f"agent {turn.agent.name} has no flow to guide the model")
+        policy = self.policy.with_overrides(turn.agent.routing)
+        difficulty = self.difficulty_for(turn)
+        step = StepType.TOOL_SELECTION if turn.agent.tools else StepType.RESPONSE
+        state = {"tier": policy.start_tier(step, turn.agent.default_tier, turn.difficulty), "escalations": 0}
+
+        async def gated_call(name: str, args: dict[str, Any]) -> dict[str, Any]:
+            await self._attempt(turn, policy, state, difficulty, StepType.TOOL_SELECTION,
+                                {"tool_calls": [{"name": name, "arguments": args}]},
+                                lambda r: bool(r.tool_calls) and r.tool_calls[0].name == name
+                                and r.tool_calls[0].arguments is not None)
+            return await turn.tools.call(name, args)
+
+        try:
+            reply = await flow_cls().step(FlowTurn(
+                text=turn.text, state=turn.state, context=turn.context, call_tool=gated_call,
+                now=turn.now, history=turn.history,
+            ))
+            await self._attempt(turn, policy, state, difficulty, StepType.RESPONSE, {"text": reply.text},
+                                lambda r: r.text.strip() == reply.text.strip())
+        except ModelGaveUp as exc:
+            return SpecialistResult(
+                text="I'm sorry, I couldn't complete that reliably. I'm passing you to a member of our team.",
+                human=HumanHandoffRequest("general", Priority.NORMAL, turn.context.summary,
+                                          f"model gave up: {exc.reason}"),
+                tier=state["tier"], escalations=state["escalations"], outcome="model_failed",
+            )
+        results = list(reply.tool_results) or [c.result for c in turn.tools.calls if c.result is not None]
+        return SpecialistResult(text=reply.text, state=reply.state, done=reply.done, human=reply.human,
+                                tool_results=results, tier=state["tier"], escalations=state["escalations"])
+
+    async def _attempt(
+        self, turn: SpecialistTurn, policy: RoutingPolicy, state: dict[str, Any], difficulty: float | None,
+        step: StepType, expected: dict[str, Any], correct: Callable[[ModelResponse], bool],
+    ) -> None:
+        headers = {"x-fake-oracle": oracle_header(expected)}
+        if difficulty is not None:
+            headers["x-fake-difficulty"] = f"{difficulty:.3f}"
+        request = ModelRequest(
+            system=turn.agent.instructions,
+            messages=[ChatMessage(role="user", text=turn.text)],
+            tools=turn.agent.tools, step_type=step, agent=turn.agent.name,
+            cache_key=f"callcenter:{turn.agent.name}", want_logprobs=True, extra_headers=headers,
+        )
+        escalation_of: int | None = None
+        reason: str | None = None
+        while True:
+            context = CallContext(session_id=turn.context.session_id, turn_id=turn.turn_id,
+                                  escalation_of=escalation_of, escalation_reason=reason)
+            try:
+                response = await self.client.complete(request, Tier(state["tier"]), context=context)
+            except AllProvidersFailed as exc:
+                raise ModelGaveUp(f"providers unavailable: {exc}") from exc
+            reason = response_escalation_reason(response, logprob_threshold=policy.logprob_threshold)
+            if reason is None and not correct(response):
+                reason = "wrong action"
+            if reason is None:
+                state["tier"] = max(Tier(state["tier"]), response.model.tier)
+                return
+            nxt = policy.next_tier(Tier(state["tier"]), state["escalations"])
+            if nxt is None:
+                raise ModelGaveUp(reason)
+            log.info("model.escalation", reason=reason, from_tier=state["tier"], to_tier=int(nxt))
+            state["tier"], state["escalations"] = nxt, state["escalations"] + 1
+            escalation_of = response.call_id

@@ -1,0 +1,184 @@
+"""Specialists on models: tool use through the typed tools, verification, escalation, fallback.
+
+`ModelBackend` is the product's model path: the specialist's LLM picks tools and writes
+the reply; every step starts on the tier the routing policy picks; a low-confidence step
+(hedge, refusal, invalid tool arguments, low logprobs, verifier rejection) is re-run one
+tier up, capped per turn; when the top allowed tier still fails, or no provider answers,
+the turn goes to the agent's deterministic flow (or a human).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import structlog
+
+from callcenter.app import App
+from callcenter.escalation import response_escalation_reason
+from callcenter.flow import HumanHandoffRequest
+from callcenter.providers.base import ChatMessage, ModelRequest, ModelResponse
+from callcenter.providers.client import AllProvidersFailed, CallContext, ModelClient
+from callcenter.routing.policy import RoutingPolicy, get_policy
+from callcenter.settings import Settings
+from callcenter.specialist import FlowBackend, OnDelta, SpecialistResult, SpecialistTurn
+from callcenter.tool_executor import ToolArgumentError, ToolCapExceeded
+from callcenter.toolkit import ToolError
+from callcenter.types import Priority, StepType, Tier
+from callcenter.verifier import verify_reply
+
+log = structlog.get_logger(__name__)
+
+MAX_TOOL_ROUNDS = 6
+
+
+@dataclass(slots=True)
+class _TurnLedger:
+    """What happened in one turn across attempts: tiers used, escalations, tool results."""
+
+    tier: Tier
+    escalations: int = 0
+    last_call_id: int | None = None
+    reason: str | None = None
+    tool_results: list[dict[str, Any]] = field(default_factory=list)
+
+
+def history_messages(turn: SpecialistTurn) -> list[ChatMessage]:
+    """Prior user/assistant turns as chat messages, the customer context on the newest one.
+
+    The customer context rides on the user message, not the system prompt, so the prefix
+    (tools, instructions) is byte-identical across sessions and the prompt cache hits.
+    """
+    msgs = [ChatMessage(role="user" if r == "user" else "assistant", text=t)
+            for r, t in turn.history[-12:] if r in ("user", "assistant")]
+    while msgs and msgs[0].role != "user":
+        msgs.pop(0)
+    who = turn.context.customer_name or "an unverified visitor (not signed in)"
+    msgs.append(ChatMessage(role="user", text=f"[Customer: {who}. Today: {turn.now:%A %Y-%m-%d}.]\n{turn.text}"))
+    return msgs
+
+
+class ModelBackend:
+    name = "llm"
+
+    def __init__(self, client: ModelClient, policy: RoutingPolicy, *, fallback: FlowBackend | None = None) -> None:
+        self.client = client
+        self.policy = policy
+        self.fallback = fallback or FlowBackend()
+
+    async def run(self, turn: SpecialistTurn, on_delta: OnDelta | None = None) -> SpecialistResult:
+        policy = self.policy.with_overrides(turn.agent.routing)
+        step = StepType.TOOL_SELECTION if turn.agent.tools else StepType.RESPONSE
+        ledger = _TurnLedger(tier=policy.start_tier(step, turn.agent.default_tier, turn.difficulty))
+        messages = history_messages(turn)
+        try:
+            for _ in range(MAX_TOOL_ROUNDS):
+                response = await self._call(turn, messages, step, ledger)
+                reason = response_escalation_reason(response, logprob_threshold=policy.logprob_threshold)
+                if reason is None and response.tool_calls:
+                    reason = await self._run_tools(turn, response, messages, ledger)
+                    if reason is None:
+                        continue
+                if reason is None:
+                    verdict = verify_reply(
+                        response.text, user_text=turn.text, tool_results=ledger.tool_results,
+                        tools_called=[c.tool for c in turn.tools.calls if c.error is None],
+                        tools_failed=[c.tool for c in turn.tools.calls if c.error is not None],
+                    )
+                    if verdict.ok and verdict.confidence >= policy.verifier_min_confidence:
+                        return SpecialistResult(
+                            text=response.text, state={}, done=False, tool_results=ledger.tool_results,
+                            tier=response.model.tier, escalations=ledger.escalations,
+                        )
+                    reason = "verifier: " + "; ".join(verdict.reasons)
+                if not self._escalate(policy, ledger, response, reason):
+                    return await self._fall_back(turn, ledger, f"no tier left after: {reason}")
+            return await self._fall_back(turn, ledger, "tool round limit reached")
+        except AllProvidersFailed as exc:
+            log.error("model.unavailable", session_id=turn.context.session_id, error=str(exc))
+            return await self._fall_back(turn, ledger, "providers unavailable")
+
+    async def _call(
+        self, turn: SpecialistTurn, messages: list[ChatMessage], step: StepType, ledger: _TurnLedger
+    ) -> ModelResponse:
+        request = ModelRequest(
+            system=turn.agent.instructions, messages=messages, tools=turn.agent.tools, step_type=step,
+            agent=turn.agent.name, cache_key=f"callcenter:{turn.agent.name}", want_logprobs=True,
+            extra_headers=_difficulty_header(turn.difficulty),
+        )
+        context = CallContext(session_id=turn.context.session_id, turn_id=turn.turn_id,
+                              escalation_of=ledger.last_call_id if ledger.reason else None,
+                              escalation_reason=ledger.reason)
+        response = await self.client.complete(request, ledger.tier, context=context)
+        ledger.last_call_id, ledger.reason = response.call_id, None
+        return response
+
+    async def _run_tools(
+        self, turn: SpecialistTurn, response: ModelResponse, messages: list[ChatMessage], ledger: _TurnLedger
+    ) -> str | None:
+        """Execute the requested tools; an argument error is an escalation reason, other refusals go back."""
+        results: list[ChatMessage] = []
+        for call in response.tool_calls:
+            args: dict[str, Any] | str = call.arguments if call.arguments is not None else call.raw_arguments
+            try:
+                out = await turn.tools.call(call.name, args, idempotency_key=f"turn{turn.turn_id}:{call.id}")
+            except ToolArgumentError as exc:
+                return f"invalid tool arguments for {call.name}: {exc}"
+            except ToolCapExceeded:
+                raise
+            except ToolError as exc:
+                results.append(ChatMessage(role="tool", text=f"Error: {exc}", tool_call_id=call.id, is_error=True))
+                continue
+            ledger.tool_results.append(out)
+            results.append(ChatMessage(role="tool", text=json.dumps(out, default=str), tool_call_id=call.id))
+        messages.append(ChatMessage(role="assistant", text=response.text, tool_calls=list(response.tool_calls)))
+        messages.extend(results)
+        return None
+
+    def _escalate(self, policy: RoutingPolicy, ledger: _TurnLedger, response: ModelResponse, reason: str) -> bool:
+        nxt = policy.next_tier(max(ledger.tier, response.model.tier), ledger.escalations)
+        log.info("model.escalation", reason=reason, from_tier=int(response.model.tier),
+                 to_tier=int(nxt) if nxt else None)
+        if nxt is None:
+            return False
+        ledger.tier, ledger.escalations, ledger.reason = nxt, ledger.escalations + 1, reason
+        return True
+
+    async def _fall_back(self, turn: SpecialistTurn, ledger: _TurnLedger, why: str) -> SpecialistResult:
+        """The deterministic flow when the agent has one, else an honest human handoff."""
+        if turn.agent.flow is not None:
+            try:
+                result = await self.fallback.run(turn)
+            except ToolCapExceeded:
+                pass
+            else:
+                result.escalations, result.outcome = ledger.escalations, "fallback_flow"
+                log.info("model.fallback", agent=turn.agent.name, why=why)
+                return result
+        return SpecialistResult(
+            text="I want to make sure this is handled properly, so I'm passing you to a member of our team.",
+            human=HumanHandoffRequest("general", Priority.NORMAL, turn.context.summary, f"model fallback: {why}"),
+            escalations=ledger.escalations, outcome="fallback_human", tier=ledger.tier,
+        )
+
+
+def _difficulty_header(difficulty: float | None) -> dict[str, str]:
+    return {} if difficulty is None else {"x-fake-difficulty": f"{difficulty:.3f}"}
+
+
+async def build_model_backend(
+    settings: Settings, pool: asyncpg.Pool, app: App, extras: dict[str, Any]
+) -> ModelBackend:
+    from callcenter.providers import build_providers
+    from callcenter.providers.catalog import Catalog
+    from callcenter.providers.recorder import PostgresCallRecorder
+
+    catalog = Catalog.load(settings.catalog_path)
+    providers = build_providers(settings)
+    client = ModelClient(catalog, providers, PostgresCallRecorder(pool), max_retries=settings.provider_max_retries)
+    extras["model_client"] = client
+    return ModelBackend(client, get_policy("routed", difficulty_threshold=settings.difficulty_threshold))
+
+

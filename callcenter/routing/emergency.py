@@ -1,0 +1,227 @@
+"""Emergency detection: rules, not a model, because a missed gas leak costs more than any tier.
+
+`detect_emergency(text)` returns the kind (gas, fire, flood, carbon_monoxide, no_heat) or None.
+It runs before the vertical router on every turn, in microseconds.
+
+Judgement calls (tested in tests/test_routing_emergency.py):
+- Negated mentions do not count: "no fire, just a question about the fire alarm test schedule",
+  "there's no gas smell anymore". Negation is a cue word ("no", "not", "isn't", "without", ...)
+  within three words before the trigger, inside the same clause (a comma, "but" or "and" ends
+  its scope), so "not sure, but I smell gas" is still an emergency.
+- Benign compounds do not count: "gas bill", "gas station", "fire alarm test", "fire drill",
+  "fire extinguisher inspection", "flood insurance". An alarm that is going off does count.
+- Bare "fire" counts ("fire!", "there's a fire in the kitchen"): a caller in trouble is terse.
+- No heat is an emergency only with a cold cue (freezing, below zero, "it's 20 degrees", pipes
+  freezing, a baby or elderly person cold). "The heat is out" alone is urgent maintenance, not a
+  life-safety dispatch, and flagging every such call would drown the real ones.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# Kinds enabled by default. An app's EMERGENCY_TERMS may list these names (enabling the rule)
+# or extra literal phrases (reported as their own slug, e.g. "sewage backup" -> "sewage_backup").
+DEFAULT_EMERGENCY_TERMS: tuple[str, ...] = ("gas", "fire", "flood", "carbon_monoxide", "no_heat")
+
+_NEGATORS = frozenset(
+    {"no", "not", "never", "without", "isn't", "isnt", "aren't", "arent", "wasn't", "wasnt", "don't", "dont"}
+    | {"doesn't", "doesnt", "didn't", "didnt", "nothing", "none", "nor", "neither"}
+)
+_SCOPE_BREAKS = frozenset({"but", "and", "though", "although", "however", "yet", "so"})
+
+_ACTIVE = (
+    r"(?:going off|gone off|went off|sounding|beeping|beep(?:s|ed)?|ringing|blaring|screaming|alarming"
+    r"|keeps? going)"
+)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    kind: str
+    pattern: re.Pattern[str]
+    negatable: bool = True
+
+
+def _rx(p: str) -> re.Pattern[str]:
+    return re.compile(p, re.IGNORECASE)
+
+
+_RULES: tuple[_Rule, ...] = (
+    # carbon monoxide first: "CO alarm going off" must not become fire.
+    _Rule(
+        "carbon_monoxide",
+        _rx(
+            r"\bcarbon[\s-]*monoxide\b(?!\s+(?:detector|alarm)s?\s+(?:test|inspection|install|battery|"
+            r"batteries|replacement|requirement|schedule))"
+        ),
+    ),
+    _Rule("carbon_monoxide", _rx(r"\bco2?\s*(?:detector|alarm|monitor|sensor)s?\b[^.!?]{0,20}?" + _ACTIVE)),
+    _Rule("carbon_monoxide", _rx(r"\bco\s+poisoning\b")),
+    # gas: a smell or a leak, never the bill, station, stove question or fireplace.
+    _Rule(
+        "gas",
+        _rx(r"\bsmell(?:s|ing|ed)?\s+(?:of\s+|like\s+)?(?:natural\s+)?(?:gas|propane|rotten eggs?|sulfur)\b"),
+    ),
+    _Rule("gas", _rx(r"\b(?:gas|propane)\s+(?:smell|odou?r|leak|leaking|is leaking|hissing)")),
+    _Rule("gas", _rx(r"\bleak(?:ing|s)?\s+(?:natural\s+)?gas\b")),
+    _Rule(
+        "gas",
+        _rx(
+            r"\b(?:hiss(?:ing)?\s+(?:from|at|near)\s+(?:the\s+)?gas"
+            r"|gas\s+line\s+(?:broke|burst|damaged|hit))"
+        ),
+    ),
+    # fire and smoke
+    _Rule("fire", _rx(r"\b(?:smoke|fire|smoke detector)\s+alarms?\b[^.!?]{0,20}?" + _ACTIVE)),
+    _Rule(
+        "fire",
+        _rx(r"\bsmoke\s+(?:is\s+)?(?:coming|pouring|billowing|rising|filling|everywhere|in\s+the|from)\b"),
+    ),
+    _Rule(
+        "fire",
+        _rx(
+            r"\b(?:smell(?:s|ing)?\s+(?:of\s+|like\s+)?(?:smoke|burning|something burning)"
+            r"|burning\s+smell)\b"
+        ),
+    ),
+    _Rule("fire", _rx(r"\b(?:sparks?|sparking|flames?|on fire|caught fire|in flames|ablaze)\b")),
+    _Rule(
+        "fire",
+        _rx(
+            r"\bfire\b(?!\s*(?:alarm|drill|extinguisher|inspection|safety|code|escape|exit|door|insurance|"
+            r"pit|marshal|hydrant|sprinkler|department|dept|station|place|wood|works|proof|rated|test|lane|"
+            r"fighter|truck|hazard))"
+        ),
+    ),
+    # flood / water
+    _Rule("flood", _rx(r"\bflood(?:s|ed|ing)?\b(?!\s+(?:insurance|zone|plain|policy|light|lights|warning))")),
+    _Rule(
+        "flood",
+        _rx(
+            r"\bwater\s+(?:is\s+|keeps\s+|has\s+been\s+)?(?:pouring|gushing|spraying|streaming|pooling|"
+            r"rushing|coming|leaking|dripping|flowing|everywhere)\b[^.!?]{0,40}?\b(?:ceiling|through|floor|"
+            r"everywhere|wall|light|outlet|under|in|into|out)\b"
+        ),
+    ),
+    _Rule(
+        "flood",
+        _rx(
+            r"\b(?:burst|broken|busted|exploded)\s+(?:water\s+)?(?:pipe|main|line)s?\b"
+            r"|\bpipes?\s+(?:has\s+|have\s+)?(?:burst|broke|exploded|split)\b"
+        ),
+    ),
+    _Rule("flood", _rx(r"\b(?:sewage|sewer)\s+(?:is\s+)?(?:backing|backed|coming|overflow)")),
+    _Rule(
+        "flood",
+        _rx(
+            r"\b(?:toilet|tub|sink)\s+(?:is\s+)?overflowing\b[^.!?]{0,30}?"
+            r"\b(?:won't stop|everywhere|flooding|ceiling)"
+        ),
+    ),
+)
+
+_NO_HEAT = _rx(
+    r"\b(?:no\s+heat(?:ing)?|without\s+heat(?:ing)?|(?:heat|heating|heater|furnace|boiler|radiators?)\s+"
+    r"(?:is\s+|has\s+|went\s+|has\s+gone\s+|keeps\s+)?(?:out|off|down|dead|died|broken|broke|stopped|"
+    r"not\s+working|isn't\s+working|isnt\s+working|won't\s+(?:turn|come)\s+on|quit|failed))\b"
+)
+_COLD = _rx(
+    r"\b(?:freezing|frozen|frigid|ice\s+cold|below\s+(?:zero|freezing)|sub[\s-]?zero|pipes?\s+(?:are\s+)?"
+    r"(?:freezing|frozen)|so\s+cold|really\s+cold|very\s+cold|too\s+cold|it'?s\s+cold|(?:baby|infant|newborn|"
+    r"elderly|grandmother|grandfather)\b[^.!?]{0,30}\bcold|can\s+see\s+my\s+breath)\b"
+)
+_DEGREES = _rx(r"(-?\d{1,3})\s*(?:°|degrees?\b|deg\b)\s*(fahrenheit|celsius|f\b|c\b)?")
+
+
+def _negated(text: str, start: int) -> bool:
+    """A negator within three words before `start`, in the same clause."""
+    prefix = text[:start].lower()
+    clause = re.split(r"[,;.!?:()\n]", prefix)[-1]
+    words = re.findall(r"[a-z']+", clause)[-3:]
+    for w in reversed(words):
+        if w in _SCOPE_BREAKS:
+            return False
+        if w in _NEGATORS:
+            return True
+    return False
+
+
+def _is_cold(text: str) -> bool:
+    if _COLD.search(text):
+        return True
+    for m in _DEGREES.finditer(text):
+        celsius = (m.group(2) or "f").lower().startswith("c")
+        if int(m.group(1)) <= (10 if celsius else 55):
+            return True
+    return False
+
+
+def slug(term: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", term.lower()).strip("_")
+
+
+_KIND_ALIASES = {
+    "gas": "gas",
+    "gas_leak": "gas",
+    "fire": "fire",
+    "smoke": "fire",
+    "flood": "flood",
+    "flooding": "flood",
+    "water_leak": "flood",
+    "carbon_monoxide": "carbon_monoxide",
+    "co": "carbon_monoxide",
+    "no_heat": "no_heat",
+    "heat": "no_heat",
+    "no_heating": "no_heat",
+}
+
+
+def _detect_builtin(text: str, kinds: set[str]) -> str | None:
+    for rule in _RULES:
+        if rule.kind not in kinds:
+            continue
+        for m in rule.pattern.finditer(text):
+            if not (rule.negatable and _negated(text, m.start())):
+                return rule.kind
+    if "no_heat" in kinds:
+        for m in _NO_HEAT.finditer(text):
+            # "no heat" carries its own "no"; only a negator before it cancels ("not no heat" is rare).
+            if not _negated(text, m.start()) and _is_cold(text):
+                return "no_heat"
+    return None
+
+
+def detect_emergency(text: str, terms: Sequence[str] | None = None) -> str | None:
+    """The emergency kind this turn reports, or None.
+
+    `terms` (default DEFAULT_EMERGENCY_TERMS): names of built-in kinds to enable ("gas", "fire",
+    "flood", "carbon_monoxide", "no_heat", or aliases like "gas leak", "smoke"), plus any other
+    phrase, matched literally (case-insensitive, whole words, negation-aware) and reported as its
+    slug. An app's EMERGENCY_TERMS are combined with the defaults by the caller if it wants both.
+    """
+    chosen = DEFAULT_EMERGENCY_TERMS if terms is None else tuple(terms)
+    kinds: set[str] = set()
+    literals: list[str] = []
+    for term in chosen:
+        kind = _KIND_ALIASES.get(slug(term))
+        if kind is not None:
+            kinds.add(kind)
+        else:
+            # A phrase the rules recognise enables its kind as well as matching literally.
+            implied = _detect_builtin(term, set(DEFAULT_EMERGENCY_TERMS))
+            if implied is not None:
+                kinds.add(implied)
+            literals.append(term)
+    found = _detect_builtin(text, kinds)
+    if found is not None:
+        return found
+    for term in literals:
+        pattern = re.compile(r"(?<!\w)" + re.escape(term.strip()) + r"(?!\w)", re.IGNORECASE)
+        for m in pattern.finditer(text):
+            if not _negated(text, m.start()):
+                implied = _detect_builtin(term, set(DEFAULT_EMERGENCY_TERMS))
+                return implied or slug(term)
+    return None

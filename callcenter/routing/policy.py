@@ -1,0 +1,83 @@
+"""Routing policies: which tier a step starts on and how far it may escalate.
+
+Three mechanisms compose: static step-type routing (the kind of work picks the tier),
+difficulty-predicted routing (a hard turn starts one tier up), and confidence-based
+escalation (a low-confidence answer is re-run one tier up, capped per turn). The
+single-tier policies exist to measure the routed one against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from callcenter.types import StepType, Tier
+
+STATIC_STEP_TIERS: dict[StepType, Tier] = {
+    StepType.CLASSIFICATION: Tier.CHEAP,
+    StepType.EXTRACTION: Tier.CHEAP,
+    StepType.TOOL_SELECTION: Tier.CHEAP,
+    StepType.RESPONSE: Tier.CHEAP,
+    StepType.VERIFICATION: Tier.CHEAP,
+    StepType.USER_SIMULATION: Tier.CHEAP,
+    StepType.PLANNING: Tier.MID,
+    StepType.CODE_GENERATION: Tier.MID,
+    StepType.MULTI_STEP_REASONING: Tier.FRONTIER,
+}
+
+
+@dataclass(frozen=True)
+class RoutingPolicy:
+    name: str
+    step_tiers: Mapping[StepType, Tier] = field(default_factory=lambda: dict(STATIC_STEP_TIERS))
+    difficulty_threshold: float | None = 0.5
+    escalate: bool = True
+    min_tier: Tier = Tier.CHEAP
+    max_tier: Tier = Tier.FRONTIER
+    max_escalations: int = 2
+    logprob_threshold: float = 0.70
+    verifier_min_confidence: float = 0.5
+
+    def start_tier(self, step: StepType, agent_tier: Tier = Tier.CHEAP, difficulty: float | None = None) -> Tier:
+        """The tier a step starts on: the stricter of step type and agent default, bumped when hard."""
+        tier = max(self.step_tiers.get(step, Tier.CHEAP), agent_tier)
+        if self.difficulty_threshold is not None and difficulty is not None and difficulty >= self.difficulty_threshold:
+            tier = tier.up()
+        return self._clamp(tier)
+
+    def next_tier(self, current: Tier, escalations_so_far: int) -> Tier | None:
+        """One tier up, or None when escalation is off, capped, or already at the top."""
+        if not self.escalate or escalations_so_far >= self.max_escalations or current >= self.max_tier:
+            return None
+        return self._clamp(current.up())
+
+    def _clamp(self, tier: Tier) -> Tier:
+        return Tier(min(max(tier, self.min_tier), self.max_tier))
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> RoutingPolicy:
+        """Per-agent configuration (AgentSpec.routing) applied on top of the policy."""
+        allowed = {k: v for k, v in overrides.items() if k in {"difficulty_threshold", "max_escalations",
+                                                               "logprob_threshold", "verifier_min_confidence"}}
+        return replace(self, **allowed) if allowed else self
+
+
+def _single(name: str, tier: Tier) -> RoutingPolicy:
+    return RoutingPolicy(name=name, step_tiers={s: tier for s in StepType}, difficulty_threshold=None,
+                         escalate=False, min_tier=tier, max_tier=tier)
+
+
+POLICIES: dict[str, RoutingPolicy] = {
+    "routed": RoutingPolicy(name="routed"),
+    "cheap-only": _single("cheap-only", Tier.CHEAP),
+    "mid-only": _single("mid-only", Tier.MID),
+    "frontier-only": _single("frontier-only", Tier.FRONTIER),
+}
+
+
+def get_policy(name: str, **overrides: Any) -> RoutingPolicy:
+    try:
+        base = POLICIES[name]
+    except KeyError:
+        raise KeyError(f"unknown policy {name!r}; choose one of {', '.join(POLICIES)}") from None
+    return replace(base, **overrides) if overrides else base

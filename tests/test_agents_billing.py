@@ -1,0 +1,246 @@
+"""Billing flow conversations against the real tools and a real database."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+
+from callcenter.agent_spec import AgentSpec
+from callcenter.flow import FlowReply, FlowTurn
+from callcenter.toolkit import ToolContext
+from callcenter.types import HandoffContext, Priority
+from callcenter_agents.billing import AGENT, choose_method, detect_intent
+from callcenter_tools.booking import BUSINESS_TZ
+
+NOW = datetime(2031, 3, 10, 10, 0, tzinfo=BUSINESS_TZ)
+
+
+class Convo:
+    """One resident's conversation with one agent; tools run like the orchestrator runs them."""
+
+    def __init__(self, pool: asyncpg.Pool, agent: AgentSpec, customer_id: int | None, now: datetime = NOW) -> None:
+        self.pool, self.agent, self.customer_id, self.now = pool, agent, customer_id, now
+        self.session_id = str(uuid.uuid4())
+        self.state: dict[str, Any] = {}
+        self.history: list[tuple[str, str]] = []
+        self.calls: list[str] = []
+
+    async def open(self) -> Convo:
+        await self.pool.execute(
+            "INSERT INTO sessions (id, customer_id, channel) VALUES ($1, $2, 'web')",
+            uuid.UUID(self.session_id), self.customer_id,
+        )
+        return self
+
+    async def call_tool(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        tool = self.agent.tool(name)
+        self.calls.append(name)
+        async with self.pool.acquire() as conn, conn.transaction():
+            ctx = ToolContext(conn, self.session_id, self.customer_id, self.now,
+                              idempotency_key=f"{self.session_id}:k{len(self.calls)}", agent=self.agent.name)
+            return await tool.fn(ctx, tool.parse(args))
+
+    async def say(self, text: str) -> FlowReply:
+        assert self.agent.flow is not None
+        context = HandoffContext(session_id=self.session_id, customer_id=self.customer_id, vertical=self.agent.vertical,
+                                 confidence=0.9, to_agent=self.agent.name)
+        turn = FlowTurn(text=text, state=dict(self.state), context=context, call_tool=self.call_tool, now=self.now,
+                        history=list(self.history))
+        reply = await self.agent.flow().step(turn)
+        json.dumps(reply.state)
+        self.state = {} if reply.done else reply.state
+        self.history += [("user", text), ("assistant", reply.text)]
+        return reply
+
+
+async def resident_with_bills(pool: asyncpg.Pool, *, late_fee: bool = True) -> dict[str, int]:
+    """Rent $1,500 overdue, a $50 late fee, a paid utility bill; Visa 4242 default, Mastercard 5555."""
+    cid: int = await pool.fetchval(
+        "INSERT INTO customers (full_name, email, building, unit) VALUES ('Pat Doe', $1, 'Harbor View', '7C')"
+        " RETURNING id",
+        f"{uuid.uuid4().hex}@example.com",
+    )
+    out = {"customer": cid}
+
+    async def invoice(kind: str, desc: str, cents: int, due: date, status: str = "open") -> int:
+        paid = cents if status == "paid" else 0
+        iid: int = await pool.fetchval(
+            "INSERT INTO invoices (customer_id, kind, description, amount_cents, paid_cents, issued_on, due_on, status)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            cid, kind, desc, cents, paid, due - timedelta(days=10), due, status,
+        )
+        return iid
+
+    out["rent"] = await invoice("rent", "Rent - March 2031", 150000, date(2031, 3, 1))
+    if late_fee:
+        out["fee"] = await invoice("fee", "Late fee - March 2031 rent", 5000, date(2031, 3, 6))
+    out["water"] = await invoice("utility", "Water and sewer - February 2031", 4500, date(2031, 2, 15), "paid")
+    out["visa"] = await pool.fetchval(
+        "INSERT INTO payment_methods (customer_id, kind, brand, last4, is_default) VALUES ($1, 'card', 'Visa', '4242',"
+        " true) RETURNING id", cid,
+    )
+    out["mc"] = await pool.fetchval(
+        "INSERT INTO payment_methods (customer_id, kind, brand, last4, is_default) VALUES ($1, 'card', 'Mastercard',"
+        " '5555', false) RETURNING id", cid,
+    )
+    return out
+
+
+async def paid(pool: asyncpg.Pool, cid: int) -> list[asyncpg.Record]:
+    return await pool.fetch("SELECT * FROM payments WHERE customer_id = $1 ORDER BY id", cid)
+
+
+async def test_pay_500_now_confirms_then_pays_exactly_once(pool: asyncpg.Pool) -> None:
+    ids = await resident_with_bills(pool)
+    c = await Convo(pool, AGENT, ids["customer"]).open()
+    r = await c.say("pay $500 now")
+    assert r.text == "Pay $500.00 with Visa ending 4242?"
+    assert await paid(pool, ids["customer"]) == []
+    r = await c.say("yes")
+    assert r.done
+    rows = await paid(pool, ids["customer"])
+    assert sum(row["amount_cents"] for row in rows) == 50000
+    assert {row["method_id"] for row in rows} == {ids["visa"]}
+    assert "$500.00" in r.text and "$1,050.00" in r.text  # remaining: 1,500 + 50 - 500
+    assert any(res.get("paid_cents") == 50000 for res in r.tool_results)
+
+
+async def test_pay_everything_pays_the_whole_balance_with_the_named_card(pool: asyncpg.Pool) -> None:
+    ids = await resident_with_bills(pool)
+    c = await Convo(pool, AGENT, ids["customer"]).open()
+    r = await c.say("pay everything with my card ending 5555")
+    assert r.text == "Pay $1,550.00 with Mastercard ending 5555?"
+    r = await c.say("go ahead")
+    assert r.done and "$0.00" in r.text
+    rows = await paid(pool, ids["customer"])
+    assert sum(row["amount_cents"] for row in rows) == 155000
+    assert {row["method_id"] for row in rows} == {ids["mc"]}
+    open_left = await pool.fetchval(
+        "SELECT count(*) FROM invoices WHERE customer_id = $1 AND status = 'open'", ids["customer"]
+    )
+    assert open_left == 0
+
+
+async def test_overpayment_is_refused_with_the_maximum(pool: asyncpg.Pool) -> None:
+    ids = await resident_with_bills(pool)
+    c = await Convo(pool, AGENT, ids["customer"]).open()
+    r = await c.say("I want to pay $5,000")
+    assert "most you can pay" in r.text and "$1,550.00" in r.text and not r.done
+    assert await paid(pool, ids["customer"]) == []
+    r = await c.say("ok")
+    assert r.text == "Pay $1,550.00 with Visa ending 4242?"
+    r = await c.say("no")
+    assert "haven't charged" in r.text
+    assert await paid(pool, ids["customer"]) == []
+
+
+async def test_amount_is_asked_for_and_a_changed_amount_is_reconfirmed(pool: asyncpg.Pool) -> None:
+    ids = await resident_with_bills(pool)
+    c = await Convo(pool, AGENT, ids["customer"]).open()
+    r = await c.say("I'd like to make a payment")
+    assert r.text == "How much would you like to pay? Your balance is $1,550.00."
+    r = await c.say("200")
+    assert r.text == "Pay $200.00 with Visa ending 4242?"
+    r = await c.say("actually make it $250.50")
+    assert r.text == "Pay $250.50 with Visa ending 4242?"
+    r = await c.say("never mind")
+    assert await paid(pool, ids["customer"]) == []
+    assert "haven't charged" in r.text
+
+
+async def test_balance_then_yes_pays_the_balance(pool: asyncpg.Pool) -> None:
+    ids = await resident_with_bills(pool, late_fee=False)
+    c = await Convo(pool, AGENT, ids["customer"]).open()
+    r = await c.say("what's my balance?")
+    assert "$1,500.00" in r.text and "overdue" in r.text and not r.done
+    r = await c.say("yes")
+    assert r.text == "Pay $1,500.00 with Visa ending 4242?"
+    await c.say("yes")
+    assert sum(row["amount_cents"] for row in await paid(pool, ids["customer"])) == 150000
+
+
+async def test_explain_late_fee_then_waive_it(pool: asyncpg.Pool) -> None:
+    ids = await resident_with_bills(pool)
+    c = await Convo(pool, AGENT, ids["customer"]).open()
+    r = await c.say("why was I charged a late fee?")
+    assert "waived" in r.text and c.state["stage"] == "offer_waiver"
+    assert any(res.get("invoice", {}).get("invoice_id") == ids["fee"] for res in r.tool_results)
+    r = await c.say("yes please")
+    assert r.done and "waived" in r.text
+    status = await pool.fetchval("SELECT status FROM invoices WHERE id = $1", ids["fee"])
+    assert status == "void"
+
+
+async def test_waiver_request_confirms_which_fee_first(pool: asyncpg.Pool) -> None:
+    ids = await resident_with_bills(pool)
+    c = await Convo(pool, AGENT, ids["customer"]).open()
+    r = await c.say("can you waive the late fee?")
+    assert f"invoice #{ids['fee']}" in r.text and "$50.00" in r.text
+    assert await pool.fetchval("SELECT status FROM invoices WHERE id = $1", ids["fee"]) == "open"
+    r = await c.say("no")
+    assert r.done
+    assert await pool.fetchval("SELECT status FROM invoices WHERE id = $1", ids["fee"]) == "open"
+
+
+async def test_invoices_and_receipts(pool: asyncpg.Pool) -> None:
+    ids = await resident_with_bills(pool)
+    c = await Convo(pool, AGENT, ids["customer"]).open()
+    r = await c.say("show me my invoices")
+    assert "Rent - March 2031" in r.text and "Late fee" in r.text and "Water" not in r.text
+    c = await Convo(pool, AGENT, ids["customer"]).open()
+    r = await c.say("I need a receipt for my last payment")
+    assert "Water and sewer" in r.text and r.done
+
+
+async def test_unverified_resident_is_asked_to_sign_in(pool: asyncpg.Pool) -> None:
+    c = await Convo(pool, AGENT, None).open()
+    r = await c.say("what's my balance")
+    assert r.done and "sign in" in r.text
+    c = await Convo(pool, AGENT, None).open()
+    r = await c.say("pay $100")
+    assert r.done and "sign in" in r.text
+
+
+async def test_autopay_offers_the_billing_team(pool: asyncpg.Pool) -> None:
+    c = await Convo(pool, AGENT, None).open()
+    r = await c.say("how do I set up autopay?")
+    assert not r.done and r.human is None
+    r = await c.say("yes")
+    assert r.done and r.human is not None
+    assert r.human.queue == "billing" and r.human.priority is Priority.NORMAL
+    assert "autopay" in r.human.summary
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("what's my balance", "balance"),
+        ("how much do I owe", "balance"),
+        ("pay $500 now", "pay"),
+        ("why was I charged a late fee", "explain"),
+        ("what is this water charge", "explain"),
+        ("can you waive the late fee", "waiver"),
+        ("show me my invoices", "invoices"),
+        ("did my payment go through", "receipts"),
+        ("turn on autopay", "autopay"),
+        ("what card do you have on file", "methods"),
+    ],
+)
+def test_detect_intent(text: str, intent: str) -> None:
+    assert detect_intent(text) == intent
+
+
+def test_choose_method_prefers_named_card_then_default() -> None:
+    methods = [
+        {"method_id": 1, "brand": "Visa", "last4": "4242", "is_default": True, "label": "Visa ending 4242"},
+        {"method_id": 2, "brand": "Mastercard", "last4": "5555", "is_default": False, "label": "Mastercard ending 5555"},
+    ]
+    assert choose_method(methods, "pay with the card ending in 5555")["method_id"] == 2  # type: ignore[index]
+    assert choose_method(methods, "use my mastercard")["method_id"] == 2  # type: ignore[index]
+    assert choose_method(methods, "pay it")["method_id"] == 1  # type: ignore[index]
+    assert choose_method([], "pay it") is None

@@ -1,0 +1,296 @@
+"""Booking flow conversations against the real tools and a real database.
+
+Each test books in its own far-future week with its own technician and resident, so the
+shared database's other rows (seed, other tests) never show up in its searches.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+
+from callcenter.agent_spec import AgentSpec
+from callcenter.flow import FlowReply, FlowTurn
+from callcenter.toolkit import ToolContext
+from callcenter.types import HandoffContext, Vertical
+from callcenter_agents.booking import AGENT, detect_intent, widened_windows
+from callcenter_tools.booking import BUSINESS_TZ
+
+
+class Convo:
+    """One resident's conversation with one agent; tools run like the orchestrator runs them."""
+
+    def __init__(self, pool: asyncpg.Pool, agent: AgentSpec, customer_id: int | None, now: datetime) -> None:
+        self.pool, self.agent, self.customer_id, self.now = pool, agent, customer_id, now
+        self.session_id = str(uuid.uuid4())
+        self.state: dict[str, Any] = {}
+        self.history: list[tuple[str, str]] = []
+        self.calls: list[str] = []
+
+    async def open(self) -> Convo:
+        await self.pool.execute(
+            "INSERT INTO sessions (id, customer_id, channel) VALUES ($1, $2, 'web')",
+            uuid.UUID(self.session_id), self.customer_id,
+        )
+        return self
+
+    async def call_tool(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        tool = self.agent.tool(name)
+        self.calls.append(name)
+        async with self.pool.acquire() as conn, conn.transaction():
+            ctx = ToolContext(conn, self.session_id, self.customer_id, self.now,
+                              idempotency_key=f"{self.session_id}:k{len(self.calls)}", agent=self.agent.name)
+            return await tool.fn(ctx, tool.parse(args))
+
+    async def say(self, text: str) -> FlowReply:
+        assert self.agent.flow is not None
+        context = HandoffContext(session_id=self.session_id, customer_id=self.customer_id, vertical=self.agent.vertical,
+                                 confidence=0.9, to_agent=self.agent.name)
+        turn = FlowTurn(text=text, state=dict(self.state), context=context, call_tool=self.call_tool, now=self.now,
+                        history=list(self.history))
+        reply = await self.agent.flow().step(turn)
+        json.dumps(reply.state)  # state must survive a round trip through jsonb
+        self.state = {} if reply.done else reply.state
+        self.history += [("user", text), ("assistant", reply.text)]
+        return reply
+
+
+def a_monday_morning() -> datetime:
+    """9:00 on a random Monday decades ahead: a week no other test books in."""
+    base = datetime(2045, 1, 2, 9, 0, tzinfo=BUSINESS_TZ)  # a Monday
+    return base + timedelta(weeks=random.randrange(0, 2000))
+
+
+async def resident(pool: asyncpg.Pool) -> int:
+    cid: int = await pool.fetchval(
+        "INSERT INTO customers (full_name, email, building, unit) VALUES ('Test Resident', $1, 'Maple Court', '2A')"
+        " RETURNING id",
+        f"{uuid.uuid4().hex}@example.com",
+    )
+    return cid
+
+
+async def slots(pool: asyncpg.Pool, skill: str, kind: str, starts: list[datetime]) -> list[int]:
+    tech: int = await pool.fetchval(
+        "INSERT INTO technicians (name, skill) VALUES ($1, $2) RETURNING id", f"Tech {uuid.uuid4().hex[:6]}", skill
+    )
+    ids = []
+    for start in starts:
+        ids.append(await pool.fetchval(
+            "INSERT INTO slots (technician_id, kind, starts_at, ends_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            tech, kind, start, start + timedelta(hours=1),
+        ))
+    return ids
+
+
+def at(now: datetime, days: int, hour: int) -> datetime:
+    return (now + timedelta(days=days)).replace(hour=hour, minute=0)
+
+
+async def week_of_plumbing(pool: asyncpg.Pool, now: datetime) -> dict[str, int]:
+    """Tue/Wed this week, Tue and Thu of next week (now is a Monday)."""
+    when = {
+        "tue10": at(now, 1, 10), "tue15": at(now, 1, 15), "wed9": at(now, 2, 9),
+        "ntue10": at(now, 8, 10), "ntue13": at(now, 8, 13), "ntue15": at(now, 8, 15), "ntue16": at(now, 8, 16),
+        "nthu9": at(now, 10, 9), "nthu10": at(now, 10, 10), "nthu14": at(now, 10, 14),
+    }
+    ids = await slots(pool, "plumbing", "maintenance", list(when.values()))
+    return dict(zip(when, ids, strict=True))
+
+
+async def booked(pool: asyncpg.Pool, customer_id: int) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        "SELECT a.*, s.starts_at FROM appointments a JOIN slots s ON s.id = a.slot_id"
+        " WHERE a.customer_id = $1 ORDER BY a.id", customer_id,
+    )
+
+
+async def test_sink_leak_next_tuesday_after_three_books_one_slot_in_window(pool: asyncpg.Pool) -> None:
+    now = a_monday_morning()
+    ids = await week_of_plumbing(pool, now)
+    cid = await resident(pool)
+    c = await Convo(pool, AGENT, cid, now).open()
+
+    r = await c.say("my kitchen sink leaks")
+    assert not r.done and "1)" in r.text and "plumbing" in r.text
+    assert c.state["category"] == "plumbing"
+    r = await c.say("next tuesday after 3")
+    labels = [o["label"] for o in c.state["options"]]
+    assert [o["slot_id"] for o in c.state["options"]] == [ids["ntue15"], ids["ntue16"]]
+    assert all(label in r.text for label in labels)
+    r = await c.say("the first one")
+    assert r.text.startswith("Shall I book a plumbing visit on ") and labels[0] in r.text
+    assert await booked(pool, cid) == []  # nothing is written before the yes
+    r = await c.say("yes")
+    assert r.done
+    rows = await booked(pool, cid)
+    assert len(rows) == 1
+    assert rows[0]["slot_id"] == ids["ntue15"] and rows[0]["status"] == "booked"
+    assert rows[0]["category"] == "plumbing"
+    local = rows[0]["starts_at"].astimezone(BUSINESS_TZ)
+    assert local.date() == (now + timedelta(days=8)).date() and local.hour >= 15
+    assert f"#{rows[0]['id']}" in r.text and labels[0] in r.text
+    assert any(res.get("appointment_id") == rows[0]["id"] for res in r.tool_results)
+
+
+async def test_missing_issue_is_asked_and_correction_mid_flow_re_searches(pool: asyncpg.Pool) -> None:
+    now = a_monday_morning()
+    ids = await week_of_plumbing(pool, now)
+    cid = await resident(pool)
+    c = await Convo(pool, AGENT, cid, now).open()
+
+    r = await c.say("I need a maintenance visit next tuesday after 3")
+    assert "What needs fixing?" in r.text and not r.done
+    r = await c.say("the bathroom faucet keeps dripping")
+    assert [o["slot_id"] for o in c.state["options"]] == [ids["ntue15"], ids["ntue16"]]
+    r = await c.say("actually thursday morning would be better")
+    assert [o["slot_id"] for o in c.state["options"]] == [ids["nthu9"], ids["nthu10"]]
+    r = await c.say("the second one")
+    assert "Shall I book" in r.text
+    r = await c.say("no, make it tuesday at 4")
+    assert [o["slot_id"] for o in c.state["options"]] == [ids["ntue16"]] or c.state.get("stage") == "confirm"
+    if c.state.get("stage") != "confirm":
+        r = await c.say("that one")
+    assert c.state["chosen"]["slot_id"] == ids["ntue16"]
+    r = await c.say("yes please")
+    rows = await booked(pool, cid)
+    assert [row["slot_id"] for row in rows] == [ids["ntue16"]]
+
+
+async def test_never_mind_at_confirmation_writes_nothing(pool: asyncpg.Pool) -> None:
+    now = a_monday_morning()
+    await week_of_plumbing(pool, now)
+    cid = await resident(pool)
+    c = await Convo(pool, AGENT, cid, now).open()
+    await c.say("my toilet is clogged")
+    r = await c.say("the first one")
+    assert "Shall I book" in r.text
+    r = await c.say("never mind")
+    assert r.done and "haven't booked" in r.text
+    assert await booked(pool, cid) == []
+
+
+async def test_no_at_confirmation_offers_the_others(pool: asyncpg.Pool) -> None:
+    now = a_monday_morning()
+    ids = await week_of_plumbing(pool, now)
+    cid = await resident(pool)
+    c = await Convo(pool, AGENT, cid, now).open()
+    await c.say("the shower drain is clogged, anything next thursday?")
+    await c.say("1")
+    r = await c.say("no")
+    assert not r.done and [o["slot_id"] for o in c.state["options"]] == [ids["nthu10"], ids["nthu14"]]
+    await c.say("the 2pm one")
+    await c.say("yes")
+    assert [row["slot_id"] for row in await booked(pool, cid)] == [ids["nthu14"]]
+
+
+async def test_nothing_in_window_widens_and_says_so(pool: asyncpg.Pool) -> None:
+    now = a_monday_morning()
+    ids = await week_of_plumbing(pool, now)
+    cid = await resident(pool)
+    c = await Convo(pool, AGENT, cid, now).open()
+    r = await c.say("my kitchen sink is leaking, can someone come next wednesday?")
+    assert "widened" in r.text or "soonest" in r.text
+    assert c.state["options"][0]["slot_id"] in ids.values()
+
+
+async def test_reschedule_and_cancel_existing_appointment(pool: asyncpg.Pool) -> None:
+    now = a_monday_morning()
+    ids = await week_of_plumbing(pool, now)
+    cid = await resident(pool)
+    c = await Convo(pool, AGENT, cid, now).open()
+    await c.say("my sink is leaking, tomorrow at 10 please")
+    await c.say("the first one")
+    await c.say("yes")
+    [row] = await booked(pool, cid)
+    assert row["slot_id"] == ids["tue10"]
+
+    c2 = await Convo(pool, AGENT, cid, now).open()
+    r = await c2.say("can I move my appointment to next thursday?")
+    assert "Let's move your plumbing visit" in r.text
+    r = await c2.say("the last one")
+    assert "Shall I move your plumbing visit from" in r.text
+    assert [x["slot_id"] for x in await booked(pool, cid)] == [ids["tue10"]]
+    r = await c2.say("yes")
+    assert r.done and "moved" in r.text
+    [row] = await booked(pool, cid)
+    assert row["slot_id"] == ids["nthu14"] and row["status"] == "booked"
+
+    c3 = await Convo(pool, AGENT, cid, now).open()
+    r = await c3.say("when is my appointment?")
+    assert r.done and f"#{row['id']}" in r.text
+    r = await c3.say("please cancel my appointment")
+    assert "Shall I cancel your plumbing visit" in r.text
+    r = await c3.say("no, keep it")
+    assert r.done and (await booked(pool, cid))[0]["status"] == "booked"
+    await c3.say("cancel my appointment")
+    r = await c3.say("yes")
+    assert r.done and "Cancelled" in r.text
+    assert (await booked(pool, cid))[0]["status"] == "cancelled"
+
+
+async def test_viewing_books_a_leasing_slot(pool: asyncpg.Pool) -> None:
+    now = a_monday_morning()
+    [slot] = await slots(pool, "leasing", "viewing", [at(now, 3, 11)])
+    cid = await resident(pool)
+    c = await Convo(pool, AGENT, cid, now).open()
+    r = await c.say("I'd like to schedule a viewing of a two bedroom this thursday")
+    assert "unit viewing" in r.text
+    await c.say("yes")
+    assert c.state["stage"] == "confirm"
+    await c.say("yes")
+    [row] = await booked(pool, cid)
+    assert row["slot_id"] == slot and row["kind"] == "viewing"
+
+
+async def test_unverified_resident_is_asked_to_sign_in(pool: asyncpg.Pool) -> None:
+    now = a_monday_morning()
+    await week_of_plumbing(pool, now)
+    c = await Convo(pool, AGENT, None, now).open()
+    r = await c.say("what appointments do I have?")
+    assert r.done and "sign in" in r.text
+    c = await Convo(pool, AGENT, None, now).open()
+    await c.say("my sink leaks")
+    await c.say("the first one")
+    r = await c.say("yes")
+    assert r.done and "sign in" in r.text
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("my sink leaks", "book"),
+        ("cancel my appointment", "cancel"),
+        ("can we push the visit to Friday", "reschedule"),
+        ("I need to reschedule", "reschedule"),
+        ("when is the plumber coming? is the plumber still coming", "list"),
+        ("what appointments do I have", "list"),
+        ("can I tour the apartment on the third floor", "viewing"),
+    ],
+)
+def test_detect_intent(text: str, intent: str) -> None:
+    assert detect_intent(text) == intent
+
+
+def test_widened_windows_relax_week_then_time_then_dates() -> None:
+    window = {"date_from": "2045-01-10", "date_to": "2045-01-10", "earliest": "15:00:00", "latest": None,
+              "text": "next tuesday after 3"}
+    steps = [bounds for bounds, _ in widened_windows(window, datetime(2045, 1, 2).date())]
+    assert steps == [
+        {"date_from": "2045-01-10", "date_to": "2045-01-10", "earliest": "15:00:00"},
+        {"date_from": "2045-01-17", "date_to": "2045-01-17", "earliest": "15:00:00"},
+        {"date_from": "2045-01-24", "date_to": "2045-01-24", "earliest": "15:00:00"},
+        {"date_from": "2045-01-10", "date_to": "2045-01-24", "earliest": "15:00:00"},
+        {"date_from": "2045-01-10", "date_to": "2045-01-24"},
+        {},
+    ]
+    notes = [note for _, note in widened_windows(window, datetime(2045, 1, 2).date())]
+    assert notes[0] == "" and all("next tuesday after 3" in n for n in notes[1:])
+    assert widened_windows(None, datetime(2045, 1, 2).date()) == [({}, "")]
+    assert AGENT.vertical is Vertical.BOOKING

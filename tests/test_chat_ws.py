@@ -1,0 +1,173 @@
+"""The web chat websocket end to end: real server, real database, offline backend."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from callcenter.auth import issue_token
+from callcenter.runtime import Runtime
+from callcenter.server import create_app
+from callcenter.tool_executor import TurnTools
+
+
+@pytest.fixture(scope="module")
+async def client(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
+    async with TestClient(TestServer(create_app(runtime))) as c:
+        yield c
+
+
+def _token(runtime: Runtime, customer_id: int, ttl: int = 600) -> str:
+    return issue_token(customer_id, runtime.settings.secret.get_secret_value(), ttl_seconds=ttl)
+
+
+async def _recv(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+    data: dict[str, Any] = await ws.receive_json(timeout=30)
+    return data
+
+
+async def _say(ws: aiohttp.ClientWebSocketResponse, text: str) -> tuple[dict[str, Any], str]:
+    """Send a message; collect deltas until the final frame (message or error)."""
+    await ws.send_json({"type": "message", "text": text})
+    deltas = ""
+    while True:
+        frame = await _recv(ws)
+        if frame["type"] == "delta":
+            deltas += frame["text"]
+            continue
+        return frame, deltas
+
+
+async def _hello(ws: aiohttp.ClientWebSocketResponse, **fields: Any) -> dict[str, Any]:
+    await ws.send_json({"type": "hello", **fields})
+    return await _recv(ws)
+
+
+async def test_booking_conversation_books_a_visit(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
+    async with client.ws_connect("/v1/chat") as ws:
+        session = await _hello(ws, token=_token(runtime, 1))
+        assert session["type"] == "session" and session["customer"] == "Alex Rivera"
+        frame, deltas = await _say(ws, "Hi, my kitchen sink leaks")
+        assert frame["type"] == "message" and frame["agent"] == "booking"
+        assert deltas == frame["text"]
+        before = await runtime.pool.fetchval("SELECT count(*) FROM appointments WHERE customer_id=1")
+        replies = [frame["text"]]
+        for text in ("tomorrow after 1pm", "the first one", "yes"):
+            frame, _ = await _say(ws, text)
+            assert frame["type"] == "message", frame
+            replies.append(frame["text"])
+            if "appointment" in frame["text"].lower() and "#" in frame["text"]:
+                break
+        after = await runtime.pool.fetchval(
+            "SELECT count(*) FROM appointments WHERE customer_id=1 AND status='booked'"
+        )
+        assert after == before + 1, replies
+        sid = uuid.UUID(session["session_id"])
+        assert await runtime.pool.fetchval(
+            "SELECT count(*) FROM handoffs WHERE session_id=$1 AND to_agent='booking'", sid
+        ) == 1
+        assert await runtime.pool.fetchval("SELECT count(*) FROM messages WHERE session_id=$1", sid) == 2 * len(replies)
+
+
+async def test_gas_smell_hands_off_urgently_on_first_turn(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
+    async with client.ws_connect("/v1/chat") as ws:
+        session = await _hello(ws)  # anonymous: emergencies never wait for sign-in
+        frame, _ = await _say(ws, "I smell gas in my kitchen")
+        assert frame["agent"] == "escalation" and frame["handoff"] is True
+        row = await runtime.pool.fetchrow(
+            "SELECT priority, queue, kind FROM handoffs WHERE session_id=$1 AND kind='human'",
+            uuid.UUID(session["session_id"]),
+        )
+        assert row is not None and row["priority"] == "urgent" and row["queue"] == "emergency"
+
+
+async def test_payment_writes_once_even_when_the_tool_call_is_replayed(
+    client: TestClient, runtime: Runtime  # type: ignore[type-arg]
+) -> None:
+    async with client.ws_connect("/v1/chat") as ws:
+        session = await _hello(ws, token=_token(runtime, 1))
+        sid = session["session_id"]
+        frame, _ = await _say(ws, "I'd like to pay $50 toward my balance")
+        assert frame["agent"] == "billing"
+        frame, _ = await _say(ws, "yes")
+        assert "50.00" in frame["text"], frame["text"]
+    call = await runtime.pool.fetchrow(
+        "SELECT idempotency_key, arguments, result FROM tool_calls WHERE session_id=$1 AND tool='pay_balance'",
+        uuid.UUID(sid),
+    )
+    assert call is not None
+    payments = "SELECT count(*) FROM payments WHERE idempotency_key LIKE $1 || '%'"
+    assert await runtime.pool.fetchval(payments, call["idempotency_key"]) == 1
+    replay = TurnTools(pool=runtime.pool, tools=runtime.app.tools, session_id=sid, turn_id=None,
+                       customer_id=1, agent="billing", now=runtime.orchestrator._clock(), max_calls=4)
+    again = await replay.call("pay_balance", call["arguments"], idempotency_key=call["idempotency_key"])
+    assert again == call["result"]
+    assert await runtime.pool.fetchval(payments, call["idempotency_key"]) == 1
+
+
+async def test_resume_replays_history_and_guards_ownership(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
+    async with client.ws_connect("/v1/chat") as ws:
+        session = await _hello(ws, token=_token(runtime, 2))
+        await _say(ws, "what are your office hours?")
+    async with client.ws_connect("/v1/chat") as ws:
+        resumed = await _hello(ws, token=_token(runtime, 2), session_id=session["session_id"])
+        assert resumed["resumed"] is True
+        assert [m["role"] for m in resumed["history"]] == ["user", "assistant"]
+        assert resumed["history"][0]["text"] == "what are your office hours?"
+        other = await _hello(ws, token=_token(runtime, 3), session_id=session["session_id"])
+        assert other == {"type": "error", "code": "session_forbidden", "message": other["message"]}
+
+
+@pytest.mark.parametrize(
+    ("send", "code"),
+    [
+        ("not json at all", "bad_json"),
+        ('{"type":"shout"}', "unknown_type"),
+        ('{"type":"message","text":42}', "bad_frame"),
+    ],
+)
+async def test_malformed_frames_get_error_frames_and_the_socket_stays_usable(
+    client: TestClient, send: str, code: str  # type: ignore[type-arg]
+) -> None:
+    async with client.ws_connect("/v1/chat") as ws:
+        await _hello(ws)
+        await ws.send_str(send)
+        frame = await _recv(ws)
+        assert frame["type"] == "error" and frame["code"] == code and frame["message"]
+        reply, _ = await _say(ws, "hello there")
+        assert reply["type"] == "message"
+
+
+async def test_message_errors(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
+    async with client.ws_connect("/v1/chat") as ws:
+        frame, _ = await _say(ws, "hi")
+        assert frame["code"] == "hello_required"
+        bad = await _hello(ws, token="v1.1.99999999999.forged")
+        assert bad["code"] == "invalid_token"
+        expired = await _hello(ws, token=_token(runtime, 1, ttl=-10))
+        assert expired["code"] == "expired_token"
+        ghost = await _hello(ws, session_id=str(uuid.uuid4()))
+        assert ghost["code"] == "session_not_found"
+        session = await _hello(ws)
+        frame, _ = await _say(ws, "   ")
+        assert frame["code"] == "empty_message"
+        frame, _ = await _say(ws, "x" * (runtime.settings.max_message_chars + 1))
+        assert frame["code"] == "message_too_long"
+        frame, _ = await _say(ws, "thanks!")
+        assert frame["type"] == "message"
+        stored = await runtime.pool.fetchval(
+            "SELECT count(*) FROM messages WHERE session_id=$1", uuid.UUID(session["session_id"])
+        )
+        assert stored == 2  # only the valid turn and its reply
+
+
+async def test_health_and_demo_residents(client: TestClient) -> None:  # type: ignore[type-arg]
+    resp = await client.get("/healthz")
+    assert resp.status == 200 and (await resp.json())["status"] == "ok"
+    residents = (await (await client.get("/v1/demo/residents")).json())["residents"]
+    assert residents[0]["name"] == "Alex Rivera" and residents[0]["token"].startswith("v1.1.")

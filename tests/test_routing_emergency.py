@@ -1,0 +1,67 @@
+"""Emergency rules: phrasing variety, negation and benign compounds."""
+
+from __future__ import annotations
+
+import pytest
+
+from callcenter.routing.emergency import DEFAULT_EMERGENCY_TERMS, detect_emergency
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("I smell gas", "gas"),
+        ("the kitchen smells like gas", "gas"),
+        ("there's a gas leak in the hallway", "gas"),
+        ("hissing sound and it smells like rotten eggs", "gas"),
+        ("not sure, but I smell gas", "gas"),
+        ("there's smoke coming from the outlet", "fire"),
+        ("FIRE!!", "fire"),
+        ("fire", "fire"),
+        ("there is a fire in my kitchen", "fire"),
+        ("the smoke alarm is going off and I smell burning", "fire"),
+        ("sparks coming out of the wall socket", "fire"),
+        ("water is pouring through the ceiling", "flood"),
+        ("flooding", "flood"),
+        ("my bathroom is flooded", "flood"),
+        ("a pipe burst under the sink", "flood"),
+        ("carbon monoxide alarm going off", "carbon_monoxide"),
+        ("CO detector beeping", "carbon_monoxide"),
+        ("no heat and it's freezing", "no_heat"),
+        ("heat is out and it's 20 degrees", "no_heat"),
+        ("the furnace died and the pipes are freezing", "no_heat"),
+        ("heating not working, it is 5 degrees celsius inside", "no_heat"),
+    ],
+)
+def test_detects(text: str, kind: str) -> None:
+    assert detect_emergency(text) == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no fire, just a question about the fire alarm test schedule",
+        "when is the fire drill",
+        "I have a question about my gas bill",
+        "gas bill",
+        "there's no gas smell anymore, thanks",
+        "where is the fire extinguisher inspection log",
+        "do I need flood insurance",
+        "the fireplace doesn't draw well",
+        "heat is out",  # no cold cue: urgent maintenance, not a life-safety emergency
+        "the heat is off and it's 75 degrees, fine by me",
+        "I want to pay my rent",
+        "I got fired and can't pay rent this month",
+    ],
+)
+def test_not_emergencies(text: str) -> None:
+    assert detect_emergency(text) is None
+
+
+def test_terms_select_kinds_and_add_literals() -> None:
+    assert set(DEFAULT_EMERGENCY_TERMS) == {"gas", "fire", "flood", "carbon_monoxide", "no_heat"}
+    assert detect_emergency("I smell gas", ["flood"]) is None
+    assert detect_emergency("I smell gas", ["gas leak"]) == "gas"  # phrase implies its kind
+    assert detect_emergency("sewage backup in the basement", ["sewage backup"]) == "sewage_backup"
+    assert detect_emergency("no sewage backup today", ["sewage backup"]) is None
+    assert detect_emergency("elevator stuck with people inside", ("elevator stuck",)) == "elevator_stuck"

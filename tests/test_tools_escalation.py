@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import pytest
+from callcenter_tools.booking import BUSINESS_TZ
+from callcenter_tools.escalation import create_ticket, handoff_eta, handoff_to_human
+from pydantic import ValidationError
+
+from callcenter.toolkit import Tool, ToolContext, ToolError
+
+NOW = datetime(2031, 3, 10, 23, 0, tzinfo=BUSINESS_TZ)
+
+
+async def new_session(conn: asyncpg.Connection) -> str:
+    sid = str(uuid.uuid4())
+    await conn.execute("INSERT INTO sessions (id, channel) VALUES ($1, 'web')", uuid.UUID(sid))
+    return sid
+
+
+async def call(tool: Tool[Any], conn: asyncpg.Connection, sid: str, cid: int | None, **raw: Any) -> Any:
+    ctx = ToolContext(conn=conn, session_id=sid, customer_id=cid, now=NOW, idempotency_key="k1", agent="escalation")
+    async with conn.transaction():
+        return await tool.fn(ctx, tool.parse(raw))
+
+
+def test_narrow_args_and_eta() -> None:
+    with pytest.raises(ValidationError):
+        create_ticket.parse({"category": "plumbing", "subject": "x"})
+    with pytest.raises(ValidationError):
+        create_ticket.parse({"category": "noise", "subject": "x" * 121})
+    with pytest.raises(ValidationError):
+        handoff_to_human.parse({"queue": "police", "summary": "x"})
+    with pytest.raises(ValidationError):
+        handoff_to_human.parse({"queue": "billing", "priority": "asap", "summary": "x"})
+    assert "555-0100" in handoff_eta("emergency", "urgent") and "immediately" in handoff_eta("general", "urgent")
+    assert handoff_eta("billing", "normal") == "a human will join within 15 minutes"
+
+
+async def test_ticket_without_sign_in(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        sid = await new_session(conn)
+        out = await call(
+            create_ticket,
+            conn,
+            sid,
+            None,
+            category="maintenance",
+            priority="urgent",
+            subject="Water pouring from ceiling",
+            body="Unit 3A bathroom",
+        )
+        assert out["priority"] == "urgent" and out["status"] == "open"
+        row = await conn.fetchrow("SELECT * FROM tickets WHERE id = $1", out["ticket_id"])
+        assert row["customer_id"] is None and str(row["session_id"]) == sid and row["created_at"] == NOW
+
+
+async def test_emergency_handoff_records_everything(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        sid = await new_session(conn)
+        out = await call(
+            handoff_to_human,
+            conn,
+            sid,
+            None,
+            queue="emergency",
+            priority="high",
+            summary="Caller smells gas in the hallway of Harbor View, floor 2.",
+            reason="gas leak",
+        )
+        assert out["priority"] == "urgent" and out["queue"] == "emergency"
+        assert "immediately" in out["eta"] and "555-0100" in out["eta"]
+        handoff = await conn.fetchrow("SELECT * FROM handoffs WHERE id = $1", out["handoff_id"])
+        assert handoff["kind"] == "human" and handoff["to_agent"] == "human:emergency"
+        assert handoff["from_agent"] == "escalation" and handoff["priority"] == "urgent"
+        context = handoff["context"]
+        assert context == {"reason": "gas leak", "ticket_id": out["ticket_id"]}
+        assert await conn.fetchval("SELECT status FROM sessions WHERE id = $1", uuid.UUID(sid)) == "human"
+        ticket = await conn.fetchrow("SELECT * FROM tickets WHERE id = $1", out["ticket_id"])
+        assert ticket["priority"] == "urgent" and ticket["category"] == "emergency"
+
+
+async def test_handoff_needs_a_session(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        with pytest.raises(ToolError) as err:
+            await call(handoff_to_human, conn, "", None, queue="billing", summary="Dispute")
+        assert "555-0100" in str(err.value)

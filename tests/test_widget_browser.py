@@ -1,0 +1,297 @@
+"""The chat widget end to end: the real server, a seeded database and headless Chromium.
+
+This is the only test that proves the pieces a resident actually touches fit together:
+the one-tag embed, the demo resident picker, streaming, agent labels, booking writes,
+escalation handoff and resuming after a reload. It drives Debian's /usr/bin/chromium and
+never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from callcenter.runtime import Runtime, build_runtime
+from callcenter.server import create_app
+from callcenter.settings import Settings
+from callcenter.store.db import connect, create_database, drop_database
+from callcenter.store.migrate import migrate
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOT = Path("/tmp/widget.png")
+REPLY_TIMEOUT_MS = 20_000
+
+FINAL_ASSISTANT = '[data-testid="message-assistant"]:not([data-streaming])'
+
+
+def _require_browser() -> Any:
+    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+        pytest.skip(f"needs Debian chromium at {CHROMIUM} (apt-get install -y chromium)")
+    try:
+        from playwright import async_api
+    except ImportError:
+        pytest.skip("needs the playwright package (pip install playwright; browsers are not downloaded)")
+    return async_api
+
+
+@dataclass
+class LiveServer:
+    url: str
+    runtime: Runtime
+
+
+@dataclass
+class Frames:
+    """Server frames seen by the page's websocket, so the test can check streaming on the wire."""
+
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    def on_frame(self, payload: str | bytes) -> None:
+        try:
+            frame = json.loads(payload)
+        except ValueError:
+            return
+        if isinstance(frame, dict):
+            self.received.append(frame)
+
+
+@pytest.fixture(scope="module")
+async def widget_db(server_dsn: str) -> AsyncIterator[str]:
+    """A database of this module's own, seeded with the demo business (customer 1 = Alex Rivera)."""
+    from callcenter_tools.seed import seed
+
+    url = await create_database(server_dsn, f"cc_widget_{uuid.uuid4().hex[:12]}")
+    conn = await connect(url)
+    try:
+        await migrate(conn)
+        await seed(conn, reset=False)
+    finally:
+        await conn.close()
+    yield url
+    await drop_database(server_dsn, url.rsplit("/", 1)[-1].split("?")[0])
+
+
+@pytest.fixture(scope="module")
+async def live_server(widget_db: str) -> AsyncIterator[LiveServer]:
+    _require_browser()
+    # data_dir stays the default so the trained router cache is shared with the CLI and
+    # later runs (training takes ~25 s on this machine, loading the cache is instant).
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        backend="local",
+        secret="widget-test-secret",
+        demo_mode=True,
+    )
+    runtime = await build_runtime(settings, dsn=widget_db, run_migrations=False)
+    runner = web.AppRunner(create_app(runtime))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        yield LiveServer(f"http://{host}:{port}", runtime)
+    finally:
+        await runner.cleanup()
+        await runtime.close()
+
+
+@pytest.fixture(scope="module")
+async def browser(live_server: LiveServer) -> AsyncIterator[Any]:
+    async_api = _require_browser()
+    async with async_api.async_playwright() as p:
+        b = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            await b.close()
+
+
+@pytest.fixture
+async def page(browser: Any) -> AsyncIterator[Any]:
+    context = await browser.new_context(viewport={"width": 1200, "height": 820})
+    pg = await context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    await context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def _watch_frames(page: Any) -> Frames:
+    frames = Frames()
+    page.on("websocket", lambda ws: ws.on("framereceived", frames.on_frame))
+    return frames
+
+
+SOCKET_SPY = """
+window.__widgetSockets = [];
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...args) { super(...args); window.__widgetSockets.push(this); }
+};
+"""
+
+
+async def _open_widget(page: Any, url: str) -> None:
+    await page.goto(url)
+    launcher = page.get_by_test_id("launcher")
+    await launcher.wait_for()
+    if await launcher.get_attribute("aria-expanded") != "true":
+        await launcher.click()
+    await page.get_by_test_id("panel").wait_for(state="visible")
+
+
+async def _choose_resident(page: Any, name: str) -> None:
+    select = page.get_by_test_id("resident-select")
+    option = select.locator("option", has_text=name)
+    await option.wait_for(state="attached")
+    await select.select_option(value=await option.get_attribute("value"))
+    await _wait_online(page)
+    await page.get_by_test_id("customer").filter(has_text=f"Signed in as {name}").wait_for()
+
+
+async def _wait_online(page: Any) -> None:
+    await page.locator('[data-testid="status"][data-state="online"]').wait_for()
+
+
+async def _say(page: Any, text: str) -> tuple[str, str | None, bool]:
+    """Type a message, press Enter, wait for the final reply: (text, agent, handoff)."""
+    before = await page.locator(FINAL_ASSISTANT).count()
+    await page.get_by_test_id("input").fill(text)
+    await page.get_by_test_id("input").press("Enter")
+    reply = page.locator(FINAL_ASSISTANT).nth(before)
+    await reply.wait_for(timeout=REPLY_TIMEOUT_MS)
+    body = (await reply.locator(".ccw-bubble").inner_text()).strip()
+    return body, await reply.get_attribute("data-agent"), await reply.get_attribute("data-handoff") == "true"
+
+
+async def _booked_ids(live: LiveServer, customer_id: int) -> set[int]:
+    rows = await live.runtime.pool.fetch(
+        "SELECT id FROM appointments WHERE customer_id = $1 AND status = 'booked'", customer_id
+    )
+    return {r["id"] for r in rows}
+
+
+def _next_booking_message(reply: str) -> str:
+    """What a resident would answer to the booking agent's last reply."""
+    low = reply.lower()
+    if "shall i" in low or "(yes or no)" in low:
+        return "yes"
+    if re.search(r"^\s*1[.)]", reply, re.M):
+        return "the first one"
+    if "what needs fixing" in low:
+        return "my kitchen sink leaks"
+    return "tomorrow after 1"
+
+
+async def test_resident_books_a_repair_reports_gas_and_resumes_after_reload(live_server: LiveServer, page: Any) -> None:
+    frames = _watch_frames(page)
+    await _open_widget(page, live_server.url)
+    await _wait_online(page)
+    await _choose_resident(page, "Alex Rivera")
+    before = await _booked_ids(live_server, 1)
+
+    # First turn: routed to booking, streamed in pieces, final text replaces the deltas.
+    reply, agent, handoff = await _say(page, "my kitchen sink leaks")
+    assert agent == "booking", reply
+    assert not handoff
+    label = page.get_by_test_id("agent-label").last
+    assert await label.get_attribute("data-agent") == "booking"
+    assert "Booking" in await label.inner_text()
+    deltas = [f["text"] for f in frames.received if f.get("type") == "delta"]
+    finals = [f for f in frames.received if f.get("type") == "message"]
+    assert len(deltas) >= 2, "the reply should arrive as several delta frames"
+    assert "".join(deltas) == finals[-1]["text"]
+    assert reply == finals[-1]["text"].strip()
+
+    # Carry on as a resident would until the booking is confirmed (bounded, never loops forever).
+    transcript = [reply]
+    for _ in range(6):
+        if await _booked_ids(live_server, 1) - before:
+            break
+        message = _next_booking_message(reply)
+        reply, agent, handoff = await _say(page, message)
+        transcript.append(f"> {message}\n{reply}")
+        assert agent == "booking" and not handoff, "\n".join(transcript)
+    new = await _booked_ids(live_server, 1) - before
+    assert len(new) == 1, "no appointment was booked:\n" + "\n".join(transcript)
+    appt = await live_server.runtime.pool.fetchrow("SELECT kind, category FROM appointments WHERE id = $1", new.pop())
+    assert appt["kind"] == "maintenance" and appt["category"] == "plumbing"
+
+    # An emergency goes to escalation and a human is brought in; the badge says so.
+    reply, agent, handoff = await _say(page, "I smell gas")
+    assert agent == "escalation", reply
+    assert handoff
+    badge = page.get_by_test_id("handoff").last
+    await badge.wait_for()
+    assert await badge.is_visible()
+
+    await page.screenshot(path=str(SCREENSHOT))
+
+    # Reload: the widget resumes the same session and replays what was said.
+    users = await page.get_by_test_id("message-user").all_inner_texts()
+    assistants = await page.locator(FINAL_ASSISTANT).count()
+    await _open_widget(page, live_server.url)
+    await _wait_online(page)
+    assert await page.get_by_test_id("resident-select").input_value() == "1"
+    replayed = page.get_by_test_id("message-user")
+    await replayed.nth(len(users) - 1).wait_for()
+    assert [t.strip() for t in await replayed.all_inner_texts()] == [t.strip() for t in users]
+    assert await page.locator(FINAL_ASSISTANT).count() == assistants
+    assert await page.get_by_test_id("agent-label").first.get_attribute("data-agent") == "booking"
+    sessions = [f for f in frames.received if f.get("type") == "session"]
+    assert sessions[-1]["resumed"] is True
+
+
+async def test_composer_blocks_empty_and_oversized_messages(live_server: LiveServer, page: Any) -> None:
+    frames = _watch_frames(page)
+    await page.add_init_script(SOCKET_SPY)
+    await _open_widget(page, live_server.url)
+    await _wait_online(page)
+    send = page.get_by_test_id("send")
+    box = page.get_by_test_id("input")
+
+    # Empty and whitespace-only: the button stays disabled and Enter sends nothing.
+    assert await send.is_disabled()
+    await box.fill("   \n  ")
+    assert await send.is_disabled()
+    await box.press("Enter")
+    assert await page.get_by_test_id("message-user").count() == 0
+
+    # Over the 10,000-character limit: counter flags it, button disabled, nothing sent.
+    await box.fill("x" * 10_001)
+    assert await send.is_disabled()
+    assert await box.get_attribute("aria-invalid") == "true"
+    assert "10,001 / 10,000" in await page.get_by_test_id("counter").inner_text()
+    assert "Too long by 1" in await page.get_by_test_id("input-hint").inner_text()
+    await box.press("End")
+    await box.press("Enter")
+    assert await page.get_by_test_id("message-user").count() == 0
+
+    # Exactly at the limit is allowed again.
+    await box.fill("x" * 10_000)
+    assert await send.is_enabled()
+    await box.fill("")
+
+    # Should a bad frame reach the server anyway, its error frame shows as an inline notice
+    # and the chat stays usable. Sent on the widget's own socket, captured by the init script.
+    await page.evaluate("() => window.__widgetSockets.at(-1).send(JSON.stringify({type: 'message', text: ' '}))")
+    notice = page.get_by_test_id("error")
+    await notice.wait_for()
+    assert await notice.get_attribute("data-code") == "empty_message"
+    assert await notice.get_attribute("role") == "alert"
+    assert [f["code"] for f in frames.received if f.get("type") == "error"] == ["empty_message"]
+    reply, agent, _ = await _say(page, "what are the office hours?")
+    assert reply and agent

@@ -1,0 +1,477 @@
+"""Billing tools: balance, invoices, saved payment methods, payments, charge explanations, waivers.
+
+Money is integer cents throughout; every amount also comes with a display string so the
+model never formats money itself. Payments never exceed what is owed and are keyed by
+the executor's idempotency key, so a retried call cannot charge twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Annotated, Any, Literal
+
+import asyncpg
+import structlog
+from callcenter_tools import Args
+from callcenter_tools.booking import BUSINESS_TZ
+from callcenter_tools.escalation import session_uuid
+from pydantic import Field
+
+from callcenter.toolkit import ToolContext, ToolError, tool
+from callcenter.types import Vertical, format_cents
+
+log = structlog.get_logger(__name__)
+
+Id = Annotated[int, Field(gt=0)]
+
+LATE_FEE_PERCENT = 5
+LATE_FEE_MIN_CENTS = 5_000
+GRACE_DAYS = 5
+MAX_PAYMENT_CENTS = 10_000_000
+
+
+def late_fee_cents(rent_cents: int) -> int:
+    """The late fee for a month's rent: 5% of rent, at least $50 (rounded to the cent)."""
+    return max(LATE_FEE_MIN_CENTS, (rent_cents * LATE_FEE_PERCENT + 50) // 100)
+
+
+def allocate(amount_cents: int, owed: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Split a payment over (invoice_id, due_cents) in the given order, oldest first.
+
+    Never allocates more than each invoice's due amount; the caller has already refused
+    amounts above the total.
+    """
+    out: list[tuple[int, int]] = []
+    left = amount_cents
+    for invoice_id, due in owed:
+        if left <= 0:
+            break
+        take = min(left, due)
+        if take > 0:
+            out.append((invoice_id, take))
+            left -= take
+    return out
+
+
+def is_late_fee(kind: str, description: str) -> bool:
+    return kind == "fee" and "late" in description.lower()
+
+
+def waiver_decision(
+    *, kind: str, description: str, status: str, paid_cents: int, prior_late_fees: int
+) -> str:
+    """'waive' (automatic), 'review' (a billing ticket), or 'refuse' for a waiver request.
+
+    Policy: the first late fee in 12 months is waived automatically if still unpaid; any
+    other fee goes to a person for review. Rent and utilities are never waivable here.
+    """
+    if kind != "fee":
+        return "refuse"
+    if status == "void":
+        return "refuse"
+    if is_late_fee(kind, description) and prior_late_fees == 0 and status == "open" and paid_cents == 0:
+        return "waive"
+    return "review"
+
+
+def explain(kind: str, description: str, amount_cents: int) -> str:
+    """A plain-language explanation of a charge, from its kind and description."""
+    desc = description.lower()
+    amount = format_cents(amount_cents)
+    if kind == "rent":
+        return (
+            f"This is monthly rent ({amount}) for your unit under your lease. Rent is due on the 1st of "
+            f"each month; there is a {GRACE_DAYS}-day grace period, after which a late fee applies."
+        )
+    if kind == "utility":
+        return (
+            f"This utility bill ({amount}) covers water, sewer and trash for your unit, billed by "
+            "the metered usage of the previous month. It is due on the 15th. Electricity and gas are "
+            "billed directly by the utility companies, not by us."
+        )
+    if "late" in desc:
+        return (
+            f"This late fee ({amount}) was charged because rent was not paid within the "
+            f"{GRACE_DAYS}-day grace period after the 1st. The late fee is {LATE_FEE_PERCENT}% of "
+            f"monthly rent, with a minimum of {format_cents(LATE_FEE_MIN_CENTS)}. The first late fee "
+            "in any 12 months can be waived on request."
+        )
+    if "parking" in desc:
+        return f"This is the monthly parking fee ({amount}) for your assigned parking space or garage permit."
+    if "pet" in desc:
+        return f"This is monthly pet rent ({amount}) for a registered pet, as set in your pet addendum."
+    if "lockout" in desc:
+        return (
+            f"This lockout fee ({amount}) covers staff letting you into your unit after you were locked out "
+            "(free during office hours once a year; after-hours lockouts are charged)."
+        )
+    return f"This is a one-time fee ({amount}): {description}. Ask us to review it if it looks wrong."
+
+
+def _today(ctx: ToolContext) -> date:
+    return ctx.now.astimezone(BUSINESS_TZ).date()
+
+
+def _invoice_out(row: asyncpg.Record, today: date) -> dict[str, Any]:
+    due = row["amount_cents"] - row["paid_cents"]
+    return {
+        "invoice_id": row["id"],
+        "kind": row["kind"],
+        "description": row["description"],
+        "amount_cents": row["amount_cents"],
+        "amount": format_cents(row["amount_cents"]),
+        "paid_cents": row["paid_cents"],
+        "due_cents": due if row["status"] == "open" else 0,
+        "due_on": row["due_on"].isoformat(),
+        "status": row["status"],
+        "overdue": row["status"] == "open" and row["due_on"] < today,
+    }
+
+
+def _method_label(kind: str, brand: str, last4: str) -> str:
+    return f"{brand} ending {last4}" if kind == "card" else f"{brand} account ending {last4}"
+
+
+async def _own_invoice(ctx: ToolContext, invoice_id: int, *, lock: bool = False) -> asyncpg.Record:
+    customer_id = ctx.require_customer()
+    row = await ctx.conn.fetchrow(
+        "SELECT * FROM invoices WHERE id = $1 AND customer_id = $2" + (" FOR UPDATE" if lock else ""),
+        invoice_id,
+        customer_id,
+    )
+    if row is None:
+        raise ToolError(
+            f"No invoice {invoice_id} found on your account; call list_invoices.", code="not_found"
+        )
+    return row
+
+
+class NoArgs(Args):
+    pass
+
+
+@tool(vertical=Vertical.BILLING)
+async def get_balance(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
+    """The signed-in resident's balance: total owed, how much is overdue, and the next invoice due."""
+    customer_id = ctx.require_customer()
+    today = _today(ctx)
+    rows = await ctx.conn.fetch(
+        """
+        SELECT id, due_on, amount_cents - paid_cents AS due FROM invoices
+        WHERE customer_id = $1 AND status = 'open' ORDER BY due_on, id
+        """,
+        customer_id,
+    )
+    balance = sum(int(r["due"]) for r in rows)
+    overdue = sum(int(r["due"]) for r in rows if r["due_on"] < today)
+    first = rows[0] if rows else None
+    return {
+        "balance_cents": balance,
+        "balance": format_cents(balance),
+        "overdue_cents": overdue,
+        "overdue": format_cents(overdue),
+        "open_invoices": len(rows),
+        "next_due": (
+            {
+                "invoice_id": first["id"],
+                "due_on": first["due_on"].isoformat(),
+                "amount_due_cents": int(first["due"]),
+            }
+            if first
+            else None
+        ),
+    }
+
+
+class ListInvoicesArgs(Args):
+    status: Literal["open", "paid", "all"] = Field(
+        default="open", description="'open' for unpaid invoices (oldest first), 'paid', or 'all'."
+    )
+    limit: int = Field(default=12, ge=1, le=24, description="How many invoices to return.")
+
+
+@tool(vertical=Vertical.BILLING)
+async def list_invoices(ctx: ToolContext, args: ListInvoicesArgs) -> dict[str, Any]:
+    """List the resident's invoices (rent, utilities, fees) with amounts due and due dates."""
+    customer_id = ctx.require_customer()
+    order = "due_on ASC, id ASC" if args.status == "open" else "due_on DESC, id DESC"
+    rows = await ctx.conn.fetch(
+        f"""
+        SELECT * FROM invoices WHERE customer_id = $1 AND ($2 = 'all' OR status = $2)
+        ORDER BY {order} LIMIT $3
+        """,
+        customer_id,
+        args.status,
+        args.limit,
+    )
+    today = _today(ctx)
+    return {"invoices": [_invoice_out(r, today) for r in rows]}
+
+
+@tool(vertical=Vertical.BILLING)
+async def list_payment_methods(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
+    """List the resident's saved payment methods (only brand and last 4 digits are ever stored)."""
+    customer_id = ctx.require_customer()
+    rows = await ctx.conn.fetch(
+        "SELECT * FROM payment_methods WHERE customer_id = $1 ORDER BY is_default DESC, id", customer_id
+    )
+    return {
+        "methods": [
+            {
+                "method_id": r["id"],
+                "kind": r["kind"],
+                "brand": r["brand"],
+                "last4": r["last4"],
+                "is_default": r["is_default"],
+                "label": _method_label(r["kind"], r["brand"], r["last4"]),
+            }
+            for r in rows
+        ]
+    }
+
+
+class PayBalanceArgs(Args):
+    amount_cents: int = Field(
+        gt=0, le=MAX_PAYMENT_CENTS, description="Amount to pay in cents (e.g. 185000 for $1,850.00)."
+    )
+    invoice_id: Id | None = Field(
+        default=None, description="Pay this invoice only; null pays the oldest open invoices first."
+    )
+    method_id: Id | None = Field(
+        default=None, description="A method_id from list_payment_methods; null uses the default method."
+    )
+
+
+async def _payment_method(ctx: ToolContext, customer_id: int, method_id: int | None) -> asyncpg.Record:
+    if method_id is not None:
+        row = await ctx.conn.fetchrow(
+            "SELECT * FROM payment_methods WHERE id = $1 AND customer_id = $2", method_id, customer_id
+        )
+        if row is None:
+            raise ToolError(
+                f"No payment method {method_id} on your account; call list_payment_methods.", code="not_found"
+            )
+        return row
+    row = await ctx.conn.fetchrow(
+        "SELECT * FROM payment_methods WHERE customer_id = $1 ORDER BY is_default DESC, id LIMIT 1",
+        customer_id,
+    )
+    if row is None:
+        raise ToolError(
+            "There is no saved payment method on your account; add a card or bank account in the resident "
+            "portal first (we never take card numbers in chat).",
+            code="no_method",
+        )
+    return row
+
+
+async def _replay(ctx: ToolContext, customer_id: int, key: str) -> dict[str, Any] | None:
+    """The result of an earlier call with the same idempotency key, if it already paid."""
+    rows = await ctx.conn.fetch(
+        """
+        SELECT p.id, p.invoice_id, p.amount_cents, m.kind, m.brand, m.last4
+        FROM payments p JOIN payment_methods m ON m.id = p.method_id
+        WHERE p.customer_id = $1 AND p.idempotency_key LIKE $2 ORDER BY p.id
+        """,
+        customer_id,
+        key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ":%",
+    )
+    if not rows:
+        return None
+    return await _payment_result(ctx, customer_id, [dict(r) for r in rows])
+
+
+async def _payment_result(ctx: ToolContext, customer_id: int, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    paid = sum(int(r["amount_cents"]) for r in rows)
+    remaining = await ctx.conn.fetchval(
+        """SELECT COALESCE(sum(amount_cents - paid_cents), 0) FROM invoices
+           WHERE customer_id = $1 AND status = 'open'""",
+        customer_id,
+    )
+    first = rows[0]
+    return {
+        "paid_cents": paid,
+        "paid": format_cents(paid),
+        "method": _method_label(first["kind"], first["brand"], first["last4"]),
+        "payment_ids": [r["id"] for r in rows],
+        "allocations": [{"invoice_id": r["invoice_id"], "amount_cents": r["amount_cents"]} for r in rows],
+        "remaining_balance_cents": int(remaining),
+        "remaining_balance": format_cents(int(remaining)),
+    }
+
+
+@tool(writes=True, vertical=Vertical.BILLING)
+async def pay_balance(ctx: ToolContext, args: PayBalanceArgs) -> dict[str, Any]:
+    """Pay toward the resident's balance with a saved payment method (confirm the amount first).
+
+    Pays the given invoice, or the oldest open invoices first. Never more than is owed: if the
+    amount is too high the error says how much is owed.
+    """
+    customer_id = ctx.require_customer()
+    key = ctx.idempotency_key or f"adhoc-{uuid.uuid4().hex}"
+    earlier = await _replay(ctx, customer_id, key)
+    if earlier is not None:
+        return earlier
+    method = await _payment_method(ctx, customer_id, args.method_id)
+    if args.invoice_id is not None:
+        invoice = await _own_invoice(ctx, args.invoice_id, lock=True)
+        if invoice["status"] != "open":
+            raise ToolError(
+                f"Invoice {invoice['id']} is {invoice['status']}; nothing is owed on it.", code="not_open"
+            )
+        open_rows = [invoice]
+        where = f"on invoice {invoice['id']}"
+    else:
+        open_rows = await ctx.conn.fetch(
+            """SELECT * FROM invoices WHERE customer_id = $1 AND status = 'open'
+               ORDER BY due_on, id FOR UPDATE""",
+            customer_id,
+        )
+        where = "in total"
+    owed = [(int(r["id"]), int(r["amount_cents"] - r["paid_cents"])) for r in open_rows]
+    total = sum(due for _, due in owed)
+    if total <= 0:
+        raise ToolError("Nothing is owed right now, so no payment was made.", code="nothing_owed")
+    if args.amount_cents > total:
+        raise ToolError(
+            f"That is more than is owed: {format_cents(total)} is due {where}. "
+            f"You can pay up to {format_cents(total)} ({total} cents).",
+            code="overpayment",
+        )
+    rows: list[dict[str, Any]] = []
+    for invoice_id, amount in allocate(args.amount_cents, owed):
+        payment_id = await ctx.conn.fetchval(
+            """
+            INSERT INTO payments
+                (customer_id, invoice_id, method_id, amount_cents, idempotency_key, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+            """,
+            customer_id,
+            invoice_id,
+            method["id"],
+            amount,
+            f"{key}:{invoice_id}",
+            ctx.now,
+        )
+        await ctx.conn.execute(
+            """
+            UPDATE invoices SET paid_cents = paid_cents + $1,
+                   status = CASE WHEN paid_cents + $1 >= amount_cents THEN 'paid' ELSE status END
+            WHERE id = $2
+            """,
+            amount,
+            invoice_id,
+        )
+        rows.append(
+            {
+                "id": payment_id,
+                "invoice_id": invoice_id,
+                "amount_cents": amount,
+                "kind": method["kind"],
+                "brand": method["brand"],
+                "last4": method["last4"],
+            }
+        )
+    log.info("tool.payment.made", customer_id=customer_id, amount_cents=args.amount_cents, payments=len(rows))
+    return await _payment_result(ctx, customer_id, rows)
+
+
+class InvoiceArgs(Args):
+    invoice_id: Id = Field(description="invoice_id from list_invoices.")
+
+
+@tool(vertical=Vertical.BILLING)
+async def explain_charge(ctx: ToolContext, args: InvoiceArgs) -> dict[str, Any]:
+    """Explain what an invoice is for (rent, utilities, late fee, parking, pet rent, lockout...)."""
+    row = await _own_invoice(ctx, args.invoice_id)
+    return {
+        "invoice": _invoice_out(row, _today(ctx)),
+        "explanation": explain(row["kind"], row["description"], row["amount_cents"]),
+    }
+
+
+class FeeWaiverArgs(Args):
+    invoice_id: Id = Field(description="invoice_id of the fee, from list_invoices.")
+    reason: str = Field(max_length=500, description="Why the resident asks for the waiver, in their words.")
+
+
+@tool(writes=True, vertical=Vertical.BILLING)
+async def request_fee_waiver(ctx: ToolContext, args: FeeWaiverArgs) -> dict[str, Any]:
+    """Ask to waive a fee. The first late fee in 12 months is waived on the spot; other fees
+    go to the billing team for review (a ticket is opened). Rent and utilities can't be waived."""
+    customer_id = ctx.require_customer()
+    row = await _own_invoice(ctx, args.invoice_id, lock=True)
+    if row["kind"] != "fee":
+        raise ToolError(
+            f"Invoice {row['id']} is {row['kind']}, not a fee; only fees can be waived. "
+            "For hardship with rent or utilities, offer a handoff to the billing team.",
+            code="not_a_fee",
+        )
+    if row["status"] == "void":
+        raise ToolError(
+            f"Invoice {row['id']} was already waived; nothing is owed on it.", code="already_void"
+        )
+    prior = 0
+    if is_late_fee(row["kind"], row["description"]):
+        prior = await ctx.conn.fetchval(
+            """
+            SELECT count(*) FROM invoices
+            WHERE customer_id = $1 AND id <> $2 AND kind = 'fee' AND description ILIKE '%late%'
+              AND issued_on > $3
+            """,
+            customer_id,
+            row["id"],
+            _today(ctx) - timedelta(days=365),
+        )
+    decision = waiver_decision(
+        kind=row["kind"],
+        description=row["description"],
+        status=row["status"],
+        paid_cents=row["paid_cents"],
+        prior_late_fees=int(prior),
+    )
+    if decision == "waive":
+        await ctx.conn.execute("UPDATE invoices SET status = 'void' WHERE id = $1", row["id"])
+        log.info("tool.fee.waived", invoice_id=row["id"])
+        return {
+            "invoice_id": row["id"],
+            "waived": True,
+            "ticket_id": None,
+            "message": f"The {format_cents(row['amount_cents'])} late fee was waived as a one-time courtesy "
+            "(first late fee in 12 months).",
+        }
+    ticket_id = await ctx.conn.fetchval(
+        """
+        INSERT INTO tickets (customer_id, session_id, category, priority, subject, body, created_at)
+        VALUES ($1, $2, 'billing', 'normal', $3, $4, $5) RETURNING id
+        """,
+        customer_id,
+        session_uuid(ctx.session_id),
+        f"Fee waiver request: invoice {row['id']} ({format_cents(row['amount_cents'])})",
+        f"{row['description']}\nResident's reason: {args.reason}",
+        ctx.now,
+    )
+    log.info("tool.fee.waiver_review", invoice_id=row["id"], ticket_id=ticket_id)
+    why = (
+        "it is not the first late fee in 12 months"
+        if is_late_fee(row["kind"], row["description"])
+        else "this kind of fee needs a person's review"
+    )
+    return {
+        "invoice_id": row["id"],
+        "waived": False,
+        "ticket_id": ticket_id,
+        "message": f"It can't be waived automatically because {why}; the billing team will review "
+        f"ticket #{ticket_id} within 2 business days.",
+    }
+
+
+BILLING_TOOLS = (
+    get_balance,
+    list_invoices,
+    list_payment_methods,
+    pay_balance,
+    explain_charge,
+    request_fee_waiver,
+)

@@ -1,0 +1,167 @@
+"""Escalation tools: open a ticket, or hand the conversation to a human queue.
+
+Neither needs a verified resident: a caller reporting a gas smell or a flood must reach a
+person even if they can't sign in, so the customer id is recorded only when known.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any, Literal
+
+import structlog
+from callcenter_tools import Args
+from pydantic import Field
+
+from callcenter.toolkit import ToolContext, ToolError, tool
+from callcenter.types import Vertical
+
+log = structlog.get_logger(__name__)
+
+EMERGENCY_LINE = "555-0100"
+
+PriorityName = Literal["low", "normal", "high", "urgent"]
+Queue = Literal["emergency", "billing", "maintenance", "leasing", "general"]
+
+_QUEUE_CATEGORY = {
+    "emergency": "emergency",
+    "billing": "billing",
+    "maintenance": "maintenance",
+    "leasing": "leasing",
+    "general": "other",
+}
+_ETA_MINUTES = {"high": 5, "normal": 15, "low": 60}
+
+
+def handoff_eta(queue: str, priority: str) -> str:
+    """What to promise the caller: emergencies and urgent requests get a person at once."""
+    if queue == "emergency" or priority == "urgent":
+        return (
+            "a human will join immediately; if anyone is in danger or there is fire, gas, or flooding, "
+            f"call 911 or the 24/7 emergency line {EMERGENCY_LINE} now"
+        )
+    return f"a human will join within {_ETA_MINUTES.get(priority, 15)} minutes"
+
+
+def effective_priority(queue: str, priority: str) -> str:
+    """The emergency queue is always urgent, whatever the caller's wording suggested."""
+    return "urgent" if queue == "emergency" else priority
+
+
+def session_uuid(session_id: str) -> uuid.UUID | None:
+    """The session id as a UUID, or None when the caller has no session row."""
+    try:
+        return uuid.UUID(session_id)
+    except ValueError:
+        return None
+
+
+async def _insert_ticket(
+    ctx: ToolContext, *, category: str, priority: str, subject: str, body: str
+) -> int:
+    ticket_id: int = await ctx.conn.fetchval(
+        """
+        INSERT INTO tickets (customer_id, session_id, category, priority, subject, body, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
+        """,
+        ctx.customer_id,
+        session_uuid(ctx.session_id),
+        category,
+        priority,
+        subject,
+        body,
+        ctx.now,
+    )
+    return ticket_id
+
+
+class CreateTicketArgs(Args):
+    category: Literal["maintenance", "billing", "complaint", "noise", "other"] = Field(
+        description="What the ticket is about."
+    )
+    priority: PriorityName = Field(
+        default="normal",
+        description="'urgent' only for safety issues (leak, no heat in winter, gas, fire, lockout at night).",
+    )
+    subject: str = Field(min_length=1, max_length=120, description="One-line summary.")
+    body: str = Field(
+        default="", max_length=2000, description="Details: what, where (unit/area), since when."
+    )
+
+
+@tool(writes=True, vertical=Vertical.ESCALATION)
+async def create_ticket(ctx: ToolContext, args: CreateTicketArgs) -> dict[str, Any]:
+    """Open a ticket for the property team (complaint, noise, maintenance issue, billing question).
+
+    Works even when the caller is not signed in. Use handoff_to_human instead when a person
+    must take over the conversation now.
+    """
+    ticket_id = await _insert_ticket(
+        ctx, category=args.category, priority=args.priority, subject=args.subject, body=args.body
+    )
+    log.info("tool.ticket.created", ticket_id=ticket_id, category=args.category, priority=args.priority)
+    return {"ticket_id": ticket_id, "priority": args.priority, "status": "open"}
+
+
+class HandoffArgs(Args):
+    queue: Queue = Field(
+        description="Which human team: 'emergency' for danger to people or property (always urgent)."
+    )
+    priority: PriorityName = Field(default="normal", description="How fast a person is needed.")
+    summary: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="What the person taking over needs to know, in two or three sentences.",
+    )
+    reason: str = Field(default="", max_length=300, description="Why a human is needed.")
+
+
+@tool(writes=True, vertical=Vertical.ESCALATION)
+async def handoff_to_human(ctx: ToolContext, args: HandoffArgs) -> dict[str, Any]:
+    """Hand the conversation to a human team now (emergencies, requests to speak to a person,
+    anything the tools can't resolve). Opens a ticket and tells the caller when someone will join.
+    Works even when the caller is not signed in."""
+    session_id = session_uuid(ctx.session_id)
+    if session_id is None:
+        raise ToolError(
+            f"No conversation to hand over; call the office, or {EMERGENCY_LINE} for emergencies.",
+            code="no_session",
+        )
+    priority = effective_priority(args.queue, args.priority)
+    ticket_id = await _insert_ticket(
+        ctx,
+        category=_QUEUE_CATEGORY[args.queue],
+        priority=priority,
+        subject=f"Handoff to {args.queue}: {args.summary[:80]}",
+        body=f"{args.summary}\nReason: {args.reason}",
+    )
+    handoff_id = await ctx.conn.fetchval(
+        """
+        INSERT INTO handoffs
+            (session_id, from_agent, to_agent, kind, priority, queue, summary, context, created_at)
+        VALUES ($1, $2, $3, 'human', $4, $5, $6, $7::text::jsonb, $8) RETURNING id
+        """,
+        session_id,
+        ctx.agent or "router",
+        f"human:{args.queue}",
+        priority,
+        args.queue,
+        args.summary,
+        json.dumps({"reason": args.reason, "ticket_id": ticket_id}),
+        ctx.now,
+    )
+    await ctx.conn.execute(
+        "UPDATE sessions SET status = 'human', updated_at = $2 WHERE id = $1", session_id, ctx.now
+    )
+    log.info("tool.handoff.human", handoff_id=handoff_id, queue=args.queue, priority=priority)
+    return {
+        "handoff_id": handoff_id,
+        "ticket_id": ticket_id,
+        "queue": args.queue,
+        "priority": priority,
+        "eta": handoff_eta(args.queue, priority),
+    }
+
+
+ESCALATION_TOOLS = (create_ticket, handoff_to_human)

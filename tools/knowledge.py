@@ -1,0 +1,149 @@
+"""General questions: search the resident handbook (knowledge_base.md) with BM25.
+
+The handbook is small and static, so it is parsed and indexed once per process; `search`
+is a pure function over that index and needs no database.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from callcenter_tools import Args
+from pydantic import Field
+
+from callcenter.toolkit import ToolContext, tool
+from callcenter.types import Vertical
+
+K1 = 1.5
+B = 0.75
+TITLE_WEIGHT = 2  # a query word in a section title counts as much as two in its body
+
+_STOPWORDS = frozenset(
+    (
+        "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "have",
+        "how", "i", "if", "in", "is", "it", "its", "me", "my", "of", "on", "or", "our", "the", "to",
+        "we", "what", "when", "where", "which", "who", "why", "will", "with", "you", "your", "there",
+        "this", "that", "am", "any", "get",
+    )
+)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: str
+    title: str
+    text: str
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase words minus stopwords, with a light plural/verb stem ('pets' -> 'pet')."""
+    out: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        if word in _STOPWORDS:
+            continue
+        if len(word) > 4 and word.endswith("ies"):
+            word = word[:-3] + "y"
+        elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        for suffix in ("ing", "ment", "ed"):
+            if len(word) > len(suffix) + 2 and word.endswith(suffix):
+                word = word[: -len(suffix)]
+                break
+        out.append(word)
+    return out
+
+
+def parse_sections(markdown: str) -> list[Article]:
+    """Every `## Title` section of the handbook as one article."""
+    articles: list[Article] = []
+    title: str | None = None
+    lines: list[str] = []
+
+    def flush() -> None:
+        if title is not None and "".join(lines).strip():
+            slug = "-".join(_WORD.findall(title.lower()))
+            text = " ".join(s.strip() for s in lines if s.strip())
+            articles.append(Article(id=slug, title=title, text=text))
+
+    for line in markdown.splitlines():
+        if line.startswith("## "):
+            flush()
+            title, lines = line[3:].strip(), []
+        elif title is not None:
+            lines.append(line)
+    flush()
+    return articles
+
+
+@dataclass(frozen=True)
+class Index:
+    articles: tuple[Article, ...]
+    docs: tuple[Counter[str], ...]
+    lengths: tuple[int, ...]
+    idf: dict[str, float]
+    avg_len: float
+
+    @classmethod
+    def build(cls, articles: list[Article]) -> Index:
+        docs = [Counter(tokenize(a.text) + tokenize(a.title) * TITLE_WEIGHT) for a in articles]
+        lengths = [sum(d.values()) for d in docs]
+        n = len(docs)
+        df: Counter[str] = Counter()
+        for d in docs:
+            df.update(d.keys())
+        idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        avg = sum(lengths) / n if n else 0.0
+        return cls(tuple(articles), tuple(docs), tuple(lengths), idf, avg)
+
+    def score(self, query: str) -> list[tuple[float, Article]]:
+        terms = tokenize(query)
+        scored: list[tuple[float, Article]] = []
+        for article, doc, length in zip(self.articles, self.docs, self.lengths, strict=True):
+            s = 0.0
+            for t in terms:
+                tf = doc.get(t, 0)
+                if tf:
+                    s += self.idf[t] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / self.avg_len))
+            if s > 0:
+                scored.append((s, article))
+        scored.sort(key=lambda pair: (-pair[0], pair[1].id))
+        return scored
+
+
+@lru_cache(maxsize=1)
+def load_index() -> Index:
+    text = importlib.resources.files("callcenter_tools").joinpath("knowledge_base.md").read_text("utf-8")
+    return Index.build(parse_sections(text))
+
+
+def search(query: str, limit: int = 3) -> list[dict[str, Any]]:
+    """The best-matching handbook sections for `query`, best first (empty when nothing matches)."""
+    return [
+        {"id": a.id, "title": a.title, "text": a.text, "score": round(s, 3)}
+        for s, a in load_index().score(query)[:limit]
+    ]
+
+
+class SearchArgs(Args):
+    query: str = Field(min_length=1, max_length=300, description="The resident's question, in a few words.")
+    limit: int = Field(default=3, ge=1, le=5, description="How many handbook sections to return.")
+
+
+@tool(vertical=Vertical.GENERAL)
+async def search_knowledge_base(ctx: ToolContext, args: SearchArgs) -> dict[str, Any]:
+    """Search the resident handbook (office hours, emergencies, pets, parking, rent and fees,
+    payments, maintenance, quiet hours, packages, guests, amenities, move-out, renewal, pests...).
+
+    Answer only from the returned text; if nothing relevant comes back, say so and offer a ticket.
+    """
+    return {"articles": search(args.query, args.limit)}
+
+
+GENERAL_TOOLS = (search_knowledge_base,)
