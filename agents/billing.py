@@ -192,7 +192,9 @@ class BillingFlow:
             return t.reply("You're all paid up: your balance is $0.00.", done=True)
         text = f"Your balance is {format_cents(cents)}"
         overdue = int(bal.get("overdue_cents", 0))
-        if overdue > 0:
+        if overdue >= cents:
+            text += ", all of it overdue"
+        elif overdue > 0:
             text += f", of which {format_cents(overdue)} is overdue"
         nxt = bal.get("next_due")
         if nxt and overdue < cents:
@@ -422,9 +424,9 @@ def _slim(inv: dict[str, Any]) -> dict[str, Any]:
 
 
 BILLING_INSTRUCTIONS = """\
-You are the billing specialist of Maple Property Management's resident help line. You help
-residents understand and pay what they owe: balance, open and paid invoices, rent, utility
-charges, late and other fees, payments, payment methods on file and fee waiver requests.
+You are the billing specialist of the resident help line for Maple Court, Harbor View and
+Cedar Lofts. You help residents understand and pay what they owe: balance, open and paid invoices,
+rent, utility charges, late and other fees, payments, payment methods on file and fee waiver requests.
 
 How you work:
 - Use only the tools you are given. Every amount, due date, invoice number and payment method you

@@ -118,14 +118,15 @@ def widened_windows(window: dict[str, Any] | None, today: date) -> list[tuple[di
     if single_day:
         for weeks in (1, 2):
             day = (start + timedelta(weeks=weeks)).isoformat()
+            later = "a week later" if weeks == 1 else f"{weeks} weeks later"
             out.append(({"date_from": day, "date_to": day, **times},
-                        f"Nothing is free {wanted}, so I looked at the same day {weeks} week{'s' * (weeks > 1)} later."))
+                        f"Nothing is free {wanted}, so I looked at the same day {later}."))
     span = {"date_from": start.isoformat(), "date_to": (start + timedelta(days=WIDEN_DAYS)).isoformat()}
     if times:
         if single_day or window.get("date_to"):
             out.append(({**span, **times}, f"Nothing is free {wanted}, so I looked over the next two weeks "
                                            "at that time of day."))
-        out.append((span, f"Nothing is free {wanted} at that time, so I widened the search to the next two weeks."))
+        out.append((span, f"Nothing is free {wanted}, so I widened the search to any time in the next two weeks."))
     elif window.get("date_from") or window.get("date_to"):
         out.append((span, f"Nothing is free {wanted}, so I widened the search to the next two weeks."))
     out.append(({}, f"Nothing is free {wanted}, so here are the soonest openings."))
@@ -429,9 +430,9 @@ class BookingFlow:
 
 
 BOOKING_INSTRUCTIONS = """\
-You are the booking specialist of Maple Property Management's resident help line. You help
-residents book, reschedule, cancel and review maintenance visits (plumbing, electrical,
-heating/AC, appliances, general repairs) and unit viewings with a leasing agent.
+You are the booking specialist of the resident help line for Maple Court, Harbor View and
+Cedar Lofts. You help residents book, reschedule, cancel and review maintenance visits (plumbing,
+electrical, heating/AC, appliances, general repairs) and unit viewings with a leasing agent.
 
 How you work:
 - Use only the tools you are given. Every date, time, technician name and appointment number you

@@ -38,7 +38,7 @@ _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
                            r"not working)|furnace (is )?(out|dead|broken))\b.*\b(freez\w*|below|frozen|"
                            r"degrees|ice|icy|cold)\b|\b(freez\w*|frozen)\b.*\b(no heat|heat (is )?(out|off)|"
                            r"heating (is )?(out|off|broken))\b", re.I)),
-    ("security", re.compile(r"\b(break-?in|broke into|breaking in|(trying to|tried to) (get|break) in|intruder|"
+    ("security", re.compile(r"\b(break-?in|broke into|breaking in|(trying to|tried to) (get|break) in(to)?|intruder|"
                             r"stranger (is )?in (my|the)|burglar\w*|robbed|gun|weapon|assault\w*|"
                             r"being attacked|threatening to (hurt|kill))\b", re.I)),
     ("elevator", re.compile(r"\b(stuck in (the|an) (elevator|lift)|(elevator|lift) (is )?stuck with)\b", re.I)),
@@ -73,7 +73,7 @@ _LEGAL = re.compile(r"\b(lawyer|attorney|sue|suing|lawsuit|legal action|small cl
                     r"housing authority|code enforcement|tenant rights|report you)\b", re.I)
 _HARASS = re.compile(r"\b(harass\w*|stalk\w*|discriminat\w*|bull(y|ied|ying)|threaten\w*|"
                      r"intimidat\w*|unsafe|afraid|racist|slur)\b", re.I)
-_NOISE = re.compile(r"\b(noise|noisy|loud|party|parties|music|bass|barking|stomping|yelling|screaming|"
+_NOISE = re.compile(r"\b(noise|noisy|loud|party|parties|music|bass|bark\w*|stomping|yelling|screaming|"
                     r"quiet hours)\b", re.I)
 _SECURITY = re.compile(r"\b(security|suspicious|door (won't|doesn't|will not) lock|lock (is )?broken|"
                        r"gate (is )?broken|package (was )?stolen|stolen|theft|broken into|vandali\w*|"

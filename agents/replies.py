@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from callcenter.toolkit import ToolError
-
-BUSINESS_NAME = "Maple Property Management"
-EMERGENCY_LINE = "(555) 010-0911"
 
 CAPABILITIES = (
     "I can book, move or cancel maintenance visits and unit viewings, check your balance, "
@@ -87,10 +83,26 @@ def best_sentences(query: str, text: str, limit: int = 2) -> str:
     if not sentences:
         return ""
     q = words(query)
-    scored = [(len(q & words(s)), -i, i) for i, s in enumerate(sentences)]
+    scored = [(len(q & words(s)) + _cue_bonus(query, s), -i, i) for i, s in enumerate(sentences)]
     scored.sort(reverse=True)
     chosen = [0] if scored[0][0] == 0 else sorted(i for score, _, i in scored[:limit] if score > 0)
     return " ".join(sentences[i] for i in chosen)
+
+
+_PRICE_Q = re.compile(r"\b(how much|cost\w*|price\w*|fees?|charge\w*|pay)\b", re.I)
+_TIME_Q = re.compile(r"\b(when|hours?|open|close[sd]?|what time)\b", re.I)
+_MONEY = re.compile(r"\$\d")
+_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\s*(AM|PM)\b|\b(noon|midnight|24 hours)\b", re.I)
+
+
+def _cue_bonus(query: str, sentence: str) -> int:
+    """A point for a sentence that has the kind of fact asked for: a price or a time."""
+    bonus = 0
+    if _PRICE_Q.search(query) and _MONEY.search(sentence):
+        bonus += 1
+    if _TIME_Q.search(query) and _CLOCK.search(sentence):
+        bonus += 1
+    return bonus
 
 
 def summarize_history(history: Sequence[tuple[str, str]], text: str, limit: int = 900) -> str:
@@ -106,8 +118,3 @@ def summarize_history(history: Sequence[tuple[str, str]], text: str, limit: int 
         out.append(line)
         size += len(line) + 1
     return "\n".join(reversed(out))
-
-
-def result_dict(value: Any) -> dict[str, Any]:
-    """Tool results are dicts by contract; keep mypy honest at the boundary."""
-    return value if isinstance(value, dict) else {"value": value}

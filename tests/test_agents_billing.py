@@ -9,13 +9,13 @@ from typing import Any
 
 import asyncpg
 import pytest
+from callcenter_agents.billing import AGENT, choose_method, detect_intent
+from callcenter_tools.booking import BUSINESS_TZ
 
 from callcenter.agent_spec import AgentSpec
 from callcenter.flow import FlowReply, FlowTurn
 from callcenter.toolkit import ToolContext
 from callcenter.types import HandoffContext, Priority
-from callcenter_agents.billing import AGENT, choose_method, detect_intent
-from callcenter_tools.booking import BUSINESS_TZ
 
 NOW = datetime(2031, 3, 10, 10, 0, tzinfo=BUSINESS_TZ)
 
@@ -92,7 +92,8 @@ async def resident_with_bills(pool: asyncpg.Pool, *, late_fee: bool = True) -> d
 
 
 async def paid(pool: asyncpg.Pool, cid: int) -> list[asyncpg.Record]:
-    return await pool.fetch("SELECT * FROM payments WHERE customer_id = $1 ORDER BY id", cid)
+    rows: list[asyncpg.Record] = await pool.fetch("SELECT * FROM payments WHERE customer_id = $1 ORDER BY id", cid)
+    return rows
 
 
 async def test_pay_500_now_confirms_then_pays_exactly_once(pool: asyncpg.Pool) -> None:
@@ -238,9 +239,10 @@ def test_detect_intent(text: str, intent: str) -> None:
 def test_choose_method_prefers_named_card_then_default() -> None:
     methods = [
         {"method_id": 1, "brand": "Visa", "last4": "4242", "is_default": True, "label": "Visa ending 4242"},
-        {"method_id": 2, "brand": "Mastercard", "last4": "5555", "is_default": False, "label": "Mastercard ending 5555"},
+        {"method_id": 2, "brand": "Mastercard", "last4": "5555", "is_default": False,
+         "label": "Mastercard ending 5555"},
     ]
-    assert choose_method(methods, "pay with the card ending in 5555")["method_id"] == 2  # type: ignore[index]
-    assert choose_method(methods, "use my mastercard")["method_id"] == 2  # type: ignore[index]
-    assert choose_method(methods, "pay it")["method_id"] == 1  # type: ignore[index]
+    assert choose_method(methods, "pay with the card ending in 5555")["method_id"] == 2
+    assert choose_method(methods, "use my mastercard")["method_id"] == 2
+    assert choose_method(methods, "pay it")["method_id"] == 1
     assert choose_method([], "pay it") is None

@@ -14,13 +14,13 @@ from typing import Any
 
 import asyncpg
 import pytest
+from callcenter_agents.booking import AGENT, detect_intent, widened_windows
+from callcenter_tools.booking import BUSINESS_TZ
 
 from callcenter.agent_spec import AgentSpec
 from callcenter.flow import FlowReply, FlowTurn
 from callcenter.toolkit import ToolContext
 from callcenter.types import HandoffContext, Vertical
-from callcenter_agents.booking import AGENT, detect_intent, widened_windows
-from callcenter_tools.booking import BUSINESS_TZ
 
 
 class Convo:
@@ -105,10 +105,11 @@ async def week_of_plumbing(pool: asyncpg.Pool, now: datetime) -> dict[str, int]:
 
 
 async def booked(pool: asyncpg.Pool, customer_id: int) -> list[asyncpg.Record]:
-    return await pool.fetch(
+    rows: list[asyncpg.Record] = await pool.fetch(
         "SELECT a.*, s.starts_at FROM appointments a JOIN slots s ON s.id = a.slot_id"
         " WHERE a.customer_id = $1 ORDER BY a.id", customer_id,
     )
+    return rows
 
 
 async def test_sink_leak_next_tuesday_after_three_books_one_slot_in_window(pool: asyncpg.Pool) -> None:

@@ -238,6 +238,9 @@ async def test_resident_books_a_repair_reports_gas_and_resumes_after_reload(live
     await badge.wait_for()
     assert await badge.is_visible()
 
+    # The conversation follows the newest reply, so the badge is on screen, not scrolled away.
+    gap = await page.get_by_test_id("messages").evaluate("l => l.scrollHeight - l.scrollTop - l.clientHeight")
+    assert gap < 2
     await page.screenshot(path=str(SCREENSHOT))
 
     # Reload: the widget resumes the same session and replays what was said.
@@ -295,3 +298,37 @@ async def test_composer_blocks_empty_and_oversized_messages(live_server: LiveSer
     assert [f["code"] for f in frames.received if f.get("type") == "error"] == ["empty_message"]
     reply, agent, _ = await _say(page, "what are the office hours?")
     assert reply and agent
+
+
+async def test_widget_reconnects_and_keeps_a_session_per_resident(live_server: LiveServer, page: Any) -> None:
+    frames = _watch_frames(page)
+    await page.add_init_script(SOCKET_SPY)
+    await _open_widget(page, live_server.url)
+    await _wait_online(page)
+    await _choose_resident(page, "Alex Rivera")
+    await _say(page, "what are the office hours?")
+    alex_session = [f for f in frames.received if f.get("type") == "session"][-1]["session_id"]
+
+    # The connection drops: the widget says so, backs off, reconnects and resumes the session.
+    await page.evaluate("() => window.__widgetSockets.at(-1).close()")
+    await page.locator('[data-testid="status"][data-state="reconnecting"]').wait_for()
+    await _wait_online(page)
+    assert await page.evaluate("() => window.__widgetSockets.length") == 2
+    resumed = [f for f in frames.received if f.get("type") == "session"][-1]
+    assert resumed["session_id"] == alex_session and resumed["resumed"] is True
+    assert await page.get_by_test_id("message-user").count() == 1
+
+    # Switching to anonymous starts a separate, empty conversation on the same socket...
+    await page.get_by_test_id("resident-select").select_option("anon")
+    await page.get_by_test_id("customer").filter(has_text="Not signed in").wait_for()
+    await _wait_online(page)
+    assert await page.get_by_test_id("message-user").count() == 0
+    anon = [f for f in frames.received if f.get("type") == "session"][-1]
+    assert anon["session_id"] != alex_session and anon["customer"] is None
+
+    # ...and switching back picks Alex's conversation up where it was.
+    await _choose_resident(page, "Alex Rivera")
+    await page.get_by_test_id("message-user").first.wait_for()
+    back = [f for f in frames.received if f.get("type") == "session"][-1]
+    assert back["session_id"] == alex_session
+    assert await page.evaluate("() => window.__widgetSockets.length") == 2

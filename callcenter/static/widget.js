@@ -166,6 +166,9 @@
     ui.panel.addEventListener("keydown", function (e) {
       if (e.key === "Escape") { setOpen(false); ui.launcher.focus(); }
     });
+    ui.log.addEventListener("scroll", function () {
+      pinned = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 48;
+    });
     ui.select.addEventListener("change", function () { switchIdentity(ui.select.value); });
     ui.input.addEventListener("input", updateComposer);
     ui.input.addEventListener("keydown", function (e) {
@@ -189,11 +192,17 @@
     if (open) {
       ensureConnected();
       ui.input.focus();
-      scrollToEnd();
+      scrollToEnd(true);
     }
   }
 
-  function scrollToEnd() { ui.log.scrollTop = ui.log.scrollHeight; }
+  // Follow new text only while the reader is at the bottom: someone scrolled up to reread
+  // an earlier answer should not be yanked down by every streamed word.
+  var pinned = true;
+  function scrollToEnd(force) {
+    if (force) pinned = true;
+    if (pinned) ui.log.scrollTop = ui.log.scrollHeight;
+  }
 
   function setStatus(state, text) {
     ui.status.setAttribute("data-state", state);
@@ -215,7 +224,7 @@
       el("div", { class: "ccw-bubble", text: text })
     ]);
     ui.log.appendChild(li);
-    scrollToEnd();
+    scrollToEnd(true);
     return li;
   }
 
@@ -529,6 +538,7 @@
       if (m.role === "user") addUser(m.text);
       else if (m.role === "assistant") addAssistant(m.text, m.agent, false);
     });
+    scrollToEnd(true);
     ui.who.textContent = frame.customer ? "Signed in as " + frame.customer : "Not signed in";
     setStatus("online", frame.customer ? "Online" : "Online \u2013 anonymous");
   }
