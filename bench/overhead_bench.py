@@ -65,8 +65,8 @@ async def run(turns: int) -> dict[str, Any]:
     try:
         async with FakeLLMServer(seed=1, latency_scale=0.0) as fake:
             runtime = await build_runtime(settings, dsn=dsn)
-            client = ModelClient(Catalog.load(), {"openai": OpenAIProvider(api_key="fake", base_url=fake.openai_base_url)},
-                                 PostgresCallRecorder(runtime.pool))
+            provider = OpenAIProvider(api_key="fake", base_url=fake.openai_base_url)
+            client = ModelClient(Catalog.load(), {"openai": provider}, PostgresCallRecorder(runtime.pool))
             runtime.orchestrator.backend = ModelBackend(client, get_policy("cheap-only"))
             oai = openai.AsyncOpenAI(api_key="fake", base_url=fake.openai_base_url, max_retries=0)
             agent = sdk.Agent(name="general", instructions=runtime.app.agents["general"].instructions,

