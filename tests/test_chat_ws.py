@@ -171,3 +171,23 @@ async def test_health_and_demo_residents(client: TestClient) -> None:  # type: i
     assert resp.status == 200 and (await resp.json())["status"] == "ok"
     residents = (await (await client.get("/v1/demo/residents")).json())["residents"]
     assert residents[0]["name"] == "Alex Rivera" and residents[0]["token"].startswith("v1.1.")
+
+
+async def test_session_survives_lost_database_connections(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
+    """Every pooled connection is killed between turns, as a database restart would."""
+    async with client.ws_connect("/v1/chat") as ws:
+        session = await _hello(ws, token=_token(runtime, 4))
+        await _say(ws, "what are your office hours?")
+        async with runtime.pool.acquire() as conn:
+            killed = await conn.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        assert killed >= 0
+        frame, _ = await _say(ws, "is there a package room?")
+        assert frame["type"] == "message", frame
+        texts = await runtime.pool.fetch(
+            "SELECT text FROM messages WHERE session_id=$1 AND role='user' ORDER BY seq",
+            uuid.UUID(session["session_id"]),
+        )
+        assert [r["text"] for r in texts] == ["what are your office hours?", "is there a package room?"]

@@ -81,7 +81,7 @@ def value_matches(actual: Any, expected: Any) -> bool:
         if len(expected) != 1:
             raise ValueError(f"operator mapping must have one key: {expected}")
         (op, arg), = expected.items()
-        if op == "null":
+        if op is None or op == "null":  # YAML reads a bare `null:` key as None
             return (actual is None) == bool(arg)
         if op == "ne":
             return not value_matches(actual, arg)

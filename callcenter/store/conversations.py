@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from callcenter.store.db import RetryingPool
 from callcenter.types import HandoffContext
 
 
@@ -69,12 +70,13 @@ def _session(row: asyncpg.Record) -> SessionRecord:
 class ConversationStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
+        self.db = RetryingPool(pool)
 
     async def create_session(
         self, *, channel: str, customer_id: int | None, policy: str = "routed", session_id: str | None = None
     ) -> SessionRecord:
         sid = session_id or str(uuid.uuid4())
-        row = await self.pool.fetchrow(
+        row = await self.db.fetchrow(
             """INSERT INTO sessions (id, customer_id, channel, policy) VALUES ($1, $2, $3, $4)
                RETURNING *""",
             uuid.UUID(sid), customer_id, channel, policy,
@@ -87,17 +89,17 @@ class ConversationStore:
             sid = uuid.UUID(session_id)
         except ValueError:
             return None
-        row = await self.pool.fetchrow("SELECT * FROM sessions WHERE id = $1", sid)
+        row = await self.db.fetchrow("SELECT * FROM sessions WHERE id = $1", sid)
         return _session(row) if row else None
 
     async def customer_name(self, customer_id: int | None) -> str | None:
         if customer_id is None:
             return None
-        name: str | None = await self.pool.fetchval("SELECT full_name FROM customers WHERE id = $1", customer_id)
+        name: str | None = await self.db.fetchval("SELECT full_name FROM customers WHERE id = $1", customer_id)
         return name
 
     async def customer_exists(self, customer_id: int) -> bool:
-        return bool(await self.pool.fetchval("SELECT 1 FROM customers WHERE id = $1", customer_id))
+        return bool(await self.db.fetchval("SELECT 1 FROM customers WHERE id = $1", customer_id))
 
     async def append_message(
         self, session_id: str, role: str, text: str, *, agent: str | None = None
@@ -105,7 +107,7 @@ class ConversationStore:
         """Store a message with the next sequence number; retried on a concurrent writer."""
         for _ in range(5):
             try:
-                row = await self.pool.fetchrow(
+                row = await self.db.fetchrow(
                     """INSERT INTO messages (session_id, seq, role, text, agent)
                        SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4 FROM messages WHERE session_id = $1
                        RETURNING id, seq, role, text, agent, created_at""",
@@ -118,7 +120,7 @@ class ConversationStore:
         raise RuntimeError("could not append message after 5 attempts")
 
     async def history(self, session_id: str, limit: int = 200) -> list[MessageRecord]:
-        rows = await self.pool.fetch(
+        rows = await self.db.fetch(
             """SELECT id, seq, role, text, agent, created_at FROM messages
                WHERE session_id = $1 ORDER BY seq DESC LIMIT $2""",
             uuid.UUID(session_id), limit,
@@ -126,14 +128,14 @@ class ConversationStore:
         return [MessageRecord(**dict(r)) for r in reversed(rows)]
 
     async def start_turn(self, session_id: str, message_id: int) -> int:
-        turn_id: int = await self.pool.fetchval(
+        turn_id: int = await self.db.fetchval(
             "INSERT INTO turns (session_id, message_id) VALUES ($1, $2) RETURNING id",
             uuid.UUID(session_id), message_id,
         )
         return turn_id
 
     async def finish_turn(self, turn_id: int, outcome: TurnOutcome) -> None:
-        await self.pool.execute(
+        await self.db.execute(
             """UPDATE turns SET vertical=$2, confidence=$3, difficulty=$4, agent=$5, tier=$6, outcome=$7,
                    escalations=$8, latency_ms=$9, finished_at=now() WHERE id=$1""",
             turn_id, outcome.vertical, outcome.confidence, outcome.difficulty, outcome.agent,
@@ -143,7 +145,7 @@ class ConversationStore:
     async def save_session_state(
         self, session_id: str, *, active_agent: str | None, state: dict[str, Any], steps: int
     ) -> None:
-        await self.pool.execute(
+        await self.db.execute(
             """UPDATE sessions SET active_agent=$2, state=$3, step_count=step_count+$4, updated_at=now()
                WHERE id=$1""",
             uuid.UUID(session_id), active_agent, state, steps,
@@ -152,7 +154,7 @@ class ConversationStore:
     async def record_handoff(
         self, ctx: HandoffContext, *, turn_id: int | None, kind: str = "agent", queue: str | None = None
     ) -> int:
-        handoff_id: int = await self.pool.fetchval(
+        handoff_id: int = await self.db.fetchval(
             """INSERT INTO handoffs (session_id, turn_id, from_agent, to_agent, kind, vertical, confidence,
                    priority, queue, summary, context)
                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id""",

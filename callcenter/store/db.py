@@ -63,3 +63,55 @@ async def drop_database(dsn: str, name: str) -> None:
 
 
 Record = dict[str, Any]
+
+
+# Errors that mean "the connection or the server went away", not "the query is wrong".
+CONNECTION_LOST: tuple[type[BaseException], ...] = (
+    asyncpg.InterfaceError,  # incl. ConnectionDoesNotExistError
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, cannot connect now
+    ConnectionError,
+    OSError,
+)
+
+
+class RetryingPool:
+    """Pool queries that survive a restarted database: retried on a lost connection.
+
+    asyncpg discards a broken connection when it fails, so a retry gets a fresh one; the
+    backoff gives a restarting server a few seconds. Only connection-level errors are retried.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, delays: tuple[float, ...] = (0.1, 0.3, 1.0, 2.0, 3.0)) -> None:
+        self.pool = pool
+        self.delays = delays
+
+    async def _run(self, method: str, *args: Any) -> Any:
+        import asyncio
+
+        import structlog
+
+        for attempt, delay in enumerate((*self.delays, None)):
+            try:
+                return await getattr(self.pool, method)(*args)
+            except CONNECTION_LOST as exc:
+                if delay is None:
+                    raise
+                structlog.get_logger(__name__).warning("db.retry", attempt=attempt + 1, error=str(exc))
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        rows: list[asyncpg.Record] = await self._run("fetch", query, *args)
+        return rows
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        row: asyncpg.Record | None = await self._run("fetchrow", query, *args)
+        return row
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        return await self._run("fetchval", query, *args)
+
+    async def execute(self, query: str, *args: Any) -> str:
+        status: str = await self._run("execute", query, *args)
+        return status
