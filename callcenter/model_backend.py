@@ -19,6 +19,7 @@ import structlog
 from callcenter.app import App
 from callcenter.escalation import response_escalation_reason
 from callcenter.flow import HumanHandoffRequest
+from callcenter.judge import ModelJudge
 from callcenter.providers.base import ChatMessage, ModelRequest, ModelResponse
 from callcenter.providers.client import AllProvidersFailed, CallContext, ModelClient
 from callcenter.routing.policy import RoutingPolicy, get_policy
@@ -63,10 +64,18 @@ def history_messages(turn: SpecialistTurn) -> list[ChatMessage]:
 class ModelBackend:
     name = "llm"
 
-    def __init__(self, client: ModelClient, policy: RoutingPolicy, *, fallback: FlowBackend | None = None) -> None:
+    def __init__(
+        self,
+        client: ModelClient,
+        policy: RoutingPolicy,
+        *,
+        fallback: FlowBackend | None = None,
+        judge: ModelJudge | None = None,
+    ) -> None:
         self.client = client
         self.policy = policy
         self.fallback = fallback or FlowBackend()
+        self.judge = judge
 
     async def run(self, turn: SpecialistTurn, on_delta: OnDelta | None = None) -> SpecialistResult:
         policy = self.policy.with_overrides(turn.agent.routing)
@@ -88,6 +97,12 @@ class ModelBackend:
                         tools_failed=[c.tool for c in turn.tools.calls if c.error is not None],
                     )
                     if verdict.ok and verdict.confidence >= policy.verifier_min_confidence:
+                        judged = await self._judge(turn, response, ledger)
+                        if judged is not None:
+                            reason = "judge: " + judged
+                            if not self._escalate(policy, ledger, response, reason):
+                                return await self._fall_back(turn, ledger, f"no tier left after: {reason}")
+                            continue
                         return SpecialistResult(
                             text=response.text, state={}, done=False, tool_results=ledger.tool_results,
                             tier=response.model.tier, escalations=ledger.escalations,
@@ -137,6 +152,16 @@ class ModelBackend:
         messages.extend(results)
         return None
 
+    async def _judge(self, turn: SpecialistTurn, response: ModelResponse, ledger: _TurnLedger) -> str | None:
+        """The judge's failure reason, or None when it passes (or there is no judge)."""
+        if self.judge is None:
+            return None
+        verdict = await self.judge.check(
+            user_text=turn.text, reply=response.text, tool_results=ledger.tool_results, agent=turn.agent.name,
+            context=CallContext(session_id=turn.context.session_id, turn_id=turn.turn_id),
+        )
+        return None if verdict.ok else verdict.reason
+
     def _escalate(self, policy: RoutingPolicy, ledger: _TurnLedger, response: ModelResponse, reason: str) -> bool:
         nxt = policy.next_tier(max(ledger.tier, response.model.tier), ledger.escalations)
         log.info("model.escalation", reason=reason, from_tier=int(response.model.tier),
@@ -179,6 +204,9 @@ async def build_model_backend(
     providers = build_providers(settings)
     client = ModelClient(catalog, providers, PostgresCallRecorder(pool), max_retries=settings.provider_max_retries)
     extras["model_client"] = client
-    return ModelBackend(client, get_policy("routed", difficulty_threshold=settings.difficulty_threshold))
+    policy = get_policy("routed", difficulty_threshold=settings.difficulty_threshold,
+                        verifier_min_confidence=settings.verifier_min_confidence)
+    judge = ModelJudge(client) if settings.verifier_judge else None
+    return ModelBackend(client, policy, judge=judge)
 
 

@@ -79,6 +79,7 @@ class Settings(BaseSettings):
     difficulty_model_path: Path | None = None
     difficulty_threshold: float = 0.5
     verifier_min_confidence: float = 0.5
+    verifier_judge: bool = Field(default=False, description="Ask a tier-1 model judge after the verifier's rules.")
 
     # --- logging -------------------------------------------------------------------
     log_level: str = "INFO"

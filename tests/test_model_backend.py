@@ -174,3 +174,41 @@ async def test_anthropic_cache_breakpoints_and_reads(model_runtime: Runtime, fak
     assert int(rows[1]["cache_read_tokens"]) > 0  # type: ignore[call-overload]
     for row in rows:
         _reconciles(catalog, row)
+
+
+async def test_judge_failure_escalates_and_its_calls_are_recorded(model_runtime: Runtime, fake: FakeLLMServer) -> None:
+    from callcenter.judge import ModelJudge
+
+    client = _use_models(model_runtime, fake)
+    backend = model_runtime.orchestrator.backend
+    assert isinstance(backend, ModelBackend)
+    backend.judge = ModelJudge(client)
+    fake.script([Reply(text="Guests can stay 14 nights."), Reply(text="FAIL: does not answer the question"),
+                 Reply(text="PASS")], model=HAIKU)
+    fake.script([Reply(text="Guests may stay up to 14 nights a year; longer stays need approval.")], model=SONNET)
+    sid = await _session(model_runtime)
+    result = await model_runtime.orchestrator.handle_turn(sid, "how long can a guest stay with me?")
+    assert result.text.startswith("Guests may stay") and result.escalations == 1
+    calls = await _calls(model_runtime, sid)
+    assert [(c["model"], c["step_type"]) for c in calls] == [
+        (HAIKU, "tool_selection"), (HAIKU, "verification"), (SONNET, "tool_selection"), (HAIKU, "verification"),
+    ]
+    assert calls[2]["escalation_reason"] == "judge: does not answer the question"
+
+
+async def test_runtime_with_keys_runs_on_models(seeded_dsn: str, test_settings: object, fake: FakeLLMServer) -> None:
+    from callcenter.runtime import build_runtime
+    from callcenter.settings import Settings
+
+    settings = Settings(data_dir=test_settings.data_dir, backend="auto",  # type: ignore[attr-defined]
+                        ANTHROPIC_API_KEY="fake", ANTHROPIC_BASE_URL=fake.base_url)
+    rt = await build_runtime(settings, dsn=seeded_dsn)
+    try:
+        assert rt.orchestrator.backend.name == "llm"
+        fake.script([Reply(text="The gym is open 6am to 10pm.")], model=HAIKU)
+        sid = (await rt.orchestrator.open_session(channel="test", customer_id=1)).id
+        result = await rt.orchestrator.handle_turn(sid, "when is the gym open?")
+        assert result.text == "The gym is open 6am to 10pm."
+        assert await rt.pool.fetchval("SELECT count(*) FROM model_calls WHERE session_id=$1", uuid.UUID(sid)) == 1
+    finally:
+        await rt.close()
