@@ -1,0 +1,67 @@
+"""`callcenter report` and /metrics over real stored turns and model calls."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from callcenter.cli import main
+from callcenter.fakellm import FakeLLMServer, Reply
+from callcenter.model_backend import ModelBackend
+from callcenter.providers.anthropic_provider import AnthropicProvider
+from callcenter.providers.catalog import Catalog
+from callcenter.providers.client import ModelClient
+from callcenter.providers.recorder import PostgresCallRecorder
+from callcenter.reporting import build_report, format_report
+from callcenter.routing.policy import get_policy
+from callcenter.runtime import Runtime
+from callcenter.server import create_app
+
+
+@pytest.fixture(scope="module")
+async def model_turns(runtime: Runtime) -> None:
+    original = runtime.orchestrator.backend
+    async with FakeLLMServer(seed=5, latency_scale=0.0) as fake:
+        client = ModelClient(Catalog.load(), {"anthropic": AnthropicProvider(api_key="fake", base_url=fake.base_url)},
+                             PostgresCallRecorder(runtime.pool))
+        runtime.orchestrator.backend = ModelBackend(client, get_policy("routed"))
+        fake.script([Reply(text="I'm not sure."), Reply(text="Rent is due on the 1st.")], model="claude-haiku-4-5")
+        fake.script([Reply(text="Pets are welcome with a deposit.")], model="claude-sonnet-4-6")
+        sid = (await runtime.orchestrator.open_session(channel="test", customer_id=1)).id
+        await runtime.orchestrator.handle_turn(sid, "can I have a dog?")
+        await runtime.orchestrator.handle_turn(sid, "when is rent due?")
+    runtime.orchestrator.backend = original
+
+
+async def test_report_figures(runtime: Runtime, model_turns: None) -> None:
+    report = await build_report(runtime.pool, sessions=3)
+    assert report.calls >= 3
+    assert abs(sum(report.overall.tier_mix.values()) - 1.0) < 1e-9
+    assert {"1", "2"} <= set(report.overall.tier_mix)
+    assert report.overall.frontier_cost_usd > report.overall.cost_usd > Decimal(0)
+    assert 0 < report.savings_vs_frontier < 1
+    assert report.overall.p95_latency_ms is not None and report.overall.escalation_rate > 0
+    general = next(r for r in report.routes if r.route == "general")
+    assert general.turns >= 1 and general.escalation_rate > 0
+    text = format_report(report)
+    assert "cache hit rate" in text and "general" in text
+
+
+async def test_metrics_endpoint(runtime: Runtime, model_turns: None) -> None:
+    async with TestClient(TestServer(create_app(runtime))) as client:
+        resp = await client.get("/metrics")
+        body = await resp.text()
+    assert resp.status == 200
+    assert 'callcenter_cost_usd{route="all"}' in body
+    assert 'callcenter_tier_share{route="all",tier="1"}' in body
+
+
+def test_report_cli_json(runtime: Runtime, model_turns: None, monkeypatch: pytest.MonkeyPatch,
+                         capsys: pytest.CaptureFixture[str], seeded_dsn: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", seeded_dsn)
+    assert main(["report", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["calls"] >= 3 and "tier_mix" in data["overall"]
