@@ -123,7 +123,7 @@ def main() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     res = asyncio.run(run(args.turns))
     print(f"orchestration overhead per turn over {res['turns']} turns (model time subtracted):")
-    print(f"  callcenter (route+handoff+tools+verify+6 DB writes): p50 {res['ours_overhead_ms']['p50']:.2f} ms  "
+    print(f"  callcenter (route+verify, 5 DB round trips):         p50 {res['ours_overhead_ms']['p50']:.2f} ms  "
           f"p95 {res['ours_overhead_ms']['p95']:.2f} ms")
     print(f"  openai-agents Runner (no persistence):              p50 {res['runner_overhead_ms']['p50']:.2f} ms  "
           f"p95 {res['runner_overhead_ms']['p95']:.2f} ms")

@@ -128,8 +128,7 @@ class Orchestrator:
         session = await self.store.get_session(session_id)
         if session is None:
             raise SessionNotFound(session_id)
-        message = await self.store.append_message(session_id, "user", text)  # first, always
-        turn_id = await self.store.start_turn(session_id, message.id)
+        _, turn_id = await self.store.begin_turn(session_id, text)  # the user's words first, always
         log_ = log.bind(session_id=session_id, turn_id=turn_id)
         history = [(m.role, m.text) for m in await self.store.history(session_id, limit=20)][:-1]
 
@@ -138,9 +137,8 @@ class Orchestrator:
                   emergency=decision.emergency, latency_ms=round(decision.latency_ms, 3))
         agent, switched = self._choose_agent(session, decision, text)
         state: dict[str, Any] = dict(session.state.get("agent_state", {})) if not switched else {}
-        customer_name = await self.store.customer_name(session.customer_id)
         ctx = HandoffContext(
-            session_id=session_id, customer_id=session.customer_id, customer_name=customer_name,
+            session_id=session_id, customer_id=session.customer_id, customer_name=session.customer_name,
             vertical=agent.vertical, confidence=min(1.0, max(0.0, decision.confidence)),
             from_agent=session.active_agent or "router", to_agent=agent.name,
             details={"emergency": decision.reason} if decision.emergency else {},
@@ -160,25 +158,23 @@ class Orchestrator:
                                             decision, on_delta)
         human = result.human
         if human is not None:
-            result.text = await self._hand_to_human(session_id, turn_id, agent, human, result.text)
+            result.text = await self._hand_to_human(session, turn_id, agent, human, result.text)
 
         if on_delta is not None and not result.streamed:
             for piece in chunk_text(result.text):
                 await on_delta(piece)
-        await self.store.append_message(session_id, "assistant", result.text, agent=agent.name)
         done = result.done or human is not None
-        steps = 1 + len(tools.calls)
-        await self.store.save_session_state(
-            session_id, active_agent=None if done else agent.name,
-            state={"agent_state": {} if done else result.state, "last_vertical": agent.vertical.value},
-            steps=steps,
-        )
         latency = (time.perf_counter() - started) * 1000
-        await self.store.finish_turn(turn_id, TurnOutcome(
-            vertical=decision.vertical.value, confidence=decision.confidence, difficulty=decision.difficulty,
-            agent=agent.name, tier=int(result.tier) if result.tier else None,
-            outcome="human" if human else result.outcome, escalations=result.escalations, latency_ms=latency,
-        ))
+        await self.store.complete_turn(
+            session_id, turn_id, reply=result.text, agent=agent.name, active_agent=None if done else agent.name,
+            state={"agent_state": {} if done else result.state, "last_vertical": agent.vertical.value},
+            steps=1 + len(tools.calls),
+            outcome=TurnOutcome(
+                vertical=decision.vertical.value, confidence=decision.confidence, difficulty=decision.difficulty,
+                agent=agent.name, tier=int(result.tier) if result.tier else None,
+                outcome="human" if human else result.outcome, escalations=result.escalations, latency_ms=latency,
+            ),
+        )
         log_.info("turn.replied", agent=agent.name, human=human is not None, latency_ms=round(latency, 2))
         return TurnResult(
             session_id=session_id, text=result.text, agent=agent.name, vertical=decision.vertical.value,
@@ -243,11 +239,11 @@ class Orchestrator:
         return result
 
     async def _hand_to_human(
-        self, session_id: str, turn_id: int, agent: AgentSpec, req: HumanHandoffRequest, text: str
+        self, session: SessionRecord, turn_id: int, agent: AgentSpec, req: HumanHandoffRequest, text: str
     ) -> str:
         tool = self.app.tools.get(self.human_handoff_tool)
-        session = await self.store.get_session(session_id)
-        if tool is None or session is None:
+        session_id = session.id
+        if tool is None:
             return text
         runner = TurnTools(
             pool=self.store.pool, tools={tool.name: tool}, session_id=session_id, turn_id=turn_id,

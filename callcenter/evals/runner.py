@@ -84,6 +84,11 @@ class EvalRun:
     mode: str
 
 
+def base_policy(name: str) -> str:
+    """`routed#t0.5-e1` -> `routed`: calibration runs variants of a policy side by side."""
+    return name.split("#", 1)[0]
+
+
 def policy_for(name: str, settings: Settings, overrides: dict[str, Any] | None = None) -> RoutingPolicy:
     """The routing policy under test: the routed one takes its thresholds from settings (what
     `calibrate` writes), then any explicit overrides; the single-tier baselines are fixed."""
@@ -273,7 +278,7 @@ class SuiteRunner:
     async def __aenter__(self) -> SuiteRunner:
         from callcenter.runtime import build_local_router
 
-        unknown = [p for p in self.config.policies if p not in ALL_POLICIES]
+        unknown = [p for p in self.config.policies if base_policy(p) not in ALL_POLICIES]
         if unknown:
             raise EvalError(f"unknown policy {unknown[0]!r}; choose from {', '.join(ALL_POLICIES)}")
         self.router = LabelledDifficultyRouter(build_local_router(self.settings, self.app),
@@ -327,7 +332,7 @@ class SuiteRunner:
         assert providers is not None
         client = ModelClient(self._catalog, providers, PostgresCallRecorder(pool),
                              max_retries=self.settings.provider_max_retries)
-        policy = policy_for(policy_name, self.settings, self.config.overrides.get(policy_name))
+        policy = policy_for(base_policy(policy_name), self.settings, self.config.overrides.get(policy_name))
         if self.config.live:
             from callcenter.model_backend import ModelBackend
 

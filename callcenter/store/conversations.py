@@ -28,6 +28,7 @@ class SessionRecord:
     step_count: int
     policy: str
     created_at: datetime
+    customer_name: str | None = None
 
 
 @dataclass(slots=True)
@@ -64,6 +65,7 @@ def _session(row: asyncpg.Record) -> SessionRecord:
         step_count=row["step_count"],
         policy=row["policy"],
         created_at=row["created_at"],
+        customer_name=row.get("customer_name"),
     )
 
 
@@ -89,7 +91,11 @@ class ConversationStore:
             sid = uuid.UUID(session_id)
         except ValueError:
             return None
-        row = await self.db.fetchrow("SELECT * FROM sessions WHERE id = $1", sid)
+        row = await self.db.fetchrow(
+            """SELECT s.*, c.full_name AS customer_name FROM sessions s
+               LEFT JOIN customers c ON c.id = s.customer_id WHERE s.id = $1""",
+            sid,
+        )
         return _session(row) if row else None
 
     async def customer_name(self, customer_id: int | None) -> str | None:
@@ -126,6 +132,47 @@ class ConversationStore:
             uuid.UUID(session_id), limit,
         )
         return [MessageRecord(**dict(r)) for r in reversed(rows)]
+
+    async def begin_turn(self, session_id: str, text: str) -> tuple[MessageRecord, int]:
+        """Store the user's message and open its turn in one round trip."""
+        for _ in range(5):
+            try:
+                row = await self.db.fetchrow(
+                    """WITH m AS (
+                           INSERT INTO messages (session_id, seq, role, text)
+                           SELECT $1, COALESCE(MAX(seq), 0) + 1, 'user', $2 FROM messages WHERE session_id = $1
+                           RETURNING id, seq, role, text, agent, created_at)
+                       , t AS (INSERT INTO turns (session_id, message_id) SELECT $1, id FROM m RETURNING id)
+                       SELECT m.*, t.id AS turn_id FROM m, t""",
+                    uuid.UUID(session_id), text,
+                )
+            except asyncpg.UniqueViolationError:
+                continue
+            assert row is not None
+            data = dict(row)
+            turn_id = data.pop("turn_id")
+            return MessageRecord(**data), turn_id
+        raise RuntimeError("could not store the message after 5 attempts")
+
+    async def complete_turn(
+        self, session_id: str, turn_id: int, *, reply: str, agent: str, active_agent: str | None,
+        state: dict[str, Any], steps: int, outcome: TurnOutcome,
+    ) -> None:
+        """Store the reply, the session's new state and the turn's outcome in one round trip."""
+        await self.db.execute(
+            """WITH m AS (
+                   INSERT INTO messages (session_id, seq, role, text, agent)
+                   SELECT $1, COALESCE(MAX(seq), 0) + 1, 'assistant', $2, $3 FROM messages WHERE session_id = $1
+                   RETURNING id)
+               , s AS (UPDATE sessions SET active_agent=$4, state=$5, step_count=step_count+$6, updated_at=now()
+                       WHERE id=$1 RETURNING id)
+               UPDATE turns SET vertical=$8, confidence=$9, difficulty=$10, agent=$11, tier=$12, outcome=$13,
+                   escalations=$14, latency_ms=$15, finished_at=now()
+               WHERE id=$7 AND EXISTS (SELECT 1 FROM m) AND EXISTS (SELECT 1 FROM s)""",
+            uuid.UUID(session_id), reply, agent, active_agent, state, steps, turn_id,
+            outcome.vertical, outcome.confidence, outcome.difficulty, outcome.agent, outcome.tier,
+            outcome.outcome, outcome.escalations, outcome.latency_ms,
+        )
 
     async def start_turn(self, session_id: str, message_id: int) -> int:
         turn_id: int = await self.db.fetchval(

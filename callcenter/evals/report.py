@@ -1,0 +1,179 @@
+"""The eval report: report.json (stable keys, for CI and baselines), report.md (for people) and
+pareto.png (cost per task against success, one point per policy and per calibration setting).
+
+Keys under `policies.<name>` are a contract: gates, baselines and dashboards read them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from callcenter.evals.metrics import compare_to_reference, summarize_policy
+
+REPORT_VERSION = 1
+
+
+def build_report(run: Any, ks: Sequence[int] | None = None) -> dict[str, Any]:
+    """report.json's content from an EvalRun."""
+    trials = run.config.trials
+    ks = list(ks or sorted({1, trials} | ({2} if trials >= 2 else set())))
+    policies = {name: summarize_policy(results, ks) for name, results in run.results.items()}
+    compare_to_reference(policies)
+    return {
+        "version": REPORT_VERSION,
+        "started_at": run.started_at,
+        "seconds": round(run.seconds, 2),
+        "mode": run.mode,
+        "suite": {"scenarios": len(run.scenarios), "trials": trials, "seed": run.config.seed,
+                  "today": run.config.today.isoformat(), "providers": list(run.config.providers)},
+        "policies": policies,
+    }
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f}%"
+
+
+def _usd(x: float) -> str:
+    return f"${x:.4f}"
+
+
+def _delta(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:+.1f} pt"
+
+
+def summary_table(report: dict[str, Any]) -> str:
+    """The policy comparison as a markdown table (also printed by `callcenter eval`)."""
+    rows = ["| policy | success | pass^k | cost/task | vs frontier | vs all-mid | Δ success vs frontier | "
+            "p50 ms | p95 ms | tier mix 1/2/3 | escalation | handoff |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, p in report["policies"].items():
+        mix = p["tier_mix"]
+        passk = ", ".join(f"k={k}: {_pct(v)}" for k, v in p["pass_hat_k"].items())
+        vs_f = p.get("cost_vs_frontier")
+        vs_m = p.get("cost_vs_mid")
+        rows.append(
+            f"| {name} | {_pct(p['success_rate'])} | {passk} | {_usd(p['cost_per_task_usd'])} | "
+            f"{'–' if vs_f is None else f'{100 * (vs_f - 1):+.0f}%'} | "
+            f"{'–' if vs_m is None else f'{100 * (vs_m - 1):+.0f}%'} | {_delta(p.get('success_delta_vs_frontier'))} | "
+            f"{p['p50_latency_ms']:.0f} | {p['p95_latency_ms']:.0f} | "
+            f"{100 * mix['1']:.0f} / {100 * mix['2']:.0f} / {100 * mix['3']:.0f} % | "
+            f"{_pct(p['escalation_rate'])} | {_pct(p['handoff_rate'])} |"
+        )
+    return "\n".join(rows)
+
+
+def render_markdown(report: dict[str, Any], sweep: Sequence[dict[str, Any]] | None = None) -> str:
+    suite = report["suite"]
+    out = [
+        "# Eval report",
+        "",
+        f"{suite['scenarios']} scenarios × {suite['trials']} trial(s), {report['mode']}, "
+        f"run {report['started_at']} in {report['seconds']} s (clock fixed at {suite['today']}).",
+        "",
+        "## Policies",
+        "",
+        summary_table(report),
+        "",
+        "Cost is the blended model spend per scenario (list prices from the catalog); "
+        "\"vs frontier\" is relative to the frontier-only policy when it ran. Latency is per turn.",
+        "",
+        "## Per route",
+        "",
+    ]
+    names = list(report["policies"])
+    routes = sorted({r for p in report["policies"].values() for r in p["per_route"]})
+    out.append("| route | " + " | ".join(f"{n} success | {n} cost" for n in names) + " |")
+    out.append("|---|" + "---|---|" * len(names))
+    for route in routes:
+        cells = []
+        for n in names:
+            r = report["policies"][n]["per_route"].get(route)
+            cells.append("– | –" if r is None else f"{_pct(r['success_rate'])} | {_usd(r['cost_per_task_usd'])}")
+        out.append(f"| {route} | " + " | ".join(cells) + " |")
+    if sweep:
+        out += ["", "## Calibration sweep", "", sweep_table(sweep)]
+    out += ["", "## Failures", ""]
+    any_fail = False
+    for n, p in report["policies"].items():
+        failed = [s for s in p["scenarios"] if not s["pass"]]
+        if not failed:
+            continue
+        any_fail = True
+        out.append(f"### {n} ({len(failed)} failed)")
+        out.append("")
+        out.extend(f"- `{s['id']}` ({s['passes']}/{s['trials']}): {s['reason']}" for s in failed)
+        out.append("")
+    if not any_fail:
+        out.append("None.")
+    return "\n".join(out) + "\n"
+
+
+def sweep_table(sweep: Sequence[dict[str, Any]]) -> str:
+    rows = ["| difficulty threshold | max escalations | success | cost/task | frontier share | p95 ms | chosen |",
+            "|---|---|---|---|---|---|---|"]
+    for pt in sweep:
+        th = pt["difficulty_threshold"]
+        rows.append(
+            f"| {'off' if th is None else f'{th:.2f}'} | {pt['max_escalations']} | {_pct(pt['success_rate'])} | "
+            f"{_usd(pt['cost_per_task_usd'])} | {_pct(pt['frontier_share'])} | {pt['p95_latency_ms']:.0f} | "
+            f"{'**yes**' if pt.get('chosen') else ''} |"
+        )
+    return "\n".join(rows)
+
+
+def pareto_chart(report: dict[str, Any] | None, path: Path, sweep: Sequence[dict[str, Any]] | None = None) -> Path:
+    """Cost per task (x) against success (y): one labelled point per policy, sweep points in grey."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    if sweep:
+        xs = [p["cost_per_task_usd"] for p in sweep]
+        ys = [100 * p["success_rate"] for p in sweep]
+        ax.scatter(xs, ys, c="#999999", s=22, label="calibration sweep (routed)", zorder=2)
+        for p in sweep:
+            if p.get("chosen"):
+                ax.scatter([p["cost_per_task_usd"]], [100 * p["success_rate"]], marker="*", s=180,
+                           c="#d62728", label="chosen thresholds", zorder=4)
+    if report is not None:
+        for name, p in report["policies"].items():
+            ax.scatter([p["cost_per_task_usd"]], [100 * p["success_rate"]], s=60, zorder=3)
+            ax.annotate(name, (p["cost_per_task_usd"], 100 * p["success_rate"]), textcoords="offset points",
+                        xytext=(6, 4), fontsize=9)
+    ax.set_xlabel("cost per task (USD)")
+    ax.set_ylabel("success rate (%)")
+    ax.set_title("Cost vs success")
+    ax.grid(True, alpha=0.3)
+    if sweep:
+        ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def write_report(directory: Path, report: dict[str, Any], sweep: Sequence[dict[str, Any]] | None = None) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    out_json = directory / "report.json"
+    data = dict(report)
+    if sweep:
+        data["calibration_sweep"] = list(sweep)
+    out_json.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
+    out_md = directory / "report.md"
+    out_md.write_text(render_markdown(report, sweep))
+    png = pareto_chart(report, directory / "pareto.png", sweep)
+    return [out_json, out_md, png]
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text())
+    if "policies" not in data:
+        raise ValueError(f"{path} is not an eval report (no `policies`)")
+    return data
