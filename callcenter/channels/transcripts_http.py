@@ -1,0 +1,288 @@
+"""Finished call transcripts over HTTP: store the call, route what the caller said, follow up.
+
+A phone system (or a human agent's notes tool) posts the whole call once it is over. The call
+becomes a session on the 'voice_transcript' channel with every utterance as a message; the
+router classifies each caller utterance, and the app's own tools do the follow-up: an
+emergency anywhere gets an urgent human handoff, anything else actionable a ticket for the
+team that owns it. Re-posting the same call changes nothing and returns the same answer, so
+a sender may retry freely after a timeout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import asyncpg
+import structlog
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from callcenter.auth import InvalidToken, verify_token
+from callcenter.channels.voice_protocol import phone_key
+from callcenter.runtime import Runtime
+from callcenter.tool_executor import TurnTools
+from callcenter.toolkit import ToolError
+from callcenter.types import RouteDecision, Vertical
+
+log = structlog.get_logger(__name__)
+
+CHANNEL = "voice_transcript"
+AGENT = "phone_agent"
+MAX_TURNS = 500
+MAX_TURN_CHARS = 10_000
+MAX_BODY_BYTES = 8 * 1024 * 1024  # 500 turns of 10,000 characters, JSON-escaped, fit comfortably
+
+# The team a non-emergency call is ticketed to, by the vertical most of it was about.
+TICKET_CATEGORY = {Vertical.BOOKING: "maintenance", Vertical.BILLING: "billing", Vertical.ESCALATION: "complaint"}
+
+
+class TranscriptTurn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    speaker: Literal["customer", "agent"]
+    text: str = Field(max_length=MAX_TURN_CHARS)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text is empty")
+        return value.strip()
+
+
+class TranscriptIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    call_id: str = Field(min_length=1, max_length=128)
+    token: str | None = Field(default=None, max_length=512)
+    from_: str | None = Field(default=None, alias="from", max_length=64)
+    started_at: datetime | None = None
+    turns: list[TranscriptTurn] = Field(min_length=1, max_length=MAX_TURNS)
+
+
+class TranscriptError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def response(self) -> web.Response:
+        return error_response(self.status, self.code, self.message)
+
+
+def error_response(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+def parse_transcript(body: bytes) -> TranscriptIn:
+    """The request body as a transcript; TranscriptError (400/422) saying what to fix otherwise."""
+    try:
+        data: Any = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise TranscriptError(400, "bad_json", "The body must be a JSON object (Content-Type: application/json).") \
+            from None
+    if not isinstance(data, dict):
+        raise TranscriptError(400, "bad_json", "The body must be a JSON object with call_id and turns.")
+    try:
+        return TranscriptIn.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        raise TranscriptError(422, "invalid_transcript", f"{loc}: {err['msg']}.") from None
+
+
+@dataclass(frozen=True, slots=True)
+class CallVerdict:
+    """What a call was about, decided from the router's verdict on each caller utterance."""
+
+    verticals: dict[str, int]
+    emergency: bool
+    emergency_reason: str
+    ticket_category: str | None
+
+
+def judge_call(decisions: list[RouteDecision]) -> CallVerdict:
+    """Emergency if any utterance was; else a ticket for the most-discussed actionable vertical.
+
+    Ties go to the vertical the caller raised first; a call that was only general questions
+    or out of scope needs no follow-up.
+    """
+    counts = Counter(d.vertical.value for d in decisions)
+    emergencies = [d for d in decisions if d.emergency]
+    actionable = [d.vertical for d in decisions if d.vertical in TICKET_CATEGORY]
+    category = None
+    if actionable and not emergencies:
+        tally = Counter(actionable)
+        main = max(dict.fromkeys(actionable), key=lambda v: tally[v])  # first raised wins ties
+        category = TICKET_CATEGORY[main]
+    return CallVerdict(
+        verticals=dict(counts), emergency=bool(emergencies),
+        emergency_reason=emergencies[0].reason if emergencies else "", ticket_category=category,
+    )
+
+
+def fingerprint(transcript: TranscriptIn, customer_id: int | None) -> str:
+    """Identifies a post's content, so a re-post is recognised and a different call under a reused id is not."""
+    canon = {
+        "call_id": transcript.call_id, "customer_id": customer_id, "from": transcript.from_,
+        "started_at": transcript.started_at.isoformat() if transcript.started_at else None,
+        "turns": [[t.speaker, t.text] for t in transcript.turns],
+    }
+    return hashlib.sha256(json.dumps(canon, separators=(",", ":")).encode()).hexdigest()
+
+
+def call_summary(transcript: TranscriptIn, limit: int) -> str:
+    """The caller's own words, in order, capped: what a person picking this up reads first."""
+    said = " / ".join(t.text for t in transcript.turns if t.speaker == "customer")
+    lead = f"Phone call {transcript.call_id}"
+    if transcript.started_at:
+        lead += f" at {transcript.started_at.isoformat()}"
+    text = f"{lead}. Caller said: {said}" if said else f"{lead}. The caller said nothing transcribed."
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+class TranscriptIngest:
+    """Store one posted call and do its follow-up, exactly once per call_id."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.pool = runtime.pool
+
+    async def customer(self, transcript: TranscriptIn) -> int | None:
+        if not transcript.token:
+            return None
+        try:
+            customer_id = verify_token(transcript.token, self.runtime.settings.secret.get_secret_value())
+        except InvalidToken as exc:
+            raise TranscriptError(401, exc.code, str(exc)) from None
+        if not await self.runtime.store.customer_exists(customer_id):
+            raise TranscriptError(401, "invalid_token", "Token names a customer that does not exist.")
+        return customer_id
+
+    async def ingest(self, transcript: TranscriptIn) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, body): 201 for a new call, 200 with the stored answer for a re-post."""
+        customer_id = await self.customer(transcript)
+        digest = fingerprint(transcript, customer_id)
+        session_id, state = await self._claim(transcript, customer_id, digest)
+        if state.get("fingerprint") != digest:
+            raise TranscriptError(409, "call_id_conflict",
+                                  f"call_id {transcript.call_id!r} was already posted with a different transcript.")
+        if "result" in state:
+            return 200, dict(state["result"])
+        result = await self._follow_up(transcript, session_id, customer_id)
+        state = {**state, "result": result}
+        await self.pool.execute(
+            """UPDATE sessions SET state=$2, status=CASE WHEN status='human' THEN 'human' ELSE 'closed' END,
+                   updated_at=now() WHERE id=$1""",
+            uuid.UUID(session_id), state,
+        )
+        log.info("voice.transcript.stored", session_id=session_id, emergency=result["emergency"],
+                 ticket_id=result["ticket_id"], handoff_id=result["handoff_id"])
+        return 201, result
+
+    async def _claim(self, transcript: TranscriptIn, customer_id: int | None, digest: str) -> tuple[str, dict[str, Any]]:
+        """The call's session: created with all its messages in one transaction, or the one already there."""
+        match = None
+        if transcript.from_ and customer_id is None:
+            key = phone_key(transcript.from_)
+            if key:
+                rows = await self.pool.fetch(
+                    "SELECT id FROM customers WHERE right(regexp_replace(coalesce(phone,''), '\\D', '', 'g'), 10) = $1"
+                    " LIMIT 2", key,
+                )
+                match = rows[0]["id"] if len(rows) == 1 else None
+        state = {
+            "call_id": transcript.call_id, "fingerprint": digest,
+            "started_at": transcript.started_at.isoformat() if transcript.started_at else None,
+            # A caller-id match is unverified (numbers can be spoofed): a hint for staff, not an identity.
+            "caller_id_match": {"customer_id": match, "verified": False} if match else None,
+        }
+        sid = uuid.uuid4()
+        async with self.pool.acquire() as conn, conn.transaction():
+            created = await conn.fetchval(
+                """INSERT INTO sessions (id, customer_id, channel, policy, external_id, state)
+                   VALUES ($1, $2, $3, 'transcript', $4, $5)
+                   ON CONFLICT (channel, external_id) DO NOTHING RETURNING id""",
+                sid, customer_id, CHANNEL, transcript.call_id, state,
+            )
+            if created is not None:
+                await conn.executemany(
+                    "INSERT INTO messages (session_id, seq, role, text, agent) VALUES ($1, $2, $3, $4, $5)",
+                    [
+                        (sid, seq, "user" if t.speaker == "customer" else "assistant", t.text,
+                         None if t.speaker == "customer" else AGENT)
+                        for seq, t in enumerate(transcript.turns, start=1)
+                    ],
+                )
+                return str(sid), state
+        row = await self.pool.fetchrow(
+            "SELECT id, state FROM sessions WHERE channel=$1 AND external_id=$2", CHANNEL, transcript.call_id
+        )
+        assert row is not None
+        return str(row["id"]), dict(row["state"] or {})
+
+    async def _follow_up(self, transcript: TranscriptIn, session_id: str, customer_id: int | None) -> dict[str, Any]:
+        router = self.runtime.orchestrator.router
+        history: list[tuple[str, str]] = []
+        decisions = []
+        for t in transcript.turns:
+            if t.speaker == "customer":
+                decisions.append(await router.route(t.text, history[-20:]))
+            history.append(("user" if t.speaker == "customer" else "assistant", t.text))
+        verdict = judge_call(decisions)
+        ticket_id: int | None = None
+        handoff_id: int | None = None
+        if verdict.emergency:
+            out = await self._call_tool(session_id, customer_id, "handoff_to_human", {
+                "queue": "emergency", "priority": "urgent", "summary": call_summary(transcript, 1000),
+                "reason": f"emergency reported on a phone call: {verdict.emergency_reason}"[:300],
+            })
+            ticket_id, handoff_id = out.get("ticket_id"), out.get("handoff_id")
+        elif verdict.ticket_category is not None:
+            first = next((t.text for t in transcript.turns if t.speaker == "customer"), "")
+            subject = f"Phone call ({verdict.ticket_category}): {first}"
+            out = await self._call_tool(session_id, customer_id, "create_ticket", {
+                "category": verdict.ticket_category, "priority": "normal",
+                "subject": subject if len(subject) <= 120 else subject[:119] + "\u2026",
+                "body": call_summary(transcript, 2000),
+            })
+            ticket_id = out.get("ticket_id")
+        return {
+            "session_id": session_id, "verticals": verdict.verticals, "emergency": verdict.emergency,
+            "ticket_id": ticket_id, "handoff_id": handoff_id,
+        }
+
+    async def _call_tool(self, session_id: str, customer_id: int | None, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        tool = self.runtime.app.tools.get(name)
+        if tool is None:
+            raise TranscriptError(500, "tool_missing", f"This deployment has no {name} tool for follow-up.")
+        runner = TurnTools(
+            pool=self.pool, tools={name: tool}, session_id=session_id, turn_id=None, customer_id=customer_id,
+            agent=AGENT, now=datetime.now(UTC), max_calls=1,
+        )
+        try:  # the key makes a retried post replay the stored result instead of acting twice
+            return await runner.call(name, args, idempotency_key=f"transcript:{name}")
+        except ToolError as exc:
+            log.error("voice.transcript.follow_up_failed", session_id=session_id, tool=name, error=str(exc))
+            raise TranscriptError(500, "follow_up_failed",
+                                  "The call was stored but its follow-up failed; post it again to retry.") from None
+
+
+async def handle_transcript(runtime: Runtime, body: bytes) -> web.Response:
+    """POST /v1/voice/transcripts, after the transport checked size and signature."""
+    try:
+        transcript = parse_transcript(body)
+        status, result = await TranscriptIngest(runtime).ingest(transcript)
+    except TranscriptError as exc:
+        return exc.response()
+    except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as exc:
+        log.error("voice.transcript.db_unavailable", error=str(exc))
+        return error_response(503, "unavailable", "We could not reach our records just now; post the call again.")
+    return web.json_response(result, status=status)

@@ -1,0 +1,115 @@
+"""The shipped suite end to end, offline: every policy, the gates, a baseline and calibration.
+
+This is the CI job the product's cost/quality claim rests on: the routed policy must meet
+the success gate on the fake provider's modelled tiers, and cost less than frontier-only.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from callcenter.cli import main
+from callcenter.evals.report import build_report, write_report
+from callcenter.evals.runner import EvalConfig, run_eval
+from callcenter.evals.scenario import load_suite
+from callcenter.settings import Settings
+
+SUITE = Path(__file__).resolve().parents[1] / "evals"
+SUBSET = ["booking-plumbing-tomorrow-morning", "pay-exact-amount", "pay-full-balance", "reschedule-soonest",
+          "cancel-appointment", "multi-pay-then-book-electrician", "waiver-first-late-fee", "kb-office-hours"]
+
+
+@pytest.fixture
+def eval_env(server_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("DATABASE_URL", server_dsn)
+    monkeypatch.setenv("CALLCENTER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CALLCENTER_CONFIG", str(tmp_path / "callcenter.toml"))
+    monkeypatch.setenv("CALLCENTER_BACKEND", "local")
+    for key in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "CALLCENTER_MAX_ESCALATIONS_PER_TURN"):
+        monkeypatch.delenv(key, raising=False)
+    yield tmp_path
+
+
+async def test_shipped_suite_all_policies_offline(eval_env: Path) -> None:
+    started = time.perf_counter()
+    scenarios = load_suite([SUITE])
+    config = EvalConfig(policies=["local", "routed", "frontier-only", "mid-only", "cheap-only"], trials=1,
+                        concurrency=4, latency_scale=0.02, progress=False)
+    run = await run_eval(Settings(), scenarios, config)
+    report = build_report(run)
+    p = report["policies"]
+    failed_local = [s["id"] + ": " + s["reason"] for s in p["local"]["scenarios"] if not s["pass"]]
+    assert failed_local == []  # the deterministic flows are the product's regression suite
+    assert p["routed"]["success_rate"] >= 0.95
+    assert p["routed"]["cost_per_task_usd"] < 0.5 * p["frontier-only"]["cost_per_task_usd"]
+    assert p["routed"]["success_rate"] >= p["frontier-only"]["success_rate"] - 0.02
+    assert p["cheap-only"]["success_rate"] < p["routed"]["success_rate"]
+    assert p["routed"]["tier_mix"]["1"] > p["routed"]["tier_mix"]["2"] > p["routed"]["tier_mix"]["3"] > 0
+    assert p["frontier-only"]["tier_mix"]["3"] == 1.0
+    assert {"routed", "frontier-only"} <= set(p) and p["routed"]["cost_vs_frontier"] < 0.5
+    paths = write_report(eval_env / "report", report)
+    data = json.loads(paths[0].read_text())
+    for key in ("success_rate", "pass_hat_k", "cost_per_task_usd", "p50_latency_ms", "p95_latency_ms", "tier_mix",
+                "escalation_rate", "handoff_rate", "cost_vs_frontier", "success_delta_vs_frontier", "per_route",
+                "scenarios"):
+        assert key in data["policies"]["routed"], key
+    assert {"id", "pass", "reason", "cost_usd", "latency_ms", "trials"} <= set(data["policies"]["routed"]["scenarios"][0])
+    assert paths[2].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "| routed |" in paths[1].read_text()
+    assert time.perf_counter() - started < 110
+
+
+def _eval(*extra: str) -> list[str]:
+    args = ["eval", str(SUITE), "--no-progress", "--latency-scale", "0.02"]
+    for sid in SUBSET:
+        args += ["--only", sid]
+    return args + list(extra)
+
+
+def test_gate_passes_then_a_never_escalating_change_fails_it(
+    eval_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    baseline = eval_env / "baseline"
+    assert main(_eval("--policy", "routed", "--min-success", "0.95", "--report", str(baseline))) == 0
+    capsys.readouterr()
+    # The deliberately broken change: escalation switched off, so cheap-tier failures go unchecked.
+    monkeypatch.setenv("CALLCENTER_MAX_ESCALATIONS_PER_TURN", "0")
+    assert main(_eval("--policy", "routed", "--min-success", "0.95")) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("GATE FAILED: routed success ")
+    # Same broken change against the stored baseline: a regression, one line.
+    assert main(_eval("--policy", "routed", "--baseline", str(baseline / "report.json"))) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "success regressed" in err[0]
+
+
+def test_cheap_only_fails_a_success_gate(eval_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(_eval("--policy", "cheap-only", "--min-success", "0.9")) == 1
+    assert capsys.readouterr().err.strip().startswith("GATE FAILED: cheap-only success")
+
+
+def test_calibrate_writes_thresholds_and_eval_uses_them(eval_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = eval_env / "callcenter.toml"
+    args = ["calibrate", "--suite", str(SUITE), "--no-progress", "--latency-scale", "0.02", "--thresholds", "0.5,off",
+            "--escalations", "0,2", "--target-success", "0.95", "--report", str(eval_env / "cal")]
+    for sid in SUBSET:
+        args += ["--only", sid]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "difficulty threshold" in out and "chosen:" in out
+    text = config.read_text()
+    assert "max_escalations_per_turn = 2" in text  # success 0.95 needs escalation
+    settings = Settings()
+    assert settings.max_escalations_per_turn == 2
+    assert (eval_env / "cal" / "calibration.png").exists()
+    # An unreachable target fails with one line and writes nothing new.
+    config.unlink()
+    args[args.index("0.95")] = "1.01"
+    assert main(args) == 1
+    assert capsys.readouterr().err.strip().startswith("CALIBRATION FAILED")
+    assert not config.exists()
