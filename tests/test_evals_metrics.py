@@ -8,7 +8,14 @@ import pytest
 
 from callcenter.evals.calibrate import choose
 from callcenter.evals.gates import Gates, check_baseline, check_gates
-from callcenter.evals.metrics import TrialResult, compare_to_reference, pass_hat_k, percentile, summarize_policy, tier_mix
+from callcenter.evals.metrics import (
+    TrialResult,
+    compare_to_reference,
+    pass_hat_k,
+    percentile,
+    summarize_policy,
+    tier_mix,
+)
 
 
 def test_pass_hat_k_is_the_unbiased_estimator() -> None:

@@ -58,7 +58,8 @@ async def test_shipped_suite_all_policies_offline(eval_env: Path) -> None:
                 "escalation_rate", "handoff_rate", "cost_vs_frontier", "success_delta_vs_frontier", "per_route",
                 "scenarios"):
         assert key in data["policies"]["routed"], key
-    assert {"id", "pass", "reason", "cost_usd", "latency_ms", "trials"} <= set(data["policies"]["routed"]["scenarios"][0])
+    first = data["policies"]["routed"]["scenarios"][0]
+    assert {"id", "pass", "reason", "cost_usd", "latency_ms", "trials"} <= set(first)
     assert paths[2].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| routed |" in paths[1].read_text()
     assert time.perf_counter() - started < 110

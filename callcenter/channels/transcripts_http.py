@@ -187,7 +187,9 @@ class TranscriptIngest:
                  ticket_id=result["ticket_id"], handoff_id=result["handoff_id"])
         return 201, result
 
-    async def _claim(self, transcript: TranscriptIn, customer_id: int | None, digest: str) -> tuple[str, dict[str, Any]]:
+    async def _claim(
+        self, transcript: TranscriptIn, customer_id: int | None, digest: str
+    ) -> tuple[str, dict[str, Any]]:
         """The call's session: created with all its messages in one transaction, or the one already there."""
         match = None
         if transcript.from_ and customer_id is None:
@@ -259,7 +261,9 @@ class TranscriptIngest:
             "ticket_id": ticket_id, "handoff_id": handoff_id,
         }
 
-    async def _call_tool(self, session_id: str, customer_id: int | None, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    async def _call_tool(
+        self, session_id: str, customer_id: int | None, name: str, args: dict[str, Any]
+    ) -> dict[str, Any]:
         tool = self.runtime.app.tools.get(name)
         if tool is None:
             raise TranscriptError(500, "tool_missing", f"This deployment has no {name} tool for follow-up.")

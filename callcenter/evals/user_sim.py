@@ -26,6 +26,18 @@ _YES_NO = re.compile(
 )
 
 
+_OPEN_WORDS = re.compile(r"^\W*(which|what|how|when|where|who|why|or)\b", re.I)
+
+
+def _closed_question(reply: str) -> bool:
+    """The reply ends on a yes/no question ("Pay $120.00 with Visa ending 4242?")."""
+    text = reply.strip()
+    if not text.endswith("?"):
+        return False
+    last = re.split(r"(?<=[.!?])\s+", text)[-1]
+    return not _OPEN_WORDS.search(last)
+
+
 @dataclass(frozen=True)
 class UserTurn:
     text: str
@@ -88,7 +100,7 @@ class RuleBasedUser:
         for topic in self.spec.unknown_facts:
             if _matches(topic, agent_reply) and "?" in agent_reply:
                 return "I'm not sure, I don't know that."
-        if _YES_NO.search(agent_reply):
+        if _YES_NO.search(agent_reply) or _closed_question(agent_reply):
             return "Yes, please."
         if _NUMBERED.search(agent_reply):
             return "The first one, please."

