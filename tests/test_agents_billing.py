@@ -2,60 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import asyncpg
 import pytest
 from callcenter_agents.billing import AGENT, choose_method, detect_intent
 from callcenter_tools.booking import BUSINESS_TZ
+from flow_convo import Convo
 
-from callcenter.agent_spec import AgentSpec
-from callcenter.flow import FlowReply, FlowTurn
-from callcenter.toolkit import ToolContext
-from callcenter.types import HandoffContext, Priority
+from callcenter.types import Priority
 
 NOW = datetime(2031, 3, 10, 10, 0, tzinfo=BUSINESS_TZ)
 
 
-class Convo:
-    """One resident's conversation with one agent; tools run like the orchestrator runs them."""
-
-    def __init__(self, pool: asyncpg.Pool, agent: AgentSpec, customer_id: int | None, now: datetime = NOW) -> None:
-        self.pool, self.agent, self.customer_id, self.now = pool, agent, customer_id, now
-        self.session_id = str(uuid.uuid4())
-        self.state: dict[str, Any] = {}
-        self.history: list[tuple[str, str]] = []
-        self.calls: list[str] = []
-
-    async def open(self) -> Convo:
-        await self.pool.execute(
-            "INSERT INTO sessions (id, customer_id, channel) VALUES ($1, $2, 'web')",
-            uuid.UUID(self.session_id), self.customer_id,
-        )
-        return self
-
-    async def call_tool(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
-        tool = self.agent.tool(name)
-        self.calls.append(name)
-        async with self.pool.acquire() as conn, conn.transaction():
-            ctx = ToolContext(conn, self.session_id, self.customer_id, self.now,
-                              idempotency_key=f"{self.session_id}:k{len(self.calls)}", agent=self.agent.name)
-            return await tool.fn(ctx, tool.parse(args))
-
-    async def say(self, text: str) -> FlowReply:
-        assert self.agent.flow is not None
-        context = HandoffContext(session_id=self.session_id, customer_id=self.customer_id, vertical=self.agent.vertical,
-                                 confidence=0.9, to_agent=self.agent.name)
-        turn = FlowTurn(text=text, state=dict(self.state), context=context, call_tool=self.call_tool, now=self.now,
-                        history=list(self.history))
-        reply = await self.agent.flow().step(turn)
-        json.dumps(reply.state)
-        self.state = {} if reply.done else reply.state
-        self.history += [("user", text), ("assistant", reply.text)]
-        return reply
 
 
 async def resident_with_bills(pool: asyncpg.Pool, *, late_fee: bool = True) -> dict[str, int]:
@@ -98,7 +58,7 @@ async def paid(pool: asyncpg.Pool, cid: int) -> list[asyncpg.Record]:
 
 async def test_pay_500_now_confirms_then_pays_exactly_once(pool: asyncpg.Pool) -> None:
     ids = await resident_with_bills(pool)
-    c = await Convo(pool, AGENT, ids["customer"]).open()
+    c = await Convo(pool, AGENT, ids["customer"], NOW).open()
     r = await c.say("pay $500 now")
     assert r.text == "Pay $500.00 with Visa ending 4242?"
     assert await paid(pool, ids["customer"]) == []
@@ -113,7 +73,7 @@ async def test_pay_500_now_confirms_then_pays_exactly_once(pool: asyncpg.Pool) -
 
 async def test_pay_everything_pays_the_whole_balance_with_the_named_card(pool: asyncpg.Pool) -> None:
     ids = await resident_with_bills(pool)
-    c = await Convo(pool, AGENT, ids["customer"]).open()
+    c = await Convo(pool, AGENT, ids["customer"], NOW).open()
     r = await c.say("pay everything with my card ending 5555")
     assert r.text == "Pay $1,550.00 with Mastercard ending 5555?"
     r = await c.say("go ahead")
@@ -129,7 +89,7 @@ async def test_pay_everything_pays_the_whole_balance_with_the_named_card(pool: a
 
 async def test_overpayment_is_refused_with_the_maximum(pool: asyncpg.Pool) -> None:
     ids = await resident_with_bills(pool)
-    c = await Convo(pool, AGENT, ids["customer"]).open()
+    c = await Convo(pool, AGENT, ids["customer"], NOW).open()
     r = await c.say("I want to pay $5,000")
     assert "most you can pay" in r.text and "$1,550.00" in r.text and not r.done
     assert await paid(pool, ids["customer"]) == []
@@ -142,7 +102,7 @@ async def test_overpayment_is_refused_with_the_maximum(pool: asyncpg.Pool) -> No
 
 async def test_amount_is_asked_for_and_a_changed_amount_is_reconfirmed(pool: asyncpg.Pool) -> None:
     ids = await resident_with_bills(pool)
-    c = await Convo(pool, AGENT, ids["customer"]).open()
+    c = await Convo(pool, AGENT, ids["customer"], NOW).open()
     r = await c.say("I'd like to make a payment")
     assert r.text == "How much would you like to pay? Your balance is $1,550.00."
     r = await c.say("200")
@@ -156,7 +116,7 @@ async def test_amount_is_asked_for_and_a_changed_amount_is_reconfirmed(pool: asy
 
 async def test_balance_then_yes_pays_the_balance(pool: asyncpg.Pool) -> None:
     ids = await resident_with_bills(pool, late_fee=False)
-    c = await Convo(pool, AGENT, ids["customer"]).open()
+    c = await Convo(pool, AGENT, ids["customer"], NOW).open()
     r = await c.say("what's my balance?")
     assert "$1,500.00" in r.text and "overdue" in r.text and not r.done
     r = await c.say("yes")
@@ -167,7 +127,7 @@ async def test_balance_then_yes_pays_the_balance(pool: asyncpg.Pool) -> None:
 
 async def test_explain_late_fee_then_waive_it(pool: asyncpg.Pool) -> None:
     ids = await resident_with_bills(pool)
-    c = await Convo(pool, AGENT, ids["customer"]).open()
+    c = await Convo(pool, AGENT, ids["customer"], NOW).open()
     r = await c.say("why was I charged a late fee?")
     assert "waived" in r.text and c.state["stage"] == "offer_waiver"
     assert any(res.get("invoice", {}).get("invoice_id") == ids["fee"] for res in r.tool_results)
@@ -179,7 +139,7 @@ async def test_explain_late_fee_then_waive_it(pool: asyncpg.Pool) -> None:
 
 async def test_waiver_request_confirms_which_fee_first(pool: asyncpg.Pool) -> None:
     ids = await resident_with_bills(pool)
-    c = await Convo(pool, AGENT, ids["customer"]).open()
+    c = await Convo(pool, AGENT, ids["customer"], NOW).open()
     r = await c.say("can you waive the late fee?")
     assert f"invoice #{ids['fee']}" in r.text and "$50.00" in r.text
     assert await pool.fetchval("SELECT status FROM invoices WHERE id = $1", ids["fee"]) == "open"
@@ -190,25 +150,25 @@ async def test_waiver_request_confirms_which_fee_first(pool: asyncpg.Pool) -> No
 
 async def test_invoices_and_receipts(pool: asyncpg.Pool) -> None:
     ids = await resident_with_bills(pool)
-    c = await Convo(pool, AGENT, ids["customer"]).open()
+    c = await Convo(pool, AGENT, ids["customer"], NOW).open()
     r = await c.say("show me my invoices")
     assert "Rent - March 2031" in r.text and "Late fee" in r.text and "Water" not in r.text
-    c = await Convo(pool, AGENT, ids["customer"]).open()
+    c = await Convo(pool, AGENT, ids["customer"], NOW).open()
     r = await c.say("I need a receipt for my last payment")
     assert "Water and sewer" in r.text and r.done
 
 
 async def test_unverified_resident_is_asked_to_sign_in(pool: asyncpg.Pool) -> None:
-    c = await Convo(pool, AGENT, None).open()
+    c = await Convo(pool, AGENT, None, NOW).open()
     r = await c.say("what's my balance")
     assert r.done and "sign in" in r.text
-    c = await Convo(pool, AGENT, None).open()
+    c = await Convo(pool, AGENT, None, NOW).open()
     r = await c.say("pay $100")
     assert r.done and "sign in" in r.text
 
 
 async def test_autopay_offers_the_billing_team(pool: asyncpg.Pool) -> None:
-    c = await Convo(pool, AGENT, None).open()
+    c = await Convo(pool, AGENT, None, NOW).open()
     r = await c.say("how do I set up autopay?")
     assert not r.done and r.human is None
     r = await c.say("yes")

@@ -2,61 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 import pytest
 from callcenter_agents.escalation import AGENT, detect_emergency, detect_intent, pick_queue
 from callcenter_tools.booking import BUSINESS_TZ
 from callcenter_tools.escalation import EMERGENCY_LINE
+from flow_convo import Convo
 
-from callcenter.agent_spec import AgentSpec
-from callcenter.flow import FlowReply, FlowTurn
-from callcenter.toolkit import ToolContext
-from callcenter.types import HandoffContext, Priority
+from callcenter.types import Priority
 
 NOW = datetime(2031, 1, 15, 22, 30, tzinfo=BUSINESS_TZ)
 
 
-class Convo:
-    """One resident's conversation with one agent; tools run like the orchestrator runs them."""
-
-    def __init__(self, pool: asyncpg.Pool, agent: AgentSpec, customer_id: int | None) -> None:
-        self.pool, self.agent, self.customer_id = pool, agent, customer_id
-        self.session_id = str(uuid.uuid4())
-        self.state: dict[str, Any] = {}
-        self.history: list[tuple[str, str]] = []
-        self.calls: list[str] = []
-
-    async def open(self) -> Convo:
-        await self.pool.execute(
-            "INSERT INTO sessions (id, customer_id, channel) VALUES ($1, $2, 'web')",
-            uuid.UUID(self.session_id), self.customer_id,
-        )
-        return self
-
-    async def call_tool(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
-        tool = self.agent.tool(name)
-        self.calls.append(name)
-        async with self.pool.acquire() as conn, conn.transaction():
-            ctx = ToolContext(conn, self.session_id, self.customer_id, NOW,
-                              idempotency_key=f"{self.session_id}:k{len(self.calls)}", agent=self.agent.name)
-            return await tool.fn(ctx, tool.parse(args))
-
-    async def say(self, text: str) -> FlowReply:
-        assert self.agent.flow is not None
-        context = HandoffContext(session_id=self.session_id, customer_id=self.customer_id, vertical=self.agent.vertical,
-                                 confidence=0.9, to_agent=self.agent.name)
-        turn = FlowTurn(text=text, state=dict(self.state), context=context, call_tool=self.call_tool, now=NOW,
-                        history=list(self.history))
-        reply = await self.agent.flow().step(turn)
-        json.dumps(reply.state)
-        self.state = {} if reply.done else reply.state
-        self.history += [("user", text), ("assistant", reply.text)]
-        return reply
 
 
 async def resident(pool: asyncpg.Pool) -> int:
@@ -69,7 +29,7 @@ async def resident(pool: asyncpg.Pool) -> int:
 
 
 async def test_gas_smell_goes_to_an_urgent_human_on_the_first_turn(pool: asyncpg.Pool) -> None:
-    c = await Convo(pool, AGENT, None).open()  # no sign-in needed for an emergency
+    c = await Convo(pool, AGENT, None, NOW).open()  # no sign-in needed for an emergency
     r = await c.say("I smell gas in my kitchen")
     assert r.done and r.human is not None
     assert r.human.queue == "emergency" and r.human.priority is Priority.URGENT
@@ -94,7 +54,7 @@ async def test_every_emergency_kind_gets_its_safety_advice(
     pool: asyncpg.Pool, text: str, kind: str, advice: str
 ) -> None:
     assert detect_emergency(text) == kind
-    c = await Convo(pool, AGENT, None).open()
+    c = await Convo(pool, AGENT, None, NOW).open()
     r = await c.say(text)
     assert r.human is not None and r.human.priority is Priority.URGENT and r.human.queue == "emergency"
     assert advice in r.text and EMERGENCY_LINE in r.text
@@ -111,7 +71,7 @@ def test_routine_things_are_not_emergencies(text: str) -> None:
 
 async def test_asking_for_a_manager_hands_off_to_the_matching_queue_with_a_summary(pool: asyncpg.Pool) -> None:
     cid = await resident(pool)
-    c = await Convo(pool, AGENT, cid).open()
+    c = await Convo(pool, AGENT, cid, NOW).open()
     c.history = [("user", "why was I charged a late fee on my rent?"),
                  ("assistant", "This is the late fee for March rent.")]
     r = await c.say("I want to talk to a manager")
@@ -123,7 +83,7 @@ async def test_asking_for_a_manager_hands_off_to_the_matching_queue_with_a_summa
 
 async def test_noise_complaint_opens_a_ticket_then_offers_a_person(pool: asyncpg.Pool) -> None:
     cid = await resident(pool)
-    c = await Convo(pool, AGENT, cid).open()
+    c = await Convo(pool, AGENT, cid, NOW).open()
     r = await c.say("my upstairs neighbors are stomping and playing loud music every night")
     assert not r.done and r.human is None
     row = await pool.fetchrow("SELECT * FROM tickets WHERE session_id = $1", uuid.UUID(c.session_id))
@@ -135,7 +95,7 @@ async def test_noise_complaint_opens_a_ticket_then_offers_a_person(pool: asyncpg
 
 async def test_harassment_ticket_is_high_priority_and_declining_a_person_keeps_it(pool: asyncpg.Pool) -> None:
     cid = await resident(pool)
-    c = await Convo(pool, AGENT, cid).open()
+    c = await Convo(pool, AGENT, cid, NOW).open()
     r = await c.say("my neighbor keeps harassing me in the hallway")
     row = await pool.fetchrow("SELECT * FROM tickets WHERE session_id = $1", uuid.UUID(c.session_id))
     assert row["priority"] == "high" and row["category"] == "complaint"
@@ -145,7 +105,7 @@ async def test_harassment_ticket_is_high_priority_and_declining_a_person_keeps_i
 
 
 async def test_legal_threat_goes_to_a_person_with_high_priority(pool: asyncpg.Pool) -> None:
-    c = await Convo(pool, AGENT, None).open()
+    c = await Convo(pool, AGENT, None, NOW).open()
     r = await c.say("if my repair isn't fixed I'm calling my lawyer")
     assert r.human is not None and r.human.priority is Priority.HIGH and r.human.queue == "maintenance"
 
