@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from callcenter_agents.replies import SIGN_IN_PROMPT, choice_prompt, numbered, summarize_history
+from callcenter_agents.replies import choice_prompt, numbered, sign_in_prompt, summarize_history
 from callcenter_tools.billing import BILLING_TOOLS
 
 from callcenter.agent_spec import AgentSpec
@@ -130,7 +130,7 @@ class BillingFlow:
             return await self._step(t, turn.text.strip(), dict(turn.state))
         except ToolError as err:
             if err.code == "unverified":
-                return t.reply(SIGN_IN_PROMPT, done=True)
+                return t.reply(sign_in_prompt(turn.context.channel), done=True)
             message = str(err).strip().rstrip(".")
             return t.reply(f"Sorry, I couldn't do that: {message}. Nothing was charged. "
                            "Would you like to try something else?", done=True)

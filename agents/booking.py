@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from callcenter_agents.replies import SIGN_IN_PROMPT, choice_prompt, numbered, tool_error_reply
+from callcenter_agents.replies import choice_prompt, numbered, sign_in_prompt, tool_error_reply
 from callcenter_tools.booking import BOOKING_TOOLS, BUSINESS_TZ
 
 from callcenter.agent_spec import AgentSpec
@@ -182,7 +182,7 @@ class BookingFlow:
             return await self._step(t, turn.text.strip(), dict(turn.state))
         except ToolError as err:
             if err.code == "unverified":
-                return t.reply(SIGN_IN_PROMPT, done=True)
+                return t.reply(sign_in_prompt(turn.context.channel), done=True)
             return t.reply(tool_error_reply(err, "Would you like to try something else?"), done=True)
 
     async def _step(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:

@@ -22,6 +22,16 @@ SIGN_IN_PROMPT = (
     "I need to know which resident you are before I can do that. Please sign in "
     "(or pick a resident in the chat widget) and ask me again."
 )
+VOICE_SIGN_IN_PROMPT = (
+    "I can't confirm who you are on this call, so I can't make account changes by phone. "
+    "Please sign in to the resident portal or the app to do that; I can still answer general "
+    "questions, and for emergencies I'll get you to a person right away."
+)
+
+
+def sign_in_prompt(channel: str = "chat") -> str:
+    """How to ask for a verified identity on this channel (a caller can't pick a resident)."""
+    return VOICE_SIGN_IN_PROMPT if channel.startswith("voice") else SIGN_IN_PROMPT
 
 
 def tool_error_reply(err: ToolError, alternative: str = "") -> str:

@@ -189,6 +189,18 @@ class ModelBackend:
         )
 
 
+def policy_from_settings(settings: Settings, name: str = "routed") -> RoutingPolicy:
+    """The routing policy with the operator's (or `callcenter calibrate`'s) thresholds applied."""
+    overrides: dict[str, Any] = {
+        "max_escalations": settings.max_escalations_per_turn,
+        "verifier_min_confidence": settings.verifier_min_confidence,
+        "logprob_threshold": settings.logprob_threshold,
+    }
+    if name == "routed":
+        overrides["difficulty_threshold"] = settings.difficulty_threshold
+    return get_policy(name, **overrides) if name == "routed" else get_policy(name)
+
+
 def _difficulty_header(difficulty: float | None) -> dict[str, str]:
     return {} if difficulty is None else {"x-fake-difficulty": f"{difficulty:.3f}"}
 
@@ -204,8 +216,7 @@ async def build_model_backend(
     providers = build_providers(settings)
     client = ModelClient(catalog, providers, PostgresCallRecorder(pool), max_retries=settings.provider_max_retries)
     extras["model_client"] = client
-    policy = get_policy("routed", difficulty_threshold=settings.difficulty_threshold,
-                        verifier_min_confidence=settings.verifier_min_confidence)
+    policy = policy_from_settings(settings)
     judge = ModelJudge(client) if settings.verifier_judge else None
     return ModelBackend(client, policy, judge=judge)
 

@@ -139,6 +139,7 @@ class Orchestrator:
         state: dict[str, Any] = dict(session.state.get("agent_state", {})) if not switched else {}
         ctx = HandoffContext(
             session_id=session_id, customer_id=session.customer_id, customer_name=session.customer_name,
+            channel=session.channel,
             vertical=agent.vertical, confidence=min(1.0, max(0.0, decision.confidence)),
             from_agent=session.active_agent or "router", to_agent=agent.name,
             details={"emergency": decision.reason} if decision.emergency else {},

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     )
     token_ttl_seconds: int = 7 * 24 * 3600
     max_message_chars: int = Field(default=10_000, le=10_000, ge=1)
+    twilio_auth_token: SecretStr | None = Field(
+        default=None, validation_alias="TWILIO_AUTH_TOKEN",
+        description="When set, voice routes require a valid X-Twilio-Signature.",
+    )
     demo_mode: bool = Field(default=True, description="Serve /v1/demo/residents so the widget can pick one.")
 
     # --- orchestration caps ---------------------------------------------------------
@@ -84,6 +88,9 @@ class Settings(BaseSettings):
     difficulty_model_path: Path | None = None
     difficulty_threshold: float = 0.5
     verifier_min_confidence: float = 0.5
+    logprob_threshold: float = Field(
+        default=0.7, description="Mean token probability below which a step is escalated (models with logprobs)."
+    )
     verifier_judge: bool = Field(default=False, description="Ask a tier-1 model judge after the verifier's rules.")
 
     # --- logging -------------------------------------------------------------------

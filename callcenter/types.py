@@ -116,6 +116,7 @@ class HandoffContext(BaseModel):
     session_id: str
     customer_id: int | None
     customer_name: str | None = None
+    channel: str = "chat"
     vertical: Vertical
     confidence: float = Field(ge=0.0, le=1.0)
     from_agent: str = "router"

@@ -26,8 +26,14 @@ TRANSCRIPTS_PATH = "/v1/voice/transcripts"
 SIGNATURE_HEADER = "X-Twilio-Signature"
 
 
-def twilio_auth_token() -> str | None:
-    """Read per request so a deployment (or a test) can turn validation on without a restart."""
+def twilio_auth_token(runtime: Runtime | None = None) -> str | None:
+    """The configured Twilio auth token (Settings.twilio_auth_token, env TWILIO_AUTH_TOKEN).
+
+    The environment is read again per request so validation can be turned on without a
+    restart (and tests can set it); the settings value wins when present.
+    """
+    if runtime is not None and runtime.settings.twilio_auth_token is not None:
+        return runtime.settings.twilio_auth_token.get_secret_value()
     return os.environ.get("TWILIO_AUTH_TOKEN") or None
 
 
@@ -96,7 +102,7 @@ def setup_routes(app: web.Application, runtime: Runtime) -> None:
     """Register the voice routes on the product's aiohttp app (called by callcenter.server)."""
 
     async def relay(request: web.Request) -> web.StreamResponse:
-        token = twilio_auth_token()
+        token = twilio_auth_token(runtime)
         if token is not None:
             refused = check_signature(request, token, None, websocket=True)
             if refused:
@@ -108,7 +114,7 @@ def setup_routes(app: web.Application, runtime: Runtime) -> None:
         body = await _read_body(request, MAX_BODY_BYTES)
         if body is None:
             return error_response(413, "body_too_large", f"Transcripts are limited to {MAX_BODY_BYTES} bytes.")
-        token = twilio_auth_token()
+        token = twilio_auth_token(runtime)
         if token is not None:
             refused = check_signature(request, token, body, websocket=False)
             if refused:
