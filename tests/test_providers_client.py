@@ -109,30 +109,31 @@ async def test_429_then_200_honours_retry_after(fake: FakeLLMServer, providers: 
 
 
 async def test_outage_falls_back_within_tier_then_tier_up(fake: FakeLLMServer, providers: dict[str, Provider]) -> None:
-    fake.script([Fail(status=500)] * 3, model="claude-haiku-4-5")
+    # For a short prompt gpt-5-mini is the cheaper tier-1 model, so it is tried first.
     fake.script([Fail(status=529)] * 3, model="gpt-5-mini")
+    fake.script([Fail(status=500)] * 3, model="claude-haiku-4-5")
     sleeps, rec = Sleeps(), MemoryRecorder()
     c = client(providers, rec, sleeps)
     r = await c.complete(req(), Tier.CHEAP)
-    assert r.model.id == "claude-sonnet-4-6" and r.model.tier == Tier.MID
+    assert r.model.id == "gpt-5" and r.model.tier == Tier.MID
     assert [(row.model, row.status) for row in rec.rows] == [
-        ("claude-haiku-4-5", "error"),
-        ("claude-haiku-4-5", "error"),
-        ("claude-haiku-4-5", "error"),
         ("gpt-5-mini", "error"),
         ("gpt-5-mini", "error"),
         ("gpt-5-mini", "error"),
-        ("claude-sonnet-4-6", "ok"),
+        ("claude-haiku-4-5", "error"),
+        ("claude-haiku-4-5", "error"),
+        ("claude-haiku-4-5", "error"),
+        ("gpt-5", "ok"),
     ]
     assert sleeps.delays == [0.5, 1.0, 0.5, 1.0]  # exponential backoff without retry-after
     assert rec.rows[-1].tier == Tier.MID and rec.rows[-1].cost_usd > 0
 
 
 async def test_fallback_to_other_model_of_same_tier(fake: FakeLLMServer, providers: dict[str, Provider]) -> None:
-    fake.script([Fail(status=400, message="bad request")], model="claude-haiku-4-5")
+    fake.script([Fail(status=400, message="bad request")], model="gpt-5-mini")
     sleeps, rec = Sleeps(), MemoryRecorder()
     r = await client(providers, rec, sleeps).complete(req(), Tier.CHEAP)
-    assert r.model.id == "gpt-5-mini"
+    assert r.model.id == "claude-haiku-4-5"
     assert sleeps.delays == []  # a 400 is not retried on the same model
     assert [row.status for row in rec.rows] == ["error", "ok"]
 
@@ -140,10 +141,10 @@ async def test_fallback_to_other_model_of_same_tier(fake: FakeLLMServer, provide
 async def test_long_retry_after_goes_elsewhere_instead_of_waiting(
     fake: FakeLLMServer, providers: dict[str, Provider]
 ) -> None:
-    fake.script([Fail(status=429, retry_after=120.0)], model="claude-haiku-4-5")
+    fake.script([Fail(status=429, retry_after=120.0)], model="gpt-5-mini")
     sleeps = Sleeps()
     r = await client(providers, None, sleeps).complete(req(), Tier.CHEAP)
-    assert r.model.id == "gpt-5-mini" and sleeps.delays == []
+    assert r.model.id == "claude-haiku-4-5" and sleeps.delays == []
     assert r.call_id is None  # no recorder
 
 
@@ -217,3 +218,23 @@ def test_build_providers_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert sorted(built) == ["anthropic", "openai"]
     local = Catalog.from_toml('[models."llama-3.1-8b"]\nenabled = true\n')
     assert "openai_compatible" in build_providers(Settings(_env_file=None), local)  # type: ignore[call-arg]
+
+
+def test_same_tier_models_are_ordered_by_expected_cost() -> None:
+    from datetime import date
+
+    from callcenter.providers.base import ChatMessage, ModelRequest
+    from callcenter.providers.catalog import Catalog
+    from callcenter.providers.client import expected_cost_usd
+
+    catalog = Catalog.load()
+    haiku, sonnet = catalog.get("claude-haiku-4-5"), catalog.get("claude-sonnet-4-6")
+    day = date(2026, 11, 28)
+    short = ModelRequest(system="Be brief.", messages=[ChatMessage(role="user", text="hi")])
+    long = ModelRequest(system="x" * 4 * 5000, messages=[ChatMessage(role="user", text="hi")])
+    # Below Haiku's 4,096-token cache floor a 5,000-token prefix is billed as input ($1/M);
+    # on Sonnet (floor 1,024) it is a cache read ($0.30/M): the mid model is cheaper per call.
+    assert expected_cost_usd(haiku, short, day) < expected_cost_usd(sonnet, short, day)
+    assert expected_cost_usd(haiku, long, day) < expected_cost_usd(sonnet, long, day)
+    mid = ModelRequest(system="x" * 4 * 3000, messages=[ChatMessage(role="user", text="hi")])
+    assert expected_cost_usd(sonnet, mid, day) < expected_cost_usd(haiku, mid, day)

@@ -7,10 +7,15 @@ enough for routing, cost and verifier code to be exercised end to end without a 
 
 Success rule (documented because eval tests depend on it)::
 
-    competence = 0.6 (tier 1: haiku/mini/nano), 0.85 (tier 2: sonnet, gpt-5),
-                 0.95 (tier 3: opus, *-pro), 0.8 otherwise
-    p_success  = clamp(competence - difficulty * (1 - competence), 0, 1)
+    skill      = 0.45 (tier 1: haiku/mini/nano), 0.70 (tier 2: sonnet, gpt-5),
+                 0.88 (tier 3: opus, *-pro), 0.65 otherwise
+    p_success  = 1 / (1 + exp(12 * (difficulty - skill)))
     success    = u < p_success,  u = uniform[0,1) from sha256(seed, model, request fingerprint)
+
+A model is reliable on work below its skill and unreliable above it, the shape routing
+studies report (a cheap model matches a frontier one on easy steps and collapses on hard
+ones): at difficulty 0.1 tier 1 succeeds 98 % of the time, at 0.5 only 35 %; tier 3 stays
+above 99 % up to 0.5 and falls to 73 % at 0.8.
 
 `difficulty` comes from the `x-fake-difficulty` header (0..1, default 0.3); the request
 fingerprint is the canonical JSON body without its streaming options, so a streamed and a
@@ -125,21 +130,24 @@ def model_tier(model: str) -> int:
 
 
 def competence(model: str) -> float:
+    """The difficulty at which the model succeeds half the time."""
     m = model.lower()
     tier = model_tier(m)
     if tier == 1:
-        return 0.6
+        return 0.45
     if tier == 3:
-        return 0.95
+        return 0.88
     if "sonnet" in m or m.startswith("gpt-5"):
-        return 0.85
-    return 0.8
+        return 0.70
+    return 0.65
+
+
+SKILL_SLOPE = 12.0
 
 
 def success_probability(model: str, difficulty: float) -> float:
-    c = competence(model)
     d = min(1.0, max(0.0, difficulty))
-    return min(1.0, max(0.0, c - d * (1.0 - c)))
+    return 1.0 / (1.0 + math.exp(SKILL_SLOPE * (d - competence(model))))
 
 
 def base_latency_s(model: str) -> float:
@@ -152,8 +160,13 @@ def supports_logprobs(model: str) -> bool:
 
 
 def anthropic_cache_min_tokens(model: str) -> int:
-    """Shortest prefix Anthropic will cache for this model."""
-    return 2048 if "haiku" in model.lower() else 1024
+    """Shortest prefix Anthropic will cache for this model (its published table)."""
+    m = model.lower()
+    if "haiku-4" in m or "opus-4-5" in m or "opus-4-6" in m:
+        return 4096
+    if "haiku" in m or "opus-4-7" in m:
+        return 2048
+    return 1024
 
 
 # --------------------------------------------------------------------------- tokens

@@ -27,6 +27,7 @@ from callcenter.providers.base import (
     Provider,
     ProviderError,
 )
+from callcenter.providers.caching import estimate_tokens
 from callcenter.providers.catalog import Catalog
 from callcenter.providers.cost import cost_usd, frontier_cost_usd
 from callcenter.types import Tier, Usage
@@ -70,6 +71,22 @@ def retry_delay(error: ProviderError, attempt: int, cap: float = MAX_RETRY_WAIT_
     return float(min(BACKOFF_BASE_S * (2 ** (attempt - 1)), cap))
 
 
+def expected_cost_usd(model: ModelInfo, request: ModelRequest, day: date, output_tokens: int = 150) -> Decimal:
+    """A pre-call estimate of one call's cost, for ordering same-tier models.
+
+    The stable prefix (tools and system prompt) is priced as a cache read when it reaches
+    the model's minimum cacheable length and the model has a cache price, else as input.
+    """
+    prices = model.prices_on(day)
+    prefix = estimate_tokens([t.name for t in request.tools]) + estimate_tokens(
+        [t.json_schema() for t in request.tools]) + estimate_tokens(request.system)
+    rest = estimate_tokens([m.text for m in request.messages])
+    cached = prices.cache_read > 0 and model.min_cacheable_tokens > 0 and prefix >= model.min_cacheable_tokens
+    prefix_price = prices.cache_read if cached else prices.input
+    per_million = Decimal(prefix) * prefix_price + Decimal(rest) * prices.input + Decimal(output_tokens) * prices.output
+    return per_million / Decimal(1_000_000)
+
+
 class ModelClient:
     def __init__(
         self,
@@ -90,11 +107,20 @@ class ModelClient:
         self._max_wait = max_retry_wait_s
         self._today = today or (lambda: datetime.now(UTC).date())
 
-    def candidates(self, tier: Tier) -> list[ModelInfo]:
-        """Models to try, in order: the tier's models, then each tier above."""
+    def candidates(self, tier: Tier, request: ModelRequest | None = None) -> list[ModelInfo]:
+        """Models to try, in order: the tier's models, then each tier above.
+
+        Within a tier the cheapest model for this request comes first (see
+        `expected_cost_usd`), catalog order breaking ties: a model whose cache the prompt's
+        stable prefix cannot reach may cost more per call than a pricier one it can.
+        """
         out: list[ModelInfo] = []
+        today = self._today()
         for value in range(int(tier), int(Tier.FRONTIER) + 1):
-            out.extend(self.catalog.models_for(Tier(value), self.providers))
+            models = self.catalog.models_for(Tier(value), self.providers)
+            if request is not None and len(models) > 1:
+                models = sorted(models, key=lambda m: expected_cost_usd(m, request, today))
+            out.extend(models)
         return out
 
     async def complete(
@@ -107,7 +133,7 @@ class ModelClient:
     ) -> ModelResponse:
         context = context or CallContext()
         errors: list[tuple[str, ProviderError]] = []
-        models = self.candidates(tier)
+        models = self.candidates(tier, request)
         if not models:
             raise AllProvidersFailed(f"no configured model for tier {int(tier)} or above", errors)
         for model in models:
