@@ -20,8 +20,10 @@ from callcenter.evals.scenario import load_suite
 from callcenter.settings import Settings
 
 SUITE = Path(__file__).resolve().parents[1] / "evals"
-SUBSET = ["booking-plumbing-tomorrow-morning", "pay-exact-amount", "pay-full-balance", "reschedule-soonest",
-          "cancel-appointment", "multi-pay-then-book-electrician", "waiver-first-late-fee", "kb-office-hours"]
+# Easy and hard turns mixed: the hard ones (difficulty 0.6-0.8) are where escalation earns its keep.
+SUBSET = ["booking-plumbing-tomorrow-morning", "pay-exact-amount", "dispute-late-fee", "waiver-second-late-fee-review",
+          "dispute-double-charge-complaint", "adv-pay-other-invoice", "multi-pay-then-book-electrician",
+          "booking-correction-slot-choice"]
 
 
 @pytest.fixture
