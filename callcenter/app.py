@@ -3,7 +3,9 @@
 The demo ships as `callcenter_agents` / `callcenter_tools` (the repository's `agents/`
 and `tools/` folders, installed under prefixed names so nothing collides with the
 `agents` package of openai-agents). Another company sets CALLCENTER_AGENTS_MODULE.
-An agents module exposes `AGENTS: list[AgentSpec]` and optionally `EMERGENCY_TERMS`.
+An agents module exposes `AGENTS: list[AgentSpec]` and optionally `EMERGENCY_TERMS`, and
+may have a `difficulty` submodule with `HARD_EXAMPLES` / `EASY_EXAMPLES` for the
+difficulty prior.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from callcenter.types import Vertical
 class App:
     agents: dict[str, AgentSpec]
     emergency_terms: tuple[str, ...] = ()
+    hard_examples: tuple[str, ...] = ()
+    easy_examples: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     def agent_for(self, vertical: Vertical) -> AgentSpec:
@@ -43,4 +47,13 @@ class App:
 def load_app(agents_module: str = "callcenter_agents") -> App:
     mod = importlib.import_module(agents_module)
     agents = {a.name: a for a in mod.AGENTS}
-    return App(agents=agents, emergency_terms=tuple(getattr(mod, "EMERGENCY_TERMS", ())))
+    try:  # optional: hard/easy turns that train the difficulty prior
+        difficulty = importlib.import_module(agents_module + ".difficulty")
+    except ModuleNotFoundError:
+        difficulty = None
+    return App(
+        agents=agents,
+        emergency_terms=tuple(getattr(mod, "EMERGENCY_TERMS", ())),
+        hard_examples=tuple(getattr(difficulty, "HARD_EXAMPLES", ())),
+        easy_examples=tuple(getattr(difficulty, "EASY_EXAMPLES", ())),
+    )

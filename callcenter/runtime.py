@@ -15,7 +15,7 @@ from callcenter.app import App, load_app
 from callcenter.orchestrator import Orchestrator
 from callcenter.router import LocalRouter, Router
 from callcenter.routing.classifier import VerticalClassifier, default_classifier
-from callcenter.routing.difficulty import DifficultyModel
+from callcenter.routing.difficulty import DifficultyModel, default_difficulty_model
 from callcenter.settings import Settings
 from callcenter.specialist import FlowBackend, SpecialistBackend
 from callcenter.store.conversations import ConversationStore
@@ -46,7 +46,11 @@ def build_local_router(settings: Settings, app: App) -> LocalRouter:
         classifier = VerticalClassifier.load(settings.router_model_path)
     else:
         classifier = default_classifier(app, settings.data_dir / "models")
-    difficulty = DifficultyModel.load(settings.difficulty_model_path) if settings.difficulty_model_path else None
+    difficulty: DifficultyModel | None
+    if settings.difficulty_model_path:
+        difficulty = DifficultyModel.load(settings.difficulty_model_path)
+    else:
+        difficulty = default_difficulty_model(app.hard_examples, app.easy_examples, settings.data_dir / "models")
     return LocalRouter(classifier, app.emergency_terms, difficulty, settings.router_min_confidence)
 
 

@@ -10,6 +10,7 @@ compact path as the vertical router (no scikit-learn call at inference), saved a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -245,3 +246,29 @@ class DifficultyModel:
             mean = np.asarray(data["mean"], dtype=np.float64)
             scale = np.asarray(data["scale"], dtype=np.float64)
         return cls(blocks, coef, float(meta["intercept"]), mean, scale, meta=dict(meta.get("info", {})))
+
+
+def default_difficulty_model(
+    hard: Sequence[str], easy: Sequence[str], cache_dir: str | Path
+) -> DifficultyModel | None:
+    """The difficulty prior from the business's hard/easy examples, cached by their hash.
+
+    None when the business wrote none: the router then predicts no difficulty and every
+    turn starts on its step type's tier.
+    """
+    if not hard or not easy:
+        return None
+    rows = [{"text": t, "hard": True} for t in hard] + [{"text": t, "hard": False} for t in easy]
+    key = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:20]
+    path = Path(cache_dir) / f"difficulty-{key}.npz"
+    if path.exists():
+        try:
+            return DifficultyModel.load(path)
+        except (ValueError, OSError, KeyError) as exc:
+            log.warning("difficulty.cache_unreadable", path=str(path), error=str(exc))
+    model = DifficultyModel.fit(rows)
+    try:
+        model.save(path)
+    except OSError as exc:
+        log.warning("difficulty.cache_write_failed", path=str(path), error=str(exc))
+    return model
