@@ -44,9 +44,7 @@ EMERGENCY_TERMS: tuple[str, ...] = (
     "pipe burst",
     "sewage",
     "no heat",
-    "break-in",
-    "broke in",
-    "intruder",
+    "security",  # a break-in in progress or just happened, an intruder (the rule kind, not a phrase)
     "stuck in the elevator",
 )
 

@@ -9,8 +9,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from callcenter_agents.replies import choice_prompt, numbered, sign_in_prompt, summarize_history
+from callcenter_agents.replies import (
+    best_sentences,
+    choice_prompt,
+    numbered,
+    sign_in_prompt,
+    split_requests,
+    summarize_history,
+    words,
+)
 from callcenter_tools.billing import BILLING_TOOLS
+from callcenter_tools.knowledge import GENERAL_TOOLS
 
 from callcenter.agent_spec import AgentSpec
 from callcenter.extract import (
@@ -51,12 +60,35 @@ _EXPLAIN = re.compile(
 _CHARGE = re.compile(r"\b(charges?|fees?|bill|invoices?|rent|utilit\w*|water|electric\w*|trash|sewer)\b", re.I)
 _PAY = re.compile(r"\b(pay|paying|settle|make a payment|put .{1,20} toward)\b", re.I)
 _INVOICES = re.compile(r"\b(invoices?|bills?|statements?|charges|open items)\b", re.I)
-_CARD_REF = re.compile(r"\b(?:ending(?: in)?|last (?:four|4)(?: digits)?|x+)\s*(\d{4})\b", re.I)
-_BRANDS = ("visa", "mastercard", "amex", "american express", "discover", "checking", "savings", "bank")
+_CARD_REF = re.compile(
+    r"\b(?:ending(?: in)?|last (?:four|4)(?: digits)?|x+|(?:card|account)(?: number)?)\s*(\d{4})\b", re.I
+)
+_BANK_WORDS = re.compile(r"\b(bank|checking|savings|ach|e-?check)\b", re.I)
+_CARD_WORDS = re.compile(r"\b(cards?|credit|debit)\b", re.I)
+# Brands a resident may name that are not on their account: "with my Mastercard" must not
+# quietly charge the default Visa. Lower-case, matched as whole words.
+_KNOWN_BRANDS = (
+    "visa", "mastercard", "master card", "amex", "american express", "discover",
+    "chase", "bank of america", "wells fargo", "capital one", "citizens bank", "citizens", "citibank", "citi",
+    "us bank", "pnc", "td bank", "ally", "usaa", "navy federal", "paypal", "venmo",
+)
+_BRAND_ALIASES = {"amex": "american express", "american express": "amex", "master card": "mastercard",
+                  "citi": "citibank", "citibank": "citi"}
+# Questions about how paying works (not about this resident's account): the handbook answers them.
+_POLICY_Q = re.compile(
+    r"^\W*(how (do|can|does|should|would) (i|you|we|one|residents?|people|tenants?)\b(?! (still )?owe)|"
+    r"how does .{0,30}\bwork|when (is|are|does|do) (the )?(rent|payments?|utilit\w*|fees?|late fees?)\b|"
+    r"what happens if|is there (a|any) (grace period|fee|late fee)|do you (accept|take|charge)|"
+    r"can i pay (with|by|in|using|online|cash|check)|where (do|can) i pay"
+    r"|how much is the (late|returned payment) fee)",
+    re.I,
+)
+_BOOKING_CUE = re.compile(r"\b(book|schedule|repair|fix|appointment|visit|technician|plumber|electrician|"
+                          r"maintenance|viewing|tour)\b", re.I)
 
 
 def detect_intent(text: str) -> str:
-    """autopay | waiver | receipts | methods | explain | pay | invoices | balance."""
+    """autopay | waiver | receipts | methods | policy | explain | pay | invoices | balance."""
     if _AUTOPAY.search(text):
         return "autopay"
     if _WAIVER.search(text):
@@ -65,6 +97,8 @@ def detect_intent(text: str) -> str:
         return "receipts"
     if _METHODS.search(text):
         return "methods"
+    if is_policy_question(text):
+        return "policy"
     if _EXPLAIN.search(text) and (_CHARGE.search(text) or detect_invoice_ref(text) is not None):
         return "explain"
     if _PAY.search(text):
@@ -74,23 +108,85 @@ def detect_intent(text: str) -> str:
     return "balance"
 
 
-def choose_method(methods: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
-    """The method the resident named (last four digits or brand), else the default one."""
+def is_policy_question(text: str) -> bool:
+    """"how do I pay rent?", "when is rent due?": how paying works, not this resident's ledger.
+
+    "when is MY rent due" and "how much do I owe" stay account questions (balance, next due).
+    """
+    if not _POLICY_Q.search(text):
+        return False
+    personal = re.search(r"\b(my|me|i owe|next)\b", text, re.I)
+    return not (personal and re.match(r"^\W*(when|what)\b", text, re.I))
+
+
+def _is_billing(text: str) -> bool:
+    """Whether a request is about money on the account (for splitting two-part messages)."""
+    return bool(_CHARGE.search(text) or _PAY.search(text) or _INVOICES.search(text)
+                or re.search(r"\b(balance|owe|payments?|autopay)\b", text, re.I))
+
+
+def _brand_in(brand: str, low: str) -> bool:
+    names = {brand, _BRAND_ALIASES.get(brand, brand)}
+    return any(re.search(rf"\b{re.escape(n)}\b", low) for n in names if n)
+
+
+def mentions_method(text: str) -> bool:
+    """Whether the text names a payment method at all (brand, kind, last four digits, default)."""
+    low = text.lower()
+    return bool(_CARD_REF.search(text) or _BANK_WORDS.search(text) or _CARD_WORDS.search(text)
+                or re.search(r"\bdefault\b", low) or any(_brand_in(b, low) for b in _KNOWN_BRANDS))
+
+
+def pick_method(methods: list[dict[str, Any]], text: str) -> tuple[dict[str, Any] | None, str | None]:
+    """(the method the resident named, else the default; what they named when it isn't on file).
+
+    Named by last four digits, brand or bank name ("Chase"), or kind ("bank account",
+    "checking", "card"). When they name something that is not saved, the method is None and
+    the second item says what they asked for, so the flow can say so instead of charging the
+    default.
+    """
     if not methods:
-        return None
+        return None, None
+    default = next((m for m in methods if m.get("is_default")), methods[0])
     ref = _CARD_REF.search(text)
     if ref:
-        for m in methods:
-            if str(m.get("last4")) == ref.group(1):
-                return m
+        hit = next((m for m in methods if str(m.get("last4")) == ref.group(1)), None)
+        return (hit, None) if hit else (None, f"a payment method ending {ref.group(1)}")
     low = text.lower()
-    for brand in _BRANDS:
-        if re.search(rf"\b{brand}\b", low):
-            named = [m for m in methods if brand in str(m.get("brand", "")).lower()
-                     or brand in str(m.get("label", "")).lower()]
-            if named:
-                return next((m for m in named if m.get("is_default")), named[0])
-    return next((m for m in methods if m.get("is_default")), methods[0])
+    wants_bank = bool(_BANK_WORDS.search(text))
+    wants_card = bool(_CARD_WORDS.search(text)) and not wants_bank
+
+    def of_kind(ms: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if wants_bank:
+            return [m for m in ms if m.get("kind") == "bank"] or ms
+        if wants_card:
+            return [m for m in ms if m.get("kind") == "card"] or ms
+        return ms
+
+    by_brand = [m for m in methods if m.get("brand") and _brand_in(str(m["brand"]).lower(), low)]
+    if by_brand:
+        named = of_kind(by_brand)
+        return next((m for m in named if m.get("is_default")), named[0]), None
+    saved = {str(m.get("brand", "")).lower() for m in methods}
+    for brand in _KNOWN_BRANDS:
+        if _brand_in(brand, low) and not any(_brand_in(brand, b) or _brand_in(b, brand) for b in saved if b):
+            return None, f"a {brand.title() if brand not in ('usaa', 'pnc') else brand.upper()} payment method"
+    if wants_bank or wants_card:
+        kind = "bank" if wants_bank else "card"
+        named = [m for m in methods if m.get("kind") == kind]
+        if not named:
+            return None, "a saved bank account" if kind == "bank" else "a saved card"
+        return next((m for m in named if m.get("is_default")), named[0]), None
+    return default, None
+
+
+def choose_method(methods: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
+    """The method the resident named, else the default one (None when the named one is missing)."""
+    return pick_method(methods, text)[0]
+
+
+def method_labels(methods: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{m['label']}{' (default)' if m.get('is_default') else ''}" for m in methods)
 
 
 def amount_text(text: str) -> str:
@@ -141,6 +237,8 @@ class BillingFlow:
             return await self._got_amount(t, text, state)
         if stage == "confirm_pay":
             return await self._confirm_pay(t, text, state)
+        if stage == "pick_method":
+            return await self._picked_method(t, text, state)
         if stage == "pick_invoice":
             return await self._picked_invoice(t, text, state)
         if stage == "confirm_waiver":
@@ -164,7 +262,17 @@ class BillingFlow:
         return await self._start(t, text)
 
     async def _start(self, t: _Turn, text: str) -> FlowReply:
+        first, rest = split_requests(text)
+        if rest and not _is_billing(first) and _is_billing(rest):
+            first, rest = rest, first  # "the office hours, and also my balance?": the billing part here
+        if rest:
+            reply = await self._start(t, first)
+            note = await self._also_note(t, rest)
+            return FlowReply(text=f"{reply.text} {note}", state=reply.state, done=reply.done, human=reply.human,
+                             tool_results=reply.tool_results)
         intent = detect_intent(text)
+        if intent == "policy":
+            return await self._policy_answer(t, text)
         if intent == "autopay":
             return t.reply("I can't turn autopay on or off from this chat. Would you like me to connect "
                            "you with the billing team to set it up?",
@@ -178,12 +286,40 @@ class BillingFlow:
         if intent == "explain":
             return await self._explain_start(t, text)
         if intent == "pay":
-            return await self._pay(t, text, detect_invoice_ref(text))
+            ref = detect_invoice_ref(text)
+            missing = await self._not_yours(t, ref)
+            if missing:
+                return await self._offer_own(t, missing, "pay", text)
+            return await self._pay(t, text, ref)
         if intent == "invoices":
             return await self._invoices(t)
         return await self._balance(t)
 
     # -- information ------------------------------------------------------------------
+
+    async def _policy_answer(self, t: _Turn, text: str) -> FlowReply:
+        """How paying works ("how do I pay rent?", "when is rent due?"): the handbook answers."""
+        articles = (await t.call("search_knowledge_base", {"query": text[:300], "limit": 1})).get("articles", [])
+        best = articles[0] if articles else None
+        if best is None or not (words(text) & words(f"{best.get('title', '')} {best.get('text', '')}")):
+            return await self._balance(t)
+        quote = best_sentences(text, str(best.get("text", "")), limit=2)
+        return t.reply(f"{quote} Would you like me to check your balance or make a payment?",
+                       {"stage": "offer_pay"})
+
+    async def _also_note(self, t: _Turn, rest: str) -> str:
+        """One line that says the second request was heard and how to get it answered."""
+        intent = detect_intent(rest)
+        if intent != "policy" and (_CHARGE.search(rest) or _PAY.search(rest) or re.search(
+                r"\b(balance|owe|payment)\b", rest, re.I)):
+            return "I can help with your other billing question too — ask me next."
+        if _BOOKING_CUE.search(rest):
+            return "I can book that visit for you too — ask me next."
+        articles = (await t.call("search_knowledge_base", {"query": rest[:300], "limit": 1})).get("articles", [])
+        if articles and words(rest) & words(f"{articles[0].get('title', '')} {articles[0].get('text', '')}"):
+            topic = str(articles[0].get("title", "")).lower()
+            return f"I can also answer your question about {topic} — ask me next."
+        return "I can help with your other question too — ask me next."
 
     async def _balance(self, t: _Turn) -> FlowReply:
         bal = await t.call("get_balance", {})
@@ -259,15 +395,40 @@ class BillingFlow:
             return t.reply(f"That's more than you owe. The most you can pay right now is your balance of "
                            f"{format_cents(owed)}. Would you like to pay {format_cents(owed)}?", state)
         methods = (await t.call("list_payment_methods", {})).get("methods", [])
-        method = choose_method(methods, str(state.get("method_hint", "")))
-        if method is None:
+        method, missing = pick_method(methods, str(state.get("method_hint", "")))
+        if not methods:
             return t.reply("There's no saved payment method on your account, so I can't take a payment here. "
                            "Would you like me to connect you with the billing team?",
                            {"stage": "offer_human", "reason": "Resident wants to pay but has no payment method"})
+        state.pop("suggested", None)
+        if method is None:
+            state.update(stage="pick_method", amount_cents=cents, owed=owed,
+                         methods=[{k: m.get(k) for k in ("method_id", "kind", "brand", "last4", "is_default", "label")}
+                                  for m in methods])
+            return t.reply(f"I don't see {missing or 'that payment method'} on your account. Your saved payment "
+                           f"methods are: {method_labels(methods)}. Which one would you like to use for "
+                           f"{format_cents(cents)}?", state)
+        state.pop("methods", None)
         state.update(stage="confirm_pay", amount_cents=cents, owed=owed,
                      method_id=method["method_id"], method_label=method["label"])
-        state.pop("suggested", None)
         return t.reply(f"Pay {format_cents(cents)} with {method['label']}?", state)
+
+    async def _picked_method(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
+        if is_cancel(text) or (is_negative(text) and not mentions_method(text)):
+            return t.reply("Okay, I haven't charged anything.", done=True)
+        methods: list[dict[str, Any]] = state.get("methods", [])
+        idx = pick_choice(text, len(methods), [str(m.get("label", "")) for m in methods])
+        if idx is None and is_affirmative(text) and not mentions_method(text):
+            idx = next((n for n, m in enumerate(methods) if m.get("is_default")), None)
+        if idx is None and mentions_method(text):
+            found, _ = pick_method(methods, text)
+            idx = next((n for n, m in enumerate(methods) if found is not None and m is found), None)
+        if idx is None:
+            return t.reply(f"Which payment method should I use? Your saved ones are: {method_labels(methods)}.",
+                           state)
+        state["method_hint"] = f"ending {methods[idx]['last4']}"
+        bal = await t.call("get_balance", {})
+        return await self._offer_payment(t, state, int(state["amount_cents"]), int(bal.get("balance_cents", 0)))
 
     async def _got_amount(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
         amount = parse_amount(amount_text(text), expect_amount=True)
@@ -285,7 +446,7 @@ class BillingFlow:
         owed = int(bal.get("balance_cents", 0))
         if owed <= 0:
             return t.reply("You're all paid up: your balance is $0.00, so there's nothing to pay.", done=True)
-        if re.search(r"\d{4}|visa|mastercard|amex|discover|bank|checking|savings", text, re.I):
+        if mentions_method(text):
             state["method_hint"] = text
         return await self._offer_payment(t, state, amount, owed)
 
@@ -295,8 +456,17 @@ class BillingFlow:
             amount == FULL and state["amount_cents"] == state.get("owed")
         ):
             bal = await t.call("get_balance", {})
-            state["method_hint"] = text if _CARD_REF.search(text) else state.get("method_hint", "")
+            state["method_hint"] = text if mentions_method(text) else state.get("method_hint", "")
             return await self._offer_payment(t, state, amount, int(bal.get("balance_cents", 0)))
+        if mentions_method(text):
+            methods = (await t.call("list_payment_methods", {})).get("methods", [])
+            picked, _ = pick_method(methods, text)
+            if picked is None or picked["method_id"] != state["method_id"]:
+                # "use my bank account instead": the same amount with the method they just named.
+                bal = await t.call("get_balance", {})
+                state["method_hint"] = text
+                return await self._offer_payment(t, state, int(state["amount_cents"]),
+                                                 int(bal.get("balance_cents", 0)))
         if is_affirmative(text) and not is_negative(text):
             args: dict[str, Any] = {"amount_cents": state["amount_cents"], "method_id": state["method_id"]}
             if state.get("invoice_id"):
@@ -334,8 +504,29 @@ class BillingFlow:
             invoices = same or invoices
         return sorted(invoices, key=lambda i: str(i.get("due_on", "")), reverse=True)
 
+    async def _not_yours(self, t: _Turn, ref: int | None) -> str | None:
+        """"I can't find invoice #211 on your account." when the number is not among theirs.
+
+        Only the resident's own invoices are looked at, so the answer is the same whether or
+        not that number exists for someone else.
+        """
+        if ref is None:
+            return None
+        try:
+            # explain_charge reads only the resident's own invoices: an exact ownership check
+            # however old the invoice is (list_invoices returns at most 24).
+            await t.call("explain_charge", {"invoice_id": ref})
+        except ToolError as err:
+            if err.code == "not_found":
+                return f"I can't find invoice #{ref} on your account."
+            raise
+        return None
+
     async def _explain_start(self, t: _Turn, text: str) -> FlowReply:
         ref = detect_invoice_ref(text)
+        missing = await self._not_yours(t, ref)
+        if missing:
+            return await self._offer_own(t, missing, "explain", text)
         if ref is not None:
             return await self._explain(t, {"invoice_id": ref})
         kind = detect_charge_kind(text)
@@ -379,7 +570,34 @@ class BillingFlow:
             return self._confirm_waiver_question(t, invoices[idx], str(state.get("reason", "")))
         return await self._explain(t, invoices[idx])
 
+    async def _offer_own(self, t: _Turn, lead: str, purpose: str, reason: str) -> FlowReply:
+        """After a number that isn't theirs: their own matching invoices to pick from."""
+        kind = "fee" if purpose == "waiver" else None
+        status = "open" if purpose in ("waiver", "pay") else "all"
+        own = [i for i in (await t.call("list_invoices", {"status": status, "limit": 24})).get("invoices", [])
+               if kind is None or i.get("kind") == kind]
+        own.sort(key=lambda i: str(i.get("due_on", "")), reverse=True)
+        if not own:
+            what = "open fees" if purpose == "waiver" else "open invoices" if purpose == "pay" else "invoices"
+            return t.reply(f"{lead} I don't see any {what} on your account either.", done=True)
+        if purpose == "pay":
+            bal = await t.call("get_balance", {})
+            return t.reply(f"{lead} Your open invoices:\n" + numbered([invoice_line(i) for i in own[:5]])
+                           + f"\nYour balance is {format_cents(int(bal.get('balance_cents', 0)))}. How much would "
+                           "you like to pay?", {"stage": "need_amount", "invoice_id": None, "method_hint": reason})
+        if len(own) == 1 and purpose == "waiver":
+            reply = self._confirm_waiver_question(t, own[0], reason)
+            return t.reply(f"{lead} Your open fee is this one. {reply.text}", reply.state)
+        state = {"stage": "pick_invoice", "purpose": purpose, "reason": reason[:500],
+                 "invoices": [_slim(i) for i in own[:5]]}
+        noun = "open fees" if purpose == "waiver" else "recent charges"
+        return t.reply(f"{lead} Your {noun}:\n" + numbered([invoice_line(i) for i in own[:5]])
+                       + f"\nIs it one of these? {choice_prompt(len(own[:5]))}", state)
+
     async def _waiver_start(self, t: _Turn, text: str) -> FlowReply:
+        missing = await self._not_yours(t, detect_invoice_ref(text))
+        if missing:
+            return await self._offer_own(t, missing, "waiver", text)
         fees = await self._find_invoices(t, text, kind="fee", status="open")
         if not fees:
             return t.reply("I don't see an open fee on your account that could be waived.", done=True)
@@ -516,6 +734,11 @@ BILLING_EXAMPLES: tuple[str, ...] = (
     "charge my default card for the balance",
     "is my account in good standing",
     "I want to pay invoice 1042",
+    "what's my balance and what are the office hours",
+    "what's my balance, and when is the office open",
+    "how much do I owe and where do I pick up packages",
+    "pay $200 with my bank account",
+    "use my checking account for the payment",
 )
 
 AGENT = AgentSpec(
@@ -523,7 +746,7 @@ AGENT = AgentSpec(
     vertical=Vertical.BILLING,
     description="Balance, invoices, payments, charge explanations and fee waivers for residents.",
     instructions=BILLING_INSTRUCTIONS,
-    tools=tuple(BILLING_TOOLS),
+    tools=(*BILLING_TOOLS, *GENERAL_TOOLS),
     default_tier=Tier.CHEAP,
     handoff_targets=("escalation", "booking", "general"),
     examples=BILLING_EXAMPLES,

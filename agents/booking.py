@@ -49,6 +49,13 @@ _VIEWING = re.compile(
     re.I,
 )
 
+# "appointment #4", "appointment number 4", "visit 12", "#4": the number the resident names.
+_APPT_NUMBER = re.compile(
+    r"(?:\b(?:appointment|appt|visit|viewing|booking|tour|reservation)s?\s*(?:number|num|no\.?)?\s*#?\s*"
+    r"|#\s*)(\d{1,9})\b(?!\s*(?:am|pm|a\.m|p\.m|:|st\b|nd\b|rd\b|th\b))",
+    re.I,
+)
+
 _NOUNS = {
     "plumbing": "plumbing visit",
     "electrical": "electrical visit",
@@ -68,7 +75,9 @@ def visit_noun(kind: str, category: str | None) -> str:
 
 
 def with_article(noun: str) -> str:
-    return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"
+    """`an electrical visit`, `a unit viewing` ("unit" sounds like "you")."""
+    vowel = noun[:1].lower() in "aeiou" and not noun.lower().startswith(("uni", "use", "usu"))
+    return f"an {noun}" if vowel else f"a {noun}"
 
 
 def detect_intent(text: str) -> str:
@@ -82,6 +91,22 @@ def detect_intent(text: str) -> str:
     if _VIEWING.search(text) or detect_appointment_ref(text) == "viewing":
         return "viewing"
     return "book"
+
+
+def appointment_number(text: str) -> int | None:
+    """The appointment number the resident names ("cancel appointment #4"), else None."""
+    m = _APPT_NUMBER.search(text)
+    return int(m[1]) if m else None
+
+
+def describe_issue(issue: tuple[str, str] | None, text: str) -> str:
+    """The work order's description: the detected issue, pests as a pest-control visit with the
+    resident's words (bed bugs and mice are treated differently)."""
+    if issue is None:
+        return text[:500]
+    if issue[1] == "pests":
+        return f"pest control: {text}"[:500]
+    return (issue[1] or text)[:500]
 
 
 def window_to_state(window: DateWindow) -> dict[str, str | None]:
@@ -210,7 +235,8 @@ class BookingFlow:
         if intent == "list":
             return await self._list(t)
         if intent in ("cancel", "reschedule"):
-            state: dict[str, Any] = {"intent": intent, "window": window, "ref": detect_appointment_ref(text)}
+            state: dict[str, Any] = {"intent": intent, "window": window, "ref": detect_appointment_ref(text),
+                                     "number": appointment_number(text)}
             return await self._choose_appointment(t, state)
         if intent == "viewing":
             state = {"intent": "book", "kind": "viewing", "category": None,
@@ -221,7 +247,7 @@ class BookingFlow:
         if issue is None:
             state["stage"] = "need_issue"
             return t.reply("I can book a maintenance visit for you. What needs fixing?", state)
-        state["category"], state["description"] = issue[0], (issue[1] or text)[:500]
+        state["category"], state["description"] = issue[0], describe_issue(issue, text)
         return await self._search(t, state)
 
     async def _got_issue(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
@@ -231,8 +257,8 @@ class BookingFlow:
         issue = detect_issue(text)
         if issue is None and when is not None and len(text.split()) <= 6:
             return t.reply(f"Got it, {when.text or 'noted'}. And what needs fixing?", state)
-        category, description = issue if issue is not None else ("general", text)
-        state["category"], state["description"] = category, (description or text)[:500]
+        category = issue[0] if issue is not None else "general"
+        state["category"], state["description"] = category, describe_issue(issue, text)
         return await self._search(t, state)
 
     # -- searching and offering -------------------------------------------------------
@@ -264,8 +290,19 @@ class BookingFlow:
             )
         options = [{"slot_id": s["slot_id"], "label": s["label"], "technician": s.get("technician"),
                     "starts_at": s.get("starts_at")} for s in slots]
-        state.update(stage="offer", options=options)
         window = state.get("window") or {}
+        if len(options) == 1:
+            # One opening: the question that names it is the confirmation, so a single yes books
+            # it (asking "does that work?" and then "shall I book it?" is one question too many).
+            state.update(stage="confirm", options=options, chosen=options[0])
+            if note:
+                head = f"{lead}{note} There's one opening."
+            elif window:
+                head = f"{lead}There's one opening {window.get('text') or 'then'}."
+            else:
+                head = f"{lead}There's one opening soon."
+            return t.reply(f"{head} {self._confirm_question(state)} Or tell me another day or time.", state)
+        state.update(stage="offer", options=options)
         if note:
             text = f"{lead}{note} Here's what's free for {with_article(noun)}:\n"
         elif window:
@@ -312,6 +349,9 @@ class BookingFlow:
             state["chosen"] = options[idx]
             return t.reply(self._confirm_question(state), state)
         when = parse_when(text, t.turn.now)
+        if len(options) == 1 and idx == 0 and not is_negative(text) and (when is None or _fits(when, chosen)):
+            # "that one" to the question that named the only opening is a yes to it.
+            return await self._commit(t, state)
         if when is not None and not is_affirmative(text) and (is_correction(text) or not _fits(when, chosen)):
             state["window"] = window_to_state(when)
             return await self._search(t, state)
@@ -381,18 +421,36 @@ class BookingFlow:
         return f"{noun[0].upper()}{noun[1:]} on {a['label']}{tech} (#{a['appointment_id']})"
 
     async def _choose_appointment(self, t: _Turn, state: dict[str, Any]) -> FlowReply:
-        appts = await self._upcoming(t, state.get("ref"))
+        number = state.pop("number", None)
         verb = "cancel" if state["intent"] == "cancel" else "reschedule"
-        if not appts:
-            return t.reply(f"I don't see any upcoming appointments to {verb}. "
-                           "Would you like to book one?", done=True)
+        lead = ""
+        if number is not None:
+            # Only the resident's own appointments are ever looked at, so a number that is not
+            # among them gets the same answer whether or not it exists for someone else.
+            appts = await self._upcoming(t)
+            named = [a for a in appts if int(a["appointment_id"]) == int(number)]
+            if named:
+                return await self._with_appointment(t, state, named[0])
+            lead = f"I can't find appointment #{number} among the upcoming appointments on your account. "
+            if not appts:
+                return t.reply(f"{lead}Would you like to book one?", done=True)
+        else:
+            appts = await self._upcoming(t, state.get("ref"))
+            if not appts:
+                return t.reply(f"I don't see any upcoming appointments to {verb}. "
+                               "Would you like to book one?", done=True)
         if len(appts) == 1:
-            return await self._with_appointment(t, state, appts[0])
+            if lead:
+                lead += "You have one upcoming appointment: "
+                lead += f"{self._appt_line(appts[0])}. "
+            return await self._with_appointment(t, state, appts[0], lead=lead)
         state.update(stage="pick_appt", appointments=[
             {k: a.get(k) for k in ("appointment_id", "kind", "category", "label")} for a in appts
         ])
-        return t.reply(f"Which appointment would you like to {verb}?\n"
-                       + numbered([self._appt_line(a) for a in appts]) + f"\n{choice_prompt(len(appts))}", state)
+        head = f"{lead}Your upcoming appointments are:" if lead else f"Which appointment would you like to {verb}?"
+        tail = f"Which one would you like to {verb}? " if lead else ""
+        return t.reply(f"{head}\n" + numbered([self._appt_line(a) for a in appts])
+                       + f"\n{tail}{choice_prompt(len(appts))}", state)
 
     async def _picked_appointment(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
         appts: list[dict[str, Any]] = state.get("appointments", [])
@@ -405,16 +463,17 @@ class BookingFlow:
             return t.reply(f"Sorry, which one? {choice_prompt(len(appts))}", state)
         return await self._with_appointment(t, state, appts[idx])
 
-    async def _with_appointment(self, t: _Turn, state: dict[str, Any], appt: dict[str, Any]) -> FlowReply:
+    async def _with_appointment(self, t: _Turn, state: dict[str, Any], appt: dict[str, Any], lead: str = ""
+                                ) -> FlowReply:
         appt = {k: appt.get(k) for k in ("appointment_id", "kind", "category", "label")}
         state["appointment"] = appt
         state.pop("appointments", None)
         noun = visit_noun(appt.get("kind") or "maintenance", appt.get("category"))
         if state["intent"] == "cancel":
             state["stage"] = "confirm_cancel"
-            return t.reply(f"Shall I cancel your {noun} on {appt['label']}?", state)
+            return t.reply(f"{lead}Shall I cancel your {noun} on {appt['label']}?", state)
         state.update(kind=appt.get("kind") or "maintenance", category=appt.get("category"))
-        return await self._search(t, state, lead=f"Let's move your {noun} on {appt['label']}. ")
+        return await self._search(t, state, lead=f"{lead}Let's move your {noun} on {appt['label']}. ")
 
     async def _confirm_cancel(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
         appt = state["appointment"]
@@ -526,6 +585,15 @@ BOOKING_EXAMPLES: tuple[str, ...] = (
     "can maintenance come while I'm at work? I'll leave a key",
     "ice maker stopped working",
     "the bathtub caulking is moldy and peeling",
+    "I have bed bugs",
+    "I think there are bed bugs in my bedroom",
+    "there are roaches in my kitchen",
+    "I saw a mouse in my apartment",
+    "we have ants all over the counter",
+    "I need pest control in my unit",
+    "can someone spray for cockroaches",
+    "I need to reschedule my repair visit, and also a question about a fee",
+    "move my plumber appointment, and also what's my balance",
 )
 
 AGENT = AgentSpec(

@@ -17,6 +17,7 @@ from callcenter_tools.escalation import EMERGENCY_LINE, ESCALATION_TOOLS, handof
 from callcenter.agent_spec import AgentSpec
 from callcenter.extract import is_affirmative, is_cancel, is_negative
 from callcenter.flow import FlowReply, FlowTurn, HumanHandoffRequest
+from callcenter.routing.emergency import detect_emergency as rule_emergency
 from callcenter.toolkit import ToolError
 from callcenter.types import Priority, Tier, Vertical
 
@@ -66,7 +67,11 @@ _SAFETY = {
 _PERSON = re.compile(
     r"\b((talk|speak|chat) (to|with) (a |an |the |your |some )?(human|person|real person|someone|somebody|agent|"
     r"representative|rep|manager|supervisor|staff|people|office)|real (person|human)|human (being|agent)|"
-    r"representative|operator|supervisor|(the |a |your )manager|escalate|call me back|callback)\b",
+    r"representative|operator|supervisor|(the |a |your )manager|escalate|call me back|callback|"
+    r"(live|human|real|customer service|support) (agent|rep)|(connect|transfer|put) me (to|with|through to) "
+    r"(a |an |the )?(agent|human|person|rep|someone))\b"
+    # A bare "agent please", "human!", "rep": the whole message is the request.
+    r"|^\W*(an? )?(agent|human|person|rep|operator|representative)( please| now| pls)?\W*$",
     re.I,
 )
 _LEGAL = re.compile(r"\b(lawyer|attorney|sue|suing|lawsuit|legal action|small claims|court|"
@@ -104,7 +109,9 @@ def detect_emergency(text: str) -> str | None:
     for kind, pattern in _EMERGENCIES:
         if pattern.search(text):
             return kind
-    return None
+    # The router's break-in rules ("someone broke in to my apartment"), so the flow never
+    # treats as a complaint what the router dispatched as an emergency.
+    return "security" if rule_emergency(text, ("security",)) == "security" else None
 
 
 def pick_queue(text: str, history: list[tuple[str, str]], details: dict[str, Any]) -> str:
@@ -160,8 +167,12 @@ class EscalationFlow:
             if answer is not None:
                 return answer
         intent = detect_intent(text)
+        flagged = str(turn.context.details.get("emergency") or "")
+        if intent != "emergency" and flagged and turn.context.priority is Priority.URGENT:
+            # The router's emergency rules fired on this turn: never second-guess them here.
+            intent = "emergency"
         if intent == "emergency":
-            kind = detect_emergency(text) or "other"
+            kind = detect_emergency(text) or flagged or "other"
             return FlowReply(
                 text=emergency_reply(kind),
                 done=True,
@@ -334,6 +345,14 @@ ESCALATION_EXAMPLES: tuple[str, ...] = (
     "help, water everywhere",
     "my kid is stuck in the elevator",
     "I want to make a formal complaint about the property manager",
+    "operator",
+    "representative",
+    "live agent please",
+    "human please",
+    "can I get an agent",
+    "connect me to a live person",
+    "someone broke into my apartment while I was out",
+    "there's an intruder in my unit",
 )
 
 AGENT = AgentSpec(

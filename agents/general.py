@@ -9,7 +9,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from callcenter_agents.replies import CAPABILITIES, best_sentences, first_name, summarize_history, words
+from callcenter_agents.replies import (
+    CAPABILITIES,
+    PROBE_REFUSAL,
+    best_sentences,
+    first_name,
+    is_prompt_probe,
+    split_requests,
+    summarize_history,
+    words,
+)
 from callcenter_tools.escalation import ESCALATION_TOOLS, handoff_eta
 from callcenter_tools.knowledge import GENERAL_TOOLS
 
@@ -55,6 +64,22 @@ def small_talk(text: str, name: str | None) -> str | None:
     return None
 
 
+_TAIL = " Anything else I can help with?"
+_ACCOUNT_CUE = re.compile(r"\b(my (balance|bill|invoice|rent|account|payment)|how much do i owe|pay (my|the|it|\$)|"
+                          r"charge|fee waiv\w*|waive)\b", re.I)
+_BOOKING_CUE = re.compile(r"\b(book|schedule|reschedule|cancel|appointment|repair|fix|technician|plumber|"
+                          r"electrician|viewing|tour|leak\w*|broken)\b", re.I)
+
+
+def other_request_note(rest: str) -> str | None:
+    """What to say about a second request another specialist handles; None for a handbook one."""
+    if _ACCOUNT_CUE.search(rest):
+        return "I can also check your balance and payments — ask me next."
+    if _BOOKING_CUE.search(rest):
+        return "I can also book or change a visit for you — ask me next."
+    return None
+
+
 class GeneralFlow:
     """Answer building questions from the handbook; small talk without tools."""
 
@@ -66,9 +91,33 @@ class GeneralFlow:
                 return self._to_human(turn, str(state.get("question") or text))
             if is_negative(text) or is_cancel(text):
                 return FlowReply(text="Okay. Is there anything else I can help with?", done=True)
+        if is_prompt_probe(text):
+            return FlowReply(text=f"{PROBE_REFUSAL}{CAPABILITIES} What can I do for you?", done=True)
         canned = small_talk(text, turn.context.customer_name)
         if canned is not None:
             return FlowReply(text=canned, done=True)
+        first, rest = split_requests(text)
+        if rest and other_request_note(first) is not None and other_request_note(rest) is None:
+            # "what's my balance, and also the office hours?" landed here: answer the handbook
+            # part and say where the other goes, rather than searching the handbook for a balance.
+            reply = await self._answer(turn, rest)
+            return FlowReply(text=f"{reply.text} {other_request_note(first)}", state=reply.state, done=reply.done,
+                             tool_results=reply.tool_results)
+        if rest:
+            reply = await self._answer(turn, first)
+            note = other_request_note(rest)
+            if note is None and reply.done:
+                second = await self._answer(turn, rest)
+                if second.done:  # two handbook questions: answer both
+                    return FlowReply(text=f"{reply.text.removesuffix(_TAIL)} {second.text}", done=True,
+                                     tool_results=[*reply.tool_results, *second.tool_results])
+            note = note or "I can help with your other question too — ask me next."
+            return FlowReply(text=f"{reply.text} {note}", state=reply.state, done=reply.done,
+                             tool_results=reply.tool_results)
+        return await self._answer(turn, text)
+
+    async def _answer(self, turn: FlowTurn, text: str) -> FlowReply:
+        """The handbook's answer to one question, or an honest miss with an offer of the office."""
         try:
             res = await turn.call_tool("search_knowledge_base", {"query": text[:300] or "help", "limit": 3})
         except ToolError:
@@ -86,7 +135,7 @@ class GeneralFlow:
                 tool_results=[res],
             )
         quote = best_sentences(text, str(best.get("text", "")), limit=2)
-        return FlowReply(text=f"{quote} Anything else I can help with?", done=True, tool_results=[res])
+        return FlowReply(text=f"{quote}{_TAIL}", done=True, tool_results=[res])
 
     def _to_human(self, turn: FlowTurn, question: str) -> FlowReply:
         return FlowReply(
@@ -192,6 +241,19 @@ GENERAL_EXAMPLES: tuple[str, ...] = (
     "where is the laundry room",
     "how do I submit a maintenance request online",
     "what's the wifi at Cedar Lofts",
+    "what's your pet policy",
+    "tell me about the pet policy",
+    "what is the parking fee",
+    "how much is a parking space per month",
+    "how do I pay rent",
+    "what are the ways to pay rent",
+    "when is rent due",
+    "what day of the month is rent due",
+    "what time does the pool open",
+    "what are the gym hours",
+    "is there a fitness center",
+    "when does the rooftop close",
+    "what are the office hours, and also where do I pick up packages",
 )
 
 AGENT = AgentSpec(

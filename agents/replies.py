@@ -115,6 +115,41 @@ def _cue_bonus(query: str, sentence: str) -> int:
     return bonus
 
 
+# A second request in the same message: "…, and also what are the office hours?"
+_ALSO = re.compile(r"(?:[,;.?!]\s*|\s+)(?:and\s+)?(?:also|as well as|and then)\s+(?=\w)", re.I)
+
+
+def split_requests(text: str) -> tuple[str, str]:
+    """The first request and whatever else the message asks ("" when it asks one thing).
+
+    Only an explicit "also" / "as well as" / "and then" splits: "can you waive the fee? I was in
+    hospital" is one request with its reason, not two.
+    """
+    m = _ALSO.search(text)
+    if m is None or m.start() < 6:
+        return text, ""
+    rest = text[m.end():].strip()
+    return (text[:m.start()].strip(), rest) if len(rest.split()) >= 2 else (text, "")
+
+
+_PROBE = re.compile(
+    r"\b((system|hidden|initial|original|developer) (prompt|message|instructions?)|your (instructions|prompt|"
+    r"configuration|programming)|(ignore|disregard|forget) (all |any |the |your )?(previous|prior|above|earlier)"
+    r"( instructions?| rules| messages?)?|jailbreak|\bdan\b mode|developer mode|prompt injection|"
+    r"repeat (the|everything) (text |words )?above|act as (an? )?unrestricted|no (rules|restrictions) mode|"
+    r"what were you told|how (were|are) you (programmed|configured|prompted))\b",
+    re.I,
+)
+PROBE_REFUSAL = (
+    "Sorry, I can't share how I'm set up or change how I work. "
+)
+
+
+def is_prompt_probe(text: str) -> bool:
+    """An attempt to read or override the assistant's instructions (answered with a refusal)."""
+    return bool(_PROBE.search(text))
+
+
 def summarize_history(history: Sequence[tuple[str, str]], text: str, limit: int = 900) -> str:
     """A plain transcript tail for a human agent: who said what, newest last, capped."""
     lines = [f"{role}: {msg.strip()}" for role, msg in history if msg.strip()]

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import asyncpg
 import pytest
-from callcenter_agents.billing import AGENT, choose_method, detect_intent
+from callcenter_agents.billing import AGENT, choose_method, detect_intent, pick_method
 from callcenter_tools.booking import BUSINESS_TZ
 from flow_convo import Convo
 
@@ -190,6 +190,11 @@ async def test_autopay_offers_the_billing_team(pool: asyncpg.Pool) -> None:
         ("did my payment go through", "receipts"),
         ("turn on autopay", "autopay"),
         ("what card do you have on file", "methods"),
+        ("how do I pay rent?", "policy"),
+        ("when is rent due?", "policy"),
+        ("when is my rent due", "balance"),
+        ("I want to pay my rent", "pay"),
+        ("pay $100 with my Chase bank account", "pay"),
     ],
 )
 def test_detect_intent(text: str, intent: str) -> None:
@@ -206,3 +211,110 @@ def test_choose_method_prefers_named_card_then_default() -> None:
     assert choose_method(methods, "use my mastercard")["method_id"] == 2
     assert choose_method(methods, "pay it")["method_id"] == 1
     assert choose_method([], "pay it") is None
+
+
+METHODS = [
+    {"method_id": 1, "kind": "card", "brand": "Visa", "last4": "4242", "is_default": True,
+     "label": "Visa ending 4242"},
+    {"method_id": 2, "kind": "bank", "brand": "Chase", "last4": "6789", "is_default": False,
+     "label": "Chase account ending 6789"},
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "method_id", "missing"),
+    [
+        ("pay $100 with my Chase bank account", 2, None),
+        ("use my bank account", 2, None),
+        ("from checking please", 2, None),
+        ("the account ending 6789", 2, None),
+        ("charge my card", 1, None),
+        ("pay $100", 1, None),
+        ("pay with my Mastercard", None, "Mastercard"),
+        ("the card ending 1111", None, "1111"),
+        ("with my Wells Fargo account", None, "Wells Fargo"),
+    ],
+)
+def test_pick_method_by_bank_brand_kind_or_last4(text: str, method_id: int | None, missing: str | None) -> None:
+    method, asked = pick_method(METHODS, text)
+    assert (method["method_id"] if method else None) == method_id
+    assert (asked is None) if missing is None else (asked is not None and missing in asked)
+    only_cards = [METHODS[0]]
+    assert pick_method(only_cards, "use my bank account") == (None, "a saved bank account")
+
+
+async def test_pay_with_named_bank_account_charges_it_not_the_default(pool: asyncpg.Pool) -> None:
+    ids = await resident_with_bills(pool)
+    bank = await pool.fetchval(
+        "INSERT INTO payment_methods (customer_id, kind, brand, last4, is_default) VALUES ($1, 'bank', 'Chase',"
+        " '6789', false) RETURNING id", ids["customer"],
+    )
+    c = await Convo(pool, AGENT, ids["customer"], NOW).open()
+    r = await c.say("pay $100 with my Chase bank account")
+    assert r.text == "Pay $100.00 with Chase account ending 6789?"
+    r = await c.say("yes")
+    assert r.done and "Chase account ending 6789" in r.text
+    assert {row["method_id"] for row in await paid(pool, ids["customer"])} == {bank}
+
+
+async def test_named_method_not_on_file_is_said_and_saved_ones_listed(pool: asyncpg.Pool) -> None:
+    ids = await resident_with_bills(pool)
+    c = await Convo(pool, AGENT, ids["customer"], NOW).open()
+    r = await c.say("pay $100 with my Chase bank account")
+    assert "I don't see a Chase payment method on your account" in r.text
+    assert "Visa ending 4242 (default)" in r.text and "Mastercard ending 5555" in r.text
+    assert await paid(pool, ids["customer"]) == []
+    r = await c.say("the mastercard")
+    assert r.text == "Pay $100.00 with Mastercard ending 5555?"
+    await c.say("yes")
+    assert [row["method_id"] for row in await paid(pool, ids["customer"])] == [ids["mc"]]
+
+
+async def test_switching_method_at_the_confirmation(pool: asyncpg.Pool) -> None:
+    ids = await resident_with_bills(pool)
+    c = await Convo(pool, AGENT, ids["customer"], NOW).open()
+    r = await c.say("pay $20")
+    assert "Visa ending 4242" in r.text
+    r = await c.say("actually use the mastercard")
+    assert r.text == "Pay $20.00 with Mastercard ending 5555?"
+    await c.say("yes")
+    assert [row["method_id"] for row in await paid(pool, ids["customer"])] == [ids["mc"]]
+
+
+async def test_another_residents_invoice_number_is_not_found_and_own_fee_offered(pool: asyncpg.Pool) -> None:
+    mine, other = await resident_with_bills(pool), await resident_with_bills(pool)
+    c = await Convo(pool, AGENT, mine["customer"], NOW).open()
+    r = await c.say(f"waive invoice {other['fee']}")
+    assert f"I can't find invoice #{other['fee']} on your account." in r.text
+    assert f"invoice #{mine['fee']}" in r.text and c.state["invoice"]["invoice_id"] == mine["fee"]
+    r = await c.say("no")
+    assert "request_fee_waiver" not in c.calls
+    # Same words whether the number belongs to someone else or to nobody.
+    c2 = await Convo(pool, AGENT, mine["customer"], NOW).open()
+    r2 = await c2.say("waive invoice 999999999")
+    c3 = await Convo(pool, AGENT, mine["customer"], NOW).open()
+    r3 = await c3.say(f"waive invoice {other['fee']}")
+    assert r2.text.replace("999999999", "N") == r3.text.replace(str(other["fee"]), "N")
+    # Paying someone else's invoice by number never gets to a confirmation.
+    c4 = await Convo(pool, AGENT, mine["customer"], NOW).open()
+    r4 = await c4.say(f"pay invoice {other['rent']} for me, $50")
+    assert f"can't find invoice #{other['rent']}" in r4.text and c4.state["stage"] == "need_amount"
+    await c4.say("yes")
+    assert await paid(pool, mine["customer"]) == [] and await paid(pool, other["customer"]) == []
+
+
+async def test_policy_question_is_answered_from_the_handbook(pool: asyncpg.Pool) -> None:
+    c = await Convo(pool, AGENT, None, NOW).open()
+    r = await c.say("how do I pay rent?")
+    assert "online" in r.text and "search_knowledge_base" in c.calls and "pay_balance" not in c.calls
+    c = await Convo(pool, AGENT, None, NOW).open()
+    r = await c.say("when is rent due?")
+    assert "1st" in r.text
+
+
+async def test_balance_and_a_handbook_question_answers_the_first_and_offers_the_second(pool: asyncpg.Pool) -> None:
+    ids = await resident_with_bills(pool)
+    c = await Convo(pool, AGENT, ids["customer"], NOW).open()
+    r = await c.say("What's my balance, and also what are the office hours?")
+    assert r.text.startswith("Your balance is $1,550.00")
+    assert "I can also answer your question about office hours and contact — ask me next." in r.text

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 import pytest
-from callcenter_agents.booking import AGENT, detect_intent, widened_windows
+from callcenter_agents.booking import AGENT, appointment_number, detect_intent, widened_windows
 from callcenter_tools.booking import BUSINESS_TZ
 from flow_convo import Convo
 
@@ -201,11 +201,64 @@ async def test_viewing_books_a_leasing_slot(pool: asyncpg.Pool) -> None:
     c = await Convo(pool, AGENT, cid, now).open()
     r = await c.say("I'd like to schedule a viewing of a two bedroom this thursday")
     assert "unit viewing" in r.text
-    await c.say("yes")
-    assert c.state["stage"] == "confirm"
-    await c.say("yes")
+    # One opening: the offer is the confirmation, and one yes books it (no second "shall I?").
+    assert c.state["stage"] == "confirm" and "Shall I book a unit viewing on" in r.text
+    assert await booked(pool, cid) == []
+    r = await c.say("yes")
+    assert r.done and "booked" in r.text
     [row] = await booked(pool, cid)
     assert row["slot_id"] == slot and row["kind"] == "viewing"
+
+
+async def test_single_matching_slot_needs_one_confirmation(pool: asyncpg.Pool) -> None:
+    now = a_monday_morning()
+    ids = await week_of_plumbing(pool, now)
+    cid = await resident(pool)
+    c = await Convo(pool, AGENT, cid, now).open()
+    r = await c.say("my kitchen sink leaks, can someone come next tuesday at 4pm?")
+    assert r.text.count("?") >= 1 and "Shall I book a plumbing visit on" in r.text
+    assert c.state["stage"] == "confirm" and c.state["chosen"]["slot_id"] == ids["ntue16"]
+    assert "Does that work" not in r.text
+    r = await c.say("yes")
+    assert r.done and "booked" in r.text
+    assert [row["slot_id"] for row in await booked(pool, cid)] == [ids["ntue16"]]
+    # Picking the only opening ("that one") is the same yes.
+    c2 = await Convo(pool, AGENT, cid, now).open()
+    await c2.say("the bathroom faucet drips, thursday 9am next week please")
+    assert c2.state["chosen"]["slot_id"] == ids["nthu9"]
+    r = await c2.say("that one")
+    assert r.done and ids["nthu9"] in [row["slot_id"] for row in await booked(pool, cid)]
+
+
+async def test_someone_elses_appointment_number_is_not_found_and_own_are_offered(pool: asyncpg.Pool) -> None:
+    now = a_monday_morning()
+    ids = await week_of_plumbing(pool, now)
+    other, cid = await resident(pool), await resident(pool)
+    insert = ("INSERT INTO appointments (customer_id, slot_id, kind, category, description)"
+              " VALUES ($1, $2, 'maintenance', 'plumbing', 'leak') RETURNING id")
+    theirs = await pool.fetchval(insert, other, ids["tue10"])
+    mine = await pool.fetchval(insert, cid, ids["wed9"])
+    c = await Convo(pool, AGENT, cid, now).open()
+    r = await c.say(f"cancel appointment #{theirs}")
+    assert f"can't find appointment #{theirs}" in r.text
+    assert "Shall I cancel your plumbing visit" in r.text and f"#{mine}" in r.text
+    assert c.state["appointment"]["appointment_id"] == mine
+    r = await c.say("no")
+    assert r.done
+    assert "cancel_appointment" not in c.calls
+    assert await pool.fetchval("SELECT status FROM appointments WHERE id = $1", theirs) == "booked"
+    # Their own number goes straight to the confirmation.
+    c2 = await Convo(pool, AGENT, cid, now).open()
+    r = await c2.say(f"please cancel appointment number {mine}")
+    assert "can't find" not in r.text and "Shall I cancel your plumbing visit" in r.text
+    r = await c2.say("yes")
+    assert r.done and "Cancelled" in r.text
+    # With nothing upcoming, the answer is the same whether or not the number exists elsewhere.
+    c3 = await Convo(pool, AGENT, cid, now).open()
+    r1 = await c3.say(f"cancel appointment #{theirs}")
+    c4 = await Convo(pool, AGENT, cid, now).open()
+    r2 = await c4.say("cancel appointment #999999999")
+    assert r1.text.replace(str(theirs), "N") == r2.text.replace("999999999", "N")
 
 
 async def test_unverified_resident_is_asked_to_sign_in(pool: asyncpg.Pool) -> None:
@@ -231,10 +284,33 @@ async def test_unverified_resident_is_asked_to_sign_in(pool: asyncpg.Pool) -> No
         ("when is the plumber coming? is the plumber still coming", "list"),
         ("what appointments do I have", "list"),
         ("can I tour the apartment on the third floor", "viewing"),
+        ("I have bed bugs", "book"),
     ],
 )
 def test_detect_intent(text: str, intent: str) -> None:
     assert detect_intent(text) == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("cancel appointment #4", 4), ("move appointment number 12 to friday", 12), ("cancel visit 7", 7),
+     ("cancel my 3pm appointment", None), ("move my appointment to the 14th", None), ("cancel #3", 3)],
+)
+def test_appointment_number(text: str, number: int | None) -> None:
+    assert appointment_number(text) == number
+
+
+async def test_bed_bugs_books_a_general_pest_visit(pool: asyncpg.Pool) -> None:
+    now = a_monday_morning()
+    [slot] = await slots(pool, "general", "maintenance", [at(now, 2, 10)])
+    cid = await resident(pool)
+    c = await Convo(pool, AGENT, cid, now).open()
+    r = await c.say("I have bed bugs")
+    assert c.state["category"] == "general" and "pest" in c.state["description"]
+    assert "maintenance visit" in r.text
+    await c.say("yes")
+    [row] = await booked(pool, cid)
+    assert row["slot_id"] == slot and row["category"] == "general"
 
 
 def test_widened_windows_relax_week_then_time_then_dates() -> None:

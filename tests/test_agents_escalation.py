@@ -120,6 +120,14 @@ async def test_legal_threat_goes_to_a_person_with_high_priority(pool: asyncpg.Po
         ("my package was stolen from the lobby", "security"),
         ("nobody showed up for my appointment, this is unacceptable", "complaint"),
         ("emergency!", "emergency"),
+        ("agent please", "person"),
+        ("representative", "person"),
+        ("operator", "person"),
+        ("can I get a live agent", "person"),
+        ("someone broke in to my apartment", "emergency"),
+        ("someone just broke into my unit", "emergency"),
+        ("I broke my key in the lock", "unclear"),
+        ("my car was broken into in the garage", "security"),
     ],
 )
 def test_detect_intent(text: str, intent: str) -> None:
@@ -131,3 +139,19 @@ def test_pick_queue_prefers_newest_words_then_history() -> None:
     assert pick_queue("a person please", [("user", "my toilet is broken")], {}) == "maintenance"
     assert pick_queue("a person please", [], {}) == "general"
     assert pick_queue("a person please", [], {"queue": "billing"}) == "billing"
+
+
+async def test_break_in_is_an_urgent_security_handoff(pool: asyncpg.Pool) -> None:
+    c = await Convo(pool, AGENT, await resident(pool), NOW).open()
+    r = await c.say("someone broke in to my apartment")
+    assert r.done and r.human is not None
+    assert r.human.queue == "emergency" and r.human.priority is Priority.URGENT
+    assert "911" in r.text and EMERGENCY_LINE in r.text
+    assert detect_emergency("someone broke in to my apartment") == "security"
+
+
+async def test_agent_please_hands_off_to_a_person(pool: asyncpg.Pool) -> None:
+    for text in ("agent please", "operator", "representative"):
+        c = await Convo(pool, AGENT, await resident(pool), NOW).open()
+        r = await c.say(text)
+        assert r.done and r.human is not None and r.human.priority is Priority.NORMAL, text

@@ -65,3 +65,34 @@ def test_terms_select_kinds_and_add_literals() -> None:
     assert detect_emergency("sewage backup in the basement", ["sewage backup"]) == "sewage_backup"
     assert detect_emergency("no sewage backup today", ["sewage backup"]) is None
     assert detect_emergency("elevator stuck with people inside", ("elevator stuck",)) == "elevator_stuck"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "someone broke in to my apartment",
+        "someone is trying to break in right now",
+        "there's an intruder in my unit",
+        "my apartment was broken into",
+        "a man just broke into my home",
+    ],
+)
+def test_break_ins_are_security_emergencies_when_enabled(text: str) -> None:
+    assert detect_emergency(text, ["security"]) == "security"
+    assert detect_emergency(text, ["break-in"]) == "security"  # alias
+    assert detect_emergency(text) is None  # opt-in: not one of the default kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I broke my key",
+        "the key broke in the lock",
+        "my door lock broke in half",
+        "someone broke into my car last month",
+        "no intruder, just a question about the burglar alarm",
+        "I broke in my new shoes",
+    ],
+)
+def test_broken_things_are_not_break_ins(text: str) -> None:
+    assert detect_emergency(text, ["security", "gas", "fire"]) is None

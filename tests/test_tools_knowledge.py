@@ -43,12 +43,26 @@ def test_handbook_sections_cover_the_topics() -> None:
         ("how late can my neighbors play music", "quiet-hours-and-noise"),
         ("cockroaches in kitchen", "pest-control"),
         ("what payment methods do you accept", "payment-methods"),
+        ("what time does the pool open", "swimming-pool"),
+        ("is there a gym?", "fitness-center-gym"),
+        ("how do I pay rent?", "payment-methods"),
+        ("when is rent due?", "rent-due-dates-and-late-fees"),
+        ("what's the parking fee?", "parking"),
+        ("I have bed bugs", "pest-control"),
     ],
 )
 def test_search_ranks_the_right_section_first(query: str, expected: str) -> None:
     hits = search(query, 3)
     assert hits and hits[0]["id"] == expected
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+
+
+def test_title_and_adjacent_words_outweigh_scattered_hits() -> None:
+    # "open" and "hours" fill the office section; the pool section is the one named.
+    pool, office = (next(h for h in search("what time does the pool open", 5) if h["id"] == i)
+                    for i in ("swimming-pool", "office-hours-and-contact"))
+    assert pool["score"] > office["score"] * 1.5
+    assert tokenize("gyms pools") == ["gym", "pool"]
 
 
 def test_search_nothing_and_limits() -> None:

@@ -23,6 +23,11 @@ from callcenter.types import Vertical
 K1 = 1.5
 B = 0.75
 TITLE_WEIGHT = 2  # a query word in a section title counts as much as two in its body
+# On top of BM25: a query word that names the section ("pool" for "Swimming pool") and two query
+# words side by side in the section ("pay rent", "rent due") say more than scattered hits, which
+# otherwise let a long section full of "open"/"hours" beat the one the question is about.
+TITLE_BONUS = 0.5  # times the word's idf, per query word in the title
+PHRASE_BONUS = 0.5  # times the pair's mean idf, per adjacent query pair found adjacent in the section
 
 _STOPWORDS = frozenset(
     (
@@ -82,6 +87,10 @@ def parse_sections(markdown: str) -> list[Article]:
     return articles
 
 
+def _pairs(tokens: list[str]) -> set[tuple[str, str]]:
+    return set(zip(tokens, tokens[1:], strict=False))
+
+
 @dataclass(frozen=True)
 class Index:
     articles: tuple[Article, ...]
@@ -89,6 +98,8 @@ class Index:
     lengths: tuple[int, ...]
     idf: dict[str, float]
     avg_len: float
+    titles: tuple[frozenset[str], ...] = ()
+    pairs: tuple[frozenset[tuple[str, str]], ...] = ()
 
     @classmethod
     def build(cls, articles: list[Article]) -> Index:
@@ -100,18 +111,25 @@ class Index:
             df.update(d.keys())
         idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         avg = sum(lengths) / n if n else 0.0
-        return cls(tuple(articles), tuple(docs), tuple(lengths), idf, avg)
+        titles = tuple(frozenset(tokenize(a.title)) for a in articles)
+        pairs = tuple(frozenset(_pairs(tokenize(a.title)) | _pairs(tokenize(a.text))) for a in articles)
+        return cls(tuple(articles), tuple(docs), tuple(lengths), idf, avg, titles, pairs)
 
     def score(self, query: str) -> list[tuple[float, Article]]:
         terms = tokenize(query)
+        wanted_pairs = _pairs(terms)
         scored: list[tuple[float, Article]] = []
-        for article, doc, length in zip(self.articles, self.docs, self.lengths, strict=True):
+        for i, (article, doc, length) in enumerate(zip(self.articles, self.docs, self.lengths, strict=True)):
             s = 0.0
             for t in terms:
                 tf = doc.get(t, 0)
                 if tf:
                     s += self.idf[t] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / self.avg_len))
             if s > 0:
+                title = self.titles[i] if self.titles else frozenset()
+                s += TITLE_BONUS * sum(self.idf[t] for t in set(terms) if t in title)
+                found = wanted_pairs & self.pairs[i] if self.pairs else set()
+                s += PHRASE_BONUS * sum((self.idf[a] + self.idf[b]) / 2 for a, b in found)
                 scored.append((s, article))
         scored.sort(key=lambda pair: (-pair[0], pair[1].id))
         return scored

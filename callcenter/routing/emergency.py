@@ -11,6 +11,10 @@ Judgement calls (tested in tests/test_routing_emergency.py):
 - Benign compounds do not count: "gas bill", "gas station", "fire alarm test", "fire drill",
   "fire extinguisher inspection", "flood insurance". An alarm that is going off does count.
 - Bare "fire" counts ("fire!", "there's a fire in the kitchen"): a caller in trouble is terse.
+- Security: a break-in in progress or just happened ("someone broke in to my apartment", "there's
+  an intruder", "someone is trying to break in") is an opt-in kind, "security" (an app enables it in
+  its EMERGENCY_TERMS). Things that merely broke do not count: "I broke my key", "the lock broke in
+  half", "my car was broken into last month" is a report, not a dispatch.
 - No heat is an emergency only with a cold cue (freezing, below zero, "it's 20 degrees", pipes
   freezing, a baby or elderly person cold). "The heat is out" alone is urgent maintenance, not a
   life-safety dispatch, and flagging every such call would drown the real ones.
@@ -123,6 +127,38 @@ _RULES: tuple[_Rule, ...] = (
     ),
 )
 
+# Opt-in: not in DEFAULT_EMERGENCY_TERMS (a generic app may not dispatch on security), enabled by
+# an app's EMERGENCY_TERMS naming "security" (or "break-in", "intruder", ...).
+_SECURITY_RULES: tuple[_Rule, ...] = (
+    _Rule(
+        "security",
+        _rx(
+            r"\b(?:someone|somebody|some\s+(?:guy|man|woman|person|people)|a\s+(?:man|woman|guy|person|stranger)"
+            r"|people|they|he|she|burglars?|thie(?:f|ves)|intruders?)\s+(?:just\s+|has\s+|have\s+|is\s+|are\s+)?"
+            r"(?:broke|broken|breaking|busted|got|getting|forced\s+(?:their|his|her|the)\s+way|trying\s+to\s+"
+            r"(?:break|get|force\s+(?:their|his|her)\s+way))\s+in(?:to|\s+to|side)?\b"
+            r"(?!\s+(?:(?:the|my|our|a|his|her|their)\s+)?(?:car|vehicle|truck|garage|storage|mailbox|locker)s?\b)"
+        ),
+    ),
+    _Rule(
+        "security",
+        _rx(
+            r"\b(?:(?:apartment|unit|home|house|place|flat|door|room)\s+(?:was|got|has\s+been|is\s+being)\s+"
+            r"broken\s+into|break[\s-]?in\s+(?:in\s+progress|right\s+now|at\s+my|in\s+my|happening)"
+            r"|(?:there(?:'s|\s+is|\s+was)\s+(?:been\s+)?an?\s+)break[\s-]?in(?!\s+(?:to|at)\s+(?:the\s+)?"
+            r"(?:car|garage|storage)))\b"
+        ),
+    ),
+    _Rule(
+        "security",
+        _rx(
+            r"\b(?:intruders?|burglars?|prowlers?)\b(?!\s+alarm)"
+            r"|\bstranger\s+(?:is\s+)?(?:in|inside)\s+(?:my|our)\s+(?:apartment|unit|home|house|place|bedroom)\b"
+            r"|\bbeing\s+robbed\b|\bsomeone\s+(?:is\s+)?(?:in|inside)\s+my\s+(?:apartment|unit|home|house)\b"
+        ),
+    ),
+)
+
 _NO_HEAT = _rx(
     r"\b(?:no\s+heat(?:ing)?|without\s+heat(?:ing)?|(?:heat|heating|heater|furnace|boiler|radiators?)\s+"
     r"(?:is\s+|has\s+|went\s+|has\s+gone\s+|keeps\s+)?(?:out|off|down|dead|died|broken|broke|stopped|"
@@ -176,11 +212,16 @@ _KIND_ALIASES = {
     "no_heat": "no_heat",
     "heat": "no_heat",
     "no_heating": "no_heat",
+    "security": "security",
+    "break_in": "security",
+    "broke_in": "security",
+    "intruder": "security",
+    "burglary": "security",
 }
 
 
 def _detect_builtin(text: str, kinds: set[str]) -> str | None:
-    for rule in _RULES:
+    for rule in _RULES + _SECURITY_RULES:
         if rule.kind not in kinds:
             continue
         for m in rule.pattern.finditer(text):
