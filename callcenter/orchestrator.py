@@ -222,15 +222,16 @@ class Orchestrator:
                 outcome="error",
             )
         if result.human is None and not result.streamed:
-            # Evidence: this turn's tool results and the flow's state (what it offered earlier,
-            # itself taken from earlier tool results).
+            # Evidence: this turn's tool results and the flow's state before and after the turn (what it
+            # offered or found earlier, itself taken from earlier tool results).
             verdict = verify_reply(
-                result.text, user_text=text, tool_results=[*result.tool_results, result.state],
+                result.text, user_text=text, tool_results=[*result.tool_results, result.state, state],
                 tools_called=[c.tool for c in tools.calls if c.error is None],
                 tools_failed=[c.tool for c in tools.calls if c.error is not None],
             )
             if not verdict.ok:
-                log.warning("verifier.rejected", session_id=ctx.session_id, reasons=verdict.reasons)
+                log.warning("verifier.rejected", session_id=ctx.session_id, agent=agent.name, reasons=verdict.reasons,
+                            reply=result.text[:300])
                 return SpecialistResult(
                     text="I want to be sure I get this right, so I'm passing you to a person who can confirm.",
                     human=HumanHandoffRequest("general", Priority.NORMAL, ctx.summary,
