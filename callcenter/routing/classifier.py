@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -411,17 +411,34 @@ def default_classifier(app: App, cache_dir: str | Path, *, min_confidence: float
     if not examples:
         raise ValueError("the app's agents have no example utterances to train the router on")
     key = examples_hash(examples)[:20]
-    path = Path(cache_dir) / f"router-{key}.npz"
+    model = load_or_train(
+        Path(cache_dir) / f"router-{key}.npz", VerticalClassifier.load,
+        lambda: VerticalClassifier.fit(examples, min_confidence=min_confidence),
+    )
+    model.min_confidence = min_confidence
+    return model
+
+
+class _Saveable(Protocol):
+    def save(self, path: str | Path) -> Path: ...
+
+
+M = TypeVar("M", bound=_Saveable)
+
+
+def load_or_train(path: Path, load: Callable[[Path], M], train: Callable[[], M]) -> M:
+    """The model cached at `path`, or a freshly trained one saved there for the next start.
+
+    A damaged cache is retrained; a read-only directory only costs the save.
+    """
     if path.exists():
         try:
-            model = VerticalClassifier.load(path)
-            model.min_confidence = min_confidence
-            return model
-        except (ValueError, OSError, KeyError) as exc:  # stale or damaged cache: retrain
-            log.warning("router.cache_unreadable", path=str(path), error=str(exc))
-    model = VerticalClassifier.fit(examples, min_confidence=min_confidence)
+            return load(path)
+        except (ValueError, OSError, KeyError) as exc:
+            log.warning("model.cache_unreadable", path=str(path), error=str(exc))
+    model = train()
     try:
         model.save(path)
-    except OSError as exc:  # read-only data dir: keep serving from memory
-        log.warning("router.cache_write_failed", path=str(path), error=str(exc))
+    except OSError as exc:
+        log.warning("model.cache_write_failed", path=str(path), error=str(exc))
     return model

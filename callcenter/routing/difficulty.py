@@ -31,6 +31,7 @@ from callcenter.routing.classifier import (
     blocks_from_arrays,
     blocks_to_arrays,
     fit_blocks,
+    load_or_train,
     sparse_features,
     word_tokens,
 )
@@ -260,15 +261,5 @@ def default_difficulty_model(
         return None
     rows = [{"text": t, "hard": True} for t in hard] + [{"text": t, "hard": False} for t in easy]
     key = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:20]
-    path = Path(cache_dir) / f"difficulty-{key}.npz"
-    if path.exists():
-        try:
-            return DifficultyModel.load(path)
-        except (ValueError, OSError, KeyError) as exc:
-            log.warning("difficulty.cache_unreadable", path=str(path), error=str(exc))
-    model = DifficultyModel.fit(rows)
-    try:
-        model.save(path)
-    except OSError as exc:
-        log.warning("difficulty.cache_write_failed", path=str(path), error=str(exc))
-    return model
+    return load_or_train(Path(cache_dir) / f"difficulty-{key}.npz", DifficultyModel.load,
+                         lambda: DifficultyModel.fit(rows))
