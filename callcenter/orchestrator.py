@@ -17,6 +17,7 @@ import structlog
 from callcenter.agent_spec import AgentSpec
 from callcenter.app import App
 from callcenter.flow import HumanHandoffRequest
+from callcenter.redaction import mask_card_numbers
 from callcenter.router import Router
 from callcenter.settings import Settings
 from callcenter.specialist import OnDelta, SpecialistBackend, SpecialistResult, SpecialistTurn
@@ -124,7 +125,7 @@ class Orchestrator:
         self, session_id: str, text: str, *, on_delta: OnDelta | None = None
     ) -> TurnResult:
         started = time.perf_counter()
-        text = self.validate_text(text)
+        text = mask_card_numbers(self.validate_text(text))  # never stored, logged or sent to a model
         session = await self.store.get_session(session_id)
         if session is None:
             raise SessionNotFound(session_id)
