@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from callcenter.auth import InvalidToken, verify_token
 from callcenter.channels.voice_protocol import phone_key
+from callcenter.redaction import mask_card_numbers
 from callcenter.runtime import Runtime
 from callcenter.tool_executor import TurnTools
 from callcenter.toolkit import ToolError
@@ -53,7 +54,7 @@ class TranscriptTurn(BaseModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("text is empty")
-        return value.strip()
+        return mask_card_numbers(value.strip())  # a card number read out on a call is never stored
 
 
 class TranscriptIn(BaseModel):
