@@ -1,0 +1,189 @@
+"""What the customer refers to: a maintenance issue, an appointment, an invoice, a charge.
+
+Pure functions over the customer's text, used by the flows to fill a slot without asking.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final, Literal
+
+from callcenter.extract._text import _lower
+
+__all__ = ["detect_appointment_ref", "detect_charge_kind", "detect_invoice_ref", "detect_issue"]
+
+_LOCATION = re.compile(
+    r"\b(kitchen|bathroom|master\s+bath(?:room)?|guest\s+bath(?:room)?|bedroom|living\s+room|laundry(?:\s+room)?"
+    r"|basement|hallway|upstairs|downstairs|garage|balcony|patio)\b"
+)
+# (category, object pattern, object name), most specific first: an appliance that leaks is
+# an appliance problem, a water heater is plumbing even though it says "heater".
+_OBJECTS: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = tuple(
+    (category, re.compile(pattern), name)
+    for category, pattern, name in (
+        ("appliance", r"\bdish\s*washer\b", "dishwasher"),
+        ("plumbing", r"\bwater\s+heater\b|\bhot\s+water\s+tank\b", "water heater"),
+        ("appliance", r"\b(?:fridge|refrigerator|freezer|ice\s*maker)\b", "fridge"),
+        ("appliance", r"\b(?:oven|stove|stovetop|cooktop|range)\b(?!\s+hood)", "oven"),
+        ("appliance", r"\bmicrowave\b", "microwave"),
+        ("appliance", r"\b(?:washing\s+machine|washer)\b", "washer"),
+        ("appliance", r"\b(?:clothes\s+)?dryer\b", "dryer"),
+        ("appliance", r"\b(?:garbage\s+)?disposal\b", "garbage disposal"),
+        ("plumbing", r"\btoilets?\b", "toilet"),
+        ("plumbing", r"\bsinks?\b", "sink"),
+        ("plumbing", r"\b(?:faucet|tap)s?\b", "faucet"),
+        ("plumbing", r"\bshower(?:\s*head)?\b", "shower"),
+        ("plumbing", r"\b(?:bath\s*tub|tub)\b", "tub"),
+        ("plumbing", r"\bdrains?\b", "drain"),
+        ("plumbing", r"\bpipes?\b", "pipe"),
+        ("electrical", r"\b(?:outlets?|sockets?|plugs?)\b", "outlet"),
+        ("electrical", r"\b(?:circuit\s+)?breakers?\b|\bfuses?\b|\bbreaker\s+box\b", "breaker"),
+        ("electrical", r"\blight\s+switch(?:es)?\b|\bswitch(?:es)?\b", "light switch"),
+        ("electrical", r"\b(?:ceiling|exhaust|bathroom)\s+fan\b", "fan"),
+        ("electrical", r"\bsmoke\s+(?:detector|alarm)\b", "smoke detector"),
+        ("electrical", r"\b(?:lights?|light\s*bulbs?|bulbs?|light\s+fixtures?)\b", "lights"),
+        ("hvac", r"\b(?:a/c|a\.c\.?|ac|air\s*con(?:ditioning|ditioner)?|central\s+air)\b", "AC"),
+        ("hvac", r"\b(?:furnace|boiler)\b", "furnace"),
+        ("hvac", r"\b(?:heater|heating|radiator|heat)\b", "heater"),
+        ("hvac", r"\bthermostat\b", "thermostat"),
+        ("hvac", r"\b(?:vents?|hvac|air\s+handler)\b", "HVAC"),
+        ("general", r"\b(?:door\s+)?locks?\b|\bdeadbolt\b", "door lock"),
+        ("general", r"\bkeys?\b", "key"),
+        ("general", r"\bgarage\s+door\b", "garage door"),
+        ("general", r"\bwindows?\b", "window"),
+        ("general", r"\bdoors?\b", "door"),
+        ("general", r"\b(?:intercom|buzzer)\b", "intercom"),
+        ("general", r"\b(?:roof|ceiling)\b", "ceiling"),
+        ("general", r"\b(?:cabinets?|drawers?|closet|blinds?|floor(?:ing)?|carpet|walls?)\b", "fixture"),
+    )
+)
+_PROBLEMS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
+    (re.compile(pattern), name)
+    for pattern, name in (
+        (r"\bleak(?:s|ing|ed|y)?\b|\bdrip(?:s|ping|py)?\b", "leak"),
+        (r"\bclog(?:s|ged)?\b|\bblocked\b|\bbacked\s+up\b|\bbacking\s+up\b|\bwon'?t\s+flush\b", "clogged"),
+        (r"\b(?:not|isn'?t|won'?t)\s+drain(?:ing)?\b|\bslow\s+drain", "not draining"),
+        (r"\bbeep(?:s|ing)?\b|\bchirp(?:s|ing)?\b", "beeping"),
+        (r"\bspark(?:s|ing|ed)?\b|\bsmok(?:e|ing)\b(?!\s+(?:detector|alarm))|\bburning\s+smell\b", "sparking"),
+        (r"\btrip(?:s|ping|ped)?\b", "tripping"),
+        (r"\bkeeps?\s+running\b|\bwon'?t\s+stop\s+running\b|\bruns\s+constantly\b", "running"),
+        (r"\blost\b|\bmissing\b", "lost"),
+        (r"\bflicker(?:s|ing)?\b", "flickering"),
+        (r"\b(?:not|isn'?t|wasn'?t|stopped)\s+cool(?:ing)?\b|\bblowing\s+(?:warm|hot)\s+air\b", "not cooling"),
+        (r"\b(?:not|isn'?t|stopped)\s+heat(?:ing)?\b|\bblowing\s+cold\s+air\b", "not heating"),
+        (r"\bstuck\b|\bjammed\b|\bwon'?t\s+(?:open|close|shut)\b", "stuck"),
+        (r"\bnois(?:e|y)\b|\brattl(?:e|ing)\b|\bbang(?:s|ing)\b", "noisy"),
+        (r"\bbroken\b|\bbroke\b|\bbust(?:ed)?\b|\bcracked\b", "broken"),
+        (r"\b(?:not|isn'?t|aren'?t|won'?t|doesn'?t|don'?t|stopped)\s+(?:work(?:ing)?|turn(?:ing)?\s+on"
+         r"|start(?:ing)?|run(?:ning)?)\b|\bdead\b|\bout\b", "not working"),
+    )
+)
+# Whole-phrase issues that have no separate object word.
+_PHRASES: Final[tuple[tuple[re.Pattern[str], str, str], ...]] = tuple(
+    (re.compile(pattern), category, name)
+    for pattern, category, name in (
+        (r"\bno\s+hot\s+water\b|\bhot\s+water\s+(?:is\s+)?(?:out|not\s+working)\b|\bwater\s+(?:is\s+)?cold\b",
+         "plumbing", "no hot water"),
+        (r"\bno\s+water\b|\bwater\s+(?:is\s+)?(?:off|shut\s+off)\b", "plumbing", "no water"),
+        (r"\bflood(?:ed|ing)?\b|\bwater\s+everywhere\b", "plumbing", "flooding"),
+        (r"\bsewage\b|\bsewer\s+smell\b", "plumbing", "sewage backup"),
+        (r"\bno\s+(?:power|electricity)\b|\bpower\s+(?:is\s+)?(?:out|off)\b|\bpower\s+outage\b",
+         "electrical", "no power"),
+        (r"\bno\s+heat\b|\bheat\s+(?:is\s+)?(?:out|off)\b|\bfreezing\s+in\s+here\b", "hvac", "no heat"),
+        (r"\bno\s+(?:ac|a/c|air\s+conditioning|cold\s+air)\b|\bnot\s+cooling\b", "hvac", "AC not cooling"),
+        (r"\bgas\s+(?:leak|smell)\b|\bsmell(?:s)?\s+(?:of\s+|like\s+)?gas\b", "general", "gas smell"),
+        (r"\blocked\s+out\b", "general", "locked out"),
+        (r"\bmold\b|\bmould\b|\bmildew\b", "general", "mold"),
+        (r"\b(?:roach(?:es)?|cockroach(?:es)?|mice|mouse|rats?|pests?|bed\s*bugs|ants|termites)\b",
+         "general", "pests"),
+        (r"\bleak(?:s|ing|ed|y)?\b|\bdrip(?:s|ping)?\b", "plumbing", "leak"),
+    )
+)
+
+
+def detect_issue(text: str) -> tuple[str, str] | None:
+    """(category, short description) of a maintenance problem, or None.
+
+    Categories: plumbing, electrical, hvac, appliance, general. The object named decides
+    the category (a leaking dishwasher is an appliance job); whole-phrase symptoms like
+    "no hot water" or "no power" stand on their own.
+    """
+    t = _lower(text)
+    # The last phrase (a bare "leak") only applies when no object names the leak.
+    for pattern, category, name in _PHRASES[:-1]:
+        if pattern.search(t):
+            return category, name
+    for category, pattern, name in _OBJECTS:
+        if m := pattern.search(t):
+            if name == "heater" and re.search(r"\bheat\b", m[0]) and not any(p.search(t) for p, _ in _PROBLEMS):
+                continue  # "the heat" with no symptom is weather talk, not an issue
+            problem = next((label for p, label in _PROBLEMS if p.search(t)), None)
+            if name == "ceiling" and problem == "leak":
+                return "plumbing", "ceiling leak"
+            if problem is None and name in ("fixture", "door", "key", "ceiling", "HVAC"):
+                continue
+            place = _LOCATION.search(t)
+            parts = [place[1] if place and category == "plumbing" else None, name, problem]
+            description = " ".join(p for p in parts if p)
+            if problem == "clogged":
+                description = f"clogged {' '.join(p for p in parts[:2] if p)}"
+            return category, description
+    pattern, category, name = _PHRASES[-1]
+    if pattern.search(t):
+        return category, name
+    return None
+
+
+_VIEWING = re.compile(
+    r"\b(?:viewings?|tours?|showings?|walk\s*-?\s*through|open\s+house"
+    r"|(?:see|look\s+at|check\s+out|visit|view)\s+(?:the|an?|this|that|your)\s+"
+    r"(?:apartment|unit|place|flat|property|rental|listing|home|house|condo|studio))\b"
+)
+_MAINTENANCE = re.compile(
+    r"\b(?:maintenance|repairs?|repairman|technician|tech|plumber|electrician|handyman|service\s+call"
+    r"|work\s+order|fix(?:ed|ing)?|contractor|service\s+appointment)\b"
+)
+
+
+def detect_appointment_ref(text: str) -> Literal["maintenance", "viewing"] | None:
+    """Which kind of appointment the customer means; the earlier cue wins when both appear."""
+    t = _lower(text)
+    viewing = _VIEWING.search(t)
+    maintenance = _MAINTENANCE.search(t)
+    if viewing and (maintenance is None or viewing.start() <= maintenance.start()):
+        return "viewing"
+    if maintenance or detect_issue(t):
+        return "maintenance"
+    return None
+
+
+_INVOICE = re.compile(
+    r"\b(?:invoice|bill|statement|inv)\s*[-#]?\s*(?:number|num|no\.?)?\s*[#:]?\s*(\d{1,9})\b"
+    r"(?!\s*(?:days?|weeks?|months?|years?|dollars?|bucks?|%|am|pm|cents?))(?![.,:]\d)"
+)
+
+
+def detect_invoice_ref(text: str) -> int | None:
+    """The invoice number in "invoice 12", "invoice #12", "bill number 12", "INV-12"."""
+    m = _INVOICE.search(_lower(text))
+    return int(m[1]) if m else None
+
+
+_CHARGE_KINDS: Final[tuple[tuple[Literal["rent", "fee", "utility"], re.Pattern[str]], ...]] = (
+    ("fee", re.compile(r"\b(?:fees?|penalt(?:y|ies)|nsf|late\s+charge|returned\s+(?:payment|check))\b")),
+    ("utility", re.compile(
+        r"\b(?:utility|utilities|water|electric(?:ity|al)?|gas|sewer|trash|garbage|power)\s*(?:bill|charge|usage)?"
+        r"\b|\butilit(?:y|ies)\b"
+    )),
+    ("rent", re.compile(r"\brent(?:al\s+payment)?\b")),
+)
+
+
+def detect_charge_kind(text: str) -> Literal["rent", "fee", "utility"] | None:
+    """Which kind of charge a billing question is about; the most specific wins
+    ("the late fee on my rent" is about the fee)."""
+    t = _lower(text)
+    for kind, pattern in _CHARGE_KINDS:
+        if pattern.search(t):
+            return kind
+    return None
