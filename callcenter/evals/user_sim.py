@@ -18,6 +18,7 @@ from callcenter.providers.client import ModelClient
 from callcenter.types import StepType, Tier
 
 STOP_TOKEN = "###STOP###"
+GREETING = "Hello, how can I help?"
 _NUMBERED = re.compile(r"(?m)^\s*1[.)]\s")
 _YES_NO = re.compile(
     r"\b(shall i|should i|do you want me to|would you like me to|want me to|go ahead|confirm|is that right|"
@@ -146,9 +147,11 @@ class LLMUser:
         difficulty = self.spec.difficulty if self.spec.difficulty is not None else self.scenario.difficulty
         if agent_reply is None and self.spec.opening:
             text = self.spec.opening
+            # Anthropic wants the first message from the "user" (here: the agent's greeting).
+            self.transcript.append(ChatMessage(role="user", text=GREETING))
         else:
             # Roles are mirrored: the agent's words are the "user" message of the simulator.
-            self.transcript.append(ChatMessage(role="user", text=agent_reply or "Hello, how can I help?"))
+            self.transcript.append(ChatMessage(role="user", text=agent_reply or GREETING))
             request = ModelRequest(
                 system=user_system_prompt(self.spec), messages=list(self.transcript),
                 step_type=StepType.USER_SIMULATION, agent="user-simulator",
