@@ -7,7 +7,7 @@ any process can continue any session and storage can be tested on its own.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -51,7 +51,6 @@ class TurnOutcome:
     outcome: str = "ok"
     escalations: int = 0
     latency_ms: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _session(row: asyncpg.Record) -> SessionRecord:
@@ -107,24 +106,6 @@ class ConversationStore:
     async def customer_exists(self, customer_id: int) -> bool:
         return bool(await self.db.fetchval("SELECT 1 FROM customers WHERE id = $1", customer_id))
 
-    async def append_message(
-        self, session_id: str, role: str, text: str, *, agent: str | None = None
-    ) -> MessageRecord:
-        """Store a message with the next sequence number; retried on a concurrent writer."""
-        for _ in range(5):
-            try:
-                row = await self.db.fetchrow(
-                    """INSERT INTO messages (session_id, seq, role, text, agent)
-                       SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4 FROM messages WHERE session_id = $1
-                       RETURNING id, seq, role, text, agent, created_at""",
-                    uuid.UUID(session_id), role, text, agent,
-                )
-            except asyncpg.UniqueViolationError:
-                continue
-            assert row is not None
-            return MessageRecord(**dict(row))
-        raise RuntimeError("could not append message after 5 attempts")
-
     async def history(self, session_id: str, limit: int = 200) -> list[MessageRecord]:
         rows = await self.db.fetch(
             """SELECT id, seq, role, text, agent, created_at FROM messages
@@ -172,30 +153,6 @@ class ConversationStore:
             uuid.UUID(session_id), reply, agent, active_agent, state, steps, turn_id,
             outcome.vertical, outcome.confidence, outcome.difficulty, outcome.agent, outcome.tier,
             outcome.outcome, outcome.escalations, outcome.latency_ms,
-        )
-
-    async def start_turn(self, session_id: str, message_id: int) -> int:
-        turn_id: int = await self.db.fetchval(
-            "INSERT INTO turns (session_id, message_id) VALUES ($1, $2) RETURNING id",
-            uuid.UUID(session_id), message_id,
-        )
-        return turn_id
-
-    async def finish_turn(self, turn_id: int, outcome: TurnOutcome) -> None:
-        await self.db.execute(
-            """UPDATE turns SET vertical=$2, confidence=$3, difficulty=$4, agent=$5, tier=$6, outcome=$7,
-                   escalations=$8, latency_ms=$9, finished_at=now() WHERE id=$1""",
-            turn_id, outcome.vertical, outcome.confidence, outcome.difficulty, outcome.agent,
-            outcome.tier, outcome.outcome, outcome.escalations, outcome.latency_ms,
-        )
-
-    async def save_session_state(
-        self, session_id: str, *, active_agent: str | None, state: dict[str, Any], steps: int
-    ) -> None:
-        await self.db.execute(
-            """UPDATE sessions SET active_agent=$2, state=$3, step_count=step_count+$4, updated_at=now()
-               WHERE id=$1""",
-            uuid.UUID(session_id), active_agent, state, steps,
         )
 
     async def record_handoff(

@@ -72,7 +72,6 @@ async def drop_database(dsn: str, name: str) -> None:
         await conn.close()
 
 
-Record = dict[str, Any]
 
 
 # Errors that mean "the connection or the server went away", not "the query is wrong".
