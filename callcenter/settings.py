@@ -19,6 +19,10 @@ from pydantic_settings import (
 CONFIG_FILE_ENV = "CALLCENTER_CONFIG"
 
 
+class ConfigError(ValueError):
+    """A setting names something that is not there (a file, a module); the message says which and what to do."""
+
+
 def config_file() -> Path:
     """The TOML file of tuned settings (`callcenter calibrate` writes it): $CALLCENTER_CONFIG or ./callcenter.toml."""
     return Path(os.environ.get(CONFIG_FILE_ENV, "callcenter.toml"))
@@ -94,8 +98,18 @@ class Settings(BaseSettings):
     verifier_judge: bool = Field(default=False, description="Ask a tier-1 model judge after the verifier's rules.")
 
     # --- logging -------------------------------------------------------------------
-    log_level: str = "INFO"
-    log_json: bool = False
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR (CALLCENTER_LOG_LEVEL).")
+    log_json: bool = Field(default=False, description="One JSON object per log line (CALLCENTER_LOG_JSON=true).")
+    log_file: Path | None = Field(
+        default=None, description="Append logs to this file instead of stderr (`callcenter chat` defaults to "
+        "data_dir/logs/chat.log so logs never land inside the conversation).",
+    )
+
+    # --- lifecycle -----------------------------------------------------------------
+    drain_s: float = Field(
+        default=10.0, ge=0, le=300,
+        description="On SIGTERM/Ctrl-C, how long in-flight turns may take to finish before sockets close (1012).",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -137,6 +137,11 @@
       "aria-relevant": "additions", "aria-label": "Conversation", tabindex: "0"
     });
 
+    // Tappable answers to the last reply (its numbered options, or yes/no); typing still works.
+    ui.quick = el("div", {
+      class: "ccw-quick", "data-testid": "quick-replies", role: "group", "aria-label": "Quick replies", hidden: true
+    });
+
     ui.input = el("textarea", {
       id: "ccw-input", class: "ccw-input", "data-testid": "input", rows: "2",
       placeholder: "Type your message\u2026", "aria-describedby": "ccw-counter ccw-hint", autocomplete: "off"
@@ -155,7 +160,7 @@
     ui.panel = el("section", {
       id: "ccw-panel", class: "ccw-panel", role: "dialog", "aria-labelledby": "ccw-title",
       "data-testid": "panel", hidden: true
-    }, [header, ui.identity, ui.log, ui.form]);
+    }, [header, ui.identity, ui.log, ui.quick, ui.form]);
 
     ui.root.appendChild(ui.panel);
     ui.root.appendChild(ui.launcher);
@@ -216,6 +221,50 @@
     if (AGENT_LABELS[agent]) return AGENT_LABELS[agent];
     var words = String(agent).replace(/_/g, " ");
     return words.charAt(0).toUpperCase() + words.slice(1) + " agent";
+  }
+
+  // --- quick replies -----------------------------------------------------------------------
+  // The agents ask in plain text ("1) Tue Dec 1, 8:00 AM ... Which one works?", "... (yes or no)"),
+  // which is also what a phone caller hears; the widget turns those into buttons.
+
+  var YES_NO = /\(yes or no\)\s*$|\b(shall i|should i|do you want me to|would you like me to)\b[^?]*\?\s*$/i;
+
+  function quickRepliesFor(text) {
+    var options = [];
+    var re = /^\s*(\d{1,2})[.)]\s+(\S.*?)\s*$/gm;
+    var m;
+    while ((m = re.exec(text || ""))) {
+      if (Number(m[1]) !== options.length + 1) break; // only a list counted from 1
+      options.push({ label: m[2], send: m[1], aria: "Option " + m[1] + ": " + m[2] });
+    }
+    if (options.length >= 2 && options.length <= 9) return options;
+    if (YES_NO.test(String(text || "").trim())) {
+      return [{ label: "Yes", send: "yes", aria: "Yes" }, { label: "No", send: "no", aria: "No" }];
+    }
+    return [];
+  }
+
+  function clearQuickReplies() {
+    while (ui.quick.firstChild) ui.quick.removeChild(ui.quick.firstChild);
+    ui.quick.hidden = true;
+  }
+
+  function showQuickReplies(text) {
+    clearQuickReplies();
+    var options = quickRepliesFor(text);
+    options.forEach(function (o) {
+      var btn = el("button", {
+        type: "button", class: "ccw-quick-btn", "data-testid": "quick-reply", "data-send": o.send,
+        "aria-label": o.aria, text: o.label
+      });
+      btn.addEventListener("click", function () {
+        if (!ready()) return;
+        if (sendMessage(o.send)) { clearQuickReplies(); ui.input.focus(); }
+      });
+      ui.quick.appendChild(btn);
+    });
+    ui.quick.hidden = options.length === 0;
+    updateComposer();
   }
 
   function addUser(text) {
@@ -327,6 +376,7 @@
   }
 
   function resetLog() {
+    clearQuickReplies();
     streaming = null;
     ui.log.removeAttribute("aria-busy");
     while (ui.log.firstChild) ui.log.removeChild(ui.log.firstChild);
@@ -351,6 +401,7 @@
     else if (!ready() && !empty) ui.hint.textContent = "Waiting for connection\u2026";
     else ui.hint.textContent = "";
     ui.send.disabled = empty || over || !ready();
+    Array.prototype.forEach.call(ui.quick.children, function (b) { b.disabled = !ready(); });
   }
 
   var nextClientId = 1;
@@ -368,6 +419,7 @@
   }
 
   function sendMessage(text) {
+    clearQuickReplies();
     var clientId = "w" + Date.now().toString(36) + "-" + nextClientId++;
     if (!send({ type: "message", text: text, client_id: clientId })) return false;
     lastSent = text;
@@ -538,6 +590,8 @@
       if (m.role === "user") addUser(m.text);
       else if (m.role === "assistant") addAssistant(m.text, m.agent, false);
     });
+    var last = history[history.length - 1];
+    if (last && last.role === "assistant") showQuickReplies(last.text);
     scrollToEnd(true);
     ui.who.textContent = frame.customer ? "Signed in as " + frame.customer : "Not signed in";
     setStatus("online", frame.customer ? "Online" : "Online \u2013 anonymous");
@@ -548,6 +602,7 @@
     var li = endStreaming(true);
     if (li) finishAssistant(li, frame.text || "", frame.agent, !!frame.handoff);
     else addAssistant(frame.text || "", frame.agent, !!frame.handoff);
+    showQuickReplies(frame.handoff ? "" : frame.text);
     scrollToEnd();
   }
 

@@ -45,3 +45,10 @@ async def migrate(conn: asyncpg.Connection, directory: Path | None = None) -> li
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_ID)
     return applied_now
+
+
+async def pending_migrations(conn: asyncpg.Connection, directory: Path | None = None) -> list[str]:
+    """Migrations shipped with this code that the database has not applied yet (readiness, `db status`)."""
+    exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+    done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")} if exists else set()
+    return [p.name for p in migration_files(directory) if p.name not in done]

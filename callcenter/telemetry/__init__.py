@@ -1,0 +1,1 @@
+"""What the running service tells its operator: Prometheus metrics and OpenTelemetry spans."""
