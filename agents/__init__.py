@@ -13,7 +13,7 @@ from callcenter_agents.escalation import AGENT as ESCALATION
 from callcenter_agents.general import AGENT as GENERAL
 from callcenter_agents.out_of_scope import AGENT as OUT_OF_SCOPE
 
-from callcenter.agent_spec import AgentSpec
+from callcenter.specialists.agent_spec import AgentSpec
 
 AGENTS: list[AgentSpec] = [BOOKING, BILLING, ESCALATION, GENERAL, OUT_OF_SCOPE]
 

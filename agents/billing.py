@@ -9,6 +9,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from callcenter_agents.extract import (
+    FULL,
+    detect_charge_kind,
+    detect_invoice_ref,
+    is_affirmative,
+    is_cancel,
+    is_negative,
+    parse_amount,
+    pick_choice,
+)
 from callcenter_agents.replies import (
     best_sentences,
     choice_prompt,
@@ -21,19 +31,9 @@ from callcenter_agents.replies import (
 from callcenter_tools.billing import BILLING_TOOLS
 from callcenter_tools.knowledge import GENERAL_TOOLS
 
-from callcenter.agent_spec import AgentSpec
-from callcenter.extract import (
-    FULL,
-    detect_charge_kind,
-    detect_invoice_ref,
-    is_affirmative,
-    is_cancel,
-    is_negative,
-    parse_amount,
-    pick_choice,
-)
-from callcenter.flow import FlowReply, FlowTurn, HumanHandoffRequest
-from callcenter.toolkit import ToolError
+from callcenter.specialists.agent_spec import AgentSpec
+from callcenter.specialists.flow import FlowReply, FlowTurn, HumanHandoffRequest
+from callcenter.tooling.toolkit import ToolError
 from callcenter.types import Priority, Tier, Vertical, format_cents
 
 _AUTOPAY = re.compile(r"\b(auto-?pay\w*|automatic (payments?|debit)|recurring payments?)\b", re.I)
@@ -68,12 +68,36 @@ _CARD_WORDS = re.compile(r"\b(cards?|credit|debit)\b", re.I)
 # Brands a resident may name that are not on their account: "with my Mastercard" must not
 # quietly charge the default Visa. Lower-case, matched as whole words.
 _KNOWN_BRANDS = (
-    "visa", "mastercard", "master card", "amex", "american express", "discover",
-    "chase", "bank of america", "wells fargo", "capital one", "citizens bank", "citizens", "citibank", "citi",
-    "us bank", "pnc", "td bank", "ally", "usaa", "navy federal", "paypal", "venmo",
+    "visa",
+    "mastercard",
+    "master card",
+    "amex",
+    "american express",
+    "discover",
+    "chase",
+    "bank of america",
+    "wells fargo",
+    "capital one",
+    "citizens bank",
+    "citizens",
+    "citibank",
+    "citi",
+    "us bank",
+    "pnc",
+    "td bank",
+    "ally",
+    "usaa",
+    "navy federal",
+    "paypal",
+    "venmo",
 )
-_BRAND_ALIASES = {"amex": "american express", "american express": "amex", "master card": "mastercard",
-                  "citi": "citibank", "citibank": "citi"}
+_BRAND_ALIASES = {
+    "amex": "american express",
+    "american express": "amex",
+    "master card": "mastercard",
+    "citi": "citibank",
+    "citibank": "citi",
+}
 # Questions about how paying works (not about this resident's account): the handbook answers them.
 _POLICY_Q = re.compile(
     r"^\W*(how (do|can|does|should|would) (i|you|we|one|residents?|people|tenants?)\b(?! (still )?owe)|"
@@ -83,8 +107,11 @@ _POLICY_Q = re.compile(
     r"|how much is the (late|returned payment) fee)",
     re.I,
 )
-_BOOKING_CUE = re.compile(r"\b(book|schedule|repair|fix|appointment|visit|technician|plumber|electrician|"
-                          r"maintenance|viewing|tour)\b", re.I)
+_BOOKING_CUE = re.compile(
+    r"\b(book|schedule|repair|fix|appointment|visit|technician|plumber|electrician|"
+    r"maintenance|viewing|tour)\b",
+    re.I,
+)
 
 
 def detect_intent(text: str) -> str:
@@ -109,7 +136,7 @@ def detect_intent(text: str) -> str:
 
 
 def is_policy_question(text: str) -> bool:
-    """"how do I pay rent?", "when is rent due?": how paying works, not this resident's ledger.
+    """ "how do I pay rent?", "when is rent due?": how paying works, not this resident's ledger.
 
     "when is MY rent due" and "how much do I owe" stay account questions (balance, next due).
     """
@@ -121,8 +148,12 @@ def is_policy_question(text: str) -> bool:
 
 def _is_billing(text: str) -> bool:
     """Whether a request is about money on the account (for splitting two-part messages)."""
-    return bool(_CHARGE.search(text) or _PAY.search(text) or _INVOICES.search(text)
-                or re.search(r"\b(balance|owe|payments?|autopay)\b", text, re.I))
+    return bool(
+        _CHARGE.search(text)
+        or _PAY.search(text)
+        or _INVOICES.search(text)
+        or re.search(r"\b(balance|owe|payments?|autopay)\b", text, re.I)
+    )
 
 
 def _brand_in(brand: str, low: str) -> bool:
@@ -133,8 +164,13 @@ def _brand_in(brand: str, low: str) -> bool:
 def mentions_method(text: str) -> bool:
     """Whether the text names a payment method at all (brand, kind, last four digits, default)."""
     low = text.lower()
-    return bool(_CARD_REF.search(text) or _BANK_WORDS.search(text) or _CARD_WORDS.search(text)
-                or re.search(r"\bdefault\b", low) or any(_brand_in(b, low) for b in _KNOWN_BRANDS))
+    return bool(
+        _CARD_REF.search(text)
+        or _BANK_WORDS.search(text)
+        or _CARD_WORDS.search(text)
+        or re.search(r"\bdefault\b", low)
+        or any(_brand_in(b, low) for b in _KNOWN_BRANDS)
+    )
 
 
 def pick_method(methods: list[dict[str, Any]], text: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -212,8 +248,14 @@ class _Turn:
         self.results.append(result)
         return result
 
-    def reply(self, text: str, state: dict[str, Any] | None = None, *, done: bool = False,
-              human: HumanHandoffRequest | None = None) -> FlowReply:
+    def reply(
+        self,
+        text: str,
+        state: dict[str, Any] | None = None,
+        *,
+        done: bool = False,
+        human: HumanHandoffRequest | None = None,
+    ) -> FlowReply:
         return FlowReply(text=text, state=state or {}, done=done, human=human, tool_results=list(self.results))
 
 
@@ -228,8 +270,10 @@ class BillingFlow:
             if err.code == "unverified":
                 return t.reply(sign_in_prompt(turn.context.channel), done=True)
             message = str(err).strip().rstrip(".")
-            return t.reply(f"Sorry, I couldn't do that: {message}. Nothing was charged. "
-                           "Would you like to try something else?", done=True)
+            return t.reply(
+                f"Sorry, I couldn't do that: {message}. Nothing was charged. Would you like to try something else?",
+                done=True,
+            )
 
     async def _step(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
         stage = state.get("stage")
@@ -268,15 +312,22 @@ class BillingFlow:
         if rest:
             reply = await self._start(t, first)
             note = await self._also_note(t, rest)
-            return FlowReply(text=f"{reply.text} {note}", state=reply.state, done=reply.done, human=reply.human,
-                             tool_results=reply.tool_results)
+            return FlowReply(
+                text=f"{reply.text} {note}",
+                state=reply.state,
+                done=reply.done,
+                human=reply.human,
+                tool_results=reply.tool_results,
+            )
         intent = detect_intent(text)
         if intent == "policy":
             return await self._policy_answer(t, text)
         if intent == "autopay":
-            return t.reply("I can't turn autopay on or off from this chat. Would you like me to connect "
-                           "you with the billing team to set it up?",
-                           {"stage": "offer_human", "reason": "Resident asked about autopay"})
+            return t.reply(
+                "I can't turn autopay on or off from this chat. Would you like me to connect "
+                "you with the billing team to set it up?",
+                {"stage": "offer_human", "reason": "Resident asked about autopay"},
+            )
         if intent == "waiver":
             return await self._waiver_start(t, text)
         if intent == "receipts":
@@ -304,14 +355,14 @@ class BillingFlow:
         if best is None or not (words(text) & words(f"{best.get('title', '')} {best.get('text', '')}")):
             return await self._balance(t)
         quote = best_sentences(text, str(best.get("text", "")), limit=2)
-        return t.reply(f"{quote} Would you like me to check your balance or make a payment?",
-                       {"stage": "offer_pay"})
+        return t.reply(f"{quote} Would you like me to check your balance or make a payment?", {"stage": "offer_pay"})
 
     async def _also_note(self, t: _Turn, rest: str) -> str:
         """One line that says the second request was heard and how to get it answered."""
         intent = detect_intent(rest)
-        if intent != "policy" and (_CHARGE.search(rest) or _PAY.search(rest) or re.search(
-                r"\b(balance|owe|payment)\b", rest, re.I)):
+        if intent != "policy" and (
+            _CHARGE.search(rest) or _PAY.search(rest) or re.search(r"\b(balance|owe|payment)\b", rest, re.I)
+        ):
             return "I can help with your other billing question too — ask me next."
         if _BOOKING_CUE.search(rest):
             return "I can book that visit for you too — ask me next."
@@ -335,7 +386,7 @@ class BillingFlow:
         nxt = bal.get("next_due")
         if nxt and overdue < cents:
             text += f". Next due: {format_cents(int(nxt['amount_due_cents']))} on {nxt['due_on']}"
-        text += ". Would you like to pay now? You can say an amount or \"pay everything\"."
+        text += '. Would you like to pay now? You can say an amount or "pay everything".'
         return t.reply(text, {"stage": "offer_pay"})
 
     async def _invoices(self, t: _Turn) -> FlowReply:
@@ -344,15 +395,19 @@ class BillingFlow:
             return t.reply("You have no open invoices right now.", done=True)
         shown = invoices[:5]
         more = f"\n(and {len(invoices) - len(shown)} more)" if len(invoices) > len(shown) else ""
-        return t.reply("Your open invoices:\n" + numbered([invoice_line(i) for i in shown]) + more
-                       + "\nWould you like to pay, or have a charge explained?", {"stage": "offer_pay"})
+        return t.reply(
+            "Your open invoices:\n"
+            + numbered([invoice_line(i) for i in shown])
+            + more
+            + "\nWould you like to pay, or have a charge explained?",
+            {"stage": "offer_pay"},
+        )
 
     async def _receipts(self, t: _Turn) -> FlowReply:
         invoices = (await t.call("list_invoices", {"status": "paid", "limit": 5})).get("invoices", [])
         if not invoices:
             return t.reply("I don't see any paid invoices on your account yet.", done=True)
-        return t.reply("Your most recent paid invoices:\n" + numbered([invoice_line(i) for i in invoices]),
-                       done=True)
+        return t.reply("Your most recent paid invoices:\n" + numbered([invoice_line(i) for i in invoices]), done=True)
 
     async def _methods(self, t: _Turn, text: str) -> FlowReply:
         methods = (await t.call("list_payment_methods", {})).get("methods", [])
@@ -363,15 +418,16 @@ class BillingFlow:
             labels = [f"{m['label']}{' (default)' if m.get('is_default') else ''}" for m in methods]
             head = "Payment methods on file: " + "; ".join(labels) + "."
         if change or not methods:
-            return t.reply(f"{head} I can't add or change payment methods from this chat. Would you like "
-                           "me to connect you with the billing team?",
-                           {"stage": "offer_human", "reason": "Resident wants to change a payment method"})
+            return t.reply(
+                f"{head} I can't add or change payment methods from this chat. Would you like "
+                "me to connect you with the billing team?",
+                {"stage": "offer_human", "reason": "Resident wants to change a payment method"},
+            )
         return t.reply(head, done=True)
 
     # -- paying -----------------------------------------------------------------------
 
-    async def _pay(self, t: _Turn, text: str, invoice_id: int | None, *, full_if_missing: bool = False
-                   ) -> FlowReply:
+    async def _pay(self, t: _Turn, text: str, invoice_id: int | None, *, full_if_missing: bool = False) -> FlowReply:
         bal = await t.call("get_balance", {})
         owed = int(bal.get("balance_cents", 0))
         if owed <= 0:
@@ -392,25 +448,44 @@ class BillingFlow:
             return t.reply(f"Please tell me an amount above $0.00. Your balance is {format_cents(owed)}.", state)
         if cents > owed:
             state.update(stage="need_amount", suggested=owed)
-            return t.reply(f"That's more than you owe. The most you can pay right now is your balance of "
-                           f"{format_cents(owed)}. Would you like to pay {format_cents(owed)}?", state)
+            return t.reply(
+                f"That's more than you owe. The most you can pay right now is your balance of "
+                f"{format_cents(owed)}. Would you like to pay {format_cents(owed)}?",
+                state,
+            )
         methods = (await t.call("list_payment_methods", {})).get("methods", [])
         method, missing = pick_method(methods, str(state.get("method_hint", "")))
         if not methods:
-            return t.reply("There's no saved payment method on your account, so I can't take a payment here. "
-                           "Would you like me to connect you with the billing team?",
-                           {"stage": "offer_human", "reason": "Resident wants to pay but has no payment method"})
+            return t.reply(
+                "There's no saved payment method on your account, so I can't take a payment here. "
+                "Would you like me to connect you with the billing team?",
+                {"stage": "offer_human", "reason": "Resident wants to pay but has no payment method"},
+            )
         state.pop("suggested", None)
         if method is None:
-            state.update(stage="pick_method", amount_cents=cents, owed=owed,
-                         methods=[{k: m.get(k) for k in ("method_id", "kind", "brand", "last4", "is_default", "label")}
-                                  for m in methods])
-            return t.reply(f"I don't see {missing or 'that payment method'} on your account. Your saved payment "
-                           f"methods are: {method_labels(methods)}. Which one would you like to use for "
-                           f"{format_cents(cents)}?", state)
+            state.update(
+                stage="pick_method",
+                amount_cents=cents,
+                owed=owed,
+                methods=[
+                    {k: m.get(k) for k in ("method_id", "kind", "brand", "last4", "is_default", "label")}
+                    for m in methods
+                ],
+            )
+            return t.reply(
+                f"I don't see {missing or 'that payment method'} on your account. Your saved payment "
+                f"methods are: {method_labels(methods)}. Which one would you like to use for "
+                f"{format_cents(cents)}?",
+                state,
+            )
         state.pop("methods", None)
-        state.update(stage="confirm_pay", amount_cents=cents, owed=owed,
-                     method_id=method["method_id"], method_label=method["label"])
+        state.update(
+            stage="confirm_pay",
+            amount_cents=cents,
+            owed=owed,
+            method_id=method["method_id"],
+            method_label=method["label"],
+        )
         return t.reply(f"Pay {format_cents(cents)} with {method['label']}?", state)
 
     async def _picked_method(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
@@ -424,8 +499,7 @@ class BillingFlow:
             found, _ = pick_method(methods, text)
             idx = next((n for n, m in enumerate(methods) if found is not None and m is found), None)
         if idx is None:
-            return t.reply(f"Which payment method should I use? Your saved ones are: {method_labels(methods)}.",
-                           state)
+            return t.reply(f"Which payment method should I use? Your saved ones are: {method_labels(methods)}.", state)
         state["method_hint"] = f"ending {methods[idx]['last4']}"
         bal = await t.call("get_balance", {})
         return await self._offer_payment(t, state, int(state["amount_cents"]), int(bal.get("balance_cents", 0)))
@@ -440,8 +514,11 @@ class BillingFlow:
             if detect_intent(text) not in ("balance", "pay"):
                 return await self._start(t, text)
             bal = await t.call("get_balance", {})
-            return t.reply("Sorry, I didn't catch an amount. How much would you like to pay? Your balance is "
-                           f"{format_cents(int(bal.get('balance_cents', 0)))}.", state)
+            return t.reply(
+                "Sorry, I didn't catch an amount. How much would you like to pay? Your balance is "
+                f"{format_cents(int(bal.get('balance_cents', 0)))}.",
+                state,
+            )
         bal = await t.call("get_balance", {})
         owed = int(bal.get("balance_cents", 0))
         if owed <= 0:
@@ -452,8 +529,10 @@ class BillingFlow:
 
     async def _confirm_pay(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
         amount = parse_amount(amount_text(text))
-        if amount is not None and amount != state["amount_cents"] and not (
-            amount == FULL and state["amount_cents"] == state.get("owed")
+        if (
+            amount is not None
+            and amount != state["amount_cents"]
+            and not (amount == FULL and state["amount_cents"] == state.get("owed"))
         ):
             bal = await t.call("get_balance", {})
             state["method_hint"] = text if mentions_method(text) else state.get("method_hint", "")
@@ -465,8 +544,7 @@ class BillingFlow:
                 # "use my bank account instead": the same amount with the method they just named.
                 bal = await t.call("get_balance", {})
                 state["method_hint"] = text
-                return await self._offer_payment(t, state, int(state["amount_cents"]),
-                                                 int(bal.get("balance_cents", 0)))
+                return await self._offer_payment(t, state, int(state["amount_cents"]), int(bal.get("balance_cents", 0)))
         if is_affirmative(text) and not is_negative(text):
             args: dict[str, Any] = {"amount_cents": state["amount_cents"], "method_id": state["method_id"]}
             if state.get("invoice_id"):
@@ -476,19 +554,25 @@ class BillingFlow:
             method = res.get("method") or state["method_label"]
             if isinstance(method, dict):
                 method = method.get("label", state["method_label"])
-            return t.reply(f"Done: I've paid {format_cents(int(res['paid_cents']))} with {method}. "
-                           f"Your remaining balance is {format_cents(remaining)}.", done=True)
+            return t.reply(
+                f"Done: I've paid {format_cents(int(res['paid_cents']))} with {method}. "
+                f"Your remaining balance is {format_cents(remaining)}.",
+                done=True,
+            )
         if is_negative(text) or is_cancel(text):
-            return t.reply("Okay, I haven't charged anything. Would you like to pay a different amount?",
-                           {"stage": "need_amount", "invoice_id": state.get("invoice_id"),
-                            "method_hint": state.get("method_hint", "")})
-        return t.reply(f"Pay {format_cents(state['amount_cents'])} with {state['method_label']}? (yes or no)",
-                       state)
+            return t.reply(
+                "Okay, I haven't charged anything. Would you like to pay a different amount?",
+                {
+                    "stage": "need_amount",
+                    "invoice_id": state.get("invoice_id"),
+                    "method_hint": state.get("method_hint", ""),
+                },
+            )
+        return t.reply(f"Pay {format_cents(state['amount_cents'])} with {state['method_label']}? (yes or no)", state)
 
     # -- explaining charges and waivers -------------------------------------------------
 
-    async def _find_invoices(self, t: _Turn, text: str, *, kind: str | None, status: str
-                             ) -> list[dict[str, Any]]:
+    async def _find_invoices(self, t: _Turn, text: str, *, kind: str | None, status: str) -> list[dict[str, Any]]:
         """Invoices the resident is talking about, most recent first."""
         invoices = (await t.call("list_invoices", {"status": status, "limit": 24})).get("invoices", [])
         ref = detect_invoice_ref(text)
@@ -505,7 +589,7 @@ class BillingFlow:
         return sorted(invoices, key=lambda i: str(i.get("due_on", "")), reverse=True)
 
     async def _not_yours(self, t: _Turn, ref: int | None) -> str | None:
-        """"I can't find invoice #211 on your account." when the number is not among theirs.
+        """ "I can't find invoice #211 on your account." when the number is not among theirs.
 
         Only the resident's own invoices are looked at, so the answer is the same whether or
         not that number exists for someone else.
@@ -533,8 +617,11 @@ class BillingFlow:
         found = await self._find_invoices(t, text, kind=kind, status="all")
         if not found:
             what = f"{kind} charge" if kind else "charge"
-            return t.reply(f"I couldn't find a matching {what} on your account. Could you tell me the "
-                           "invoice number or the amount?", done=True)
+            return t.reply(
+                f"I couldn't find a matching {what} on your account. Could you tell me the "
+                "invoice number or the amount?",
+                done=True,
+            )
         if len(found) == 1 or kind is not None:
             return await self._explain(t, found[0])
         return self._ask_invoice(t, found[:5], "explain", text)
@@ -545,16 +632,29 @@ class BillingFlow:
         text = str(res.get("explanation", "")).strip()
         is_open_fee = invoice.get("kind") == "fee" and invoice.get("status") == "open"
         if is_open_fee:
-            return t.reply(f"{text} If you'd like, I can ask for this fee to be waived.",
-                           {"stage": "offer_waiver", "invoice": _slim(invoice),
-                            "reason": "Resident asked for the fee to be waived after an explanation"})
+            return t.reply(
+                f"{text} If you'd like, I can ask for this fee to be waived.",
+                {
+                    "stage": "offer_waiver",
+                    "invoice": _slim(invoice),
+                    "reason": "Resident asked for the fee to be waived after an explanation",
+                },
+            )
         return t.reply(text, done=True)
 
     def _ask_invoice(self, t: _Turn, invoices: list[dict[str, Any]], purpose: str, reason: str) -> FlowReply:
-        state = {"stage": "pick_invoice", "purpose": purpose, "reason": reason[:500],
-                 "invoices": [_slim(i) for i in invoices]}
-        return t.reply("Which charge do you mean?\n" + numbered([invoice_line(i) for i in invoices])
-                       + f"\n{choice_prompt(len(invoices))}", state)
+        state = {
+            "stage": "pick_invoice",
+            "purpose": purpose,
+            "reason": reason[:500],
+            "invoices": [_slim(i) for i in invoices],
+        }
+        return t.reply(
+            "Which charge do you mean?\n"
+            + numbered([invoice_line(i) for i in invoices])
+            + f"\n{choice_prompt(len(invoices))}",
+            state,
+        )
 
     async def _picked_invoice(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
         invoices: list[dict[str, Any]] = state.get("invoices", [])
@@ -574,25 +674,40 @@ class BillingFlow:
         """After a number that isn't theirs: their own matching invoices to pick from."""
         kind = "fee" if purpose == "waiver" else None
         status = "open" if purpose in ("waiver", "pay") else "all"
-        own = [i for i in (await t.call("list_invoices", {"status": status, "limit": 24})).get("invoices", [])
-               if kind is None or i.get("kind") == kind]
+        own = [
+            i
+            for i in (await t.call("list_invoices", {"status": status, "limit": 24})).get("invoices", [])
+            if kind is None or i.get("kind") == kind
+        ]
         own.sort(key=lambda i: str(i.get("due_on", "")), reverse=True)
         if not own:
             what = "open fees" if purpose == "waiver" else "open invoices" if purpose == "pay" else "invoices"
             return t.reply(f"{lead} I don't see any {what} on your account either.", done=True)
         if purpose == "pay":
             bal = await t.call("get_balance", {})
-            return t.reply(f"{lead} Your open invoices:\n" + numbered([invoice_line(i) for i in own[:5]])
-                           + f"\nYour balance is {format_cents(int(bal.get('balance_cents', 0)))}. How much would "
-                           "you like to pay?", {"stage": "need_amount", "invoice_id": None, "method_hint": reason})
+            return t.reply(
+                f"{lead} Your open invoices:\n"
+                + numbered([invoice_line(i) for i in own[:5]])
+                + f"\nYour balance is {format_cents(int(bal.get('balance_cents', 0)))}. How much would "
+                "you like to pay?",
+                {"stage": "need_amount", "invoice_id": None, "method_hint": reason},
+            )
         if len(own) == 1 and purpose == "waiver":
             reply = self._confirm_waiver_question(t, own[0], reason)
             return t.reply(f"{lead} Your open fee is this one. {reply.text}", reply.state)
-        state = {"stage": "pick_invoice", "purpose": purpose, "reason": reason[:500],
-                 "invoices": [_slim(i) for i in own[:5]]}
+        state = {
+            "stage": "pick_invoice",
+            "purpose": purpose,
+            "reason": reason[:500],
+            "invoices": [_slim(i) for i in own[:5]],
+        }
         noun = "open fees" if purpose == "waiver" else "recent charges"
-        return t.reply(f"{lead} Your {noun}:\n" + numbered([invoice_line(i) for i in own[:5]])
-                       + f"\nIs it one of these? {choice_prompt(len(own[:5]))}", state)
+        return t.reply(
+            f"{lead} Your {noun}:\n"
+            + numbered([invoice_line(i) for i in own[:5]])
+            + f"\nIs it one of these? {choice_prompt(len(own[:5]))}",
+            state,
+        )
 
     async def _waiver_start(self, t: _Turn, text: str) -> FlowReply:
         missing = await self._not_yours(t, detect_invoice_ref(text))
@@ -608,20 +723,23 @@ class BillingFlow:
     def _confirm_waiver_question(self, t: _Turn, inv: dict[str, Any], reason: str) -> FlowReply:
         due = int(inv.get("due_cents", inv.get("amount_cents", 0)))
         state = {"stage": "confirm_waiver", "invoice": _slim(inv), "reason": reason[:500]}
-        return t.reply(f"Shall I request a waiver of the {inv.get('description', 'fee')} "
-                       f"({format_cents(due)}, invoice #{inv['invoice_id']})?", state)
+        return t.reply(
+            f"Shall I request a waiver of the {inv.get('description', 'fee')} "
+            f"({format_cents(due)}, invoice #{inv['invoice_id']})?",
+            state,
+        )
 
     async def _confirm_waiver(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
         if is_affirmative(text) and not is_negative(text):
             return await self._waive(t, state["invoice"], str(state.get("reason") or text))
         if is_negative(text) or is_cancel(text):
             return t.reply("Okay, I haven't requested anything.", done=True)
-        return t.reply(f"Shall I request a waiver of invoice #{state['invoice']['invoice_id']}? (yes or no)",
-                       state)
+        return t.reply(f"Shall I request a waiver of invoice #{state['invoice']['invoice_id']}? (yes or no)", state)
 
     async def _waive(self, t: _Turn, inv: dict[str, Any], reason: str) -> FlowReply:
-        res = await t.call("request_fee_waiver", {"invoice_id": int(inv["invoice_id"]),
-                                                  "reason": (reason or "Resident request")[:500]})
+        res = await t.call(
+            "request_fee_waiver", {"invoice_id": int(inv["invoice_id"]), "reason": (reason or "Resident request")[:500]}
+        )
         message = str(res.get("message", "")).strip()
         if not message:
             message = "The fee was waived." if res.get("waived") else "I've sent your request to the billing team."
@@ -632,8 +750,12 @@ class BillingFlow:
     def _to_human(self, t: _Turn, reason: str) -> FlowReply:
         summary = summarize_history(t.turn.history, t.turn.text)
         human = HumanHandoffRequest(queue="billing", priority=Priority.NORMAL, summary=summary, reason=reason)
-        return t.reply("I'm connecting you with our billing team now. They'll see this conversation, so you "
-                       "won't need to repeat yourself.", done=True, human=human)
+        return t.reply(
+            "I'm connecting you with our billing team now. They'll see this conversation, so you "
+            "won't need to repeat yourself.",
+            done=True,
+            human=human,
+        )
 
 
 def _slim(inv: dict[str, Any]) -> dict[str, Any]:

@@ -12,11 +12,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from callcenter_agents.replies import choice_prompt, numbered, sign_in_prompt, tool_error_reply
-from callcenter_tools.booking import BOOKING_TOOLS, BUSINESS_TZ
-
-from callcenter.agent_spec import AgentSpec
-from callcenter.extract import (
+from callcenter_agents.extract import (
     DateWindow,
     detect_appointment_ref,
     detect_issue,
@@ -27,8 +23,12 @@ from callcenter.extract import (
     parse_when,
     pick_choice,
 )
-from callcenter.flow import FlowReply, FlowTurn
-from callcenter.toolkit import ToolError
+from callcenter_agents.replies import choice_prompt, numbered, sign_in_prompt, tool_error_reply
+from callcenter_tools.booking import BOOKING_TOOLS, BUSINESS_TZ
+
+from callcenter.specialists.agent_spec import AgentSpec
+from callcenter.specialists.flow import FlowReply, FlowTurn
+from callcenter.tooling.toolkit import ToolError
 from callcenter.types import Tier, Vertical
 
 _CANCEL = re.compile(r"\b(cancel\w*|call off|don'?t need (the|my|a|that) (visit|appointment|viewing|tour))\b", re.I)
@@ -144,13 +144,21 @@ def widened_windows(window: dict[str, Any] | None, today: date) -> list[tuple[di
         for weeks in (1, 2):
             day = (start + timedelta(weeks=weeks)).isoformat()
             later = "a week later" if weeks == 1 else f"{weeks} weeks later"
-            out.append(({"date_from": day, "date_to": day, **times},
-                        f"Nothing is free {wanted}, so I looked at the same day {later}."))
+            out.append(
+                (
+                    {"date_from": day, "date_to": day, **times},
+                    f"Nothing is free {wanted}, so I looked at the same day {later}.",
+                )
+            )
     span = {"date_from": start.isoformat(), "date_to": (start + timedelta(days=WIDEN_DAYS)).isoformat()}
     if times:
         if single_day or window.get("date_to"):
-            out.append(({**span, **times}, f"Nothing is free {wanted}, so I looked over the next two weeks "
-                                           "at that time of day."))
+            out.append(
+                (
+                    {**span, **times},
+                    f"Nothing is free {wanted}, so I looked over the next two weeks at that time of day.",
+                )
+            )
         out.append((span, f"Nothing is free {wanted}, so I widened the search to any time in the next two weeks."))
     elif window.get("date_from") or window.get("date_to"):
         out.append((span, f"Nothing is free {wanted}, so I widened the search to the next two weeks."))
@@ -235,12 +243,21 @@ class BookingFlow:
         if intent == "list":
             return await self._list(t)
         if intent in ("cancel", "reschedule"):
-            state: dict[str, Any] = {"intent": intent, "window": window, "ref": detect_appointment_ref(text),
-                                     "number": appointment_number(text)}
+            state: dict[str, Any] = {
+                "intent": intent,
+                "window": window,
+                "ref": detect_appointment_ref(text),
+                "number": appointment_number(text),
+            }
             return await self._choose_appointment(t, state)
         if intent == "viewing":
-            state = {"intent": "book", "kind": "viewing", "category": None,
-                     "description": text[:500] or "Unit viewing", "window": window}
+            state = {
+                "intent": "book",
+                "kind": "viewing",
+                "category": None,
+                "description": text[:500] or "Unit viewing",
+                "window": window,
+            }
             return await self._search(t, state)
         issue = detect_issue(text)
         state = {"intent": "book", "kind": "maintenance", "window": window}
@@ -288,8 +305,15 @@ class BookingFlow:
                 "weeks. I can pass this to the maintenance team so they call you to arrange a time.",
                 done=True,
             )
-        options = [{"slot_id": s["slot_id"], "label": s["label"], "technician": s.get("technician"),
-                    "starts_at": s.get("starts_at")} for s in slots]
+        options = [
+            {
+                "slot_id": s["slot_id"],
+                "label": s["label"],
+                "technician": s.get("technician"),
+                "starts_at": s.get("starts_at"),
+            }
+            for s in slots
+        ]
         window = state.get("window") or {}
         if len(options) == 1:
             # One opening: the question that names it is the confirmation, so a single yes books
@@ -327,10 +351,12 @@ class BookingFlow:
             return t.reply(self._confirm_question(state), state)
         if is_negative(text):
             state["stage"] = "offer"
-            return t.reply("No problem. Which day or time would suit you better (for example "
-                           "\"Thursday morning\")?", state)
-        return t.reply(f"Sorry, I didn't catch which one. {choice_prompt(len(options))} "
-                       "Or tell me another day or time.", state)
+            return t.reply(
+                'No problem. Which day or time would suit you better (for example "Thursday morning")?', state
+            )
+        return t.reply(
+            f"Sorry, I didn't catch which one. {choice_prompt(len(options))} Or tell me another day or time.", state
+        )
 
     def _confirm_question(self, state: dict[str, Any]) -> str:
         chosen = state["chosen"]
@@ -361,8 +387,12 @@ class BookingFlow:
             others = [o for o in options if o["slot_id"] != chosen["slot_id"]]
             if others:
                 state.update(stage="offer", options=others)
-                return t.reply("No problem. The other options are:\n" + numbered([o["label"] for o in others])
-                               + f"\n{choice_prompt(len(others))} Or tell me another day or time.", state)
+                return t.reply(
+                    "No problem. The other options are:\n"
+                    + numbered([o["label"] for o in others])
+                    + f"\n{choice_prompt(len(others))} Or tell me another day or time.",
+                    state,
+                )
             state.update(stage="offer", exclude=[chosen])
             return await self._search(t, state, lead="No problem. ")
         return t.reply(self._confirm_question(state) + " (yes or no)", state)
@@ -372,15 +402,23 @@ class BookingFlow:
         try:
             if state.get("intent") == "reschedule":
                 appt = state["appointment"]
-                res = await t.call("reschedule_appointment",
-                                   {"appointment_id": appt["appointment_id"], "new_slot_id": chosen["slot_id"]})
+                res = await t.call(
+                    "reschedule_appointment",
+                    {"appointment_id": appt["appointment_id"], "new_slot_id": chosen["slot_id"]},
+                )
                 noun = visit_noun(appt.get("kind", "maintenance"), res.get("category") or appt.get("category"))
                 prev = res.get("previous_label") or appt["label"]
-                return t.reply(f"Done: your {noun} is moved from {prev} to {res['label']}"
-                               f"{self._with_tech(res)}. Appointment number #{res['appointment_id']}.", done=True)
+                return t.reply(
+                    f"Done: your {noun} is moved from {prev} to {res['label']}"
+                    f"{self._with_tech(res)}. Appointment number #{res['appointment_id']}.",
+                    done=True,
+                )
             kind = state.get("kind", "maintenance")
-            args: dict[str, Any] = {"slot_id": chosen["slot_id"], "kind": kind,
-                                    "description": str(state.get("description") or "")[:500]}
+            args: dict[str, Any] = {
+                "slot_id": chosen["slot_id"],
+                "kind": kind,
+                "description": str(state.get("description") or "")[:500],
+            }
             if kind == "maintenance" and state.get("category"):
                 args["category"] = state["category"]
             res = await t.call("book_appointment", args)
@@ -390,8 +428,11 @@ class BookingFlow:
             state.update(exclude=[chosen])
             return await self._search(t, state, lead=f"Sorry, {chosen['label']} was just taken. ")
         noun = visit_noun(state.get("kind", "maintenance"), res.get("category") or state.get("category"))
-        return t.reply(f"You're booked: {with_article(noun)} on {res['label']}{self._with_tech(res)}. "
-                       f"Your appointment number is #{res['appointment_id']}.", done=True)
+        return t.reply(
+            f"You're booked: {with_article(noun)} on {res['label']}{self._with_tech(res)}. "
+            f"Your appointment number is #{res['appointment_id']}.",
+            done=True,
+        )
 
     @staticmethod
     def _with_tech(res: dict[str, Any]) -> str:
@@ -437,20 +478,23 @@ class BookingFlow:
         else:
             appts = await self._upcoming(t, state.get("ref"))
             if not appts:
-                return t.reply(f"I don't see any upcoming appointments to {verb}. "
-                               "Would you like to book one?", done=True)
+                return t.reply(
+                    f"I don't see any upcoming appointments to {verb}. Would you like to book one?", done=True
+                )
         if len(appts) == 1:
             if lead:
                 lead += "You have one upcoming appointment: "
                 lead += f"{self._appt_line(appts[0])}. "
             return await self._with_appointment(t, state, appts[0], lead=lead)
-        state.update(stage="pick_appt", appointments=[
-            {k: a.get(k) for k in ("appointment_id", "kind", "category", "label")} for a in appts
-        ])
+        state.update(
+            stage="pick_appt",
+            appointments=[{k: a.get(k) for k in ("appointment_id", "kind", "category", "label")} for a in appts],
+        )
         head = f"{lead}Your upcoming appointments are:" if lead else f"Which appointment would you like to {verb}?"
         tail = f"Which one would you like to {verb}? " if lead else ""
-        return t.reply(f"{head}\n" + numbered([self._appt_line(a) for a in appts])
-                       + f"\n{tail}{choice_prompt(len(appts))}", state)
+        return t.reply(
+            f"{head}\n" + numbered([self._appt_line(a) for a in appts]) + f"\n{tail}{choice_prompt(len(appts))}", state
+        )
 
     async def _picked_appointment(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
         appts: list[dict[str, Any]] = state.get("appointments", [])
@@ -463,8 +507,9 @@ class BookingFlow:
             return t.reply(f"Sorry, which one? {choice_prompt(len(appts))}", state)
         return await self._with_appointment(t, state, appts[idx])
 
-    async def _with_appointment(self, t: _Turn, state: dict[str, Any], appt: dict[str, Any], lead: str = ""
-                                ) -> FlowReply:
+    async def _with_appointment(
+        self, t: _Turn, state: dict[str, Any], appt: dict[str, Any], lead: str = ""
+    ) -> FlowReply:
         appt = {k: appt.get(k) for k in ("appointment_id", "kind", "category", "label")}
         state["appointment"] = appt
         state.pop("appointments", None)
@@ -481,8 +526,11 @@ class BookingFlow:
         keep = is_negative(text) or re.search(r"\b(don'?t|do not|keep)\b", text, re.I)
         if not keep and (is_affirmative(text) or _CANCEL.search(text)):
             res = await t.call("cancel_appointment", {"appointment_id": appt["appointment_id"]})
-            return t.reply(f"Cancelled: your {noun} on {res.get('label') or appt['label']} "
-                           f"(appointment #{res['appointment_id']}).", done=True)
+            return t.reply(
+                f"Cancelled: your {noun} on {res.get('label') or appt['label']} "
+                f"(appointment #{res['appointment_id']}).",
+                done=True,
+            )
         if keep or is_cancel(text):
             return t.reply(f"Okay, I've left your {noun} on {appt['label']} as it is.", done=True)
         return t.reply(f"Shall I cancel your {noun} on {appt['label']}? (yes or no)", state)

@@ -11,57 +11,106 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.replies import summarize_history
 from callcenter_tools.escalation import EMERGENCY_LINE, ESCALATION_TOOLS, handoff_eta
 
-from callcenter.agent_spec import AgentSpec
-from callcenter.extract import is_affirmative, is_cancel, is_negative
-from callcenter.flow import FlowReply, FlowTurn, HumanHandoffRequest
 from callcenter.routing.emergency import detect_emergency as rule_emergency
-from callcenter.toolkit import ToolError
+from callcenter.specialists.agent_spec import AgentSpec
+from callcenter.specialists.flow import FlowReply, FlowTurn, HumanHandoffRequest
+from callcenter.tooling.toolkit import ToolError
 from callcenter.types import Priority, Tier, Vertical
 
 # Ordered: the first matching kind decides the safety advice.
 _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("gas", re.compile(r"\b(smell(s|ing)? (of )?gas|gas (smell|leak|odou?r)|smells? like (gas|rotten eggs?)|"
-                       r"leaking gas|gas is leaking|hissing (from|at) the (stove|gas))\b", re.I)),
+    (
+        "gas",
+        re.compile(
+            r"\b(smell(s|ing)? (of )?gas|gas (smell|leak|odou?r)|smells? like (gas|rotten eggs?)|"
+            r"leaking gas|gas is leaking|hissing (from|at) the (stove|gas))\b",
+            re.I,
+        ),
+    ),
     ("carbon_monoxide", re.compile(r"\b(carbon monoxide|co (alarm|detector)|co2? alarm)\b", re.I)),
-    ("fire", re.compile(r"\b(fire(?! (alarm test|extinguisher inspection|place))|flames?|on fire|"
-                        r"smoke (is )?(coming|everywhere|pouring|filling)|(smell(s|ing)? (of )?|see )"
-                        r"(smoke|burning)|burning smell|smoky|"
-                        r"(smoke|fire) (alarm|detector)s? (is |are )?(going off|blaring|sounding))\b", re.I)),
-    ("electrical", re.compile(r"\b(spark(s|ing|ed)?|outlet .{0,25}(smok|burn|melt)\w*|exposed (live )?wires?|"
-                              r"electrical fire|wires? (is |are )?(smoking|burning))\b", re.I)),
-    ("flood", re.compile(r"\b(flood(ed|ing)?|water (is )?(pouring|gushing|everywhere|spraying|coming through)|"
-                         r"burst pipe|pipe (has )?(burst|broke|exploded)|ceiling (is )?(leaking|caving|collapsing)|"
-                         r"sewage|toilet (is )?overflowing)\b", re.I)),
-    ("no_heat", re.compile(r"\b(no heat|heat (is )?(out|off|not working|broken)|heating (is )?(out|off|broken|"
-                           r"not working)|furnace (is )?(out|dead|broken))\b.*\b(freez\w*|below|frozen|"
-                           r"degrees|ice|icy|cold)\b|\b(freez\w*|frozen)\b.*\b(no heat|heat (is )?(out|off)|"
-                           r"heating (is )?(out|off|broken))\b", re.I)),
-    ("security", re.compile(r"\b(break-?in|broke into|breaking in|(trying to|tried to) (get|break) in(to)?|intruder|"
-                            r"stranger (is )?in (my|the)|burglar\w*|robbed|gun|weapon|assault\w*|"
-                            r"being attacked|threatening to (hurt|kill))\b", re.I)),
+    (
+        "fire",
+        re.compile(
+            r"\b(fire(?! (alarm test|extinguisher inspection|place))|flames?|on fire|"
+            r"smoke (is )?(coming|everywhere|pouring|filling)|(smell(s|ing)? (of )?|see )"
+            r"(smoke|burning)|burning smell|smoky|"
+            r"(smoke|fire) (alarm|detector)s? (is |are )?(going off|blaring|sounding))\b",
+            re.I,
+        ),
+    ),
+    (
+        "electrical",
+        re.compile(
+            r"\b(spark(s|ing|ed)?|outlet .{0,25}(smok|burn|melt)\w*|exposed (live )?wires?|"
+            r"electrical fire|wires? (is |are )?(smoking|burning))\b",
+            re.I,
+        ),
+    ),
+    (
+        "flood",
+        re.compile(
+            r"\b(flood(ed|ing)?|water (is )?(pouring|gushing|everywhere|spraying|coming through)|"
+            r"burst pipe|pipe (has )?(burst|broke|exploded)|ceiling (is )?(leaking|caving|collapsing)|"
+            r"sewage|toilet (is )?overflowing)\b",
+            re.I,
+        ),
+    ),
+    (
+        "no_heat",
+        re.compile(
+            r"\b(no heat|heat (is )?(out|off|not working|broken)|heating (is )?(out|off|broken|"
+            r"not working)|furnace (is )?(out|dead|broken))\b.*\b(freez\w*|below|frozen|"
+            r"degrees|ice|icy|cold)\b|\b(freez\w*|frozen)\b.*\b(no heat|heat (is )?(out|off)|"
+            r"heating (is )?(out|off|broken))\b",
+            re.I,
+        ),
+    ),
+    (
+        "security",
+        re.compile(
+            r"\b(break-?in|broke into|breaking in|(trying to|tried to) (get|break) in(to)?|intruder|"
+            r"stranger (is )?in (my|the)|burglar\w*|robbed|gun|weapon|assault\w*|"
+            r"being attacked|threatening to (hurt|kill))\b",
+            re.I,
+        ),
+    ),
     ("elevator", re.compile(r"\b(stuck in (the|an) (elevator|lift)|(elevator|lift) (is )?stuck with)\b", re.I)),
 )
 
 _SAFETY = {
-    "gas": ("Please leave your home now. Don't touch light switches, appliances or anything that could "
-            "spark, and don't use your phone until you're outside. Once you're out, call 911 and the gas "
-            "company's emergency number"),
-    "carbon_monoxide": ("Please get everyone, including pets, out into fresh air now and leave the door open "
-                        "behind you. Once you're outside, call 911"),
-    "fire": ("If there's fire or smoke, leave the building now by the stairs, not the elevator, close doors "
-             "behind you, and call 911 once you're out"),
-    "electrical": ("Stay away from it and don't touch it or use water near it. If you can do so safely, switch "
-                   "off that circuit's breaker at your panel. If there's smoke or fire, leave and call 911"),
-    "flood": ("If it's safe, turn off the water at your unit's shut-off valve (often under the sink or by "
-              "the water heater) and keep away from outlets and electrical appliances near the water"),
-    "no_heat": ("Keep doors and windows closed and dress in warm layers; please don't use the oven or a gas "
-                "stove to heat your home"),
+    "gas": (
+        "Please leave your home now. Don't touch light switches, appliances or anything that could "
+        "spark, and don't use your phone until you're outside. Once you're out, call 911 and the gas "
+        "company's emergency number"
+    ),
+    "carbon_monoxide": (
+        "Please get everyone, including pets, out into fresh air now and leave the door open "
+        "behind you. Once you're outside, call 911"
+    ),
+    "fire": (
+        "If there's fire or smoke, leave the building now by the stairs, not the elevator, close doors "
+        "behind you, and call 911 once you're out"
+    ),
+    "electrical": (
+        "Stay away from it and don't touch it or use water near it. If you can do so safely, switch "
+        "off that circuit's breaker at your panel. If there's smoke or fire, leave and call 911"
+    ),
+    "flood": (
+        "If it's safe, turn off the water at your unit's shut-off valve (often under the sink or by "
+        "the water heater) and keep away from outlets and electrical appliances near the water"
+    ),
+    "no_heat": (
+        "Keep doors and windows closed and dress in warm layers; please don't use the oven or a gas "
+        "stove to heat your home"
+    ),
     "security": "If you're in danger, get somewhere safe and call 911 now",
-    "elevator": ("If someone is stuck, press the elevator's alarm button and stay calm; if anyone is hurt or "
-                 "unwell, call 911"),
+    "elevator": (
+        "If someone is stuck, press the elevator's alarm button and stay calm; if anyone is hurt or unwell, call 911"
+    ),
 }
 
 _PERSON = re.compile(
@@ -74,30 +123,68 @@ _PERSON = re.compile(
     r"|^\W*(an? )?(agent|human|person|rep|operator|representative)( please| now| pls)?\W*$",
     re.I,
 )
-_LEGAL = re.compile(r"\b(lawyer|attorney|sue|suing|lawsuit|legal action|small claims|court|"
-                    r"housing authority|code enforcement|tenant rights|report you)\b", re.I)
-_HARASS = re.compile(r"\b(harass\w*|stalk\w*|discriminat\w*|bull(y|ied|ying)|threaten\w*|"
-                     r"intimidat\w*|unsafe|afraid|racist|slur)\b", re.I)
-_NOISE = re.compile(r"\b(noise|noisy|loud|party|parties|music|bass|bark\w*|stomping|yelling|screaming|"
-                    r"quiet hours)\b", re.I)
-_SECURITY = re.compile(r"\b(security|suspicious|door (won't|doesn't|will not) lock|lock (is )?broken|"
-                       r"gate (is )?broken|package (was )?stolen|stolen|theft|broken into|vandali\w*|"
-                       r"trespass\w*)\b", re.I)
-_COMPLAINT = re.compile(r"\b(complain\w*|unacceptable|terrible|awful|worst|ridiculous|frustrat\w*|angry|"
-                        r"upset|fed up|disappointed|still (not|hasn't|hasnt|isn't) (been )?(fixed|done|resolved)|"
-                        r"nobody (came|showed|called|fixed)|no one (came|showed|called|fixed)|rude)\b", re.I)
+_LEGAL = re.compile(
+    r"\b(lawyer|attorney|sue|suing|lawsuit|legal action|small claims|court|"
+    r"housing authority|code enforcement|tenant rights|report you)\b",
+    re.I,
+)
+_HARASS = re.compile(
+    r"\b(harass\w*|stalk\w*|discriminat\w*|bull(y|ied|ying)|threaten\w*|"
+    r"intimidat\w*|unsafe|afraid|racist|slur)\b",
+    re.I,
+)
+_NOISE = re.compile(
+    r"\b(noise|noisy|loud|party|parties|music|bass|bark\w*|stomping|yelling|screaming|"
+    r"quiet hours)\b",
+    re.I,
+)
+_SECURITY = re.compile(
+    r"\b(security|suspicious|door (won't|doesn't|will not) lock|lock (is )?broken|"
+    r"gate (is )?broken|package (was )?stolen|stolen|theft|broken into|vandali\w*|"
+    r"trespass\w*)\b",
+    re.I,
+)
+_COMPLAINT = re.compile(
+    r"\b(complain\w*|unacceptable|terrible|awful|worst|ridiculous|frustrat\w*|angry|"
+    r"upset|fed up|disappointed|still (not|hasn't|hasnt|isn't) (been )?(fixed|done|resolved)|"
+    r"nobody (came|showed|called|fixed)|no one (came|showed|called|fixed)|rude)\b",
+    re.I,
+)
 _TICKET_WORDS = re.compile(r"\b(log|ticket|file|report|record|write it)\b", re.I)
 
 _QUEUE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("billing", re.compile(r"\b(rent|balance|charge\w*|fee|fees|payment\w*|pay|invoice\w*|bill\w*|refund|"
-                           r"deposit)\b", re.I)),
-    ("maintenance", re.compile(r"\b(repair\w*|leak\w*|broken|technician|plumb\w*|maintenance|fix\w*|"
-                               r"appointment|heater|ac|toilet|sink)\b", re.I)),
-    ("leasing", re.compile(r"\b(lease|leasing|viewing|tour|renew\w*|move[- ]?(out|in)|apartment available|"
-                           r"application|transfer)\b", re.I)),
+    (
+        "billing",
+        re.compile(
+            r"\b(rent|balance|charge\w*|fee|fees|payment\w*|pay|invoice\w*|bill\w*|refund|"
+            r"deposit)\b",
+            re.I,
+        ),
+    ),
+    (
+        "maintenance",
+        re.compile(
+            r"\b(repair\w*|leak\w*|broken|technician|plumb\w*|maintenance|fix\w*|"
+            r"appointment|heater|ac|toilet|sink)\b",
+            re.I,
+        ),
+    ),
+    (
+        "leasing",
+        re.compile(
+            r"\b(lease|leasing|viewing|tour|renew\w*|move[- ]?(out|in)|apartment available|"
+            r"application|transfer)\b",
+            re.I,
+        ),
+    ),
 )
-_TEAM = {"billing": "billing", "maintenance": "maintenance", "leasing": "leasing", "general": "resident services",
-         "emergency": "emergency"}
+_TEAM = {
+    "billing": "billing",
+    "maintenance": "maintenance",
+    "leasing": "leasing",
+    "general": "resident services",
+    "emergency": "emergency",
+}
 
 
 def detect_emergency(text: str) -> str | None:
@@ -147,8 +234,10 @@ def detect_intent(text: str) -> str:
 
 def emergency_reply(kind: str) -> str:
     advice = _SAFETY.get(kind, "If anyone is in danger, call 911 now")
-    return (f"{advice}. Then call our 24/7 emergency line {EMERGENCY_LINE}. I've alerted our emergency team "
-            f"and a person is joining this conversation right now.")
+    return (
+        f"{advice}. Then call our 24/7 emergency line {EMERGENCY_LINE}. I've alerted our emergency team "
+        f"and a person is joining this conversation right now."
+    )
 
 
 def _subject(text: str, prefix: str) -> str:
@@ -192,33 +281,42 @@ class EscalationFlow:
         if intent == "unclear":
             return FlowReply(
                 text="I'm sorry you're dealing with this. I can log it as a complaint for the management team, "
-                     "or connect you with a person now. Which would you prefer?",
-                state={"stage": "offer_human", "priority": Priority.NORMAL.value, "category": "complaint",
-                       "reason": text[:300]},
+                "or connect you with a person now. Which would you prefer?",
+                state={
+                    "stage": "offer_human",
+                    "priority": Priority.NORMAL.value,
+                    "category": "complaint",
+                    "reason": text[:300],
+                },
             )
         return await self._ticket(turn, text, intent)
 
     async def _ticket(self, turn: FlowTurn, text: str, intent: str) -> FlowReply:
         category = {"noise": "noise", "security": "other"}.get(intent, "complaint")
         priority = Priority.HIGH if intent in ("harassment", "security") else Priority.NORMAL
-        label = {"noise": "Noise complaint", "security": "Security concern",
-                 "harassment": "Harassment report"}.get(intent, "Complaint")
+        label = {"noise": "Noise complaint", "security": "Security concern", "harassment": "Harassment report"}.get(
+            intent, "Complaint"
+        )
         try:
-            res = await turn.call_tool("create_ticket", {
-                "category": category, "priority": priority.value,
-                "subject": _subject(text, label), "body": summarize_history(turn.history, text, limit=2000),
-            })
+            res = await turn.call_tool(
+                "create_ticket",
+                {
+                    "category": category,
+                    "priority": priority.value,
+                    "subject": _subject(text, label),
+                    "body": summarize_history(turn.history, text, limit=2000),
+                },
+            )
         except ToolError:
             queue = pick_queue(text, turn.history, turn.context.details)
             return self._to_human(turn, queue, priority, f"{label}; the ticket could not be created")
         ticket = res.get("ticket_id")
-        lead = ("I'm sorry, that sounds really stressful. " if intent == "harassment"
-                else "I'm sorry about this. ")
+        lead = "I'm sorry, that sounds really stressful. " if intent == "harassment" else "I'm sorry about this. "
         if intent == "harassment":
             lead += "If you ever feel in immediate danger, call 911. "
         return FlowReply(
             text=f"{lead}I've logged it as {label.lower()} ticket #{ticket} ({res.get('priority', priority.value)} "
-                 "priority). Would you like me to connect you with a person now as well?",
+            "priority). Would you like me to connect you with a person now as well?",
             state={"stage": "offer_human", "priority": priority.value, "ticket_id": ticket, "reason": label},
             tool_results=[res],
         )
@@ -244,10 +342,11 @@ class EscalationFlow:
         eta = handoff_eta(queue, priority.value)
         return FlowReply(
             text=f"I'm connecting you with a person on our {team} team; {eta}. They'll see this conversation, "
-                 "so you won't need to repeat yourself.",
+            "so you won't need to repeat yourself.",
             done=True,
-            human=HumanHandoffRequest(queue=queue, priority=priority,
-                                      summary=summarize_history(turn.history, turn.text), reason=reason[:300]),
+            human=HumanHandoffRequest(
+                queue=queue, priority=priority, summary=summarize_history(turn.history, turn.text), reason=reason[:300]
+            ),
         )
 
 

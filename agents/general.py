@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.replies import (
     CAPABILITIES,
     PROBE_REFUSAL,
@@ -22,10 +23,9 @@ from callcenter_agents.replies import (
 from callcenter_tools.escalation import ESCALATION_TOOLS, handoff_eta
 from callcenter_tools.knowledge import GENERAL_TOOLS
 
-from callcenter.agent_spec import AgentSpec
-from callcenter.extract import is_affirmative, is_cancel, is_negative
-from callcenter.flow import FlowReply, FlowTurn, HumanHandoffRequest
-from callcenter.toolkit import ToolError
+from callcenter.specialists.agent_spec import AgentSpec
+from callcenter.specialists.flow import FlowReply, FlowTurn, HumanHandoffRequest
+from callcenter.tooling.toolkit import ToolError
 from callcenter.types import Priority, Tier, Vertical
 
 # BM25 score under which the best handbook section is not trusted to answer the question.
@@ -37,8 +37,11 @@ _GREETING = re.compile(
     re.I,
 )
 _THANKS = re.compile(r"\b(thanks|thank you|thx|ty|appreciate (it|that|you)|cheers|much obliged)\b", re.I)
-_BYE = re.compile(r"\b(bye|goodbye|good night|see you|that's all|that is all|nothing else|i'?m (all )?set|"
-                  r"i'?m good|all good|have a (good|nice) (day|one|night))\b", re.I)
+_BYE = re.compile(
+    r"\b(bye|goodbye|good night|see you|that's all|that is all|nothing else|i'?m (all )?set|"
+    r"i'?m good|all good|have a (good|nice) (day|one|night))\b",
+    re.I,
+)
 _CAPABILITIES = re.compile(
     r"\b(what can you (do|help)|how can you help|what do you (do|help with)|what are you|who are you|"
     r"are you (a )?(bot|robot|human|real|person|ai)|what (else )?can i ask|help me\??$|^help\W*$|menu|"
@@ -52,8 +55,11 @@ def small_talk(text: str, name: str | None) -> str | None:
     hello = f"Hi {first_name(name)}!" if first_name(name) else "Hi!"
     short = len(text.split()) <= 8
     if _CAPABILITIES.search(text):
-        bot = ("I'm the automated assistant for the resident help line, not a person, but I can get you one. "
-               if re.search(r"\b(bot|robot|human|real|person|ai|who are you|what are you)\b", text, re.I) else "")
+        bot = (
+            "I'm the automated assistant for the resident help line, not a person, but I can get you one. "
+            if re.search(r"\b(bot|robot|human|real|person|ai|who are you|what are you)\b", text, re.I)
+            else ""
+        )
         return f"{bot}{CAPABILITIES} What can I do for you?"
     if _GREETING.match(text):
         return f"{hello} {CAPABILITIES} What can I do for you?"
@@ -65,10 +71,16 @@ def small_talk(text: str, name: str | None) -> str | None:
 
 
 _TAIL = " Anything else I can help with?"
-_ACCOUNT_CUE = re.compile(r"\b(my (balance|bill|invoice|rent|account|payment)|how much do i owe|pay (my|the|it|\$)|"
-                          r"charge|fee waiv\w*|waive)\b", re.I)
-_BOOKING_CUE = re.compile(r"\b(book|schedule|reschedule|cancel|appointment|repair|fix|technician|plumber|"
-                          r"electrician|viewing|tour|leak\w*|broken)\b", re.I)
+_ACCOUNT_CUE = re.compile(
+    r"\b(my (balance|bill|invoice|rent|account|payment)|how much do i owe|pay (my|the|it|\$)|"
+    r"charge|fee waiv\w*|waive)\b",
+    re.I,
+)
+_BOOKING_CUE = re.compile(
+    r"\b(book|schedule|reschedule|cancel|appointment|repair|fix|technician|plumber|"
+    r"electrician|viewing|tour|leak\w*|broken)\b",
+    re.I,
+)
 
 
 def other_request_note(rest: str) -> str | None:
@@ -101,19 +113,27 @@ class GeneralFlow:
             # "what's my balance, and also the office hours?" landed here: answer the handbook
             # part and say where the other goes, rather than searching the handbook for a balance.
             reply = await self._answer(turn, rest)
-            return FlowReply(text=f"{reply.text} {other_request_note(first)}", state=reply.state, done=reply.done,
-                             tool_results=reply.tool_results)
+            return FlowReply(
+                text=f"{reply.text} {other_request_note(first)}",
+                state=reply.state,
+                done=reply.done,
+                tool_results=reply.tool_results,
+            )
         if rest:
             reply = await self._answer(turn, first)
             note = other_request_note(rest)
             if note is None and reply.done:
                 second = await self._answer(turn, rest)
                 if second.done:  # two handbook questions: answer both
-                    return FlowReply(text=f"{reply.text.removesuffix(_TAIL)} {second.text}", done=True,
-                                     tool_results=[*reply.tool_results, *second.tool_results])
+                    return FlowReply(
+                        text=f"{reply.text.removesuffix(_TAIL)} {second.text}",
+                        done=True,
+                        tool_results=[*reply.tool_results, *second.tool_results],
+                    )
             note = note or "I can help with your other question too — ask me next."
-            return FlowReply(text=f"{reply.text} {note}", state=reply.state, done=reply.done,
-                             tool_results=reply.tool_results)
+            return FlowReply(
+                text=f"{reply.text} {note}", state=reply.state, done=reply.done, tool_results=reply.tool_results
+            )
         return await self._answer(turn, text)
 
     async def _answer(self, turn: FlowTurn, text: str) -> FlowReply:
@@ -121,16 +141,20 @@ class GeneralFlow:
         try:
             res = await turn.call_tool("search_knowledge_base", {"query": text[:300] or "help", "limit": 3})
         except ToolError:
-            return FlowReply(text="Sorry, I can't look that up right now. Would you like me to connect you "
-                                  "with the office?", state={"stage": "offer_human", "question": text[:300]})
+            return FlowReply(
+                text="Sorry, I can't look that up right now. Would you like me to connect you with the office?",
+                state={"stage": "offer_human", "question": text[:300]},
+            )
         articles: list[dict[str, Any]] = res.get("articles", [])
         best = articles[0] if articles else None
-        if best is None or float(best.get("score", 0.0)) < MIN_SCORE or not (words(text) & words(
-            f"{best.get('title', '')} {best.get('text', '')}"
-        )):
+        if (
+            best is None
+            or float(best.get("score", 0.0)) < MIN_SCORE
+            or not (words(text) & words(f"{best.get('title', '')} {best.get('text', '')}"))
+        ):
             return FlowReply(
                 text="I couldn't find an answer to that in the resident handbook. Would you like me to connect "
-                     "you with the office?",
+                "you with the office?",
                 state={"stage": "offer_human", "question": text[:300]},
                 tool_results=[res],
             )
@@ -140,11 +164,14 @@ class GeneralFlow:
     def _to_human(self, turn: FlowTurn, question: str) -> FlowReply:
         return FlowReply(
             text=f"I'm connecting you with the office team; {handoff_eta('general', 'normal')}. They'll see "
-                 "this conversation, so you won't need to repeat yourself.",
+            "this conversation, so you won't need to repeat yourself.",
             done=True,
-            human=HumanHandoffRequest(queue="general", priority=Priority.NORMAL,
-                                      summary=summarize_history(turn.history, turn.text),
-                                      reason=f"Question not answered by the handbook: {question}"[:300]),
+            human=HumanHandoffRequest(
+                queue="general",
+                priority=Priority.NORMAL,
+                summary=summarize_history(turn.history, turn.text),
+                reason=f"Question not answered by the handbook: {question}"[:300],
+            ),
         )
 
 

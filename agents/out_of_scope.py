@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from callcenter_agents.replies import CAPABILITIES, PROBE_REFUSAL, is_prompt_probe
 
-from callcenter.agent_spec import AgentSpec
-from callcenter.flow import FlowReply, FlowTurn
+from callcenter.specialists.agent_spec import AgentSpec
+from callcenter.specialists.flow import FlowReply, FlowTurn
 from callcenter.types import Tier, Vertical
 
 DECLINE = "Sorry, that's outside what I can help with here: I only handle things about your home and building."

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from callcenter.toolkit import ToolError
+from callcenter.tooling.toolkit import ToolError
 
 CAPABILITIES = (
     "I can book, move or cancel maintenance visits and unit viewings, check your balance, "
@@ -128,8 +128,8 @@ def split_requests(text: str) -> tuple[str, str]:
     m = _ALSO.search(text)
     if m is None or m.start() < 6:
         return text, ""
-    rest = text[m.end():].strip()
-    return (text[:m.start()].strip(), rest) if len(rest.split()) >= 2 else (text, "")
+    rest = text[m.end() :].strip()
+    return (text[: m.start()].strip(), rest) if len(rest.split()) >= 2 else (text, "")
 
 
 _PROBE = re.compile(
@@ -140,9 +140,7 @@ _PROBE = re.compile(
     r"what were you told|how (were|are) you (programmed|configured|prompted))\b",
     re.I,
 )
-PROBE_REFUSAL = (
-    "Sorry, I can't share how I'm set up or change how I work. "
-)
+PROBE_REFUSAL = "Sorry, I can't share how I'm set up or change how I work. "
 
 
 def is_prompt_probe(text: str) -> bool:

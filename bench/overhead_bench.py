@@ -45,14 +45,14 @@ async def run(turns: int) -> dict[str, Any]:
     import openai
 
     from callcenter.fakellm import FakeLLMServer, Reply
-    from callcenter.model_backend import ModelBackend
     from callcenter.providers.catalog import Catalog
     from callcenter.providers.client import ModelClient
     from callcenter.providers.openai_provider import OpenAIProvider
     from callcenter.providers.recorder import PostgresCallRecorder
-    from callcenter.routing.policy import get_policy
     from callcenter.runtime import build_runtime
     from callcenter.settings import Settings
+    from callcenter.specialists.model_backend import ModelBackend
+    from callcenter.specialists.tier_policy import get_policy
     from callcenter.store.db import create_database, drop_database, resolve_dsn
 
     sdk = import_openai_agents()
@@ -69,8 +69,11 @@ async def run(turns: int) -> dict[str, Any]:
             client = ModelClient(Catalog.load(), {"openai": provider}, PostgresCallRecorder(runtime.pool))
             runtime.orchestrator.backend = ModelBackend(client, get_policy("cheap-only"))
             oai = openai.AsyncOpenAI(api_key="fake", base_url=fake.openai_base_url, max_retries=0)
-            agent = sdk.Agent(name="general", instructions=runtime.app.agents["general"].instructions,
-                              model=sdk.OpenAIChatCompletionsModel(model="gpt-5-mini", openai_client=oai))
+            agent = sdk.Agent(
+                name="general",
+                instructions=runtime.app.agents["general"].instructions,
+                model=sdk.OpenAIChatCompletionsModel(model="gpt-5-mini", openai_client=oai),
+            )
             ours, ours_model, runner, bare = [], [], [], []
             session = (await runtime.orchestrator.open_session(channel="bench", customer_id=None)).id
             for i in range(turns + 10):  # the first 10 warm up
@@ -80,14 +83,19 @@ async def run(turns: int) -> dict[str, Any]:
                 total = (time.perf_counter() - t0) * 1000
                 model_ms = await runtime.pool.fetchval(
                     "SELECT latency_ms FROM model_calls WHERE session_id=$1 ORDER BY id DESC LIMIT 1",
-                    uuid.UUID(session))
+                    uuid.UUID(session),
+                )
                 t0 = time.perf_counter()
                 await sdk.Runner.run(agent, "what are the office hours?")
                 r_total = (time.perf_counter() - t0) * 1000
                 t0 = time.perf_counter()
-                await oai.chat.completions.create(model="gpt-5-mini", messages=[
-                    {"role": "system", "content": agent.instructions},
-                    {"role": "user", "content": "what are the office hours?"}])
+                await oai.chat.completions.create(
+                    model="gpt-5-mini",
+                    messages=[
+                        {"role": "system", "content": agent.instructions},
+                        {"role": "user", "content": "what are the office hours?"},
+                    ],
+                )
                 b_total = (time.perf_counter() - t0) * 1000
                 if i >= 10:
                     ours.append(total - float(model_ms))
@@ -123,10 +131,14 @@ def main() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     res = asyncio.run(run(args.turns))
     print(f"orchestration overhead per turn over {res['turns']} turns (model time subtracted):")
-    print(f"  callcenter (route+verify, 5 DB round trips):         p50 {res['ours_overhead_ms']['p50']:.2f} ms  "
-          f"p95 {res['ours_overhead_ms']['p95']:.2f} ms")
-    print(f"  openai-agents Runner (no persistence):              p50 {res['runner_overhead_ms']['p50']:.2f} ms  "
-          f"p95 {res['runner_overhead_ms']['p95']:.2f} ms")
+    print(
+        f"  callcenter (route+verify, 5 DB round trips):         p50 {res['ours_overhead_ms']['p50']:.2f} ms  "
+        f"p95 {res['ours_overhead_ms']['p95']:.2f} ms"
+    )
+    print(
+        f"  openai-agents Runner (no persistence):              p50 {res['runner_overhead_ms']['p50']:.2f} ms  "
+        f"p95 {res['runner_overhead_ms']['p95']:.2f} ms"
+    )
     print(f"  bare SDK call to the fake model:                    p50 {res['bare_sdk_call_ms']['p50']:.2f} ms")
     print(f"  ratio callcenter / Runner (p50): {res['ratio_ours_vs_runner_p50']:.2f}x")
     out = REPO / "bench" / "out"

@@ -1,5 +1,5 @@
 import sys
 
-from callcenter.cli import main
+from callcenter.cli.main import main
 
 sys.exit(main())

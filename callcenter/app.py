@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from callcenter.agent_spec import AgentSpec
-from callcenter.toolkit import Tool
+from callcenter.specialists.agent_spec import AgentSpec
+from callcenter.tooling.toolkit import Tool
 from callcenter.types import Vertical
 
 

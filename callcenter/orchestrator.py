@@ -14,18 +14,18 @@ from typing import Any
 
 import structlog
 
-from callcenter.agent_spec import AgentSpec
 from callcenter.app import App
-from callcenter.flow import HumanHandoffRequest
 from callcenter.redaction import mask_card_numbers
-from callcenter.router import Router
+from callcenter.routing.router import Router
 from callcenter.settings import Settings
-from callcenter.specialist import OnDelta, SpecialistBackend, SpecialistResult, SpecialistTurn
+from callcenter.specialists.agent_spec import AgentSpec
+from callcenter.specialists.flow import HumanHandoffRequest
+from callcenter.specialists.seam import OnDelta, SpecialistBackend, SpecialistResult, SpecialistTurn
+from callcenter.specialists.verifier import verify_reply
 from callcenter.store.conversations import ConversationStore, SessionRecord, TurnOutcome
-from callcenter.tool_executor import TurnTools
-from callcenter.toolkit import ToolError
+from callcenter.tooling.executor import TurnTools
+from callcenter.tooling.toolkit import ToolError
 from callcenter.types import HandoffContext, Priority, RouteDecision, Vertical
-from callcenter.verifier import verify_reply
 
 log = structlog.get_logger(__name__)
 
@@ -115,15 +115,11 @@ class Orchestrator:
         if not text:
             raise InvalidMessage("Message text is empty.")
         if len(text) > self.settings.max_message_chars:
-            raise InvalidMessage(
-                f"Message is {len(text)} characters; the limit is {self.settings.max_message_chars}."
-            )
+            raise InvalidMessage(f"Message is {len(text)} characters; the limit is {self.settings.max_message_chars}.")
         return text
 
     # --- one turn ------------------------------------------------------------------
-    async def handle_turn(
-        self, session_id: str, text: str, *, on_delta: OnDelta | None = None
-    ) -> TurnResult:
+    async def handle_turn(self, session_id: str, text: str, *, on_delta: OnDelta | None = None) -> TurnResult:
         started = time.perf_counter()
         text = mask_card_numbers(self.validate_text(text))  # never stored, logged or sent to a model
         session = await self.store.get_session(session_id)
@@ -134,15 +130,24 @@ class Orchestrator:
         history = [(m.role, m.text) for m in await self.store.history(session_id, limit=20)][:-1]
 
         decision = await self.router.route(text, history)
-        log_.info("turn.routed", vertical=decision.vertical.value, confidence=round(decision.confidence, 3),
-                  emergency=decision.emergency, latency_ms=round(decision.latency_ms, 3))
+        log_.info(
+            "turn.routed",
+            vertical=decision.vertical.value,
+            confidence=round(decision.confidence, 3),
+            emergency=decision.emergency,
+            latency_ms=round(decision.latency_ms, 3),
+        )
         agent, switched = self._choose_agent(session, decision, text)
         state: dict[str, Any] = dict(session.state.get("agent_state", {})) if not switched else {}
         ctx = HandoffContext(
-            session_id=session_id, customer_id=session.customer_id, customer_name=session.customer_name,
+            session_id=session_id,
+            customer_id=session.customer_id,
+            customer_name=session.customer_name,
             channel=session.channel,
-            vertical=agent.vertical, confidence=min(1.0, max(0.0, decision.confidence)),
-            from_agent=session.active_agent or "router", to_agent=agent.name,
+            vertical=agent.vertical,
+            confidence=min(1.0, max(0.0, decision.confidence)),
+            from_agent=session.active_agent or "router",
+            to_agent=agent.name,
             details={"emergency": decision.reason} if decision.emergency else {},
             summary=_summary(history, text),
             priority=Priority.URGENT if decision.emergency else Priority.NORMAL,
@@ -152,12 +157,18 @@ class Orchestrator:
             log_.info("turn.handoff", to_agent=agent.name, from_agent=ctx.from_agent)
 
         tools = TurnTools(
-            pool=self.store.pool, tools={t.name: t for t in agent.tools}, session_id=session_id,
-            turn_id=turn_id, customer_id=session.customer_id, agent=agent.name, now=self._clock(),
+            pool=self.store.pool,
+            tools={t.name: t for t in agent.tools},
+            session_id=session_id,
+            turn_id=turn_id,
+            customer_id=session.customer_id,
+            agent=agent.name,
+            now=self._clock(),
             max_calls=self.settings.max_tool_calls_per_turn,
         )
-        result = await self._run_specialist(session, agent, text, state, ctx, tools, history, turn_id,
-                                            decision, on_delta)
+        result = await self._run_specialist(
+            session, agent, text, state, ctx, tools, history, turn_id, decision, on_delta
+        )
         human = result.human
         if human is not None:
             result.text = await self._hand_to_human(session, turn_id, agent, human, result.text)
@@ -168,20 +179,36 @@ class Orchestrator:
         done = result.done or human is not None
         latency = (time.perf_counter() - started) * 1000
         await self.store.complete_turn(
-            session_id, turn_id, reply=result.text, agent=agent.name, active_agent=None if done else agent.name,
+            session_id,
+            turn_id,
+            reply=result.text,
+            agent=agent.name,
+            active_agent=None if done else agent.name,
             state={"agent_state": {} if done else result.state, "last_vertical": agent.vertical.value},
             steps=1 + len(tools.calls),
             outcome=TurnOutcome(
-                vertical=decision.vertical.value, confidence=decision.confidence, difficulty=decision.difficulty,
-                agent=agent.name, tier=int(result.tier) if result.tier else None,
-                outcome="human" if human else result.outcome, escalations=result.escalations, latency_ms=latency,
+                vertical=decision.vertical.value,
+                confidence=decision.confidence,
+                difficulty=decision.difficulty,
+                agent=agent.name,
+                tier=int(result.tier) if result.tier else None,
+                outcome="human" if human else result.outcome,
+                escalations=result.escalations,
+                latency_ms=latency,
             ),
         )
         log_.info("turn.replied", agent=agent.name, human=human is not None, latency_ms=round(latency, 2))
         return TurnResult(
-            session_id=session_id, text=result.text, agent=agent.name, vertical=decision.vertical.value,
-            confidence=decision.confidence, turn_id=turn_id, human_handoff=human is not None,
-            escalations=result.escalations, latency_ms=latency, tools=[c.tool for c in tools.calls],
+            session_id=session_id,
+            text=result.text,
+            agent=agent.name,
+            vertical=decision.vertical.value,
+            confidence=decision.confidence,
+            turn_id=turn_id,
+            human_handoff=human is not None,
+            escalations=result.escalations,
+            latency_ms=latency,
+            tools=[c.tool for c in tools.calls],
         )
 
     def _choose_agent(self, session: SessionRecord, decision: RouteDecision, text: str) -> tuple[AgentSpec, bool]:
@@ -201,8 +228,16 @@ class Orchestrator:
         return (routed, True) if moved_on else (active, False)
 
     async def _run_specialist(
-        self, session: SessionRecord, agent: AgentSpec, text: str, state: dict[str, Any], ctx: HandoffContext,
-        tools: TurnTools, history: list[tuple[str, str]], turn_id: int, decision: RouteDecision,
+        self,
+        session: SessionRecord,
+        agent: AgentSpec,
+        text: str,
+        state: dict[str, Any],
+        ctx: HandoffContext,
+        tools: TurnTools,
+        history: list[tuple[str, str]],
+        turn_id: int,
+        decision: RouteDecision,
         on_delta: OnDelta | None,
     ) -> SpecialistResult:
         if session.step_count >= self.settings.max_steps_per_session:
@@ -211,8 +246,17 @@ class Orchestrator:
                 human=HumanHandoffRequest("general", Priority.NORMAL, ctx.summary, "session step cap reached"),
                 outcome="step_cap",
             )
-        turn = SpecialistTurn(agent=agent, text=text, state=state, context=ctx, tools=tools, now=tools.now,
-                              history=history, turn_id=turn_id, difficulty=decision.difficulty)
+        turn = SpecialistTurn(
+            agent=agent,
+            text=text,
+            state=state,
+            context=ctx,
+            tools=tools,
+            now=tools.now,
+            history=history,
+            turn_id=turn_id,
+            difficulty=decision.difficulty,
+        )
         try:
             result = await self.backend.run(turn, on_delta)
         except Exception as exc:  # the customer always gets an answer or an honest handoff
@@ -226,18 +270,28 @@ class Orchestrator:
             # Evidence: this turn's tool results and the flow's state before and after the turn (what it
             # offered or found earlier, itself taken from earlier tool results).
             verdict = verify_reply(
-                result.text, user_text=text, tool_results=[*result.tool_results, result.state, state],
+                result.text,
+                user_text=text,
+                tool_results=[*result.tool_results, result.state, state],
                 tools_called=[c.tool for c in tools.calls if c.error is None],
                 tools_failed=[c.tool for c in tools.calls if c.error is not None],
             )
             if not verdict.ok:
-                log.warning("verifier.rejected", session_id=ctx.session_id, agent=agent.name, reasons=verdict.reasons,
-                            reply=result.text[:300])
+                log.warning(
+                    "verifier.rejected",
+                    session_id=ctx.session_id,
+                    agent=agent.name,
+                    reasons=verdict.reasons,
+                    reply=result.text[:300],
+                )
                 return SpecialistResult(
                     text="I want to be sure I get this right, so I'm passing you to a person who can confirm.",
-                    human=HumanHandoffRequest("general", Priority.NORMAL, ctx.summary,
-                                              "verifier: " + "; ".join(verdict.reasons)),
-                    outcome="verifier_handoff", tier=result.tier, escalations=result.escalations,
+                    human=HumanHandoffRequest(
+                        "general", Priority.NORMAL, ctx.summary, "verifier: " + "; ".join(verdict.reasons)
+                    ),
+                    outcome="verifier_handoff",
+                    tier=result.tier,
+                    escalations=result.escalations,
                 )
         return result
 
@@ -249,14 +303,24 @@ class Orchestrator:
         if tool is None:
             return text
         runner = TurnTools(
-            pool=self.store.pool, tools={tool.name: tool}, session_id=session_id, turn_id=turn_id,
-            customer_id=session.customer_id, agent=agent.name, now=self._clock(), max_calls=1,
+            pool=self.store.pool,
+            tools={tool.name: tool},
+            session_id=session_id,
+            turn_id=turn_id,
+            customer_id=session.customer_id,
+            agent=agent.name,
+            now=self._clock(),
+            max_calls=1,
         )
         try:
             out = await runner.call(
                 tool.name,
-                {"queue": req.queue, "priority": req.priority.value, "summary": req.summary[:1000],
-                 "reason": req.reason[:300]},
+                {
+                    "queue": req.queue,
+                    "priority": req.priority.value,
+                    "summary": req.summary[:1000],
+                    "reason": req.reason[:300],
+                },
                 idempotency_key=f"turn{turn_id}:human",
             )
         except ToolError as exc:

@@ -93,17 +93,24 @@ def _figures(row: asyncpg.Record, tiers: dict[str, dict[str, int]]) -> RouteFigu
     total = sum(mix.values()) or 1
     sessions = row["sessions"] or 1
     return RouteFigures(
-        route=row["route"], turns=row["turns"], sessions=row["sessions"],
-        success_rate=float(row["success_rate"] or 0), p50_latency_ms=row["p50"], p95_latency_ms=row["p95"],
-        cost_usd=Decimal(row["cost"]), cost_per_task_usd=Decimal(row["cost"]) / sessions,
+        route=row["route"],
+        turns=row["turns"],
+        sessions=row["sessions"],
+        success_rate=float(row["success_rate"] or 0),
+        p50_latency_ms=row["p50"],
+        p95_latency_ms=row["p95"],
+        cost_usd=Decimal(row["cost"]),
+        cost_per_task_usd=Decimal(row["cost"]) / sessions,
         frontier_cost_usd=Decimal(row["frontier"]),
         tier_mix={k: v / total for k, v in sorted(mix.items())},
-        escalation_rate=float(row["escalation_rate"] or 0), handoff_rate=float(row["handoff_rate"] or 0),
+        escalation_rate=float(row["escalation_rate"] or 0),
+        handoff_rate=float(row["handoff_rate"] or 0),
     )
 
 
-async def build_report(conn: asyncpg.Connection | asyncpg.Pool, *, since: datetime | None = None,
-                       sessions: int = 0) -> Report:
+async def build_report(
+    conn: asyncpg.Connection | asyncpg.Pool, *, since: datetime | None = None, sessions: int = 0
+) -> Report:
     success = list(_SUCCESS)
     by_route = await conn.fetch(_ROUTE_SQL.format(group="t.route"), since, success)
     overall_rows = await conn.fetch(_ROUTE_SQL.format(group="'all'::text"), since, success)
@@ -125,18 +132,26 @@ async def build_report(conn: asyncpg.Connection | asyncpg.Pool, *, since: dateti
     savings = float(1 - Decimal(totals["cost"]) / frontier) if frontier > 0 else 0.0
     session_rows: list[dict[str, Any]] = []
     if sessions:
-        session_rows = [dict(r) for r in await conn.fetch(
-            """SELECT s.id::text AS session_id, s.channel, s.policy, count(m.id) AS calls,
+        session_rows = [
+            dict(r)
+            for r in await conn.fetch(
+                """SELECT s.id::text AS session_id, s.channel, s.policy, count(m.id) AS calls,
                       COALESCE(sum(m.cost_usd),0) AS cost_usd, COALESCE(sum(m.frontier_cost_usd),0) AS frontier_cost_usd
                FROM sessions s LEFT JOIN model_calls m ON m.session_id = s.id AND m.status = 'ok'
                WHERE ($1::timestamptz IS NULL OR s.created_at >= $1)
                GROUP BY s.id ORDER BY max(s.updated_at) DESC LIMIT $2""",
-            since, sessions,
-        )]
+                since,
+                sessions,
+            )
+        ]
     return Report(
-        since=since, overall=overall, routes=[_figures(r, tiers) for r in by_route],
+        since=since,
+        overall=overall,
+        routes=[_figures(r, tiers) for r in by_route],
         cache_hit_rate=(totals["cached"] / totals["prompt"]) if totals["prompt"] else 0.0,
-        calls=totals["calls"], savings_vs_frontier=savings, sessions=session_rows,
+        calls=totals["calls"],
+        savings_vs_frontier=savings,
+        sessions=session_rows,
     )
 
 
@@ -161,6 +176,8 @@ def format_report(report: Report) -> str:
         f"({report.savings_vs_frontier:.0%} saved)"
     )
     for s in report.sessions:
-        lines.append(f"  session {s['session_id']} {s['channel']:<6} calls={s['calls']:<4} "
-                     f"cost=${Decimal(s['cost_usd']):.5f} frontier=${Decimal(s['frontier_cost_usd']):.5f}")
+        lines.append(
+            f"  session {s['session_id']} {s['channel']:<6} calls={s['calls']:<4} "
+            f"cost=${Decimal(s['cost_usd']):.5f} frontier=${Decimal(s['frontier_cost_usd']):.5f}"
+        )
     return "\n".join(lines)

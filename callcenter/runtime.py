@@ -10,14 +10,15 @@ from typing import Any
 
 import asyncpg
 import structlog
+from aiohttp import web
 
 from callcenter.app import App, load_app
 from callcenter.orchestrator import Orchestrator
-from callcenter.router import LocalRouter, Router
 from callcenter.routing.classifier import VerticalClassifier, default_classifier
 from callcenter.routing.difficulty import DifficultyModel, default_difficulty_model
+from callcenter.routing.router import LocalRouter, Router
 from callcenter.settings import Settings
-from callcenter.specialist import FlowBackend, SpecialistBackend
+from callcenter.specialists.seam import FlowBackend, SpecialistBackend
 from callcenter.store.conversations import ConversationStore
 from callcenter.store.db import create_pool, resolve_dsn
 from callcenter.store.migrate import migrate
@@ -39,6 +40,10 @@ class Runtime:
         if closer is not None:
             await closer()
         await self.pool.close()
+
+
+# Where the aiohttp app keeps the runtime; channels and web handlers read it back.
+RUNTIME_KEY: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
 
 
 def build_local_router(settings: Settings, app: App) -> LocalRouter:
@@ -84,6 +89,6 @@ async def _default_backend(
 ) -> SpecialistBackend:
     if not settings.uses_models:
         return FlowBackend()
-    from callcenter.model_backend import build_model_backend  # imported only when keys are set
+    from callcenter.specialists.model_backend import build_model_backend  # imported only when keys are set
 
     return await build_model_backend(settings, pool, app, extras)

@@ -61,7 +61,8 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = 7 * 24 * 3600
     max_message_chars: int = Field(default=10_000, le=10_000, ge=1)
     twilio_auth_token: SecretStr | None = Field(
-        default=None, validation_alias="TWILIO_AUTH_TOKEN",
+        default=None,
+        validation_alias="TWILIO_AUTH_TOKEN",
         description="When set, voice routes require a valid X-Twilio-Signature.",
     )
     demo_mode: bool = Field(default=True, description="Serve /v1/demo/residents so the widget can pick one.")

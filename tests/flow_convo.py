@@ -13,9 +13,9 @@ from typing import Any
 
 import asyncpg
 
-from callcenter.agent_spec import AgentSpec
-from callcenter.flow import FlowReply, FlowTurn
-from callcenter.toolkit import ToolContext
+from callcenter.specialists.agent_spec import AgentSpec
+from callcenter.specialists.flow import FlowReply, FlowTurn
+from callcenter.tooling.toolkit import ToolContext
 from callcenter.types import HandoffContext
 
 
@@ -32,7 +32,8 @@ class Convo:
     async def open(self) -> Convo:
         await self.pool.execute(
             "INSERT INTO sessions (id, customer_id, channel) VALUES ($1, $2, 'web')",
-            uuid.UUID(self.session_id), self.customer_id,
+            uuid.UUID(self.session_id),
+            self.customer_id,
         )
         return self
 
@@ -40,16 +41,33 @@ class Convo:
         tool = self.agent.tool(name)
         self.calls.append(name)
         async with self.pool.acquire() as conn, conn.transaction():
-            ctx = ToolContext(conn, self.session_id, self.customer_id, self.now,
-                              idempotency_key=f"{self.session_id}:k{len(self.calls)}", agent=self.agent.name)
+            ctx = ToolContext(
+                conn,
+                self.session_id,
+                self.customer_id,
+                self.now,
+                idempotency_key=f"{self.session_id}:k{len(self.calls)}",
+                agent=self.agent.name,
+            )
             return await tool.fn(ctx, tool.parse(args))
 
     async def say(self, text: str) -> FlowReply:
         assert self.agent.flow is not None
-        context = HandoffContext(session_id=self.session_id, customer_id=self.customer_id, vertical=self.agent.vertical,
-                                 confidence=0.9, to_agent=self.agent.name)
-        turn = FlowTurn(text=text, state=dict(self.state), context=context, call_tool=self.call_tool, now=self.now,
-                        history=list(self.history))
+        context = HandoffContext(
+            session_id=self.session_id,
+            customer_id=self.customer_id,
+            vertical=self.agent.vertical,
+            confidence=0.9,
+            to_agent=self.agent.name,
+        )
+        turn = FlowTurn(
+            text=text,
+            state=dict(self.state),
+            context=context,
+            call_tool=self.call_tool,
+            now=self.now,
+            history=list(self.history),
+        )
         reply = await self.agent.flow().step(turn)
         json.dumps(reply.state)  # state must survive a round trip through jsonb
         self.state = {} if reply.done else reply.state

@@ -16,8 +16,6 @@ from callcenter.types import Priority
 NOW = datetime(2031, 3, 10, 10, 0, tzinfo=BUSINESS_TZ)
 
 
-
-
 async def resident_with_bills(pool: asyncpg.Pool, *, late_fee: bool = True) -> dict[str, int]:
     """Rent $1,500 overdue, a $50 late fee, a paid utility bill; Visa 4242 default, Mastercard 5555."""
     cid: int = await pool.fetchval(
@@ -32,7 +30,14 @@ async def resident_with_bills(pool: asyncpg.Pool, *, late_fee: bool = True) -> d
         iid: int = await pool.fetchval(
             "INSERT INTO invoices (customer_id, kind, description, amount_cents, paid_cents, issued_on, due_on, status)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            cid, kind, desc, cents, paid, due - timedelta(days=10), due, status,
+            cid,
+            kind,
+            desc,
+            cents,
+            paid,
+            due - timedelta(days=10),
+            due,
+            status,
         )
         return iid
 
@@ -42,11 +47,13 @@ async def resident_with_bills(pool: asyncpg.Pool, *, late_fee: bool = True) -> d
     out["water"] = await invoice("utility", "Water and sewer - February 2031", 4500, date(2031, 2, 15), "paid")
     out["visa"] = await pool.fetchval(
         "INSERT INTO payment_methods (customer_id, kind, brand, last4, is_default) VALUES ($1, 'card', 'Visa', '4242',"
-        " true) RETURNING id", cid,
+        " true) RETURNING id",
+        cid,
     )
     out["mc"] = await pool.fetchval(
         "INSERT INTO payment_methods (customer_id, kind, brand, last4, is_default) VALUES ($1, 'card', 'Mastercard',"
-        " '5555', false) RETURNING id", cid,
+        " '5555', false) RETURNING id",
+        cid,
     )
     return out
 
@@ -204,8 +211,13 @@ def test_detect_intent(text: str, intent: str) -> None:
 def test_choose_method_prefers_named_card_then_default() -> None:
     methods = [
         {"method_id": 1, "brand": "Visa", "last4": "4242", "is_default": True, "label": "Visa ending 4242"},
-        {"method_id": 2, "brand": "Mastercard", "last4": "5555", "is_default": False,
-         "label": "Mastercard ending 5555"},
+        {
+            "method_id": 2,
+            "brand": "Mastercard",
+            "last4": "5555",
+            "is_default": False,
+            "label": "Mastercard ending 5555",
+        },
     ]
     assert choose_method(methods, "pay with the card ending in 5555")["method_id"] == 2
     assert choose_method(methods, "use my mastercard")["method_id"] == 2
@@ -214,10 +226,15 @@ def test_choose_method_prefers_named_card_then_default() -> None:
 
 
 METHODS = [
-    {"method_id": 1, "kind": "card", "brand": "Visa", "last4": "4242", "is_default": True,
-     "label": "Visa ending 4242"},
-    {"method_id": 2, "kind": "bank", "brand": "Chase", "last4": "6789", "is_default": False,
-     "label": "Chase account ending 6789"},
+    {"method_id": 1, "kind": "card", "brand": "Visa", "last4": "4242", "is_default": True, "label": "Visa ending 4242"},
+    {
+        "method_id": 2,
+        "kind": "bank",
+        "brand": "Chase",
+        "last4": "6789",
+        "is_default": False,
+        "label": "Chase account ending 6789",
+    },
 ]
 
 
@@ -247,7 +264,8 @@ async def test_pay_with_named_bank_account_charges_it_not_the_default(pool: asyn
     ids = await resident_with_bills(pool)
     bank = await pool.fetchval(
         "INSERT INTO payment_methods (customer_id, kind, brand, last4, is_default) VALUES ($1, 'bank', 'Chase',"
-        " '6789', false) RETURNING id", ids["customer"],
+        " '6789', false) RETURNING id",
+        ids["customer"],
     )
     c = await Convo(pool, AGENT, ids["customer"], NOW).open()
     r = await c.say("pay $100 with my Chase bank account")

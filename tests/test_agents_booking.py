@@ -40,10 +40,15 @@ async def slots(pool: asyncpg.Pool, skill: str, kind: str, starts: list[datetime
     )
     ids = []
     for start in starts:
-        ids.append(await pool.fetchval(
-            "INSERT INTO slots (technician_id, kind, starts_at, ends_at) VALUES ($1, $2, $3, $4) RETURNING id",
-            tech, kind, start, start + timedelta(hours=1),
-        ))
+        ids.append(
+            await pool.fetchval(
+                "INSERT INTO slots (technician_id, kind, starts_at, ends_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                tech,
+                kind,
+                start,
+                start + timedelta(hours=1),
+            )
+        )
     return ids
 
 
@@ -54,9 +59,16 @@ def at(now: datetime, days: int, hour: int) -> datetime:
 async def week_of_plumbing(pool: asyncpg.Pool, now: datetime) -> dict[str, int]:
     """Tue/Wed this week, Tue and Thu of next week (now is a Monday)."""
     when = {
-        "tue10": at(now, 1, 10), "tue15": at(now, 1, 15), "wed9": at(now, 2, 9),
-        "ntue10": at(now, 8, 10), "ntue13": at(now, 8, 13), "ntue15": at(now, 8, 15), "ntue16": at(now, 8, 16),
-        "nthu9": at(now, 10, 9), "nthu10": at(now, 10, 10), "nthu14": at(now, 10, 14),
+        "tue10": at(now, 1, 10),
+        "tue15": at(now, 1, 15),
+        "wed9": at(now, 2, 9),
+        "ntue10": at(now, 8, 10),
+        "ntue13": at(now, 8, 13),
+        "ntue15": at(now, 8, 15),
+        "ntue16": at(now, 8, 16),
+        "nthu9": at(now, 10, 9),
+        "nthu10": at(now, 10, 10),
+        "nthu14": at(now, 10, 14),
     }
     ids = await slots(pool, "plumbing", "maintenance", list(when.values()))
     return dict(zip(when, ids, strict=True))
@@ -65,7 +77,8 @@ async def week_of_plumbing(pool: asyncpg.Pool, now: datetime) -> dict[str, int]:
 async def booked(pool: asyncpg.Pool, customer_id: int) -> list[asyncpg.Record]:
     rows: list[asyncpg.Record] = await pool.fetch(
         "SELECT a.*, s.starts_at FROM appointments a JOIN slots s ON s.id = a.slot_id"
-        " WHERE a.customer_id = $1 ORDER BY a.id", customer_id,
+        " WHERE a.customer_id = $1 ORDER BY a.id",
+        customer_id,
     )
     return rows
 
@@ -234,8 +247,10 @@ async def test_someone_elses_appointment_number_is_not_found_and_own_are_offered
     now = a_monday_morning()
     ids = await week_of_plumbing(pool, now)
     other, cid = await resident(pool), await resident(pool)
-    insert = ("INSERT INTO appointments (customer_id, slot_id, kind, category, description)"
-              " VALUES ($1, $2, 'maintenance', 'plumbing', 'leak') RETURNING id")
+    insert = (
+        "INSERT INTO appointments (customer_id, slot_id, kind, category, description)"
+        " VALUES ($1, $2, 'maintenance', 'plumbing', 'leak') RETURNING id"
+    )
     theirs = await pool.fetchval(insert, other, ids["tue10"])
     mine = await pool.fetchval(insert, cid, ids["wed9"])
     c = await Convo(pool, AGENT, cid, now).open()
@@ -293,8 +308,14 @@ def test_detect_intent(text: str, intent: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "number"),
-    [("cancel appointment #4", 4), ("move appointment number 12 to friday", 12), ("cancel visit 7", 7),
-     ("cancel my 3pm appointment", None), ("move my appointment to the 14th", None), ("cancel #3", 3)],
+    [
+        ("cancel appointment #4", 4),
+        ("move appointment number 12 to friday", 12),
+        ("cancel visit 7", 7),
+        ("cancel my 3pm appointment", None),
+        ("move my appointment to the 14th", None),
+        ("cancel #3", 3),
+    ],
 )
 def test_appointment_number(text: str, number: int | None) -> None:
     assert appointment_number(text) == number
@@ -314,8 +335,13 @@ async def test_bed_bugs_books_a_general_pest_visit(pool: asyncpg.Pool) -> None:
 
 
 def test_widened_windows_relax_week_then_time_then_dates() -> None:
-    window = {"date_from": "2045-01-10", "date_to": "2045-01-10", "earliest": "15:00:00", "latest": None,
-              "text": "next tuesday after 3"}
+    window = {
+        "date_from": "2045-01-10",
+        "date_to": "2045-01-10",
+        "earliest": "15:00:00",
+        "latest": None,
+        "text": "next tuesday after 3",
+    }
     steps = [bounds for bounds, _ in widened_windows(window, datetime(2045, 1, 2).date())]
     assert steps == [
         {"date_from": "2045-01-10", "date_to": "2045-01-10", "earliest": "15:00:00"},

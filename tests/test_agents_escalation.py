@@ -17,8 +17,6 @@ from callcenter.types import Priority
 NOW = datetime(2031, 1, 15, 22, 30, tzinfo=BUSINESS_TZ)
 
 
-
-
 async def resident(pool: asyncpg.Pool) -> int:
     cid: int = await pool.fetchval(
         "INSERT INTO customers (full_name, email, building, unit) VALUES ('Sam Lee', $1, 'Cedar Lofts', '3B')"
@@ -62,8 +60,13 @@ async def test_every_emergency_kind_gets_its_safety_advice(
 
 @pytest.mark.parametrize(
     "text",
-    ["my smoke detector keeps chirping", "the heater in the bedroom doesn't turn on", "what's the gas bill for",
-     "my faucet drips", "fire alarm test tomorrow?"],
+    [
+        "my smoke detector keeps chirping",
+        "the heater in the bedroom doesn't turn on",
+        "what's the gas bill for",
+        "my faucet drips",
+        "fire alarm test tomorrow?",
+    ],
 )
 def test_routine_things_are_not_emergencies(text: str) -> None:
     assert detect_emergency(text) is None
@@ -72,8 +75,10 @@ def test_routine_things_are_not_emergencies(text: str) -> None:
 async def test_asking_for_a_manager_hands_off_to_the_matching_queue_with_a_summary(pool: asyncpg.Pool) -> None:
     cid = await resident(pool)
     c = await Convo(pool, AGENT, cid, NOW).open()
-    c.history = [("user", "why was I charged a late fee on my rent?"),
-                 ("assistant", "This is the late fee for March rent.")]
+    c.history = [
+        ("user", "why was I charged a late fee on my rent?"),
+        ("assistant", "This is the late fee for March rent."),
+    ]
     r = await c.say("I want to talk to a manager")
     assert r.done and r.human is not None
     assert r.human.queue == "billing" and r.human.priority is Priority.NORMAL

@@ -12,8 +12,8 @@ from callcenter_agents.out_of_scope import AGENT as OUT_OF_SCOPE
 from callcenter_agents.replies import best_sentences
 from callcenter_tools.booking import BUSINESS_TZ
 
-from callcenter.flow import FlowReply, FlowTurn
-from callcenter.toolkit import ToolContext
+from callcenter.specialists.flow import FlowReply, FlowTurn
+from callcenter.tooling.toolkit import ToolContext
 from callcenter.types import HandoffContext, Priority, Vertical
 
 NOW = datetime(2031, 5, 4, 12, 0, tzinfo=BUSINESS_TZ)
@@ -31,16 +31,27 @@ class Convo:
         tool = AGENT.tool(name)
         self.calls.append(name)
         async with self.pool.acquire() as conn, conn.transaction():
-            ctx = ToolContext(conn, self.session_id, None, NOW, idempotency_key=f"k{len(self.calls)}",
-                              agent=AGENT.name)
+            ctx = ToolContext(conn, self.session_id, None, NOW, idempotency_key=f"k{len(self.calls)}", agent=AGENT.name)
             result: dict[str, Any] = await tool.fn(ctx, tool.parse(args))
             return result
 
     async def say(self, text: str, agent: Any = AGENT) -> FlowReply:
-        context = HandoffContext(session_id=self.session_id, customer_id=None, customer_name=self.name,
-                                 vertical=agent.vertical, confidence=0.9, to_agent=agent.name)
-        turn = FlowTurn(text=text, state=dict(self.state), context=context, call_tool=self.call_tool, now=NOW,
-                        history=list(self.history))
+        context = HandoffContext(
+            session_id=self.session_id,
+            customer_id=None,
+            customer_name=self.name,
+            vertical=agent.vertical,
+            confidence=0.9,
+            to_agent=agent.name,
+        )
+        turn = FlowTurn(
+            text=text,
+            state=dict(self.state),
+            context=context,
+            call_tool=self.call_tool,
+            now=NOW,
+            history=list(self.history),
+        )
         reply: FlowReply = await agent.flow().step(turn)
         self.state = {} if reply.done else reply.state
         self.history += [("user", text), ("assistant", reply.text)]

@@ -8,15 +8,27 @@ import pytest
 from callcenter_agents import AGENTS, EMERGENCY_TERMS, HUMAN_HANDOFF_TOOL
 from callcenter_agents.escalation import detect_emergency
 
-from callcenter.agent_spec import AgentSpec
 from callcenter.app import load_app
+from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.types import Tier, Vertical
 
 EXPECTED_TOOLS = {
-    "booking": {"find_slots", "book_appointment", "reschedule_appointment", "cancel_appointment",
-                "list_my_appointments"},
-    "billing": {"get_balance", "list_invoices", "list_payment_methods", "pay_balance", "explain_charge",
-                "request_fee_waiver", "search_knowledge_base"},  # the handbook answers "how do I pay rent?"
+    "booking": {
+        "find_slots",
+        "book_appointment",
+        "reschedule_appointment",
+        "cancel_appointment",
+        "list_my_appointments",
+    },
+    "billing": {
+        "get_balance",
+        "list_invoices",
+        "list_payment_methods",
+        "pay_balance",
+        "explain_charge",
+        "request_fee_waiver",
+        "search_knowledge_base",
+    },  # the handbook answers "how do I pay rent?"
     "escalation": {"create_ticket", "handoff_to_human"},
     "general": {"search_knowledge_base", "create_ticket"},
     "out_of_scope": set(),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from callcenter.auth import InvalidToken, issue_token, verify_token
+from callcenter.web.auth import InvalidToken, issue_token, verify_token
 
 
 def test_round_trip() -> None:

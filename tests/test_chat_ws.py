@@ -10,10 +10,10 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from callcenter.auth import issue_token
 from callcenter.runtime import Runtime
-from callcenter.server import create_app
-from callcenter.tool_executor import TurnTools
+from callcenter.tooling.executor import TurnTools
+from callcenter.web.auth import issue_token
+from callcenter.web.server import create_app
 
 
 @pytest.fixture(scope="module")
@@ -63,14 +63,13 @@ async def test_booking_conversation_books_a_visit(client: TestClient, runtime: R
             replies.append(frame["text"])
             if "appointment" in frame["text"].lower() and "#" in frame["text"]:
                 break
-        after = await runtime.pool.fetchval(
-            "SELECT count(*) FROM appointments WHERE customer_id=1 AND status='booked'"
-        )
+        after = await runtime.pool.fetchval("SELECT count(*) FROM appointments WHERE customer_id=1 AND status='booked'")
         assert after == before + 1, replies
         sid = uuid.UUID(session["session_id"])
-        assert await runtime.pool.fetchval(
-            "SELECT count(*) FROM handoffs WHERE session_id=$1 AND to_agent='booking'", sid
-        ) == 1
+        assert (
+            await runtime.pool.fetchval("SELECT count(*) FROM handoffs WHERE session_id=$1 AND to_agent='booking'", sid)
+            == 1
+        )
         assert await runtime.pool.fetchval("SELECT count(*) FROM messages WHERE session_id=$1", sid) == 2 * len(replies)
 
 
@@ -87,7 +86,8 @@ async def test_gas_smell_hands_off_urgently_on_first_turn(client: TestClient, ru
 
 
 async def test_payment_writes_once_even_when_the_tool_call_is_replayed(
-    client: TestClient, runtime: Runtime  # type: ignore[type-arg]
+    client: TestClient,
+    runtime: Runtime,  # type: ignore[type-arg]
 ) -> None:
     async with client.ws_connect("/v1/chat") as ws:
         session = await _hello(ws, token=_token(runtime, 1))
@@ -103,8 +103,16 @@ async def test_payment_writes_once_even_when_the_tool_call_is_replayed(
     assert call is not None
     payments = "SELECT count(*) FROM payments WHERE idempotency_key LIKE $1 || '%'"
     assert await runtime.pool.fetchval(payments, call["idempotency_key"]) == 1
-    replay = TurnTools(pool=runtime.pool, tools=runtime.app.tools, session_id=sid, turn_id=None,
-                       customer_id=1, agent="billing", now=runtime.orchestrator._clock(), max_calls=4)
+    replay = TurnTools(
+        pool=runtime.pool,
+        tools=runtime.app.tools,
+        session_id=sid,
+        turn_id=None,
+        customer_id=1,
+        agent="billing",
+        now=runtime.orchestrator._clock(),
+        max_calls=4,
+    )
     again = await replay.call("pay_balance", call["arguments"], idempotency_key=call["idempotency_key"])
     assert again == call["result"]
     assert await runtime.pool.fetchval(payments, call["idempotency_key"]) == 1
@@ -132,7 +140,9 @@ async def test_resume_replays_history_and_guards_ownership(client: TestClient, r
     ],
 )
 async def test_malformed_frames_get_error_frames_and_the_socket_stays_usable(
-    client: TestClient, send: str, code: str  # type: ignore[type-arg]
+    client: TestClient,
+    send: str,
+    code: str,  # type: ignore[type-arg]
 ) -> None:
     async with client.ws_connect("/v1/chat") as ws:
         await _hello(ws)

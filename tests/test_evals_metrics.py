@@ -41,16 +41,28 @@ def test_tier_mix_shares_sum_to_one() -> None:
 
 
 def _trial(sid: str, policy: str, passed: bool, cost: str, tiers: dict[int, int], trial: int = 0) -> TrialResult:
-    return TrialResult(sid, "billing", policy, trial, passed, "ok" if passed else "missing row",
-                       cost_usd=Decimal(cost), turn_latencies_ms=[10.0, 30.0], tier_calls=tiers, turns=2,
-                       escalated_turns=1 if tiers.get(2) else 0)
+    return TrialResult(
+        sid,
+        "billing",
+        policy,
+        trial,
+        passed,
+        "ok" if passed else "missing row",
+        cost_usd=Decimal(cost),
+        turn_latencies_ms=[10.0, 30.0],
+        tier_calls=tiers,
+        turns=2,
+        escalated_turns=1 if tiers.get(2) else 0,
+    )
 
 
 def test_summary_and_comparison_to_frontier() -> None:
-    routed = summarize_policy([_trial("a", "routed", True, "0.002", {1: 3, 2: 1}),
-                               _trial("b", "routed", True, "0.004", {1: 2})], [1])
-    frontier = summarize_policy([_trial("a", "frontier-only", True, "0.010", {3: 2}),
-                                 _trial("b", "frontier-only", False, "0.010", {3: 2})], [1])
+    routed = summarize_policy(
+        [_trial("a", "routed", True, "0.002", {1: 3, 2: 1}), _trial("b", "routed", True, "0.004", {1: 2})], [1]
+    )
+    frontier = summarize_policy(
+        [_trial("a", "frontier-only", True, "0.010", {3: 2}), _trial("b", "frontier-only", False, "0.010", {3: 2})], [1]
+    )
     policies = {"routed": routed, "frontier-only": frontier}
     compare_to_reference(policies)
     assert routed["success_rate"] == 1.0

@@ -28,8 +28,10 @@ def test_shipped_suite_is_large_and_covers_every_area() -> None:
 
 def test_defaults_merge_and_validation_errors(tmp_path: Path) -> None:
     f = tmp_path / "s.yaml"
-    f.write_text("defaults: {tags: [billing], customer: 2}\nscenarios:\n"
-                 "  - {id: a, user: {turns: [hi]}}\n  - {id: b, customer: null, tags: [x], user: {turns: [hey]}}\n")
+    f.write_text(
+        "defaults: {tags: [billing], customer: 2}\nscenarios:\n"
+        "  - {id: a, user: {turns: [hi]}}\n  - {id: b, customer: null, tags: [x], user: {turns: [hey]}}\n"
+    )
     a, b = load_file(f)
     assert (a.customer, a.tags, b.customer, b.tags) == (2, ["billing"], None, ["x", "billing"])
     f.write_text("- {id: bad, user: {turns: [hi], simulated: {goal: g}}}\n")
@@ -43,15 +45,29 @@ def test_defaults_merge_and_validation_errors(tmp_path: Path) -> None:
 def test_placeholders_and_operators() -> None:
     values = placeholders(date(2026, 3, 10), 1)
     assert substitute({"d": "{tomorrow}", "c": "{customer}", "s": "on {today+2}"}, values) == {
-        "d": "2026-03-11", "c": 1, "s": "on 2026-03-12"}
+        "d": "2026-03-11",
+        "c": 1,
+        "s": "on 2026-03-12",
+    }
     assert value_matches(5000, 5000) and not value_matches(5000, "5001")
     assert value_matches(None, {None: True}) and value_matches(3, {"gte": 2}) and value_matches("ab", {"regex": "^a"})
     assert value_matches("open", {"in": ["open", "paid"]}) and value_matches(1, {"ne": 2})
 
 
 async def test_rule_based_user_answers_from_facts_and_stops() -> None:
-    s = Scenario.model_validate({"id": "x", "user": {"simulated": {
-        "goal": "pay", "opening": "I'd like to pay", "known_facts": {"How much": "$120"}, "stop_when": ["Done"]}}})
+    s = Scenario.model_validate(
+        {
+            "id": "x",
+            "user": {
+                "simulated": {
+                    "goal": "pay",
+                    "opening": "I'd like to pay",
+                    "known_facts": {"How much": "$120"},
+                    "stop_when": ["Done"],
+                }
+            },
+        }
+    )
     sim = s.user.simulated
     assert sim is not None
     user = RuleBasedUser(s, sim)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from callcenter.cli import main
+from callcenter.cli.main import main
 from callcenter.evals.report import build_report, write_report
 from callcenter.evals.runner import EvalConfig, run_eval
 from callcenter.evals.scenario import load_suite
@@ -21,9 +21,16 @@ from callcenter.settings import Settings
 
 SUITE = Path(__file__).resolve().parents[1] / "evals"
 # Easy and hard turns mixed: the hard ones (difficulty 0.6-0.8) are where escalation earns its keep.
-SUBSET = ["booking-plumbing-tomorrow-morning", "pay-exact-amount", "dispute-late-fee", "waiver-second-late-fee-review",
-          "dispute-double-charge-complaint", "adv-pay-other-invoice", "multi-pay-then-book-electrician",
-          "booking-correction-slot-choice"]
+SUBSET = [
+    "booking-plumbing-tomorrow-morning",
+    "pay-exact-amount",
+    "dispute-late-fee",
+    "waiver-second-late-fee-review",
+    "dispute-double-charge-complaint",
+    "adv-pay-other-invoice",
+    "multi-pay-then-book-electrician",
+    "booking-correction-slot-choice",
+]
 
 
 @pytest.fixture
@@ -40,8 +47,13 @@ def eval_env(server_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 async def test_shipped_suite_all_policies_offline(eval_env: Path) -> None:
     started = time.perf_counter()
     scenarios = load_suite([SUITE])
-    config = EvalConfig(policies=["local", "routed", "frontier-only", "mid-only", "cheap-only"], trials=1,
-                        concurrency=4, latency_scale=0.02, progress=False)
+    config = EvalConfig(
+        policies=["local", "routed", "frontier-only", "mid-only", "cheap-only"],
+        trials=1,
+        concurrency=4,
+        latency_scale=0.02,
+        progress=False,
+    )
     run = await run_eval(Settings(), scenarios, config)
     report = build_report(run)
     p = report["policies"]
@@ -56,9 +68,20 @@ async def test_shipped_suite_all_policies_offline(eval_env: Path) -> None:
     assert {"routed", "frontier-only"} <= set(p) and p["routed"]["cost_vs_frontier"] < 0.5
     paths = write_report(eval_env / "report", report)
     data = json.loads(paths[0].read_text())
-    for key in ("success_rate", "pass_hat_k", "cost_per_task_usd", "p50_latency_ms", "p95_latency_ms", "tier_mix",
-                "escalation_rate", "handoff_rate", "cost_vs_frontier", "success_delta_vs_frontier", "per_route",
-                "scenarios"):
+    for key in (
+        "success_rate",
+        "pass_hat_k",
+        "cost_per_task_usd",
+        "p50_latency_ms",
+        "p95_latency_ms",
+        "tier_mix",
+        "escalation_rate",
+        "handoff_rate",
+        "cost_vs_frontier",
+        "success_delta_vs_frontier",
+        "per_route",
+        "scenarios",
+    ):
         assert key in data["policies"]["routed"], key
     first = data["policies"]["routed"]["scenarios"][0]
     assert {"id", "pass", "reason", "cost_usd", "latency_ms", "trials"} <= set(first)
@@ -99,8 +122,22 @@ def test_cheap_only_fails_a_success_gate(eval_env: Path, capsys: pytest.CaptureF
 
 def test_calibrate_writes_thresholds_and_eval_uses_them(eval_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = eval_env / "callcenter.toml"
-    args = ["calibrate", "--suite", str(SUITE), "--no-progress", "--latency-scale", "0.02", "--thresholds", "0.5,off",
-            "--escalations", "0,2", "--target-success", "0.95", "--report", str(eval_env / "cal")]
+    args = [
+        "calibrate",
+        "--suite",
+        str(SUITE),
+        "--no-progress",
+        "--latency-scale",
+        "0.02",
+        "--thresholds",
+        "0.5,off",
+        "--escalations",
+        "0,2",
+        "--target-success",
+        "0.95",
+        "--report",
+        str(eval_env / "cal"),
+    ]
     for sid in SUBSET:
         args += ["--only", sid]
     assert main(args) == 0

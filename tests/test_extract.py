@@ -1,4 +1,4 @@
-"""Table-driven tests for callcenter.extract: slot extraction from natural phrasing."""
+"""Table-driven tests for callcenter_agents.extract: slot extraction from natural phrasing."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from callcenter.extract import (
+from callcenter_agents.extract import (
     FULL,
     DateWindow,
     detect_appointment_ref,
@@ -151,13 +150,20 @@ WHEN_CASES = [
 
 @pytest.mark.parametrize(("text", "now", "date_from", "date_to", "earliest", "latest"), WHEN_CASES)
 def test_parse_when(
-    text: str, now: datetime, date_from: date | None, date_to: date | None,
-    earliest: time | None, latest: time | None,
+    text: str,
+    now: datetime,
+    date_from: date | None,
+    date_to: date | None,
+    earliest: time | None,
+    latest: time | None,
 ) -> None:
     window = parse_when(text, now)
     assert window is not None, text
     assert (window.date_from, window.date_to, window.earliest, window.latest) == (
-        date_from, date_to, earliest, latest,
+        date_from,
+        date_to,
+        earliest,
+        latest,
     ), text
 
 
@@ -277,15 +283,56 @@ def test_parse_amount(text: str, expect: bool, cents: int | str | None) -> None:
     assert parse_amount(text, expect_amount=expect) == cents
 
 
-YES = ["yes", "Yep!", "sure", "sounds good", "book it", "go ahead", "please do", "that works",
-       "correct", "ok", "okay that's fine", "Yeah, that works for me", "why not", "perfect",
-       "yes please", "alright", "absolutely", "let's do it", "great, thanks", "I guess so",
-       "fine by me", "\U0001f44d"]
-NO = ["no", "nope", "not that one", "don't", "nah, that doesn't work", "that's wrong", "no thanks",
-      "none of those", "I'd rather not", "that won't work for me", "yeah no", "not today", "I said no"]
-NEITHER = ["no problem", "no worries", "not sure", "I don't know", "what times do you have?",
-           "right now the sink is leaking", "please send me my invoice", "my kitchen sink leaks",
-           "sure, no problem"]
+YES = [
+    "yes",
+    "Yep!",
+    "sure",
+    "sounds good",
+    "book it",
+    "go ahead",
+    "please do",
+    "that works",
+    "correct",
+    "ok",
+    "okay that's fine",
+    "Yeah, that works for me",
+    "why not",
+    "perfect",
+    "yes please",
+    "alright",
+    "absolutely",
+    "let's do it",
+    "great, thanks",
+    "I guess so",
+    "fine by me",
+    "\U0001f44d",
+]
+NO = [
+    "no",
+    "nope",
+    "not that one",
+    "don't",
+    "nah, that doesn't work",
+    "that's wrong",
+    "no thanks",
+    "none of those",
+    "I'd rather not",
+    "that won't work for me",
+    "yeah no",
+    "not today",
+    "I said no",
+]
+NEITHER = [
+    "no problem",
+    "no worries",
+    "not sure",
+    "I don't know",
+    "what times do you have?",
+    "right now the sink is leaking",
+    "please send me my invoice",
+    "my kitchen sink leaks",
+    "sure, no problem",
+]
 
 
 @pytest.mark.parametrize("text", YES)
@@ -312,11 +359,22 @@ def test_neither_yes_nor_no(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("never mind", True), ("nevermind", True), ("forget it", True), ("cancel that", True),
-        ("Stop", True), ("stop please", True), ("I changed my mind", True), ("cancel", True),
-        ("ok cancel it", True), ("don't bother", True), ("forget about it.", True),
-        ("cancel my appointment", False), ("cancel that appointment on friday", False),
-        ("the water won't stop running", False), ("stop the leak", False), ("yes", False),
+        ("never mind", True),
+        ("nevermind", True),
+        ("forget it", True),
+        ("cancel that", True),
+        ("Stop", True),
+        ("stop please", True),
+        ("I changed my mind", True),
+        ("cancel", True),
+        ("ok cancel it", True),
+        ("don't bother", True),
+        ("forget about it.", True),
+        ("cancel my appointment", False),
+        ("cancel that appointment on friday", False),
+        ("the water won't stop running", False),
+        ("stop the leak", False),
+        ("yes", False),
         ("can I cancel the viewing?", False),
     ],
 )
@@ -327,11 +385,20 @@ def test_is_cancel(text: str, expected: bool) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("actually make it wednesday", True), ("no, make it wednesday", True), ("I meant thursday", True),
-        ("wait, the 3pm one", True), ("sorry, I meant 4", True), ("make it 4pm instead", True),
-        ("no, it's unit 5", True), ("thursday instead", True), ("oops, friday", True),
+        ("actually make it wednesday", True),
+        ("no, make it wednesday", True),
+        ("I meant thursday", True),
+        ("wait, the 3pm one", True),
+        ("sorry, I meant 4", True),
+        ("make it 4pm instead", True),
+        ("no, it's unit 5", True),
+        ("thursday instead", True),
+        ("oops, friday", True),
         ("change it to friday", True),
-        ("yes", False), ("no", False), ("tuesday after 3", False), ("no problem", False),
+        ("yes", False),
+        ("no", False),
+        ("tuesday after 3", False),
+        ("no problem", False),
         ("I actually need a plumber", False),
     ],
 )
@@ -449,9 +516,15 @@ def test_detect_appointment_ref(text: str, kind: str | None) -> None:
 @pytest.mark.parametrize(
     ("text", "number"),
     [
-        ("invoice 12", 12), ("Invoice #12", 12), ("bill number 12", 12), ("INV-0042", 42),
-        ("about invoice no. 7 please", 7), ("my bill", None), ("the bill for 3 months", None),
-        ("unit 12", None), ("$12", None),
+        ("invoice 12", 12),
+        ("Invoice #12", 12),
+        ("bill number 12", 12),
+        ("INV-0042", 42),
+        ("about invoice no. 7 please", 7),
+        ("my bill", None),
+        ("the bill for 3 months", None),
+        ("unit 12", None),
+        ("$12", None),
     ],
 )
 def test_detect_invoice_ref(text: str, number: int | None) -> None:
@@ -461,9 +534,14 @@ def test_detect_invoice_ref(text: str, number: int | None) -> None:
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
-        ("why is there a late fee", "fee"), ("the late fee on my rent", "fee"), ("my water bill", "utility"),
-        ("utility charge", "utility"), ("pay rent", "rent"), ("electric bill is high", "utility"),
-        ("hello", None), ("current balance", None),
+        ("why is there a late fee", "fee"),
+        ("the late fee on my rent", "fee"),
+        ("my water bill", "utility"),
+        ("utility charge", "utility"),
+        ("pay rent", "rent"),
+        ("electric bill is high", "utility"),
+        ("hello", None),
+        ("current balance", None),
     ],
 )
 def test_detect_charge_kind(text: str, kind: str | None) -> None:
@@ -472,8 +550,13 @@ def test_detect_charge_kind(text: str, kind: str | None) -> None:
 
 def test_speed_is_printed() -> None:
     """Not asserted (machines vary); the flows call these per turn, so report microseconds."""
-    samples = ["can you do next tuesday after 3 please", "friday between 1 and 3pm", "$1,234.56",
-               "the 3pm one", "my kitchen sink leaks"]
+    samples = [
+        "can you do next tuesday after 3 please",
+        "friday between 1 and 3pm",
+        "$1,234.56",
+        "the 3pm one",
+        "my kitchen sink leaks",
+    ]
     rounds = 300
     start = clock.perf_counter()
     for _ in range(rounds):

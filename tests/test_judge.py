@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from callcenter.judge import parse_verdict
+from callcenter.specialists.judge import parse_verdict
 
 
 def test_parse_verdict() -> None:

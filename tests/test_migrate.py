@@ -6,8 +6,16 @@ from callcenter.store.db import connect
 from callcenter.store.migrate import migrate, migration_files
 
 PRODUCT_TABLES = {
-    "customers", "appointments", "invoices", "payments", "tickets", "sessions",
-    "messages", "tool_calls", "model_calls", "handoffs",
+    "customers",
+    "appointments",
+    "invoices",
+    "payments",
+    "tickets",
+    "sessions",
+    "messages",
+    "tool_calls",
+    "model_calls",
+    "handoffs",
 }
 
 
@@ -18,8 +26,7 @@ async def test_concurrent_migrators_apply_each_file_once(fresh_dsn: str) -> None
         applied = [name for r in results for name in r]
         assert sorted(applied) == sorted(p.name for p in migration_files())
         tables = {
-            r["tablename"]
-            for r in await conns[0].fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+            r["tablename"] for r in await conns[0].fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")
         }
         assert tables >= PRODUCT_TABLES
         assert await migrate(conns[0]) == []

@@ -15,7 +15,6 @@ from decimal import Decimal
 import pytest
 
 from callcenter.fakellm import Fail, FakeLLMServer, Reply, ToolCall
-from callcenter.model_backend import ModelBackend
 from callcenter.providers.anthropic_provider import AnthropicProvider
 from callcenter.providers.base import Provider
 from callcenter.providers.catalog import Catalog
@@ -23,8 +22,9 @@ from callcenter.providers.client import ModelClient
 from callcenter.providers.cost import cost_usd
 from callcenter.providers.openai_provider import OpenAIProvider
 from callcenter.providers.recorder import PostgresCallRecorder
-from callcenter.routing.policy import get_policy
 from callcenter.runtime import Runtime
+from callcenter.specialists.model_backend import ModelBackend
+from callcenter.specialists.tier_policy import get_policy
 
 HAIKU, SONNET = "claude-haiku-4-5", "claude-sonnet-4-6"
 
@@ -41,8 +41,9 @@ def _use_models(runtime: Runtime, fake: FakeLLMServer, *, which: str = "anthropi
         providers["anthropic"] = AnthropicProvider(api_key="fake", base_url=fake.base_url)
     if which in ("openai", "both"):
         providers["openai"] = OpenAIProvider(api_key="fake", base_url=fake.openai_base_url)
-    client = ModelClient(Catalog.load(), providers, PostgresCallRecorder(runtime.pool), max_retries=retries,
-                         max_retry_wait_s=1.0)
+    client = ModelClient(
+        Catalog.load(), providers, PostgresCallRecorder(runtime.pool), max_retries=retries, max_retry_wait_s=1.0
+    )
     runtime.orchestrator.backend = ModelBackend(client, get_policy("routed"))
     return client
 
@@ -56,9 +57,7 @@ async def model_runtime(runtime: Runtime, fake: FakeLLMServer) -> AsyncIterator[
 
 
 async def _calls(runtime: Runtime, session_id: str) -> list[dict[str, object]]:
-    rows = await runtime.pool.fetch(
-        "SELECT * FROM model_calls WHERE session_id=$1 ORDER BY id", uuid.UUID(session_id)
-    )
+    rows = await runtime.pool.fetch("SELECT * FROM model_calls WHERE session_id=$1 ORDER BY id", uuid.UUID(session_id))
     return [dict(r) for r in rows]
 
 
@@ -70,8 +69,12 @@ def _reconciles(catalog: Catalog, row: dict[str, object]) -> None:
     from callcenter.types import Usage
 
     model = catalog.get(str(row["model"]))
-    usage = Usage(int(row["input_tokens"]), int(row["output_tokens"]),  # type: ignore[call-overload]
-                  int(row["cache_write_tokens"]), int(row["cache_read_tokens"]))  # type: ignore[call-overload]
+    usage = Usage(
+        int(row["input_tokens"]),
+        int(row["output_tokens"]),  # type: ignore[call-overload]
+        int(row["cache_write_tokens"]),
+        int(row["cache_read_tokens"]),
+    )  # type: ignore[call-overload]
     expected = cost_usd(usage, model.prices_on(row["created_at"].date()))  # type: ignore[union-attr]
     assert abs(Decimal(row["cost_usd"]) - expected) < Decimal("0.00000001"), (row, expected)  # type: ignore[arg-type]
 
@@ -94,10 +97,13 @@ async def test_hedge_on_tier1_reruns_the_step_on_tier2(model_runtime: Runtime, f
 async def test_invalid_tool_argument_on_tier1_reruns_on_tier2(model_runtime: Runtime, fake: FakeLLMServer) -> None:
     _use_models(model_runtime, fake)
     fake.script([Reply(tool_calls=[ToolCall("find_slots", {"kind": "spaceship"})])], model=HAIKU)
-    fake.script([
-        Reply(tool_calls=[ToolCall("find_slots", {"kind": "maintenance", "category": "plumbing"})]),
-        Reply(text="I found a few openings for a plumber. Which day suits you?"),
-    ], model=SONNET)
+    fake.script(
+        [
+            Reply(tool_calls=[ToolCall("find_slots", {"kind": "maintenance", "category": "plumbing"})]),
+            Reply(text="I found a few openings for a plumber. Which day suits you?"),
+        ],
+        model=SONNET,
+    )
     sid = await _session(model_runtime)
     result = await model_runtime.orchestrator.handle_turn(sid, "my kitchen sink leaks, can someone come?")
     assert result.agent == "booking" and result.escalations == 1
@@ -106,7 +112,8 @@ async def test_invalid_tool_argument_on_tier1_reruns_on_tier2(model_runtime: Run
     assert [c["tier"] for c in calls] == [1, 2, 2]
     assert "invalid tool arguments" in str(calls[1]["escalation_reason"])
     tools = await model_runtime.pool.fetch(
-        "SELECT tool, status FROM tool_calls WHERE session_id=$1 ORDER BY id", uuid.UUID(sid))
+        "SELECT tool, status FROM tool_calls WHERE session_id=$1 ORDER BY id", uuid.UUID(sid)
+    )
     assert [(t["tool"], t["status"]) for t in tools] == [("find_slots", "error"), ("find_slots", "ok")]
 
 
@@ -136,7 +143,8 @@ async def test_outage_falls_back_and_the_session_continues(model_runtime: Runtim
     second = await model_runtime.orchestrator.handle_turn(sid, "what are the office hours?")
     assert second.text
     stored = await model_runtime.pool.fetchval(
-        "SELECT count(*) FROM messages WHERE session_id=$1 AND role='user'", uuid.UUID(sid))
+        "SELECT count(*) FROM messages WHERE session_id=$1 AND role='user'", uuid.UUID(sid)
+    )
     assert stored == 2
 
 
@@ -178,21 +186,30 @@ async def test_anthropic_cache_breakpoints_and_reads(model_runtime: Runtime, fak
 
 
 async def test_judge_failure_escalates_and_its_calls_are_recorded(model_runtime: Runtime, fake: FakeLLMServer) -> None:
-    from callcenter.judge import ModelJudge
+    from callcenter.specialists.judge import ModelJudge
 
     client = _use_models(model_runtime, fake)
     backend = model_runtime.orchestrator.backend
     assert isinstance(backend, ModelBackend)
     backend.judge = ModelJudge(client)
-    fake.script([Reply(text="Guests can stay 14 nights."), Reply(text="FAIL: does not answer the question"),
-                 Reply(text="PASS")], model=HAIKU)
+    fake.script(
+        [
+            Reply(text="Guests can stay 14 nights."),
+            Reply(text="FAIL: does not answer the question"),
+            Reply(text="PASS"),
+        ],
+        model=HAIKU,
+    )
     fake.script([Reply(text="Guests may stay up to 14 nights a year; longer stays need approval.")], model=SONNET)
     sid = await _session(model_runtime)
     result = await model_runtime.orchestrator.handle_turn(sid, "how long can a guest stay with me?")
     assert result.text.startswith("Guests may stay") and result.escalations == 1
     calls = await _calls(model_runtime, sid)
     assert [(c["model"], c["step_type"]) for c in calls] == [
-        (HAIKU, "tool_selection"), (HAIKU, "verification"), (SONNET, "tool_selection"), (HAIKU, "verification"),
+        (HAIKU, "tool_selection"),
+        (HAIKU, "verification"),
+        (SONNET, "tool_selection"),
+        (HAIKU, "verification"),
     ]
     assert calls[2]["escalation_reason"] == "judge: does not answer the question"
 
@@ -201,8 +218,12 @@ async def test_runtime_with_keys_runs_on_models(seeded_dsn: str, test_settings: 
     from callcenter.runtime import build_runtime
     from callcenter.settings import Settings
 
-    settings = Settings(data_dir=test_settings.data_dir, backend="auto",  # type: ignore[attr-defined]
-                        ANTHROPIC_API_KEY="fake", ANTHROPIC_BASE_URL=fake.base_url)
+    settings = Settings(
+        data_dir=test_settings.data_dir,
+        backend="auto",  # type: ignore[attr-defined]
+        ANTHROPIC_API_KEY="fake",
+        ANTHROPIC_BASE_URL=fake.base_url,
+    )
     rt = await build_runtime(settings, dsn=seeded_dsn)
     try:
         assert rt.orchestrator.backend.name == "llm"

@@ -23,11 +23,11 @@ async def test_session_step_cap_hands_off_honestly(runtime: Runtime, monkeypatch
     monkeypatch.setattr(orch.settings, "max_steps_per_session", 1)
     result = await orch.handle_turn(session.id, "and is there a package room?")
     assert result.human_handoff and "step limit" in result.text
-    row = await runtime.pool.fetchrow(
-        "SELECT outcome FROM turns WHERE id=$1", result.turn_id)
+    row = await runtime.pool.fetchrow("SELECT outcome FROM turns WHERE id=$1", result.turn_id)
     assert row is not None and row["outcome"] == "human"
     handoff = await runtime.pool.fetchrow(
-        "SELECT kind, context FROM handoffs WHERE session_id=$1 AND kind='human'", uuid.UUID(session.id))
+        "SELECT kind, context FROM handoffs WHERE session_id=$1 AND kind='human'", uuid.UUID(session.id)
+    )
     assert handoff is not None and "step cap" in handoff["context"]["reason"]
 
 
@@ -36,8 +36,9 @@ async def test_any_process_can_continue_a_session(runtime: Runtime) -> None:
     from callcenter.orchestrator import Orchestrator
 
     first = runtime.orchestrator
-    second = Orchestrator(app=first.app, store=first.store, router=first.router, backend=first.backend,
-                          settings=first.settings)
+    second = Orchestrator(
+        app=first.app, store=first.store, router=first.router, backend=first.backend, settings=first.settings
+    )
     session = await first.open_session(channel="test", customer_id=1)
     offer = await first.handle_turn(session.id, "I need a plumber, my bathroom sink is clogged")
     assert offer.agent == "booking" and "1)" in offer.text
@@ -52,8 +53,7 @@ async def test_bad_input_is_refused_before_anything_is_stored(runtime: Runtime) 
         await orch.handle_turn(session.id, "  ")
     with pytest.raises(InvalidMessage):
         await orch.handle_turn(session.id, "x" * (runtime.settings.max_message_chars + 1))
-    assert await runtime.pool.fetchval(
-        "SELECT count(*) FROM messages WHERE session_id=$1", uuid.UUID(session.id)) == 0
+    assert await runtime.pool.fetchval("SELECT count(*) FROM messages WHERE session_id=$1", uuid.UUID(session.id)) == 0
     with pytest.raises(SessionNotFound):
         await orch.handle_turn(str(uuid.uuid4()), "hello")
     owned = await orch.open_session(channel="test", customer_id=2)
@@ -77,6 +77,10 @@ async def test_specialist_crash_still_answers_and_keeps_the_message(runtime: Run
     finally:
         orch.backend = original
     assert result.human_handoff and "something went wrong" in result.text
-    texts = [r["text"] for r in await runtime.pool.fetch(
-        "SELECT text FROM messages WHERE session_id=$1 ORDER BY seq", uuid.UUID(session.id))]
+    texts = [
+        r["text"]
+        for r in await runtime.pool.fetch(
+            "SELECT text FROM messages WHERE session_id=$1 ORDER BY seq", uuid.UUID(session.id)
+        )
+    ]
     assert texts[0] == "what's my balance?" and len(texts) == 2

@@ -16,7 +16,7 @@ from callcenter.providers.base import ChatMessage, ModelRequest, ProviderError, 
 from callcenter.providers.caching import MAX_BREAKPOINTS, apply_anthropic_cache, count_breakpoints
 from callcenter.providers.catalog import Catalog
 from callcenter.providers.cost import cost_usd
-from callcenter.toolkit import ToolArgs, ToolContext, tool
+from callcenter.tooling.toolkit import ToolArgs, ToolContext, tool
 from callcenter.types import Usage
 
 CATALOG = Catalog.load(None)

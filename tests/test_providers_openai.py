@@ -17,7 +17,7 @@ from callcenter.providers.base import ChatMessage, ModelRequest, ProviderError, 
 from callcenter.providers.catalog import Catalog
 from callcenter.providers.cost import cost_usd
 from callcenter.providers.openai_provider import OpenAIProvider, build_request, mean_token_probability
-from callcenter.toolkit import ToolArgs, ToolContext, tool
+from callcenter.tooling.toolkit import ToolArgs, ToolContext, tool
 from callcenter.types import Usage
 
 CATALOG = Catalog.load(None)

@@ -8,25 +8,28 @@ from decimal import Decimal
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from callcenter.cli import main
+from callcenter.cli.main import main
 from callcenter.fakellm import FakeLLMServer, Reply
-from callcenter.model_backend import ModelBackend
 from callcenter.providers.anthropic_provider import AnthropicProvider
 from callcenter.providers.catalog import Catalog
 from callcenter.providers.client import ModelClient
 from callcenter.providers.recorder import PostgresCallRecorder
 from callcenter.reporting import build_report, format_report
-from callcenter.routing.policy import get_policy
 from callcenter.runtime import Runtime
-from callcenter.server import create_app
+from callcenter.specialists.model_backend import ModelBackend
+from callcenter.specialists.tier_policy import get_policy
+from callcenter.web.server import create_app
 
 
 @pytest.fixture(scope="module")
 async def model_turns(runtime: Runtime) -> None:
     original = runtime.orchestrator.backend
     async with FakeLLMServer(seed=5, latency_scale=0.0) as fake:
-        client = ModelClient(Catalog.load(), {"anthropic": AnthropicProvider(api_key="fake", base_url=fake.base_url)},
-                             PostgresCallRecorder(runtime.pool))
+        client = ModelClient(
+            Catalog.load(),
+            {"anthropic": AnthropicProvider(api_key="fake", base_url=fake.base_url)},
+            PostgresCallRecorder(runtime.pool),
+        )
         runtime.orchestrator.backend = ModelBackend(client, get_policy("routed"))
         fake.script([Reply(text="I'm not sure."), Reply(text="Rent is due on the 1st.")], model="claude-haiku-4-5")
         fake.script([Reply(text="Pets are welcome with a deposit.")], model="claude-sonnet-4-6")
@@ -59,8 +62,13 @@ async def test_metrics_endpoint(runtime: Runtime, model_turns: None) -> None:
     assert 'callcenter_tier_share{route="all",tier="1"}' in body
 
 
-def test_report_cli_json(runtime: Runtime, model_turns: None, monkeypatch: pytest.MonkeyPatch,
-                         capsys: pytest.CaptureFixture[str], seeded_dsn: str) -> None:
+def test_report_cli_json(
+    runtime: Runtime,
+    model_turns: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    seeded_dsn: str,
+) -> None:
     monkeypatch.setenv("DATABASE_URL", seeded_dsn)
     assert main(["report", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

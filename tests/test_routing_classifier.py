@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from callcenter.agent_spec import AgentSpec
 from callcenter.app import App
 from callcenter.routing.classifier import VerticalClassifier, char_wb_ngrams, default_classifier, word_ngrams
+from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.types import Vertical
 
 EXAMPLES: dict[Vertical, list[str]] = {

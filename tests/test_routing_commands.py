@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from callcenter.cli import main
+from callcenter.cli.main import main
 from callcenter.store.db import connect
 from callcenter.store.migrate import migrate
 from callcenter.types import Vertical

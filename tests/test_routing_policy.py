@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from callcenter.routing.policy import POLICIES, get_policy
+from callcenter.specialists.tier_policy import POLICIES, get_policy
 from callcenter.types import StepType, Tier
 
 

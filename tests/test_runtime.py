@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from callcenter.app import load_app
-from callcenter.router import LocalRouter
+from callcenter.routing.router import LocalRouter
 from callcenter.runtime import build_local_router
 from callcenter.settings import Settings
 

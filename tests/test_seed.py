@@ -10,7 +10,7 @@ from callcenter_tools.seed import seed
 
 from callcenter.store.db import connect
 from callcenter.store.migrate import migrate
-from callcenter.toolkit import ToolContext
+from callcenter.tooling.toolkit import ToolContext
 
 TODAY = date(2031, 3, 12)
 

@@ -11,8 +11,8 @@ import asyncpg
 import pytest
 from pydantic import Field
 
-from callcenter.tool_executor import ToolArgumentError, ToolCapExceeded, TurnTools
-from callcenter.toolkit import ToolArgs, ToolContext, ToolError, tool
+from callcenter.tooling.executor import ToolArgumentError, ToolCapExceeded, TurnTools
+from callcenter.tooling.toolkit import ToolArgs, ToolContext, ToolError, tool
 
 
 class NoteArgs(ToolArgs):
@@ -27,7 +27,10 @@ async def open_note(ctx: ToolContext, args: NoteArgs) -> dict[str, Any]:
     ticket_id = await ctx.conn.fetchval(
         "INSERT INTO tickets (customer_id, session_id, category, priority, subject) "
         "VALUES ($1, $2, 'other', $3, $4) RETURNING id",
-        ctx.customer_id, uuid.UUID(ctx.session_id), args.priority, args.subject,
+        ctx.customer_id,
+        uuid.UUID(ctx.session_id),
+        args.priority,
+        args.subject,
     )
     if args.fail:
         raise ToolError("refused after writing")
@@ -41,8 +44,16 @@ async def _session(pool: asyncpg.Pool) -> str:
 
 
 def _tools(pool: asyncpg.Pool, sid: str, max_calls: int = 8) -> TurnTools:
-    return TurnTools(pool=pool, tools={"open_note": open_note}, session_id=sid, turn_id=None,
-                     customer_id=None, agent="test", now=datetime.now(UTC), max_calls=max_calls)
+    return TurnTools(
+        pool=pool,
+        tools={"open_note": open_note},
+        session_id=sid,
+        turn_id=None,
+        customer_id=None,
+        agent="test",
+        now=datetime.now(UTC),
+        max_calls=max_calls,
+    )
 
 
 async def _count(pool: asyncpg.Pool, sid: str) -> int:

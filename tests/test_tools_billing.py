@@ -20,7 +20,7 @@ from callcenter_tools.billing import (
 from callcenter_tools.booking import BUSINESS_TZ
 from pydantic import ValidationError
 
-from callcenter.toolkit import Tool, ToolContext, ToolError
+from callcenter.tooling.toolkit import Tool, ToolContext, ToolError
 
 NOW = datetime(2031, 3, 10, 12, 0, tzinfo=BUSINESS_TZ)
 

@@ -20,7 +20,7 @@ from callcenter_tools.booking import (
 )
 from pydantic import ValidationError
 
-from callcenter.toolkit import Tool, ToolContext, ToolError
+from callcenter.tooling.toolkit import Tool, ToolContext, ToolError
 
 NOW = datetime(2087, 6, 2, 12, 0, tzinfo=BUSINESS_TZ)  # a Monday, far from anyone else's rows
 DAY = date(2087, 6, 3)

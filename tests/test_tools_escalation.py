@@ -10,7 +10,7 @@ from callcenter_tools.booking import BUSINESS_TZ
 from callcenter_tools.escalation import create_ticket, handoff_eta, handoff_to_human
 from pydantic import ValidationError
 
-from callcenter.toolkit import Tool, ToolContext, ToolError
+from callcenter.tooling.toolkit import Tool, ToolContext, ToolError
 
 NOW = datetime(2031, 3, 10, 23, 0, tzinfo=BUSINESS_TZ)
 

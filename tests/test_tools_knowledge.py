@@ -7,7 +7,7 @@ import pytest
 from callcenter_tools.knowledge import load_index, search, search_knowledge_base, tokenize
 from pydantic import ValidationError
 
-from callcenter.toolkit import ToolContext
+from callcenter.tooling.toolkit import ToolContext
 
 
 def test_handbook_sections_cover_the_topics() -> None:
@@ -59,8 +59,10 @@ def test_search_ranks_the_right_section_first(query: str, expected: str) -> None
 
 def test_title_and_adjacent_words_outweigh_scattered_hits() -> None:
     # "open" and "hours" fill the office section; the pool section is the one named.
-    pool, office = (next(h for h in search("what time does the pool open", 5) if h["id"] == i)
-                    for i in ("swimming-pool", "office-hours-and-contact"))
+    pool, office = (
+        next(h for h in search("what time does the pool open", 5) if h["id"] == i)
+        for i in ("swimming-pool", "office-hours-and-contact")
+    )
     assert pool["score"] > office["score"] * 1.5
     assert tokenize("gyms pools") == ["gym", "pool"]
 

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from callcenter.auth import issue_token
 from callcenter.channels.transcripts_http import judge_call
 from callcenter.channels.voice_protocol import body_sha256, twilio_signature
 from callcenter.runtime import Runtime
-from callcenter.server import create_app
 from callcenter.types import RouteDecision, Vertical
+from callcenter.web.auth import issue_token
+from callcenter.web.server import create_app
 
 PATH = "/v1/voice/transcripts"
 
@@ -44,23 +44,35 @@ async def test_maintenance_call_is_stored_and_ticketed_once(client: TestClient, 
         ("agent", "Sorry to hear that. I'll have maintenance follow up."),
         ("customer", "Could someone come fix the leaking sink this week?"),
         ("customer", "Thanks, bye"),
-        token=token, started_at="2026-11-20T14:05:00Z",
+        token=token,
+        started_at="2026-11-20T14:05:00Z",
     )
     status, body = await _post(client, payload)
     assert status == 201, body
     assert body["emergency"] is False and body["handoff_id"] is None and isinstance(body["ticket_id"], int)
     assert body["verticals"].get("booking", 0) >= 2 and sum(body["verticals"].values()) == 3
     sid = uuid.UUID(body["session_id"])
-    session = await runtime.pool.fetchrow("SELECT customer_id, channel, external_id, status FROM sessions WHERE id=$1",
-                                          sid)
-    assert dict(session) == {"customer_id": 1, "channel": "voice_transcript", "external_id": payload["call_id"],
-                             "status": "closed"}
+    session = await runtime.pool.fetchrow(
+        "SELECT customer_id, channel, external_id, status FROM sessions WHERE id=$1", sid
+    )
+    assert dict(session) == {
+        "customer_id": 1,
+        "channel": "voice_transcript",
+        "external_id": payload["call_id"],
+        "status": "closed",
+    }
     rows = await runtime.pool.fetch("SELECT role, text, agent FROM messages WHERE session_id=$1 ORDER BY seq", sid)
     assert [(r["role"], r["agent"]) for r in rows] == [
-        ("assistant", "phone_agent"), ("user", None), ("assistant", "phone_agent"), ("user", None), ("user", None)]
+        ("assistant", "phone_agent"),
+        ("user", None),
+        ("assistant", "phone_agent"),
+        ("user", None),
+        ("user", None),
+    ]
     assert [r["text"] for r in rows] == [t["text"] for t in payload["turns"]]
-    ticket = await runtime.pool.fetchrow("SELECT category, customer_id, session_id, body FROM tickets WHERE id=$1",
-                                         body["ticket_id"])
+    ticket = await runtime.pool.fetchrow(
+        "SELECT category, customer_id, session_id, body FROM tickets WHERE id=$1", body["ticket_id"]
+    )
     assert ticket["category"] == "maintenance" and ticket["customer_id"] == 1 and ticket["session_id"] == sid
     assert "kitchen sink" in ticket["body"]
 
@@ -68,8 +80,7 @@ async def test_maintenance_call_is_stored_and_ticketed_once(client: TestClient, 
     assert again_status == 200 and again == body
     assert await runtime.pool.fetchval("SELECT count(*) FROM messages WHERE session_id=$1", sid) == 5
     assert await runtime.pool.fetchval("SELECT count(*) FROM tickets WHERE session_id=$1", sid) == 1
-    assert await runtime.pool.fetchval(
-        "SELECT count(*) FROM sessions WHERE external_id=$1", payload["call_id"]) == 1
+    assert await runtime.pool.fetchval("SELECT count(*) FROM sessions WHERE external_id=$1", payload["call_id"]) == 1
 
     changed = {**payload, "turns": payload["turns"][:2]}
     status, err = await _post(client, changed)
@@ -101,8 +112,9 @@ async def test_emergency_anywhere_hands_off_urgently(client: TestClient, runtime
 
 
 async def test_general_only_call_needs_no_follow_up(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
-    status, body = await _post(client, _call(("customer", "What are your office hours?"),
-                                             ("agent", "We're open nine to five.")))
+    status, body = await _post(
+        client, _call(("customer", "What are your office hours?"), ("agent", "We're open nine to five."))
+    )
     assert status == 201, body
     assert body["ticket_id"] is None and body["handoff_id"] is None and body["emergency"] is False
     assert set(body["verticals"]) <= {"general", "out_of_scope"}
@@ -119,14 +131,24 @@ async def test_general_only_call_needs_no_follow_up(client: TestClient, runtime:
         ({"call_id": "c1", "turns": [{"speaker": "customer", "text": "   "}]}, 422, "invalid_transcript"),
         ({"call_id": "c1", "turns": [{"speaker": "customer", "text": "x" * 10_001}]}, 422, "invalid_transcript"),
         ({"call_id": "c1", "turns": [{"speaker": "customer", "text": "hi"}] * 501}, 422, "invalid_transcript"),
-        ({"call_id": "c1", "started_at": "yesterday", "turns": [{"speaker": "customer", "text": "hi"}]}, 422,
-         "invalid_transcript"),
-        ({"call_id": "c1", "token": "v1.1.99999999999.forged", "turns": [{"speaker": "customer", "text": "hi"}]},
-         401, "invalid_token"),
+        (
+            {"call_id": "c1", "started_at": "yesterday", "turns": [{"speaker": "customer", "text": "hi"}]},
+            422,
+            "invalid_transcript",
+        ),
+        (
+            {"call_id": "c1", "token": "v1.1.99999999999.forged", "turns": [{"speaker": "customer", "text": "hi"}]},
+            401,
+            "invalid_token",
+        ),
     ],
 )
 async def test_validation_errors_are_clear_and_store_nothing(
-    client: TestClient, runtime: Runtime, payload: Any, status: int, code: str  # type: ignore[type-arg]
+    client: TestClient,
+    runtime: Runtime,
+    payload: Any,
+    status: int,
+    code: str,  # type: ignore[type-arg]
 ) -> None:
     before = await runtime.pool.fetchval("SELECT count(*) FROM sessions WHERE channel='voice_transcript'")
     if isinstance(payload, str):
@@ -147,7 +169,8 @@ async def test_full_size_transcript_is_accepted(client: TestClient) -> None:  # 
 
 
 async def test_twilio_signature_on_transcripts(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch  # type: ignore[type-arg]
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[type-arg]
 ) -> None:
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "twilio-test-token")
     raw = json.dumps(_call(("customer", "What are your office hours?"))).encode()

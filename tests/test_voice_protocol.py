@@ -31,15 +31,28 @@ from callcenter.channels.voice_protocol import (
 
 
 def test_setup_message_keeps_call_identity_and_custom_parameters() -> None:
-    raw = json.dumps({
-        "type": "setup", "sessionId": "VX1", "accountSid": "AC1", "callSid": "CA1", "from": "+16175550142",
-        "to": "+18005550101", "direction": "inbound", "callStatus": "RINGING",
-        "customParameters": {"token": "v1.1.2.x", "attempt": 2},
-    })
+    raw = json.dumps(
+        {
+            "type": "setup",
+            "sessionId": "VX1",
+            "accountSid": "AC1",
+            "callSid": "CA1",
+            "from": "+16175550142",
+            "to": "+18005550101",
+            "direction": "inbound",
+            "callStatus": "RINGING",
+            "customParameters": {"token": "v1.1.2.x", "attempt": 2},
+        }
+    )
     msg = parse_relay_message(raw)
     assert isinstance(msg, SetupMessage)
     assert (msg.session_id, msg.call_sid, msg.from_, msg.to, msg.direction) == (
-        "VX1", "CA1", "+16175550142", "+18005550101", "inbound")
+        "VX1",
+        "CA1",
+        "+16175550142",
+        "+18005550101",
+        "inbound",
+    )
     assert msg.custom_parameters == {"token": "v1.1.2.x", "attempt": "2"}
 
 
@@ -125,7 +138,7 @@ def test_speakable_stream_equals_speakable_of_the_whole_reply() -> None:
     text = "Sure:\n1) **Mon** 9:00 AM\n2) Mon 11:00 AM\nWhich one works: 1 or 2?"
     for size in (1, 3, 7, 24, 1000):
         stream = SpeakableStream()
-        out = "".join(stream.feed(text[i:i + size]) for i in range(0, len(text), size)) + stream.finish()
+        out = "".join(stream.feed(text[i : i + size]) for i in range(0, len(text), size)) + stream.finish()
         assert out == speakable(text), size
     stream = SpeakableStream()
     assert stream.feed("Sure:\n1) Mon") == "Sure:"  # a line is spoken once complete

@@ -12,13 +12,13 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from callcenter.auth import issue_token
 from callcenter.channels.voice_protocol import speakable, twilio_signature
 from callcenter.orchestrator import chunk_text
 from callcenter.runtime import Runtime, build_runtime
-from callcenter.server import create_app
 from callcenter.settings import Settings
-from callcenter.specialist import FlowBackend, OnDelta, SpecialistResult, SpecialistTurn
+from callcenter.specialists.seam import FlowBackend, OnDelta, SpecialistResult, SpecialistTurn
+from callcenter.web.auth import issue_token
+from callcenter.web.server import create_app
 
 RELAY = "/v1/voice/relay"
 
@@ -64,11 +64,20 @@ async def _recv(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
 
 
 async def _setup(ws: aiohttp.ClientWebSocketResponse, call_sid: str, **fields: Any) -> None:
-    await ws.send_json({
-        "type": "setup", "sessionId": "VX" + call_sid, "accountSid": "ACtest", "callSid": call_sid,
-        "from": fields.pop("from_", "+18005550199"), "to": "+18005550101", "direction": "inbound",
-        "callType": "PSTN", "callStatus": "RINGING", "customParameters": fields,
-    })
+    await ws.send_json(
+        {
+            "type": "setup",
+            "sessionId": "VX" + call_sid,
+            "accountSid": "ACtest",
+            "callSid": call_sid,
+            "from": fields.pop("from_", "+18005550199"),
+            "to": "+18005550101",
+            "direction": "inbound",
+            "callType": "PSTN",
+            "callStatus": "RINGING",
+            "customParameters": fields,
+        }
+    )
 
 
 async def _reply(ws: aiohttp.ClientWebSocketResponse) -> tuple[str, list[dict[str, Any]]]:
@@ -103,9 +112,7 @@ async def _assistant_texts(runtime: Runtime, session_id: uuid.UUID) -> list[str]
 
 async def test_verified_caller_books_a_visit_by_voice(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
     call_sid = "CA" + uuid.uuid4().hex
-    before = await runtime.pool.fetchval(
-        "SELECT count(*) FROM appointments WHERE customer_id=1 AND status='booked'"
-    )
+    before = await runtime.pool.fetchval("SELECT count(*) FROM appointments WHERE customer_id=1 AND status='booked'")
     async with client.ws_connect(RELAY) as ws:
         await _setup(ws, call_sid, token=_token(runtime, 1))
         heard = [await _say(ws, "my kitchen sink leaks")]
@@ -192,7 +199,9 @@ async def test_bad_token_is_treated_as_an_unverified_caller(client: TestClient, 
     ],
 )
 async def test_malformed_or_ignorable_messages_leave_the_call_usable(
-    client: TestClient, runtime: Runtime, bad: str  # type: ignore[type-arg]
+    client: TestClient,
+    runtime: Runtime,
+    bad: str,  # type: ignore[type-arg]
 ) -> None:
     call_sid = "CA" + uuid.uuid4().hex
     async with client.ws_connect(RELAY) as ws:
@@ -213,7 +222,8 @@ async def test_prompt_before_setup_is_still_answered_and_stored(client: TestClie
 
 
 async def test_interrupt_silences_the_reply_but_stores_it_whole(
-    slow_client: TestClient, runtime: Runtime  # type: ignore[type-arg]
+    slow_client: TestClient,
+    runtime: Runtime,  # type: ignore[type-arg]
 ) -> None:
     call_sid = "CA" + uuid.uuid4().hex
     async with slow_client.ws_connect(RELAY) as ws:
@@ -222,8 +232,9 @@ async def test_interrupt_silences_the_reply_but_stores_it_whole(
         await ws.send_json({"type": "prompt", "voicePrompt": "tomorrow after 1pm", "last": True})
         first = await _recv(ws)
         assert first["type"] == "text" and first["last"] is False
-        await ws.send_json({"type": "interrupt", "utteranceUntilInterrupt": first["token"][:10],
-                            "durationUntilInterruptMs": 300})
+        await ws.send_json(
+            {"type": "interrupt", "utteranceUntilInterrupt": first["token"][:10], "durationUntilInterruptMs": 300}
+        )
         rest, frames = await _reply(ws)
         assert frames[-1] == {"type": "text", "token": "", "last": True, "interruptible": True}
         heard = first["token"] + rest
@@ -238,7 +249,8 @@ async def test_interrupt_silences_the_reply_but_stores_it_whole(
 
 
 async def test_new_prompt_while_streaming_supersedes_the_old_reply(
-    slow_client: TestClient, runtime: Runtime  # type: ignore[type-arg]
+    slow_client: TestClient,
+    runtime: Runtime,  # type: ignore[type-arg]
 ) -> None:
     call_sid = "CA" + uuid.uuid4().hex
     async with slow_client.ws_connect(RELAY) as ws:
@@ -259,7 +271,8 @@ async def test_new_prompt_while_streaming_supersedes_the_old_reply(
 
 
 async def test_twilio_signature_is_required_when_configured(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch  # type: ignore[type-arg]
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[type-arg]
 ) -> None:
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "twilio-test-token")
     with pytest.raises(aiohttp.WSServerHandshakeError) as refused:

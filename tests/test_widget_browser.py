@@ -21,10 +21,10 @@ import pytest
 from aiohttp import web
 
 from callcenter.runtime import Runtime, build_runtime
-from callcenter.server import create_app
 from callcenter.settings import Settings
 from callcenter.store.db import connect, create_database, drop_database
 from callcenter.store.migrate import migrate
+from callcenter.web.server import create_app
 
 pytestmark = pytest.mark.browser
 

@@ -13,12 +13,12 @@ from typing import Annotated, Any, Literal
 
 import asyncpg
 import structlog
-from callcenter_tools import Args
 from callcenter_tools.booking import BUSINESS_TZ
 from callcenter_tools.escalation import session_uuid
 from pydantic import Field
 
-from callcenter.toolkit import ToolContext, ToolError, tool
+from callcenter.tooling.args import Args
+from callcenter.tooling.toolkit import ToolContext, ToolError, tool
 from callcenter.types import Vertical, format_cents
 
 log = structlog.get_logger(__name__)
@@ -58,9 +58,7 @@ def is_late_fee(kind: str, description: str) -> bool:
     return kind == "fee" and "late" in description.lower()
 
 
-def waiver_decision(
-    *, kind: str, description: str, status: str, paid_cents: int, prior_late_fees: int
-) -> str:
+def waiver_decision(*, kind: str, description: str, status: str, paid_cents: int, prior_late_fees: int) -> str:
     """'waive' (automatic), 'review' (a billing ticket), or 'refuse' for a waiver request.
 
     Policy: the first late fee in 12 months is waived automatically if still unpaid; any
@@ -141,9 +139,7 @@ async def _own_invoice(ctx: ToolContext, invoice_id: int, *, lock: bool = False)
         customer_id,
     )
     if row is None:
-        raise ToolError(
-            f"No invoice {invoice_id} found on your account; call list_invoices.", code="not_found"
-        )
+        raise ToolError(f"No invoice {invoice_id} found on your account; call list_invoices.", code="not_found")
     return row
 
 
@@ -317,9 +313,7 @@ async def pay_balance(ctx: ToolContext, args: PayBalanceArgs) -> dict[str, Any]:
     if args.invoice_id is not None:
         invoice = await _own_invoice(ctx, args.invoice_id, lock=True)
         if invoice["status"] != "open":
-            raise ToolError(
-                f"Invoice {invoice['id']} is {invoice['status']}; nothing is owed on it.", code="not_open"
-            )
+            raise ToolError(f"Invoice {invoice['id']} is {invoice['status']}; nothing is owed on it.", code="not_open")
         open_rows = [invoice]
         where = f"on invoice {invoice['id']}"
     else:
@@ -409,9 +403,7 @@ async def request_fee_waiver(ctx: ToolContext, args: FeeWaiverArgs) -> dict[str,
             code="not_a_fee",
         )
     if row["status"] == "void":
-        raise ToolError(
-            f"Invoice {row['id']} was already waived; nothing is owed on it.", code="already_void"
-        )
+        raise ToolError(f"Invoice {row['id']} was already waived; nothing is owed on it.", code="already_void")
     prior = 0
     if is_late_fee(row["kind"], row["description"]):
         prior = await ctx.conn.fetchval(

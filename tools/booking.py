@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import structlog
-from callcenter_tools import Args
 from pydantic import Field
 
-from callcenter.toolkit import ToolContext, ToolError, tool
+from callcenter.tooling.args import Args
+from callcenter.tooling.toolkit import ToolContext, ToolError, tool
 from callcenter.types import Vertical
 
 log = structlog.get_logger(__name__)
@@ -130,9 +130,7 @@ async def _usable_slot(ctx: ToolContext, slot_id: int, kind: str, category: str 
         slot_id,
     )
     if slot is None:
-        raise ToolError(
-            f"Slot {slot_id} does not exist; call find_slots for current options.", code="not_found"
-        )
+        raise ToolError(f"Slot {slot_id} does not exist; call find_slots for current options.", code="not_found")
     if slot["kind"] != kind:
         raise ToolError(
             f"Slot {slot_id} is a {slot['kind']} slot, not {kind}; call find_slots with kind='{kind}'.",
@@ -175,9 +173,7 @@ def _appointment_category(kind: str, category: str | None, skill: str) -> str:
 class BookAppointmentArgs(Args):
     slot_id: Id = Field(description="slot_id from find_slots.")
     kind: Kind = Field(default="maintenance", description=KIND_HELP)
-    category: Category | None = Field(
-        default=None, description="What needs fixing (maintenance); null for a viewing."
-    )
+    category: Category | None = Field(default=None, description="What needs fixing (maintenance); null for a viewing.")
     description: str = Field(
         default="", max_length=500, description="The problem in the resident's words, for the technician."
     )
@@ -269,8 +265,7 @@ async def reschedule_appointment(ctx: ToolContext, args: RescheduleArgs) -> dict
             )
     except asyncpg.UniqueViolationError:
         raise ToolError(
-            f"Slot {args.new_slot_id} ({slot_label(slot['starts_at'])}) was just taken; "
-            "call find_slots again.",
+            f"Slot {args.new_slot_id} ({slot_label(slot['starts_at'])}) was just taken; call find_slots again.",
             code="slot_taken",
         ) from None
     log.info("tool.appointment.rescheduled", appointment_id=current["id"], slot_id=slot["id"])
@@ -295,9 +290,7 @@ async def cancel_appointment(ctx: ToolContext, args: CancelArgs) -> dict[str, An
 
 
 class ListAppointmentsArgs(Args):
-    include_past: bool = Field(
-        default=False, description="Also list past, completed and cancelled appointments."
-    )
+    include_past: bool = Field(default=False, description="Also list past, completed and cancelled appointments.")
 
 
 @tool(vertical=Vertical.BOOKING)

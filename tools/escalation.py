@@ -11,10 +11,10 @@ import uuid
 from typing import Any, Literal
 
 import structlog
-from callcenter_tools import Args
 from pydantic import Field
 
-from callcenter.toolkit import ToolContext, ToolError, tool
+from callcenter.tooling.args import Args
+from callcenter.tooling.toolkit import ToolContext, ToolError, tool
 from callcenter.types import Vertical
 
 log = structlog.get_logger(__name__)
@@ -57,9 +57,7 @@ def session_uuid(session_id: str) -> uuid.UUID | None:
         return None
 
 
-async def _insert_ticket(
-    ctx: ToolContext, *, category: str, priority: str, subject: str, body: str
-) -> int:
+async def _insert_ticket(ctx: ToolContext, *, category: str, priority: str, subject: str, body: str) -> int:
     ticket_id: int = await ctx.conn.fetchval(
         """
         INSERT INTO tickets (customer_id, session_id, category, priority, subject, body, created_at)
@@ -85,9 +83,7 @@ class CreateTicketArgs(Args):
         description="'urgent' only for safety issues (leak, no heat in winter, gas, fire, lockout at night).",
     )
     subject: str = Field(min_length=1, max_length=120, description="One-line summary.")
-    body: str = Field(
-        default="", max_length=2000, description="Details: what, where (unit/area), since when."
-    )
+    body: str = Field(default="", max_length=2000, description="Details: what, where (unit/area), since when.")
 
 
 @tool(writes=True, vertical=Vertical.ESCALATION)
@@ -105,9 +101,7 @@ async def create_ticket(ctx: ToolContext, args: CreateTicketArgs) -> dict[str, A
 
 
 class HandoffArgs(Args):
-    queue: Queue = Field(
-        description="Which human team: 'emergency' for danger to people or property (always urgent)."
-    )
+    queue: Queue = Field(description="Which human team: 'emergency' for danger to people or property (always urgent).")
     priority: PriorityName = Field(default="normal", description="How fast a person is needed.")
     summary: str = Field(
         min_length=1,
@@ -151,9 +145,7 @@ async def handoff_to_human(ctx: ToolContext, args: HandoffArgs) -> dict[str, Any
         json.dumps({"reason": args.reason, "ticket_id": ticket_id}),
         ctx.now,
     )
-    await ctx.conn.execute(
-        "UPDATE sessions SET status = 'human', updated_at = $2 WHERE id = $1", session_id, ctx.now
-    )
+    await ctx.conn.execute("UPDATE sessions SET status = 'human', updated_at = $2 WHERE id = $1", session_id, ctx.now)
     log.info("tool.handoff.human", handoff_id=handoff_id, queue=args.queue, priority=priority)
     return {
         "handoff_id": handoff_id,

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from callcenter_tools import Args
 from pydantic import Field
 
-from callcenter.toolkit import ToolContext, tool
+from callcenter.tooling.args import Args
+from callcenter.tooling.toolkit import ToolContext, tool
 from callcenter.types import Vertical
 
 K1 = 1.5
@@ -31,10 +31,52 @@ PHRASE_BONUS = 0.5  # times the pair's mean idf, per adjacent query pair found a
 
 _STOPWORDS = frozenset(
     (
-        "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "have",
-        "how", "i", "if", "in", "is", "it", "its", "me", "my", "of", "on", "or", "our", "the", "to",
-        "we", "what", "when", "where", "which", "who", "why", "will", "with", "you", "your", "there",
-        "this", "that", "am", "any", "get",
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "the",
+        "to",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+        "there",
+        "this",
+        "that",
+        "am",
+        "any",
+        "get",
     )
 )
 _WORD = re.compile(r"[a-z0-9]+")

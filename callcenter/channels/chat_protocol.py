@@ -53,7 +53,7 @@ def parse_client_frame(raw: str | bytes) -> HelloFrame | MessageFrame | PingFram
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ProtocolError("bad_json", 'Frames must be JSON objects, e.g. {"type":"message","text":"hi"}.') from None
     if not isinstance(data, dict):
-        raise ProtocolError("bad_frame", "Frames must be JSON objects with a \"type\".")
+        raise ProtocolError("bad_frame", 'Frames must be JSON objects with a "type".')
     kind = data.get("type")
     if kind not in ("hello", "message", "ping"):
         raise ProtocolError("unknown_type", f"Unknown frame type {kind!r}; expected hello, message or ping.")

@@ -13,7 +13,6 @@ import asyncpg
 import structlog
 from aiohttp import WSMsgType, web
 
-from callcenter.auth import InvalidToken, verify_token
 from callcenter.channels.chat_protocol import (
     HelloFrame,
     MessageFrame,
@@ -23,11 +22,11 @@ from callcenter.channels.chat_protocol import (
     parse_client_frame,
 )
 from callcenter.orchestrator import InvalidMessage, SessionForbidden, SessionNotFound
-from callcenter.runtime import Runtime
+from callcenter.runtime import RUNTIME_KEY, Runtime
+from callcenter.web.auth import InvalidToken, verify_token
 
 log = structlog.get_logger(__name__)
 
-RUNTIME_KEY: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
 HELLO_TIMEOUT_S = 60.0
 
 
@@ -71,14 +70,19 @@ class ChatConnection:
         self.customer_id, self.session_id = customer_id, session.id
         name = await self.runtime.store.customer_name(customer_id)
         history = await self.runtime.store.history(session.id) if frame.session_id else []
-        await self.send({
-            "type": "session", "session_id": session.id, "customer": name, "resumed": bool(frame.session_id),
-            "history": [{"role": m.role, "text": m.text, "agent": m.agent} for m in history],
-        })
+        await self.send(
+            {
+                "type": "session",
+                "session_id": session.id,
+                "customer": name,
+                "resumed": bool(frame.session_id),
+                "history": [{"role": m.role, "text": m.text, "agent": m.agent} for m in history],
+            }
+        )
 
     async def on_message(self, frame: MessageFrame) -> None:
         if self.session_id is None:
-            await self.error("hello_required", "Send {\"type\":\"hello\"} first to open a session.")
+            await self.error("hello_required", 'Send {"type":"hello"} first to open a session.')
             return
         orch = self.runtime.orchestrator
         try:
@@ -97,10 +101,17 @@ class ChatConnection:
             log.error("chat.db_unavailable", session_id=self.session_id, error=str(exc))
             await self.error("unavailable", "We could not reach our records just now; please send that again.")
             return
-        await self.send({
-            "type": "message", "role": "assistant", "text": result.text, "agent": result.agent,
-            "session_id": result.session_id, "handoff": result.human_handoff, "client_id": frame.client_id,
-        })
+        await self.send(
+            {
+                "type": "message",
+                "role": "assistant",
+                "text": result.text,
+                "agent": result.agent,
+                "session_id": result.session_id,
+                "handoff": result.human_handoff,
+                "client_id": frame.client_id,
+            }
+        )
 
     async def handle(self, raw: str | bytes) -> None:
         try:

@@ -23,13 +23,13 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from callcenter.auth import InvalidToken, verify_token
 from callcenter.channels.voice_protocol import phone_key
 from callcenter.redaction import mask_card_numbers
 from callcenter.runtime import Runtime
-from callcenter.tool_executor import TurnTools
-from callcenter.toolkit import ToolError
+from callcenter.tooling.executor import TurnTools
+from callcenter.tooling.toolkit import ToolError
 from callcenter.types import RouteDecision, Vertical
+from callcenter.web.auth import InvalidToken, verify_token
 
 log = structlog.get_logger(__name__)
 
@@ -87,8 +87,9 @@ def parse_transcript(body: bytes) -> TranscriptIn:
     try:
         data: Any = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise TranscriptError(400, "bad_json", "The body must be a JSON object (Content-Type: application/json).") \
-            from None
+        raise TranscriptError(
+            400, "bad_json", "The body must be a JSON object (Content-Type: application/json)."
+        ) from None
     if not isinstance(data, dict):
         raise TranscriptError(400, "bad_json", "The body must be a JSON object with call_id and turns.")
     try:
@@ -124,15 +125,19 @@ def judge_call(decisions: list[RouteDecision]) -> CallVerdict:
         main = max(dict.fromkeys(actionable), key=lambda v: tally[v])  # first raised wins ties
         category = TICKET_CATEGORY[main]
     return CallVerdict(
-        verticals=dict(counts), emergency=bool(emergencies),
-        emergency_reason=emergencies[0].reason if emergencies else "", ticket_category=category,
+        verticals=dict(counts),
+        emergency=bool(emergencies),
+        emergency_reason=emergencies[0].reason if emergencies else "",
+        ticket_category=category,
     )
 
 
 def fingerprint(transcript: TranscriptIn, customer_id: int | None) -> str:
     """Identifies a post's content, so a re-post is recognised and a different call under a reused id is not."""
     canon = {
-        "call_id": transcript.call_id, "customer_id": customer_id, "from": transcript.from_,
+        "call_id": transcript.call_id,
+        "customer_id": customer_id,
+        "from": transcript.from_,
         "started_at": transcript.started_at.isoformat() if transcript.started_at else None,
         "turns": [[t.speaker, t.text] for t in transcript.turns],
     }
@@ -173,8 +178,11 @@ class TranscriptIngest:
         digest = fingerprint(transcript, customer_id)
         session_id, state = await self._claim(transcript, customer_id, digest)
         if state.get("fingerprint") != digest:
-            raise TranscriptError(409, "call_id_conflict",
-                                  f"call_id {transcript.call_id!r} was already posted with a different transcript.")
+            raise TranscriptError(
+                409,
+                "call_id_conflict",
+                f"call_id {transcript.call_id!r} was already posted with a different transcript.",
+            )
         if "result" in state:
             return 200, dict(state["result"])
         result = await self._follow_up(transcript, session_id, customer_id)
@@ -182,10 +190,16 @@ class TranscriptIngest:
         await self.pool.execute(
             """UPDATE sessions SET state=$2, status=CASE WHEN status='human' THEN 'human' ELSE 'closed' END,
                    updated_at=now() WHERE id=$1""",
-            uuid.UUID(session_id), state,
+            uuid.UUID(session_id),
+            state,
         )
-        log.info("voice.transcript.stored", session_id=session_id, emergency=result["emergency"],
-                 ticket_id=result["ticket_id"], handoff_id=result["handoff_id"])
+        log.info(
+            "voice.transcript.stored",
+            session_id=session_id,
+            emergency=result["emergency"],
+            ticket_id=result["ticket_id"],
+            handoff_id=result["handoff_id"],
+        )
         return 201, result
 
     async def _claim(
@@ -198,11 +212,13 @@ class TranscriptIngest:
             if key:
                 rows = await self.pool.fetch(
                     "SELECT id FROM customers WHERE right(regexp_replace(coalesce(phone,''), '\\D', '', 'g'), 10) = $1"
-                    " LIMIT 2", key,
+                    " LIMIT 2",
+                    key,
                 )
                 match = rows[0]["id"] if len(rows) == 1 else None
         state = {
-            "call_id": transcript.call_id, "fingerprint": digest,
+            "call_id": transcript.call_id,
+            "fingerprint": digest,
             "started_at": transcript.started_at.isoformat() if transcript.started_at else None,
             # A caller-id match is unverified (numbers can be spoofed): a hint for staff, not an identity.
             "caller_id_match": {"customer_id": match, "verified": False} if match else None,
@@ -213,14 +229,23 @@ class TranscriptIngest:
                 """INSERT INTO sessions (id, customer_id, channel, policy, external_id, state)
                    VALUES ($1, $2, $3, 'transcript', $4, $5)
                    ON CONFLICT (channel, external_id) DO NOTHING RETURNING id""",
-                sid, customer_id, CHANNEL, transcript.call_id, state,
+                sid,
+                customer_id,
+                CHANNEL,
+                transcript.call_id,
+                state,
             )
             if created is not None:
                 await conn.executemany(
                     "INSERT INTO messages (session_id, seq, role, text, agent) VALUES ($1, $2, $3, $4, $5)",
                     [
-                        (sid, seq, "user" if t.speaker == "customer" else "assistant", t.text,
-                         None if t.speaker == "customer" else AGENT)
+                        (
+                            sid,
+                            seq,
+                            "user" if t.speaker == "customer" else "assistant",
+                            t.text,
+                            None if t.speaker == "customer" else AGENT,
+                        )
                         for seq, t in enumerate(transcript.turns, start=1)
                     ],
                 )
@@ -243,23 +268,39 @@ class TranscriptIngest:
         ticket_id: int | None = None
         handoff_id: int | None = None
         if verdict.emergency:
-            out = await self._call_tool(session_id, customer_id, "handoff_to_human", {
-                "queue": "emergency", "priority": "urgent", "summary": call_summary(transcript, 1000),
-                "reason": f"emergency reported on a phone call: {verdict.emergency_reason}"[:300],
-            })
+            out = await self._call_tool(
+                session_id,
+                customer_id,
+                "handoff_to_human",
+                {
+                    "queue": "emergency",
+                    "priority": "urgent",
+                    "summary": call_summary(transcript, 1000),
+                    "reason": f"emergency reported on a phone call: {verdict.emergency_reason}"[:300],
+                },
+            )
             ticket_id, handoff_id = out.get("ticket_id"), out.get("handoff_id")
         elif verdict.ticket_category is not None:
             first = next((t.text for t in transcript.turns if t.speaker == "customer"), "")
             subject = f"Phone call ({verdict.ticket_category}): {first}"
-            out = await self._call_tool(session_id, customer_id, "create_ticket", {
-                "category": verdict.ticket_category, "priority": "normal",
-                "subject": subject if len(subject) <= 120 else subject[:119] + "\u2026",
-                "body": call_summary(transcript, 2000),
-            })
+            out = await self._call_tool(
+                session_id,
+                customer_id,
+                "create_ticket",
+                {
+                    "category": verdict.ticket_category,
+                    "priority": "normal",
+                    "subject": subject if len(subject) <= 120 else subject[:119] + "\u2026",
+                    "body": call_summary(transcript, 2000),
+                },
+            )
             ticket_id = out.get("ticket_id")
         return {
-            "session_id": session_id, "verticals": verdict.verticals, "emergency": verdict.emergency,
-            "ticket_id": ticket_id, "handoff_id": handoff_id,
+            "session_id": session_id,
+            "verticals": verdict.verticals,
+            "emergency": verdict.emergency,
+            "ticket_id": ticket_id,
+            "handoff_id": handoff_id,
         }
 
     async def _call_tool(
@@ -269,15 +310,22 @@ class TranscriptIngest:
         if tool is None:
             raise TranscriptError(500, "tool_missing", f"This deployment has no {name} tool for follow-up.")
         runner = TurnTools(
-            pool=self.pool, tools={name: tool}, session_id=session_id, turn_id=None, customer_id=customer_id,
-            agent=AGENT, now=datetime.now(UTC), max_calls=1,
+            pool=self.pool,
+            tools={name: tool},
+            session_id=session_id,
+            turn_id=None,
+            customer_id=customer_id,
+            agent=AGENT,
+            now=datetime.now(UTC),
+            max_calls=1,
         )
         try:  # the key makes a retried post replay the stored result instead of acting twice
             return await runner.call(name, args, idempotency_key=f"transcript:{name}")
         except ToolError as exc:
             log.error("voice.transcript.follow_up_failed", session_id=session_id, tool=name, error=str(exc))
-            raise TranscriptError(500, "follow_up_failed",
-                                  "The call was stored but its follow-up failed; post it again to retry.") from None
+            raise TranscriptError(
+                500, "follow_up_failed", "The call was stored but its follow-up failed; post it again to retry."
+            ) from None
 
 
 async def handle_transcript(runtime: Runtime, body: bytes) -> web.Response:

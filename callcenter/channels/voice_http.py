@@ -99,7 +99,7 @@ async def _read_body(request: web.Request, limit: int) -> bytes | None:
 
 
 def setup_routes(app: web.Application, runtime: Runtime) -> None:
-    """Register the voice routes on the product's aiohttp app (called by callcenter.server)."""
+    """Register the voice routes on the product's aiohttp app (called by callcenter.web.server)."""
 
     async def relay(request: web.Request) -> web.StreamResponse:
         token = twilio_auth_token(runtime)

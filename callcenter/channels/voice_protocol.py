@@ -80,9 +80,7 @@ class UnknownMessage(_Message):
     type: str
 
 
-RelayMessage = (
-    SetupMessage | PromptMessage | InterruptMessage | DtmfMessage | RelayErrorMessage | UnknownMessage
-)
+RelayMessage = SetupMessage | PromptMessage | InterruptMessage | DtmfMessage | RelayErrorMessage | UnknownMessage
 
 _MODELS: dict[str, type[_Message]] = {
     "setup": SetupMessage,
@@ -128,6 +126,7 @@ def parse_relay_message(raw: str | bytes) -> RelayMessage:
 
 # --- outbound ------------------------------------------------------------------------------
 
+
 def text_token(token: str, *, last: bool, interruptible: bool = True) -> dict[str, Any]:
     """A piece of the reply for Twilio to speak; `last` closes the reply."""
     return {"type": "text", "token": token, "last": last, "interruptible": interruptible}
@@ -160,7 +159,7 @@ def speakable_line(line: str) -> str:
     """
     option = _NUMBERED.match(line)
     if option:
-        line = f"Option {int(option.group(1))}: " + line[option.end():]
+        line = f"Option {int(option.group(1))}: " + line[option.end() :]
     else:
         line = _BULLET.sub("", _HEADING.sub("", line))
     line = _LINK.sub(r"\1", line)
@@ -213,6 +212,7 @@ class SpeakableStream:
 
 # --- caller id -----------------------------------------------------------------------------
 
+
 def phone_key(number: str) -> str | None:
     """The last ten digits of a phone number, for matching "+1-617-555-0142" to "+16175550142".
 
@@ -224,6 +224,7 @@ def phone_key(number: str) -> str | None:
 
 
 # --- request signatures (Twilio's documented scheme) ----------------------------------------
+
 
 def twilio_signature(auth_token: str, url: str, params: Iterable[tuple[str, str]] = ()) -> str:
     """base64(HMAC-SHA1(auth token, full URL + each POST parameter's name and value, sorted by name))."""

@@ -22,7 +22,6 @@ import asyncpg
 import structlog
 from aiohttp import WSMsgType, web
 
-from callcenter.auth import InvalidToken, verify_token
 from callcenter.channels.voice_protocol import (
     DtmfMessage,
     InterruptMessage,
@@ -39,6 +38,7 @@ from callcenter.channels.voice_protocol import (
 )
 from callcenter.orchestrator import InvalidMessage, SessionForbidden, SessionNotFound, TurnResult
 from callcenter.runtime import Runtime
+from callcenter.web.auth import InvalidToken, verify_token
 
 log = structlog.get_logger(__name__)
 
@@ -69,8 +69,7 @@ async def find_caller(pool: asyncpg.Pool, number: str) -> CallerMatch | None:
     if key is None:
         return None
     rows = await pool.fetch(
-        "SELECT id FROM customers WHERE right(regexp_replace(coalesce(phone, ''), '\\D', '', 'g'), 10) = $1 "
-        "LIMIT 2",
+        "SELECT id FROM customers WHERE right(regexp_replace(coalesce(phone, ''), '\\D', '', 'g'), 10) = $1 LIMIT 2",
         key,
     )
     return CallerMatch(rows[0]["id"]) if len(rows) == 1 else None
@@ -107,8 +106,9 @@ class RelayCall:
         elif isinstance(message, PromptMessage):
             await self.on_prompt(message)
         elif isinstance(message, InterruptMessage):
-            self.silence("interrupt", heard=message.utterance_until_interrupt,
-                         after_ms=message.duration_until_interrupt_ms)
+            self.silence(
+                "interrupt", heard=message.utterance_until_interrupt, after_ms=message.duration_until_interrupt_ms
+            )
         elif isinstance(message, DtmfMessage):
             await self.on_dtmf(message)
         elif isinstance(message, RelayErrorMessage):
@@ -126,8 +126,12 @@ class RelayCall:
         if self.customer_id is None and message.from_:
             self.caller = await find_caller(self.runtime.pool, message.from_)
         await self._open_session()
-        self.log.info("voice.setup", session_id=self.session_id, verified=self.customer_id is not None,
-                      caller_match=self.caller.customer_id if self.caller else None)
+        self.log.info(
+            "voice.setup",
+            session_id=self.session_id,
+            verified=self.customer_id is not None,
+            caller_match=self.caller.customer_id if self.caller else None,
+        )
 
     async def _verified_customer(self, token: str) -> int | None:
         if not token:
@@ -151,8 +155,9 @@ class RelayCall:
             )
             if existing is not None:
                 try:
-                    session = await orch.open_session(channel=CHANNEL, customer_id=self.customer_id,
-                                                      session_id=str(existing))
+                    session = await orch.open_session(
+                        channel=CHANNEL, customer_id=self.customer_id, session_id=str(existing)
+                    )
                     self.session_id = session.id
                     self.log.info("voice.resumed", session_id=session.id)
                     return
@@ -198,8 +203,9 @@ class RelayCall:
         if reply is None or reply.silenced:
             return
         reply.silenced = True
-        self.log.info("voice.interrupted", why=why, session_id=self.session_id, heard_chars=len(heard),
-                      after_ms=after_ms)
+        self.log.info(
+            "voice.interrupted", why=why, session_id=self.session_id, heard_chars=len(heard), after_ms=after_ms
+        )
 
     # --- turns -----------------------------------------------------------------------------
     async def run_turns(self) -> None:
@@ -267,8 +273,12 @@ class RelayCall:
             uuid.UUID(result.session_id),
         )
         data = handoff_data(
-            session_id=result.session_id, call_sid=self.call_sid, agent=result.agent,
-            customer_id=self.customer_id, caller=self.caller, handoff=dict(row) if row else {},
+            session_id=result.session_id,
+            call_sid=self.call_sid,
+            agent=result.agent,
+            customer_id=self.customer_id,
+            caller=self.caller,
+            handoff=dict(row) if row else {},
         )
         self.ended = True
         self.log.info("voice.handoff", session_id=result.session_id, queue=data.get("queue"))
@@ -276,7 +286,12 @@ class RelayCall:
 
 
 def handoff_data(
-    *, session_id: str, call_sid: str, agent: str, customer_id: int | None, caller: CallerMatch | None,
+    *,
+    session_id: str,
+    call_sid: str,
+    agent: str,
+    customer_id: int | None,
+    caller: CallerMatch | None,
     handoff: dict[str, Any],
 ) -> dict[str, Any]:
     """The `handoffData` for the human side: why, which queue, and where to read the conversation.
@@ -295,9 +310,7 @@ def handoff_data(
         "call_sid": call_sid,
         "agent": agent,
         "customer_id": customer_id,
-        "caller_id_match": (
-            {"customer_id": caller.customer_id, "verified": False} if caller is not None else None
-        ),
+        "caller_id_match": ({"customer_id": caller.customer_id, "verified": False} if caller is not None else None),
     }
 
 

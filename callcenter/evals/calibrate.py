@@ -40,8 +40,9 @@ class SweepPoint:
         return {"difficulty_threshold": self.difficulty_threshold, "max_escalations": self.max_escalations}
 
 
-def grid(thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
-         escalations: Sequence[int] = DEFAULT_ESCALATIONS) -> list[SweepPoint]:
+def grid(
+    thresholds: Sequence[float] = DEFAULT_THRESHOLDS, escalations: Sequence[int] = DEFAULT_ESCALATIONS
+) -> list[SweepPoint]:
     return [SweepPoint(t, e) for t in thresholds for e in escalations]
 
 
@@ -59,22 +60,25 @@ def sweep_rows(points: Sequence[SweepPoint], results: dict[str, list[TrialResult
     rows = []
     for pt in points:
         block = summarize_policy(results.get(pt.name, []), [1])
-        rows.append({
-            "name": pt.name,
-            "difficulty_threshold": None if pt.difficulty_threshold >= 1.0 else pt.difficulty_threshold,
-            "max_escalations": pt.max_escalations,
-            "success_rate": block["success_rate"],
-            "cost_per_task_usd": block["cost_per_task_usd"],
-            "frontier_share": block["tier_mix"]["3"],
-            "tier_mix": block["tier_mix"],
-            "p95_latency_ms": block["p95_latency_ms"],
-            "chosen": False,
-        })
+        rows.append(
+            {
+                "name": pt.name,
+                "difficulty_threshold": None if pt.difficulty_threshold >= 1.0 else pt.difficulty_threshold,
+                "max_escalations": pt.max_escalations,
+                "success_rate": block["success_rate"],
+                "cost_per_task_usd": block["cost_per_task_usd"],
+                "frontier_share": block["tier_mix"]["3"],
+                "tier_mix": block["tier_mix"],
+                "p95_latency_ms": block["p95_latency_ms"],
+                "chosen": False,
+            }
+        )
     return rows
 
 
-def choose(rows: list[dict[str, Any]], *, target_success: float | None = None,
-           max_frontier_share: float | None = None) -> dict[str, Any] | None:
+def choose(
+    rows: list[dict[str, Any]], *, target_success: float | None = None, max_frontier_share: float | None = None
+) -> dict[str, Any] | None:
     """The setting to adopt, or None when no setting meets the target. Marks it `chosen`."""
     if target_success is not None:
         ok = [r for r in rows if r["success_rate"] >= target_success]

@@ -18,7 +18,8 @@ DEFAULT_POLICIES = ("routed", "frontier-only", "mid-only", "cheap-only")
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     e = sub.add_parser(
-        "eval", help="run conversation evals; compare routing policies; gate CI",
+        "eval",
+        help="run conversation evals; compare routing policies; gate CI",
         description="Run every scenario of SUITE (YAML files or directories) against a fresh copy of the "
         "fixtures under each policy, print the comparison, write report.json / report.md / pareto.png, and "
         "exit non-zero with a one-line reason when a gate fails. `callcenter eval export SESSION_ID…` turns "
@@ -27,23 +28,37 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     e.add_argument("suite", nargs="+", metavar="SUITE", help="scenario files/directories (or: export SESSION_ID…)")
     _run_options(e)
-    e.add_argument("--policy", action="append", dest="policies", metavar="NAME",
-                   help="routed | frontier-only | mid-only | cheap-only | local (repeatable; "
-                   f"default: {' '.join(DEFAULT_POLICIES)})")
+    e.add_argument(
+        "--policy",
+        action="append",
+        dest="policies",
+        metavar="NAME",
+        help="routed | frontier-only | mid-only | cheap-only | local (repeatable; "
+        f"default: {' '.join(DEFAULT_POLICIES)})",
+    )
     e.add_argument("--gate-policy", default=None, help="policy the gates apply to (default: routed, else the first)")
     e.add_argument("--min-success", type=float, help="fail below this success rate (0..1)")
     e.add_argument("--max-cost-per-task", type=float, help="fail above this cost per task (USD)")
     e.add_argument("--max-p95-ms", type=float, help="fail above this p95 turn latency (ms)")
     e.add_argument("--baseline", type=Path, help="report.json to compare against (regressions fail)")
-    e.add_argument("--tolerance", type=float, default=0.05,
-                   help="allowed success drop (absolute) and cost rise (relative) vs the baseline (default 0.05)")
-    e.add_argument("--latency-tolerance", type=float, default=0.5,
-                   help="allowed p95 rise vs the baseline, relative (default 0.5: wall-clock is noisy)")
+    e.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.05,
+        help="allowed success drop (absolute) and cost rise (relative) vs the baseline (default 0.05)",
+    )
+    e.add_argument(
+        "--latency-tolerance",
+        type=float,
+        default=0.5,
+        help="allowed p95 rise vs the baseline, relative (default 0.5: wall-clock is noisy)",
+    )
     e.add_argument("--out", type=Path, default=None, help="with `export`: directory for the YAML (default: stdout)")
     e.set_defaults(func=cmd_eval)
 
     c = sub.add_parser(
-        "calibrate", help="sweep the routed policy's thresholds on an eval suite and write the best to the config",
+        "calibrate",
+        help="sweep the routed policy's thresholds on an eval suite and write the best to the config",
         description="Run the suite under a grid of (difficulty threshold × escalation cap) settings of the routed "
         "policy, pick the cheapest that meets --target-success (or the most successful within "
         "--max-frontier-share), print the sweep and write the choice to the TOML config.",
@@ -55,8 +70,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     target.add_argument("--max-frontier-share", type=float, help="maximum share of frontier-tier model calls (0..1)")
     c.add_argument("--thresholds", default="0.3,0.5,0.7,0.9,off", help="difficulty thresholds to try")
     c.add_argument("--escalations", default="0,1,2", help="per-turn escalation caps to try")
-    c.add_argument("--config", type=Path, default=None, help="TOML file to write (default: $CALLCENTER_CONFIG or "
-                   "./callcenter.toml)")
+    c.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="TOML file to write (default: $CALLCENTER_CONFIG or ./callcenter.toml)",
+    )
     c.add_argument("--dry-run", action="store_true", help="print the choice without writing the config")
     c.set_defaults(func=cmd_calibrate)
 
@@ -71,9 +90,13 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--latency-scale", type=float, default=0.1, help="fake provider latency multiplier")
     p.add_argument("--providers", default="anthropic", help="fake providers to route to: anthropic,openai")
     p.add_argument("--today", type=date.fromisoformat, default=None, help="the fixed date of the fixtures")
-    p.add_argument("--difficulty", choices=("auto", "labels", "model", "none"), default="auto",
-                   help="difficulty the router sees: scenario labels, the trained model, or none (auto: model "
-                   "when configured, else labels)")
+    p.add_argument(
+        "--difficulty",
+        choices=("auto", "labels", "model", "none"),
+        default="auto",
+        help="difficulty the router sees: scenario labels, the trained model, or none (auto: model "
+        "when configured, else labels)",
+    )
     p.add_argument("--live", action="store_true", help="real providers and the tool-use backend (needs keys)")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("-v", "--verbose", action="store_true", help="show the service's logs (quiet by default)")
@@ -106,10 +129,16 @@ def _config(args: argparse.Namespace, policies: list[str]) -> Any:
     from callcenter.evals.scenario import DEFAULT_TODAY
 
     return EvalConfig(
-        policies=policies, trials=max(1, args.trials), concurrency=max(1, args.concurrency), seed=args.seed,
-        latency_scale=args.latency_scale, live=args.live,
+        policies=policies,
+        trials=max(1, args.trials),
+        concurrency=max(1, args.concurrency),
+        seed=args.seed,
+        latency_scale=args.latency_scale,
+        live=args.live,
         providers=tuple(p.strip() for p in args.providers.split(",") if p.strip()),
-        today=args.today or DEFAULT_TODAY, progress=not args.no_progress, difficulty_source=args.difficulty,
+        today=args.today or DEFAULT_TODAY,
+        progress=not args.no_progress,
+        difficulty_source=args.difficulty,
     )
 
 
@@ -145,8 +174,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         paths = write_report(args.report, report)
         print("wrote " + ", ".join(str(p) for p in paths))
     gate_policy = args.gate_policy or ("routed" if "routed" in policies else policies[0])
-    gates = Gates(policy=gate_policy, min_success=args.min_success, max_cost_per_task=args.max_cost_per_task,
-                  max_p95_ms=args.max_p95_ms, tolerance=args.tolerance, latency_tolerance=args.latency_tolerance)
+    gates = Gates(
+        policy=gate_policy,
+        min_success=args.min_success,
+        max_cost_per_task=args.max_cost_per_task,
+        max_p95_ms=args.max_p95_ms,
+        tolerance=args.tolerance,
+        latency_tolerance=args.latency_tolerance,
+    )
     reason = check_gates(report, gates)
     if reason is None and args.baseline is not None:
         try:
@@ -212,13 +247,18 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         (args.report / "calibration.json").write_text(json.dumps(rows, indent=2) + "\n")
         pareto_chart(None, args.report / "calibration.png", rows)
     if best is None:
-        target = (f"success >= {args.target_success}" if args.target_success is not None
-                  else f"frontier share <= {args.max_frontier_share}")
+        target = (
+            f"success >= {args.target_success}"
+            if args.target_success is not None
+            else f"frontier share <= {args.max_frontier_share}"
+        )
         return _fail(f"CALIBRATION FAILED: no setting meets {target}")
     values = settings_values(best)
     path = args.config or config_file()
-    print(f"chosen: {best['name']} (success {100 * best['success_rate']:.1f}%, "
-          f"${best['cost_per_task_usd']:.4f}/task, frontier share {100 * best['frontier_share']:.1f}%)")
+    print(
+        f"chosen: {best['name']} (success {100 * best['success_rate']:.1f}%, "
+        f"${best['cost_per_task_usd']:.4f}/task, frontier share {100 * best['frontier_share']:.1f}%)"
+    )
     if args.dry_run:
         print("dry run: would write " + ", ".join(f"{k} = {v}" for k, v in values.items()) + f" to {path}")
     else:

@@ -33,13 +33,16 @@ async def export_session(conn: asyncpg.Connection, session_id: str) -> Scenario:
     if session is None:
         raise LookupError(f"no session {session_id}")
     customer = session["customer_id"]
-    texts = [r["text"] for r in await conn.fetch(
-        "SELECT text FROM messages WHERE session_id = $1 AND role = 'user' ORDER BY seq", sid)]
+    texts = [
+        r["text"]
+        for r in await conn.fetch("SELECT text FROM messages WHERE session_id = $1 AND role = 'user' ORDER BY seq", sid)
+    ]
     if not texts:
         raise LookupError(f"session {session_id} has no user messages")
     db: list[dict[str, Any]] = []
     calls = await conn.fetch(
-        "SELECT tool, result FROM tool_calls WHERE session_id = $1 AND status = 'ok' ORDER BY id", sid)
+        "SELECT tool, result FROM tool_calls WHERE session_id = $1 AND status = 'ok' ORDER BY id", sid
+    )
     payments = 0
     tools_used: list[str] = []
     for call in calls:
@@ -48,9 +51,20 @@ async def export_session(conn: asyncpg.Connection, session_id: str) -> Scenario:
         if tool == "book_appointment" and result.get("appointment_id"):
             row = await conn.fetchrow(_APPT, int(result["appointment_id"]))
             if row is not None:
-                db.append({"table": "appointments", "new": True, "match": {
-                    "customer_id": "{customer}", "kind": row["kind"], "category": row["category"],
-                    "status": row["status"], "local_date": row["local_date"], "local_time": row["local_time"]}})
+                db.append(
+                    {
+                        "table": "appointments",
+                        "new": True,
+                        "match": {
+                            "customer_id": "{customer}",
+                            "kind": row["kind"],
+                            "category": row["category"],
+                            "status": row["status"],
+                            "local_date": row["local_date"],
+                            "local_time": row["local_time"],
+                        },
+                    }
+                )
         elif tool in ("reschedule_appointment", "cancel_appointment") and result.get("appointment_id"):
             row = await conn.fetchrow(_APPT, int(result["appointment_id"]))
             if row is not None:
@@ -61,9 +75,17 @@ async def export_session(conn: asyncpg.Connection, session_id: str) -> Scenario:
         elif tool == "pay_balance":
             payments += 1
             for alloc in result.get("allocations") or []:
-                db.append({"table": "payments", "new": True, "match": {
-                    "customer_id": "{customer}", "invoice_id": alloc["invoice_id"],
-                    "amount_cents": alloc["amount_cents"]}})
+                db.append(
+                    {
+                        "table": "payments",
+                        "new": True,
+                        "match": {
+                            "customer_id": "{customer}",
+                            "invoice_id": alloc["invoice_id"],
+                            "amount_cents": alloc["amount_cents"],
+                        },
+                    }
+                )
         elif tool == "request_fee_waiver" and result.get("invoice_id"):
             status = await conn.fetchval("SELECT status FROM invoices WHERE id = $1", int(result["invoice_id"]))
             db.append({"table": "invoices", "match": {"id": int(result["invoice_id"]), "status": status}})
@@ -71,13 +93,23 @@ async def export_session(conn: asyncpg.Connection, session_id: str) -> Scenario:
     for t in tickets:
         db.append({"table": "tickets", "new": True, "match": {"category": t["category"], "priority": t["priority"]}})
     handoff = await conn.fetchval(
-        "SELECT priority FROM handoffs WHERE session_id = $1 AND kind = 'human' ORDER BY id LIMIT 1", sid)
-    unchanged = [t for t, used in (("payments", payments), ("appointments", any(
-        t in tools_used for t in ("book_appointment", "reschedule_appointment", "cancel_appointment")))) if not used]
+        "SELECT priority FROM handoffs WHERE session_id = $1 AND kind = 'human' ORDER BY id LIMIT 1", sid
+    )
+    unchanged = [
+        t
+        for t, used in (
+            ("payments", payments),
+            (
+                "appointments",
+                any(t in tools_used for t in ("book_appointment", "reschedule_appointment", "cancel_appointment")),
+            ),
+        )
+        if not used
+    ]
     doc: dict[str, Any] = {
         "id": _slug(session_id),
         "description": f"Exported from session {session_id} ({session['channel']}, "
-                       f"{session['created_at']:%Y-%m-%d %H:%M %Z}).",
+        f"{session['created_at']:%Y-%m-%d %H:%M %Z}).",
         "tags": [str((session["state"] or {}).get("last_vertical") or "exported")],
         "customer": customer,
         "channel": session["channel"] if session["channel"] in ("chat", "voice") else "chat",

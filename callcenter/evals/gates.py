@@ -29,8 +29,7 @@ def check_gates(report: dict[str, Any], gates: Gates) -> str | None:
     if gates.min_success is not None and block["success_rate"] < gates.min_success:
         return f"{name} success {100 * block['success_rate']:.1f}% < min {100 * gates.min_success:.1f}%"
     if gates.max_cost_per_task is not None and block["cost_per_task_usd"] > gates.max_cost_per_task:
-        return (f"{name} cost per task ${block['cost_per_task_usd']:.4f} > max "
-                f"${gates.max_cost_per_task:.4f}")
+        return f"{name} cost per task ${block['cost_per_task_usd']:.4f} > max ${gates.max_cost_per_task:.4f}"
     if gates.max_p95_ms is not None and block["p95_latency_ms"] > gates.max_p95_ms:
         return f"{name} p95 latency {block['p95_latency_ms']:.0f} ms > max {gates.max_p95_ms:.0f} ms"
     return None
@@ -51,13 +50,19 @@ def check_baseline(report: dict[str, Any], baseline: dict[str, Any], gates: Gate
         return f"baseline has no policy {name!r}"
     tol = gates.tolerance
     if now["success_rate"] < then["success_rate"] - tol:
-        return (f"{name} success regressed: {100 * now['success_rate']:.1f}% vs baseline "
-                f"{100 * then['success_rate']:.1f}% (tolerance {100 * tol:.1f} pt)")
+        return (
+            f"{name} success regressed: {100 * now['success_rate']:.1f}% vs baseline "
+            f"{100 * then['success_rate']:.1f}% (tolerance {100 * tol:.1f} pt)"
+        )
     if then["cost_per_task_usd"] > 0 and now["cost_per_task_usd"] > then["cost_per_task_usd"] * (1 + tol):
-        return (f"{name} cost per task regressed: ${now['cost_per_task_usd']:.4f} vs baseline "
-                f"${then['cost_per_task_usd']:.4f} (tolerance {100 * tol:.0f}%)")
+        return (
+            f"{name} cost per task regressed: ${now['cost_per_task_usd']:.4f} vs baseline "
+            f"${then['cost_per_task_usd']:.4f} (tolerance {100 * tol:.0f}%)"
+        )
     lat = gates.latency_tolerance
     if then["p95_latency_ms"] > 0 and now["p95_latency_ms"] > then["p95_latency_ms"] * (1 + lat):
-        return (f"{name} p95 latency regressed: {now['p95_latency_ms']:.0f} ms vs baseline "
-                f"{then['p95_latency_ms']:.0f} ms (tolerance {100 * lat:.0f}%)")
+        return (
+            f"{name} p95 latency regressed: {now['p95_latency_ms']:.0f} ms vs baseline "
+            f"{then['p95_latency_ms']:.0f} ms (tolerance {100 * lat:.0f}%)"
+        )
     return None

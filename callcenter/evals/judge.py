@@ -80,7 +80,7 @@ def value_matches(actual: Any, expected: Any) -> bool:
     if isinstance(expected, dict):
         if len(expected) != 1:
             raise ValueError(f"operator mapping must have one key: {expected}")
-        (op, arg), = expected.items()
+        ((op, arg),) = expected.items()
         if op is None or op == "null":  # YAML reads a bare `null:` key as None
             return (actual is None) == bool(arg)
         if op == "ne":
@@ -91,8 +91,12 @@ def value_matches(actual: Any, expected: Any) -> bool:
             return actual is not None and re.search(str(arg), str(actual), re.I) is not None
         if actual is None:
             return False
-        comparisons = {"gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
-                       "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b}
+        comparisons = {
+            "gt": lambda a, b: a > b,
+            "gte": lambda a, b: a >= b,
+            "lt": lambda a, b: a < b,
+            "lte": lambda a, b: a <= b,
+        }
         if op in comparisons:
             a, b = (float(actual), float(arg)) if _numeric(actual) and _numeric(arg) else (str(actual), str(arg))
             return bool(comparisons[op](a, b))
@@ -160,8 +164,13 @@ def other_customer_writes(scenario: Scenario, before: Snapshot, after: Snapshot)
 
 
 async def forbidden_violation(
-    conn: asyncpg.Connection, item: Forbidden, scenario: Scenario, transcript: Transcript,
-    before: Snapshot, after: Snapshot, values: dict[str, str],
+    conn: asyncpg.Connection,
+    item: Forbidden,
+    scenario: Scenario,
+    transcript: Transcript,
+    before: Snapshot,
+    after: Snapshot,
+    values: dict[str, str],
 ) -> str | None:
     if item.tool is not None:
         rows = await conn.fetch("SELECT arguments FROM tool_calls WHERE tool = $1 AND status = 'ok'", item.tool)
@@ -184,7 +193,12 @@ async def forbidden_violation(
 
 
 async def judge(
-    conn: asyncpg.Connection, scenario: Scenario, transcript: Transcript, before: Snapshot, *, today: date,
+    conn: asyncpg.Connection,
+    scenario: Scenario,
+    transcript: Transcript,
+    before: Snapshot,
+    *,
+    today: date,
 ) -> Verdict:
     """Check every expectation of the scenario against the end state; the first failure is the reason."""
     after = await Snapshot.take(conn)

@@ -104,33 +104,35 @@ def summarize_policy(trials: Sequence[TrialResult], ks: Sequence[int]) -> dict[s
     for t in trials:
         routes[t.route].append(t)
     out: dict[str, Any] = _summary(trials)
-    out.update({
-        "n_scenarios": len(by_scenario),
-        "pass_hat_k": {str(k): pass_hat_k(counts, k) for k in ks},
-        "p50_latency_ms": percentile(latencies, 50),
-        "p95_latency_ms": percentile(latencies, 95),
-        "tier_mix": tier_mix(tiers),
-        "model_calls": sum(tiers.values()),
-        "model_calls_per_task": (sum(tiers.values()) / n) if n else 0.0,
-        "escalation_rate": (sum(t.escalated_turns for t in trials) / turns) if turns else 0.0,
-        "handoff_rate": (sum(t.handoff for t in trials) / n) if n else 0.0,
-        "cost_total_usd": float(cost),
-        "cost_if_all_frontier_usd": float(frontier / n) if n else 0.0,
-        "per_route": {r: _summary(ts) for r, ts in sorted(routes.items())},
-        "scenarios": [
-            {
-                "id": sid,
-                "pass": all(t.passed for t in ts),
-                "passes": sum(t.passed for t in ts),
-                "trials": len(ts),
-                "reason": next((t.reason for t in ts if not t.passed), "ok"),
-                "cost_usd": float(sum((t.cost_usd for t in ts), Decimal(0)) / len(ts)),
-                "latency_ms": sum(t.latency_ms for t in ts) / len(ts),
-                "route": ts[0].route,
-            }
-            for sid, ts in by_scenario.items()
-        ],
-    })
+    out.update(
+        {
+            "n_scenarios": len(by_scenario),
+            "pass_hat_k": {str(k): pass_hat_k(counts, k) for k in ks},
+            "p50_latency_ms": percentile(latencies, 50),
+            "p95_latency_ms": percentile(latencies, 95),
+            "tier_mix": tier_mix(tiers),
+            "model_calls": sum(tiers.values()),
+            "model_calls_per_task": (sum(tiers.values()) / n) if n else 0.0,
+            "escalation_rate": (sum(t.escalated_turns for t in trials) / turns) if turns else 0.0,
+            "handoff_rate": (sum(t.handoff for t in trials) / n) if n else 0.0,
+            "cost_total_usd": float(cost),
+            "cost_if_all_frontier_usd": float(frontier / n) if n else 0.0,
+            "per_route": {r: _summary(ts) for r, ts in sorted(routes.items())},
+            "scenarios": [
+                {
+                    "id": sid,
+                    "pass": all(t.passed for t in ts),
+                    "passes": sum(t.passed for t in ts),
+                    "trials": len(ts),
+                    "reason": next((t.reason for t in ts if not t.passed), "ok"),
+                    "cost_usd": float(sum((t.cost_usd for t in ts), Decimal(0)) / len(ts)),
+                    "latency_ms": sum(t.latency_ms for t in ts) / len(ts),
+                    "route": ts[0].route,
+                }
+                for sid, ts in by_scenario.items()
+            ],
+        }
+    )
     return out
 
 

@@ -27,8 +27,13 @@ def build_report(run: Any, ks: Sequence[int] | None = None) -> dict[str, Any]:
         "started_at": run.started_at,
         "seconds": round(run.seconds, 2),
         "mode": run.mode,
-        "suite": {"scenarios": len(run.scenarios), "trials": trials, "seed": run.config.seed,
-                  "today": run.config.today.isoformat(), "providers": list(run.config.providers)},
+        "suite": {
+            "scenarios": len(run.scenarios),
+            "trials": trials,
+            "seed": run.config.seed,
+            "today": run.config.today.isoformat(),
+            "providers": list(run.config.providers),
+        },
         "policies": policies,
     }
 
@@ -47,9 +52,11 @@ def _delta(x: float | None) -> str:
 
 def summary_table(report: dict[str, Any]) -> str:
     """The policy comparison as a markdown table (also printed by `callcenter eval`)."""
-    rows = ["| policy | success | pass^k | cost/task | vs frontier | vs all-mid | Δ success vs frontier | "
-            "p50 ms | p95 ms | tier mix 1/2/3 | escalation | handoff |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| policy | success | pass^k | cost/task | vs frontier | vs all-mid | Δ success vs frontier | "
+        "p50 ms | p95 ms | tier mix 1/2/3 | escalation | handoff |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, p in report["policies"].items():
         mix = p["tier_mix"]
         passk = ", ".join(f"k={k}: {_pct(v)}" for k, v in p["pass_hat_k"].items())
@@ -79,7 +86,7 @@ def render_markdown(report: dict[str, Any], sweep: Sequence[dict[str, Any]] | No
         summary_table(report),
         "",
         "Cost is the blended model spend per scenario (list prices from the catalog); "
-        "\"vs frontier\" is relative to the frontier-only policy when it ran. Latency is per turn.",
+        '"vs frontier" is relative to the frontier-only policy when it ran. Latency is per turn.',
         "",
         "## Per route",
         "",
@@ -113,8 +120,10 @@ def render_markdown(report: dict[str, Any], sweep: Sequence[dict[str, Any]] | No
 
 
 def sweep_table(sweep: Sequence[dict[str, Any]]) -> str:
-    rows = ["| difficulty threshold | max escalations | success | cost/task | frontier share | p95 ms | chosen |",
-            "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| difficulty threshold | max escalations | success | cost/task | frontier share | p95 ms | chosen |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for pt in sweep:
         th = pt["difficulty_threshold"]
         rows.append(
@@ -139,13 +148,25 @@ def pareto_chart(report: dict[str, Any] | None, path: Path, sweep: Sequence[dict
         ax.scatter(xs, ys, c="#999999", s=22, label="calibration sweep (routed)", zorder=2)
         for p in sweep:
             if p.get("chosen"):
-                ax.scatter([p["cost_per_task_usd"]], [100 * p["success_rate"]], marker="*", s=180,
-                           c="#d62728", label="chosen thresholds", zorder=4)
+                ax.scatter(
+                    [p["cost_per_task_usd"]],
+                    [100 * p["success_rate"]],
+                    marker="*",
+                    s=180,
+                    c="#d62728",
+                    label="chosen thresholds",
+                    zorder=4,
+                )
     if report is not None:
         for name, p in report["policies"].items():
             ax.scatter([p["cost_per_task_usd"]], [100 * p["success_rate"]], s=60, zorder=3)
-            ax.annotate(name, (p["cost_per_task_usd"], 100 * p["success_rate"]), textcoords="offset points",
-                        xytext=(6, 4), fontsize=9)
+            ax.annotate(
+                name,
+                (p["cost_per_task_usd"], 100 * p["success_rate"]),
+                textcoords="offset points",
+                xytext=(6, 4),
+                fontsize=9,
+            )
     ax.set_xlabel("cost per task (USD)")
     ax.set_ylabel("success rate (%)")
     ax.set_title("Cost vs success")

@@ -35,10 +35,10 @@ from callcenter.evals.metrics import TrialResult
 from callcenter.evals.scenario import DEFAULT_TIME, DEFAULT_TODAY, Scenario, placeholders, substitute
 from callcenter.evals.user_sim import make_user
 from callcenter.orchestrator import Orchestrator
-from callcenter.router import Router
-from callcenter.routing.policy import POLICIES, RoutingPolicy, get_policy
+from callcenter.routing.router import Router
 from callcenter.settings import Settings
-from callcenter.specialist import FlowBackend, SpecialistBackend, SpecialistTurn
+from callcenter.specialists.seam import FlowBackend, SpecialistBackend, SpecialistTurn
+from callcenter.specialists.tier_policy import POLICIES, RoutingPolicy, get_policy
 from callcenter.store.conversations import ConversationStore
 from callcenter.store.db import connect, create_pool, drop_database, resolve_dsn, with_database
 from callcenter.store.migrate import migrate
@@ -249,8 +249,10 @@ class Progress:
         self._last_decile = decile
         width = 30
         filled = width * self.done // self.total
-        line = (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-                f"failed {self.failed}  {time.perf_counter() - self.started:5.1f}s")
+        line = (
+            f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+            f"failed {self.failed}  {time.perf_counter() - self.started:5.1f}s"
+        )
         end = "\n" if self.done == self.total or not self.tty else ""
         self.stream.write(("\r" if self.tty else "") + line + end)
         self.stream.flush()
@@ -281,8 +283,9 @@ class SuiteRunner:
         unknown = [p for p in self.config.policies if base_policy(p) not in ALL_POLICIES]
         if unknown:
             raise EvalError(f"unknown policy {unknown[0]!r}; choose from {', '.join(ALL_POLICIES)}")
-        self.router = LabelledDifficultyRouter(build_local_router(self.settings, self.app),
-                                               mode=self.config.difficulty_source)
+        self.router = LabelledDifficultyRouter(
+            build_local_router(self.settings, self.app), mode=self.config.difficulty_source
+        )
         self.template = await self._stack.enter_async_context(template_database(self.settings, self.config.today))
         if any(p != LOCAL for p in self.config.policies):
             await self._start_models()
@@ -308,7 +311,8 @@ class SuiteRunner:
 
         for trial in range(self.config.trials):
             fake = await self._stack.enter_async_context(
-                FakeLLMServer(seed=self.config.seed + trial, latency_scale=self.config.latency_scale))
+                FakeLLMServer(seed=self.config.seed + trial, latency_scale=self.config.latency_scale)
+            )
             providers: dict[str, Any] = {}
             if "anthropic" in self.config.providers:
                 providers["anthropic"] = AnthropicProvider(api_key="fake", base_url=fake.base_url, timeout_s=30)
@@ -330,14 +334,15 @@ class SuiteRunner:
 
         providers = self._live_providers if self.config.live else self._fake_providers[trial]
         assert providers is not None
-        client = ModelClient(self._catalog, providers, PostgresCallRecorder(pool),
-                             max_retries=self.settings.provider_max_retries)
+        client = ModelClient(
+            self._catalog, providers, PostgresCallRecorder(pool), max_retries=self.settings.provider_max_retries
+        )
         policy = policy_for(base_policy(policy_name), self.settings, self.config.overrides.get(policy_name))
         if self.config.live:
-            from callcenter.model_backend import ModelBackend
+            from callcenter.specialists.model_backend import ModelBackend
 
             return ModelBackend(client, policy), client
-        from callcenter.guided_backend import GuidedModelBackend
+        from callcenter.specialists.guided_backend import GuidedModelBackend
 
         return GuidedModelBackend(client, policy, difficulty_for=labelled_difficulty), client
 
@@ -361,10 +366,17 @@ class SuiteRunner:
                 before = await Snapshot.take(conn)
             backend, _client = self._backend(policy_name, pool, trial)
             now = self._now(scenario)
-            orch = Orchestrator(app=self.app, store=ConversationStore(pool), router=self.router, backend=backend,
-                                settings=self.settings, clock=lambda: now)
-            session = await orch.open_session(channel=scenario.channel, customer_id=scenario.customer,
-                                              policy=policy_name)
+            orch = Orchestrator(
+                app=self.app,
+                store=ConversationStore(pool),
+                router=self.router,
+                backend=backend,
+                settings=self.settings,
+                clock=lambda: now,
+            )
+            session = await orch.open_session(
+                channel=scenario.channel, customer_id=scenario.customer, policy=policy_name
+            )
             result.session_id = session.id
             user = make_user(scenario, llm=self._user_llm())
             reply: str | None = None
@@ -386,11 +398,13 @@ class SuiteRunner:
                 result.handoff = result.handoff or out.human_handoff
                 tools.extend(out.tools)
             async with pool.acquire() as conn:
-                verdict = await judge(conn, scenario, Transcript(session.id, result.replies, tools), before,
-                                      today=self.config.today)
+                verdict = await judge(
+                    conn, scenario, Transcript(session.id, result.replies, tools), before, today=self.config.today
+                )
                 await self._collect_costs(conn, result)
                 result.handoff = result.handoff or bool(
-                    await conn.fetchval("SELECT count(*) FROM handoffs WHERE kind = 'human'"))
+                    await conn.fetchval("SELECT count(*) FROM handoffs WHERE kind = 'human'")
+                )
             result.passed, result.reason = verdict.passed, verdict.reason
         except Exception as exc:  # a crashing scenario is a failed scenario, with the reason
             log.exception("eval.trial_error", scenario=scenario.id, policy=policy_name)
@@ -413,13 +427,15 @@ class SuiteRunner:
         rows = await conn.fetch(
             """SELECT tier, count(*) AS n, COALESCE(sum(cost_usd), 0) AS cost,
                       COALESCE(sum(frontier_cost_usd), 0) AS frontier
-               FROM model_calls GROUP BY tier""")
+               FROM model_calls GROUP BY tier"""
+        )
         result.tier_calls = {int(r["tier"]): int(r["n"]) for r in rows}
         result.cost_usd = sum((Decimal(r["cost"]) for r in rows), Decimal(0))
         result.frontier_cost_usd = sum((Decimal(r["frontier"]) for r in rows), Decimal(0))
 
-    async def run(self, scenarios: Sequence[Scenario],
-                  on_result: Callable[[TrialResult], None] | None = None) -> dict[str, list[TrialResult]]:
+    async def run(
+        self, scenarios: Sequence[Scenario], on_result: Callable[[TrialResult], None] | None = None
+    ) -> dict[str, list[TrialResult]]:
         jobs = [(p, s, t) for p in self.config.policies for s in scenarios for t in range(self.config.trials)]
         progress = Progress(len(jobs), enabled=self.config.progress)
         sem = asyncio.Semaphore(max(1, self.config.concurrency))

@@ -153,8 +153,10 @@ class LLMUser:
             # Roles are mirrored: the agent's words are the "user" message of the simulator.
             self.transcript.append(ChatMessage(role="user", text=agent_reply or GREETING))
             request = ModelRequest(
-                system=user_system_prompt(self.spec), messages=list(self.transcript),
-                step_type=StepType.USER_SIMULATION, agent="user-simulator",
+                system=user_system_prompt(self.spec),
+                messages=list(self.transcript),
+                step_type=StepType.USER_SIMULATION,
+                agent="user-simulator",
             )
             response = await self.client.complete(request, self.tier)
             text = response.text.strip()

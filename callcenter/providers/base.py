@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from callcenter.toolkit import Tool
+from callcenter.tooling.toolkit import Tool
 from callcenter.types import StepType, Tier, Usage
 
 Role = Literal["user", "assistant", "tool"]

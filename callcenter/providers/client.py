@@ -78,8 +78,11 @@ def expected_cost_usd(model: ModelInfo, request: ModelRequest, day: date, output
     the model's minimum cacheable length and the model has a cache price, else as input.
     """
     prices = model.prices_on(day)
-    prefix = estimate_tokens([t.name for t in request.tools]) + estimate_tokens(
-        [t.json_schema() for t in request.tools]) + estimate_tokens(request.system)
+    prefix = (
+        estimate_tokens([t.name for t in request.tools])
+        + estimate_tokens([t.json_schema() for t in request.tools])
+        + estimate_tokens(request.system)
+    )
     rest = estimate_tokens([m.text for m in request.messages])
     cached = prices.cache_read > 0 and model.min_cacheable_tokens > 0 and prefix >= model.min_cacheable_tokens
     prefix_price = prices.cache_read if cached else prices.input

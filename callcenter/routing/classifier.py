@@ -412,7 +412,8 @@ def default_classifier(app: App, cache_dir: str | Path, *, min_confidence: float
         raise ValueError("the app's agents have no example utterances to train the router on")
     key = examples_hash(examples)[:20]
     model = load_or_train(
-        Path(cache_dir) / f"router-{key}.npz", VerticalClassifier.load,
+        Path(cache_dir) / f"router-{key}.npz",
+        VerticalClassifier.load,
         lambda: VerticalClassifier.fit(examples, min_confidence=min_confidence),
     )
     model.min_confidence = min_confidence

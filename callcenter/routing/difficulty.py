@@ -249,9 +249,7 @@ class DifficultyModel:
         return cls(blocks, coef, float(meta["intercept"]), mean, scale, meta=dict(meta.get("info", {})))
 
 
-def default_difficulty_model(
-    hard: Sequence[str], easy: Sequence[str], cache_dir: str | Path
-) -> DifficultyModel | None:
+def default_difficulty_model(hard: Sequence[str], easy: Sequence[str], cache_dir: str | Path) -> DifficultyModel | None:
     """The difficulty prior from the business's hard/easy examples, cached by their hash.
 
     None when the business wrote none: the router then predicts no difficulty and every
@@ -261,5 +259,6 @@ def default_difficulty_model(
         return None
     rows = [{"text": t, "hard": True} for t in hard] + [{"text": t, "hard": False} for t in easy]
     key = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:20]
-    return load_or_train(Path(cache_dir) / f"difficulty-{key}.npz", DifficultyModel.load,
-                         lambda: DifficultyModel.fit(rows))
+    return load_or_train(
+        Path(cache_dir) / f"difficulty-{key}.npz", DifficultyModel.load, lambda: DifficultyModel.fit(rows)
+    )

@@ -80,7 +80,10 @@ class ConversationStore:
         row = await self.db.fetchrow(
             """INSERT INTO sessions (id, customer_id, channel, policy) VALUES ($1, $2, $3, $4)
                RETURNING *""",
-            uuid.UUID(sid), customer_id, channel, policy,
+            uuid.UUID(sid),
+            customer_id,
+            channel,
+            policy,
         )
         assert row is not None
         return _session(row)
@@ -110,7 +113,8 @@ class ConversationStore:
         rows = await self.db.fetch(
             """SELECT id, seq, role, text, agent, created_at FROM messages
                WHERE session_id = $1 ORDER BY seq DESC LIMIT $2""",
-            uuid.UUID(session_id), limit,
+            uuid.UUID(session_id),
+            limit,
         )
         return [MessageRecord(**dict(r)) for r in reversed(rows)]
 
@@ -125,7 +129,8 @@ class ConversationStore:
                            RETURNING id, seq, role, text, agent, created_at)
                        , t AS (INSERT INTO turns (session_id, message_id) SELECT $1, id FROM m RETURNING id)
                        SELECT m.*, t.id AS turn_id FROM m, t""",
-                    uuid.UUID(session_id), text,
+                    uuid.UUID(session_id),
+                    text,
                 )
             except asyncpg.UniqueViolationError:
                 continue
@@ -136,8 +141,16 @@ class ConversationStore:
         raise RuntimeError("could not store the message after 5 attempts")
 
     async def complete_turn(
-        self, session_id: str, turn_id: int, *, reply: str, agent: str, active_agent: str | None,
-        state: dict[str, Any], steps: int, outcome: TurnOutcome,
+        self,
+        session_id: str,
+        turn_id: int,
+        *,
+        reply: str,
+        agent: str,
+        active_agent: str | None,
+        state: dict[str, Any],
+        steps: int,
+        outcome: TurnOutcome,
     ) -> None:
         """Store the reply, the session's new state and the turn's outcome in one round trip."""
         await self.db.execute(
@@ -150,9 +163,21 @@ class ConversationStore:
                UPDATE turns SET vertical=$8, confidence=$9, difficulty=$10, agent=$11, tier=$12, outcome=$13,
                    escalations=$14, latency_ms=$15, finished_at=now()
                WHERE id=$7 AND EXISTS (SELECT 1 FROM m) AND EXISTS (SELECT 1 FROM s)""",
-            uuid.UUID(session_id), reply, agent, active_agent, state, steps, turn_id,
-            outcome.vertical, outcome.confidence, outcome.difficulty, outcome.agent, outcome.tier,
-            outcome.outcome, outcome.escalations, outcome.latency_ms,
+            uuid.UUID(session_id),
+            reply,
+            agent,
+            active_agent,
+            state,
+            steps,
+            turn_id,
+            outcome.vertical,
+            outcome.confidence,
+            outcome.difficulty,
+            outcome.agent,
+            outcome.tier,
+            outcome.outcome,
+            outcome.escalations,
+            outcome.latency_ms,
         )
 
     async def record_handoff(
@@ -162,7 +187,16 @@ class ConversationStore:
             """INSERT INTO handoffs (session_id, turn_id, from_agent, to_agent, kind, vertical, confidence,
                    priority, queue, summary, context)
                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id""",
-            uuid.UUID(ctx.session_id), turn_id, ctx.from_agent, ctx.to_agent, kind, ctx.vertical.value,
-            ctx.confidence, ctx.priority.value, queue, ctx.summary, ctx.model_dump(mode="json"),
+            uuid.UUID(ctx.session_id),
+            turn_id,
+            ctx.from_agent,
+            ctx.to_agent,
+            kind,
+            ctx.vertical.value,
+            ctx.confidence,
+            ctx.priority.value,
+            queue,
+            ctx.summary,
+            ctx.model_dump(mode="json"),
         )
         return handoff_id

@@ -34,7 +34,11 @@ async def _keep_session_state(conn: asyncpg.Connection) -> None:
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     pool: asyncpg.Pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=30,
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        command_timeout=30,
         reset=_keep_session_state,
     )
     return pool
@@ -70,8 +74,6 @@ async def drop_database(dsn: str, name: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
-
-
 
 
 # Errors that mean "the connection or the server went away", not "the query is wrong".

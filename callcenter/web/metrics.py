@@ -10,9 +10,8 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from callcenter.channels.chat_ws import RUNTIME_KEY
 from callcenter.reporting import build_report
-from callcenter.runtime import Runtime
+from callcenter.runtime import RUNTIME_KEY, Runtime
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -22,14 +21,16 @@ async def metrics(request: web.Request) -> web.Response:
     labels = ["route"]
     g = {
         "turns": Gauge("callcenter_turns", "Finished turns", labels, registry=registry),
-        "success": Gauge("callcenter_success_ratio", "Share of turns resolved without a failure", labels,
-                         registry=registry),
+        "success": Gauge(
+            "callcenter_success_ratio", "Share of turns resolved without a failure", labels, registry=registry
+        ),
         "p50": Gauge("callcenter_turn_latency_p50_ms", "Median turn latency", labels, registry=registry),
         "p95": Gauge("callcenter_turn_latency_p95_ms", "95th percentile turn latency", labels, registry=registry),
         "cost": Gauge("callcenter_cost_usd", "Model spend", labels, registry=registry),
         "cpt": Gauge("callcenter_cost_per_task_usd", "Blended model cost per session", labels, registry=registry),
-        "frontier": Gauge("callcenter_frontier_cost_usd", "What the same usage costs all on frontier", labels,
-                          registry=registry),
+        "frontier": Gauge(
+            "callcenter_frontier_cost_usd", "What the same usage costs all on frontier", labels, registry=registry
+        ),
         "esc": Gauge("callcenter_escalation_ratio", "Share of turns escalated a tier", labels, registry=registry),
         "human": Gauge("callcenter_handoff_ratio", "Share of turns handed to a human", labels, registry=registry),
     }
@@ -47,7 +48,8 @@ async def metrics(request: web.Request) -> web.Response:
         for t, share in f.tier_mix.items():
             tier.labels(f.route, t).set(share)
     Gauge("callcenter_cache_hit_ratio", "Cache-read share of prompt tokens", registry=registry).set(
-        report.cache_hit_rate)
+        report.cache_hit_rate
+    )
     return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final
 
-from callcenter.extract._text import _MONTH_RE, _SMALL, _WEEKDAY_RE, _WEEKDAYS, _WORD_HOUR, _lower, _words_value
+from callcenter_agents.extract._text import _MONTH_RE, _SMALL, _WEEKDAY_RE, _WEEKDAYS, _WORD_HOUR, _lower, _words_value
 
 __all__ = ["DateWindow", "parse_when"]
 
@@ -65,8 +65,18 @@ class DateWindow:
 
 
 _MONTHS: Final[dict[str, int]] = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
-    "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
 }
 
 
@@ -88,9 +98,7 @@ def _small_number(word: str) -> int | None:
 
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _SLASH = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?(?![\d/])")
-_MONTH_DAY = re.compile(
-    rf"\b{_MONTH_RE}\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s*(\d{{4}})\b)?"
-)
+_MONTH_DAY = re.compile(rf"\b{_MONTH_RE}\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s*(\d{{4}})\b)?")
 _DAY_MONTH = re.compile(rf"\b(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RE}(?![a-z])")
 _NTH = re.compile(
     r"\b(?:on\s+)?(?:the\s+)?(\d{1,2})(st|nd|rd|th)\b(?!\s+(?:floor|one|option|choice|time|slot))"
@@ -100,9 +108,7 @@ _DAY_AFTER = re.compile(r"\b(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw|tmr)\b")
 _TOMORROW = re.compile(r"\b(?:tomorrow|tmrw|tmr|tomorow|2morrow)\b")
 _TODAY = re.compile(r"\b(?:today|this\s+(?:morning|afternoon|evening))\b")
 _TONIGHT = re.compile(r"\b(?:tonight|tonite)\b")
-_IN_N = re.compile(
-    rf"\bin\s+(\d{{1,3}}|a|an|a\s+couple(?:\s+of)?|a\s+few|{_WORD_HOUR})\s+(days?|weeks?)\b"
-)
+_IN_N = re.compile(rf"\bin\s+(\d{{1,3}}|a|an|a\s+couple(?:\s+of)?|a\s+few|{_WORD_HOUR})\s+(days?|weeks?)\b")
 _WITHIN_N = re.compile(
     rf"\b(?:within|in\s+the\s+next|over\s+the\s+next|the\s+next)\s+"
     rf"(\d{{1,3}}|a\s+couple(?:\s+of)?|a\s+few|{_WORD_HOUR})\s+(days?|weeks?)\b"
@@ -181,9 +187,7 @@ def _weekday_date(weekday: int, modifier: str, today: date) -> date:
     if modifier == "this":
         return today + timedelta(days=delta)
     found = today + timedelta(days=delta or 7)
-    if modifier == "next" and found - timedelta(days=found.weekday()) == today - timedelta(
-        days=today.weekday()
-    ):
+    if modifier == "next" and found - timedelta(days=found.weekday()) == today - timedelta(days=today.weekday()):
         found += timedelta(days=7)
     return found
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from callcenter.flow import Flow
-from callcenter.toolkit import Tool
+from callcenter.specialists.flow import Flow
+from callcenter.tooling.toolkit import Tool
 from callcenter.types import Tier, Vertical
 
 

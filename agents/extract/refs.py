@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Final, Literal
 
-from callcenter.extract._text import _lower
+from callcenter_agents.extract._text import _lower
 
 __all__ = ["detect_appointment_ref", "detect_charge_kind", "detect_invoice_ref", "detect_issue"]
 
@@ -74,28 +74,36 @@ _PROBLEMS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (r"\bstuck\b|\bjammed\b|\bwon'?t\s+(?:open|close|shut)\b", "stuck"),
         (r"\bnois(?:e|y)\b|\brattl(?:e|ing)\b|\bbang(?:s|ing)\b", "noisy"),
         (r"\bbroken\b|\bbroke\b|\bbust(?:ed)?\b|\bcracked\b", "broken"),
-        (r"\b(?:not|isn'?t|aren'?t|won'?t|doesn'?t|don'?t|stopped)\s+(?:work(?:ing)?|turn(?:ing)?\s+on"
-         r"|start(?:ing)?|run(?:ning)?)\b|\bdead\b|\bout\b", "not working"),
+        (
+            r"\b(?:not|isn'?t|aren'?t|won'?t|doesn'?t|don'?t|stopped)\s+(?:work(?:ing)?|turn(?:ing)?\s+on"
+            r"|start(?:ing)?|run(?:ning)?)\b|\bdead\b|\bout\b",
+            "not working",
+        ),
     )
 )
 # Whole-phrase issues that have no separate object word.
 _PHRASES: Final[tuple[tuple[re.Pattern[str], str, str], ...]] = tuple(
     (re.compile(pattern), category, name)
     for pattern, category, name in (
-        (r"\bno\s+hot\s+water\b|\bhot\s+water\s+(?:is\s+)?(?:out|not\s+working)\b|\bwater\s+(?:is\s+)?cold\b",
-         "plumbing", "no hot water"),
+        (
+            r"\bno\s+hot\s+water\b|\bhot\s+water\s+(?:is\s+)?(?:out|not\s+working)\b|\bwater\s+(?:is\s+)?cold\b",
+            "plumbing",
+            "no hot water",
+        ),
         (r"\bno\s+water\b|\bwater\s+(?:is\s+)?(?:off|shut\s+off)\b", "plumbing", "no water"),
         (r"\bflood(?:ed|ing)?\b|\bwater\s+everywhere\b", "plumbing", "flooding"),
         (r"\bsewage\b|\bsewer\s+smell\b", "plumbing", "sewage backup"),
-        (r"\bno\s+(?:power|electricity)\b|\bpower\s+(?:is\s+)?(?:out|off)\b|\bpower\s+outage\b",
-         "electrical", "no power"),
+        (
+            r"\bno\s+(?:power|electricity)\b|\bpower\s+(?:is\s+)?(?:out|off)\b|\bpower\s+outage\b",
+            "electrical",
+            "no power",
+        ),
         (r"\bno\s+heat\b|\bheat\s+(?:is\s+)?(?:out|off)\b|\bfreezing\s+in\s+here\b", "hvac", "no heat"),
         (r"\bno\s+(?:ac|a/c|air\s+conditioning|cold\s+air)\b|\bnot\s+cooling\b", "hvac", "AC not cooling"),
         (r"\bgas\s+(?:leak|smell)\b|\bsmell(?:s)?\s+(?:of\s+|like\s+)?gas\b", "general", "gas smell"),
         (r"\blocked\s+out\b", "general", "locked out"),
         (r"\bmold\b|\bmould\b|\bmildew\b", "general", "mold"),
-        (r"\b(?:roach(?:es)?|cockroach(?:es)?|mice|mouse|rats?|pests?|bed\s*bugs|ants|termites)\b",
-         "general", "pests"),
+        (r"\b(?:roach(?:es)?|cockroach(?:es)?|mice|mouse|rats?|pests?|bed\s*bugs|ants|termites)\b", "general", "pests"),
         (r"\bleak(?:s|ing|ed|y)?\b|\bdrip(?:s|ping)?\b", "plumbing", "leak"),
     )
 )
@@ -171,10 +179,13 @@ def detect_invoice_ref(text: str) -> int | None:
 
 _CHARGE_KINDS: Final[tuple[tuple[Literal["rent", "fee", "utility"], re.Pattern[str]], ...]] = (
     ("fee", re.compile(r"\b(?:fees?|penalt(?:y|ies)|nsf|late\s+charge|returned\s+(?:payment|check))\b")),
-    ("utility", re.compile(
-        r"\b(?:utility|utilities|water|electric(?:ity|al)?|gas|sewer|trash|garbage|power)\s*(?:bill|charge|usage)?"
-        r"\b|\butilit(?:y|ies)\b"
-    )),
+    (
+        "utility",
+        re.compile(
+            r"\b(?:utility|utilities|water|electric(?:ity|al)?|gas|sewer|trash|garbage|power)\s*(?:bill|charge|usage)?"
+            r"\b|\butilit(?:y|ies)\b"
+        ),
+    ),
     ("rent", re.compile(r"\brent(?:al\s+payment)?\b")),
 )
 

@@ -9,17 +9,23 @@ from typing import Any
 
 import asyncpg
 
-from callcenter.commands_server import _settings, add_data_dir
+from callcenter.cli.common import add_data_dir, settings_from_args
 from callcenter.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    m = sub.add_parser("migrate", help="apply pending SQL migrations",
-                       description="Apply migrations/*.sql in order; safe to run from several processes.")
+    m = sub.add_parser(
+        "migrate",
+        help="apply pending SQL migrations",
+        description="Apply migrations/*.sql in order; safe to run from several processes.",
+    )
     add_data_dir(m)
     m.set_defaults(func=cmd_migrate)
-    s = sub.add_parser("seed", help="fill the database with the demo business",
-                       description="Residents, technicians' slots, invoices, payments methods (deterministic).")
+    s = sub.add_parser(
+        "seed",
+        help="fill the database with the demo business",
+        description="Residents, technicians' slots, invoices, payments methods (deterministic).",
+    )
     s.add_argument("--reset", action="store_true", help="wipe business and conversation tables first")
     s.add_argument("--residents", type=int, default=40)
     add_data_dir(s)
@@ -40,15 +46,17 @@ async def _with_conn(settings: Settings, fn: Any) -> Any:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     async def run(conn: asyncpg.Connection, applied: list[str]) -> None:
-        print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else
-                                                          " - the database is up to date"))
+        print(
+            f"applied {len(applied)} migration(s)"
+            + (": " + ", ".join(applied) if applied else " - the database is up to date")
+        )
 
-    asyncio.run(_with_conn(_settings(args), run))
+    asyncio.run(_with_conn(settings_from_args(args), run))
     return 0
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_from_args(args)
 
     async def run(conn: asyncpg.Connection, applied: list[str]) -> None:
         seed = importlib.import_module(settings.tools_module + ".seed").seed

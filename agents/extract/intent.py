@@ -12,14 +12,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
-from callcenter.extract._text import _MONTH_RE, _SMALL, _WEEKDAY_RE, _WEEKDAYS, _WORD_HOUR, _lower
-from callcenter.extract.when import _clock
+from callcenter_agents.extract._text import _MONTH_RE, _SMALL, _WEEKDAY_RE, _WEEKDAYS, _WORD_HOUR, _lower
+from callcenter_agents.extract.when import _clock
 
 __all__ = ["is_affirmative", "is_cancel", "is_correction", "is_negative", "pick_choice"]
 
 _ORDINALS: Final[dict[str, int]] = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "ninth": 9, "tenth": 10,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
 }
 
 
@@ -217,8 +225,9 @@ def _label_matches(text: _Features, label: _Features) -> bool:
 
 def _match_labels(t: str, labels: Sequence[str]) -> int | None:
     wanted = _features(t, is_label=False)
-    if not (wanted.weekdays or wanted.days or wanted.exact_times or wanted.loose_times or wanted.relative
-            or wanted.parts):
+    if not (
+        wanted.weekdays or wanted.days or wanted.exact_times or wanted.loose_times or wanted.relative or wanted.parts
+    ):
         return None
     hits = [i for i, label in enumerate(labels) if _label_matches(wanted, _label_features(label))]
     return hits[0] if len(hits) == 1 else None

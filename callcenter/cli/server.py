@@ -4,53 +4,47 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from pathlib import Path
 
+from callcenter.cli.common import add_data_dir, settings_from_args
 from callcenter.settings import Settings
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {}
-    if getattr(args, "data_dir", None):
-        overrides["data_dir"] = Path(args.data_dir)
-    return Settings(**overrides)  # type: ignore[arg-type]
-
-
-def add_data_dir(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--data-dir", metavar="DIR",
-        help="where the embedded PostgreSQL and cached models live when DATABASE_URL is unset "
-        "(default: ~/.local/share/callcenter)",
-    )
-
-
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("serve", help="run the chat server and widget (demo data seeded on first run)",
-                       description="Serve the web chat websocket at /v1/chat and the widget at /.")
+    p = sub.add_parser(
+        "serve",
+        help="run the chat server and widget (demo data seeded on first run)",
+        description="Serve the web chat websocket at /v1/chat and the widget at /.",
+    )
     p.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default 8080; 0 picks a free one)")
     p.add_argument("--no-seed", action="store_true", help="don't seed demo data into an empty database")
     add_data_dir(p)
     p.set_defaults(func=cmd_serve)
 
-    t = sub.add_parser("token", help="print a signed identity token for a customer id",
-                       description="Print a token the widget or an API client sends in its hello frame.")
+    t = sub.add_parser(
+        "token",
+        help="print a signed identity token for a customer id",
+        description="Print a token the widget or an API client sends in its hello frame.",
+    )
     t.add_argument("customer_id", type=int)
     t.add_argument("--ttl", type=int, default=None, help="seconds until it expires (default 7 days)")
     t.set_defaults(func=cmd_token)
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from callcenter.auth import issue_token
+    from callcenter.web.auth import issue_token
 
     settings = Settings()
-    print(issue_token(args.customer_id, settings.secret.get_secret_value(),
-                      ttl_seconds=args.ttl or settings.token_ttl_seconds))
+    print(
+        issue_token(
+            args.customer_id, settings.secret.get_secret_value(), ttl_seconds=args.ttl or settings.token_ttl_seconds
+        )
+    )
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_from_args(args)
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
     asyncio.run(serve(settings, host, port, seed=not args.no_seed))
@@ -60,12 +54,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 async def serve(settings: Settings, host: str, port: int, *, seed: bool = True) -> None:
     from aiohttp import web
 
-    from callcenter.commands_db import seed_if_empty
+    from callcenter.cli.db import seed_if_empty
     from callcenter.runtime import build_runtime
-    from callcenter.server import create_app
+    from callcenter.web.server import create_app
 
-    print("Starting callcenter: database" + (" (embedded PostgreSQL)" if not settings.database_url else ""),
-          flush=True)
+    print("Starting callcenter: database" + (" (embedded PostgreSQL)" if not settings.database_url else ""), flush=True)
     runtime = await build_runtime(settings)
     if seed:
         await seed_if_empty(runtime.pool, settings)

@@ -9,12 +9,15 @@ import argparse
 import asyncio
 import sys
 
-from callcenter.commands_server import _settings, add_data_dir
+from callcenter.cli.common import add_data_dir, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("chat", help="chat with the agents in the terminal (stdin lines are turns)",
-                       description="A terminal conversation through the orchestrator, as a given resident.")
+    p = sub.add_parser(
+        "chat",
+        help="chat with the agents in the terminal (stdin lines are turns)",
+        description="A terminal conversation through the orchestrator, as a given resident.",
+    )
     p.add_argument("--customer", type=int, default=None, metavar="ID", help="act as this resident (default: anonymous)")
     p.add_argument("--session", default=None, metavar="ID", help="continue a stored session")
     add_data_dir(p)
@@ -26,11 +29,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 async def _chat(args: argparse.Namespace) -> int:
-    from callcenter.commands_db import seed_if_empty
+    from callcenter.cli.db import seed_if_empty
     from callcenter.orchestrator import InvalidMessage
     from callcenter.runtime import build_runtime
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     runtime = await build_runtime(settings)
     try:
         await seed_if_empty(runtime.pool, settings)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from callcenter.auth import issue_token
-from callcenter.channels.chat_ws import RUNTIME_KEY, chat_handler
-from callcenter.runtime import Runtime
+from callcenter.channels.chat_ws import chat_handler
+from callcenter.runtime import RUNTIME_KEY, Runtime
+from callcenter.web.auth import issue_token
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -31,18 +31,22 @@ async def demo_residents(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME_KEY]
     if not runtime.settings.demo_mode:
         raise web.HTTPNotFound(text="demo mode is off")
-    rows = await runtime.pool.fetch(
-        "SELECT id, full_name, building, unit FROM customers ORDER BY id LIMIT 25"
-    )
+    rows = await runtime.pool.fetch("SELECT id, full_name, building, unit FROM customers ORDER BY id LIMIT 25")
     secret = runtime.settings.secret.get_secret_value()
     ttl = runtime.settings.token_ttl_seconds
-    return web.json_response({
-        "residents": [
-            {"id": r["id"], "name": r["full_name"], "unit": f"{r['building']} {r['unit']}",
-             "token": issue_token(r["id"], secret, ttl_seconds=ttl)}
-            for r in rows
-        ]
-    })
+    return web.json_response(
+        {
+            "residents": [
+                {
+                    "id": r["id"],
+                    "name": r["full_name"],
+                    "unit": f"{r['building']} {r['unit']}",
+                    "token": issue_token(r["id"], secret, ttl_seconds=ttl),
+                }
+                for r in rows
+            ]
+        }
+    )
 
 
 def create_app(runtime: Runtime) -> web.Application:
@@ -61,7 +65,7 @@ def create_app(runtime: Runtime) -> web.Application:
 def _extensions() -> list:  # type: ignore[type-arg]
     """Optional route groups registered by other modules (voice, metrics) when present."""
     found = []
-    for name in ("callcenter.metrics_http", "callcenter.channels.voice_http"):
+    for name in ("callcenter.web.metrics", "callcenter.channels.voice_http"):
         try:
             mod = __import__(name, fromlist=["setup_routes"])
         except ModuleNotFoundError:

@@ -16,14 +16,14 @@ from pathlib import Path
 
 # module path -> it defines register(subparsers). Order = order in --help.
 COMMAND_MODULES: tuple[str, ...] = (
-    "callcenter.commands_server",   # serve, token
-    "callcenter.commands_db",       # migrate, seed
-    "callcenter.commands_embedded", # db status|start|stop
-    "callcenter.commands_chat",     # chat
+    "callcenter.cli.server",  # serve, token
+    "callcenter.cli.db",  # migrate, seed
+    "callcenter.cli.embedded",  # db status|start|stop
+    "callcenter.cli.chat",  # chat
     "callcenter.routing.commands",  # route, router ...
     "callcenter.fakellm.commands",  # fake-llm
-    "callcenter.commands_report",   # report
-    "callcenter.evals.commands",    # eval, calibrate
+    "callcenter.cli.report",  # report
+    "callcenter.evals.commands",  # eval, calibrate
 )
 
 

@@ -13,7 +13,8 @@ import re
 from decimal import Decimal
 from typing import Final, Literal
 
-from callcenter.extract._text import _MONTH_RE, _SMALL, _TENS, _lower, _words_value
+from callcenter_agents.extract._text import _MONTH_RE, _SMALL, _TENS, _lower, _words_value
+
 from callcenter.types import to_cents
 
 __all__ = ["FULL", "parse_amount"]
@@ -28,9 +29,7 @@ _CUE_BEFORE = re.compile(rf"(?:\$|\busd\s*|\bus\$)\s*({_NUM}){_MULT}")
 _CUE_AFTER = re.compile(rf"\b({_NUM}){_MULT}\s*(?:dollars?|bucks?|usd)\b")
 _CENTS_ONLY = re.compile(r"\b(\d{1,2})\s*cents?\b")
 _AND_CENTS = re.compile(r"\s*(?:and\s+)?(\d{1,2}|[a-z]+(?:[\s-][a-z]+)?)\s*cents?\b")
-_WORD_RUN = re.compile(
-    rf"\b(?:(?:a|an)\s+)?(?:{_NUM_WORD_RE})(?:(?:\s+|-)(?:and\s+)?(?:{_NUM_WORD_RE}))*\b"
-)
+_WORD_RUN = re.compile(rf"\b(?:(?:a|an)\s+)?(?:{_NUM_WORD_RE})(?:(?:\s+|-)(?:and\s+)?(?:{_NUM_WORD_RE}))*\b")
 _WORD_CUE = re.compile(r"\s*(?:dollars?|bucks?|usd)\b")
 _FULL_RE = re.compile(
     r"\b(?:(?:the\s+)?(?:full|whole|entire|total|complete)\s+(?:amount|balance|thing|bill|sum|total)"

@@ -17,18 +17,18 @@ import asyncpg
 import structlog
 
 from callcenter.app import App
-from callcenter.escalation import response_escalation_reason
-from callcenter.flow import HumanHandoffRequest
-from callcenter.judge import ModelJudge
 from callcenter.providers.base import ChatMessage, ModelRequest, ModelResponse
 from callcenter.providers.client import AllProvidersFailed, CallContext, ModelClient
-from callcenter.routing.policy import RoutingPolicy, get_policy
 from callcenter.settings import Settings
-from callcenter.specialist import FlowBackend, OnDelta, SpecialistResult, SpecialistTurn
-from callcenter.tool_executor import ToolArgumentError, ToolCapExceeded
-from callcenter.toolkit import ToolError
+from callcenter.specialists.escalation import response_escalation_reason
+from callcenter.specialists.flow import HumanHandoffRequest
+from callcenter.specialists.judge import ModelJudge
+from callcenter.specialists.seam import FlowBackend, OnDelta, SpecialistResult, SpecialistTurn
+from callcenter.specialists.tier_policy import RoutingPolicy, get_policy
+from callcenter.specialists.verifier import verify_reply
+from callcenter.tooling.executor import ToolArgumentError, ToolCapExceeded
+from callcenter.tooling.toolkit import ToolError
 from callcenter.types import Priority, StepType, Tier
-from callcenter.verifier import verify_reply
 
 log = structlog.get_logger(__name__)
 
@@ -52,8 +52,11 @@ def history_messages(turn: SpecialistTurn) -> list[ChatMessage]:
     The customer context rides on the user message, not the system prompt, so the prefix
     (tools, instructions) is byte-identical across sessions and the prompt cache hits.
     """
-    msgs = [ChatMessage(role="user" if r == "user" else "assistant", text=t)
-            for r, t in turn.history[-12:] if r in ("user", "assistant")]
+    msgs = [
+        ChatMessage(role="user" if r == "user" else "assistant", text=t)
+        for r, t in turn.history[-12:]
+        if r in ("user", "assistant")
+    ]
     while msgs and msgs[0].role != "user":
         msgs.pop(0)
     who = turn.context.customer_name or "an unverified visitor (not signed in)"
@@ -92,7 +95,9 @@ class ModelBackend:
                         continue
                 if reason is None:
                     verdict = verify_reply(
-                        response.text, user_text=turn.text, tool_results=ledger.tool_results,
+                        response.text,
+                        user_text=turn.text,
+                        tool_results=ledger.tool_results,
                         tools_called=[c.tool for c in turn.tools.calls if c.error is None],
                         tools_failed=[c.tool for c in turn.tools.calls if c.error is not None],
                     )
@@ -104,8 +109,12 @@ class ModelBackend:
                                 return await self._fall_back(turn, ledger, f"no tier left after: {reason}")
                             continue
                         return SpecialistResult(
-                            text=response.text, state={}, done=False, tool_results=ledger.tool_results,
-                            tier=response.model.tier, escalations=ledger.escalations,
+                            text=response.text,
+                            state={},
+                            done=False,
+                            tool_results=ledger.tool_results,
+                            tier=response.model.tier,
+                            escalations=ledger.escalations,
                         )
                     reason = "verifier: " + "; ".join(verdict.reasons)
                 if not self._escalate(policy, ledger, response, reason):
@@ -119,13 +128,21 @@ class ModelBackend:
         self, turn: SpecialistTurn, messages: list[ChatMessage], step: StepType, ledger: _TurnLedger
     ) -> ModelResponse:
         request = ModelRequest(
-            system=turn.agent.instructions, messages=messages, tools=turn.agent.tools, step_type=step,
-            agent=turn.agent.name, cache_key=f"callcenter:{turn.agent.name}", want_logprobs=True,
+            system=turn.agent.instructions,
+            messages=messages,
+            tools=turn.agent.tools,
+            step_type=step,
+            agent=turn.agent.name,
+            cache_key=f"callcenter:{turn.agent.name}",
+            want_logprobs=True,
             extra_headers=_difficulty_header(turn.difficulty),
         )
-        context = CallContext(session_id=turn.context.session_id, turn_id=turn.turn_id,
-                              escalation_of=ledger.last_call_id if ledger.reason else None,
-                              escalation_reason=ledger.reason)
+        context = CallContext(
+            session_id=turn.context.session_id,
+            turn_id=turn.turn_id,
+            escalation_of=ledger.last_call_id if ledger.reason else None,
+            escalation_reason=ledger.reason,
+        )
         response = await self.client.complete(request, ledger.tier, context=context)
         ledger.last_call_id, ledger.reason = response.call_id, None
         return response
@@ -157,15 +174,19 @@ class ModelBackend:
         if self.judge is None:
             return None
         verdict = await self.judge.check(
-            user_text=turn.text, reply=response.text, tool_results=ledger.tool_results, agent=turn.agent.name,
+            user_text=turn.text,
+            reply=response.text,
+            tool_results=ledger.tool_results,
+            agent=turn.agent.name,
             context=CallContext(session_id=turn.context.session_id, turn_id=turn.turn_id),
         )
         return None if verdict.ok else verdict.reason
 
     def _escalate(self, policy: RoutingPolicy, ledger: _TurnLedger, response: ModelResponse, reason: str) -> bool:
         nxt = policy.next_tier(max(ledger.tier, response.model.tier), ledger.escalations)
-        log.info("model.escalation", reason=reason, from_tier=int(response.model.tier),
-                 to_tier=int(nxt) if nxt else None)
+        log.info(
+            "model.escalation", reason=reason, from_tier=int(response.model.tier), to_tier=int(nxt) if nxt else None
+        )
         if nxt is None:
             return False
         ledger.tier, ledger.escalations, ledger.reason = nxt, ledger.escalations + 1, reason
@@ -185,7 +206,9 @@ class ModelBackend:
         return SpecialistResult(
             text="I want to make sure this is handled properly, so I'm passing you to a member of our team.",
             human=HumanHandoffRequest("general", Priority.NORMAL, turn.context.summary, f"model fallback: {why}"),
-            escalations=ledger.escalations, outcome="fallback_human", tier=ledger.tier,
+            escalations=ledger.escalations,
+            outcome="fallback_human",
+            tier=ledger.tier,
         )
 
 
@@ -205,9 +228,7 @@ def _difficulty_header(difficulty: float | None) -> dict[str, str]:
     return {} if difficulty is None else {"x-fake-difficulty": f"{difficulty:.3f}"}
 
 
-async def build_model_backend(
-    settings: Settings, pool: asyncpg.Pool, app: App, extras: dict[str, Any]
-) -> ModelBackend:
+async def build_model_backend(settings: Settings, pool: asyncpg.Pool, app: App, extras: dict[str, Any]) -> ModelBackend:
     from callcenter.providers import build_providers
     from callcenter.providers.catalog import Catalog
     from callcenter.providers.recorder import PostgresCallRecorder
@@ -219,5 +240,3 @@ async def build_model_backend(
     policy = policy_from_settings(settings)
     judge = ModelJudge(client) if settings.verifier_judge else None
     return ModelBackend(client, policy, judge=judge)
-
-

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from callcenter.agent_spec import AgentSpec
-from callcenter.flow import FlowTurn, HumanHandoffRequest
-from callcenter.tool_executor import TurnTools
+from callcenter.specialists.agent_spec import AgentSpec
+from callcenter.specialists.flow import FlowTurn, HumanHandoffRequest
+from callcenter.tooling.executor import TurnTools
 from callcenter.types import HandoffContext, Tier
 
 OnDelta = Callable[[str], Awaitable[None]]
@@ -64,11 +64,19 @@ class FlowBackend:
         flow = flow_cls()
         reply = await flow.step(
             FlowTurn(
-                text=turn.text, state=turn.state, context=turn.context, call_tool=turn.tools.call,
-                now=turn.now, history=turn.history,
+                text=turn.text,
+                state=turn.state,
+                context=turn.context,
+                call_tool=turn.tools.call,
+                now=turn.now,
+                history=turn.history,
             )
         )
         results = list(reply.tool_results) or [c.result for c in turn.tools.calls if c.result is not None]
         return SpecialistResult(
-            text=reply.text, state=reply.state, done=reply.done, human=reply.human, tool_results=results,
+            text=reply.text,
+            state=reply.state,
+            done=reply.done,
+            human=reply.human,
+            tool_results=results,
         )

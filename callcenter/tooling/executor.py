@@ -19,7 +19,7 @@ import asyncpg
 import structlog
 from pydantic import ValidationError
 
-from callcenter.toolkit import Tool, ToolContext, ToolError
+from callcenter.tooling.toolkit import Tool, ToolContext, ToolError
 
 log = structlog.get_logger(__name__)
 
@@ -82,8 +82,13 @@ class TurnTools:
         finally:
             record.latency_ms = (time.perf_counter() - started) * 1000
             log.info(
-                "tool.called", session_id=self.session_id, tool=name, key=key, ok=record.error is None,
-                replayed=record.replayed, latency_ms=round(record.latency_ms, 2),
+                "tool.called",
+                session_id=self.session_id,
+                tool=name,
+                key=key,
+                ok=record.error is None,
+                replayed=record.replayed,
+                latency_ms=round(record.latency_ms, 2),
             )
 
     async def _run(
@@ -94,19 +99,26 @@ class TurnTools:
         async with self.pool.acquire() as conn, conn.transaction():
             stored = await conn.fetchrow(
                 "SELECT result, status, error FROM tool_calls WHERE session_id=$1 AND idempotency_key=$2",
-                sid, key,
+                sid,
+                key,
             )
             if stored is None:
                 claimed = await conn.fetchval(
                     """INSERT INTO tool_calls (session_id, turn_id, agent, tool, idempotency_key, arguments, status)
                        VALUES ($1,$2,$3,$4,$5,$6,'ok') ON CONFLICT (session_id, idempotency_key) DO NOTHING
                        RETURNING id""",
-                    sid, self.turn_id, self.agent, name, key, _as_json_args(raw_args),
+                    sid,
+                    self.turn_id,
+                    self.agent,
+                    name,
+                    key,
+                    _as_json_args(raw_args),
                 )
                 if claimed is None:  # a concurrent replay committed first
                     stored = await conn.fetchrow(
                         "SELECT result, status, error FROM tool_calls WHERE session_id=$1 AND idempotency_key=$2",
-                        sid, key,
+                        sid,
+                        key,
                     )
             if stored is not None:
                 if stored["status"] == "error":
@@ -124,8 +136,13 @@ class TurnTools:
                 await conn.execute(
                     """UPDATE tool_calls SET result=$3, arguments=$4, latency_ms=$5, status=$6, error=$7
                        WHERE session_id=$1 AND idempotency_key=$2""",
-                    sid, key, None if failure else result, record.arguments or _as_json_args(raw_args),
-                    (time.perf_counter() - started) * 1000, status, error,
+                    sid,
+                    key,
+                    None if failure else result,
+                    record.arguments or _as_json_args(raw_args),
+                    (time.perf_counter() - started) * 1000,
+                    status,
+                    error,
                 )
         # Raised after the transaction commits, so the error row is kept for replays.
         if failure is not None:
@@ -133,7 +150,11 @@ class TurnTools:
         return result, False
 
     async def _invoke(
-        self, conn: asyncpg.Connection, name: str, raw_args: dict[str, Any] | str, key: str,
+        self,
+        conn: asyncpg.Connection,
+        name: str,
+        raw_args: dict[str, Any] | str,
+        key: str,
         record: ToolCallRecord,
     ) -> dict[str, Any]:
         tool = self.tools.get(name)
@@ -145,8 +166,12 @@ class TurnTools:
             raise ToolArgumentError(_validation_message(exc)) from exc
         record.arguments = args.model_dump(mode="json")
         ctx = ToolContext(
-            conn=conn, session_id=self.session_id, customer_id=self.customer_id, now=self.now,
-            idempotency_key=key, agent=self.agent,
+            conn=conn,
+            session_id=self.session_id,
+            customer_id=self.customer_id,
+            now=self.now,
+            idempotency_key=key,
+            agent=self.agent,
         )
         try:
             async with conn.transaction():  # savepoint: a refusal undoes the tool's own writes only

@@ -18,12 +18,12 @@ from typing import Any
 
 import structlog
 
-from callcenter.escalation import response_escalation_reason
-from callcenter.flow import FlowTurn, HumanHandoffRequest
 from callcenter.providers.base import ChatMessage, ModelRequest, ModelResponse
 from callcenter.providers.client import AllProvidersFailed, CallContext, ModelClient
-from callcenter.routing.policy import RoutingPolicy
-from callcenter.specialist import OnDelta, SpecialistResult, SpecialistTurn
+from callcenter.specialists.escalation import response_escalation_reason
+from callcenter.specialists.flow import FlowTurn, HumanHandoffRequest
+from callcenter.specialists.seam import OnDelta, SpecialistResult, SpecialistTurn
+from callcenter.specialists.tier_policy import RoutingPolicy
 from callcenter.types import Priority, StepType, Tier
 
 log = structlog.get_logger(__name__)
@@ -63,33 +63,67 @@ class GuidedModelBackend:
         state = {"tier": policy.start_tier(step, turn.agent.default_tier, turn.difficulty), "escalations": 0}
 
         async def gated_call(name: str, args: dict[str, Any]) -> dict[str, Any]:
-            await self._attempt(turn, policy, state, difficulty, StepType.TOOL_SELECTION,
-                                {"tool_calls": [{"name": name, "arguments": args}]},
-                                lambda r: bool(r.tool_calls) and r.tool_calls[0].name == name
-                                and r.tool_calls[0].arguments is not None)
+            await self._attempt(
+                turn,
+                policy,
+                state,
+                difficulty,
+                StepType.TOOL_SELECTION,
+                {"tool_calls": [{"name": name, "arguments": args}]},
+                lambda r: bool(r.tool_calls) and r.tool_calls[0].name == name and r.tool_calls[0].arguments is not None,
+            )
             return await turn.tools.call(name, args)
 
         try:
-            reply = await flow_cls().step(FlowTurn(
-                text=turn.text, state=turn.state, context=turn.context, call_tool=gated_call,
-                now=turn.now, history=turn.history,
-            ))
-            await self._attempt(turn, policy, state, difficulty, StepType.RESPONSE, {"text": reply.text},
-                                lambda r: r.text.strip() == reply.text.strip())
+            reply = await flow_cls().step(
+                FlowTurn(
+                    text=turn.text,
+                    state=turn.state,
+                    context=turn.context,
+                    call_tool=gated_call,
+                    now=turn.now,
+                    history=turn.history,
+                )
+            )
+            await self._attempt(
+                turn,
+                policy,
+                state,
+                difficulty,
+                StepType.RESPONSE,
+                {"text": reply.text},
+                lambda r: r.text.strip() == reply.text.strip(),
+            )
         except ModelGaveUp as exc:
             return SpecialistResult(
                 text="I'm sorry, I couldn't complete that reliably. I'm passing you to a member of our team.",
-                human=HumanHandoffRequest("general", Priority.NORMAL, turn.context.summary,
-                                          f"model gave up: {exc.reason}"),
-                tier=Tier(state["tier"]), escalations=state["escalations"], outcome="model_failed",
+                human=HumanHandoffRequest(
+                    "general", Priority.NORMAL, turn.context.summary, f"model gave up: {exc.reason}"
+                ),
+                tier=Tier(state["tier"]),
+                escalations=state["escalations"],
+                outcome="model_failed",
             )
         results = list(reply.tool_results) or [c.result for c in turn.tools.calls if c.result is not None]
-        return SpecialistResult(text=reply.text, state=reply.state, done=reply.done, human=reply.human,
-                                tool_results=results, tier=Tier(state["tier"]), escalations=state["escalations"])
+        return SpecialistResult(
+            text=reply.text,
+            state=reply.state,
+            done=reply.done,
+            human=reply.human,
+            tool_results=results,
+            tier=Tier(state["tier"]),
+            escalations=state["escalations"],
+        )
 
     async def _attempt(
-        self, turn: SpecialistTurn, policy: RoutingPolicy, state: dict[str, Any], difficulty: float | None,
-        step: StepType, expected: dict[str, Any], correct: Callable[[ModelResponse], bool],
+        self,
+        turn: SpecialistTurn,
+        policy: RoutingPolicy,
+        state: dict[str, Any],
+        difficulty: float | None,
+        step: StepType,
+        expected: dict[str, Any],
+        correct: Callable[[ModelResponse], bool],
     ) -> None:
         headers = {"x-fake-oracle": oracle_header(expected)}
         if difficulty is not None:
@@ -97,14 +131,22 @@ class GuidedModelBackend:
         request = ModelRequest(
             system=turn.agent.instructions,
             messages=[ChatMessage(role="user", text=turn.text)],
-            tools=turn.agent.tools, step_type=step, agent=turn.agent.name,
-            cache_key=f"callcenter:{turn.agent.name}", want_logprobs=True, extra_headers=headers,
+            tools=turn.agent.tools,
+            step_type=step,
+            agent=turn.agent.name,
+            cache_key=f"callcenter:{turn.agent.name}",
+            want_logprobs=True,
+            extra_headers=headers,
         )
         escalation_of: int | None = None
         reason: str | None = None
         while True:
-            context = CallContext(session_id=turn.context.session_id, turn_id=turn.turn_id,
-                                  escalation_of=escalation_of, escalation_reason=reason)
+            context = CallContext(
+                session_id=turn.context.session_id,
+                turn_id=turn.turn_id,
+                escalation_of=escalation_of,
+                escalation_reason=reason,
+            )
             try:
                 response = await self.client.complete(request, Tier(state["tier"]), context=context)
             except AllProvidersFailed as exc:

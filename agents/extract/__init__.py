@@ -15,10 +15,10 @@ Modules, each documenting the rules it chose where English is ambiguous:
 - `_text`: normalisation and number/calendar vocabulary shared by the above.
 """
 
-from callcenter.extract.amount import FULL, parse_amount
-from callcenter.extract.intent import is_affirmative, is_cancel, is_correction, is_negative, pick_choice
-from callcenter.extract.refs import detect_appointment_ref, detect_charge_kind, detect_invoice_ref, detect_issue
-from callcenter.extract.when import DateWindow, parse_when
+from callcenter_agents.extract.amount import FULL, parse_amount
+from callcenter_agents.extract.intent import is_affirmative, is_cancel, is_correction, is_negative, pick_choice
+from callcenter_agents.extract.refs import detect_appointment_ref, detect_charge_kind, detect_invoice_ref, detect_issue
+from callcenter_agents.extract.when import DateWindow, parse_when
 
 __all__ = [
     "FULL",

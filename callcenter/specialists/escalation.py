@@ -9,7 +9,7 @@ probability is a signal too.
 from __future__ import annotations
 
 from callcenter.providers.base import ModelResponse
-from callcenter.verifier import is_hedge
+from callcenter.specialists.verifier import is_hedge
 
 
 def response_escalation_reason(response: ModelResponse, *, logprob_threshold: float) -> str | None:

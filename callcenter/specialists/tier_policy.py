@@ -57,14 +57,23 @@ class RoutingPolicy:
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> RoutingPolicy:
         """Per-agent configuration (AgentSpec.routing) applied on top of the policy."""
-        allowed = {k: v for k, v in overrides.items() if k in {"difficulty_threshold", "max_escalations",
-                                                               "logprob_threshold", "verifier_min_confidence"}}
+        allowed = {
+            k: v
+            for k, v in overrides.items()
+            if k in {"difficulty_threshold", "max_escalations", "logprob_threshold", "verifier_min_confidence"}
+        }
         return replace(self, **allowed) if allowed else self
 
 
 def _single(name: str, tier: Tier) -> RoutingPolicy:
-    return RoutingPolicy(name=name, step_tiers={s: tier for s in StepType}, difficulty_threshold=None,
-                         escalate=False, min_tier=tier, max_tier=tier)
+    return RoutingPolicy(
+        name=name,
+        step_tiers={s: tier for s in StepType},
+        difficulty_threshold=None,
+        escalate=False,
+        min_tier=tier,
+        max_tier=tier,
+    )
 
 
 POLICIES: dict[str, RoutingPolicy] = {

@@ -17,8 +17,16 @@ from typing import Any
 _MONEY = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})*|\d+)(?:\.(\d{2}))?")
 _CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\s?([AaPp][Mm])\b")
 _HEDGES = (
-    "i'm not sure", "i am not sure", "i'm not certain", "i cannot help", "i can't help",
-    "i don't know", "i do not know", "as an ai", "i'm unable to", "i am unable to",
+    "i'm not sure",
+    "i am not sure",
+    "i'm not certain",
+    "i cannot help",
+    "i can't help",
+    "i don't know",
+    "i do not know",
+    "as an ai",
+    "i'm unable to",
+    "i am unable to",
 )
 _WRITE_CLAIMS = {
     "booked": ("book_appointment", "reschedule_appointment"),

@@ -40,9 +40,15 @@ class ModelJudge:
         evidence = json.dumps(tool_results, default=str)[:6000]
         request = ModelRequest(
             system=JUDGE_INSTRUCTIONS,
-            messages=[ChatMessage(role="user", text=(
-                f"Resident said: {user_text}\nTool results: {evidence}\nProposed reply: {reply}"))],
-            step_type=StepType.VERIFICATION, agent=agent, max_tokens=60, cache_key="callcenter:judge",
+            messages=[
+                ChatMessage(
+                    role="user", text=(f"Resident said: {user_text}\nTool results: {evidence}\nProposed reply: {reply}")
+                )
+            ],
+            step_type=StepType.VERIFICATION,
+            agent=agent,
+            max_tokens=60,
+            cache_key="callcenter:judge",
         )
         try:
             response = await self.client.complete(request, self.tier, context=context)

@@ -1,0 +1,1 @@
+"""Tooling: how a business declares typed tools (`toolkit`, `args`) and how a turn runs them (`executor`)."""
