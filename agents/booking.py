@@ -9,9 +9,10 @@ mentions comes from a tool result of the same turn.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
+from callcenter_agents.booking_prompt import BOOKING_EXAMPLES, BOOKING_INSTRUCTIONS
 from callcenter_agents.extract import (
     DateWindow,
     detect_appointment_ref,
@@ -25,6 +26,7 @@ from callcenter_agents.extract import (
 )
 from callcenter_agents.replies import choice_prompt, numbered, sign_in_prompt, tool_error_reply
 from callcenter_tools.booking import BOOKING_TOOLS, BUSINESS_TZ
+from callcenter_tools.booking_windows import starts_within, widened_windows
 
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import FlowReply, FlowTurn
@@ -64,7 +66,6 @@ _NOUNS = {
     "general": "maintenance visit",
 }
 MAX_OPTIONS = 3
-WIDEN_DAYS = 14
 
 
 def visit_noun(kind: str, category: str | None) -> str:
@@ -122,64 +123,6 @@ def window_to_state(window: DateWindow) -> dict[str, str | None]:
         "latest": iso(window.latest),
         "text": window.text or "",
     }
-
-
-def widened_windows(window: dict[str, Any] | None, today: date) -> list[tuple[dict[str, Any], str]]:
-    """Search windows to try in order: as asked, then gradually relaxed, then soonest.
-
-    A single day moves a week at a time first (same weekday, same time of day), then the
-    time of day is kept over two weeks, then dropped. Each entry carries a phrase telling
-    the resident the search was widened: offering Thursday when they asked for Tuesday
-    without saying so reads as a mistake.
-    """
-    if not window:
-        return [({}, "")]
-    asked = {k: window[k] for k in ("date_from", "date_to", "earliest", "latest") if window.get(k)}
-    times = {k: window[k] for k in ("earliest", "latest") if window.get(k)}
-    wanted = window.get("text") or "then"
-    out: list[tuple[dict[str, Any], str]] = [(asked, "")]
-    start = date.fromisoformat(window["date_from"]) if window.get("date_from") else today
-    single_day = bool(window.get("date_from")) and window.get("date_from") == window.get("date_to")
-    if single_day:
-        for weeks in (1, 2):
-            day = (start + timedelta(weeks=weeks)).isoformat()
-            later = "a week later" if weeks == 1 else f"{weeks} weeks later"
-            out.append(
-                (
-                    {"date_from": day, "date_to": day, **times},
-                    f"Nothing is free {wanted}, so I looked at the same day {later}.",
-                )
-            )
-    span = {"date_from": start.isoformat(), "date_to": (start + timedelta(days=WIDEN_DAYS)).isoformat()}
-    if times:
-        if single_day or window.get("date_to"):
-            out.append(
-                (
-                    {**span, **times},
-                    f"Nothing is free {wanted}, so I looked over the next two weeks at that time of day.",
-                )
-            )
-        out.append((span, f"Nothing is free {wanted}, so I widened the search to any time in the next two weeks."))
-    elif window.get("date_from") or window.get("date_to"):
-        out.append((span, f"Nothing is free {wanted}, so I widened the search to the next two weeks."))
-    out.append(({}, f"Nothing is free {wanted}, so here are the soonest openings."))
-    return out
-
-
-def _starts_within(bounds: dict[str, Any], slot: dict[str, Any]) -> bool:
-    """DateWindow time semantics on a slot's local start: earliest inclusive, latest exclusive,
-    earliest == latest meaning that exact time."""
-    raw = slot.get("starts_at")
-    if not raw or not (bounds.get("earliest") or bounds.get("latest")):
-        return True
-    start = datetime.fromisoformat(str(raw)).astimezone(BUSINESS_TZ).time().replace(tzinfo=None)
-    earliest = time.fromisoformat(bounds["earliest"]) if bounds.get("earliest") else None
-    latest = time.fromisoformat(bounds["latest"]) if bounds.get("latest") else None
-    if earliest is not None and earliest == latest:
-        return start == earliest
-    if earliest is not None and start < earliest:
-        return False
-    return not (latest is not None and start >= latest)
 
 
 def _fits(when: DateWindow, option: dict[str, Any]) -> bool:
@@ -292,7 +235,7 @@ class BookingFlow:
             if category:
                 args["category"] = category
             found = (await t.call("find_slots", args)).get("slots", [])
-            slots = [s for s in found if s.get("slot_id") not in exclude and _starts_within(bounds, s)]
+            slots = [s for s in found if s.get("slot_id") not in exclude and starts_within(bounds, s)]
             slots = slots[:MAX_OPTIONS]
             if slots:
                 note = widened_note
@@ -535,114 +478,6 @@ class BookingFlow:
             return t.reply(f"Okay, I've left your {noun} on {appt['label']} as it is.", done=True)
         return t.reply(f"Shall I cancel your {noun} on {appt['label']}? (yes or no)", state)
 
-
-BOOKING_INSTRUCTIONS = """\
-You are the booking specialist of the resident help line for Maple Court, Harbor View and
-Cedar Lofts. You help residents book, reschedule, cancel and review maintenance visits (plumbing,
-electrical, heating/AC, appliances, general repairs) and unit viewings with a leasing agent.
-
-How you work:
-- Use only the tools you are given. Every date, time, technician name and appointment number you
-  mention must come from a tool result in this conversation. Never invent a booking, a slot or an
-  appointment number, and never say something is booked, moved or cancelled unless the tool said so.
-- For a repair, make sure you know what needs fixing and which trade it is (plumbing, electrical,
-  hvac, appliance or general). If the resident has not said, ask "What needs fixing?".
-- Ask when they would like the visit. If they give a day or time, search that window with find_slots;
-  if nothing is free, widen the search and tell them you did. If they have no preference, offer the
-  soonest openings.
-- Offer at most three options as a short numbered list using the slot labels exactly as returned.
-- Before any change (book_appointment, reschedule_appointment, cancel_appointment) state exactly what
-  you are about to do and ask for a yes. Only act after a clear yes. If they say no, offer the other
-  options or ask for a better time. If they say never mind, stop and confirm nothing was changed.
-- To reschedule or cancel, call list_my_appointments first; if there is only one upcoming appointment
-  use it, otherwise ask which one.
-- After a booking, confirm the label and the appointment number from the tool result.
-- If a tool says the resident is not verified, ask them to sign in (or pick a resident in the chat
-  widget) and do not retry. If a tool refuses for another reason, explain briefly and offer an
-  alternative.
-- Emergencies are not bookings: if the resident mentions gas, smoke, fire, flooding, sparks, carbon
-  monoxide or no heat in freezing weather, hand off to the escalation agent immediately.
-- Billing questions go to the billing agent and general building questions to the general agent.
-- Keep replies short: one to three sentences plus any numbered list. Friendly, plain language, no
-  internal ids other than the appointment number.
-"""
-
-BOOKING_EXAMPLES: tuple[str, ...] = (
-    "my kitchen sink is leaking",
-    "The bathroom faucet won't stop dripping, can someone come fix it?",
-    "my toilet keeps running all night",
-    "the shower drain is clogged",
-    "can I get a plumber out this week",
-    "there's a slow leak under the bathroom sink",
-    "the garbage disposal is jammed",
-    "my dishwasher isn't draining",
-    "the fridge stopped cooling, can you send someone",
-    "oven won't heat up",
-    "the washer in my unit is broken",
-    "dryer takes forever and doesn't get hot",
-    "my AC is blowing warm air",
-    "the thermostat isn't working can someone look at it",
-    "radiator is making loud banging noises",
-    "heater in the bedroom doesn't turn on",
-    "half of my outlets stopped working",
-    "the light fixture in the hallway flickers",
-    "a breaker keeps tripping in the kitchen",
-    "bathroom fan is broken",
-    "my front door lock is sticking",
-    "the closet door came off its track",
-    "there's a hole in the drywall that needs patching",
-    "window won't close all the way",
-    "blinds are broken in the living room",
-    "I need a maintenance visit",
-    "please schedule a repair for my unit",
-    "can someone come fix my water heater, I only get lukewarm water",
-    "book a handyman for next Tuesday after 3",
-    "next tuesday after 3",
-    "is anything open thursday morning?",
-    "do you have something tomorrow afternoon",
-    "any time Friday works",
-    "the first one",
-    "the second option please",
-    "let's do 3pm",
-    "actually thursday morning would be better",
-    "can we do the earliest slot",
-    "I'd like to schedule a viewing of a two bedroom",
-    "can I tour the apartment on the third floor",
-    "I want to see a unit this weekend",
-    "book a showing for my sister who's interested in moving in",
-    "are there viewing times available on Saturday",
-    "I need to reschedule my maintenance appointment",
-    "can I move the plumber visit to next week",
-    "please change my appointment to a later time",
-    "something came up, can we push the visit to Friday",
-    "reschedule my viewing",
-    "cancel my appointment",
-    "I don't need the technician anymore, please cancel",
-    "cancel the viewing tomorrow",
-    "the leak fixed itself, cancel the plumber",
-    "when is my appointment?",
-    "what appointments do I have coming up",
-    "is the plumber still coming tomorrow",
-    "what time is the technician scheduled",
-    "list my upcoming visits",
-    "did my repair request get booked",
-    "the ceiling fan wobbles a lot, can someone tighten it",
-    "my smoke detector keeps chirping, battery needs replacing",
-    "pest control visit please, I saw roaches",
-    "the kitchen cabinet hinge is broken",
-    "can maintenance come while I'm at work? I'll leave a key",
-    "ice maker stopped working",
-    "the bathtub caulking is moldy and peeling",
-    "I have bed bugs",
-    "I think there are bed bugs in my bedroom",
-    "there are roaches in my kitchen",
-    "I saw a mouse in my apartment",
-    "we have ants all over the counter",
-    "I need pest control in my unit",
-    "can someone spray for cockroaches",
-    "I need to reschedule my repair visit, and also a question about a fee",
-    "move my plumber appointment, and also what's my balance",
-)
 
 AGENT = AgentSpec(
     name="booking",

@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 
 import asyncpg
 import pytest
-from callcenter_agents.booking import AGENT, appointment_number, detect_intent, widened_windows
+from callcenter_agents.booking import AGENT, appointment_number, detect_intent
 from callcenter_tools.booking import BUSINESS_TZ
+from callcenter_tools.booking_windows import widened_windows
 from flow_convo import Convo
 
 from callcenter.types import Vertical

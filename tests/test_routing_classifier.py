@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from callcenter.app import App
-from callcenter.routing.classifier import VerticalClassifier, char_wb_ngrams, default_classifier, word_ngrams
+from callcenter.routing.classifier import VerticalClassifier, default_classifier
+from callcenter.routing.features import char_wb_ngrams, word_ngrams
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.types import Vertical
 

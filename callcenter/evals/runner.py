@@ -13,46 +13,43 @@ and keys they use the real providers and the real tool-use backend.
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import importlib
-import json
-import sys
 import time
-import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import Any
 
 import asyncpg
 import structlog
 
 from callcenter.app import App, load_app
+from callcenter.evals.backends import (
+    ALL_POLICIES,
+    LOCAL,
+    TURN_DIFFICULTY,
+    LabelledDifficultyRouter,
+    base_policy,
+    labelled_difficulty,
+    policy_for,
+)
+from callcenter.evals.fixtures import TemplateDatabase, apply_fixtures, template_database
 from callcenter.evals.judge import Snapshot, Transcript, judge
 from callcenter.evals.metrics import TrialResult
-from callcenter.evals.scenario import DEFAULT_TIME, DEFAULT_TODAY, Scenario, placeholders, substitute
+from callcenter.evals.progress import Progress
+from callcenter.evals.scenario import DEFAULT_TIME, DEFAULT_TODAY, Scenario
 from callcenter.evals.user_sim import make_user
 from callcenter.orchestrator import Orchestrator
 from callcenter.routing.router import Router
 from callcenter.settings import Settings
-from callcenter.specialists.seam import FlowBackend, SpecialistBackend, SpecialistTurn
-from callcenter.specialists.tier_policy import POLICIES, RoutingPolicy, get_policy
+from callcenter.specialists.seam import FlowBackend, SpecialistBackend
 from callcenter.store.conversations import ConversationStore
-from callcenter.store.db import connect, create_pool, drop_database, resolve_dsn, with_database
-from callcenter.store.migrate import migrate
-from callcenter.types import RouteDecision
+from callcenter.store.db import create_pool
 
 log = structlog.get_logger(__name__)
 
-LOCAL = "local"
-MODEL_POLICIES = tuple(POLICIES)
-ALL_POLICIES = (LOCAL, *MODEL_POLICIES)
 BUSINESS_TZ_NAME = "America/New_York"
-
-# The labelled difficulty of the turn being handled, per scenario task (contextvars follow asyncio tasks).
-_TURN_DIFFICULTY: contextvars.ContextVar[float | None] = contextvars.ContextVar("eval_turn_difficulty", default=None)
 
 
 class EvalError(Exception):
@@ -82,183 +79,6 @@ class EvalRun:
     started_at: str
     seconds: float
     mode: str
-
-
-def base_policy(name: str) -> str:
-    """`routed#t0.5-e1` -> `routed`: calibration runs variants of a policy side by side."""
-    return name.split("#", 1)[0]
-
-
-def policy_for(name: str, settings: Settings, overrides: dict[str, Any] | None = None) -> RoutingPolicy:
-    """The routing policy under test: the routed one takes its thresholds from settings (what
-    `calibrate` writes), then any explicit overrides; the single-tier baselines are fixed."""
-    if name != "routed":
-        return get_policy(name, **(overrides or {}))
-    tuned: dict[str, Any] = {
-        "difficulty_threshold": settings.difficulty_threshold,
-        "verifier_min_confidence": settings.verifier_min_confidence,
-        "max_escalations": settings.max_escalations_per_turn,
-    }
-    tuned.update(overrides or {})
-    return get_policy(name, **tuned)
-
-
-class LabelledDifficultyRouter:
-    """The product's router, with each turn's difficulty taken from the scenario's label when
-    the router predicts none (no difficulty model configured) — or always, with `force`.
-
-    The label is also what the fake provider uses as the turn's true difficulty, so this is
-    the routed policy with a perfect difficulty predictor; `--difficulty model` measures the
-    trained predictor instead, `none` routes without difficulty.
-    """
-
-    def __init__(self, inner: Router, *, mode: str = "auto") -> None:
-        self.inner = inner
-        self.mode = mode
-
-    async def route(self, text: str, history: Sequence[tuple[str, str]] = ()) -> RouteDecision:
-        decision = await self.inner.route(text, history)
-        label = _TURN_DIFFICULTY.get()
-        if self.mode == "none":
-            return replace(decision, difficulty=None)
-        if self.mode == "labels" or (self.mode == "auto" and decision.difficulty is None):
-            return replace(decision, difficulty=label)
-        return decision
-
-
-def labelled_difficulty(turn: SpecialistTurn) -> float | None:
-    return _TURN_DIFFICULTY.get()
-
-
-# --------------------------------------------------------------------------- databases
-
-
-class TemplateDatabase:
-    """A migrated, seeded database that every scenario run is copied from."""
-
-    def __init__(self, server_dsn: str, settings: Settings, today: date) -> None:
-        self.server_dsn = server_dsn
-        self.settings = settings
-        self.today = today
-        self.name = f"cc_eval_tmpl_{uuid.uuid4().hex[:10]}"
-        self._lock = asyncio.Lock()
-        self._drops: set[asyncio.Task[None]] = set()
-        self._drop_slots = asyncio.Semaphore(16)
-
-    async def create(self) -> None:
-        conn = await asyncpg.connect(self.server_dsn)
-        try:
-            await conn.execute(f'CREATE DATABASE "{self.name}"')
-        finally:
-            await conn.close()
-        conn = await connect(with_database(self.server_dsn, self.name))
-        try:
-            await migrate(conn)
-            seed = importlib.import_module(self.settings.tools_module + ".seed").seed
-            await seed(conn, today=self.today)
-        finally:
-            await conn.close()
-
-    async def clone(self) -> tuple[str, str]:
-        """A fresh copy: (database name, DSN). Copies are serialised: PostgreSQL refuses two
-        copies of one template at the same instant."""
-        name = f"cc_eval_{uuid.uuid4().hex[:12]}"
-        async with self._lock:
-            conn = await asyncpg.connect(self.server_dsn)
-            try:
-                await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"')
-            finally:
-                await conn.close()
-        return name, with_database(self.server_dsn, name)
-
-    def drop_copy(self, name: str) -> None:
-        """Drop a copy in the background: DROP DATABASE waits for a checkpoint (seconds at
-        times), and concurrent drops share one, so the run does not wait for each."""
-
-        async def drop() -> None:
-            async with self._drop_slots:
-                try:
-                    await drop_database(self.server_dsn, name)
-                except Exception:  # noqa: BLE001 - a leftover copy must not fail the eval
-                    log.warning("eval.drop_failed", database=name)
-
-        task = asyncio.create_task(drop())
-        self._drops.add(task)
-        task.add_done_callback(self._drops.discard)
-
-    async def drop(self) -> None:
-        if self._drops:
-            await asyncio.gather(*list(self._drops))
-        await drop_database(self.server_dsn, self.name)
-
-
-@asynccontextmanager
-async def template_database(settings: Settings, today: date) -> AsyncIterator[TemplateDatabase]:
-    tmpl = TemplateDatabase(resolve_dsn(settings), settings, today)
-    await tmpl.create()
-    try:
-        yield tmpl
-    finally:
-        await tmpl.drop()
-
-
-async def apply_fixtures(conn: asyncpg.Connection, scenario: Scenario, today: date) -> None:
-    """Scenario rows (JSON-typed through json_populate_record, so dates and numbers just work)
-    and raw SQL, with placeholders substituted."""
-    values = placeholders(today, scenario.customer)
-    for table, rows in scenario.fixtures.items():
-        for row in rows:
-            row = substitute(row, values)
-            cols = ", ".join(f'"{c}"' for c in row)
-            await conn.execute(
-                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM json_populate_record(NULL::{table}, $1::text::json)",
-                json.dumps(row, default=str),
-            )
-        await conn.execute(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT max(id) FROM {table}), 0) + 1,"
-            " false)"
-        )
-    for sql in scenario.fixtures_sql:
-        await conn.execute(str(substitute(sql, values)))
-
-
-# --------------------------------------------------------------------------- progress
-
-
-class Progress:
-    """A one-line progress bar on stderr: no dependency, quiet when not a terminal."""
-
-    def __init__(self, total: int, stream: TextIO | None = None, enabled: bool = True) -> None:
-        self.total = total
-        self.done = 0
-        self.failed = 0
-        self.stream = stream or sys.stderr
-        self.enabled = enabled
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.started = time.perf_counter()
-        self._last_decile = -1
-
-    def update(self, passed: bool) -> None:
-        self.done += 1
-        self.failed += 0 if passed else 1
-        if not self.enabled or self.total == 0:
-            return
-        decile = self.done * 10 // self.total
-        if not self.tty and decile == self._last_decile and self.done != self.total:
-            return
-        self._last_decile = decile
-        width = 30
-        filled = width * self.done // self.total
-        line = (
-            f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-            f"failed {self.failed}  {time.perf_counter() - self.started:5.1f}s"
-        )
-        end = "\n" if self.done == self.total or not self.tty else ""
-        self.stream.write(("\r" if self.tty else "") + line + end)
-        self.stream.flush()
-
-
-# --------------------------------------------------------------------------- the run
 
 
 class SuiteRunner:
@@ -385,11 +205,11 @@ class SuiteRunner:
                 turn = await user.next_turn(reply)
                 if turn is None:
                     break
-                token = _TURN_DIFFICULTY.set(turn.difficulty)
+                token = TURN_DIFFICULTY.set(turn.difficulty)
                 try:
                     out = await orch.handle_turn(session.id, turn.text)
                 finally:
-                    _TURN_DIFFICULTY.reset(token)
+                    TURN_DIFFICULTY.reset(token)
                 reply = out.text
                 result.replies.append(out.text)
                 result.turn_latencies_ms.append(out.latency_ms)

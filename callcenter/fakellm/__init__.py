@@ -7,7 +7,7 @@
 Unscripted requests get deterministic modelled behaviour (see `modelled`).
 """
 
-from callcenter.fakellm.modelled import encode_oracle
+from callcenter.fakellm.oracle import encode_oracle
 from callcenter.fakellm.script import Fail, Reply, ScriptItem, Slow, ToolCall, load_script
 from callcenter.fakellm.server import FakeLLMServer, RecordedRequest
 

@@ -24,71 +24,20 @@ non-streamed copy of one request get the same answer.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
 
+from callcenter.fakellm.oracle import Oracle
+from callcenter.fakellm.prompt import CHARS_PER_TOKEN, Completion, Prompt, count_tokens, split_tokens
+from callcenter.fakellm.prompt_cache import PromptCache
 from callcenter.fakellm.script import Reply, ToolCall
 from callcenter.types import Usage
 
 DEFAULT_DIFFICULTY = 0.3
 HEDGE_TEXT = "I'm not sure I can help with that."
 DEFAULT_TEXT = "OK."
-OPENAI_CACHE_MIN_TOKENS = 1024
-OPENAI_CACHE_INCREMENT = 128
-CHARS_PER_TOKEN = 4
-_OPENAI_PROMPTS_KEPT = 32  # previous prompts remembered per cache key
-
-
-# --------------------------------------------------------------------------- neutral data
-
-
-@dataclass(frozen=True)
-class PromptSegment:
-    """One cacheable unit of the prompt, in prefix order (tools, system, messages).
-    `breakpoint` marks an Anthropic `cache_control` on this unit."""
-
-    text: str
-    breakpoint: bool = False
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """What the modelled behaviour needs from a request, independent of the wire format."""
-
-    api: str  # "anthropic" | "openai"
-    model: str
-    segments: tuple[PromptSegment, ...]
-    fingerprint: str  # canonical request, without streaming options
-    required_keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # tool -> required args
-    max_tokens: int | None = None
-    cache_key: str | None = None  # OpenAI prompt_cache_key
-    want_logprobs: bool = False
-    top_logprobs: int = 0
-
-    @property
-    def text(self) -> str:
-        return "".join(s.text for s in self.segments)
-
-
-@dataclass(frozen=True)
-class Completion:
-    """A resolved model turn, ready for either wire format. `stop` is neutral:
-    "end" | "tool" | "length" | "stop_sequence" | "refusal"."""
-
-    text: str
-    tool_calls: tuple[ToolCall, ...]
-    stop: str
-    usage: Usage
-    tokens: tuple[str, ...]  # the text as output tokens (stream chunks, logprob units)
-    logprobs: tuple[float, ...] | None  # one per token, or None when not offered
-    delay_s: float = 0.0
-    ttft_s: float = 0.0
 
 
 _STOP_ALIASES = {
@@ -159,40 +108,6 @@ def supports_logprobs(model: str) -> bool:
     return not (m.startswith("claude") or m.startswith("gpt-5"))
 
 
-def anthropic_cache_min_tokens(model: str) -> int:
-    """Shortest prefix Anthropic will cache for this model (its published table)."""
-    m = model.lower()
-    if "haiku-4" in m or "opus-4-5" in m or "opus-4-6" in m:
-        return 4096
-    if "haiku" in m or "opus-4-7" in m:
-        return 2048
-    return 1024
-
-
-# --------------------------------------------------------------------------- tokens
-
-
-def count_tokens(text: str) -> int:
-    """~4 characters per token; any non-empty text is at least one token."""
-    return math.ceil(len(text) / CHARS_PER_TOKEN) if text else 0
-
-
-def split_tokens(text: str, n: int | None = None) -> tuple[str, ...]:
-    """The text as output tokens: 4-character pieces, or exactly `n` near-equal pieces."""
-    if n is None:
-        return tuple(text[i : i + CHARS_PER_TOKEN] for i in range(0, len(text), CHARS_PER_TOKEN))
-    if n <= 0:
-        return ()
-    q, r = divmod(len(text), n)
-    out: list[str] = []
-    pos = 0
-    for i in range(n):
-        size = q + (1 if i < r else 0)
-        out.append(text[pos : pos + size])
-        pos += size
-    return tuple(out)
-
-
 def output_tokens(text: str, tool_calls: Sequence[ToolCall]) -> int:
     body = text + "".join(c.name + c.arguments_json() for c in tool_calls)
     return max(1, count_tokens(body))
@@ -209,39 +124,6 @@ def _digest(*parts: str) -> bytes:
 def uniform(*parts: str) -> float:
     """A deterministic draw in [0, 1) from the given strings."""
     return int.from_bytes(_digest(*parts)[:8], "big") / 2.0**64
-
-
-# --------------------------------------------------------------------------- oracle
-
-
-@dataclass(frozen=True)
-class Oracle:
-    """The correct answer for a request, sent by a test in the `x-fake-oracle` header."""
-
-    text: str = ""
-    tool_calls: tuple[ToolCall, ...] = ()
-
-
-def decode_oracle(header: str | None) -> Oracle | None:
-    """base64(JSON {"text": ..., "tool_calls": [{"name":..,"arguments":{..}}]}) -> Oracle."""
-    if not header:
-        return None
-    padded = header.strip() + "=" * (-len(header.strip()) % 4)
-    try:
-        raw = base64.urlsafe_b64decode(padded.replace("+", "-").replace("/", "_"))
-        data = json.loads(raw)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError(f"x-fake-oracle is not base64 JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ValueError("x-fake-oracle must encode a JSON object")
-    calls = tuple(ToolCall(name=str(c["name"]), arguments=c.get("arguments", {})) for c in data.get("tool_calls") or [])
-    return Oracle(text=str(data.get("text") or ""), tool_calls=calls)
-
-
-def encode_oracle(text: str = "", tool_calls: Sequence[ToolCall] = ()) -> str:
-    """Header value for `x-fake-oracle` (what a test puts on its request)."""
-    payload = {"text": text, "tool_calls": [{"name": c.name, "arguments": c.arguments} for c in tool_calls]}
-    return base64.b64encode(json.dumps(payload).encode("utf-8")).decode("ascii")
 
 
 def broken_call(call: ToolCall, required: Sequence[str]) -> ToolCall | None:
@@ -273,12 +155,10 @@ class ModelledBehaviour:
     def __init__(self, seed: int = 0, latency_scale: float = 1.0) -> None:
         self.seed = seed
         self.latency_scale = latency_scale
-        self._anthropic_cache: set[tuple[str, bytes]] = set()
-        self._openai_cache: dict[tuple[str, str], list[str]] = {}
+        self.cache = PromptCache()
 
     def reset(self) -> None:
-        self._anthropic_cache.clear()
-        self._openai_cache.clear()
+        self.cache.clear()
 
     # ---- caching --------------------------------------------------------------------
 
@@ -286,58 +166,10 @@ class ModelledBehaviour:
         """Input side of usage (output_tokens=0), updating the prompt cache."""
         total = count_tokens(prompt.text)
         if prompt.api == "anthropic":
-            read, write = self._anthropic_caching(prompt)
+            read, write = self.cache.anthropic(prompt)
         else:
-            read, write = self._openai_caching(prompt, total), 0
+            read, write = self.cache.openai(prompt, total), 0
         return Usage(input_tokens=max(0, total - read - write), cache_read_tokens=read, cache_write_tokens=write)
-
-    def _anthropic_caching(self, prompt: Prompt) -> tuple[int, int]:
-        """Explicit breakpoints: the longest already-cached breakpoint prefix is read,
-        the rest up to the last breakpoint is written. Prefixes under the model's minimum
-        are not cached at all."""
-        minimum = anthropic_cache_min_tokens(prompt.model)
-        h = hashlib.sha256()
-        chars = 0
-        boundaries: list[tuple[int, bytes, bool]] = []  # (tokens, prefix hash, is breakpoint)
-        for seg in prompt.segments:
-            h.update(seg.text.encode("utf-8"))
-            h.update(b"\x00")
-            chars += len(seg.text)
-            boundaries.append((chars // CHARS_PER_TOKEN, h.copy().digest(), seg.breakpoint))
-        points = [(t, d) for t, d, bp in boundaries if bp and t >= minimum]
-        if not points:
-            return 0, 0
-        last_tokens, last_digest = points[-1]
-        read = 0
-        for tokens, digest, _bp in boundaries:
-            if tokens > last_tokens:
-                break
-            if (prompt.model, digest) in self._anthropic_cache:
-                read = max(read, tokens)
-        for _tokens, digest in points:
-            self._anthropic_cache.add((prompt.model, digest))
-        if read >= last_tokens:
-            return last_tokens, 0
-        return read, last_tokens - read
-
-    def _openai_caching(self, prompt: Prompt, total_tokens: int) -> int:
-        """Automatic caching: prompts of 1024+ tokens sharing a routing key (prompt_cache_key
-        or the first 1024 tokens) reuse the longest common prefix, in 128-token steps."""
-        if total_tokens < OPENAI_CACHE_MIN_TOKENS:
-            return 0
-        text = prompt.text
-        key = (
-            prompt.cache_key
-            or hashlib.sha256(text[: OPENAI_CACHE_MIN_TOKENS * CHARS_PER_TOKEN].encode("utf-8")).hexdigest()
-        )
-        seen = self._openai_cache.setdefault((prompt.model, key), [])
-        best = max((_common_prefix_len(text, prev) for prev in seen), default=0)
-        seen.append(text)
-        del seen[:-_OPENAI_PROMPTS_KEPT]
-        tokens = best // CHARS_PER_TOKEN
-        if tokens < OPENAI_CACHE_MIN_TOKENS:
-            return 0
-        return min(total_tokens, tokens - tokens % OPENAI_CACHE_INCREMENT)
 
     # ---- replies --------------------------------------------------------------------
 
@@ -421,21 +253,3 @@ class ModelledBehaviour:
         jitter = uniform(str(self.seed), prompt.fingerprint, "logprob", str(index)) - 0.5
         value = (-0.05 + 0.04 * jitter) if ok else (-1.5 + 0.6 * jitter)
         return round(min(0.0, value), 6)
-
-
-def _common_prefix_len(a: str, b: str) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    # Compare in blocks first: prompts share long prefixes.
-    step = 256
-    while i + step <= n and a[i : i + step] == b[i : i + step]:
-        i += step
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
-
-
-def canonical_fingerprint(body: Mapping[str, Any]) -> str:
-    """The request as canonical JSON, minus options that only change delivery."""
-    kept = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
-    return json.dumps(kept, sort_keys=True, separators=(",", ":"), default=str)

@@ -22,7 +22,9 @@ import structlog
 from aiohttp import web
 
 from callcenter.fakellm import wire_anthropic, wire_openai
-from callcenter.fakellm.modelled import Completion, ModelledBehaviour, Prompt, count_tokens, decode_oracle
+from callcenter.fakellm.modelled import ModelledBehaviour
+from callcenter.fakellm.oracle import decode_oracle
+from callcenter.fakellm.prompt import Completion, Prompt, count_tokens
 from callcenter.fakellm.script import Fail, Reply, Script, ScriptItem
 
 log = structlog.get_logger(__name__)

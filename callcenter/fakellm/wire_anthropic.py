@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from callcenter.fakellm.modelled import Completion, Prompt, PromptSegment, canonical_fingerprint
+from callcenter.fakellm.prompt import Completion, Prompt, PromptSegment, canonical_fingerprint
 from callcenter.types import Usage
 
 API = "anthropic"

@@ -22,19 +22,17 @@ from typing import Any
 import numpy as np
 import structlog
 
-from callcenter.routing.classifier import (
+from callcenter.routing.features import (
     ANALYZERS,
-    FORMAT_VERSION,
     FloatArray,
     TextBlock,
-    _read_meta,
     blocks_from_arrays,
     blocks_to_arrays,
     fit_blocks,
-    load_or_train,
     sparse_features,
     word_tokens,
 )
+from callcenter.routing.model_file import FORMAT_VERSION, load_or_train, read_model, write_model
 
 log = structlog.get_logger(__name__)
 
@@ -209,8 +207,6 @@ class DifficultyModel:
         return out
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         meta = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
@@ -219,33 +215,18 @@ class DifficultyModel:
             "intercept": self.intercept,
             "info": self.meta,
         }
-        arrays: dict[str, Any] = dict(blocks_to_arrays(self.blocks, "b"))
-        with path.open("wb") as fh:
-            np.savez_compressed(
-                fh,
-                meta=np.array(json.dumps(meta)),
-                coef=self.coef,
-                mean=self.mean,
-                scale=self.scale,
-                **arrays,
-            )
-        return path
+        arrays = {"coef": self.coef, "mean": self.mean, "scale": self.scale, **blocks_to_arrays(self.blocks, "b")}
+        return write_model(path, meta, arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> DifficultyModel:
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(
-                f"difficulty model {path} not found: train one with `callcenter router train-difficulty`"
-            )
-        with np.load(path, allow_pickle=False) as data:
-            meta = _read_meta(data, FORMAT, path)
-            if list(meta.get("dense_features", [])) != list(DENSE_FEATURES):
-                raise ValueError(f"{path} was trained with other dense features: retrain it")
-            blocks = blocks_from_arrays(data, "b", meta["analyzers"])
-            coef = np.asarray(data["coef"], dtype=np.float64)
-            mean = np.asarray(data["mean"], dtype=np.float64)
-            scale = np.asarray(data["scale"], dtype=np.float64)
+        meta, data = read_model(path, FORMAT, kind="difficulty", train_command="callcenter router train-difficulty")
+        if list(meta.get("dense_features", [])) != list(DENSE_FEATURES):
+            raise ValueError(f"{path} was trained with other dense features: retrain it")
+        blocks = blocks_from_arrays(data, "b", meta["analyzers"])
+        coef = np.asarray(data["coef"], dtype=np.float64)
+        mean = np.asarray(data["mean"], dtype=np.float64)
+        scale = np.asarray(data["scale"], dtype=np.float64)
         return cls(blocks, coef, float(meta["intercept"]), mean, scale, meta=dict(meta.get("info", {})))
 
 

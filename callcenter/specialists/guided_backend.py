@@ -11,13 +11,12 @@ end state are therefore those a policy would produce with models of that compete
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable
 from typing import Any
 
 import structlog
 
+from callcenter.fakellm.oracle import DIFFICULTY_HEADER, ORACLE_HEADER, encode_oracle_payload
 from callcenter.providers.base import ChatMessage, ModelRequest, ModelResponse
 from callcenter.providers.client import AllProvidersFailed, CallContext, ModelClient
 from callcenter.specialists.escalation import response_escalation_reason
@@ -33,10 +32,6 @@ class ModelGaveUp(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def oracle_header(expected: dict[str, Any]) -> str:
-    return base64.b64encode(json.dumps(expected, default=str).encode()).decode()
 
 
 class GuidedModelBackend:
@@ -125,9 +120,9 @@ class GuidedModelBackend:
         expected: dict[str, Any],
         correct: Callable[[ModelResponse], bool],
     ) -> None:
-        headers = {"x-fake-oracle": oracle_header(expected)}
+        headers = {ORACLE_HEADER: encode_oracle_payload(expected)}
         if difficulty is not None:
-            headers["x-fake-difficulty"] = f"{difficulty:.3f}"
+            headers[DIFFICULTY_HEADER] = f"{difficulty:.3f}"
         request = ModelRequest(
             system=turn.agent.instructions,
             messages=[ChatMessage(role="user", text=turn.text)],

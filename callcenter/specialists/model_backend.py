@@ -17,6 +17,7 @@ import asyncpg
 import structlog
 
 from callcenter.app import App
+from callcenter.fakellm.oracle import DIFFICULTY_HEADER
 from callcenter.providers.base import ChatMessage, ModelRequest, ModelResponse
 from callcenter.providers.client import AllProvidersFailed, CallContext, ModelClient
 from callcenter.settings import Settings
@@ -225,7 +226,7 @@ def policy_from_settings(settings: Settings, name: str = "routed") -> RoutingPol
 
 
 def _difficulty_header(difficulty: float | None) -> dict[str, str]:
-    return {} if difficulty is None else {"x-fake-difficulty": f"{difficulty:.3f}"}
+    return {} if difficulty is None else {DIFFICULTY_HEADER: f"{difficulty:.3f}"}
 
 
 async def build_model_backend(settings: Settings, pool: asyncpg.Pool, app: App, extras: dict[str, Any]) -> ModelBackend:

@@ -1,0 +1,196 @@
+"""Billing payments: amount, method and the yes/no question that names both before money moves.
+
+Every step takes the `BillingTurn` so the amounts it states come from the turn's tool results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from callcenter_agents.billing_intents import amount_text, detect_intent, mentions_method, method_labels, pick_method
+from callcenter_agents.extract import (
+    FULL,
+    is_affirmative,
+    is_cancel,
+    is_negative,
+    parse_amount,
+    pick_choice,
+)
+
+from callcenter.specialists.flow import FlowReply, FlowTurn, HumanHandoffRequest
+from callcenter.types import format_cents
+
+
+class BillingTurn:
+    """One flow step: calls tools and keeps their results for the reply the verifier checks."""
+
+    def __init__(self, turn: FlowTurn) -> None:
+        self.turn = turn
+        self.results: list[dict[str, Any]] = []
+
+    async def call(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        result = await self.turn.call_tool(name, args)
+        self.results.append(result)
+        return result
+
+    def reply(
+        self,
+        text: str,
+        state: dict[str, Any] | None = None,
+        *,
+        done: bool = False,
+        human: HumanHandoffRequest | None = None,
+    ) -> FlowReply:
+        return FlowReply(text=text, state=state or {}, done=done, human=human, tool_results=list(self.results))
+
+
+Restart = Callable[[BillingTurn, str], Awaitable[FlowReply]]
+"""Starts the flow over on the text (a resident who changes the subject mid-payment)."""
+
+
+async def pay(t: BillingTurn, text: str, invoice_id: int | None, *, full_if_missing: bool = False) -> FlowReply:
+    bal = await t.call("get_balance", {})
+    owed = int(bal.get("balance_cents", 0))
+    if owed <= 0:
+        return t.reply("You're all paid up: your balance is $0.00, so there's nothing to pay.", done=True)
+    amount = parse_amount(amount_text(text))
+    if amount is None and full_if_missing:
+        amount = FULL
+    state: dict[str, Any] = {"invoice_id": invoice_id, "method_hint": text}
+    if amount is None:
+        state["stage"] = "need_amount"
+        return t.reply(f"How much would you like to pay? Your balance is {format_cents(owed)}.", state)
+    return await offer_payment(t, state, amount, owed)
+
+
+async def offer_payment(t: BillingTurn, state: dict[str, Any], amount: int | str, owed: int) -> FlowReply:
+    cents = owed if amount == FULL else int(amount)
+    if cents <= 0:
+        state["stage"] = "need_amount"
+        return t.reply(f"Please tell me an amount above $0.00. Your balance is {format_cents(owed)}.", state)
+    if cents > owed:
+        state.update(stage="need_amount", suggested=owed)
+        return t.reply(
+            f"That's more than you owe. The most you can pay right now is your balance of "
+            f"{format_cents(owed)}. Would you like to pay {format_cents(owed)}?",
+            state,
+        )
+    methods = (await t.call("list_payment_methods", {})).get("methods", [])
+    method, missing = pick_method(methods, str(state.get("method_hint", "")))
+    if not methods:
+        return t.reply(
+            "There's no saved payment method on your account, so I can't take a payment here. "
+            "Would you like me to connect you with the billing team?",
+            {"stage": "offer_human", "reason": "Resident wants to pay but has no payment method"},
+        )
+    state.pop("suggested", None)
+    if method is None:
+        state.update(
+            stage="pick_method",
+            amount_cents=cents,
+            owed=owed,
+            methods=[
+                {k: m.get(k) for k in ("method_id", "kind", "brand", "last4", "is_default", "label")} for m in methods
+            ],
+        )
+        return t.reply(
+            f"I don't see {missing or 'that payment method'} on your account. Your saved payment "
+            f"methods are: {method_labels(methods)}. Which one would you like to use for "
+            f"{format_cents(cents)}?",
+            state,
+        )
+    state.pop("methods", None)
+    state.update(
+        stage="confirm_pay",
+        amount_cents=cents,
+        owed=owed,
+        method_id=method["method_id"],
+        method_label=method["label"],
+    )
+    return t.reply(f"Pay {format_cents(cents)} with {method['label']}?", state)
+
+
+async def picked_method(t: BillingTurn, text: str, state: dict[str, Any]) -> FlowReply:
+    if is_cancel(text) or (is_negative(text) and not mentions_method(text)):
+        return t.reply("Okay, I haven't charged anything.", done=True)
+    methods: list[dict[str, Any]] = state.get("methods", [])
+    idx = pick_choice(text, len(methods), [str(m.get("label", "")) for m in methods])
+    if idx is None and is_affirmative(text) and not mentions_method(text):
+        idx = next((n for n, m in enumerate(methods) if m.get("is_default")), None)
+    if idx is None and mentions_method(text):
+        found, _ = pick_method(methods, text)
+        idx = next((n for n, m in enumerate(methods) if found is not None and m is found), None)
+    if idx is None:
+        return t.reply(f"Which payment method should I use? Your saved ones are: {method_labels(methods)}.", state)
+    state["method_hint"] = f"ending {methods[idx]['last4']}"
+    bal = await t.call("get_balance", {})
+    return await offer_payment(t, state, int(state["amount_cents"]), int(bal.get("balance_cents", 0)))
+
+
+async def got_amount(t: BillingTurn, text: str, state: dict[str, Any], restart: Restart) -> FlowReply:
+    amount = parse_amount(amount_text(text), expect_amount=True)
+    if amount is None and state.get("suggested") and is_affirmative(text) and not is_negative(text):
+        amount = int(state["suggested"])
+    if amount is None:
+        if is_negative(text) or is_cancel(text):
+            return t.reply("Okay, I haven't charged anything.", done=True)
+        if detect_intent(text) not in ("balance", "pay"):
+            return await restart(t, text)
+        bal = await t.call("get_balance", {})
+        return t.reply(
+            "Sorry, I didn't catch an amount. How much would you like to pay? Your balance is "
+            f"{format_cents(int(bal.get('balance_cents', 0)))}.",
+            state,
+        )
+    bal = await t.call("get_balance", {})
+    owed = int(bal.get("balance_cents", 0))
+    if owed <= 0:
+        return t.reply("You're all paid up: your balance is $0.00, so there's nothing to pay.", done=True)
+    if mentions_method(text):
+        state["method_hint"] = text
+    return await offer_payment(t, state, amount, owed)
+
+
+async def confirm_pay(t: BillingTurn, text: str, state: dict[str, Any]) -> FlowReply:
+    amount = parse_amount(amount_text(text))
+    if (
+        amount is not None
+        and amount != state["amount_cents"]
+        and not (amount == FULL and state["amount_cents"] == state.get("owed"))
+    ):
+        bal = await t.call("get_balance", {})
+        state["method_hint"] = text if mentions_method(text) else state.get("method_hint", "")
+        return await offer_payment(t, state, amount, int(bal.get("balance_cents", 0)))
+    if mentions_method(text):
+        methods = (await t.call("list_payment_methods", {})).get("methods", [])
+        picked, _ = pick_method(methods, text)
+        if picked is None or picked["method_id"] != state["method_id"]:
+            # "use my bank account instead": the same amount with the method they just named.
+            bal = await t.call("get_balance", {})
+            state["method_hint"] = text
+            return await offer_payment(t, state, int(state["amount_cents"]), int(bal.get("balance_cents", 0)))
+    if is_affirmative(text) and not is_negative(text):
+        args: dict[str, Any] = {"amount_cents": state["amount_cents"], "method_id": state["method_id"]}
+        if state.get("invoice_id"):
+            args["invoice_id"] = state["invoice_id"]
+        res = await t.call("pay_balance", args)
+        remaining = int(res.get("remaining_balance_cents", 0))
+        method = res.get("method") or state["method_label"]
+        if isinstance(method, dict):
+            method = method.get("label", state["method_label"])
+        return t.reply(
+            f"Done: I've paid {format_cents(int(res['paid_cents']))} with {method}. "
+            f"Your remaining balance is {format_cents(remaining)}.",
+            done=True,
+        )
+    if is_negative(text) or is_cancel(text):
+        return t.reply(
+            "Okay, I haven't charged anything. Would you like to pay a different amount?",
+            {
+                "stage": "need_amount",
+                "invoice_id": state.get("invoice_id"),
+                "method_hint": state.get("method_hint", ""),
+            },
+        )
+    return t.reply(f"Pay {format_cents(state['amount_cents'])} with {state['method_label']}? (yes or no)", state)
