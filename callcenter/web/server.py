@@ -10,7 +10,7 @@ from callcenter.channels.chat_ws import chat_handler
 from callcenter.runtime import RUNTIME_KEY, Runtime
 from callcenter.web.auth import issue_token
 
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 
 async def index(request: web.Request) -> web.FileResponse:
