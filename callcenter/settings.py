@@ -102,13 +102,16 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR (CALLCENTER_LOG_LEVEL).")
     log_json: bool = Field(default=False, description="One JSON object per log line (CALLCENTER_LOG_JSON=true).")
     log_file: Path | None = Field(
-        default=None, description="Append logs to this file instead of stderr (`callcenter chat` defaults to "
+        default=None,
+        description="Append logs to this file instead of stderr (`callcenter chat` defaults to "
         "data_dir/logs/chat.log so logs never land inside the conversation).",
     )
 
     # --- lifecycle -----------------------------------------------------------------
     drain_s: float = Field(
-        default=10.0, ge=0, le=300,
+        default=10.0,
+        ge=0,
+        le=300,
         description="On SIGTERM/Ctrl-C, how long in-flight turns may take to finish before sockets close (1012).",
     )
 

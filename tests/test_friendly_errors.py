@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from callcenter.friendly_errors import redact_dsn
+from callcenter.cli.errors import redact_dsn
 
 MAX_LINES = 6
 

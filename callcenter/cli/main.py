@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             raise
-        from callcenter.friendly_errors import describe_unexpected, explain
+        from callcenter.cli.errors import describe_unexpected, explain
 
         print(f"callcenter {args.command}: error: {explain(exc) or describe_unexpected(exc)}", file=sys.stderr)
         return 1
@@ -100,8 +100,9 @@ def _configure_logging(args: argparse.Namespace) -> None:
     if file is None and getattr(args, "log_file_name", None):
         data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else settings.data_dir
         file = data_dir / "logs" / args.log_file_name
-    configure_logging(verbose=getattr(args, "verbose", False), json=settings.log_json, level=settings.log_level,
-                      file=file)
+    configure_logging(
+        verbose=getattr(args, "verbose", False), json=settings.log_json, level=settings.log_level, file=file
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from callcenter.commands_server import _settings, add_data_dir
+from callcenter.cli.common import add_data_dir, settings_from_args
 from callcenter.settings import Settings
 
 EXIT_STOPPED = 3
@@ -41,10 +41,10 @@ async def _schema_state(dsn: str) -> str:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from callcenter.friendly_errors import redact_dsn
+    from callcenter.cli.errors import redact_dsn
     from callcenter.store import embedded
 
-    settings: Settings = _settings(args)
+    settings: Settings = settings_from_args(args)
     if args.action == "status":
         if settings.database_url:
             print(
