@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from callcenter.specialists.agent_spec import AgentSpec
+from callcenter.specialists.verifier import claim_index
 from callcenter.tooling.toolkit import Tool
 from callcenter.types import Vertical
 
@@ -37,6 +38,11 @@ class App:
     @property
     def tools(self) -> dict[str, Tool[Any]]:
         return {t.name: t for a in self.agents.values() for t in a.tools}
+
+    @property
+    def claims(self) -> dict[str, tuple[str, ...]]:
+        """Claim phrase -> tools whose success backs it, from the tools' declarations (for the verifier)."""
+        return claim_index(self.tools.values())
 
     def training_examples(self) -> list[tuple[str, Vertical]]:
         """(utterance, vertical) pairs from every agent's examples, for the local router."""

@@ -21,7 +21,6 @@ from callcenter.settings import Settings
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import HumanHandoffRequest
 from callcenter.specialists.seam import OnDelta, SpecialistBackend, SpecialistResult, SpecialistTurn
-from callcenter.specialists.verifier import verify_reply
 from callcenter.store.conversations import ConversationStore, SessionRecord, TurnOutcome
 from callcenter.tooling.executor import TurnTools
 from callcenter.tooling.toolkit import ToolError
@@ -74,6 +73,28 @@ def chunk_text(text: str, size: int = 24) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
+
+
+class DeltaSink:
+    """The customer's delta stream for one turn, remembering what a backend already sent.
+
+    A backend that streams (after `turn.verify` passed the text) sends through this; when the
+    turn ends the orchestrator sends only the part of the reply the customer has not seen.
+    """
+
+    def __init__(self, on_delta: OnDelta) -> None:
+        self._on_delta = on_delta
+        self.sent = ""
+
+    async def __call__(self, piece: str) -> None:
+        self.sent += piece
+        await self._on_delta(piece)
+
+    async def finish(self, text: str) -> None:
+        if self.sent and not text.startswith(self.sent):
+            return  # the reply changed after streaming began; the final message carries the whole text
+        for piece in chunk_text(text[len(self.sent) :]):
+            await self(piece)
 
 
 class Orchestrator:
@@ -166,16 +187,14 @@ class Orchestrator:
             now=self._clock(),
             max_calls=self.settings.max_tool_calls_per_turn,
         )
-        result = await self._run_specialist(
-            session, agent, text, state, ctx, tools, history, turn_id, decision, on_delta
-        )
+        sink = DeltaSink(on_delta) if on_delta is not None else None
+        result = await self._run_specialist(session, agent, text, state, ctx, tools, history, turn_id, decision, sink)
         human = result.human
         if human is not None:
             result.text = await self._hand_to_human(session, turn_id, agent, human, result.text)
 
-        if on_delta is not None and not result.streamed:
-            for piece in chunk_text(result.text):
-                await on_delta(piece)
+        if sink is not None:
+            await sink.finish(result.text)
         done = result.done or human is not None
         latency = (time.perf_counter() - started) * 1000
         await self.store.complete_turn(
@@ -256,6 +275,7 @@ class Orchestrator:
             history=history,
             turn_id=turn_id,
             difficulty=decision.difficulty,
+            claims=self.app.claims,
         )
         try:
             result = await self.backend.run(turn, on_delta)
@@ -266,16 +286,12 @@ class Orchestrator:
                 human=HumanHandoffRequest("general", Priority.HIGH, ctx.summary, f"specialist error: {exc}"),
                 outcome="error",
             )
-        if result.human is None and not result.streamed:
+        if result.human is None:
             # Evidence: this turn's tool results and the flow's state before and after the turn (what it
             # offered or found earlier, itself taken from earlier tool results).
-            verdict = verify_reply(
-                result.text,
-                user_text=text,
-                tool_results=[*result.tool_results, result.state, state],
-                tools_called=[c.tool for c in tools.calls if c.error is None],
-                tools_failed=[c.tool for c in tools.calls if c.error is not None],
-            )
+            verdict = result.verdict
+            if verdict is None:
+                verdict = turn.verify(result.text, [*result.tool_results, result.state, state])
             if not verdict.ok:
                 log.warning(
                     "verifier.rejected",

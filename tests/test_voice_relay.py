@@ -30,17 +30,22 @@ async def client(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore
 
 
 class SlowStreamingBackend:
-    """The offline flows, streamed slowly like a model would, so a caller can talk over the reply."""
+    """The offline flows, streamed slowly like a model would, so a caller can talk over the reply.
+
+    Like any backend that streams, it verifies the reply before the first delta.
+    """
 
     name = "slow-local"
 
     async def run(self, turn: SpecialistTurn, on_delta: OnDelta | None = None) -> SpecialistResult:
+        state_before = dict(turn.state)
         result = await FlowBackend().run(turn)
         if on_delta is not None and result.human is None:
-            for piece in chunk_text(result.text, size=8):
-                await on_delta(piece)
-                await asyncio.sleep(0.03)
-            result.streamed = True
+            result.verdict = turn.verify(result.text, [*result.tool_results, result.state, state_before])
+            if result.verdict.ok:
+                for piece in chunk_text(result.text, size=8):
+                    await on_delta(piece)
+                    await asyncio.sleep(0.03)
         return result
 
 

@@ -297,7 +297,7 @@ async def _payment_result(ctx: ToolContext, customer_id: int, rows: list[dict[st
     }
 
 
-@tool(writes=True, vertical=Vertical.BILLING)
+@tool(writes=True, vertical=Vertical.BILLING, claims=("payment of", "paid"))
 async def pay_balance(ctx: ToolContext, args: PayBalanceArgs) -> dict[str, Any]:
     """Pay toward the resident's balance with a saved payment method (confirm the amount first).
 
@@ -390,7 +390,7 @@ class FeeWaiverArgs(Args):
     reason: str = Field(max_length=500, description="Why the resident asks for the waiver, in their words.")
 
 
-@tool(writes=True, vertical=Vertical.BILLING)
+@tool(writes=True, vertical=Vertical.BILLING, claims=("waived",))
 async def request_fee_waiver(ctx: ToolContext, args: FeeWaiverArgs) -> dict[str, Any]:
     """Ask to waive a fee. The first late fee in 12 months is waived on the spot; other fees
     go to the billing team for review (a ticket is opened). Rent and utilities can't be waived."""

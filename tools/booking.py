@@ -179,7 +179,7 @@ class BookAppointmentArgs(Args):
     )
 
 
-@tool(writes=True, vertical=Vertical.BOOKING)
+@tool(writes=True, vertical=Vertical.BOOKING, claims=("booked",))
 async def book_appointment(ctx: ToolContext, args: BookAppointmentArgs) -> dict[str, Any]:
     """Book a free slot (from find_slots) for the signed-in resident.
 
@@ -246,7 +246,7 @@ class RescheduleArgs(Args):
     new_slot_id: Id = Field(description="slot_id of the new time, from find_slots.")
 
 
-@tool(writes=True, vertical=Vertical.BOOKING)
+@tool(writes=True, vertical=Vertical.BOOKING, claims=("booked", "rescheduled"))
 async def reschedule_appointment(ctx: ToolContext, args: RescheduleArgs) -> dict[str, Any]:
     """Move one of the resident's upcoming appointments to another free slot of the same kind."""
     current = await _own_live_appointment(ctx, args.appointment_id)
@@ -278,7 +278,7 @@ class CancelArgs(Args):
     appointment_id: Id = Field(description="appointment_id from list_my_appointments.")
 
 
-@tool(writes=True, vertical=Vertical.BOOKING)
+@tool(writes=True, vertical=Vertical.BOOKING, claims=("cancelled",))
 async def cancel_appointment(ctx: ToolContext, args: CancelArgs) -> dict[str, Any]:
     """Cancel one of the resident's upcoming appointments (confirm with them first)."""
     current = await _own_live_appointment(ctx, args.appointment_id)

@@ -26,7 +26,6 @@ from callcenter.specialists.flow import HumanHandoffRequest
 from callcenter.specialists.judge import ModelJudge
 from callcenter.specialists.seam import FlowBackend, OnDelta, SpecialistResult, SpecialistTurn
 from callcenter.specialists.tier_policy import RoutingPolicy, get_policy
-from callcenter.specialists.verifier import verify_reply
 from callcenter.tooling.executor import ToolArgumentError, ToolCapExceeded
 from callcenter.tooling.toolkit import ToolError
 from callcenter.types import Priority, StepType, Tier
@@ -95,13 +94,7 @@ class ModelBackend:
                     if reason is None:
                         continue
                 if reason is None:
-                    verdict = verify_reply(
-                        response.text,
-                        user_text=turn.text,
-                        tool_results=ledger.tool_results,
-                        tools_called=[c.tool for c in turn.tools.calls if c.error is None],
-                        tools_failed=[c.tool for c in turn.tools.calls if c.error is not None],
-                    )
+                    verdict = turn.verify(response.text, ledger.tool_results)
                     if verdict.ok and verdict.confidence >= policy.verifier_min_confidence:
                         judged = await self._judge(turn, response, ledger)
                         if judged is not None:
@@ -116,6 +109,7 @@ class ModelBackend:
                             tool_results=ledger.tool_results,
                             tier=response.model.tier,
                             escalations=ledger.escalations,
+                            verdict=verdict,
                         )
                     reason = "verifier: " + "; ".join(verdict.reasons)
                 if not self._escalate(policy, ledger, response, reason):

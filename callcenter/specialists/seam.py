@@ -7,13 +7,14 @@ with tool use, verification and escalation. Both take a `SpecialistTurn` and giv
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import FlowTurn, HumanHandoffRequest
+from callcenter.specialists.verifier import Verdict, verify_reply
 from callcenter.tooling.executor import TurnTools
 from callcenter.types import HandoffContext, Tier
 
@@ -31,6 +32,23 @@ class SpecialistTurn:
     history: list[tuple[str, str]]
     turn_id: int
     difficulty: float | None = None
+    claims: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def verify(self, reply: str, evidence: Sequence[dict[str, Any]]) -> Verdict:
+        """Check `reply` against `evidence` (tool results and flow state) and this turn's tool calls.
+
+        The one place replies are verified: the model backend calls it inside its escalation loop,
+        the orchestrator for a reply no backend verified, and a backend that streams must call it
+        before the first delta.
+        """
+        return verify_reply(
+            reply,
+            user_text=self.text,
+            tool_results=evidence,
+            tools_called=[c.tool for c in self.tools.calls if c.error is None],
+            tools_failed=[c.tool for c in self.tools.calls if c.error is not None],
+            claims=self.claims,
+        )
 
 
 @dataclass(slots=True)
@@ -43,7 +61,9 @@ class SpecialistResult:
     tier: Tier | None = None
     escalations: int = 0
     outcome: str = "ok"
-    streamed: bool = False
+    verdict: Verdict | None = None
+    """The verifier's verdict on `text` when the backend already checked it (through `turn.verify`);
+    None and the orchestrator checks it."""
 
 
 class SpecialistBackend(Protocol):

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from callcenter.tooling.toolkit import Tool
 
 _MONEY = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})*|\d+)(?:\.(\d{2}))?")
 _CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\s?([AaPp][Mm])\b")
@@ -28,16 +30,21 @@ _HEDGES = (
     "i'm unable to",
     "i am unable to",
 )
-_WRITE_CLAIMS = {
-    "booked": ("book_appointment", "reschedule_appointment"),
-    "rescheduled": ("reschedule_appointment",),
-    "cancelled": ("cancel_appointment",),
-    "payment of": ("pay_balance",),
-    "paid": ("pay_balance",),
-    "waived": ("request_fee_waiver",),
-}
 _CLAIM_LEAD = r"\b(i've|i have|we've|we have|is now|has been|you're|you are|successfully)\b"
 _PROMISES = ("refund", "guarantee", "free of charge", "waive your rent", "discount")
+
+
+Claims = Mapping[str, Sequence[str]]
+"""Claim phrase -> the tools whose success supports it, as the business's tools declare them."""
+
+
+def claim_index(tools: Iterable[Tool[Any]]) -> dict[str, tuple[str, ...]]:
+    """Which tools support each claim phrase, from the tools' own `claims` declarations, in tool order."""
+    index: dict[str, tuple[str, ...]] = {}
+    for t in tools:
+        for phrase in t.claims:
+            index[phrase] = (*index.get(phrase, ()), t.name)
+    return index
 
 
 @dataclass(slots=True)
@@ -89,8 +96,13 @@ def verify_reply(
     tool_results: Sequence[dict[str, Any]],
     tools_called: Sequence[str],
     tools_failed: Sequence[str] = (),
+    claims: Claims,
 ) -> Verdict:
-    """Rule checks on one reply against the turn's tool results. Pure and fast."""
+    """Rule checks on one reply against the turn's tool results. Pure and fast.
+
+    `claims` (see `claim_index`) says which successful tools back a phrase such as "booked";
+    the verifier itself knows no business's tools.
+    """
     reasons: list[str] = []
     low = reply.lower()
     if not reply.strip():
@@ -105,7 +117,7 @@ def verify_reply(
         if t not in ev_times:
             reasons.append(f"time {t} not backed by a tool result")
     ok_tools = set(tools_called) - set(tools_failed)
-    for phrase, needs in _WRITE_CLAIMS.items():
+    for phrase, needs in claims.items():
         if re.search(_CLAIM_LEAD + rf"[^.?!]*\b{phrase}\b", low) and not ok_tools.intersection(needs):
             reasons.append(f"claims '{phrase}' without a successful {'/'.join(needs)}")
     for promise in _PROMISES:

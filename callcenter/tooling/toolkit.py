@@ -64,6 +64,9 @@ class Tool(Generic[ArgsT]):
     fn: Callable[[ToolContext, ArgsT], Awaitable[dict[str, Any]]]
     writes: bool
     vertical: Vertical | None = None
+    claims: tuple[str, ...] = ()
+    """Phrases a reply may use once this tool succeeded in the turn ("booked", "paid"): the verifier
+    rejects a reply that claims one of them when no tool declaring it succeeded."""
 
     def parse(self, raw: dict[str, Any]) -> ArgsT:
         """Validate model-supplied arguments (raises pydantic.ValidationError)."""
@@ -125,12 +128,17 @@ def _is_nullable(prop: dict[str, Any]) -> bool:
 
 
 def tool(
-    *, name: str | None = None, writes: bool = False, vertical: Vertical | None = None
+    *,
+    name: str | None = None,
+    writes: bool = False,
+    vertical: Vertical | None = None,
+    claims: tuple[str, ...] = (),
 ) -> Callable[[Callable[[ToolContext, ArgsT], Awaitable[dict[str, Any]]]], Tool[ArgsT]]:
     """Declare a tool from `async def fn(ctx: ToolContext, args: SomeArgs) -> dict`.
 
     The argument model comes from the second parameter's annotation and the description
-    from the docstring, so the function is the single source of truth.
+    from the docstring, so the function is the single source of truth. `claims` are the
+    phrases its success lets a reply say (see `Tool.claims`).
     """
 
     def wrap(fn: Callable[[ToolContext, ArgsT], Awaitable[dict[str, Any]]]) -> Tool[ArgsT]:
@@ -147,6 +155,7 @@ def tool(
             fn=fn,
             writes=writes,
             vertical=vertical,
+            claims=tuple(claims),
         )
 
     return wrap
