@@ -57,6 +57,7 @@ class TurnResult:
     escalations: int = 0
     latency_ms: float = 0.0
     tools: list[str] = field(default_factory=list)
+    held: bool = False  # a person holds the session: the message went to them, the bot did not answer
 
 
 def chunk_text(text: str, size: int = 24) -> list[str]:
@@ -146,9 +147,23 @@ class Orchestrator:
         session = await self.store.get_session(session_id)
         if session is None:
             raise SessionNotFound(session_id)
+        if session.held_by is not None:  # a person at the desk answers (docs/desk.md): store, no bot turn
+            await self.store.store_held_message(session_id, text)
+            log.info("turn.held", session_id=session_id, operator_id=session.held_by)
+            return TurnResult(
+                session_id=session_id, text="", agent="human", vertical="human", confidence=1.0, turn_id=0,
+                human_handoff=True, held=True,
+            )
         _, turn_id = await self.store.begin_turn(session_id, text)  # the user's words first, always
         log_ = log.bind(session_id=session_id, turn_id=turn_id)
-        history = [(m.role, m.text) for m in await self.store.history(session_id, limit=20)][:-1]
+        # A person's messages ('agent') were our side of the conversation; their release note comes last.
+        history = [
+            ("assistant" if m.role == "agent" else m.role, m.text)
+            for m in await self.store.history(session_id, limit=20)
+        ][:-1]
+        note = session.state.get("operator_note")
+        if note:
+            history.append(("assistant", f"[Note from our team, who handled this conversation: {note}]"))
 
         decision = await self.router.route(text, history)
         log_.info(
@@ -169,7 +184,10 @@ class Orchestrator:
             confidence=min(1.0, max(0.0, decision.confidence)),
             from_agent=session.active_agent or "router",
             to_agent=agent.name,
-            details={"emergency": decision.reason} if decision.emergency else {},
+            details={
+                **({"emergency": decision.reason} if decision.emergency else {}),
+                **({"operator_note": note} if note else {}),
+            },
             summary=_summary(history, text),
             priority=Priority.URGENT if decision.emergency else Priority.NORMAL,
         )
@@ -203,7 +221,11 @@ class Orchestrator:
             reply=result.text,
             agent=agent.name,
             active_agent=None if done else agent.name,
-            state={"agent_state": {} if done else result.state, "last_vertical": agent.vertical.value},
+            state={
+                "agent_state": {} if done else result.state,
+                "last_vertical": agent.vertical.value,
+                **({"operator_note": note} if note else {}),
+            },
             steps=1 + len(tools.calls),
             outcome=TurnOutcome(
                 vertical=decision.vertical.value,

@@ -74,7 +74,7 @@ async def build_runtime(
             await migrate(conn)
     app = load_app(settings.agents_module)
     store = ConversationStore(pool)
-    extras: dict[str, Any] = {}
+    extras: dict[str, Any] = {"dsn": dsn}  # the desk's event bus LISTENs on a connection of its own
     if router is None:
         router = build_local_router(settings, app)
     if backend is None:

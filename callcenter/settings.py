@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     )
     demo_mode: bool = Field(default=True, description="Serve /v1/demo/residents so the widget can pick one.")
 
+    # --- agent desk (docs/desk.md) ----------------------------------------------------
+    operator_token_ttl_seconds: int = Field(default=12 * 3600, ge=60, description="Lifetime of an operator token.")
+    desk_rate_per_s: float = Field(default=5.0, gt=0, description="Desk frames per second an operator may send.")
+    desk_rate_burst: int = Field(default=30, ge=1, description="Desk frames an operator may send in a burst.")
+    desk_queue_limit: int = Field(default=200, ge=1, description="Most handoffs shown in the desk queue.")
+    desk_listen_check_s: float = Field(
+        default=5.0, gt=0, description="How often the LISTEN connection is checked and, if lost, re-established."
+    )
+
     # --- orchestration caps ---------------------------------------------------------
     max_tool_calls_per_turn: int = 8
     max_steps_per_session: int = 200

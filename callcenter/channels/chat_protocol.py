@@ -6,7 +6,7 @@ Parsing is separate from the websocket transport so it can be tested on plain st
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -35,6 +35,9 @@ ClientFrame = Annotated[HelloFrame | MessageFrame | PingFrame, Field(discriminat
 _client_frame: TypeAdapter[HelloFrame | MessageFrame | PingFrame] = TypeAdapter(ClientFrame)
 
 
+T = TypeVar("T")
+
+
 class ProtocolError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -45,24 +48,29 @@ class ProtocolError(Exception):
 MAX_FRAME_BYTES = 64 * 1024
 
 
-def parse_client_frame(raw: str | bytes) -> HelloFrame | MessageFrame | PingFrame:
+def decode_frame(raw: str | bytes, adapter: TypeAdapter[T], types: tuple[str, ...], example: str) -> T:
+    """One frame of a JSON-object protocol, or ProtocolError with the code a client can act on."""
     if len(raw) > MAX_FRAME_BYTES:
         raise ProtocolError("frame_too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes.")
     try:
         data: Any = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ProtocolError("bad_json", 'Frames must be JSON objects, e.g. {"type":"message","text":"hi"}.') from None
+        raise ProtocolError("bad_json", f"Frames must be JSON objects, e.g. {example}.") from None
     if not isinstance(data, dict):
         raise ProtocolError("bad_frame", 'Frames must be JSON objects with a "type".')
     kind = data.get("type")
-    if kind not in ("hello", "message", "ping"):
-        raise ProtocolError("unknown_type", f"Unknown frame type {kind!r}; expected hello, message or ping.")
+    if kind not in types:
+        raise ProtocolError("unknown_type", f"Unknown frame type {kind!r}; expected {', '.join(types)}.")
     try:
-        return _client_frame.validate_python(data)
+        return adapter.validate_python(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"][1:]) or "frame"
         raise ProtocolError("bad_frame", f"Invalid {kind} frame: {loc}: {err['msg']}.") from None
+
+
+def parse_client_frame(raw: str | bytes) -> HelloFrame | MessageFrame | PingFrame:
+    return decode_frame(raw, _client_frame, ("hello", "message", "ping"), '{"type":"message","text":"hi"}')
 
 
 def error_frame(code: str, message: str) -> dict[str, Any]:

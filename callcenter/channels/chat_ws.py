@@ -22,6 +22,7 @@ from callcenter.channels.chat_protocol import (
     parse_client_frame,
 )
 from callcenter.orchestrator import InvalidMessage, SessionForbidden, SessionNotFound
+from callcenter.channels.live_delivery import SessionFeed, agent_frame, follow_session
 from callcenter.runtime import RUNTIME_KEY, Runtime
 from callcenter.web.auth import InvalidToken, verify_token
 
@@ -38,6 +39,7 @@ class ChatConnection:
         self.runtime = runtime
         self.customer_id: int | None = None
         self.session_id: str | None = None
+        self.feed: SessionFeed | None = None  # what a person at the desk writes in this session
 
     async def send(self, frame: dict[str, Any]) -> None:
         if not self.ws.closed:
@@ -79,6 +81,10 @@ class ChatConnection:
                 "history": [{"role": m.role, "text": m.text, "agent": m.agent} for m in history],
             }
         )
+        self.feed = await follow_session(
+            self.runtime, session.id, lambda m: self.send(agent_frame(m)),
+            after_id=history[-1].id if history else 0, replacing=self.feed,
+        )
 
     async def on_message(self, frame: MessageFrame) -> None:
         if self.session_id is None:
@@ -100,6 +106,9 @@ class ChatConnection:
         except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as exc:
             log.error("chat.db_unavailable", session_id=self.session_id, error=str(exc))
             await self.error("unavailable", "We could not reach our records just now; please send that again.")
+            return
+        if result.held:  # a person holds the conversation: they got the message; no bot reply
+            await self.send({"type": "received", "session_id": result.session_id, "client_id": frame.client_id})
             return
         await self.send(
             {
@@ -131,15 +140,19 @@ async def chat_handler(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4 * 1024 * 1024)
     await ws.prepare(request)
     conn = ChatConnection(ws, request.app[RUNTIME_KEY])
-    async for msg in ws:
-        if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-            try:
-                await conn.handle(msg.data)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # last line of defence: report, keep the socket
-                log.exception("chat.frame_failed", session_id=conn.session_id, error=str(exc))
-                await conn.error("internal_error", "Something went wrong handling that frame; please retry.")
-        elif msg.type == WSMsgType.ERROR:
-            log.warning("chat.ws_error", error=str(ws.exception()))
+    try:
+        async for msg in ws:
+            if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                try:
+                    await conn.handle(msg.data)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # last line of defence: report, keep the socket
+                    log.exception("chat.frame_failed", session_id=conn.session_id, error=str(exc))
+                    await conn.error("internal_error", "Something went wrong handling that frame; please retry.")
+            elif msg.type == WSMsgType.ERROR:
+                log.warning("chat.ws_error", error=str(ws.exception()))
+    finally:
+        if conn.feed is not None:
+            await conn.feed.close()
     return ws

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "callcenter.routing.commands",  # route, router ...
     "callcenter.fakellm.commands",  # fake-llm
     "callcenter.cli.report",  # report
+    "callcenter.cli.operator",  # operator add|token|disable
     "callcenter.evals.commands",  # eval, calibrate
 )
 

@@ -29,6 +29,7 @@ class SessionRecord:
     policy: str
     created_at: datetime
     customer_name: str | None = None
+    held_by: int | None = None  # the operator holding the session: the bot does not answer meanwhile
 
 
 @dataclass(slots=True)
@@ -65,6 +66,7 @@ def _session(row: asyncpg.Record) -> SessionRecord:
         policy=row["policy"],
         created_at=row["created_at"],
         customer_name=row.get("customer_name"),
+        held_by=row.get("held_by"),
     )
 
 
@@ -138,6 +140,21 @@ class ConversationStore:
             data = dict(row)
             turn_id = data.pop("turn_id")
             return MessageRecord(**data), turn_id
+        raise RuntimeError("could not store the message after 5 attempts")
+
+    async def store_held_message(self, session_id: str, text: str) -> int:
+        """Store a customer's message for the operator holding the session: no turn, no reply."""
+        for _ in range(5):
+            try:
+                message_id: int = await self.db.fetchval(
+                    """INSERT INTO messages (session_id, seq, role, text)
+                       SELECT $1, COALESCE(MAX(seq), 0) + 1, 'user', $2 FROM messages WHERE session_id = $1
+                       RETURNING id""",
+                    uuid.UUID(session_id), text,
+                )
+                return message_id
+            except asyncpg.UniqueViolationError:
+                continue
         raise RuntimeError("could not store the message after 5 attempts")
 
     async def complete_turn(

@@ -65,7 +65,7 @@ def create_app(runtime: Runtime) -> web.Application:
 def _extensions() -> list:  # type: ignore[type-arg]
     """Optional route groups registered by other modules (voice, metrics) when present."""
     found = []
-    for name in ("callcenter.web.metrics", "callcenter.channels.voice_http"):
+    for name in ("callcenter.web.metrics", "callcenter.channels.voice_http", "callcenter.channels.desk_http"):
         try:
             mod = __import__(name, fromlist=["setup_routes"])
         except ModuleNotFoundError:

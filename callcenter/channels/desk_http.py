@@ -1,0 +1,175 @@
+"""The desk's routes: the /v1/desk websocket, HTTP for integrations, and the /desk/ console.
+
+HTTP endpoints take an operator token as `Authorization: Bearer …` (docs/openapi.yaml). A
+missing, forged or expired token is 401; a valid customer token is 403, since customers may
+read their own conversation through /v1/chat but never the desk's view of anyone's.
+Registered by the web app as an optional route group, like voice and metrics.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from callcenter.web.auth import InvalidToken, verify_token
+from callcenter.channels.desk_ws import DESK_HUB, DeskHub, HubSlot, desk_handler
+from callcenter.channels.live_delivery import start_event_bus, stop_event_bus
+from callcenter.web.operator_auth import verify_operator_token
+from callcenter.runtime import Runtime
+from callcenter.store.operators import Operator, OperatorStore
+from callcenter.store.session_trace import session_trace
+
+CONSOLE_DIR = Path(__file__).resolve().parent.parent / "static" / "desk"
+DESK_RUNTIME: web.AppKey[Runtime] = web.AppKey("desk_runtime", Runtime)
+
+
+def _problem(status: type[web.HTTPException], code: str, message: str) -> web.HTTPException:
+    headers = {"WWW-Authenticate": 'Bearer realm="callcenter-desk"'} if status is web.HTTPUnauthorized else None
+    return status(
+        text=web.json_response({"error": {"code": code, "message": message}}).text,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+async def bearer_operator(request: web.Request) -> Operator:
+    """The operator behind the request's bearer token, or a 401/403 with a JSON error."""
+    runtime = request.app[DESK_RUNTIME]
+    secret = runtime.settings.secret.get_secret_value()
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise _problem(
+            web.HTTPUnauthorized,
+            "invalid_token",
+            "Send Authorization: Bearer <operator token> (`callcenter operator token NAME`).",
+        )
+    try:
+        operator_id = verify_operator_token(token, secret)
+    except InvalidToken as exc:
+        try:
+            verify_token(token, secret)
+        except InvalidToken:
+            raise _problem(web.HTTPUnauthorized, exc.code, str(exc)) from None
+        raise _problem(web.HTTPForbidden, "forbidden", "Customer tokens cannot use the desk API.") from None
+    operator = await OperatorStore(runtime.pool).by_id(operator_id)
+    if operator is None or operator.disabled:
+        raise _problem(web.HTTPUnauthorized, "invalid_token", "This operator does not exist or is disabled.")
+    return operator
+
+
+async def handoffs(request: web.Request) -> web.Response:
+    await bearer_operator(request)
+    hub = request.app[DESK_HUB].hub
+    if hub is None:
+        raise _problem(web.HTTPServiceUnavailable, "unavailable", "The desk is starting; try again shortly.")
+    return web.json_response({"queue": await hub.queue_json()})
+
+
+async def session_detail(request: web.Request) -> web.Response:
+    await bearer_operator(request)
+    trace = await session_trace(request.app[DESK_RUNTIME].pool, request.match_info["session_id"])
+    if trace is None:
+        raise _problem(web.HTTPNotFound, "unknown_session", "No session has that id.")
+    return web.json_response(trace)
+
+
+async def report_summary(request: web.Request) -> web.Response:
+    from datetime import UTC, datetime, timedelta
+
+    from callcenter.reporting import build_report
+
+    await bearer_operator(request)
+    since = None
+    if "since_days" in request.query:
+        try:
+            days = float(request.query["since_days"])
+        except ValueError:
+            raise _problem(web.HTTPBadRequest, "bad_request", "since_days must be a number of days.") from None
+        since = datetime.now(UTC) - timedelta(days=days)
+    report = await build_report(request.app[DESK_RUNTIME].pool, since=since)
+    return web.json_response(report.as_json())
+
+
+async def agent_costs(request: web.Request) -> web.Response:
+    """Cost and calls per agent, for the supervisors' dashboard (the report groups by route)."""
+    await bearer_operator(request)
+    rows = await request.app[DESK_RUNTIME].pool.fetch(
+        """SELECT COALESCE(agent, 'none') AS agent, count(*) AS calls, COALESCE(sum(cost_usd), 0) AS cost_usd,
+                  COALESCE(sum(frontier_cost_usd), 0) AS frontier_cost_usd
+           FROM model_calls WHERE status = 'ok' GROUP BY 1 ORDER BY 3 DESC"""
+    )
+    handoff_rows = await request.app[DESK_RUNTIME].pool.fetch(
+        "SELECT status, count(*) AS n FROM handoffs WHERE kind = 'human' GROUP BY status"
+    )
+    return web.json_response(
+        {
+            "agents": [
+                {
+                    "agent": r["agent"],
+                    "calls": r["calls"],
+                    "cost_usd": float(r["cost_usd"]),
+                    "frontier_cost_usd": float(r["frontier_cost_usd"]),
+                }
+                for r in rows
+            ],
+            "human_handoffs": {r["status"]: r["n"] for r in handoff_rows},
+        }
+    )
+
+
+async def live_sessions(request: web.Request) -> web.Response:
+    """Sessions active in the last `minutes` (default 30), newest first: the supervisors' live view."""
+    await bearer_operator(request)
+    try:
+        minutes = min(24 * 60, max(1, int(request.query.get("minutes", "30"))))
+    except ValueError:
+        raise _problem(web.HTTPBadRequest, "bad_request", "minutes must be a whole number.") from None
+    rows = await request.app[DESK_RUNTIME].pool.fetch(
+        """SELECT s.id::text AS session_id, s.channel, s.status, c.full_name AS customer, o.name AS held_by,
+                  s.active_agent, s.updated_at,
+                  (SELECT count(*) FROM messages m WHERE m.session_id = s.id) AS messages
+           FROM sessions s LEFT JOIN customers c ON c.id = s.customer_id LEFT JOIN operators o ON o.id = s.held_by
+           WHERE s.updated_at > now() - make_interval(mins => $1) ORDER BY s.updated_at DESC LIMIT 100""",
+        minutes,
+    )
+    out: list[dict[str, Any]] = [{**dict(r), "updated_at": r["updated_at"].isoformat()} for r in rows]
+    return web.json_response({"sessions": out})
+
+
+async def console(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(CONSOLE_DIR / "index.html")
+
+
+async def console_redirect(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/desk/")
+
+
+def setup_routes(app: web.Application, runtime: Runtime) -> None:
+    app[DESK_RUNTIME] = runtime
+    slot = app[DESK_HUB] = HubSlot()
+
+    async def start(app: web.Application) -> None:
+        bus = await start_event_bus(runtime)
+        slot.hub = DeskHub(runtime, bus)
+
+    async def stop(app: web.Application) -> None:
+        if slot.hub is not None:
+            await slot.hub.close()
+            slot.hub = None
+        await stop_event_bus(runtime)
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+    app.router.add_get("/v1/desk", desk_handler)
+    app.router.add_get("/v1/desk/handoffs", handoffs)
+    app.router.add_get("/v1/desk/sessions", live_sessions)
+    app.router.add_get("/v1/desk/agents", agent_costs)
+    app.router.add_get("/v1/sessions/{session_id}", session_detail)
+    app.router.add_get("/v1/reports/summary", report_summary)
+    app.router.add_get("/desk", console_redirect)
+    app.router.add_get("/desk/", console)
+    app.router.add_static("/desk/", CONSOLE_DIR, name="desk_console")

@@ -1,0 +1,60 @@
+"""`callcenter operator add|token|disable` as an admin runs it: the token is the last line of stdout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+
+import asyncpg
+
+from callcenter.web.auth import InvalidToken, verify_token
+from callcenter.web.operator_auth import verify_operator_token
+
+SECRET = "cli-test-secret"
+
+
+def _run(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": dsn, "CALLCENTER_SECRET": SECRET}
+    return subprocess.run(
+        [sys.executable, "-m", "callcenter", "operator", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+async def test_add_token_disable(dsn: str, pool: asyncpg.Pool) -> None:
+    name = f"dana-{uuid.uuid4().hex[:6]}"
+    added = _run(dsn, "add", name, "--role", "supervisor")
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.strip().splitlines()[-1]
+    op_id = verify_operator_token(token, SECRET)
+    row = await pool.fetchrow("SELECT name, role, disabled FROM operators WHERE id=$1", op_id)
+    assert dict(row) == {"name": name, "role": "supervisor", "disabled": False}
+    assert f"/desk/#token={token}" in added.stdout
+    try:
+        verify_token(token, SECRET)
+        raise AssertionError("an operator token passed as a customer token")
+    except InvalidToken:
+        pass
+
+    again = _run(dsn, "add", name)
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+    fresh = _run(dsn, "token", name, "--ttl", "120")
+    assert fresh.returncode == 0 and verify_operator_token(fresh.stdout.strip().splitlines()[-1], SECRET) == op_id
+
+    disabled = _run(dsn, "disable", name)
+    assert disabled.returncode == 0, disabled.stderr
+    assert await pool.fetchval("SELECT disabled FROM operators WHERE id=$1", op_id) is True
+    refused = _run(dsn, "token", name)
+    assert refused.returncode == 1 and "disabled" in refused.stderr
+
+
+async def test_bad_names_and_unknown_operators_get_a_precise_error(dsn: str) -> None:
+    for bad in ("", "has space", "_leading", ".dot", "x" * 65, "semi;colon", "ñandú"):
+        result = _run(dsn, "add", bad)
+        assert result.returncode == 2 and "letters, digits" in result.stderr, (bad, result.stderr)
+    missing = _run(dsn, "token", f"nobody-{uuid.uuid4().hex[:6]}")
+    assert missing.returncode == 1 and "No operator named" in missing.stderr
+    role = _run(dsn, "add", "eve", "--role", "root")
+    assert role.returncode == 2 and "invalid choice" in role.stderr

@@ -1,0 +1,237 @@
+"""The agent desk websocket on one server: take, reply, hold the bot, release, close, watch, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from callcenter.runtime import Runtime
+from callcenter.web.server import create_app
+from tests.desk_helpers import (
+    customer_asks_for_person,
+    customer_token,
+    desk_hello,
+    entry_for,
+    new_operator,
+    recv,
+    recv_until,
+    say,
+    wait_in_queue,
+)
+
+
+@pytest.fixture(scope="module")
+async def client(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
+    async with TestClient(TestServer(create_app(runtime))) as c:
+        yield c
+
+
+def _secret(runtime: Runtime) -> str:
+    return runtime.settings.secret.get_secret_value()
+
+
+async def test_operator_takes_replies_holds_the_bot_and_releases(
+    client: TestClient,
+    runtime: Runtime,  # type: ignore[type-arg]
+) -> None:
+    secret = _secret(runtime)
+    name, token = await new_operator(runtime.pool, secret)
+    async with client.ws_connect("/v1/chat") as customer, client.ws_connect("/v1/desk") as desk:
+        hello = await desk_hello(desk, token)
+        assert hello["operator"] == {"name": name, "role": "agent"}
+        sid = await customer_asks_for_person(customer, customer_token(secret, 2))
+        entry = await wait_in_queue(desk, sid)
+        assert entry["customer"] and entry["channel"] == "chat" and entry["waiting_s"] >= 0
+        assert set(entry) == {
+            "handoff_id",
+            "session_id",
+            "priority",
+            "queue",
+            "summary",
+            "waiting_s",
+            "customer",
+            "channel",
+        }
+
+        await desk.send_json({"type": "take", "handoff_id": entry["handoff_id"]})
+        taken = await recv_until(desk, "taken")
+        assert taken["session_id"] == sid and [m["role"] for m in taken["history"]][:2] == ["user", "assistant"]
+
+        await desk.send_json({"type": "message", "session_id": sid, "text": "Hi, this is Sam from the office."})
+        sent = await recv_until(desk, "sent")
+        pushed = await recv_until(customer, "message")
+        assert pushed == {
+            "type": "message",
+            "role": "agent",
+            "agent": "human",
+            "operator": name,
+            "text": "Hi, this is Sam from the office.",
+            "session_id": sid,
+            "handoff": False,
+            "client_id": None,
+        }
+        stored = await runtime.pool.fetchrow("SELECT role, agent, text FROM messages WHERE id=$1", sent["message_id"])
+        assert dict(stored) == {"role": "agent", "agent": "human", "text": "Hi, this is Sam from the office."}
+
+        turns_before = await runtime.pool.fetchval("SELECT count(*) FROM turns WHERE session_id=$1", uuid.UUID(sid))
+        ack = await say(customer, "my kitchen sink leaks, can you book a plumber")
+        assert ack["type"] == "received", ack  # the bot did not answer
+        relayed = await recv_until(desk, "customer_message")
+        assert relayed["session_id"] == sid and relayed["text"] == "my kitchen sink leaks, can you book a plumber"
+        assert (
+            await runtime.pool.fetchval("SELECT count(*) FROM turns WHERE session_id=$1", uuid.UUID(sid))
+            == turns_before
+        )
+
+        await desk.send_json({"type": "release", "session_id": sid, "note": "Wants a plumber for the kitchen sink."})
+        assert (await recv_until(desk, "released"))["session_id"] == sid
+        reply = await say(customer, "so when can the plumber come?")
+        assert reply["type"] == "message" and reply["role"] == "assistant", reply  # the bot answers again
+        state = await runtime.pool.fetchval("SELECT state FROM sessions WHERE id=$1", uuid.UUID(sid))
+        assert state["operator_note"] == "Wants a plumber for the kitchen sink."
+
+
+async def test_two_operators_racing_for_one_handoff_give_one_winner(
+    client: TestClient,
+    runtime: Runtime,  # type: ignore[type-arg]
+) -> None:
+    secret = _secret(runtime)
+    for _ in range(3):
+        (_, t1), (_, t2) = await new_operator(runtime.pool, secret), await new_operator(runtime.pool, secret)
+        async with (
+            client.ws_connect("/v1/chat") as customer,
+            client.ws_connect("/v1/desk") as d1,
+            client.ws_connect("/v1/desk") as d2,
+        ):
+            await desk_hello(d1, t1)
+            await desk_hello(d2, t2)
+            sid = await customer_asks_for_person(customer, None)
+            entry = await wait_in_queue(d1, sid)
+            frame = {"type": "take", "handoff_id": entry["handoff_id"]}
+            await asyncio.gather(d1.send_json(frame), d2.send_json(frame))
+
+            async def outcome(ws: object) -> dict[str, object]:
+                while True:
+                    f = await recv(ws)  # type: ignore[arg-type]
+                    if f["type"] in ("taken", "error"):
+                        return f
+
+            results = await asyncio.gather(outcome(d1), outcome(d2))
+            kinds = sorted(r["type"] if r["type"] == "taken" else r["code"] for r in results)  # type: ignore[misc]
+            assert kinds == ["already_taken", "taken"], results
+            await d2.send_json({"type": "queue"})
+            assert entry_for((await recv_until(d2, "queue"))["queue"], sid) is None
+
+
+async def test_only_the_holder_may_write_release_or_close(
+    client: TestClient,
+    runtime: Runtime,  # type: ignore[type-arg]
+) -> None:
+    secret = _secret(runtime)
+    (_, holder), (_, other) = await new_operator(runtime.pool, secret), await new_operator(runtime.pool, secret)
+    async with (
+        client.ws_connect("/v1/chat") as customer,
+        client.ws_connect("/v1/desk") as d1,
+        client.ws_connect("/v1/desk") as d2,
+    ):
+        await desk_hello(d1, holder)
+        await desk_hello(d2, other)
+        sid = await customer_asks_for_person(customer, customer_token(secret, 3))
+        entry = await wait_in_queue(d1, sid)
+        await d1.send_json({"type": "take", "handoff_id": entry["handoff_id"]})
+        await recv_until(d1, "taken")
+        for frame in (
+            {"type": "message", "session_id": sid, "text": "hello"},
+            {"type": "release", "session_id": sid},
+            {"type": "close", "session_id": sid},
+        ):
+            await d2.send_json(frame)
+            err = await recv_until(d2, "error")
+            assert err["code"] == "not_holding", (frame, err)
+        await d2.send_json({"type": "take", "handoff_id": entry["handoff_id"]})
+        assert (await recv_until(d2, "error"))["code"] == "already_taken"
+        await d2.send_json({"type": "take", "handoff_id": 2**40})
+        assert (await recv_until(d2, "error"))["code"] == "unknown_handoff"
+        await d2.send_json({"type": "watch", "session_id": sid})
+        assert (await recv_until(d2, "error"))["code"] == "forbidden"
+
+        ticket = await runtime.pool.fetchval(
+            "SELECT (context->>'ticket_id')::bigint FROM handoffs WHERE id=$1", entry["handoff_id"]
+        )
+        assert await runtime.pool.fetchval("SELECT status FROM tickets WHERE id=$1", ticket) == "in_progress"
+        await d1.send_json({"type": "close", "session_id": sid, "resolution": "Plumber booked by phone."})
+        closed = await recv_until(d1, "closed")
+        assert closed["handoffs"] >= 1
+        assert await runtime.pool.fetchval("SELECT status FROM tickets WHERE id=$1", ticket) == "closed"
+        row = await runtime.pool.fetchrow("SELECT status, resolution FROM handoffs WHERE id=$1", entry["handoff_id"])
+        assert dict(row) == {"status": "closed", "resolution": "Plumber booked by phone."}
+
+
+async def test_supervisor_watches_a_session_live(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
+    secret = _secret(runtime)
+    _, sup = await new_operator(runtime.pool, secret, role="supervisor")
+    async with client.ws_connect("/v1/chat") as customer, client.ws_connect("/v1/desk") as desk:
+        await desk_hello(desk, sup)
+        await customer.send_json({"type": "hello", "token": customer_token(secret, 4)})
+        sid = (await recv(customer))["session_id"]
+        await desk.send_json({"type": "watch", "session_id": sid})
+        assert (await recv_until(desk, "watching"))["history"] == []
+        await say(customer, "what are the office hours?")
+        seen = [await recv_until(desk, "event", session_id=sid) for _ in range(2)]
+        assert [e["message"]["role"] for e in seen] == ["user", "assistant"]
+        await desk.send_json({"type": "watch", "session_id": str(uuid.uuid4())})
+        assert (await recv_until(desk, "error"))["code"] == "unknown_session"
+
+
+async def test_bad_tokens_and_frames_get_precise_errors_and_the_socket_stays_open(
+    client: TestClient,
+    runtime: Runtime,  # type: ignore[type-arg]
+) -> None:
+    secret = _secret(runtime)
+    async with client.ws_connect("/v1/desk") as desk:
+        cases = [
+            ({"type": "take", "handoff_id": 1}, "hello_required"),
+            ({"type": "hello", "token": customer_token(secret, 1)}, "invalid_token"),
+            ({"type": "hello", "token": "op1.1.99999999999.forged"}, "invalid_token"),
+            ({"type": "hello", "token": "op1.1.1.x"}, "invalid_token"),
+            ({"type": "nope"}, "unknown_type"),
+            ({"type": "take", "handoff_id": "one"}, "bad_frame"),
+        ]
+        for frame, code in cases:
+            await desk.send_json(frame)
+            got = await recv(desk)
+            assert got["type"] == "error" and got["code"] == code, (frame, got)
+        await desk.send_str("{not json")
+        assert (await recv(desk))["code"] == "bad_json"
+        await desk.send_json({"type": "ping"})
+        assert (await recv(desk))["type"] == "pong"
+
+
+async def test_a_disabled_operator_is_refused_at_once(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
+    from callcenter.store.operators import OperatorStore
+
+    name, token = await new_operator(runtime.pool, _secret(runtime))
+    async with client.ws_connect("/v1/desk") as desk:
+        await desk_hello(desk, token)
+        await OperatorStore(runtime.pool).set_disabled(name)
+        await desk.send_json({"type": "queue"})
+        assert (await recv_until(desk, "error"))["code"] == "invalid_token"
+        await desk.send_json({"type": "hello", "token": token})
+        assert (await recv_until(desk, "error"))["code"] == "invalid_token"
+
+
+async def test_a_flood_of_frames_is_rate_limited(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
+    burst = runtime.settings.desk_rate_burst
+    async with client.ws_connect("/v1/desk") as desk:
+        for _ in range(burst * 2):
+            await desk.send_json({"type": "ping"})
+        frames = [await recv(desk) for _ in range(burst * 2)]
+        limited = [f for f in frames if f.get("code") == "rate_limited"]
+        assert len(limited) >= burst // 2 and frames[0]["type"] == "pong"
+        await asyncio.sleep(1.0)
+        await desk.send_json({"type": "ping"})
+        assert (await recv(desk))["type"] == "pong"
