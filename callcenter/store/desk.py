@@ -278,7 +278,7 @@ class DeskStore:
     async def close(self, session_id: str, operator_id: int, resolution: str, *, supervisor: bool) -> int:
         """Close the session's open handoffs and their tickets; the number of handoffs closed.
 
-        The holder may close; a supervisor may close any session's handoffs, held or waiting.
+        The holder may close; a supervisor may close any session's handoffs, waiting, held or released.
         """
         sid = _sid(session_id)
         async with self.pool.acquire() as conn, conn.transaction():
@@ -288,7 +288,7 @@ class DeskStore:
             rows = await conn.fetch(
                 """UPDATE handoffs SET status = 'closed', closed_at = now(), resolution = $2,
                        operator_id = COALESCE(operator_id, $3)
-                   WHERE session_id = $1 AND kind = 'human' AND status IN ('waiting', 'held')
+                   WHERE session_id = $1 AND kind = 'human' AND status IN ('waiting', 'held', 'released')
                    RETURNING (context->>'ticket_id')::bigint AS ticket_id""",
                 sid,
                 resolution,
