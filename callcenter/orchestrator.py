@@ -151,8 +151,14 @@ class Orchestrator:
             await self.store.store_held_message(session_id, text)
             log.info("turn.held", session_id=session_id, operator_id=session.held_by)
             return TurnResult(
-                session_id=session_id, text="", agent="human", vertical="human", confidence=1.0, turn_id=0,
-                human_handoff=True, held=True,
+                session_id=session_id,
+                text="",
+                agent="human",
+                vertical="human",
+                confidence=1.0,
+                turn_id=0,
+                human_handoff=True,
+                held=True,
             )
         _, turn_id = await self.store.begin_turn(session_id, text)  # the user's words first, always
         log_ = log.bind(session_id=session_id, turn_id=turn_id)

@@ -9,9 +9,9 @@ from typing import Any
 import aiohttp
 import asyncpg
 
+from callcenter.store.operators import OperatorStore
 from callcenter.web.auth import issue_token
 from callcenter.web.operator_auth import issue_operator_token
-from callcenter.store.operators import OperatorStore
 
 ASK_FOR_PERSON = "I want to talk to a real person please"
 

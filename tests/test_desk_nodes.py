@@ -46,7 +46,8 @@ async def test_customer_on_one_node_operators_on_the_other(nodes: list[Node], ru
     secret = runtime.settings.secret.get_secret_value()
     (name1, t1), (_, t2) = await new_operator(runtime.pool, secret), await new_operator(runtime.pool, secret)
     async with (
-        aiohttp.ClientSession() as http, http.ws_connect(a.ws_url + "/v1/chat") as customer,
+        aiohttp.ClientSession() as http,
+        http.ws_connect(a.ws_url + "/v1/chat") as customer,
         http.ws_connect(b.ws_url + "/v1/desk") as op1,
         http.ws_connect(a.ws_url + "/v1/desk") as op2,
     ):

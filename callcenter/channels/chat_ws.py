@@ -21,8 +21,8 @@ from callcenter.channels.chat_protocol import (
     error_frame,
     parse_client_frame,
 )
-from callcenter.orchestrator import InvalidMessage, SessionForbidden, SessionNotFound
 from callcenter.channels.live_delivery import SessionFeed, agent_frame, follow_session
+from callcenter.orchestrator import InvalidMessage, SessionForbidden, SessionNotFound
 from callcenter.runtime import RUNTIME_KEY, Runtime
 from callcenter.web.auth import InvalidToken, verify_token
 
@@ -82,8 +82,11 @@ class ChatConnection:
             }
         )
         self.feed = await follow_session(
-            self.runtime, session.id, lambda m: self.send(agent_frame(m)),
-            after_id=history[-1].id if history else 0, replacing=self.feed,
+            self.runtime,
+            session.id,
+            lambda m: self.send(agent_frame(m)),
+            after_id=history[-1].id if history else 0,
+            replacing=self.feed,
         )
 
     async def on_message(self, frame: MessageFrame) -> None:

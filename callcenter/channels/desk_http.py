@@ -13,13 +13,13 @@ from typing import Any
 
 from aiohttp import web
 
-from callcenter.web.auth import InvalidToken, verify_token
 from callcenter.channels.desk_ws import DESK_HUB, DeskHub, HubSlot, desk_handler
 from callcenter.channels.live_delivery import start_event_bus, stop_event_bus
-from callcenter.web.operator_auth import verify_operator_token
 from callcenter.runtime import Runtime
 from callcenter.store.operators import Operator, OperatorStore
 from callcenter.store.session_trace import session_trace
+from callcenter.web.auth import InvalidToken, verify_token
+from callcenter.web.operator_auth import verify_operator_token
 
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "static" / "desk"
 DESK_RUNTIME: web.AppKey[Runtime] = web.AppKey("desk_runtime", Runtime)

@@ -18,7 +18,6 @@ import asyncpg
 import structlog
 from aiohttp import WSMsgType, web
 
-from callcenter.web.auth import InvalidToken
 from callcenter.channels.desk_protocol import (
     CloseFrame,
     HelloFrame,
@@ -34,7 +33,6 @@ from callcenter.channels.desk_protocol import (
     parse_desk_frame,
 )
 from callcenter.channels.live_delivery import event_bus
-from callcenter.web.operator_auth import verify_operator_token
 from callcenter.orchestrator import InvalidMessage
 from callcenter.redaction import mask_card_numbers
 from callcenter.runtime import Runtime
@@ -42,6 +40,8 @@ from callcenter.store.db import CONNECTION_LOST
 from callcenter.store.desk import DeskError, DeskStore, StoredMessage
 from callcenter.store.events import QUEUE_TOPIC, Event, EventBus, Subscription, session_topic
 from callcenter.store.operators import Operator, OperatorStore
+from callcenter.web.auth import InvalidToken
+from callcenter.web.operator_auth import verify_operator_token
 
 log = structlog.get_logger(__name__)
 

@@ -49,11 +49,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_operator(args: argparse.Namespace) -> int:
-    from callcenter.web.operator_auth import issue_operator_token
     from callcenter.store.db import connect, resolve_dsn
     from callcenter.store.desk import requeue_operator
     from callcenter.store.migrate import migrate
     from callcenter.store.operators import OperatorExists, OperatorNotFound, OperatorStore
+    from callcenter.web.operator_auth import issue_operator_token
 
     settings = settings_from_args(args)
 

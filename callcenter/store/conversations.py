@@ -150,7 +150,8 @@ class ConversationStore:
                     """INSERT INTO messages (session_id, seq, role, text)
                        SELECT $1, COALESCE(MAX(seq), 0) + 1, 'user', $2 FROM messages WHERE session_id = $1
                        RETURNING id""",
-                    uuid.UUID(session_id), text,
+                    uuid.UUID(session_id),
+                    text,
                 )
                 return message_id
             except asyncpg.UniqueViolationError:
