@@ -15,6 +15,7 @@ BENCHES = (
     ("router (CLINC150, Banking77, Bitext)", ["bench.router_bench"]),
     ("difficulty router (RouteLLM MMLU)", ["bench.difficulty_bench"]),
     ("orchestration overhead vs openai-agents Runner", ["bench.overhead_bench"]),
+    ("agent desk: operator -> customer latency across two nodes", ["bench.desk_bench"]),
 )
 
 

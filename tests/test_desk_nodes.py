@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bench.serve_nodes import Node, start_node
 from callcenter.runtime import Runtime
 from callcenter.settings import Settings
 from tests.desk_helpers import (
@@ -27,7 +28,6 @@ from tests.desk_helpers import (
     say,
     wait_in_queue,
 )
-from tests.serve_nodes import Node, start_node
 
 pytestmark = pytest.mark.slow
 

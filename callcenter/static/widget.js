@@ -277,6 +277,21 @@
     return li;
   }
 
+  // A person from the team writing in the conversation (the agent desk, docs/desk.md).
+  function addPerson(text, operator) {
+    var li = el("li", { class: "ccw-msg ccw-assistant ccw-person", "data-testid": "message-agent" }, [
+      el("div", { class: "ccw-meta" }, [el("span", {
+        class: "ccw-agent ccw-agent-human", "data-testid": "agent-label", "data-agent": "human",
+        text: operator ? operator + " (staff)" : "Staff member"
+      })]),
+      el("span", { class: "ccw-sr", text: "Staff member: " }),
+      el("div", { class: "ccw-bubble", text: text || "" })
+    ]);
+    ui.log.appendChild(li);
+    scrollToEnd();
+    return li;
+  }
+
   function addAssistant(text, agent, handoff) {
     var bubble = el("div", { class: "ccw-bubble", text: text || "" });
     var li = el("li", { class: "ccw-msg ccw-assistant", "data-testid": "message-assistant" }, [
@@ -572,6 +587,9 @@
         if (!awaitingSession && typeof frame.text === "string") appendDelta(frame.text);
         return;
       case "message": return onMessage(frame);
+      case "received": // a person holds the conversation: they have it, no bot reply comes
+        if (!awaitingSession) endStreaming(false);
+        return;
       case "error": return onError(frame);
       default: return; // pong and future frame types
     }
@@ -589,6 +607,7 @@
     history.forEach(function (m) {
       if (m.role === "user") addUser(m.text);
       else if (m.role === "assistant") addAssistant(m.text, m.agent, false);
+      else if (m.role === "agent") addPerson(m.text, m.operator);
     });
     var last = history[history.length - 1];
     if (last && last.role === "assistant") showQuickReplies(last.text);
@@ -598,6 +617,10 @@
   }
 
   function onMessage(frame) {
+    if (frame.role === "agent") { // pushed by a person at the desk, not a reply to a pending message
+      if (!awaitingSession) addPerson(frame.text, frame.operator);
+      return;
+    }
     if (awaitingSession) return; // a reply to the identity we just left
     var li = endStreaming(true);
     if (li) finishAssistant(li, frame.text || "", frame.agent, !!frame.handoff);

@@ -32,7 +32,9 @@ class Node:
                 await self.process.wait()
 
 
-async def start_node(dsn: str, data_dir: Path, secret: str, *, wait_s: float = 180) -> Node:
+async def start_node(
+    dsn: str, data_dir: Path, secret: str, *, wait_s: float = 180, extra_env: dict[str, str] | None = None
+) -> Node:
     """A `callcenter serve --port 0` on `dsn`; returns once it prints the address it serves on."""
     env = {
         **os.environ,
@@ -41,6 +43,7 @@ async def start_node(dsn: str, data_dir: Path, secret: str, *, wait_s: float = 1
         "CALLCENTER_BACKEND": "local",
         "CALLCENTER_DATA_DIR": str(data_dir),
         "CALLCENTER_LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
     }
     env.pop("ANTHROPIC_API_KEY", None)
     env.pop("OPENAI_API_KEY", None)
