@@ -22,6 +22,7 @@ import asyncpg
 import structlog
 from aiohttp import WSMsgType, web
 
+from callcenter.channels.live_delivery import SessionFeed, follow_session
 from callcenter.channels.voice_protocol import (
     DtmfMessage,
     InterruptMessage,
@@ -34,10 +35,12 @@ from callcenter.channels.voice_protocol import (
     end_session,
     parse_relay_message,
     phone_key,
+    speakable,
     text_token,
 )
 from callcenter.orchestrator import InvalidMessage, SessionForbidden, SessionNotFound, TurnResult
 from callcenter.runtime import Runtime
+from callcenter.store.desk import StoredMessage
 from callcenter.web.auth import InvalidToken, verify_token
 
 log = structlog.get_logger(__name__)
@@ -88,6 +91,7 @@ class RelayCall:
         self.ended = False
         self.reply: _Reply | None = None
         self.turns: asyncio.Queue[str | None] = asyncio.Queue()
+        self.feed: SessionFeed | None = None  # a person at the desk speaks to the caller (docs/desk.md)
         self.log = log.bind(channel=CHANNEL)
 
     async def send(self, frame: dict[str, Any]) -> None:
@@ -126,6 +130,8 @@ class RelayCall:
         if self.customer_id is None and message.from_:
             self.caller = await find_caller(self.runtime.pool, message.from_)
         await self._open_session()
+        if self.session_id is not None:
+            self.feed = await follow_session(self.runtime, self.session_id, self._speak_for_person)
         self.log.info(
             "voice.setup",
             session_id=self.session_id,
@@ -252,7 +258,7 @@ class RelayCall:
             if self.reply is reply:
                 self.reply = None
         await self._close_reply(reply, stream.finish())
-        if result.human_handoff:
+        if result.human_handoff and not result.held:  # held: a person at the desk has the call already
             await self.hand_off(result)
 
     async def _close_reply(self, reply: _Reply, tail: str) -> None:
@@ -261,6 +267,10 @@ class RelayCall:
             await self.send(text_token(tail, last=True))
         elif reply.spoke:
             await self.send(text_token("", last=True))
+
+    async def _speak_for_person(self, message: StoredMessage) -> None:
+        if not self.ended:
+            await self._say(speakable(message.text))
 
     async def _say(self, text: str) -> None:
         await self.send(text_token(text, last=True))
@@ -334,5 +344,7 @@ async def relay_handler(request: web.Request, runtime: Runtime) -> web.WebSocket
         # The caller hung up: finish (and store) what they already said, then stop the worker.
         await call.turns.put(None)
         await asyncio.shield(worker)
+        if call.feed is not None:
+            await call.feed.close()
         call.log.info("voice.closed", session_id=call.session_id)
     return ws
