@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 import asyncpg
 
 ROLES: tuple[str, ...] = ("agent", "supervisor", "admin")
+NAME_RULE = "Operator names are 1-64 letters, digits, '_', '.', '@' or '-', starting with a letter or digit."
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")  # the same rule as the table's CHECK
 Role = Literal["agent", "supervisor", "admin"]
 
 
@@ -43,14 +46,14 @@ class OperatorStore:
     async def add(self, name: str, role: str = "agent") -> Operator:
         if role not in ROLES:
             raise ValueError(f"Role must be one of {', '.join(ROLES)}.")
+        if not _NAME.fullmatch(name):
+            raise ValueError(NAME_RULE)
         try:
             row = await self.db.fetchrow("INSERT INTO operators (name, role) VALUES ($1, $2) RETURNING *", name, role)
         except asyncpg.UniqueViolationError:
             raise OperatorExists(name) from None
         except asyncpg.CheckViolationError:
-            raise ValueError(
-                "Operator names are 1-64 letters, digits, '_', '.', '@' or '-', starting with a letter or digit."
-            ) from None
+            raise ValueError(NAME_RULE) from None
         assert row is not None
         return _operator(row)
 
