@@ -3,9 +3,9 @@
 The demo ships as `callcenter_agents` / `callcenter_tools` (the repository's `agents/`
 and `tools/` folders, installed under prefixed names so nothing collides with the
 `agents` package of openai-agents). Another company sets CALLCENTER_AGENTS_MODULE.
-An agents module exposes `AGENTS: list[AgentSpec]` and optionally `EMERGENCY_TERMS`, and
-may have a `difficulty` submodule with `HARD_EXAMPLES` / `EASY_EXAMPLES` for the
-difficulty prior.
+An agents module exposes `AGENTS: list[AgentSpec]` and optionally `EMERGENCY_TERMS` and
+`SHARED_CONTEXT` (the text every agent's model prompt starts with), and may have a
+`difficulty` submodule with `HARD_EXAMPLES` / `EASY_EXAMPLES` for the difficulty prior.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class App:
     emergency_terms: tuple[str, ...] = ()
     hard_examples: tuple[str, ...] = ()
     easy_examples: tuple[str, ...] = ()
+    shared_context: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def agent_for(self, vertical: Vertical) -> AgentSpec:
@@ -62,4 +63,5 @@ def load_app(agents_module: str = "callcenter_agents") -> App:
         emergency_terms=tuple(getattr(mod, "EMERGENCY_TERMS", ())),
         hard_examples=tuple(getattr(difficulty, "HARD_EXAMPLES", ())),
         easy_examples=tuple(getattr(difficulty, "EASY_EXAMPLES", ())),
+        shared_context=str(getattr(mod, "SHARED_CONTEXT", "")),
     )

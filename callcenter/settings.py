@@ -90,6 +90,23 @@ class Settings(BaseSettings):
     backend: str = Field(default="auto", description="auto | local | llm")
     provider_timeout_s: float = 30.0
     provider_max_retries: int = 2
+    shared_prompt_prefix: bool = Field(
+        default=True,
+        description="Lay every agent's prompt out behind one shared prefix (all tools, the business's shared "
+        "context) where the cache plan finds it cheaper; false: each agent sends only its own tools and instructions.",
+    )
+    verified_streaming: bool = Field(
+        default=True,
+        description="On the model path, send each sentence that makes no checkable claim as soon as it is "
+        "generated and hold claims (amounts, times, bookings, payments, promises) until verified; false: "
+        "send the whole reply after verification.",
+    )
+    cache_plan_calls_per_hour: float = Field(
+        default=1200.0,
+        gt=0,
+        description="Expected model calls per hour across all agents; the cache plan uses it to decide which "
+        "prompt-cache breakpoints repay their write cost on each model (logged at start-up as cache.plan).",
+    )
 
     # --- routing -------------------------------------------------------------------
     router_model_path: Path | None = None

@@ -27,7 +27,8 @@ import yaml
 
 from callcenter.fakellm import Fail, FakeLLMServer, Reply, Slow, ToolCall, encode_oracle, load_script
 from callcenter.fakellm import commands as fake_commands
-from callcenter.fakellm.modelled import HEDGE_TEXT, success_probability
+from callcenter.fakellm.failures import HEDGE_TEXT, REFUSAL_TEXT
+from callcenter.fakellm.modelled import success_probability
 
 SPEC = Path("/work/shared/specs/openai/openapi.yaml")
 LONG = "The tenant at unit 4B reports a leaking kitchen tap and asks for a plumber visit. " * 60  # ~1260 tokens
@@ -451,7 +452,7 @@ async def test_competence_orders_the_tiers(fake: FakeLLMServer) -> None:
 
 async def test_oracle_success_and_failure(fake: FakeLLMServer) -> None:
     oracle = encode_oracle(tool_calls=[ToolCall("find_slots", {"kind": "maintenance", "unit": "4B"})])
-    seen = {"right": 0, "hedge": 0, "broken": 0}
+    seen = {"right": 0, "wrong": 0, "no call": 0}
     client = gpt(fake)
     for i in range(30):
         completion = await client.chat.completions.create(
@@ -468,12 +469,12 @@ async def test_oracle_success_and_failure(fake: FakeLLMServer) -> None:
             if args == {"kind": "maintenance", "unit": "4B"}:
                 seen["right"] += 1
                 assert completion.choices[0].finish_reason == "tool_calls"
-            else:
-                assert args == {"unit": "4B"}  # the first required key is dropped
-                seen["broken"] += 1
+            else:  # a wrong value or a missing argument: never silently the same call
+                assert call.function.name == "find_slots" and set(args) <= {"kind", "unit"}
+                seen["wrong"] += 1
         else:
-            assert message.content == HEDGE_TEXT
-            seen["hedge"] += 1
+            assert message.content in (HEDGE_TEXT, REFUSAL_TEXT)
+            seen["no call"] += 1
     assert all(v > 0 for v in seen.values()), seen
 
     text_oracle = encode_oracle(text="Your plumber comes Tuesday at 10.")

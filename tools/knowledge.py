@@ -178,9 +178,14 @@ class Index:
 
 
 @lru_cache(maxsize=1)
+def handbook_text() -> str:
+    """The whole resident handbook (markdown), as the agents' shared prompt prefix quotes it."""
+    return importlib.resources.files("callcenter_tools").joinpath("knowledge_base.md").read_text("utf-8")
+
+
+@lru_cache(maxsize=1)
 def load_index() -> Index:
-    text = importlib.resources.files("callcenter_tools").joinpath("knowledge_base.md").read_text("utf-8")
-    return Index.build(parse_sections(text))
+    return Index.build(parse_sections(handbook_text()))
 
 
 def search(query: str, limit: int = 3) -> list[dict[str, Any]]:

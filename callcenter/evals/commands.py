@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +98,17 @@ def _run_options(p: argparse.ArgumentParser) -> None:
         help="difficulty the router sees: scenario labels, the trained model, or none (auto: model "
         "when configured, else labels)",
     )
-    p.add_argument("--live", action="store_true", help="real providers and the tool-use backend (needs keys)")
+    p.add_argument(
+        "--live", action="store_true", help="real providers and the tool-use backend (needs keys and --max-usd)"
+    )
+    p.add_argument(
+        "--max-usd",
+        type=Decimal,
+        default=None,
+        metavar="USD",
+        help="spending cap on model calls: a call whose worst case would pass it is not sent and no "
+        "further scenario starts (required with --live)",
+    )
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("-v", "--verbose", action="store_true", help="show the service's logs (quiet by default)")
     p.add_argument("--data-dir", metavar="DIR", help="embedded PostgreSQL and cached models (no DATABASE_URL)")
@@ -139,6 +150,7 @@ def _config(args: argparse.Namespace, policies: list[str]) -> Any:
         today=args.today or DEFAULT_TODAY,
         progress=not args.no_progress,
         difficulty_source=args.difficulty,
+        max_usd=args.max_usd,
     )
 
 
@@ -152,7 +164,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.suite[0] == "export":
         return cmd_export(args)
     from callcenter.evals.gates import Gates, check_baseline, check_gates
-    from callcenter.evals.report import build_report, load_report, summary_table, write_report
+    from callcenter.evals.report import build_report, cost_source_line, load_report, summary_table, write_report
     from callcenter.evals.runner import EvalError, run_eval
     from callcenter.evals.scenario import ScenarioError, load_suite
 
@@ -170,6 +182,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _fail(f"error: {exc}", 2)
     report = build_report(run)
     print(summary_table(report))
+    print(cost_source_line(report))
     if args.report is not None:
         paths = write_report(args.report, report)
         print("wrote " + ", ".join(str(p) for p in paths))

@@ -28,6 +28,8 @@ class TrialResult:
     frontier_cost_usd: Decimal = Decimal(0)
     turn_latencies_ms: list[float] = field(default_factory=list)
     tier_calls: dict[int, int] = field(default_factory=dict)
+    tier_usage: dict[int, dict[str, Decimal]] = field(default_factory=dict)
+    """Per tier: cost_usd and the four token counts (input, output, cache_read, cache_write)."""
     turns: int = 0
     escalated_turns: int = 0
     handoff: bool = False
@@ -67,6 +69,25 @@ def tier_mix(tier_calls: Mapping[int, int]) -> dict[str, float]:
     """Share of model calls per tier, keys "1", "2", "3" always present."""
     total = sum(tier_calls.values())
     return {str(t): (tier_calls.get(t, 0) / total if total else 0.0) for t in (1, 2, 3)}
+
+
+USAGE_KEYS = ("cost_usd", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
+
+
+def per_tier(trials: Sequence[TrialResult]) -> dict[str, dict[str, float]]:
+    """Per tier, per task: calls, cost and tokens, and `cache_read_share` (cache reads over all
+    prompt tokens): where the money goes, and whether each tier's calls hit the prompt cache."""
+    n = len(trials) or 1
+    out: dict[str, dict[str, float]] = {}
+    for tier in (1, 2, 3):
+        calls = sum(t.tier_calls.get(tier, 0) for t in trials)
+        sums = {k: sum((t.tier_usage.get(tier, {}).get(k, Decimal(0)) for t in trials), Decimal(0)) for k in USAGE_KEYS}
+        prompt = sums["input_tokens"] + sums["cache_read_tokens"] + sums["cache_write_tokens"]
+        block = {"calls_per_task": calls / n}
+        block.update({f"{k}_per_task": float(v / n) for k, v in sums.items()})
+        block["cache_read_share"] = float(sums["cache_read_tokens"] / prompt) if prompt else 0.0
+        out[str(tier)] = block
+    return out
 
 
 def ratio(num: Decimal | float, den: Decimal | float) -> float | None:
@@ -111,6 +132,7 @@ def summarize_policy(trials: Sequence[TrialResult], ks: Sequence[int]) -> dict[s
             "p50_latency_ms": percentile(latencies, 50),
             "p95_latency_ms": percentile(latencies, 95),
             "tier_mix": tier_mix(tiers),
+            "per_tier": per_tier(trials),
             "model_calls": sum(tiers.values()),
             "model_calls_per_task": (sum(tiers.values()) / n) if n else 0.0,
             "escalation_rate": (sum(t.escalated_turns for t in trials) / turns) if turns else 0.0,

@@ -27,6 +27,8 @@ def build_report(run: Any, ks: Sequence[int] | None = None) -> dict[str, Any]:
         "started_at": run.started_at,
         "seconds": round(run.seconds, 2),
         "mode": run.mode,
+        "cost_source": cost_source(run.mode),
+        "budget": getattr(run, "budget", None),
         "suite": {
             "scenarios": len(run.scenarios),
             "trials": trials,
@@ -36,6 +38,34 @@ def build_report(run: Any, ks: Sequence[int] | None = None) -> dict[str, Any]:
         },
         "policies": policies,
     }
+
+
+MODELLED = (
+    "MODELLED, not measured: every model call was answered by the fake provider (callcenter/fakellm), whose "
+    "token counts, prompt caching, success per tier and turn difficulty, failure modes and speed are a model "
+    "(fakellm/modelled.py, failures.py, pacing.py); cost = those token counts x the catalog's list prices "
+    "(callcenter/catalog.toml); latencies are modelled speeds x --latency-scale."
+)
+LIVE = (
+    "Measured: cost = the providers' reported token usage x the catalog's list prices (callcenter/catalog.toml, "
+    "see prices_read_on); latencies are wall-clock."
+)
+
+
+def cost_source(mode: str) -> str:
+    """Where this report's cost and latency figures come from, stated in every report."""
+    return LIVE if mode == "live" else MODELLED
+
+
+def cost_source_line(report: dict[str, Any]) -> str:
+    line = "Figures: " + str(report.get("cost_source") or cost_source(str(report.get("mode"))))
+    budget = report.get("budget")
+    if budget:
+        line += (
+            f"\nBudget: spent ${budget['spent_usd']:.4f} of ${budget['max_usd']:.2f}; "
+            f"{budget['calls_refused']} call(s) refused, {budget['not_run']} run(s) not started."
+        )
+    return line
 
 
 def _pct(x: float | None) -> str:
@@ -88,6 +118,8 @@ def render_markdown(report: dict[str, Any], sweep: Sequence[dict[str, Any]] | No
         "Cost is the blended model spend per scenario (list prices from the catalog); "
         '"vs frontier" is relative to the frontier-only policy when it ran. Latency is per turn.',
         "",
+        cost_source_line(report),
+        "",
         "## Per route",
         "",
     ]
@@ -101,6 +133,7 @@ def render_markdown(report: dict[str, Any], sweep: Sequence[dict[str, Any]] | No
             r = report["policies"][n]["per_route"].get(route)
             cells.append("– | –" if r is None else f"{_pct(r['success_rate'])} | {_usd(r['cost_per_task_usd'])}")
         out.append(f"| {route} | " + " | ".join(cells) + " |")
+    out += ["", "## Where the cost goes (per task, by tier)", "", tier_table(report)]
     if sweep:
         out += ["", "## Calibration sweep", "", sweep_table(sweep)]
     out += ["", "## Failures", ""]
@@ -117,6 +150,26 @@ def render_markdown(report: dict[str, Any], sweep: Sequence[dict[str, Any]] | No
     if not any_fail:
         out.append("None.")
     return "\n".join(out) + "\n"
+
+
+def tier_table(report: dict[str, Any]) -> str:
+    """Per policy and tier: calls, cost and the share of prompt tokens read from the cache."""
+    rows = [
+        "| policy | tier | calls/task | cost/task | input tok | cache read tok | cache write tok | output tok | "
+        "cache read share |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, p in report["policies"].items():
+        for tier, t in (p.get("per_tier") or {}).items():
+            if not t["calls_per_task"]:
+                continue
+            rows.append(
+                f"| {name} | {tier} | {t['calls_per_task']:.2f} | {_usd(t['cost_usd_per_task'])} | "
+                f"{t['input_tokens_per_task']:.0f} | {t['cache_read_tokens_per_task']:.0f} | "
+                f"{t['cache_write_tokens_per_task']:.0f} | {t['output_tokens_per_task']:.0f} | "
+                f"{_pct(t['cache_read_share'])} |"
+            )
+    return "\n".join(rows)
 
 
 def sweep_table(sweep: Sequence[dict[str, Any]]) -> str:

@@ -41,6 +41,7 @@ from callcenter.evals.progress import Progress
 from callcenter.evals.scenario import DEFAULT_TIME, DEFAULT_TODAY, Scenario
 from callcenter.evals.user_sim import make_user
 from callcenter.orchestrator import Orchestrator
+from callcenter.providers.budget import Budget, BudgetedProvider
 from callcenter.routing.router import Router
 from callcenter.settings import Settings
 from callcenter.specialists.seam import FlowBackend, SpecialistBackend
@@ -69,6 +70,7 @@ class EvalConfig:
     progress: bool = True
     difficulty_source: str = "auto"  # auto | labels | model | none
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # policy -> RoutingPolicy fields
+    max_usd: Decimal | None = None  # spending cap on provider calls (required with live)
 
 
 @dataclass
@@ -79,6 +81,7 @@ class EvalRun:
     started_at: str
     seconds: float
     mode: str
+    budget: dict[str, Any] | None = None  # {max_usd, spent_usd, not_run} when a cap was set
 
 
 class SuiteRunner:
@@ -90,6 +93,10 @@ class SuiteRunner:
         self._fake_providers: dict[int, dict[str, Any]] = {}
         self._live_providers: dict[str, Any] | None = None
         self._catalog: Any = None
+        self._shared: Any = None
+        self._cache_plan: Any = None
+        self.budget: Budget | None = Budget(config.max_usd) if config.max_usd is not None else None
+        self.not_run = 0
         self.router: Router | None = None
         self.template: TemplateDatabase | None = None
 
@@ -116,14 +123,22 @@ class SuiteRunner:
 
     async def _start_models(self) -> None:
         from callcenter.providers.catalog import Catalog
+        from callcenter.specialists.prompt_layout import SharedPrefix, cache_plan_for
 
         self._catalog = Catalog.load(self.settings.catalog_path)
+        if self.settings.shared_prompt_prefix and self.app.shared_context:
+            self._shared = SharedPrefix.from_app(self.app)
+            self._cache_plan = cache_plan_for(self.app, self._catalog, self.settings, self.config.today)
         if self.config.live:
             from callcenter.providers import build_providers
 
             if not self.settings.uses_models:
                 raise EvalError("--live needs ANTHROPIC_API_KEY or OPENAI_API_KEY")
-            self._live_providers = build_providers(self.settings, self._catalog)
+            if self.budget is None:
+                raise EvalError("--live spends real money: give a cap with --max-usd (e.g. --max-usd 5)")
+            self._live_providers = self._budgeted(
+                build_providers(self.settings, self._catalog, cache_plan=self._cache_plan)
+            )
             return
         from callcenter.fakellm import FakeLLMServer
         from callcenter.providers.anthropic_provider import AnthropicProvider
@@ -131,20 +146,34 @@ class SuiteRunner:
 
         for trial in range(self.config.trials):
             fake = await self._stack.enter_async_context(
-                FakeLLMServer(seed=self.config.seed + trial, latency_scale=self.config.latency_scale)
+                FakeLLMServer(
+                    seed=self.config.seed + trial,
+                    latency_scale=self.config.latency_scale,
+                    pace=self.config.latency_scale,
+                )
             )
             providers: dict[str, Any] = {}
             if "anthropic" in self.config.providers:
-                providers["anthropic"] = AnthropicProvider(api_key="fake", base_url=fake.base_url, timeout_s=30)
+                providers["anthropic"] = AnthropicProvider(
+                    api_key="fake", base_url=fake.base_url, timeout_s=30, cache_plan=self._cache_plan
+                )
             if "openai" in self.config.providers:
-                providers["openai"] = OpenAIProvider(api_key="fake", base_url=fake.openai_base_url, timeout_s=30)
+                providers["openai"] = OpenAIProvider(
+                    api_key="fake", base_url=fake.openai_base_url, timeout_s=30, cache_plan=self._cache_plan
+                )
             if not providers:
                 raise EvalError("--providers must name anthropic and/or openai")
             for p in providers.values():
                 closer = getattr(p, "aclose", None)
                 if closer is not None:
                     self._stack.push_async_callback(closer)
-            self._fake_providers[trial] = providers
+            self._fake_providers[trial] = self._budgeted(providers)
+
+    def _budgeted(self, providers: dict[str, Any]) -> dict[str, Any]:
+        """The providers behind the run's spending cap, when there is one."""
+        if self.budget is None:
+            return providers
+        return {name: BudgetedProvider(p, self.budget) for name, p in providers.items()}
 
     def _backend(self, policy_name: str, pool: asyncpg.Pool, trial: int) -> tuple[SpecialistBackend, Any]:
         if policy_name == LOCAL:
@@ -161,10 +190,10 @@ class SuiteRunner:
         if self.config.live:
             from callcenter.specialists.model_backend import ModelBackend
 
-            return ModelBackend(client, policy), client
+            return ModelBackend(client, policy, shared=self._shared), client
         from callcenter.specialists.guided_backend import GuidedModelBackend
 
-        return GuidedModelBackend(client, policy, difficulty_for=labelled_difficulty), client
+        return GuidedModelBackend(client, policy, difficulty_for=labelled_difficulty, shared=self._shared), client
 
     def _now(self, scenario: Scenario) -> datetime:
         from zoneinfo import ZoneInfo
@@ -177,6 +206,7 @@ class SuiteRunner:
     async def run_trial(self, scenario: Scenario, policy_name: str, trial: int) -> TrialResult:
         assert self.template is not None and self.router is not None
         result = TrialResult(scenario.id, scenario.route, policy_name, trial, False, "not run")
+        refused_before = self.budget.refused if self.budget is not None else 0
         name, dsn = await self.template.clone()
         pool: asyncpg.Pool | None = None
         try:
@@ -226,6 +256,8 @@ class SuiteRunner:
                     await conn.fetchval("SELECT count(*) FROM handoffs WHERE kind = 'human'")
                 )
             result.passed, result.reason = verdict.passed, verdict.reason
+            if self.budget is not None and self.budget.refused > refused_before:
+                result.passed, result.reason = False, "stopped: budget cap reached during the conversation"
         except Exception as exc:  # a crashing scenario is a failed scenario, with the reason
             log.exception("eval.trial_error", scenario=scenario.id, policy=policy_name)
             result.passed, result.reason = False, f"error: {type(exc).__name__}: {exc}"[:300]
@@ -246,10 +278,22 @@ class SuiteRunner:
     async def _collect_costs(conn: asyncpg.Connection, result: TrialResult) -> None:
         rows = await conn.fetch(
             """SELECT tier, count(*) AS n, COALESCE(sum(cost_usd), 0) AS cost,
-                      COALESCE(sum(frontier_cost_usd), 0) AS frontier
+                      COALESCE(sum(frontier_cost_usd), 0) AS frontier,
+                      COALESCE(sum(input_tokens), 0) AS input, COALESCE(sum(output_tokens), 0) AS output,
+                      COALESCE(sum(cache_read_tokens), 0) AS read, COALESCE(sum(cache_write_tokens), 0) AS write
                FROM model_calls GROUP BY tier"""
         )
         result.tier_calls = {int(r["tier"]): int(r["n"]) for r in rows}
+        result.tier_usage = {
+            int(r["tier"]): {
+                "cost_usd": Decimal(r["cost"]),
+                "input_tokens": Decimal(r["input"]),
+                "output_tokens": Decimal(r["output"]),
+                "cache_read_tokens": Decimal(r["read"]),
+                "cache_write_tokens": Decimal(r["write"]),
+            }
+            for r in rows
+        }
         result.cost_usd = sum((Decimal(r["cost"]) for r in rows), Decimal(0))
         result.frontier_cost_usd = sum((Decimal(r["frontier"]) for r in rows), Decimal(0))
 
@@ -263,7 +307,11 @@ class SuiteRunner:
 
         async def one(policy: str, scenario: Scenario, trial: int) -> None:
             async with sem:
-                res = await self.run_trial(scenario, policy, trial)
+                if self.budget is not None and self.budget.exhausted:
+                    self.not_run += 1  # stop before overspending: the rest is not started
+                    res = TrialResult(scenario.id, scenario.route, policy, trial, False, "not run: budget cap reached")
+                else:
+                    res = await self.run_trial(scenario, policy, trial)
             results[policy].append(res)
             progress.update(res.passed)
             if on_result is not None:
@@ -282,4 +330,12 @@ async def run_eval(settings: Settings, scenarios: Sequence[Scenario], config: Ev
     async with SuiteRunner(settings, config) as runner:
         results = await runner.run(scenarios)
         mode = runner.mode
-    return EvalRun(config, list(scenarios), results, stamp, time.perf_counter() - started, mode)
+        budget = None
+        if runner.budget is not None:
+            budget = {
+                "max_usd": float(runner.budget.max_usd),
+                "spent_usd": float(runner.budget.spent_usd),
+                "calls_refused": runner.budget.refused,
+                "not_run": runner.not_run,
+            }
+    return EvalRun(config, list(scenarios), results, stamp, time.perf_counter() - started, mode, budget)

@@ -37,6 +37,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument(
         "--latency-scale", type=float, default=1.0, help="multiply the modelled per-tier latency (default 1.0)"
     )
+    p.add_argument(
+        "--pace",
+        type=float,
+        default=1.0,
+        help="fraction of modelled real time for time to first token and output tokens/s per tier "
+        "(default 1.0: streaming at modelled speed; 0: instant)",
+    )
     p.set_defaults(func=run)
 
 
@@ -51,7 +58,9 @@ def env_lines(fake: FakeLLMServer) -> list[str]:
 
 
 async def serve(args: argparse.Namespace, ready: asyncio.Event | None = None) -> None:
-    fake = FakeLLMServer(seed=args.seed, host=args.host, port=args.port, latency_scale=args.latency_scale)
+    fake = FakeLLMServer(
+        seed=args.seed, host=args.host, port=args.port, latency_scale=args.latency_scale, pace=args.pace
+    )
     if args.script:
         fake.script_entries(load_script(args.script))
     async with fake:
@@ -60,6 +69,7 @@ async def serve(args: argparse.Namespace, ready: asyncio.Event | None = None) ->
         print(f"  OpenAI base URL:    {fake.openai_base_url}")
         if args.script:
             print(f"  scripted replies:   {fake.pending} from {args.script}")
+        print(f"  modelled speed:     {args.pace:g} x real time (pacing.py; these latencies are modelled)")
         print("Export these to use it (Ctrl-C stops the server):")
         for line in env_lines(fake):
             print(f"  {line}")

@@ -25,10 +25,10 @@ non-streamed copy of one request get the same answer.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from collections.abc import Sequence
 
+from callcenter.fakellm.failures import HEDGE_TEXT, fail_reply, fail_tool_step
 from callcenter.fakellm.oracle import Oracle
 from callcenter.fakellm.prompt import CHARS_PER_TOKEN, Completion, Prompt, count_tokens, split_tokens
 from callcenter.fakellm.prompt_cache import PromptCache
@@ -36,7 +36,6 @@ from callcenter.fakellm.script import Reply, ToolCall
 from callcenter.types import Usage
 
 DEFAULT_DIFFICULTY = 0.3
-HEDGE_TEXT = "I'm not sure I can help with that."
 DEFAULT_TEXT = "OK."
 
 
@@ -126,23 +125,6 @@ def uniform(*parts: str) -> float:
     return int.from_bytes(_digest(*parts)[:8], "big") / 2.0**64
 
 
-def broken_call(call: ToolCall, required: Sequence[str]) -> ToolCall | None:
-    """The same tool call with one required argument missing, as a raw JSON string, or None
-    when there is nothing to drop."""
-    if isinstance(call.arguments, str):
-        try:
-            args = json.loads(call.arguments)
-        except ValueError:
-            return None
-    else:
-        args = dict(call.arguments)
-    if not isinstance(args, dict) or not args:
-        return None
-    victim = next((k for k in required if k in args), next(iter(args)))
-    del args[victim]
-    return ToolCall(name=call.name, arguments=json.dumps(args, separators=(",", ":")))
-
-
 # --------------------------------------------------------------------------- behaviour
 
 
@@ -211,8 +193,7 @@ class ModelledBehaviour:
         """The modelled reply to an unscripted request."""
         d = DEFAULT_DIFFICULTY if difficulty is None else difficulty
         ok = self.succeeds(prompt, d)
-        text, calls = self._content(prompt, ok, oracle)
-        stop = "tool" if calls else "end"
+        text, calls, stop = self._content(prompt, ok, oracle)
         if prompt.max_tokens is not None and not calls and count_tokens(text) > prompt.max_tokens:
             text, stop = text[: prompt.max_tokens * CHARS_PER_TOKEN], "length"
         usage = self.input_usage(prompt)
@@ -236,17 +217,19 @@ class ModelledBehaviour:
             delay_s=base_latency_s(prompt.model) * self.latency_scale,
         )
 
-    def _content(self, prompt: Prompt, ok: bool, oracle: Oracle | None) -> tuple[str, tuple[ToolCall, ...]]:
+    def _content(self, prompt: Prompt, ok: bool, oracle: Oracle | None) -> tuple[str, tuple[ToolCall, ...], str]:
+        """(text, tool calls, neutral stop): the oracle's answer on success, else one of the
+        failure modes in failures.py (a hedge when there is no oracle to get wrong)."""
         if oracle is None:
-            return (DEFAULT_TEXT if ok else HEDGE_TEXT), ()
+            return (DEFAULT_TEXT if ok else HEDGE_TEXT), (), "end"
         if ok:
-            return oracle.text, oracle.tool_calls
-        if oracle.tool_calls and uniform(str(self.seed), prompt.fingerprint, "failure-mode") < 0.5:
-            broken = [broken_call(c, prompt.required_keys.get(c.name, ())) for c in oracle.tool_calls]
-            if broken[0] is not None:
-                calls = tuple(b if b is not None else c for b, c in zip(broken, oracle.tool_calls, strict=True))
-                return "", calls
-        return HEDGE_TEXT, ()
+            return oracle.text, oracle.tool_calls, "tool" if oracle.tool_calls else "end"
+        u = uniform(str(self.seed), prompt.fingerprint, "failure-mode")
+        if oracle.tool_calls:
+            failed = fail_tool_step(oracle.tool_calls, prompt.required_keys, u)
+        else:
+            failed = fail_reply(oracle.text, u)
+        return failed.text, failed.tool_calls, failed.stop
 
     def _logprob(self, prompt: Prompt, index: int, ok: bool) -> float:
         """Confident (~-0.05) tokens on success, unsure (~-1.5) on failure."""

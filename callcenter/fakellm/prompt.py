@@ -59,6 +59,7 @@ class Completion:
     logprobs: tuple[float, ...] | None  # one per token, or None when not offered
     delay_s: float = 0.0
     ttft_s: float = 0.0
+    token_s: float = 0.0  # pause before each streamed output token (see pacing.py)
 
 
 def count_tokens(text: str) -> int:

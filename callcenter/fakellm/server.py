@@ -3,7 +3,9 @@
 Tests and users' CI point the real `anthropic` / `openai` SDK clients at it through
 `base_url`, so provider code runs its real request/parse path with no network and no key.
 Each request is answered by the next scripted item (`FakeLLMServer.script`) or, when none
-is queued, by the modelled behaviour (callcenter/fakellm/modelled.py). Wire shapes live in
+is queued, by the modelled behaviour (callcenter/fakellm/modelled.py); with `pace` > 0 every
+answer takes the modelled time to first token and streams at the modelled tokens/s of its
+tier (callcenter/fakellm/pacing.py). Wire shapes live in
 wire_anthropic.py / wire_openai.py; this module only does HTTP.
 """
 
@@ -14,7 +16,7 @@ import itertools
 import json
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any
 
@@ -24,6 +26,7 @@ from aiohttp import web
 from callcenter.fakellm import wire_anthropic, wire_openai
 from callcenter.fakellm.modelled import ModelledBehaviour
 from callcenter.fakellm.oracle import decode_oracle
+from callcenter.fakellm.pacing import Pace
 from callcenter.fakellm.prompt import Completion, Prompt, count_tokens
 from callcenter.fakellm.script import Fail, Reply, Script, ScriptItem
 
@@ -52,6 +55,11 @@ class RecordedRequest:
     headers: dict[str, str]
 
 
+async def _sleep(seconds: float) -> None:
+    if seconds > 0:
+        await asyncio.sleep(seconds)
+
+
 class FakeLLMServer:
     """Async context manager running the fake provider on `host:port` (0 = any free port)."""
 
@@ -63,8 +71,10 @@ class FakeLLMServer:
         *,
         latency_scale: float = 1.0,
         models: Sequence[str] = DEFAULT_MODELS,
+        pace: float = 0.0,
     ) -> None:
         self.seed = seed
+        self.pace = Pace(pace)
         self.host = host
         self._port = port
         self.models = tuple(models)
@@ -198,14 +208,24 @@ class FakeLLMServer:
         if isinstance(item, Fail):
             return item
         if isinstance(item, Reply):
-            return self.modelled.scripted(prompt, item)
+            return self._paced(prompt.model, self.modelled.scripted(prompt, item))
         raw_difficulty = request.headers.get("x-fake-difficulty")
         try:
             difficulty = None if raw_difficulty is None else float(raw_difficulty)
             oracle = decode_oracle(request.headers.get("x-fake-oracle"))
         except ValueError as exc:
             return self._error(prompt.api, 400, str(exc))
-        return self.modelled.respond(prompt, difficulty=difficulty, oracle=oracle)
+        return self._paced(prompt.model, self.modelled.respond(prompt, difficulty=difficulty, oracle=oracle))
+
+    def _paced(self, model: str, completion: Completion) -> Completion:
+        """The completion with the modelled time to first token and output speed added (pacing.py)."""
+        if self.pace.scale <= 0:
+            return completion
+        return replace(
+            completion,
+            ttft_s=completion.ttft_s + self.pace.ttft_s(model),
+            token_s=max(completion.token_s, self.pace.token_s(model)),
+        )
 
     async def _generation(
         self, request: web.Request, api: str
@@ -244,15 +264,16 @@ class FakeLLMServer:
         model = str(body["model"])
         headers = {"request-id": f"req_fake{n:08d}"}
         if not body.get("stream"):
-            if completion.ttft_s > 0:
-                await asyncio.sleep(completion.ttft_s)
+            await _sleep(completion.ttft_s + completion.token_s * completion.usage.output_tokens)
             return web.json_response(wire_anthropic.message_body(msg_id, model, completion, tool_ids), headers=headers)
         events = wire_anthropic.stream_events(msg_id, model, completion, tool_ids)
         resp = await self._open_stream(request, headers)
         try:
             for i, (event, data) in enumerate(events):
-                if i == 2 and completion.ttft_s > 0:  # after message_start + ping
-                    await asyncio.sleep(completion.ttft_s)
+                if i == 2:  # after message_start + ping
+                    await _sleep(completion.ttft_s)
+                elif event == "content_block_delta" and i > 3:
+                    await _sleep(completion.token_s)
                 await resp.write(wire_anthropic.sse(event, data))
             await resp.write_eof()
         except (ConnectionResetError, asyncio.CancelledError):
@@ -273,8 +294,7 @@ class FakeLLMServer:
         top = int(body.get("top_logprobs") or 0)
         headers = {"x-request-id": f"req_fake{n:08d}"}
         if not body.get("stream"):
-            if completion.ttft_s > 0:
-                await asyncio.sleep(completion.ttft_s)
+            await _sleep(completion.ttft_s + completion.token_s * completion.usage.output_tokens)
             return web.json_response(
                 wire_openai.completion_body(cid, created, model, completion, call_ids, top), headers=headers
             )
@@ -291,8 +311,10 @@ class FakeLLMServer:
         resp = await self._open_stream(request, headers)
         try:
             for i, chunk in enumerate(chunks):
-                if i == 1 and completion.ttft_s > 0:  # after the role chunk
-                    await asyncio.sleep(completion.ttft_s)
+                if i == 1:  # after the role chunk
+                    await _sleep(completion.ttft_s)
+                elif i > 1 and chunk["choices"] and chunk["choices"][0]["delta"]:
+                    await _sleep(completion.token_s)
                 await resp.write(wire_openai.sse(chunk))
             await resp.write(wire_openai.DONE)
             await resp.write_eof()

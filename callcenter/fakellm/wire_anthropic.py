@@ -17,6 +17,7 @@ from callcenter.fakellm.prompt import Completion, Prompt, PromptSegment, canonic
 from callcenter.types import Usage
 
 API = "anthropic"
+MAX_CACHE_BREAKPOINTS = 4
 JSON_CHUNK = 12  # characters of tool-input JSON per input_json_delta
 
 _STOP = {
@@ -53,6 +54,9 @@ def validate_request(body: Mapping[str, Any]) -> str | None:
     for i, m in enumerate(messages):
         if not isinstance(m, dict) or m.get("role") not in ("user", "assistant"):
             return f"messages.{i}.role: Input should be 'user' or 'assistant'"
+    markers = json.dumps(body).count('"cache_control"')  # the top-level one counts too
+    if markers > MAX_CACHE_BREAKPOINTS:
+        return f"A maximum of {MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found {markers}."
     return None
 
 
@@ -77,7 +81,9 @@ def _block_text(block: Any) -> str:
 
 
 def prompt_segments(body: Mapping[str, Any]) -> list[PromptSegment]:
-    """Tools, system, then message blocks, in the order Anthropic's prompt cache prefixes them."""
+    """Tools, system, then message blocks, in the order Anthropic's prompt cache prefixes them.
+
+    A top-level `cache_control` (automatic caching) is a breakpoint on the last block."""
     segs: list[PromptSegment] = []
     for tool in body.get("tools") or []:
         clean = {k: v for k, v in tool.items() if k != "cache_control"}
@@ -95,6 +101,8 @@ def prompt_segments(body: Mapping[str, Any]) -> list[PromptSegment]:
         else:
             for block in content:
                 segs.append(PromptSegment(_block_text(block), isinstance(block, dict) and "cache_control" in block))
+    if isinstance(body.get("cache_control"), dict) and segs:
+        segs[-1] = PromptSegment(segs[-1].text, True)
     return segs
 
 

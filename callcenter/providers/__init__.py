@@ -18,6 +18,7 @@ from callcenter.providers.base import (
     ProviderError,
     ToolCallRequest,
 )
+from callcenter.providers.cache_plan import CachePlan
 from callcenter.providers.catalog import Catalog, CatalogError
 from callcenter.providers.client import AllProvidersFailed, CallContext, ModelClient
 from callcenter.providers.cost import cost_usd, frontier_cost_usd
@@ -45,10 +46,13 @@ __all__ = [
 ]
 
 
-def build_providers(settings: Settings, catalog: Catalog | None = None) -> dict[str, Provider]:
+def build_providers(
+    settings: Settings, catalog: Catalog | None = None, *, cache_plan: CachePlan | None = None
+) -> dict[str, Provider]:
     """Providers for the configured keys: `anthropic` with ANTHROPIC_API_KEY, `openai` with
     OPENAI_API_KEY (each at its base URL when set), and `openai_compatible` when the catalog
-    enables a model of that provider. The SDK modules are imported only here."""
+    enables a model of that provider. `cache_plan` lays requests out per model (see
+    providers/cache_plan.py). The SDK modules are imported only here."""
     from callcenter.providers.anthropic_provider import AnthropicProvider
     from callcenter.providers.openai_provider import COMPATIBLE, OpenAIProvider
 
@@ -59,14 +63,16 @@ def build_providers(settings: Settings, catalog: Catalog | None = None) -> dict[
             api_key=settings.anthropic_api_key.get_secret_value(),
             base_url=settings.anthropic_base_url,
             timeout_s=timeout,
+            cache_plan=cache_plan,
         )
     if settings.openai_api_key is not None:
         providers["openai"] = OpenAIProvider(
             api_key=settings.openai_api_key.get_secret_value(),
             base_url=settings.openai_base_url,
             timeout_s=timeout,
+            cache_plan=cache_plan,
         )
     catalog = catalog or Catalog.load(settings.catalog_path)
     if any(m.provider == COMPATIBLE and m.enabled for m in catalog.models):
-        providers[COMPATIBLE] = OpenAIProvider(api_key=None, timeout_s=timeout, name=COMPATIBLE)
+        providers[COMPATIBLE] = OpenAIProvider(api_key=None, timeout_s=timeout, name=COMPATIBLE, cache_plan=cache_plan)
     return providers

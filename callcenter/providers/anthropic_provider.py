@@ -25,7 +25,8 @@ from callcenter.providers.base import (
     parse_retry_after,
     parse_tool_arguments,
 )
-from callcenter.providers.caching import apply_anthropic_cache, sorted_tools
+from callcenter.providers.cache_plan import CachePlan
+from callcenter.providers.caching import apply_anthropic_cache, apply_shared_layout_cache, layout_tools, sorted_tools
 from callcenter.types import Usage
 
 _STOP_REASONS = {
@@ -80,20 +81,42 @@ def build_messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
     return out
 
 
-def build_request(model: ModelInfo, request: ModelRequest) -> dict[str, Any]:
-    """The kwargs for `messages.create`, cache breakpoints included (pure)."""
+def build_request(model: ModelInfo, request: ModelRequest, plan: CachePlan | None = None) -> dict[str, Any]:
+    """The kwargs for `messages.create`, cache breakpoints included (pure).
+
+    A request in the shared layout (`shared_system` set) is sent as laid out when the cache
+    plan picks that layout for this model (or there is no plan), else in the agent's own
+    layout: only its allowed tools and its instructions.
+    """
     kwargs: dict[str, Any] = {
         "model": model.model,
         "max_tokens": request.max_tokens,
         "messages": build_messages(request.messages),
     }
-    if request.system:
-        kwargs["system"] = [{"type": "text", "text": request.system}]
-    if request.tools:
-        kwargs["tools"] = [t.anthropic_schema() for t in sorted_tools(request.tools)]
+    model_plan = plan.get(model.id) if plan is not None else None
+    shared = bool(request.shared_system) and (model_plan is None or model_plan.layout == "shared")
+    tools = layout_tools(request, shared=shared)
+    system = [request.shared_system, request.system] if shared else [request.system]
+    kwargs["system"] = [{"type": "text", "text": text} for text in system if text]
+    if not kwargs["system"]:
+        del kwargs["system"]
+    if tools:
+        kwargs["tools"] = [t.anthropic_schema() for t in sorted_tools(tools)]
+        if shared and request.allowed_tools == ():
+            kwargs["tool_choice"] = {"type": "none"}  # the agent has no tools of its own
     # No temperature: the current Messages API (SDK 2.x) has no sampling parameters;
     # determinism comes from the prompt and tool schemas instead.
-    apply_anthropic_cache(kwargs, model.min_cacheable_tokens)
+    if not shared:
+        own = model_plan.breakpoints(request.agent)[0] if model_plan is not None and request.agent else True
+        if own:
+            apply_anthropic_cache(kwargs, model.min_cacheable_tokens)
+        return kwargs
+    if model_plan is not None:
+        shared_bp, agent_bp = model_plan.breakpoints(request.agent)
+    else:
+        shared_bp = agent_bp = True
+    tail = bool(tools) or len(request.messages) > 1
+    apply_shared_layout_cache(kwargs, model.min_cacheable_tokens, shared=shared_bp, agent=agent_bp, tail=tail)
     return kwargs
 
 
@@ -149,16 +172,18 @@ class AnthropicProvider:
         base_url: str | None = None,
         timeout_s: float = 30.0,
         client: anthropic.AsyncAnthropic | None = None,
+        cache_plan: CachePlan | None = None,
     ) -> None:
         self._client = client or anthropic.AsyncAnthropic(
             api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout_s
         )
+        self.cache_plan = cache_plan
 
     async def aclose(self) -> None:
         await self._client.close()
 
     async def complete(self, model: ModelInfo, request: ModelRequest, on_delta: OnDelta | None = None) -> ModelResponse:
-        kwargs = build_request(model, request)
+        kwargs = build_request(model, request, self.cache_plan)
         headers = dict(request.extra_headers)
         started = time.perf_counter()
         try:

@@ -90,9 +90,15 @@ class ChatMessage:
 
 @dataclass(slots=True)
 class ModelRequest:
+    """One model step. `shared_system` (when set) is the prefix every agent sends before its own
+    `system`, and `tools` is then every agent's tools, of which `allowed_tools` names the ones
+    this agent may call (None: all of them); see callcenter/specialists/prompt_layout.py."""
+
     system: str
     messages: list[ChatMessage]
     tools: Sequence[Tool[Any]] = ()
+    shared_system: str = ""
+    allowed_tools: tuple[str, ...] | None = None
     step_type: StepType = StepType.RESPONSE
     agent: str = ""
     max_tokens: int = 1024

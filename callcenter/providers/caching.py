@@ -11,6 +11,10 @@ conversation repeats the earlier turns. Both providers cache such prefixes:
   (tools sorted, system first) and route an agent's requests together with
   `prompt_cache_key`.
 
+In the shared layout (callcenter/specialists/prompt_layout.py) the breakpoints are the end of the shared
+prefix, the end of the agent's instructions (where the cache plan says they pay) and the
+conversation's tail through Anthropic's top-level automatic `cache_control`.
+
 Everything here is a pure function over plain request dicts.
 """
 
@@ -20,6 +24,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from callcenter.providers.base import ModelRequest
 from callcenter.tooling.toolkit import Tool
 
 MAX_BREAKPOINTS = 4
@@ -38,6 +43,14 @@ def estimate_tokens(obj: Any) -> int:
 def sorted_tools(tools: Sequence[Tool[Any]]) -> list[Tool[Any]]:
     """Tools in a deterministic order, so the same set always renders the same bytes."""
     return sorted(tools, key=lambda t: t.name)
+
+
+def layout_tools(request: ModelRequest, *, shared: bool) -> list[Tool[Any]]:
+    """The tools to send: all of them in the shared layout, else only the agent's allowed ones."""
+    if shared or request.allowed_tools is None:
+        return list(request.tools)
+    allowed = set(request.allowed_tools)
+    return [t for t in request.tools if t.name in allowed]
 
 
 def apply_anthropic_cache(kwargs: dict[str, Any], min_cacheable_tokens: int) -> int:
@@ -83,6 +96,31 @@ def apply_anthropic_cache(kwargs: dict[str, Any], min_cacheable_tokens: int) -> 
     for block in chosen:
         block["cache_control"] = dict(EPHEMERAL)
     return len(chosen)
+
+
+def apply_shared_layout_cache(
+    kwargs: dict[str, Any], min_cacheable_tokens: int, *, shared: bool, agent: bool, tail: bool
+) -> int:
+    """Breakpoints for the shared layout (system = [shared prefix, agent instructions]); returns how many.
+
+    `shared` / `agent` mark the two system blocks (the cache plan's decisions); `tail` sets the
+    top-level automatic `cache_control`, which caches up to the last message block and moves
+    forward as the conversation grows, so a follow-up step (a tool round, the next turn)
+    reads this one. A marker is only placed where the prefix reaches the model's minimum.
+    """
+    running = sum(estimate_tokens(t) for t in kwargs.get("tools") or [])
+    system: list[dict[str, Any]] = kwargs.get("system") or []
+    placed = 0
+    for block, wanted in zip(system, (shared, agent), strict=False):
+        running += estimate_tokens(block.get("text", ""))
+        if wanted and running >= max(min_cacheable_tokens, 1):
+            block["cache_control"] = dict(EPHEMERAL)
+            placed += 1
+    running += sum(estimate_tokens(m.get("content", "")) for m in kwargs.get("messages") or [])
+    if tail and running >= max(min_cacheable_tokens, 1):
+        kwargs["cache_control"] = dict(EPHEMERAL)
+        placed += 1
+    return placed
 
 
 def _last_index_before_newest_user_input(messages: list[dict[str, Any]]) -> int | None:

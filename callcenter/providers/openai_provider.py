@@ -29,7 +29,8 @@ from callcenter.providers.base import (
     parse_retry_after,
     parse_tool_arguments,
 )
-from callcenter.providers.caching import sorted_tools
+from callcenter.providers.cache_plan import CachePlan
+from callcenter.providers.caching import layout_tools, sorted_tools
 from callcenter.types import Usage
 
 COMPATIBLE = "openai_compatible"
@@ -69,27 +70,50 @@ def _message(msg: ChatMessage) -> dict[str, Any]:
     return {"role": msg.role, "content": msg.text}
 
 
-def build_request(model: ModelInfo, request: ModelRequest) -> dict[str, Any]:
+def build_request(model: ModelInfo, request: ModelRequest, plan: CachePlan | None = None) -> dict[str, Any]:
     """The kwargs for `chat.completions.create` (pure).
 
     The prefix is kept byte-stable for OpenAI's automatic prompt cache: system first,
-    tools in name order, and `prompt_cache_key` (stable per agent) so an agent's requests
-    land on the same cache.
+    tools in name order, and `prompt_cache_key` so requests sharing a prefix land on the
+    same cache. In the shared layout (when the cache plan picks it for this model) every
+    agent sends all tools and the shared system message, names its own tools in
+    `allowed_tools`, and shares one key (one per agent above the key's request rate).
     """
+    model_plan = plan.get(model.id) if plan is not None else None
+    compatible = model.provider == COMPATIBLE
+    shared = bool(request.shared_system) and (model_plan is None or model_plan.layout == "shared")
     messages: list[dict[str, Any]] = []
-    if request.system:
-        messages.append({"role": "system", "content": request.system})
+    for text in [request.shared_system, request.system] if shared else [request.system]:
+        if text:
+            messages.append({"role": "system", "content": text})
     messages.extend(_message(m) for m in request.messages)
     kwargs: dict[str, Any] = {"model": model.model, "messages": messages}
-    if request.tools:
-        kwargs["tools"] = [t.openai_schema() for t in sorted_tools(request.tools)]
-    compatible = model.provider == COMPATIBLE
+    tools = layout_tools(request, shared=shared)
+    if tools:
+        kwargs["tools"] = [t.openai_schema() for t in sorted_tools(tools)]
+        if shared and request.allowed_tools is not None and not compatible:
+            kwargs["tool_choice"] = (
+                {
+                    "type": "allowed_tools",
+                    "allowed_tools": {
+                        "mode": "auto",
+                        "tools": [{"type": "function", "function": {"name": name}} for name in request.allowed_tools],
+                    },
+                }
+                if request.allowed_tools
+                else "none"
+            )
     if compatible:
         kwargs["max_tokens"] = request.max_tokens
     else:
         kwargs["max_completion_tokens"] = request.max_tokens
-        if request.cache_key:
-            kwargs["prompt_cache_key"] = request.cache_key
+        key = request.cache_key
+        if request.shared_system and not shared and request.agent:
+            key = f"callcenter:{request.agent}"
+        elif key and model_plan is not None and model_plan.key_per_agent and request.agent:
+            key = f"{key}:{request.agent}"
+        if key:
+            kwargs["prompt_cache_key"] = key
         if model.reasoning_effort:
             kwargs["reasoning_effort"] = model.reasoning_effort
     if model.supports_temperature:
@@ -151,8 +175,10 @@ class OpenAIProvider:
         base_url: str | None = None,
         timeout_s: float = 30.0,
         name: str = "openai",
+        cache_plan: CachePlan | None = None,
     ) -> None:
         self.name = name
+        self.cache_plan = cache_plan
         self._api_key = api_key
         self._base_url = base_url
         self._timeout_s = timeout_s
@@ -178,7 +204,7 @@ class OpenAIProvider:
         self._clients.clear()
 
     async def complete(self, model: ModelInfo, request: ModelRequest, on_delta: OnDelta | None = None) -> ModelResponse:
-        kwargs = build_request(model, request)
+        kwargs = build_request(model, request, self.cache_plan)
         client = self._client_for(model)
         headers = dict(request.extra_headers)
         started = time.perf_counter()

@@ -11,16 +11,18 @@ end state are therefore those a policy would produce with models of that compete
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import structlog
 
 from callcenter.fakellm.oracle import DIFFICULTY_HEADER, ORACLE_HEADER, encode_oracle_payload
-from callcenter.providers.base import ChatMessage, ModelRequest, ModelResponse
+from callcenter.providers.base import ChatMessage, ModelResponse
 from callcenter.providers.client import AllProvidersFailed, CallContext, ModelClient
 from callcenter.specialists.escalation import response_escalation_reason
 from callcenter.specialists.flow import FlowTurn, HumanHandoffRequest
+from callcenter.specialists.prompt_layout import SharedPrefix, agent_request
 from callcenter.specialists.seam import OnDelta, SpecialistResult, SpecialistTurn
 from callcenter.specialists.tier_policy import RoutingPolicy
 from callcenter.types import Priority, StepType, Tier
@@ -34,6 +36,11 @@ class ModelGaveUp(Exception):
         self.reason = reason
 
 
+def _as_json(value: Any) -> Any:
+    """`value` as it looks after a JSON round trip (dates become strings): what a model can send."""
+    return json.loads(json.dumps(value, default=str))
+
+
 class GuidedModelBackend:
     name = "modelled"
 
@@ -43,10 +50,12 @@ class GuidedModelBackend:
         policy: RoutingPolicy,
         *,
         difficulty_for: Callable[[SpecialistTurn], float | None] | None = None,
+        shared: SharedPrefix | None = None,
     ) -> None:
         self.client = client
         self.policy = policy
         self.difficulty_for = difficulty_for or (lambda turn: turn.difficulty)
+        self.shared = shared
 
     async def run(self, turn: SpecialistTurn, on_delta: OnDelta | None = None) -> SpecialistResult:
         flow_cls = turn.agent.flow
@@ -65,7 +74,9 @@ class GuidedModelBackend:
                 difficulty,
                 StepType.TOOL_SELECTION,
                 {"tool_calls": [{"name": name, "arguments": args}]},
-                lambda r: bool(r.tool_calls) and r.tool_calls[0].name == name and r.tool_calls[0].arguments is not None,
+                lambda r: (
+                    bool(r.tool_calls) and r.tool_calls[0].name == name and r.tool_calls[0].arguments == _as_json(args)
+                ),
             )
             return await turn.tools.call(name, args)
 
@@ -123,14 +134,11 @@ class GuidedModelBackend:
         headers = {ORACLE_HEADER: encode_oracle_payload(expected)}
         if difficulty is not None:
             headers[DIFFICULTY_HEADER] = f"{difficulty:.3f}"
-        request = ModelRequest(
-            system=turn.agent.instructions,
-            messages=[ChatMessage(role="user", text=turn.text)],
-            tools=turn.agent.tools,
+        request = agent_request(
+            turn.agent,
+            [ChatMessage(role="user", text=turn.text)],
+            shared=self.shared,
             step_type=step,
-            agent=turn.agent.name,
-            cache_key=f"callcenter:{turn.agent.name}",
-            want_logprobs=True,
             extra_headers=headers,
         )
         escalation_of: int | None = None

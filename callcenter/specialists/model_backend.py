@@ -18,14 +18,17 @@ import structlog
 
 from callcenter.app import App
 from callcenter.fakellm.oracle import DIFFICULTY_HEADER
-from callcenter.providers.base import ChatMessage, ModelRequest, ModelResponse
+from callcenter.providers.base import ChatMessage, ModelResponse
 from callcenter.providers.client import AllProvidersFailed, CallContext, ModelClient
 from callcenter.settings import Settings
 from callcenter.specialists.escalation import response_escalation_reason
 from callcenter.specialists.flow import HumanHandoffRequest
 from callcenter.specialists.judge import ModelJudge
+from callcenter.specialists.prompt_layout import SharedPrefix, agent_request, cache_plan_for
 from callcenter.specialists.seam import FlowBackend, OnDelta, SpecialistResult, SpecialistTurn
 from callcenter.specialists.tier_policy import RoutingPolicy, get_policy
+from callcenter.specialists.verified_stream import VerifiedStream
+from callcenter.specialists.verifier import Verdict
 from callcenter.tooling.executor import ToolArgumentError, ToolCapExceeded
 from callcenter.tooling.toolkit import ToolError
 from callcenter.types import Priority, StepType, Tier
@@ -74,36 +77,51 @@ class ModelBackend:
         *,
         fallback: FlowBackend | None = None,
         judge: ModelJudge | None = None,
+        shared: SharedPrefix | None = None,
+        stream_sentences: bool = True,
     ) -> None:
         self.client = client
         self.policy = policy
         self.fallback = fallback or FlowBackend()
         self.judge = judge
+        self.shared = shared
+        self.stream_sentences = stream_sentences
 
     async def run(self, turn: SpecialistTurn, on_delta: OnDelta | None = None) -> SpecialistResult:
+        """One turn. With `on_delta` the reply streams sentence by sentence as it is generated:
+        sentences without a claim at once, the rest once verified (specialists/verified_stream.py)."""
         policy = self.policy.with_overrides(turn.agent.routing)
         step = StepType.TOOL_SELECTION if turn.agent.tools else StepType.RESPONSE
         ledger = _TurnLedger(tier=policy.start_tier(step, turn.agent.default_tier, turn.difficulty))
         messages = history_messages(turn)
+        stream = None
+        if on_delta is not None and self.stream_sentences:
+            # a claim-free sentence still passes the verifier on its own before it is sent
+            stream = VerifiedStream(on_delta, check_sentence=lambda s: turn.verify(s, ledger.tool_results).ok)
+
+        async def check(text: str) -> Verdict:
+            """The verifier's rules on the reply, then the judge (when configured)."""
+            verdict = turn.verify(text, ledger.tool_results)
+            if not verdict.ok:
+                return Verdict(False, verdict.confidence, ["verifier: " + "; ".join(verdict.reasons)])
+            if verdict.confidence < policy.verifier_min_confidence:
+                return Verdict(False, verdict.confidence, [f"verifier: confidence {verdict.confidence:.2f}"])
+            judged = await self._judge(turn, text, ledger)
+            return verdict if judged is None else Verdict(False, 0.0, ["judge: " + judged])
+
         try:
             for _ in range(MAX_TOOL_ROUNDS):
-                response = await self._call(turn, messages, step, ledger)
+                response = await self._call(turn, messages, step, ledger, stream)
                 reason = response_escalation_reason(response, logprob_threshold=policy.logprob_threshold)
                 if reason is None and response.tool_calls:
                     reason = await self._run_tools(turn, response, messages, ledger)
                     if reason is None:
                         continue
                 if reason is None:
-                    verdict = turn.verify(response.text, ledger.tool_results)
-                    if verdict.ok and verdict.confidence >= policy.verifier_min_confidence:
-                        judged = await self._judge(turn, response, ledger)
-                        if judged is not None:
-                            reason = "judge: " + judged
-                            if not self._escalate(policy, ledger, response, reason):
-                                return await self._fall_back(turn, ledger, f"no tier left after: {reason}")
-                            continue
+                    verdict = await (stream.finish(check) if stream is not None else check(response.text))
+                    if verdict.ok:
                         return SpecialistResult(
-                            text=response.text,
+                            text=stream.sent if stream is not None else response.text,
                             state={},
                             done=False,
                             tool_results=ledger.tool_results,
@@ -111,26 +129,26 @@ class ModelBackend:
                             escalations=ledger.escalations,
                             verdict=verdict,
                         )
-                    reason = "verifier: " + "; ".join(verdict.reasons)
+                    reason = "; ".join(verdict.reasons)
+                elif stream is not None:
+                    stream.abandon()
                 if not self._escalate(policy, ledger, response, reason):
-                    return await self._fall_back(turn, ledger, f"no tier left after: {reason}")
-            return await self._fall_back(turn, ledger, "tool round limit reached")
+                    return await self._fall_back(turn, ledger, f"no tier left after: {reason}", stream)
+            return await self._fall_back(turn, ledger, "tool round limit reached", stream)
         except AllProvidersFailed as exc:
             log.error("model.unavailable", session_id=turn.context.session_id, error=str(exc))
-            return await self._fall_back(turn, ledger, "providers unavailable")
+            return await self._fall_back(turn, ledger, "providers unavailable", stream)
 
     async def _call(
-        self, turn: SpecialistTurn, messages: list[ChatMessage], step: StepType, ledger: _TurnLedger
+        self,
+        turn: SpecialistTurn,
+        messages: list[ChatMessage],
+        step: StepType,
+        ledger: _TurnLedger,
+        stream: VerifiedStream | None = None,
     ) -> ModelResponse:
-        request = ModelRequest(
-            system=turn.agent.instructions,
-            messages=messages,
-            tools=turn.agent.tools,
-            step_type=step,
-            agent=turn.agent.name,
-            cache_key=f"callcenter:{turn.agent.name}",
-            want_logprobs=True,
-            extra_headers=_difficulty_header(turn.difficulty),
+        request = agent_request(
+            turn.agent, messages, shared=self.shared, step_type=step, extra_headers=_difficulty_header(turn.difficulty)
         )
         context = CallContext(
             session_id=turn.context.session_id,
@@ -138,7 +156,9 @@ class ModelBackend:
             escalation_of=ledger.last_call_id if ledger.reason else None,
             escalation_reason=ledger.reason,
         )
-        response = await self.client.complete(request, ledger.tier, context=context)
+        response = await self.client.complete(
+            request, ledger.tier, context=context, on_delta=stream.feed if stream is not None else None
+        )
         ledger.last_call_id, ledger.reason = response.call_id, None
         return response
 
@@ -164,13 +184,13 @@ class ModelBackend:
         messages.extend(results)
         return None
 
-    async def _judge(self, turn: SpecialistTurn, response: ModelResponse, ledger: _TurnLedger) -> str | None:
+    async def _judge(self, turn: SpecialistTurn, reply: str, ledger: _TurnLedger) -> str | None:
         """The judge's failure reason, or None when it passes (or there is no judge)."""
         if self.judge is None:
             return None
         verdict = await self.judge.check(
             user_text=turn.text,
-            reply=response.text,
+            reply=reply,
             tool_results=ledger.tool_results,
             agent=turn.agent.name,
             context=CallContext(session_id=turn.context.session_id, turn_id=turn.turn_id),
@@ -187,8 +207,18 @@ class ModelBackend:
         ledger.tier, ledger.escalations, ledger.reason = nxt, ledger.escalations + 1, reason
         return True
 
-    async def _fall_back(self, turn: SpecialistTurn, ledger: _TurnLedger, why: str) -> SpecialistResult:
-        """The deterministic flow when the agent has one, else an honest human handoff."""
+    async def _fall_back(
+        self, turn: SpecialistTurn, ledger: _TurnLedger, why: str, stream: VerifiedStream | None = None
+    ) -> SpecialistResult:
+        """The deterministic flow when the agent has one, else an honest human handoff; after
+        what a stream already said (claim-free sentences), which is kept, not retracted."""
+        result = await self._fallback_result(turn, ledger, why)
+        if stream is not None and stream.sent:
+            stream.abandon()
+            result.text = stream.sent + result.text  # the orchestrator's DeltaSink sends only the rest
+        return result
+
+    async def _fallback_result(self, turn: SpecialistTurn, ledger: _TurnLedger, why: str) -> SpecialistResult:
         if turn.agent.flow is not None:
             try:
                 result = await self.fallback.run(turn)
@@ -229,9 +259,11 @@ async def build_model_backend(settings: Settings, pool: asyncpg.Pool, app: App, 
     from callcenter.providers.recorder import PostgresCallRecorder
 
     catalog = Catalog.load(settings.catalog_path)
-    providers = build_providers(settings)
+    shared = SharedPrefix.from_app(app) if settings.shared_prompt_prefix and app.shared_context else None
+    plan = cache_plan_for(app, catalog, settings) if shared is not None else None
+    providers = build_providers(settings, catalog, cache_plan=plan)
     client = ModelClient(catalog, providers, PostgresCallRecorder(pool), max_retries=settings.provider_max_retries)
     extras["model_client"] = client
     policy = policy_from_settings(settings)
     judge = ModelJudge(client) if settings.verifier_judge else None
-    return ModelBackend(client, policy, judge=judge)
+    return ModelBackend(client, policy, judge=judge, shared=shared, stream_sentences=settings.verified_streaming)

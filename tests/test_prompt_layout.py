@@ -1,0 +1,117 @@
+"""The shared prompt layout, through the real SDKs against the fake provider."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import pytest
+
+from callcenter.app import load_app
+from callcenter.fakellm import FakeLLMServer
+from callcenter.providers.anthropic_provider import AnthropicProvider
+from callcenter.providers.anthropic_provider import build_request as anthropic_request
+from callcenter.providers.base import ChatMessage, ModelRequest
+from callcenter.providers.cache_plan import Traffic, build_cache_plan
+from callcenter.providers.caching import count_breakpoints
+from callcenter.providers.catalog import Catalog
+from callcenter.providers.openai_provider import build_request as openai_request
+from callcenter.specialists.prompt_layout import SHARED_CACHE_KEY, SharedPrefix, agent_request, prefix_sizes
+from callcenter.types import StepType
+
+APP = load_app()
+SHARED = SharedPrefix.from_app(APP)
+CATALOG = Catalog.load(None)
+HAIKU = CATALOG.get("claude-haiku-4-5")
+SONNET = CATALOG.get("claude-sonnet-4-6")
+PLAN = build_cache_plan(
+    CATALOG.enabled(), prefix_sizes(SHARED, list(APP.agents.values())), Traffic(1200), date(2026, 11, 30)
+)
+
+
+def request_for(agent: str, text: str = "my sink leaks") -> ModelRequest:
+    return agent_request(
+        APP.agents[agent], [ChatMessage("user", text)], shared=SHARED, step_type=StepType.TOOL_SELECTION
+    )
+
+
+def test_every_agent_sends_the_same_bytes_before_its_own_instructions() -> None:
+    prefixes = set()
+    for name in APP.agents:
+        kwargs = anthropic_request(HAIKU, request_for(name), PLAN)
+        prefixes.add(json.dumps([kwargs["tools"], kwargs["system"][0]], sort_keys=True))
+        assert APP.agents[name].instructions in kwargs["system"][1]["text"]
+    assert len(prefixes) == 1
+
+
+def test_shared_layout_marks_shared_prefix_agent_part_and_the_tail() -> None:
+    kwargs = anthropic_request(HAIKU, request_for("booking"), PLAN)
+    assert kwargs["system"][0]["cache_control"] == {"type": "ephemeral"}
+    assert kwargs["system"][1]["cache_control"] == {"type": "ephemeral"}
+    assert kwargs["cache_control"] == {"type": "ephemeral"}  # automatic caching of the conversation
+    assert count_breakpoints(kwargs) == 3
+    assert {t["name"] for t in kwargs["tools"]} == set(APP.tools)
+
+
+def test_an_agent_without_tools_may_not_call_the_shared_ones() -> None:
+    kwargs = anthropic_request(HAIKU, request_for("out_of_scope"), PLAN)
+    assert kwargs["tool_choice"] == {"type": "none"}
+
+
+def test_per_agent_layout_where_the_plan_says_so_sends_only_the_agents_tools() -> None:
+    kwargs = anthropic_request(SONNET, request_for("booking"), PLAN)
+    assert len(kwargs["system"]) == 1
+    assert {t["name"] for t in kwargs["tools"]} == {t.name for t in APP.agents["booking"].tools}
+    assert "cache_control" not in kwargs
+
+
+def test_openai_shared_layout_names_allowed_tools_and_shares_one_key() -> None:
+    mini = CATALOG.get("gpt-5-mini")
+    shared_plan = replace(PLAN, models={"gpt-5-mini": replace(PLAN.models["gpt-5-mini"], layout="shared")})
+    kwargs = openai_request(mini, request_for("billing"), shared_plan)
+    assert [m["role"] for m in kwargs["messages"][:2]] == ["system", "system"]
+    assert kwargs["messages"][0]["content"] == SHARED.text
+    allowed = {t["function"]["name"] for t in kwargs["tool_choice"]["allowed_tools"]["tools"]}
+    assert allowed == {t.name for t in APP.agents["billing"].tools}
+    assert kwargs["prompt_cache_key"] == SHARED_CACHE_KEY
+    per_agent = openai_request(mini, request_for("billing"), PLAN)
+    assert per_agent["prompt_cache_key"] == "callcenter:billing" and "tool_choice" not in per_agent
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeLLMServer]:
+    async with FakeLLMServer(seed=0) as server:
+        yield server
+
+
+async def test_tier_one_reads_the_prefix_another_agent_wrote(fake: FakeLLMServer) -> None:
+    provider = AnthropicProvider(api_key="test", base_url=fake.base_url, timeout_s=5, cache_plan=PLAN)
+    try:
+        first = await provider.complete(HAIKU, request_for("booking"))
+        second = await provider.complete(HAIKU, request_for("billing", "what do I owe"))
+        again = await provider.complete(HAIKU, request_for("billing", "and my rent?"))
+    finally:
+        await provider.aclose()
+    assert first.usage.cache_read_tokens == 0 and first.usage.cache_write_tokens >= 4096
+    assert second.usage.cache_read_tokens >= 4096  # the shared prefix booking wrote
+    assert again.usage.cache_read_tokens > second.usage.cache_read_tokens  # + billing's own instructions
+    assert again.usage.input_tokens < 100
+
+
+async def test_the_fake_refuses_a_fifth_breakpoint_like_the_api(fake: FakeLLMServer) -> None:
+    import anthropic
+
+    client = anthropic.AsyncAnthropic(api_key="test", base_url=fake.base_url, max_retries=0)
+    system: Any = [{"type": "text", "text": f"part {i}", "cache_control": {"type": "ephemeral"}} for i in range(4)]
+    with pytest.raises(anthropic.BadRequestError, match="maximum of 4 blocks"):
+        await client.messages.create(
+            model="claude-haiku-4-5",
+            max_tokens=10,
+            system=system,
+            messages=[{"role": "user", "content": "hi"}],
+            cache_control={"type": "ephemeral"},
+        )
+    await client.close()

@@ -1,0 +1,108 @@
+"""The cache plan's arithmetic on the shipped catalog and the demo business's prompts."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from structlog.testing import capture_logs
+
+from callcenter.app import load_app
+from callcenter.providers.cache_plan import (
+    CACHE_LIFETIME_S,
+    OPENAI_KEY_MAX_RPM,
+    PrefixSizes,
+    Traffic,
+    breakpoint_pays,
+    build_cache_plan,
+    cached_price,
+)
+from callcenter.providers.catalog import Catalog
+from callcenter.settings import Settings
+from callcenter.specialists.prompt_layout import SharedPrefix, cache_plan_for, prefix_sizes
+
+DAY = date(2026, 11, 30)
+CATALOG = Catalog.load(None)
+APP = load_app()
+SIZES = prefix_sizes(SharedPrefix.from_app(APP), list(APP.agents.values()))
+ANTHROPIC = [m for m in CATALOG.enabled() if m.provider == "anthropic"]
+
+
+def test_no_agent_prefix_alone_reaches_haiku_but_the_shared_one_reaches_every_tier() -> None:
+    haiku = CATALOG.get("claude-haiku-4-5")
+    assert haiku.min_cacheable_tokens == 4096
+    assert all(tokens < haiku.min_cacheable_tokens for tokens in SIZES.own_tokens.values())
+    assert all(SIZES.shared_tokens >= m.min_cacheable_tokens for m in ANTHROPIC)
+
+
+def test_haiku_takes_the_shared_layout_and_its_calls_get_cheaper() -> None:
+    plan = build_cache_plan(CATALOG.enabled(), SIZES, Traffic(1200), DAY)
+    haiku = plan.models["claude-haiku-4-5"]
+    assert haiku.layout == "shared" and haiku.shared_breakpoint
+    assert all(a.breakpoint and not a.own_breakpoint for a in haiku.agents.values())
+    cost = haiku.usd_per_1k_calls
+    assert cost["shared"] < cost["per_agent"] == cost["uncached"]  # before: never cached on Haiku
+
+
+def test_sonnet_keeps_per_agent_prefixes_where_they_already_cache_and_are_shorter() -> None:
+    sonnet = build_cache_plan(CATALOG.enabled(), SIZES, Traffic(1200), DAY).models["claude-sonnet-4-6"]
+    assert sonnet.layout == "per_agent"
+    assert sonnet.usd_per_1k_calls["per_agent"] < sonnet.usd_per_1k_calls["shared"]
+    assert sonnet.agents["booking"].own_breakpoint  # ~1.5k tokens >= 1,024
+
+
+def test_break_even_is_a_quarter_call_per_cache_lifetime_at_anthropic_prices() -> None:
+    haiku = CATALOG.get("claude-haiku-4-5")
+    prices = haiku.prices_on(DAY)
+    k = math.log((1.25 - 0.1) / (1.0 - 0.1))  # write 1.25x, read 0.1x, input 1x
+    assert not breakpoint_pays(haiku, prices, 5000, k * 0.95)[0]
+    assert breakpoint_pays(haiku, prices, 5000, k * 1.05)[0]
+    assert not breakpoint_pays(haiku, prices, 4000, 100)[0]  # below the minimum, whatever the traffic
+    # first call of a window pays the write, later ones the read
+    assert cached_price(haiku, prices, 0) == prices.cache_write_5m
+    assert abs(cached_price(haiku, prices, 50) - prices.cache_read) < Decimal("0.000001")
+
+
+def test_thin_traffic_on_the_frontier_model_drops_the_shared_layout() -> None:
+    busy = build_cache_plan(ANTHROPIC, SIZES, Traffic(1200), DAY).models["claude-opus-4-7"]
+    thin = build_cache_plan(ANTHROPIC, SIZES, Traffic(60), DAY).models["claude-opus-4-7"]
+    assert busy.layout == "shared"
+    assert thin.layout == "per_agent"
+    assert not any(a.breakpoint for a in thin.agents.values())
+
+
+def test_a_model_without_a_cache_discount_is_never_cached() -> None:
+    pro = build_cache_plan(CATALOG.enabled(), SIZES, Traffic(100_000), DAY).models["gpt-5-pro"]
+    assert not pro.shared_breakpoint and pro.layout == "per_agent"
+    assert "no cache discount" in pro.why
+
+
+def test_openai_splits_the_cache_key_per_agent_only_above_its_rate() -> None:
+    rpm_per_hour = OPENAI_KEY_MAX_RPM * 60
+    tier1_share = Traffic(1).tier_share[1]
+    below = build_cache_plan(CATALOG.enabled(), SIZES, Traffic(0.9 * rpm_per_hour / tier1_share), DAY)
+    above = build_cache_plan(CATALOG.enabled(), SIZES, Traffic(1.1 * rpm_per_hour / tier1_share), DAY)
+    assert not below.models["gpt-5-mini"].key_per_agent
+    assert above.models["gpt-5-mini"].key_per_agent
+    assert not above.models["claude-haiku-4-5"].key_per_agent
+
+
+def test_traffic_is_split_over_tiers_and_agents() -> None:
+    traffic = Traffic(1200, agent_share={"booking": 0.5, "billing": 0.5})
+    per_window = traffic.per_window(1, "booking", ["booking", "billing"])
+    assert per_window == pytest.approx(1200 * 0.67 * 0.5 * CACHE_LIFETIME_S / 3600)
+    sizes = replace(PrefixSizes(5000, {"booking": 500, "billing": 500}, {"booking": 1500, "billing": 1500}))
+    plan = build_cache_plan(ANTHROPIC, sizes, traffic, DAY)
+    assert plan.models["claude-haiku-4-5"].calls_per_window == pytest.approx(2 * per_window)
+
+
+def test_the_plan_is_logged_at_start_up_one_line_per_model() -> None:
+    with capture_logs() as logs:
+        plan = cache_plan_for(APP, CATALOG, Settings(cache_plan_calls_per_hour=1200), DAY)
+    lines = [e["plan"] for e in logs if e["event"] == "cache.plan"]
+    assert len(lines) == len(CATALOG.enabled()) == len(plan.models)
+    assert any(line.startswith("claude-haiku-4-5 (tier 1, min 4096") and "layout shared" in line for line in lines)
+    assert plan.as_json()["claude-haiku-4-5"]["layout"] == "shared"
