@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -92,10 +95,25 @@ def test_live_without_a_cap_is_refused(
     assert "--max-usd" in capsys.readouterr().err
 
 
-async def test_live_eval_against_the_fake_stops_at_the_cap(live_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import asyncio
+@contextmanager
+def fake_in_a_thread() -> Iterator[FakeLLMServer]:
+    """The fake provider on its own event loop in a thread, so the CLI can run in the main
+    thread (it installs signal handlers) and call it over loopback."""
+    loop = asyncio.new_event_loop()
+    server = FakeLLMServer(seed=0)
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(server.start(), loop).result(timeout=30)
+    try:
+        yield server
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
 
-    async with FakeLLMServer(seed=0) as server:
+
+def test_live_eval_against_the_fake_stops_at_the_cap(live_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with fake_in_a_thread() as server:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
         # one worst-case Opus call reserves ~$0.09 (1,024 output tokens, the prompt priced as a cache write)
         args = [
@@ -114,7 +132,7 @@ async def test_live_eval_against_the_fake_stops_at_the_cap(live_env: Path, monke
             "--tag",
             "billing",
         ]
-        code = await asyncio.to_thread(main, args)
+        code = main(args)
         calls = len(server.requests)
     report = json.loads((live_env / "out" / "report.json").read_text())
     budget = report["budget"]

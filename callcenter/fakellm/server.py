@@ -60,6 +60,26 @@ async def _sleep(seconds: float) -> None:
         await asyncio.sleep(seconds)
 
 
+class _Pacer:
+    """Output tokens at a steady rate: token k goes out at start + k x interval (a deadline, so
+    the event loop's sleep overshoot does not add up over a long reply)."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.start: float | None = None
+        self.count = 0
+
+    async def tick(self) -> None:
+        if self.interval <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        if self.start is None:
+            self.start = loop.time()
+            return
+        self.count += 1
+        await _sleep(self.start + self.count * self.interval - loop.time())
+
+
 class FakeLLMServer:
     """Async context manager running the fake provider on `host:port` (0 = any free port)."""
 
@@ -268,12 +288,13 @@ class FakeLLMServer:
             return web.json_response(wire_anthropic.message_body(msg_id, model, completion, tool_ids), headers=headers)
         events = wire_anthropic.stream_events(msg_id, model, completion, tool_ids)
         resp = await self._open_stream(request, headers)
+        pacer = _Pacer(completion.token_s)
         try:
             for i, (event, data) in enumerate(events):
                 if i == 2:  # after message_start + ping
                     await _sleep(completion.ttft_s)
-                elif event == "content_block_delta" and i > 3:
-                    await _sleep(completion.token_s)
+                if event == "content_block_delta":
+                    await pacer.tick()
                 await resp.write(wire_anthropic.sse(event, data))
             await resp.write_eof()
         except (ConnectionResetError, asyncio.CancelledError):
@@ -309,12 +330,13 @@ class FakeLLMServer:
             top_logprobs=top,
         )
         resp = await self._open_stream(request, headers)
+        pacer = _Pacer(completion.token_s)
         try:
             for i, chunk in enumerate(chunks):
                 if i == 1:  # after the role chunk
                     await _sleep(completion.ttft_s)
-                elif i > 1 and chunk["choices"] and chunk["choices"][0]["delta"]:
-                    await _sleep(completion.token_s)
+                if i > 0 and chunk["choices"] and chunk["choices"][0]["delta"]:
+                    await pacer.tick()
                 await resp.write(wire_openai.sse(chunk))
             await resp.write(wire_openai.DONE)
             await resp.write_eof()

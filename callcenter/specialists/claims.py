@@ -55,7 +55,8 @@ _RULES: tuple[tuple[Claim, re.Pattern[str]], ...] = (
     (
         Claim.PROMISE,
         re.compile(
-            r"\b(?:will|won't|shall|going to)\b|'ll\b|\bguarantee[ds]?\b|\bpromise[ds]?\b|\bfree of charge\b|\bdiscount\b"
+            r"\b(?:will|won't|shall|going to)\b|'ll\b|\bguarantee[ds]?\b|\bpromise[ds]?\b"
+            r"|\bfree of charge\b|\bdiscount\b"
             r"|\bcompensat\w*\b|\bhas been (?:sent|passed|forwarded|notified|created|opened|logged)\b"
             r"|\bticket\b|\breference\b",
             re.I,

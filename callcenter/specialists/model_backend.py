@@ -112,6 +112,8 @@ class ModelBackend:
         try:
             for _ in range(MAX_TOOL_ROUNDS):
                 response = await self._call(turn, messages, step, ledger, stream)
+                if stream is not None:
+                    await stream.end_call()
                 reason = response_escalation_reason(response, logprob_threshold=policy.logprob_threshold)
                 if reason is None and response.tool_calls:
                     reason = await self._run_tools(turn, response, messages, ledger)

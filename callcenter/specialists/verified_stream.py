@@ -61,6 +61,11 @@ class VerifiedStream:
         """This attempt's whole text (sent and held)."""
         return self._attempt
 
+    async def end_call(self) -> None:
+        """One model call is complete: its last sentence is complete too, even without a space after it."""
+        for sentence in self._splitter.flush():
+            await self._offer(sentence)
+
     def abandon(self) -> None:
         """Drop this attempt's held sentences without sending them (the step is being escalated)."""
         self._held, self._attempt, self._splitter = [], "", SentenceSplitter()
