@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from callcenter.app import load_app
 from callcenter.fakellm.failures import (
     HEDGE_TEXT,
     REFUSAL_TEXT,
@@ -22,6 +23,7 @@ from callcenter.specialists.verifier import verify_reply
 
 TOOLS = {"pay_balance": ("invoice_id", "amount_cents"), "get_balance": (), "list_invoices": ()}
 PAY = ToolCall("pay_balance", {"invoice_id": 211, "amount_cents": 12000, "method": "visa-4242"})
+CLAIMS = load_app().claims
 GRID = [i / 1000 for i in range(1000)]
 
 
@@ -33,7 +35,7 @@ def test_modes_follow_their_weights() -> None:
 
 
 def test_every_tool_failure_differs_from_the_right_call() -> None:
-    modes = Counter()
+    modes: Counter[str] = Counter()
     for u in GRID:
         f = fail_tool_step([PAY], TOOLS, u)
         modes[f.mode] += 1
@@ -48,10 +50,10 @@ def test_every_tool_failure_differs_from_the_right_call() -> None:
 
 def test_a_wrong_argument_is_plausible_not_garbage() -> None:
     f = next(fail_tool_step([PAY], TOOLS, u) for u in GRID if fail_tool_step([PAY], TOOLS, u).mode == "wrong_argument")
-    args = f.tool_calls[0].arguments
-    assert isinstance(args, dict) and set(args) == set(PAY.arguments)  # type: ignore[arg-type]
-    changed = [k for k in args if args[k] != PAY.arguments[k]]  # type: ignore[index]
-    assert len(changed) == 1 and type(args[changed[0]]) is type(PAY.arguments[changed[0]])  # type: ignore[index]
+    args, right = f.tool_calls[0].arguments, PAY.arguments
+    assert isinstance(args, dict) and isinstance(right, dict) and set(args) == set(right)
+    changed = [k for k in args if args[k] != right[k]]
+    assert len(changed) == 1 and type(args[changed[0]]) is type(right[changed[0]])
 
 
 def test_a_missing_argument_drops_a_required_one() -> None:
@@ -65,13 +67,15 @@ def test_a_missing_argument_drops_a_required_one() -> None:
 def test_a_hallucinated_amount_is_caught_by_the_verifier() -> None:
     right = "Your balance is $120.00. Shall I pay it with your Visa?"
     evidence = [{"balance_cents": 12000}]
-    assert verify_reply(right, user_text="what do I owe", tool_results=evidence, tools_called=["get_balance"]).ok
+    assert verify_reply(
+        right, user_text="what do I owe", tool_results=evidence, tools_called=["get_balance"], claims=CLAIMS
+    ).ok
     for u in GRID:
         f = fail_reply(right, u)
         if f.mode == "hallucinated_amount":
             assert "$130.00" in f.text
             verdict = verify_reply(
-                f.text, user_text="what do I owe", tool_results=evidence, tools_called=["get_balance"]
+                f.text, user_text="what do I owe", tool_results=evidence, tools_called=["get_balance"], claims=CLAIMS
             )
             assert not verdict.ok and "amount $130.00" in verdict.reasons[0]
         elif f.mode == "over_long":
