@@ -235,3 +235,37 @@ async def test_a_flood_of_frames_is_rate_limited(client: TestClient, runtime: Ru
         await asyncio.sleep(1.0)
         await desk.send_json({"type": "ping"})
         assert (await recv(desk))["type"] == "pong"
+
+
+async def test_hostile_frames_get_errors_and_the_desk_keeps_working(
+    client: TestClient,  # type: ignore[type-arg]
+    runtime: Runtime,
+) -> None:
+    import json
+    import random
+
+    _, token = await new_operator(runtime.pool, _secret(runtime))
+    rng = random.Random(7)
+    hostile: list[str | bytes] = [
+        json.dumps({"type": "message", "session_id": "x", "text": "a\u0000b"}),
+        json.dumps({"type": "take", "handoff_id": -1}),
+        json.dumps({"type": "take", "handoff_id": 2**70}),
+        json.dumps({"type": "release", "session_id": "'; DROP TABLE sessions; --"}),
+        json.dumps({"type": "close", "session_id": "a" * 65}),
+        json.dumps({"type": "message", "session_id": str(uuid.uuid4()), "text": "x" * 10_001}),
+        json.dumps({"type": "message", "session_id": str(uuid.uuid4()), "text": "   "}),
+        json.dumps([{"type": "ping"}]),
+        "x" * 70_000,
+        b"\xff\xfe\x00",
+        json.dumps({"type": {"nested": True}}),
+    ]
+    hostile += [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200))) for _ in range(10)]
+    async with client.ws_connect("/v1/desk") as desk:
+        await desk_hello(desk, token)
+        for raw in hostile:
+            await (desk.send_bytes(raw) if isinstance(raw, bytes) else desk.send_str(raw))
+            got = await recv(desk)
+            assert got["type"] == "error" and got["code"] != "internal_error", (raw[:80], got)
+        await desk.send_json({"type": "queue"})
+        assert (await recv_until(desk, "queue"))["type"] == "queue"
+    assert await runtime.pool.fetchval("SELECT to_regclass('sessions')::text") == "sessions"

@@ -103,4 +103,7 @@ FRAME_TYPES = ("hello", "take", "message", "release", "close", "watch", "unwatch
 
 
 def parse_desk_frame(raw: str | bytes) -> DeskFrame:
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    if "\\u0000" in text or "\x00" in text:  # PostgreSQL text cannot hold NUL: refuse it here, precisely
+        raise ProtocolError("bad_frame", "Frames may not contain NUL characters (\\u0000).")
     return decode_frame(raw, _adapter, FRAME_TYPES, '{"type":"take","handoff_id":1}')
