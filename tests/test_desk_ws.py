@@ -269,3 +269,18 @@ async def test_hostile_frames_get_errors_and_the_desk_keeps_working(
         await desk.send_json({"type": "queue"})
         assert (await recv_until(desk, "queue"))["type"] == "queue"
     assert await runtime.pool.fetchval("SELECT to_regclass('sessions')::text") == "sessions"
+
+
+async def test_shutdown_closes_desk_sockets_with_service_restart(runtime: Runtime) -> None:
+    from aiohttp import WSMsgType
+
+    from callcenter.shutdown import install_drain
+
+    app = create_app(runtime)
+    drain = install_drain(app, 2.0)
+    _, token = await new_operator(runtime.pool, _secret(runtime))
+    async with TestClient(TestServer(app)) as c, c.ws_connect("/v1/desk") as desk:
+        await desk_hello(desk, token)
+        await drain.drain()
+        closing = await desk.receive(timeout=10)
+        assert closing.type in (WSMsgType.CLOSE, WSMsgType.CLOSED) and desk.close_code == 1012

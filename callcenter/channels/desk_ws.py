@@ -36,6 +36,7 @@ from callcenter.channels.live_delivery import event_bus
 from callcenter.orchestrator import InvalidMessage
 from callcenter.redaction import mask_card_numbers
 from callcenter.runtime import Runtime
+from callcenter.shutdown import DRAIN_KEY, Drain
 from callcenter.store.db import CONNECTION_LOST
 from callcenter.store.desk import DeskError, DeskStore, StoredMessage
 from callcenter.store.events import QUEUE_TOPIC, Event, EventBus, Subscription, session_topic
@@ -382,21 +383,31 @@ async def desk_handler(request: web.Request) -> web.WebSocketResponse:
         await ws.close()
         return ws
     conn = DeskConnection(ws, hub)
+    drain = request.app.get(DRAIN_KEY)  # graceful shutdown (callcenter/shutdown.py): closed with 1012
     try:
-        async for msg in ws:
-            if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-                try:
-                    await conn.handle(msg.data)
-                except asyncio.CancelledError:
-                    raise
-                except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as exc:
-                    log.error("desk.db_unavailable", error=str(exc))
-                    await conn.error("unavailable", "We could not reach the database just now; send that again.")
-                except Exception as exc:  # last line of defence: report, keep the socket
-                    log.exception("desk.frame_failed", error=str(exc))
-                    await conn.error("internal_error", "Something went wrong handling that frame; please retry.")
-            elif msg.type == WSMsgType.ERROR:
-                log.warning("desk.ws_error", error=str(ws.exception()))
+        with drain.track(ws) if drain is not None else contextlib.nullcontext():
+            await _serve(ws, conn, drain)
     finally:
         await conn.close()
     return ws
+
+
+async def _serve(ws: web.WebSocketResponse, conn: DeskConnection, drain: Drain | None) -> None:
+    async for msg in ws:
+        if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+            if drain is not None and drain.stopping:
+                await conn.error("unavailable", "The server is restarting; reconnect in a moment.")
+                continue
+            try:
+                async with drain.busy() if drain is not None else contextlib.AsyncExitStack():
+                    await conn.handle(msg.data)
+            except asyncio.CancelledError:
+                raise
+            except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as exc:
+                log.error("desk.db_unavailable", error=str(exc))
+                await conn.error("unavailable", "We could not reach the database just now; send that again.")
+            except Exception as exc:  # last line of defence: report, keep the socket
+                log.exception("desk.frame_failed", error=str(exc))
+                await conn.error("internal_error", "Something went wrong handling that frame; please retry.")
+        elif msg.type == WSMsgType.ERROR:
+            log.warning("desk.ws_error", error=str(ws.exception()))
