@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 import structlog
 
-from callcenter.redaction import mask_card_numbers
+from callcenter.redaction import redact
 
 _SECRET_KEYS = ("token", "secret", "api_key", "password", "authorization", "card_number")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -25,7 +25,7 @@ LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 def redact_text(text: str) -> str:
     """Mask card numbers (see callcenter.redaction) in a log value."""
-    return mask_card_numbers(text)
+    return redact(text)
 
 
 def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -101,7 +101,9 @@ def configure_logging(
         _redact,
     ]
     renderer: Any = (
-        structlog.processors.JSONRenderer(default=str) if json else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer(default=str)
+        if json  # plain tracebacks: the default (rich, when installed) prints local variables, i.e. customer text
+        else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
     )
     tail: list[Any] = [structlog.processors.format_exc_info] if json else []
     structlog.configure(

@@ -15,13 +15,13 @@ from typing import Any
 import structlog
 
 from callcenter.app import App
-from callcenter.redaction import mask_card_numbers
+from callcenter.redaction import redact_continuation
 from callcenter.routing.router import Router
 from callcenter.settings import Settings
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import HumanHandoffRequest
 from callcenter.specialists.seam import OnDelta, SpecialistBackend, SpecialistResult, SpecialistTurn
-from callcenter.store.conversations import ConversationStore, SessionRecord, TurnOutcome
+from callcenter.store.conversations import ConversationStore, MessageRecord, SessionRecord, TurnOutcome
 from callcenter.tooling.executor import TurnTools
 from callcenter.tooling.toolkit import ToolError
 from callcenter.types import HandoffContext, Priority, RouteDecision, Vertical
@@ -143,10 +143,12 @@ class Orchestrator:
     # --- one turn ------------------------------------------------------------------
     async def handle_turn(self, session_id: str, text: str, *, on_delta: OnDelta | None = None) -> TurnResult:
         started = time.perf_counter()
-        text = mask_card_numbers(self.validate_text(text))  # never stored, logged or sent to a model
+        text = self.validate_text(text)
         session = await self.store.get_session(session_id)
         if session is None:
             raise SessionNotFound(session_id)
+        earlier = await self.store.history(session_id, limit=19)
+        text, redacted = await self._redact(text, earlier)  # never stored, logged or sent to a model
         if session.held_by is not None:  # a person at the desk answers (docs/desk.md): store, no bot turn
             await self.store.store_held_message(session_id, text)
             log.info("turn.held", session_id=session_id, operator_id=session.held_by)
@@ -163,10 +165,7 @@ class Orchestrator:
         _, turn_id = await self.store.begin_turn(session_id, text)  # the user's words first, always
         log_ = log.bind(session_id=session_id, turn_id=turn_id)
         # A person's messages ('agent') were our side of the conversation; their release note comes last.
-        history = [
-            ("assistant" if m.role == "agent" else m.role, m.text)
-            for m in await self.store.history(session_id, limit=20)
-        ][:-1]
+        history = [("assistant" if role == "agent" else role, said) for role, said in redacted]
         note = session.state.get("operator_note")
         if note:
             history.append(("assistant", f"[Note from our team, who handled this conversation: {note}]"))
@@ -257,6 +256,16 @@ class Orchestrator:
             latency_ms=latency,
             tools=[c.tool for c in tools.calls],
         )
+
+    async def _redact(self, text: str, earlier: list[MessageRecord]) -> tuple[str, list[tuple[str, str]]]:
+        """Mask card numbers, SSNs and bank numbers, also one begun in the customer's previous messages."""
+        said = [m for m in earlier if m.role == "user"][-4:]
+        masked = redact_continuation([m.text for m in said], text)
+        fixed: dict[int, str] = {}
+        for index, new_text in masked.earlier.items():
+            await self.store.replace_message_text(said[index].id, new_text)
+            fixed[said[index].id] = new_text
+        return masked.text, [(m.role, fixed.get(m.id, m.text)) for m in earlier]
 
     def _choose_agent(self, session: SessionRecord, decision: RouteDecision, text: str) -> tuple[AgentSpec, bool]:
         """Stay with the agent whose flow is in progress unless the customer clearly moved on."""

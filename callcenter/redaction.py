@@ -1,15 +1,58 @@
-"""Card numbers never reach storage or logs: masked where text enters the product.
+"""Card numbers, SSNs and bank account details never reach storage, logs or models.
 
-A customer may type a full card number into chat or say it on a call. We never take card
-numbers (payments use saved methods), so the digits have no use and are a liability: the
-stored message, the logs and any model prompt get `[card ending 1111]` instead.
+We never take any of them (payments use saved methods, identity is a signed token), so the
+digits have no use and are a liability: wherever text enters the product (a chat message, a
+spoken prompt, a posted transcript, a log value) it goes through `redact` first, and the stored
+message, the logs and every model prompt get `[card ending 1111]`, `[SSN]`,
+`[routing number]` or `[account ending 6789]` instead.
+
+People type numbers any way they like, so a "digit run" is digits joined by any mix of
+separators a person or a keyboard produces: spaces of every width, dashes of every length,
+dots, slashes, underscores and invisible (zero-width) characters, repeated. Commas and
+letters end a run, so amounts like "$1,250.00" and words between numbers never join up.
+A number split over consecutive messages is caught by `redact_continuation`.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-_CANDIDATE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+# Characters that may sit between the digits of one number.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
+DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+SEPARATORS = (
+    " \t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+    + ZERO_WIDTH
+    + DASHES
+    + "./\\_*\uff0e\uff0f"
+)
+MAX_SEPARATOR_RUN = 10
+
+_SEP = "[" + re.escape(SEPARATORS) + "]"
+_DIGIT = r"\d"
+# A maximal digit run: digits joined by short runs of separators.
+_RUN = re.compile(rf"(?<!\d){_DIGIT}(?:{_SEP}{{0,{MAX_SEPARATOR_RUN}}}{_DIGIT})*(?!\d)")
+# Bank numbers are written with at most one separator between groups ("021000021 / 12345678" is two).
+_SHORT_RUN = re.compile(rf"(?<!\d){_DIGIT}(?:{_SEP}?{_DIGIT})*(?!\d)")
+_TAIL_RUN = re.compile(rf"{_DIGIT}(?:{_SEP}{{0,{MAX_SEPARATOR_RUN}}}{_DIGIT})*{_SEP}*$")
+_HEAD_RUN = re.compile(rf"^{_SEP}*{_DIGIT}(?:{_SEP}{{0,{MAX_SEPARATOR_RUN}}}{_DIGIT})*(?!\d)")
+_SSN_KEYWORD = re.compile(r"\b(?:ssn|social\s*security|social|ss\s*#|tax\s*id|itin)\b", re.IGNORECASE)
+_ROUTING_KEYWORD = re.compile(r"\b(?:routing|aba|rtn|transit)\b", re.IGNORECASE)
+_ACCOUNT_KEYWORD = re.compile(r"\b(?:account|acct|a/c|checking|savings|iban)\b", re.IGNORECASE)
+
+CARD_MIN, CARD_MAX = 13, 19
+ACCOUNT_MIN, ACCOUNT_MAX = 4, 17
+KEYWORD_WINDOW = 40  # characters before a number in which "routing", "account", "SSN" count
+PAIR_WINDOW = 80  # characters between a routing number and the account number beside it
+LONG_RUN = 40  # digits: a longer run is masked whole rather than searched
+
+
+def digits_of(text: str) -> str:
+    """The ASCII digits of `text` (fullwidth and other decimal digits converted), in order."""
+    return "".join(str(unicodedata.decimal(ch)) for ch in text if ch.isdecimal())
 
 
 def luhn_ok(digits: str) -> bool:
@@ -24,13 +67,199 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+def aba_ok(digits: str) -> bool:
+    """A US bank routing (ABA) number: nine digits whose weighted sum 3-7-1 is a multiple of 10."""
+    if len(digits) != 9 or digits == "000000000":
+        return False
+    weights = (3, 7, 1) * 3
+    return sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 10 == 0
+
+
+def ssn_ok(digits: str) -> bool:
+    """Nine digits that could be an issued US SSN (area not 000, 666 or 9xx; group and serial not zero)."""
+    if len(digits) != 9:
+        return False
+    area, group, serial = digits[:3], digits[3:5], digits[5:]
+    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
+
+
+def _groups(run: str) -> list[str]:
+    """The digits of each group of a run, groups being split by separators."""
+    return [d for d in (digits_of(g) for g in re.split(_SEP + "+", run)) if d]
+
+
+def _card_in(groups: list[str]) -> tuple[int, int] | None:
+    """(start, end) digit offsets of a Luhn-valid 13-19 digit card number made of whole groups.
+
+    The whole run is tried first, then runs of whole groups, longest first ("4111 1111 1111 1111
+    123" holds a card and a security code). A run longer than LONG_RUN digits is no number a
+    customer needs us to keep: all of it counts.
+    """
+    digits = "".join(groups)
+    n = len(digits)
+    if n > LONG_RUN:
+        return 0, n
+    if CARD_MIN <= n <= CARD_MAX and luhn_ok(digits):
+        return 0, n
+    bounds = [0]
+    for g in groups:
+        bounds.append(bounds[-1] + len(g))
+    spans = sorted(
+        ((a, b) for i, a in enumerate(bounds) for b in bounds[i + 1 :] if CARD_MIN <= b - a <= CARD_MAX),
+        key=lambda ab: ab[0] - ab[1],
+    )
+    for a, b in spans:
+        if luhn_ok(digits[a:b]):
+            return a, b
+    return None
+
+
+def _group_shape(run: str) -> list[int]:
+    return [len(g) for g in _groups(run)]
+
+
+def _looks_like_ssn(run: str, digits: str, before: str) -> bool:
+    if not ssn_ok(digits):
+        return False
+    if _group_shape(run) == [3, 2, 4]:
+        return True
+    return bool(_SSN_KEYWORD.search(before[-KEYWORD_WINDOW:]))
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    start: int
+    end: int
+    replacement: str
+
+
+def _card_hits(text: str) -> list[_Hit]:
+    hits = []
+    for m in _RUN.finditer(text):
+        groups = _groups(m.group(0))
+        digits = "".join(groups)
+        if len(digits) < CARD_MIN:
+            continue
+        found = _card_in(groups)
+        if found is not None:
+            card = digits[found[0] : found[1]]
+            hits.append(_Hit(m.start(), m.end(), f"[card ending {card[-4:]}]"))
+    return hits
+
+
+def _ssn_hits(text: str) -> list[_Hit]:
+    hits = []
+    for m in _RUN.finditer(text):
+        if _looks_like_ssn(m.group(0), digits_of(m.group(0)), text[max(0, m.start() - KEYWORD_WINDOW) : m.start()]):
+            hits.append(_Hit(m.start(), m.end(), "[SSN]"))
+    return hits
+
+
+def _bank_hits(text: str) -> list[_Hit]:
+    """Routing and account numbers: a routing number with an account beside it, or either one named."""
+    runs = [(m.start(), m.end(), m.group(0), digits_of(m.group(0))) for m in _SHORT_RUN.finditer(text)]
+    hits: list[_Hit] = []
+    routing: set[int] = set()
+    taken: set[int] = set()
+
+    def near(i: int) -> range:  # runs are at least two characters apart, so PAIR_WINDOW bounds the indices
+        return range(max(0, i - PAIR_WINDOW // 2), min(len(runs), i + PAIR_WINDOW // 2 + 1))
+
+    for i, (start, end, _, digits) in enumerate(runs):
+        before = text[max(0, start - KEYWORD_WINDOW) : start]
+        if (
+            len(digits) == 9
+            and aba_ok(digits)
+            and (
+                _ROUTING_KEYWORD.search(before)
+                or any(
+                    j != i and ACCOUNT_MIN <= len(runs[j][3]) <= ACCOUNT_MAX and abs(runs[j][0] - start) <= PAIR_WINDOW
+                    for j in near(i)
+                )
+            )
+        ):
+            hits.append(_Hit(start, end, "[routing number]"))
+            routing.add(i)
+            taken.add(i)
+    for i, (start, end, _, digits) in enumerate(runs):
+        if i in taken or not ACCOUNT_MIN <= len(digits) <= ACCOUNT_MAX:
+            continue
+        before = text[max(0, start - KEYWORD_WINDOW) : start]
+        near_routing = any(j in routing and abs(start - runs[j][0]) <= PAIR_WINDOW for j in near(i))
+        named = len(digits) >= 6 and _ACCOUNT_KEYWORD.search(before)
+        if near_routing or named:
+            hits.append(_Hit(start, end, f"[account ending {digits[-4:]}]"))
+    return hits
+
+
+def _apply(text: str, hits: list[_Hit]) -> str:
+    out: list[str] = []
+    pos = 0
+    for hit in sorted(hits, key=lambda h: h.start):
+        if hit.start < pos:
+            continue  # overlaps a hit already applied
+        out.append(text[pos : hit.start])
+        out.append(hit.replacement)
+        pos = hit.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def redact(text: str) -> str:
+    """`text` with every card number, SSN and bank routing/account number masked."""
+    if not any(ch.isdecimal() for ch in text):
+        return text
+    masked = _apply(text, _card_hits(text))
+    masked = _apply(masked, _ssn_hits(masked))
+    return _apply(masked, _bank_hits(masked))
+
+
 def mask_card_numbers(text: str) -> str:
-    """Replace every 13-19 digit run that passes the Luhn check (spaces or dashes allowed)."""
+    """Kept for callers that predate `redact`: masks cards, SSNs and bank numbers alike."""
+    return redact(text)
 
-    def repl(m: re.Match[str]) -> str:
-        digits = re.sub(r"[ -]", "", m.group(0))
-        if 13 <= len(digits) <= 19 and luhn_ok(digits):
-            return f"[card ending {digits[-4:]}]"
-        return m.group(0)
 
-    return _CANDIDATE.sub(repl, text)
+@dataclass(frozen=True, slots=True)
+class Continuation:
+    """The new message redacted, and earlier messages that held the first part of a split number."""
+
+    text: str
+    earlier: dict[int, str]  # index into the `previous` list -> its text with the tail masked
+
+
+def redact_continuation(previous: Sequence[str], text: str, *, max_parts: int = 5) -> Continuation:
+    """Redact `text`, also catching a card number begun in the customer's previous messages.
+
+    "4111 1111" then "1111 1111" is one card number: neither message holds one alone. The
+    new message's leading digits are joined to the trailing digits of up to `max_parts - 1`
+    earlier messages (each of which must be only digits to reach further back); when the
+    joined digits hold a card number, every part is masked.
+    """
+    head = _HEAD_RUN.match(text)
+    if head is None or not previous:
+        return Continuation(redact(text), {})
+    parts: list[tuple[int, re.Match[str]]] = []  # (index into previous, tail match), newest first
+    for index in range(len(previous) - 1, max(-1, len(previous) - max_parts), -1):
+        tail = _TAIL_RUN.search(previous[index])
+        if tail is None:
+            break
+        parts.append((index, tail))
+        if tail.start() > 0 and previous[index][: tail.start()].strip(SEPARATORS):
+            break  # words before the digits: the number cannot reach further back
+    head_groups = _groups(head.group(0))
+    head_digits = "".join(head_groups)
+    groups = head_groups
+    for used, (_, tail) in enumerate(parts, start=1):
+        groups = _groups(tail.group(0)) + groups
+        joined = "".join(groups)
+        found = _card_in(groups)
+        if (
+            found is not None
+            and found[1] > len(joined) - len(head_digits)
+            and found[0] < len(joined) - len(head_digits)
+        ):
+            card = joined[found[0] : found[1]]
+            new_text = f"[card ending {card[-4:]}]" + text[head.end() :]
+            earlier = {index: previous[index][: m.start()] + "[card number, continued]" for index, m in parts[:used]}
+            return Continuation(redact(new_text), earlier)
+    return Continuation(redact(text), {})

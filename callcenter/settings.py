@@ -17,6 +17,8 @@ from pydantic_settings import (
 )
 
 CONFIG_FILE_ENV = "CALLCENTER_CONFIG"
+BUILTIN_SECRET = "dev-insecure-secret-change-me"
+MIN_SECRET_BYTES = 32
 
 
 class ConfigError(ValueError):
@@ -32,6 +34,18 @@ def default_data_dir() -> Path:
     """Per-user data directory for the embedded PostgreSQL and cached models."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "callcenter"
+
+
+def is_loopback(host: str) -> bool:
+    """True for a bind address only this machine can reach (127.0.0.1, ::1, localhost)."""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class Settings(BaseSettings):
@@ -55,8 +69,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     secret: SecretStr = Field(
-        default=SecretStr("dev-insecure-secret-change-me"),
-        description="HMAC key for customer tokens. Set it in production.",
+        default=SecretStr(BUILTIN_SECRET),
+        description="HMAC key for customer tokens: at least 32 random bytes. Outside the demo, `serve` refuses "
+        "the built-in value or a shorter one.",
     )
     token_ttl_seconds: int = 7 * 24 * 3600
     max_message_chars: int = Field(default=10_000, le=10_000, ge=1)
@@ -65,7 +80,37 @@ class Settings(BaseSettings):
         validation_alias="TWILIO_AUTH_TOKEN",
         description="When set, voice routes require a valid X-Twilio-Signature.",
     )
-    demo_mode: bool = Field(default=True, description="Serve /v1/demo/residents so the widget can pick one.")
+    demo_mode: bool | None = Field(
+        default=None,
+        description="Demo features (/v1/demo/residents hands out tokens; voice routes unsigned without "
+        "TWILIO_AUTH_TOKEN). Unset: on only for the laptop demo, the embedded database with a loopback bind.",
+    )
+
+    # --- exposure limits (docs/security.md) ---------------------------------------
+    trusted_proxies: str = Field(
+        default="", description="Comma-separated IPs/networks whose X-Forwarded-* headers are believed."
+    )
+    allowed_origins: str = Field(
+        default="",
+        description="Comma-separated websocket Origins allowed besides the server's own "
+        "(e.g. https://www.example.com). Clients sending no Origin (not browsers) are allowed.",
+    )
+    rate_messages_per_min: int = Field(default=30, ge=1, description="Chat messages per session per minute.")
+    rate_sessions_per_min: int = Field(default=20, ge=1, description="New sessions per client address per minute.")
+    max_connections_per_address: int = Field(default=20, ge=1, description="Open websockets per client address.")
+    turn_queue_max: int = Field(
+        default=2, ge=0, description="Messages waiting behind the one turn in flight on a connection."
+    )
+    hello_timeout_s: float = Field(default=10.0, gt=0, description="Close a websocket that sent no hello by then.")
+    max_body_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=1024, description="Largest transcript body accepted (bytes)."
+    )
+    relay_queue_max: int = Field(
+        default=8, ge=1, description="Caller prompts waiting behind the turn in flight on a call; more are dropped."
+    )
+    relay_after_hangup_max: int = Field(
+        default=3, ge=0, description="Prompts still answered (stored) after a phone caller hung up."
+    )
 
     # --- agent desk (docs/desk.md) ----------------------------------------------------
     operator_token_ttl_seconds: int = Field(default=12 * 3600, ge=60, description="Lifetime of an operator token.")
@@ -153,6 +198,28 @@ class Settings(BaseSettings):
         """Precedence: arguments, environment, .env, then the TOML config file."""
         toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
         return (init_settings, env_settings, dotenv_settings, toml, file_secret_settings)
+
+    @property
+    def demo(self) -> bool:
+        """Demo features on: explicitly, or by default on the laptop demo (embedded DB, loopback bind)."""
+        if self.demo_mode is not None:
+            return self.demo_mode
+        return self.database_url is None and is_loopback(self.host)
+
+    def secret_problem(self) -> str | None:
+        """Why the token secret is unfit to serve the public with, in one line; None when it is fine."""
+        secret = self.secret.get_secret_value()
+        if secret == BUILTIN_SECRET:
+            return (
+                f"CALLCENTER_SECRET is the built-in development value: set it to at least {MIN_SECRET_BYTES} "
+                "random bytes (python -c 'import secrets; print(secrets.token_urlsafe(32))'), or use --demo."
+            )
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            return (
+                f"CALLCENTER_SECRET is {len(secret.encode())} bytes: set it to at least {MIN_SECRET_BYTES} "
+                "random bytes (python -c 'import secrets; print(secrets.token_urlsafe(32))'), or use --demo."
+            )
+        return None
 
     @property
     def uses_models(self) -> bool:

@@ -90,8 +90,21 @@ async def seeded_dsn(server_dsn: str) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings for in-process servers: offline backend, models cached per test run."""
-    return Settings(data_dir=tmp_path_factory.mktemp("data"), backend="local", secret="test-secret")  # type: ignore[arg-type]
+    """Settings for in-process servers: offline backend, models cached per test run.
+
+    Demo features are on (unsigned voice routes, the resident picker) as in the laptop demo;
+    tests/test_secure_defaults.py checks a deployment without them. Every test connects from
+    127.0.0.1, so the per-address limits are raised; tests/test_chat_limits.py checks them.
+    """
+    return Settings(  # type: ignore[arg-type]
+        data_dir=tmp_path_factory.mktemp("data"),
+        backend="local",
+        secret="test-secret",
+        demo_mode=True,
+        rate_sessions_per_min=100_000,
+        rate_messages_per_min=1_000,
+        max_connections_per_address=1_000,
+    )
 
 
 @pytest.fixture(scope="session")

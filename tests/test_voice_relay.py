@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from callcenter.channels.voice_protocol import speakable, twilio_signature
 from callcenter.orchestrator import chunk_text
-from callcenter.runtime import Runtime, build_runtime
+from callcenter.runtime import RUNTIME_KEY, Runtime, build_runtime
 from callcenter.settings import Settings
 from callcenter.specialists.seam import FlowBackend, OnDelta, SpecialistResult, SpecialistTurn
 from callcenter.web.auth import issue_token
@@ -294,9 +294,14 @@ async def test_twilio_signature_is_required_when_configured(
     async with client.ws_connect(RELAY, headers={"X-Twilio-Signature": signed}) as ws:
         await _setup(ws, "CA" + uuid.uuid4().hex)
         assert await _say(ws, "what are your office hours?")
-    # Behind a TLS proxy Twilio signs the public wss:// URL.
+    # Behind a TLS proxy Twilio signs the public wss:// URL; the proxy's headers count only from a trusted proxy.
     public = twilio_signature("twilio-test-token", f"wss://voice.example.com{RELAY}")
     headers = {"X-Twilio-Signature": public, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "voice.example.com"}
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        async with client.ws_connect(RELAY, headers=headers):
+            pass
+    assert refused.value.status == 403
+    monkeypatch.setattr(client.server.app[RUNTIME_KEY].settings, "trusted_proxies", "127.0.0.1")
     async with client.ws_connect(RELAY, headers=headers) as ws:
         await _setup(ws, "CA" + uuid.uuid4().hex)
         assert await _say(ws, "what are your office hours?")

@@ -123,6 +123,9 @@ async def handoff_to_human(ctx: ToolContext, args: HandoffArgs) -> dict[str, Any
             code="no_session",
         )
     priority = effective_priority(args.queue, args.priority)
+    repeat = await _open_handoff(ctx, session_id, args, priority)
+    if repeat is not None:
+        return repeat
     ticket_id = await _insert_ticket(
         ctx,
         category=_QUEUE_CATEGORY[args.queue],
@@ -153,6 +156,54 @@ async def handoff_to_human(ctx: ToolContext, args: HandoffArgs) -> dict[str, Any
         "queue": args.queue,
         "priority": priority,
         "eta": handoff_eta(args.queue, priority),
+    }
+
+
+_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
+MAX_TICKET_BODY = 8000
+
+
+async def _open_handoff(
+    ctx: ToolContext, session_id: uuid.UUID, args: HandoffArgs, priority: str
+) -> dict[str, Any] | None:
+    """The session's open handoff to the same queue, brought up to date; None when there is none.
+
+    A second "I smell gas" in a conversation a person is already taking over must not open a
+    second ticket (a flood would open hundreds): the open ticket gets the new words appended
+    and, if the new request is more urgent, its priority raised.
+    """
+    await ctx.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1::text))", str(session_id))
+    row = await ctx.conn.fetchrow(
+        """
+        SELECT h.id AS handoff_id, t.id AS ticket_id, t.priority
+        FROM handoffs h JOIN tickets t ON t.id = (h.context->>'ticket_id')::bigint
+        WHERE h.session_id = $1 AND h.kind = 'human' AND h.queue = $2 AND t.status <> 'closed'
+        ORDER BY h.id DESC LIMIT 1
+        """,
+        session_id,
+        args.queue,
+    )
+    if row is None:
+        return None
+    raised = priority if _RANK[priority] > _RANK[row["priority"]] else row["priority"]
+    await ctx.conn.execute(
+        """UPDATE tickets SET priority = $2,
+               body = CASE WHEN length(body) < $4 THEN left(body || E'\nAgain: ' || $3, $4) ELSE body END
+           WHERE id = $1""",
+        row["ticket_id"],
+        raised,
+        args.summary,
+        MAX_TICKET_BODY,
+    )
+    await ctx.conn.execute("UPDATE handoffs SET priority = $2 WHERE id = $1", row["handoff_id"], raised)
+    log.info("tool.handoff.repeated", handoff_id=row["handoff_id"], ticket_id=row["ticket_id"], priority=raised)
+    return {
+        "handoff_id": row["handoff_id"],
+        "ticket_id": row["ticket_id"],
+        "queue": args.queue,
+        "priority": raised,
+        "eta": handoff_eta(args.queue, raised),
+        "already_open": True,
     }
 
 

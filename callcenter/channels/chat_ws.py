@@ -2,17 +2,25 @@
 
 Every problem a client can cause becomes an error frame and the connection stays open:
 nothing a client sends can crash the handler or lose a stored message.
+
+Abuse limits (callcenter.channels.chat_guard, settings in docs/security.md): a foreign Origin and
+too many connections from one address are refused at the handshake; a connection that sends no
+hello within CALLCENTER_HELLO_TIMEOUT_S is closed; new sessions per address and messages per
+session are rate limited. One turn runs at a time per connection, in a worker task, so pings are
+answered while it runs; a few messages may wait behind it, more get `rate_limited`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import asyncpg
 import structlog
 from aiohttp import WSMsgType, web
 
+from callcenter.channels.chat_guard import ChatGuard, chat_guard
 from callcenter.channels.chat_protocol import (
     HelloFrame,
     MessageFrame,
@@ -21,6 +29,7 @@ from callcenter.channels.chat_protocol import (
     error_frame,
     parse_client_frame,
 )
+from callcenter.channels.limits import retry_after
 from callcenter.channels.live_delivery import SessionFeed, agent_frame, follow_session
 from callcenter.orchestrator import InvalidMessage, SessionForbidden, SessionNotFound
 from callcenter.runtime import RUNTIME_KEY, Runtime
@@ -28,25 +37,38 @@ from callcenter.web.auth import InvalidToken, verify_token
 
 log = structlog.get_logger(__name__)
 
-HELLO_TIMEOUT_S = 60.0
+# What a client is told to wait when its queue is full: about one turn.
+QUEUE_FULL_RETRY_S = 1.0
 
 
 class ChatConnection:
-    """State of one websocket: who the customer is and which session they are in."""
+    """State of one websocket: who the customer is and which session they are in.
 
-    def __init__(self, ws: web.WebSocketResponse, runtime: Runtime) -> None:
+    A new session's row is written with its first message, not at hello, so connections that
+    only say hello cost the database nothing.
+    """
+
+    def __init__(
+        self, ws: web.WebSocketResponse, runtime: Runtime, guard: ChatGuard | None = None, address: str = ""
+    ) -> None:
         self.ws = ws
         self.runtime = runtime
+        self.guard = guard or ChatGuard(runtime.settings)
+        self.address = address
         self.customer_id: int | None = None
         self.session_id: str | None = None
         self.feed: SessionFeed | None = None  # what a person at the desk writes in this session
+        self.unsaved_session = False  # session_id allocated at hello, row not written yet
+        self.turns: asyncio.Queue[tuple[str, int | None, bool, MessageFrame] | None] = asyncio.Queue()
+        self.pending = 0  # the turn in flight and those waiting behind it
+        self.worker: asyncio.Task[None] | None = None
 
     async def send(self, frame: dict[str, Any]) -> None:
         if not self.ws.closed:
             await self.ws.send_json(frame)
 
-    async def error(self, code: str, message: str) -> None:
-        await self.send(error_frame(code, message))
+    async def error(self, code: str, message: str, **extra: Any) -> None:
+        await self.send({**error_frame(code, message), **extra})
 
     async def on_hello(self, frame: HelloFrame) -> None:
         settings = self.runtime.settings
@@ -61,21 +83,33 @@ class ChatConnection:
                 await self.error("invalid_token", "Token names a customer that does not exist.")
                 return
         orch = self.runtime.orchestrator
-        try:
-            session = await orch.open_session(channel="chat", customer_id=customer_id, session_id=frame.session_id)
-        except SessionNotFound:
-            await self.error("session_not_found", "No such session; send hello without session_id to start one.")
-            return
-        except SessionForbidden:
-            await self.error("session_forbidden", "That session belongs to another customer.")
-            return
-        self.customer_id, self.session_id = customer_id, session.id
+        if frame.session_id:
+            try:
+                session = await orch.open_session(channel="chat", customer_id=customer_id, session_id=frame.session_id)
+            except SessionNotFound:
+                await self.error("session_not_found", "No such session; send hello without session_id to start one.")
+                return
+            except SessionForbidden:
+                await self.error("session_forbidden", "That session belongs to another customer.")
+                return
+            session_id, unsaved = session.id, False
+        else:
+            wait = self.guard.sessions.hit(self.address)
+            if wait is not None:
+                await self.error(
+                    "rate_limited",
+                    "Too many new conversations from your address; wait and retry.",
+                    retry_after_s=retry_after(wait),
+                )
+                return
+            session_id, unsaved = str(uuid.uuid4()), True
+        self.customer_id, self.session_id, self.unsaved_session = customer_id, session_id, unsaved
         name = await self.runtime.store.customer_name(customer_id)
-        history = await self.runtime.store.history(session.id) if frame.session_id else []
+        history = await self.runtime.store.history(session_id) if frame.session_id else []
         await self.send(
             {
                 "type": "session",
-                "session_id": session.id,
+                "session_id": session_id,
                 "customer": name,
                 "resumed": bool(frame.session_id),
                 "history": [{"role": m.role, "text": m.text, "agent": m.agent} for m in history],
@@ -83,32 +117,89 @@ class ChatConnection:
         )
         self.feed = await follow_session(
             self.runtime,
-            session.id,
+            session_id,
             lambda m: self.send(agent_frame(m)),
             after_id=history[-1].id if history else 0,
             replacing=self.feed,
         )
 
     async def on_message(self, frame: MessageFrame) -> None:
+        """Admit a message: checked and rate limited here, answered in order by the turn worker."""
         if self.session_id is None:
             await self.error("hello_required", 'Send {"type":"hello"} first to open a session.')
             return
-        orch = self.runtime.orchestrator
         try:
-            orch.validate_text(frame.text)
+            self.runtime.orchestrator.validate_text(frame.text)
         except InvalidMessage as exc:
             code = "empty_message" if not frame.text.strip() else "message_too_long"
-            await self.error(code, str(exc))
+            await self.error(code, str(exc), client_id=frame.client_id)
             return
+        if self.pending > self.runtime.settings.turn_queue_max:
+            await self.error(
+                "rate_limited",
+                "Wait for the reply to your earlier messages before sending more.",
+                retry_after_s=QUEUE_FULL_RETRY_S,
+                client_id=frame.client_id,
+            )
+            return
+        wait = self.guard.messages.hit(self.session_id)
+        if wait is not None:
+            await self.error(
+                "rate_limited",
+                "You are sending messages too fast; wait a moment and send it again.",
+                retry_after_s=retry_after(wait),
+                client_id=frame.client_id,
+            )
+            return
+        unsaved, self.unsaved_session = self.unsaved_session, False
+        self.pending += 1
+        self.turns.put_nowait((self.session_id, self.customer_id, unsaved, frame))
+        if self.worker is None:
+            self.worker = asyncio.create_task(self.run_turns())
+
+    async def run_turns(self) -> None:
+        """The worker: one turn at a time, in the order the messages came."""
+        while (item := await self.turns.get()) is not None:
+            session_id, customer_id, unsaved, frame = item
+            try:
+                await self.take_turn(session_id, customer_id, unsaved, frame)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # last line of defence: report (without the message), keep the socket
+                log.error("chat.turn_failed", session_id=session_id, error_type=type(exc).__name__, exc_info=True)
+                await self.error(
+                    "internal_error",
+                    "Something went wrong handling that message; please retry.",
+                    client_id=frame.client_id,
+                )
+            finally:
+                self.pending -= 1
+
+    async def finish(self) -> None:
+        """The socket closed: let the turn in flight and the few queued ones finish (they are stored)."""
+        if self.worker is not None:
+            await self.turns.put(None)
+            await asyncio.shield(self.worker)
+
+    async def take_turn(self, session_id: str, customer_id: int | None, unsaved: bool, frame: MessageFrame) -> None:
+        orch = self.runtime.orchestrator
 
         async def on_delta(piece: str) -> None:
             await self.send({"type": "delta", "text": piece})
 
         try:
-            result = await orch.handle_turn(self.session_id, frame.text, on_delta=on_delta)
+            if unsaved:  # the session's row is written with its first message
+                await self.runtime.store.create_session(channel="chat", customer_id=customer_id, session_id=session_id)
+            result = await orch.handle_turn(session_id, frame.text, on_delta=on_delta)
         except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as exc:
-            log.error("chat.db_unavailable", session_id=self.session_id, error=str(exc))
-            await self.error("unavailable", "We could not reach our records just now; please send that again.")
+            log.error("chat.db_unavailable", session_id=session_id, error_type=type(exc).__name__)
+            if unsaved and self.session_id == session_id:
+                self.unsaved_session = True  # try writing the row again with the next message
+            await self.error(
+                "unavailable",
+                "We could not reach our records just now; please send that again.",
+                client_id=frame.client_id,
+            )
             return
         if result.held:  # a person holds the conversation: they got the message; no bot reply
             await self.send({"type": "received", "session_id": result.session_id, "client_id": frame.client_id})
@@ -139,23 +230,68 @@ class ChatConnection:
             await self.send({"type": "pong"})
 
 
-async def chat_handler(request: web.Request) -> web.WebSocketResponse:
+async def chat_handler(request: web.Request) -> web.StreamResponse:
+    runtime = request.app[RUNTIME_KEY]
+    guard = chat_guard(request.app, runtime.settings)
+    if guard.origin_refused(request):
+        return web.json_response(
+            {
+                "error": {
+                    "code": "origin_not_allowed",
+                    "message": "This page's origin may not open the chat; add it to CALLCENTER_ALLOWED_ORIGINS.",
+                }
+            },
+            status=403,
+        )
+    address = guard.address(request)
+    if not guard.connections.acquire(address):
+        return web.json_response(
+            {
+                "error": {
+                    "code": "too_many_connections",
+                    "message": "Too many open chats from your address; close one and retry.",
+                }
+            },
+            status=429,
+            headers={"Retry-After": "5"},
+        )
+    try:
+        return await _serve_chat(request, runtime, guard, address)
+    finally:
+        guard.connections.release(address)
+
+
+async def _serve_chat(request: web.Request, runtime: Runtime, guard: ChatGuard, address: str) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4 * 1024 * 1024)
     await ws.prepare(request)
-    conn = ChatConnection(ws, request.app[RUNTIME_KEY])
+    conn = ChatConnection(ws, runtime, guard, address)
+    hello_by = asyncio.get_running_loop().time() + runtime.settings.hello_timeout_s
     try:
-        async for msg in ws:
+        while True:
+            waiting = None if conn.session_id else hello_by - asyncio.get_running_loop().time()
+            try:
+                msg = await ws.receive(timeout=max(0.0, waiting) if waiting is not None else None)
+            except TimeoutError:
+                await conn.error("hello_timeout", "No hello arrived in time; reconnect and send hello first.")
+                await ws.close(code=4408, message=b"hello timeout")
+                break
             if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                 try:
                     await conn.handle(msg.data)
                 except asyncio.CancelledError:
                     raise
-                except Exception as exc:  # last line of defence: report, keep the socket
-                    log.exception("chat.frame_failed", session_id=conn.session_id, error=str(exc))
+                except Exception as exc:  # last line of defence: report (never the frame), keep the socket
+                    log.error(
+                        "chat.frame_failed", session_id=conn.session_id, error_type=type(exc).__name__, exc_info=True
+                    )
                     await conn.error("internal_error", "Something went wrong handling that frame; please retry.")
             elif msg.type == WSMsgType.ERROR:
-                log.warning("chat.ws_error", error=str(ws.exception()))
+                log.warning("chat.ws_error", error_type=type(ws.exception()).__name__)
+                break
+            elif msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+                break
     finally:
+        await conn.finish()
         if conn.feed is not None:
             await conn.feed.close()
     return ws

@@ -23,8 +23,9 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from callcenter.channels.sanitize import clean_json
 from callcenter.channels.voice_protocol import phone_key
-from callcenter.redaction import mask_card_numbers
+from callcenter.redaction import redact, redact_continuation
 from callcenter.runtime import Runtime
 from callcenter.tooling.executor import TurnTools
 from callcenter.tooling.toolkit import ToolError
@@ -54,7 +55,7 @@ class TranscriptTurn(BaseModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("text is empty")
-        return mask_card_numbers(value.strip())  # a card number read out on a call is never stored
+        return redact(value.strip())  # a card number read out on a call is never stored
 
 
 class TranscriptIn(BaseModel):
@@ -86,18 +87,33 @@ def parse_transcript(body: bytes) -> TranscriptIn:
     """The request body as a transcript; TranscriptError (400/422) saying what to fix otherwise."""
     try:
         data: Any = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # bad JSON or UTF-8, integers past the digit limit, deep nesting
         raise TranscriptError(
             400, "bad_json", "The body must be a JSON object (Content-Type: application/json)."
         ) from None
     if not isinstance(data, dict):
         raise TranscriptError(400, "bad_json", "The body must be a JSON object with call_id and turns.")
     try:
-        return TranscriptIn.model_validate(data)
+        transcript = TranscriptIn.model_validate(clean_json(data))  # no NUL or lone surrogate reaches PostgreSQL
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or "body"
-        raise TranscriptError(422, "invalid_transcript", f"{loc}: {err['msg']}.") from None
+        err = exc.errors(include_input=False)[0]
+        loc = ".".join(str(p) for p in err["loc"])[:60] or "body"
+        raise TranscriptError(422, "invalid_transcript", f"{loc}: {err['msg'][:100]}.") from None
+    return _redact_split_numbers(transcript)
+
+
+def _redact_split_numbers(transcript: TranscriptIn) -> TranscriptIn:
+    """A card number the caller read out over several utterances is masked in every part."""
+    said: list[TranscriptTurn] = []
+    for turn in transcript.turns:
+        if turn.speaker != "customer":
+            continue
+        masked = redact_continuation([t.text for t in said[-4:]], turn.text)
+        for index, text in masked.earlier.items():
+            said[-4:][index].text = text
+        turn.text = masked.text
+        said.append(turn)
+    return transcript
 
 
 @dataclass(frozen=True, slots=True)

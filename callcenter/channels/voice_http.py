@@ -4,17 +4,24 @@
 `POST /v1/voice/transcripts` takes finished calls (callcenter.channels.transcripts_http).
 When TWILIO_AUTH_TOKEN is set, both refuse (403) any request whose X-Twilio-Signature does not
 match, so only Twilio (or a sender holding the token) can open a call or post a transcript.
+Without it they refuse everything (403), except in the laptop demo (Settings.demo).
+
+A transcript's signature is checked before its body is read: Twilio signs the URL, which
+carries the body's SHA-256 (`bodySHA256`), so a forged or unsigned post costs us no memory.
+The body is then read (at most CALLCENTER_MAX_BODY_BYTES) and checked against that hash.
 """
 
 from __future__ import annotations
 
 import os
+from functools import cache
 from urllib.parse import parse_qsl
 
 import structlog
 from aiohttp import web
 
-from callcenter.channels.transcripts_http import MAX_BODY_BYTES, error_response, handle_transcript
+from callcenter.channels.forwarding import TrustedProxies, forwarded_scheme_host
+from callcenter.channels.transcripts_http import error_response, handle_transcript
 from callcenter.channels.voice_protocol import body_sha256, signature_matches
 from callcenter.channels.voice_relay import relay_handler
 from callcenter.runtime import Runtime
@@ -37,16 +44,23 @@ def twilio_auth_token(runtime: Runtime | None = None) -> str | None:
     return os.environ.get("TWILIO_AUTH_TOKEN") or None
 
 
-def public_urls(request: web.Request, *, websocket: bool) -> list[str]:
+@cache
+def _proxies(spec: str) -> TrustedProxies:
+    return TrustedProxies.parse(spec)
+
+
+def public_urls(request: web.Request, *, websocket: bool, trusted: TrustedProxies | None = None) -> list[str]:
     """The URLs Twilio may have signed for this request.
 
     Behind a TLS-terminating proxy the server sees http://internal-host; Twilio signed the public
-    wss:// or https:// URL, so X-Forwarded-Proto/-Host are honoured, and both the default-port
-    and explicit-port spellings are tried (Twilio's own validators do the same).
+    wss:// or https:// URL, so X-Forwarded-Proto/-Host are honoured when the peer is one of
+    CALLCENTER_TRUSTED_PROXIES (never from anyone else: they would pick the host we check), and
+    both the default-port and explicit-port spellings are tried (Twilio's own validators do the same).
     """
     url = request.url
-    proto = request.headers.get("X-Forwarded-Proto", url.scheme).split(",")[0].strip().lower()
-    host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
+    proto, host = forwarded_scheme_host(
+        request.remote, request.headers, trusted or TrustedProxies(), scheme=url.scheme, host=request.host
+    )
     secure = proto in ("https", "wss")
     schemes = (("wss", "https") if secure else ("ws", "http")) if websocket else (("https",) if secure else ("http",))
     name, sep, port = host.rpartition(":")
@@ -60,7 +74,14 @@ def public_urls(request: web.Request, *, websocket: bool) -> list[str]:
     return out
 
 
-def check_signature(request: web.Request, auth_token: str, body: bytes | None, *, websocket: bool) -> str | None:
+def check_signature(
+    request: web.Request,
+    auth_token: str,
+    body: bytes | None,
+    *,
+    websocket: bool,
+    trusted: TrustedProxies | None = None,
+) -> str | None:
     """None when the request is genuine, else why it is refused."""
     signature = request.headers.get(SIGNATURE_HEADER, "")
     if not signature:
@@ -75,7 +96,8 @@ def check_signature(request: web.Request, auth_token: str, body: bytes | None, *
                 return "signed JSON requests must carry a bodySHA256 query parameter"
             if claimed.lower() != body_sha256(body):
                 return "bodySHA256 does not match the body"
-    if not signature_matches(auth_token, signature, public_urls(request, websocket=websocket), params):
+    urls = public_urls(request, websocket=websocket, trusted=trusted)
+    if not signature_matches(auth_token, signature, urls, params):
         return "signature does not match"
     return None
 
@@ -85,7 +107,13 @@ def _forbidden(reason: str) -> web.Response:
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes | None:
-    """The body, or None past `limit` bytes (read from the stream: the app-wide cap is smaller)."""
+    """The body, or None past `limit` bytes (read from the stream: the app-wide cap is smaller).
+
+    A Content-Length over the limit is refused before a byte is read; without one (chunked),
+    reading stops at the limit.
+    """
+    if request.content_length is not None and request.content_length > limit:
+        return None
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -98,25 +126,53 @@ async def _read_body(request: web.Request, limit: int) -> bytes | None:
         chunks.append(chunk)
 
 
+def _refuse_before_body(request: web.Request, auth_token: str, trusted: TrustedProxies) -> str | None:
+    """For a signed JSON post the URL (with bodySHA256) is all the signature covers: check it unread."""
+    if request.content_type == "application/x-www-form-urlencoded":
+        return None if request.headers.get(SIGNATURE_HEADER) else f"missing {SIGNATURE_HEADER} header"
+    if request.url.query.get("bodySHA256") is None:
+        return "signed JSON requests must carry a bodySHA256 query parameter"
+    return check_signature(request, auth_token, None, websocket=False, trusted=trusted)
+
+
+_NO_TOKEN = (
+    "voice routes need TWILIO_AUTH_TOKEN set (requests must carry a valid X-Twilio-Signature); "
+    "they are open only in the demo (--demo)"
+)
+
+
 def setup_routes(app: web.Application, runtime: Runtime) -> None:
     """Register the voice routes on the product's aiohttp app (called by callcenter.web.server)."""
 
+    settings = runtime.settings
+
     async def relay(request: web.Request) -> web.StreamResponse:
         token = twilio_auth_token(runtime)
+        if token is None and not settings.demo:
+            return _forbidden(_NO_TOKEN)
         if token is not None:
-            refused = check_signature(request, token, None, websocket=True)
+            refused = check_signature(request, token, None, websocket=True, trusted=_proxies(settings.trusted_proxies))
             if refused:
                 log.warning("voice.signature_refused", path=RELAY_PATH, reason=refused)
                 return _forbidden(refused)
         return await relay_handler(request, runtime)
 
     async def transcripts(request: web.Request) -> web.Response:
-        body = await _read_body(request, MAX_BODY_BYTES)
-        if body is None:
-            return error_response(413, "body_too_large", f"Transcripts are limited to {MAX_BODY_BYTES} bytes.")
+        limit = settings.max_body_bytes
         token = twilio_auth_token(runtime)
+        trusted = _proxies(settings.trusted_proxies)
+        if token is None and not settings.demo:
+            return _forbidden(_NO_TOKEN)
         if token is not None:
-            refused = check_signature(request, token, body, websocket=False)
+            refused = _refuse_before_body(request, token, trusted)
+            if refused:
+                log.warning("voice.signature_refused", path=TRANSCRIPTS_PATH, reason=refused)
+                return _forbidden(refused)
+        body = await _read_body(request, limit)
+        if body is None:
+            return error_response(413, "body_too_large", f"Transcripts are limited to {limit} bytes.")
+        if token is not None:
+            refused = check_signature(request, token, body, websocket=False, trusted=trusted)
             if refused:
                 log.warning("voice.signature_refused", path=TRANSCRIPTS_PATH, reason=refused)
                 return _forbidden(refused)

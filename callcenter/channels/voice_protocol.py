@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from callcenter.channels.sanitize import clean_json
+
 
 class _Message(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
@@ -102,14 +104,20 @@ class RelayProtocolError(Exception):
 
 def parse_relay_message(raw: str | bytes) -> RelayMessage:
     """One inbound message; RelayProtocolError when it is not JSON or a known type is malformed."""
-    if len(raw) > MAX_MESSAGE_BYTES:
+    size = (
+        len(raw)
+        if isinstance(raw, bytes) or len(raw) * 4 <= MAX_MESSAGE_BYTES
+        else len(raw.encode("utf-8", "surrogatepass"))
+    )
+    if size > MAX_MESSAGE_BYTES:
         raise RelayProtocolError("frame_too_large", f"Messages are limited to {MAX_MESSAGE_BYTES} bytes.")
     try:
         data: Any = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # bad JSON or UTF-8, integers past the digit limit, deep nesting
         raise RelayProtocolError("bad_json", "Messages must be JSON objects.") from None
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise RelayProtocolError("bad_frame", 'Messages must be JSON objects with a string "type".')
+    data = clean_json(data)  # no NUL or lone surrogate reaches the database
     kind: str = data["type"]
     model = _MODELS.get(kind)
     if model is None:
@@ -117,9 +125,9 @@ def parse_relay_message(raw: str | bytes) -> RelayMessage:
     try:
         parsed = model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or "message"
-        raise RelayProtocolError("bad_frame", f"Invalid {kind} message: {loc}: {err['msg']}.") from None
+        err = exc.errors(include_input=False)[0]
+        loc = ".".join(str(p) for p in err["loc"])[:40] or "message"
+        raise RelayProtocolError("bad_frame", f"Invalid {kind} message: {loc}: {err['msg'][:100]}.") from None
     assert isinstance(parsed, SetupMessage | PromptMessage | InterruptMessage | DtmfMessage | RelayErrorMessage)
     return parsed
 

@@ -200,8 +200,29 @@ class RelayCall:
         if self.session_id is None:  # Twilio always sends setup first; don't lose the words if not
             self.log.warning("voice.prompt_before_setup")
             await self._open_session()
+        if self.turns.qsize() >= self.runtime.settings.relay_queue_max:
+            self.log.warning("voice.prompt_dropped", session_id=self.session_id, queued=self.turns.qsize())
+            return  # no caller speaks this fast: a flood, not a conversation
         self.silence("new_prompt")
         await self.turns.put(text)
+
+    def hung_up(self) -> None:
+        """The caller is gone: keep the first few prompts still queued (they are stored), drop the rest."""
+        keep = self.runtime.settings.relay_after_hangup_max
+        kept: list[str] = []
+        dropped = 0
+        while not self.turns.empty():
+            item = self.turns.get_nowait()
+            self.turns.task_done()
+            if item is not None and len(kept) < keep:
+                kept.append(item)
+            elif item is not None:
+                dropped += 1
+        for item in kept:
+            self.turns.put_nowait(item)
+        if dropped:
+            self.log.warning("voice.prompts_after_hangup_dropped", session_id=self.session_id, dropped=dropped)
+        self.turns.put_nowait(None)
 
     def silence(self, why: str, *, heard: str = "", after_ms: int = 0) -> None:
         """Stop speaking the current reply; the stored reply stays whole."""
@@ -221,6 +242,9 @@ class RelayCall:
             try:
                 if text is None:
                     return
+                if self.ended:  # handed to a person: Twilio connects the caller, we stop answering
+                    self.log.info("voice.after_end_ignored")
+                    continue
                 await self.take_turn(text)
             except asyncio.CancelledError:
                 raise
@@ -341,8 +365,8 @@ async def relay_handler(request: web.Request, runtime: Runtime) -> web.WebSocket
             elif msg.type == WSMsgType.ERROR:
                 call.log.warning("voice.ws_error", error=str(ws.exception()))
     finally:
-        # The caller hung up: finish (and store) what they already said, then stop the worker.
-        await call.turns.put(None)
+        # The caller hung up: finish (and store) the little they already said, then stop the worker.
+        call.hung_up()
         await asyncio.shield(worker)
         if call.feed is not None:
             await call.feed.close()

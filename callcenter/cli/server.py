@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 
 from callcenter.cli.common import add_data_dir, settings_from_args
 from callcenter.settings import Settings
@@ -18,6 +19,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default 8080; 0 picks a free one)")
     p.add_argument("--no-seed", action="store_true", help="don't seed demo data into an empty database")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="demo features (resident picker with tokens, unsigned voice) even with DATABASE_URL or a "
+        "public bind; never on the internet (same as CALLCENTER_DEMO_MODE=true)",
+    )
     add_data_dir(p)
     p.set_defaults(func=cmd_serve)
 
@@ -35,17 +42,26 @@ def cmd_token(args: argparse.Namespace) -> int:
     from callcenter.web.auth import issue_token
 
     settings = Settings()
-    print(
-        issue_token(
-            args.customer_id, settings.secret.get_secret_value(), ttl_seconds=args.ttl or settings.token_ttl_seconds
-        )
-    )
+    ttl = settings.token_ttl_seconds if args.ttl is None else args.ttl
+    if ttl < 0:
+        print("--ttl must be 0 or more seconds.", file=sys.stderr)
+        return 2
+    print(issue_token(args.customer_id, settings.secret.get_secret_value(), ttl_seconds=ttl))
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    host = args.host or settings.host
+    overrides: dict[str, object] = {"host": args.host} if args.host else {}
+    if args.demo:
+        overrides["demo_mode"] = True
+    settings = settings.model_copy(update=overrides)
+    if not settings.demo:  # a deployment: tokens must not be forgeable
+        problem = settings.secret_problem()
+        if problem:
+            print(f"callcenter: refusing to serve: {problem}", file=sys.stderr)
+            return 2
+    host = settings.host
     port = settings.port if args.port is None else args.port
     asyncio.run(serve(settings, host, port, seed=not args.no_seed))
     return 0

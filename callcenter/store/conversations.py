@@ -120,6 +120,10 @@ class ConversationStore:
         )
         return [MessageRecord(**dict(r)) for r in reversed(rows)]
 
+    async def replace_message_text(self, message_id: int, text: str) -> None:
+        """Rewrite a stored message (redaction only: a number the customer split over messages)."""
+        await self.db.execute("UPDATE messages SET text = $2 WHERE id = $1", message_id, text)
+
     async def begin_turn(self, session_id: str, text: str) -> tuple[MessageRecord, int]:
         """Store the user's message and open its turn in one round trip."""
         for _ in range(5):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 
 
@@ -25,23 +26,30 @@ def _sign(secret: str, payload: str) -> str:
 
 
 def issue_token(customer_id: int, secret: str, *, ttl_seconds: int, now: float | None = None) -> str:
+    """A token valid for exactly `ttl_seconds` (truncated to the second; 0 or less gives an expired token)."""
     expires = int((now if now is not None else time.time()) + ttl_seconds)
     payload = f"v1.{customer_id}.{expires}"
     return f"{payload}.{_sign(secret, payload)}"
 
 
+_SHAPE = re.compile(r"v1\.[0-9]{1,18}\.[0-9]{1,12}\.[A-Za-z0-9_-]{1,64}")
+
+
 def verify_token(token: str, secret: str, *, now: float | None = None) -> int:
-    """The customer id inside a valid token; InvalidToken (with a code) otherwise."""
-    parts = token.split(".")
-    if len(parts) != 4 or parts[0] != "v1":
-        raise InvalidToken("Token is malformed.")
-    _, cid, expires, sig = parts
+    """The customer id inside a valid token; InvalidToken (with a code) otherwise.
+
+    The shape is checked before anything else, so hostile tokens (non-ASCII, huge numbers,
+    extra dots) are refused as malformed instead of reaching int() or compare_digest.
+    A token is valid up to, not including, its expiry second: `--ttl 0` is already expired.
+    """
+    if not _SHAPE.fullmatch(token):
+        raise InvalidToken("Token is malformed; get a new one from your login or `callcenter token`.")
+    _, cid, expires, sig = token.split(".")
     if not hmac.compare_digest(sig, _sign(secret, f"v1.{cid}.{expires}")):
         raise InvalidToken("Token signature does not match.")
-    try:
-        customer_id, expires_at = int(cid), int(expires)
-    except ValueError as exc:
-        raise InvalidToken("Token is malformed.") from exc
-    if expires_at < (now if now is not None else time.time()):
+    customer_id, expires_at = int(cid), int(expires)
+    if customer_id <= 0:
+        raise InvalidToken("Token names no customer.")
+    if expires_at <= (now if now is not None else time.time()):
         raise InvalidToken("Token has expired; sign in again.", code="expired_token")
     return customer_id

@@ -1,0 +1,243 @@
+"""Abuse limits on the chat websocket, as an attacker meets them: floods, session storms, foreign
+pages, idle sockets, hostile frames. A real server on the real database, with a deployment's limits."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import random
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from callcenter.runtime import Runtime
+from callcenter.web.auth import issue_token
+from callcenter.web.server import create_app
+
+Client = TestClient  # type: ignore[type-arg]
+MakeClient = Callable[..., Awaitable[Client]]
+
+
+@pytest.fixture
+async def make_client(runtime: Runtime) -> AsyncIterator[MakeClient]:
+    """A server with the default (deployment) limits, optionally overridden; each test gets its own."""
+    clients: list[Client] = []
+
+    async def make(**limits: Any) -> Client:
+        defaults = type(runtime.settings).model_fields
+        update = {
+            name: defaults[name].default
+            for name in (
+                "rate_messages_per_min",
+                "rate_sessions_per_min",
+                "max_connections_per_address",
+                "turn_queue_max",
+                "hello_timeout_s",
+                "allowed_origins",
+            )
+        }
+        settings = runtime.settings.model_copy(update={**update, **limits})
+        client = TestClient(TestServer(create_app(dataclasses.replace(runtime, settings=settings))))
+        await client.start_server()
+        clients.append(client)
+        return client
+
+    yield make
+    for c in clients:
+        await c.close()
+
+
+async def _hello(ws: aiohttp.ClientWebSocketResponse, **fields: Any) -> dict[str, Any]:
+    await ws.send_json({"type": "hello", **fields})
+    frame: dict[str, Any] = await ws.receive_json(timeout=30)
+    return frame
+
+
+async def _finals(
+    ws: aiohttp.ClientWebSocketResponse, count: int, kinds: tuple[str, ...] = ("message", "error")
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    while len(out) < count:
+        frame = await ws.receive_json(timeout=60)
+        if frame["type"] in kinds:
+            out.append(frame)
+    return out
+
+
+async def test_a_pipelined_flood_is_mostly_rate_limited_and_opens_one_ticket(
+    make_client: MakeClient, runtime: Runtime
+) -> None:
+    client = await make_client()
+    async with client.ws_connect("/v1/chat") as ws:
+        session = await _hello(ws)
+        for i in range(200):
+            await ws.send_json({"type": "message", "text": "I smell gas", "client_id": str(i)})
+        finals = await _finals(ws, 200)  # every message gets exactly one final frame
+        limited = [f for f in finals if f.get("code") == "rate_limited"]
+        assert len(limited) >= 170 and all(f["retry_after_s"] > 0 for f in limited)
+        assert not [f for f in finals if f.get("code") == "internal_error"]
+        assert sorted(int(f["client_id"]) for f in finals) == list(range(200))
+        await ws.send_json({"type": "ping"})  # still usable
+        assert (await ws.receive_json(timeout=10))["type"] == "pong"
+    sid = uuid.UUID(session["session_id"])
+    assert await runtime.pool.fetchval("SELECT count(*) FROM tickets WHERE session_id=$1", sid) == 1
+    assert await runtime.pool.fetchval("SELECT count(*) FROM handoffs WHERE session_id=$1 AND kind='human'", sid) == 1
+
+
+async def test_rapid_new_sessions_from_one_address_are_mostly_refused(
+    make_client: MakeClient, runtime: Runtime
+) -> None:
+    client = await make_client()
+    before = await runtime.pool.fetchval("SELECT count(*) FROM sessions")
+    opened = refused = 0
+    async with client.ws_connect("/v1/chat") as ws:
+        for _ in range(60):
+            frame = await _hello(ws)
+            if frame["type"] == "session":
+                opened += 1
+            else:
+                assert frame["code"] == "rate_limited" and frame["retry_after_s"] > 0
+                refused += 1
+    assert opened == 20 and refused == 40
+    # Saying hello writes nothing: a session row comes with the first message.
+    assert await runtime.pool.fetchval("SELECT count(*) FROM sessions") == before
+
+
+async def test_a_session_row_is_written_with_the_first_message(make_client: MakeClient, runtime: Runtime) -> None:
+    client = await make_client()
+    async with client.ws_connect("/v1/chat") as ws:
+        session = await _hello(ws, token=issue_token(1, "test-secret", ttl_seconds=60))
+        sid = uuid.UUID(session["session_id"])
+        assert await runtime.pool.fetchval("SELECT count(*) FROM sessions WHERE id=$1", sid) == 0
+        await ws.send_json({"type": "message", "text": "what are your office hours?"})
+        assert (await _finals(ws, 1))[0]["type"] == "message"
+        assert await runtime.pool.fetchval("SELECT customer_id FROM sessions WHERE id=$1", sid) == 1
+        again = await _hello(ws, token=issue_token(1, "test-secret", ttl_seconds=60), session_id=str(sid))
+        assert again["resumed"] and len(again["history"]) == 2
+
+
+async def test_foreign_origins_are_refused(make_client: MakeClient) -> None:
+    client = await make_client(allowed_origins="https://www.example.com, http://localhost:3000")
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        async with client.ws_connect("/v1/chat", headers={"Origin": "https://evil.example"}):
+            pass
+    assert refused.value.status == 403
+    own = f"http://{client.host}:{client.port}"
+    for origin in (own, "https://www.example.com", "http://localhost:3000", None):
+        headers = {"Origin": origin} if origin else {}
+        async with client.ws_connect("/v1/chat", headers=headers) as ws:
+            assert (await _hello(ws))["type"] == "session", origin
+
+
+async def test_a_connection_without_hello_is_closed(make_client: MakeClient) -> None:
+    client = await make_client(hello_timeout_s=0.5)
+    async with client.ws_connect("/v1/chat") as ws:
+        await ws.send_json({"type": "ping"})  # pings do not keep it open
+        assert (await ws.receive_json(timeout=5))["type"] == "pong"
+        frame = await ws.receive_json(timeout=5)
+        assert frame["code"] == "hello_timeout"
+        assert (await ws.receive(timeout=5)).type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    async with client.ws_connect("/v1/chat") as ws:  # after hello no timeout applies
+        await _hello(ws)
+        await asyncio.sleep(0.8)
+        await ws.send_json({"type": "ping"})
+        assert (await ws.receive_json(timeout=5))["type"] == "pong"
+
+
+async def test_connections_per_address_are_capped(make_client: MakeClient) -> None:
+    client = await make_client(max_connections_per_address=3)
+    sockets = [await client.ws_connect("/v1/chat") for _ in range(3)]
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await client.ws_connect("/v1/chat")
+    assert refused.value.status == 429
+    await sockets[0].close()
+    await asyncio.sleep(0.1)
+    fourth = await client.ws_connect("/v1/chat")
+    for ws in [*sockets[1:], fourth]:
+        await ws.close()
+
+
+def _hostile_frames(rng: random.Random) -> list[str | bytes]:
+    """The inputs of the issue's fuzz run, and random variations on them."""
+    token = issue_token(1, "test-secret", ttl_seconds=60)
+    fixed: list[str | bytes] = [
+        "[" * 20_000 + "]" * 20_000,
+        '{"type":"message","text":' + "[" * 20_000 + "]" * 20_000 + "}",
+        '{"type":"hello","token":' + "9" * 5000 + "}",
+        '{"type":"message","text":"a","client_id":' + "9" * 5000 + "}",
+        '{"type":"message","text":"hi\\u0000there"}',
+        '{"type":"message","text":"\\ud800 lone surrogate"}',
+        '{"type":"hello","token":"' + token[:-3] + '\u00e9\u00e9\u00e9"}',
+        '{"type":"hello","token":"v1.' + "9" * 300 + '.99999999999.abc"}',
+        '{"type":"hello","session_id":"\\u0000"}',
+        '{"type":"message","text":"' + "\u00e9" * 40_000 + '"}',
+        b"\xff\xfe\x00",
+        b'{"type":"message","text":"caf\xc3"}',
+        "\u0000",
+        "",
+        "null",
+        '{"type":[]}',
+        '{"type":"ping","x":1e999999}',
+        '{"type":"message","text":"x","client_id":"\\ud800"}',
+    ]
+    pieces = [
+        '{"type":"message","text":',
+        '{"type":"hello","token":',
+        '"\\u0000"',
+        '"\\udc00"',
+        "1" * 4400,
+        "[" * 3000,
+        "{",
+        "}",
+        '"',
+        "\\",
+        "\u00e9",
+        "\ud7ff",
+        "null",
+        "true",
+        ",",
+        ":",
+        '"type"',
+    ]
+    randoms = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(60)]
+    return [*fixed, *randoms]
+
+
+async def test_hostile_frames_get_precise_codes_never_internal_error(
+    make_client: MakeClient, runtime: Runtime, capfd: pytest.CaptureFixture[str]
+) -> None:
+    client = await make_client(rate_messages_per_min=1_000, turn_queue_max=1_000)
+    codes: dict[str, int] = {}
+    async with client.ws_connect("/v1/chat") as ws:
+        session = await _hello(ws, token=issue_token(1, "test-secret", ttl_seconds=60))
+        for frame in _hostile_frames(random.Random(8)):
+            await (ws.send_bytes(frame) if isinstance(frame, bytes) else ws.send_str(frame))
+            reply = (await _finals(ws, 1, ("message", "error", "pong", "session")))[0]
+            key = reply.get("code", reply["type"])
+            codes[key] = codes.get(key, 0) + 1
+        await ws.send_json({"type": "ping"})
+        assert (await ws.receive_json(timeout=10))["type"] == "pong"
+    assert "internal_error" not in codes, codes
+    assert codes.get("bad_json", 0) >= 5 and codes.get("frame_too_large", 0) >= 1 and codes.get("invalid_token")
+    stored = await runtime.pool.fetch(
+        "SELECT text FROM messages WHERE session_id=$1 AND role='user'", uuid.UUID(session["session_id"])
+    )
+    assert all("\x00" not in r["text"] and "\ud800" not in r["text"] for r in stored)
+    assert "Traceback" not in capfd.readouterr().err
+
+
+async def test_pings_are_answered_while_a_turn_runs(make_client: MakeClient) -> None:
+    client = await make_client()
+    async with client.ws_connect("/v1/chat") as ws:
+        await _hello(ws)
+        await ws.send_str(json.dumps({"type": "message", "text": "what are your office hours? " * 300}))
+        await ws.send_json({"type": "ping"})
+        kinds = []
+        while "message" not in kinds:
+            kinds.append((await ws.receive_json(timeout=30))["type"])
+        assert "pong" in kinds
