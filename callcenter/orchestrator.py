@@ -7,6 +7,7 @@ continue any session.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from callcenter.routing.router import Router
 from callcenter.settings import Settings
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import HumanHandoffRequest
+from callcenter.specialists.output_filter import OutputFilter
 from callcenter.specialists.seam import OnDelta, SpecialistBackend, SpecialistResult, SpecialistTurn
 from callcenter.store.conversations import ConversationStore, MessageRecord, SessionRecord, TurnOutcome
 from callcenter.tooling.executor import TurnTools
@@ -117,6 +119,7 @@ class Orchestrator:
         self.settings = settings
         self.human_handoff_tool = human_handoff_tool
         self._clock = clock or (lambda: datetime.now(UTC))
+        self.output_filter = OutputFilter(store.pool)
 
     # --- sessions ------------------------------------------------------------------
     async def open_session(
@@ -215,6 +218,10 @@ class Orchestrator:
         human = result.human
         if human is not None:
             result.text = await self._hand_to_human(session, turn_id, agent, human, result.text)
+        scrubbed = await self.output_filter.scrub(result.text, session.customer_id)
+        if scrubbed.removed:  # another customer's details never leave, whatever the model wrote
+            log_.warning("reply.scrubbed", removed=list(scrubbed.removed), agent=agent.name)
+            result.text = scrubbed.text
 
         if sink is not None:
             await sink.finish(result.text)
@@ -260,7 +267,11 @@ class Orchestrator:
     async def _redact(self, text: str, earlier: list[MessageRecord]) -> tuple[str, list[tuple[str, str]]]:
         """Mask card numbers, SSNs and bank numbers, also one begun in the customer's previous messages."""
         said = [m for m in earlier if m.role == "user"][-4:]
-        masked = redact_continuation([m.text for m in said], text)
+        previous = [m.text for m in said]
+        if len(text) <= 1_000:
+            masked = redact_continuation(previous, text)
+        else:  # a long message takes milliseconds to scan: not on the event loop
+            masked = await asyncio.to_thread(redact_continuation, previous, text)
         fixed: dict[int, str] = {}
         for index, new_text in masked.earlier.items():
             await self.store.replace_message_text(said[index].id, new_text)

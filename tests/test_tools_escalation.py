@@ -88,3 +88,23 @@ async def test_handoff_needs_a_session(pool: asyncpg.Pool) -> None:
         with pytest.raises(ToolError) as err:
             await call(handoff_to_human, conn, "", None, queue="billing", summary="Dispute")
         assert "555-0100" in str(err.value)
+
+
+async def test_a_repeated_handoff_updates_the_open_one(pool: asyncpg.Pool) -> None:
+    """A flood of "I smell gas" in one conversation is one ticket a person works on, not hundreds."""
+    async with pool.acquire() as conn:
+        sid = await new_session(conn)
+        first = await call(handoff_to_human, conn, sid, None, queue="general", priority="normal", summary="help")
+        again = [
+            await call(handoff_to_human, conn, sid, None, queue="general", priority=p, summary=f"again {i}")
+            for i, p in enumerate(("normal", "high", "low"))
+        ]
+        assert {a["ticket_id"] for a in again} == {first["ticket_id"]} and all(a["already_open"] for a in again)
+        ticket = await conn.fetchrow("SELECT * FROM tickets WHERE id = $1", first["ticket_id"])
+        assert ticket["priority"] == "high" and "again 2" in ticket["body"]  # raised, never lowered
+        urgent = await call(handoff_to_human, conn, sid, None, queue="emergency", summary="gas in the hallway")
+        assert urgent["ticket_id"] != first["ticket_id"]  # a different team gets its own
+        assert await conn.fetchval("SELECT count(*) FROM tickets WHERE session_id = $1", uuid.UUID(sid)) == 2
+        await conn.execute("UPDATE tickets SET status = 'closed' WHERE id = $1", first["ticket_id"])
+        later = await call(handoff_to_human, conn, sid, None, queue="general", summary="new problem")
+        assert later["ticket_id"] not in (first["ticket_id"], urgent["ticket_id"])

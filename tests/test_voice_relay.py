@@ -305,3 +305,29 @@ async def test_twilio_signature_is_required_when_configured(
     async with client.ws_connect(RELAY, headers=headers) as ws:
         await _setup(ws, "CA" + uuid.uuid4().hex)
         assert await _say(ws, "what are your office hours?")
+
+
+async def test_a_prompt_flood_then_hang_up_is_bounded(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
+    """2,000 prompts and an immediate hang-up: a handful are answered and stored, one ticket at most."""
+    call_sid = "CA" + uuid.uuid4().hex
+    async with client.ws_connect(RELAY) as ws:
+        await _setup(ws, call_sid)
+        for _ in range(2000):
+            await ws.send_json({"type": "prompt", "voicePrompt": "I smell gas", "lang": "en-US", "last": True})
+    sid = None
+    for _ in range(100):  # the relay finishes what it kept after the hang-up
+        await asyncio.sleep(0.1)
+        sid = await runtime.pool.fetchval("SELECT id FROM sessions WHERE channel='voice' AND external_id=$1", call_sid)
+        if (
+            sid
+            and await runtime.pool.fetchval(
+                "SELECT count(*) FROM turns WHERE session_id=$1 AND finished_at IS NULL", sid
+            )
+            == 0
+        ):
+            break
+    await asyncio.sleep(0.5)
+    settings = runtime.settings
+    stored = await runtime.pool.fetchval("SELECT count(*) FROM messages WHERE session_id=$1 AND role='user'", sid)
+    assert 1 <= stored <= 1 + settings.relay_queue_max + settings.relay_after_hangup_max
+    assert await runtime.pool.fetchval("SELECT count(*) FROM tickets WHERE session_id=$1", sid) <= 1

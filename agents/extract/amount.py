@@ -49,6 +49,12 @@ _NOT_MONEY = re.compile(
     r"|\b\d{1,2}:[0-5]\d\b|\b(?:at|after|before|by)\s+\d{1,2}\b(?![.,]\d)"
     r"|\b\d+\s*(?:%|percent|days?|weeks?|months?|years?|hours?|minutes?)"
 )
+# A sign before an amount: "-$500", "$-500", "- 500 dollars", "minus 500", "negative $20" (not "2026-12").
+_NEGATIVE = re.compile(
+    r"(?:(?<![\w.,])[-\u2212\u2013]\s*(?:\$|usd\s*|us\$)?\s*\d"
+    r"|(?:\$|usd\s*|us\$)\s*[-\u2212\u2013]\s*\d"
+    r"|\b(?:minus|negative)\s+(?:\$|usd\s*|us\$)?\s*(?:\d|[a-z]))"
+)
 _BARE_NUM = re.compile(rf"(?<![\w.,])({_NUM}){_MULT}(?![\w%])")
 _MULTIPLIERS: Final[dict[str, int]] = {"k": 1000, "thousand": 1000, "grand": 1000, "hundred": 100}
 
@@ -89,9 +95,17 @@ def parse_amount(text: str, *, expect_amount: bool = False) -> int | Literal["fu
 
     Only numbers with a currency cue count unless `expect_amount` is set (the flow just
     asked "how much?"); even then dates, times, unit and invoice numbers are skipped.
+    A minus sign or "minus"/"negative" gives a negative amount, which no flow pays.
     "half" and other fractions return None: the flow knows the balance, this does not.
     """
     t = _lower(text)
+    amount = _unsigned_amount(t, expect_amount)
+    if isinstance(amount, int) and amount > 0 and _NEGATIVE.search(t):
+        return -amount  # a negative amount is never paid as a positive one: the flow asks again
+    return amount
+
+
+def _unsigned_amount(t: str, expect_amount: bool) -> int | Literal["full"] | None:
     found: list[tuple[int, int]] = []
     for pattern in (_CUE_BEFORE, _CUE_AFTER):
         if m := pattern.search(t):

@@ -10,6 +10,7 @@ a sender may retry freely after a timeout.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
@@ -191,7 +192,7 @@ class TranscriptIngest:
     async def ingest(self, transcript: TranscriptIn) -> tuple[int, dict[str, Any]]:
         """(HTTP status, body): 201 for a new call, 200 with the stored answer for a re-post."""
         customer_id = await self.customer(transcript)
-        digest = fingerprint(transcript, customer_id)
+        digest = await asyncio.to_thread(fingerprint, transcript, customer_id)
         session_id, state = await self._claim(transcript, customer_id, digest)
         if state.get("fingerprint") != digest:
             raise TranscriptError(
@@ -347,7 +348,8 @@ class TranscriptIngest:
 async def handle_transcript(runtime: Runtime, body: bytes) -> web.Response:
     """POST /v1/voice/transcripts, after the transport checked size and signature."""
     try:
-        transcript = parse_transcript(body)
+        # Parsing, cleaning and masking up to 5 MB is CPU work: off the event loop.
+        transcript = await asyncio.to_thread(parse_transcript, body)
         status, result = await TranscriptIngest(runtime).ingest(transcript)
     except TranscriptError as exc:
         return exc.response()

@@ -172,9 +172,16 @@ _COLD = _rx(
 _DEGREES = _rx(r"(-?\d{1,3})\s*(?:°|degrees?\b|deg\b)\s*(fahrenheit|celsius|f\b|c\b)?")
 
 
+NEGATION_WINDOW = 120
+
+
 def _negated(text: str, start: int) -> bool:
-    """A negator within three words before `start`, in the same clause."""
-    prefix = text[:start].lower()
+    """A negator within three words before `start`, in the same clause.
+
+    Only the last NEGATION_WINDOW characters are read: three words fit easily, and reading the
+    whole prefix made a long message with many matches quadratic (seconds on the event loop).
+    """
+    prefix = text[max(0, start - NEGATION_WINDOW) : start].lower()
     clause = re.split(r"[,;.!?:()\n]", prefix)[-1]
     words = re.findall(r"[a-z']+", clause)[-3:]
     for w in reversed(words):
@@ -228,10 +235,14 @@ def _detect_builtin(text: str, kinds: set[str]) -> str | None:
             if not (rule.negatable and _negated(text, m.start())):
                 return rule.kind
     if "no_heat" in kinds:
+        cold: bool | None = None  # whether the text says it is cold: read once, not once per match
         for m in _NO_HEAT.finditer(text):
             # "no heat" carries its own "no"; only a negator before it cancels ("not no heat" is rare).
-            if not _negated(text, m.start()) and _is_cold(text):
-                return "no_heat"
+            if not _negated(text, m.start()):
+                if cold is None:
+                    cold = _is_cold(text)
+                if cold:
+                    return "no_heat"
     return None
 
 

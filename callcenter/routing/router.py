@@ -2,10 +2,16 @@
 
 `LocalRouter` is the offline default: emergency rules first (they never wait for a model),
 then the local classifier trained from the agents' example utterances.
+
+Routing is CPU work, so it must not hold the event loop: the classifier and the difficulty
+model read only the first ROUTE_PREFIX_CHARS of each text (what a message is about shows at its
+start), the emergency rules read all of it (a gas smell may come last), and anything longer
+than INLINE_CHARS is decided in a worker thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -15,6 +21,9 @@ from callcenter.routing.classifier import VerticalClassifier
 from callcenter.routing.difficulty import DifficultyModel
 from callcenter.routing.emergency import detect_emergency
 from callcenter.types import RouteDecision, Vertical
+
+ROUTE_PREFIX_CHARS = 2_000
+INLINE_CHARS = 1_000
 
 
 class Router(Protocol):
@@ -41,11 +50,16 @@ class LocalRouter:
             return RouteDecision(
                 Vertical.ESCALATION, 1.0, (time.perf_counter() - started) * 1000, emergency=True, reason=kind
             )
-        decision = self.classifier.predict(text, self.min_confidence)
+        head = text[:ROUTE_PREFIX_CHARS]
+        decision = self.classifier.predict(head, self.min_confidence)
         score = None
         if self.difficulty is not None:
-            score = self.difficulty.score(text, [t for role, t in history if role == "user"][-4:])
+            said = [t[:ROUTE_PREFIX_CHARS] for role, t in history if role == "user"][-4:]
+            score = self.difficulty.score(head, said)
         return replace(decision, latency_ms=(time.perf_counter() - started) * 1000, difficulty=score)
 
     async def route(self, text: str, history: Sequence[tuple[str, str]] = ()) -> RouteDecision:
-        return self.decide(text, history)
+        recent = [(role, t) for role, t in history][-8:]
+        if len(text) + sum(len(t) for _, t in recent) <= INLINE_CHARS:
+            return self.decide(text, recent)
+        return await asyncio.to_thread(self.decide, text, recent)
