@@ -431,14 +431,14 @@ async def unsigned_posts(srv: Server, http: aiohttp.ClientSession, count: int = 
     return {"posts": count, "statuses": statuses, "rss_growth_mb": round((_rss_kb(srv.proc.pid) - before) / 1024, 1)}
 
 
-STEPS = {
+STEPS = {  # new_sessions last: it spends this address's session budget on purpose
     "unsigned_posts": unsigned_posts,
     "ping_under_load": ping_under_load,
     "flood": flood,
-    "new_sessions": new_sessions,
-    "relay_hangup": relay_hangup,
     "hostile": hostile,
+    "relay_hangup": relay_hangup,
     "origin_and_hello": origin_and_hello,
+    "new_sessions": new_sessions,
 }
 
 

@@ -33,6 +33,7 @@ from callcenter.channels.limits import retry_after
 from callcenter.channels.live_delivery import SessionFeed, agent_frame, follow_session
 from callcenter.orchestrator import InvalidMessage, SessionForbidden, SessionNotFound
 from callcenter.runtime import RUNTIME_KEY, Runtime
+from callcenter.telemetry.metrics import ERRORS, RATE_LIMITED
 from callcenter.web.auth import InvalidToken, verify_token
 
 log = structlog.get_logger(__name__)
@@ -68,6 +69,9 @@ class ChatConnection:
             await self.ws.send_json(frame)
 
     async def error(self, code: str, message: str, **extra: Any) -> None:
+        ERRORS.labels("chat", code).inc()
+        if code == "rate_limited":
+            RATE_LIMITED.labels("chat").inc()
         await self.send({**error_frame(code, message), **extra})
 
     async def on_hello(self, frame: HelloFrame) -> None:

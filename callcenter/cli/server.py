@@ -9,6 +9,8 @@ import sys
 from callcenter.cli.common import add_data_dir, settings_from_args
 from callcenter.settings import Settings
 
+GIL_SWITCH_INTERVAL_S = 0.001
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
@@ -75,6 +77,9 @@ async def serve(settings: Settings, host: str, port: int, *, seed: bool = True) 
     from callcenter.web.server import create_app
 
     print("Starting callcenter: database" + (" (embedded PostgreSQL)" if not settings.database_url else ""), flush=True)
+    # CPU work (routing long texts, transcripts) runs in threads; the event loop waits for the GIL
+    # at most this long each time it wants it back (Python's default, 5 ms, adds up per ping).
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     runtime = await build_runtime(settings)
     if seed:
         await seed_if_empty(runtime.pool, settings)
