@@ -466,6 +466,37 @@ async def run(python: str, server_dsn: str, only: list[str]) -> dict[str, Any]:
     return results
 
 
+FIGURES = (  # (step, key, what it means) for the before/after table
+    ("ping_under_load", "max_ping_ms", "max ping (ms) on another connection during a 5 MB transcript + 10k message"),
+    ("ping_under_load", "p99_ping_ms", "p99 ping (ms), same"),
+    ("ping_under_load", "transcript_s", "5 MB signed transcript processed in (s)"),
+    ("flood", "answered", "pipelined flood of 200 'I smell gas': answered"),
+    ("flood", "rate_limited", "... rate_limited"),
+    ("flood", "tickets", "... tickets opened"),
+    ("new_sessions", "opened", "60 rapid new sessions from one address: opened"),
+    ("new_sessions", "session_rows", "... session rows written (incl. 200 hello-only connections)"),
+    ("relay_hangup", "tickets", "phone call, 2,000 prompts then hang-up: tickets"),
+    ("relay_hangup", "messages_stored", "... messages stored"),
+    ("hostile", "internal_error", "hostile frames answered internal_error"),
+    ("hostile", "server_5xx", "hostile transcript bodies answered 5xx"),
+    ("origin_and_hello", "foreign_origin", "websocket from a foreign Origin"),
+    ("origin_and_hello", "no_hello_connection", "connection that never says hello"),
+    ("unsigned_posts", "rss_growth_mb", "RSS growth (MB) over 30 unsigned 8 MiB posts"),
+)
+
+
+def compare(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """A Markdown table of the figures of two runs."""
+    lines = ["| figure | before | after |", "|---|---|---|"]
+    for step, key, what in FIGURES:
+        lines.append(f"| {what} | {before.get(step, {}).get(key, '-')} | {after.get(step, {}).get(key, '-')} |")
+    lines.append(
+        f"| server tracebacks in the log | {before.get('server_tracebacks', '-')} | "
+        f"{after.get('server_tracebacks', '-')} |"
+    )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--label", default="after", help="names the output file bench/out/abuse-LABEL.json")
@@ -486,6 +517,11 @@ def main() -> int:
         results = {**earlier, **{k: v for k, v in results.items() if k in STEPS}}
     path.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {path}")
+    before, after = OUT / "abuse-before.json", OUT / "abuse-after.json"
+    if before.exists() and after.exists():
+        table = compare(json.loads(before.read_text()), json.loads(after.read_text()))
+        (OUT / "abuse.md").write_text("# bench.abuse: before (a24b4f2) and after\n\n" + table)
+        print(table)
     return 0
 
 

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from hypothesis import given
+from hypothesis import strategies as st
 
-from callcenter.channels.transcripts_http import judge_call
+from callcenter.channels.transcripts_http import TranscriptError, judge_call, parse_transcript
 from callcenter.channels.voice_protocol import body_sha256, twilio_signature
 from callcenter.runtime import Runtime
 from callcenter.types import RouteDecision, Vertical
@@ -200,3 +202,37 @@ def test_judge_call_picks_the_main_vertical() -> None:
     assert judge_call([d(Vertical.GENERAL), d(Vertical.OUT_OF_SCOPE)]).ticket_category is None
     urgent = judge_call([d(Vertical.BILLING), d(Vertical.ESCALATION, emergency=True)])
     assert urgent.emergency and urgent.emergency_reason == "gas" and urgent.ticket_category is None
+
+
+ANY_TEXT = st.text(alphabet=st.characters(codec=None, categories=None, exclude_categories=()), max_size=40)
+transcript_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "call_id": st.text(max_size=20) | ANY_TEXT | st.integers(),
+        "token": st.text(max_size=20) | st.none(),
+        "from": st.text(max_size=20),
+        "started_at": st.text(max_size=30) | st.integers(),
+        "turns": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "speaker": st.sampled_from(["customer", "agent", "x"]),
+                    "text": st.text(max_size=50) | ANY_TEXT | st.integers(),
+                }
+            ),
+            max_size=4,
+        )
+        | st.text(max_size=5),
+    },
+).map(lambda d: json.dumps(d).encode())
+
+
+@given(transcript_like | st.binary(max_size=200))
+def test_any_body_parses_or_gets_a_precise_client_error(body: bytes) -> None:
+    try:
+        transcript = parse_transcript(body)
+    except TranscriptError as exc:
+        assert exc.status in (400, 422) and exc.code in ("bad_json", "invalid_transcript")
+        return
+    for turn in transcript.turns:
+        assert "\x00" not in turn.text and not any("\ud800" <= ch <= "\udfff" for ch in turn.text)
+    assert "\x00" not in transcript.call_id
