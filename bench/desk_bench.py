@@ -35,7 +35,7 @@ from callcenter.web.auth import issue_token
 from callcenter.web.operator_auth import issue_operator_token
 
 OUT = Path(__file__).resolve().parent / "out" / "desk.json"
-SECRET = "desk-bench-secret"
+SECRET = "desk-bench-secret-0123456789abcdef"  # serve wants >= 32 bytes
 FAST_DESK = {"CALLCENTER_DESK_RATE_PER_S": "1000", "CALLCENTER_DESK_RATE_BURST": "1000"}
 
 

@@ -21,6 +21,8 @@ from callcenter.store.db import connect, create_database, create_pool, drop_data
 from callcenter.store.embedded import embedded_dsn
 from callcenter.store.migrate import migrate
 
+# At least 32 bytes: `callcenter serve` refuses a shorter secret outside the demo (docs/security.md).
+TEST_SECRET = "test-secret-of-the-suite-0123456789"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
@@ -99,7 +101,7 @@ def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(  # type: ignore[arg-type]
         data_dir=tmp_path_factory.mktemp("data"),
         backend="local",
-        secret="test-secret",
+        secret=TEST_SECRET,
         demo_mode=True,
         rate_sessions_per_min=100_000,
         rate_messages_per_min=1_000,

@@ -16,6 +16,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from callcenter.runtime import Runtime
+from tests.conftest import TEST_SECRET
 from callcenter.web.auth import issue_token
 from callcenter.web.server import create_app
 
@@ -111,13 +112,13 @@ async def test_rapid_new_sessions_from_one_address_are_mostly_refused(
 async def test_a_session_row_is_written_with_the_first_message(make_client: MakeClient, runtime: Runtime) -> None:
     client = await make_client()
     async with client.ws_connect("/v1/chat") as ws:
-        session = await _hello(ws, token=issue_token(1, "test-secret", ttl_seconds=60))
+        session = await _hello(ws, token=issue_token(1, TEST_SECRET, ttl_seconds=60))
         sid = uuid.UUID(session["session_id"])
         assert await runtime.pool.fetchval("SELECT count(*) FROM sessions WHERE id=$1", sid) == 0
         await ws.send_json({"type": "message", "text": "what are your office hours?"})
         assert (await _finals(ws, 1))[0]["type"] == "message"
         assert await runtime.pool.fetchval("SELECT customer_id FROM sessions WHERE id=$1", sid) == 1
-        again = await _hello(ws, token=issue_token(1, "test-secret", ttl_seconds=60), session_id=str(sid))
+        again = await _hello(ws, token=issue_token(1, TEST_SECRET, ttl_seconds=60), session_id=str(sid))
         assert again["resumed"] and len(again["history"]) == 2
 
 
@@ -164,7 +165,7 @@ async def test_connections_per_address_are_capped(make_client: MakeClient) -> No
 
 def _hostile_frames(rng: random.Random) -> list[str | bytes]:
     """The inputs of the issue's fuzz run, and random variations on them."""
-    token = issue_token(1, "test-secret", ttl_seconds=60)
+    token = issue_token(1, TEST_SECRET, ttl_seconds=60)
     fixed: list[str | bytes] = [
         "[" * 20_000 + "]" * 20_000,
         '{"type":"message","text":' + "[" * 20_000 + "]" * 20_000 + "}",
@@ -214,7 +215,7 @@ async def test_hostile_frames_get_precise_codes_never_internal_error(
     client = await make_client(rate_messages_per_min=1_000, turn_queue_max=1_000)
     codes: dict[str, int] = {}
     async with client.ws_connect("/v1/chat") as ws:
-        session = await _hello(ws, token=issue_token(1, "test-secret", ttl_seconds=60))
+        session = await _hello(ws, token=issue_token(1, TEST_SECRET, ttl_seconds=60))
         for frame in _hostile_frames(random.Random(8)):
             await (ws.send_bytes(frame) if isinstance(frame, bytes) else ws.send_str(frame))
             reply = (await _finals(ws, 1, ("message", "error", "pong", "session")))[0]
