@@ -16,9 +16,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from callcenter.runtime import Runtime
-from tests.conftest import TEST_SECRET
 from callcenter.web.auth import issue_token
 from callcenter.web.server import create_app
+from tests.conftest import TEST_SECRET
 
 Client = TestClient  # type: ignore[type-arg]
 MakeClient = Callable[..., Awaitable[Client]]
