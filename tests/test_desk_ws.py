@@ -178,8 +178,10 @@ async def test_supervisor_watches_a_session_live(client: TestClient, runtime: Ru
         await desk_hello(desk, sup)
         await customer.send_json({"type": "hello", "token": customer_token(secret, 4)})
         sid = (await recv(customer))["session_id"]
+        # A session's row is written with its first message (docs/security.md): watch after it.
+        await say(customer, "can I have a cat?")
         await desk.send_json({"type": "watch", "session_id": sid})
-        assert (await recv_until(desk, "watching"))["history"] == []
+        assert [m["role"] for m in (await recv_until(desk, "watching"))["history"]] == ["user", "assistant"]
         await say(customer, "what are the office hours?")
         seen = [await recv_until(desk, "event", session_id=sid) for _ in range(2)]
         assert [e["message"]["role"] for e in seen] == ["user", "assistant"]
