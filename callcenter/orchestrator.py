@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +22,7 @@ from callcenter.routing.router import Router
 from callcenter.settings import Settings
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import HumanHandoffRequest
-from callcenter.specialists.output_filter import OutputFilter
+from callcenter.specialists.output_filter import OutputFilter, scrub_reply
 from callcenter.specialists.seam import OnDelta, SpecialistBackend, SpecialistResult, SpecialistTurn
 from callcenter.store.conversations import ConversationStore, MessageRecord, SessionRecord, TurnOutcome
 from callcenter.tooling.executor import TurnTools
@@ -85,11 +86,13 @@ class DeltaSink:
     turn ends the orchestrator sends only the part of the reply the customer has not seen.
     """
 
-    def __init__(self, on_delta: OnDelta) -> None:
+    def __init__(self, on_delta: OnDelta, scrub: Callable[[str], str] = lambda text: text) -> None:
         self._on_delta = on_delta
+        self._scrub = scrub  # the output filter: backends stream whole sentences, each is scrubbed
         self.sent = ""
 
     async def __call__(self, piece: str) -> None:
+        piece = self._scrub(piece)
         self.sent += piece
         await self._on_delta(piece)
 
@@ -213,12 +216,14 @@ class Orchestrator:
             now=self._clock(),
             max_calls=self.settings.max_tool_calls_per_turn,
         )
-        sink = DeltaSink(on_delta) if on_delta is not None else None
+        directory = await self.output_filter.directory()  # no reply names another customer (output_filter.py)
+        own = session.customer_id
+        sink = DeltaSink(on_delta, lambda t: scrub_reply(t, own, directory).text) if on_delta is not None else None
         result = await self._run_specialist(session, agent, text, state, ctx, tools, history, turn_id, decision, sink)
         human = result.human
         if human is not None:
             result.text = await self._hand_to_human(session, turn_id, agent, human, result.text)
-        scrubbed = await self.output_filter.scrub(result.text, session.customer_id)
+        scrubbed = scrub_reply(result.text, own, directory)
         if scrubbed.removed:  # another customer's details never leave, whatever the model wrote
             log_.warning("reply.scrubbed", removed=list(scrubbed.removed), agent=agent.name)
             result.text = scrubbed.text
