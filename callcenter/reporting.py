@@ -14,6 +14,13 @@ from typing import Any
 
 import asyncpg
 
+COST_SOURCE = (
+    "cost = each model call's token usage as the provider returned it (stored in model_calls) x the catalog's "
+    "list price on the day of the call (callcenter/catalog.toml, prices_read_on per model); all-frontier = the "
+    "same usage at the provider's tier-3 price. Calls answered by `callcenter fake-llm` have modelled usage, so "
+    "their cost is modelled too."
+)
+
 
 @dataclass(slots=True)
 class RouteFigures:
@@ -40,6 +47,7 @@ class Report:
     calls: int
     savings_vs_frontier: float
     sessions: list[dict[str, Any]] = field(default_factory=list)
+    cost_source: str = COST_SOURCE
 
     def as_json(self) -> dict[str, Any]:
         def conv(obj: Any) -> Any:
@@ -175,6 +183,7 @@ def format_report(report: Report) -> str:
         f"spent ${report.overall.cost_usd:.4f} vs ${report.overall.frontier_cost_usd:.4f} all-frontier "
         f"({report.savings_vs_frontier:.0%} saved)"
     )
+    lines.append(f"Figures: {report.cost_source}")
     for s in report.sessions:
         lines.append(
             f"  session {s['session_id']} {s['channel']:<6} calls={s['calls']:<4} "
