@@ -146,6 +146,11 @@ class Settings(BaseSettings):
         "generated and hold claims (amounts, times, bookings, payments, promises) until verified; false: "
         "send the whole reply after verification.",
     )
+    cache_diagnostics: bool = Field(
+        default=True,
+        description="Ask Anthropic's cache diagnostics why a request could not reuse the previous one's prompt "
+        "prefix; a changed model, system prompt or tool list is logged as model.cache_miss (warning).",
+    )
     cache_plan_calls_per_hour: float = Field(
         default=1200.0,
         gt=0,

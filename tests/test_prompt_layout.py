@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import pytest
+import structlog
+from structlog.testing import capture_logs
 
 from callcenter.app import load_app
 from callcenter.fakellm import FakeLLMServer
@@ -115,3 +118,36 @@ async def test_the_fake_refuses_a_fifth_breakpoint_like_the_api(fake: FakeLLMSer
             cache_control={"type": "ephemeral"},
         )
     await client.close()
+
+
+@pytest.fixture
+def debug_logs() -> Iterator[None]:
+    saved = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+    try:
+        yield
+    finally:
+        structlog.configure(**saved)
+
+
+async def test_cache_diagnostics_name_a_prefix_that_drifted(fake: FakeLLMServer, debug_logs: None) -> None:
+    provider = AnthropicProvider(
+        api_key="test", base_url=fake.base_url, timeout_s=5, cache_plan=PLAN, cache_diagnostics=True
+    )
+    drifted = request_for("booking", "and tomorrow?")
+    drifted.system += "\nNow: 09:41:07"  # the classic mistake: a timestamp in the system prompt
+    try:
+        with capture_logs() as logs:
+            await provider.complete(HAIKU, request_for("booking"))
+            await provider.complete(HAIKU, request_for("booking", "next week?"))  # another conversation
+            await provider.complete(HAIKU, drifted, on_delta=_ignore)  # streamed: diagnostics on message_start
+    finally:
+        await provider.aclose()
+    sent = [r.body.get("diagnostics") for r in fake.requests]
+    assert sent[0] == {"previous_message_id": None} and all(d and d["previous_message_id"] for d in sent[1:])
+    misses = [(e["reason"], e["log_level"]) for e in logs if e["event"] == "model.cache_miss"]
+    assert misses == [("messages_changed", "debug"), ("system_changed", "warning")]
+
+
+async def _ignore(piece: str) -> None:
+    return None

@@ -84,6 +84,7 @@ def split_tokens(text: str, n: int | None = None) -> tuple[str, ...]:
 
 
 def canonical_fingerprint(body: Mapping[str, Any]) -> str:
-    """The request as canonical JSON, minus options that only change delivery."""
-    kept = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
+    """The request as canonical JSON, minus options that only change delivery (or, like cache
+    diagnostics' previous message id, depend on what ran before)."""
+    kept = {k: v for k, v in body.items() if k not in ("stream", "stream_options", "diagnostics")}
     return json.dumps(kept, sort_keys=True, separators=(",", ":"), default=str)

@@ -24,6 +24,7 @@ import structlog
 from aiohttp import web
 
 from callcenter.fakellm import wire_anthropic, wire_openai
+from callcenter.fakellm.cache_diagnostics import DiagnosticsLog
 from callcenter.fakellm.modelled import ModelledBehaviour
 from callcenter.fakellm.oracle import decode_oracle
 from callcenter.fakellm.pacing import Pace
@@ -98,6 +99,7 @@ class FakeLLMServer:
         self.host = host
         self._port = port
         self.models = tuple(models)
+        self.diagnostics = DiagnosticsLog()
         self.modelled = ModelledBehaviour(seed=seed, latency_scale=latency_scale)
         self.requests: list[RecordedRequest] = []
         self._script = Script()
@@ -283,10 +285,16 @@ class FakeLLMServer:
         tool_ids = [f"toolu_fake{n:08d}{i:04d}" for i in range(len(completion.tool_calls))]
         model = str(body["model"])
         headers = {"request-id": f"req_fake{n:08d}"}
+        diagnostics = self.diagnostics.diagnose(body, msg_id)
         if not body.get("stream"):
             await _sleep(completion.ttft_s + completion.token_s * completion.usage.output_tokens)
-            return web.json_response(wire_anthropic.message_body(msg_id, model, completion, tool_ids), headers=headers)
+            message = wire_anthropic.message_body(msg_id, model, completion, tool_ids)
+            if diagnostics is not None:
+                message["diagnostics"] = diagnostics
+            return web.json_response(message, headers=headers)
         events = wire_anthropic.stream_events(msg_id, model, completion, tool_ids)
+        if diagnostics is not None:
+            events[0][1]["message"]["diagnostics"] = diagnostics
         resp = await self._open_stream(request, headers)
         pacer = _Pacer(completion.token_s)
         try:

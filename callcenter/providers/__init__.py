@@ -64,6 +64,7 @@ def build_providers(
             base_url=settings.anthropic_base_url,
             timeout_s=timeout,
             cache_plan=cache_plan,
+            cache_diagnostics=settings.cache_diagnostics,
         )
     if settings.openai_api_key is not None:
         providers["openai"] = OpenAIProvider(

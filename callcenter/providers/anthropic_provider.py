@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import anthropic
+import structlog
 
 from callcenter.providers.base import (
     ChatMessage,
@@ -28,6 +29,8 @@ from callcenter.providers.base import (
 from callcenter.providers.cache_plan import CachePlan
 from callcenter.providers.caching import apply_anthropic_cache, apply_shared_layout_cache, layout_tools, sorted_tools
 from callcenter.types import Usage
+
+log = structlog.get_logger(__name__)
 
 _STOP_REASONS = {
     "end_turn": "end_turn",
@@ -173,26 +176,55 @@ class AnthropicProvider:
         timeout_s: float = 30.0,
         client: anthropic.AsyncAnthropic | None = None,
         cache_plan: CachePlan | None = None,
+        cache_diagnostics: bool = False,
     ) -> None:
         self._client = client or anthropic.AsyncAnthropic(
             api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout_s
         )
         self.cache_plan = cache_plan
+        self.cache_diagnostics = cache_diagnostics
+        self._previous: dict[tuple[str, str], str] = {}  # (model, agent) -> last message id
 
     async def aclose(self) -> None:
         await self._client.close()
 
     async def complete(self, model: ModelInfo, request: ModelRequest, on_delta: OnDelta | None = None) -> ModelResponse:
         kwargs = build_request(model, request, self.cache_plan)
+        lineage = (model.id, request.agent)
+        if self.cache_diagnostics:
+            kwargs["diagnostics"] = {"previous_message_id": self._previous.get(lineage)}
         headers = dict(request.extra_headers)
         started = time.perf_counter()
         try:
             if on_delta is None:
                 message = await self._client.messages.create(**kwargs, extra_headers=headers)
+                self._diagnosed(lineage, message)
                 return self._from_message(model, message, started)
-            return await self._stream(model, kwargs, headers, on_delta, started)
+            return await self._stream(model, kwargs, headers, on_delta, started, lineage)
         except anthropic.AnthropicError as err:
             raise map_error(err) from err
+
+    def _diagnosed(self, lineage: tuple[str, str], message: Any) -> None:
+        """Remember the message id for the next request of this model and agent, and log why the
+        prompt cache could not reuse the previous one's prefix (cache diagnostics). A change in
+        the model, system prompt or tools means the shared prefix is not stable: a warning; a
+        different conversation after the same prefix is expected: debug."""
+        if not self.cache_diagnostics:
+            return
+        self._previous[lineage] = str(message.id)
+        diagnostics = getattr(message, "diagnostics", None)
+        reason = getattr(diagnostics, "cache_miss_reason", None) if diagnostics is not None else None
+        if reason is None:
+            return
+        kind = str(getattr(reason, "type", "unknown"))
+        level = log.warning if kind in ("model_changed", "system_changed", "tools_changed") else log.debug
+        level(
+            "model.cache_miss",
+            model=lineage[0],
+            agent=lineage[1],
+            reason=kind,
+            missed_tokens=getattr(reason, "cache_missed_input_tokens", None),
+        )
 
     def _from_message(self, model: ModelInfo, message: Any, started: float) -> ModelResponse:
         texts: list[str] = []
@@ -222,6 +254,7 @@ class AnthropicProvider:
         headers: dict[str, str],
         on_delta: OnDelta,
         started: float,
+        lineage: tuple[str, str] = ("", ""),
     ) -> ModelResponse:
         texts: list[str] = []
         tool_blocks: dict[int, dict[str, Any]] = {}
@@ -232,6 +265,7 @@ class AnthropicProvider:
         async for event in stream:
             if event.type == "message_start":
                 _merge_usage(usage, event.message.usage)
+                self._diagnosed(lineage, event.message)
             elif event.type == "content_block_start":
                 block = event.content_block
                 if block.type == "tool_use":
