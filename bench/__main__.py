@@ -16,6 +16,7 @@ BENCHES = (
     ("difficulty router (RouteLLM MMLU)", ["bench.difficulty_bench"]),
     ("orchestration overhead vs openai-agents Runner", ["bench.overhead_bench"]),
     ("agent desk: operator -> customer latency across two nodes", ["bench.desk_bench"]),
+    ("model path: first delta vs final, verified sentence streaming (modelled speed)", ["bench.streaming_bench"]),
 )
 
 

@@ -145,7 +145,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--turns", type=int, default=5)
     parser.add_argument("--pace", type=float, default=1.0, help="fraction of the modelled real time (1.0)")
+    parser.add_argument("--quick", action="store_true", help="2 turns per case, for a smoke run")
     args = parser.parse_args()
+    if args.quick:
+        args.turns = 2
     import logging
 
     import structlog

@@ -114,3 +114,18 @@ async def runtime(seeded_dsn: str, test_settings: Settings) -> AsyncIterator[Run
     rt = await build_runtime(test_settings, dsn=seeded_dsn)
     yield rt
     await rt.close()
+
+
+@pytest.fixture
+def debug_logs() -> Iterator[None]:
+    """Debug-level structlog output for one test (an earlier command may have set warnings only)."""
+    import logging
+
+    import structlog
+
+    saved = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+    try:
+        yield
+    finally:
+        structlog.configure(**saved)

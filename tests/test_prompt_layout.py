@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import pytest
-import structlog
 from structlog.testing import capture_logs
 
 from callcenter.app import load_app
@@ -118,16 +116,6 @@ async def test_the_fake_refuses_a_fifth_breakpoint_like_the_api(fake: FakeLLMSer
             cache_control={"type": "ephemeral"},
         )
     await client.close()
-
-
-@pytest.fixture
-def debug_logs() -> Iterator[None]:
-    saved = structlog.get_config()
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
-    try:
-        yield
-    finally:
-        structlog.configure(**saved)
 
 
 async def test_cache_diagnostics_name_a_prefix_that_drifted(fake: FakeLLMServer, debug_logs: None) -> None:

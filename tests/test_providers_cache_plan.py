@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import math
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 import pytest
-import structlog
 from structlog.testing import capture_logs
 
 from callcenter.app import load_app
@@ -102,18 +99,7 @@ def test_traffic_is_split_over_tiers_and_agents() -> None:
     assert plan.models["claude-haiku-4-5"].calls_per_window == pytest.approx(2 * per_window)
 
 
-@pytest.fixture
-def info_logs() -> Iterator[None]:
-    """Info-level structlog output for this test (another command may have set warnings only)."""
-    saved = structlog.get_config()
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
-    try:
-        yield
-    finally:
-        structlog.configure(**saved)
-
-
-def test_the_plan_is_logged_at_start_up_one_line_per_model(info_logs: None) -> None:
+def test_the_plan_is_logged_at_start_up_one_line_per_model(debug_logs: None) -> None:
     with capture_logs() as logs:
         plan = cache_plan_for(APP, CATALOG, Settings(cache_plan_calls_per_hour=1200), DAY)
     lines = [e["plan"] for e in logs if e["event"] == "cache.plan"]
