@@ -6,7 +6,10 @@ the same process and the same run. Model time is subtracted: for us, from the la
 recorded in `model_calls`; for the Runner, a bare SDK call of the same shape measured in
 the same loop. Prints medians, p95 and the ratio.
 
-    python -m bench.overhead_bench [--turns 200]
+    python -m bench.overhead_bench [--turns 200] [--out overhead.json]
+
+Also (c) the Runner with the SDK's own persistence (`SQLAlchemySession` on the same
+PostgreSQL), and transactions per turn for us and for (c), counted by PostgreSQL itself.
 """
 
 from __future__ import annotations
@@ -26,9 +29,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def import_openai_agents() -> ModuleType:
-    """The openai-agents package, not the repository's `agents/` folder that shadows it from the repo root."""
+    """The openai-agents package, not a checkout's `agents/` folder that shadows it from its root."""
     saved = list(sys.path)
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO]
+    sys.path[:] = [p for p in sys.path if not (Path(p or ".") / "agents" / "booking.py").exists()]
     sys.modules.pop("agents", None)
     try:
         return importlib.import_module("agents")
@@ -41,6 +44,34 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+async def committed(dsn: str) -> int:
+    """Transactions committed in the database so far (pg_stat_database; flushed when backends exit)."""
+    import asyncpg
+
+    await asyncio.sleep(1.0)  # closed connections' backends flush their counters as they exit
+    conn = await asyncpg.connect(dsn)
+    try:
+        n: int = await conn.fetchval(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+        )
+        return n
+    finally:
+        await conn.close()
+
+
+async def transactions_per_turn(dsn: str, turns: int, open_client: Any, one_turn: Any, close_client: Any) -> float:
+    """(transactions of N turns - those of opening and closing the client alone) / N."""
+    x0 = await committed(dsn)
+    client = await open_client()
+    for i in range(turns):
+        await one_turn(client, i)
+    await close_client(client)
+    x1 = await committed(dsn)
+    await close_client(await open_client())
+    x2 = await committed(dsn)
+    return ((x1 - x0) - (x2 - x1)) / turns
+
+
 async def run(turns: int) -> dict[str, Any]:
     import openai
 
@@ -51,76 +82,128 @@ async def run(turns: int) -> dict[str, Any]:
     from callcenter.providers.recorder import PostgresCallRecorder
     from callcenter.runtime import build_runtime
     from callcenter.settings import Settings
-    from callcenter.specialists.model_backend import ModelBackend
-    from callcenter.specialists.tier_policy import get_policy
+
+    try:
+        from callcenter.specialists.model_backend import ModelBackend
+        from callcenter.specialists.tier_policy import get_policy
+    except ModuleNotFoundError:  # a checkout from before the specialists/ layout (`PYTHONPATH=old python -m ...`)
+        from callcenter.model_backend import ModelBackend  # type: ignore[no-redef]
+        from callcenter.routing.policy import get_policy  # type: ignore[no-redef]
     from callcenter.store.db import create_database, drop_database, resolve_dsn
 
     sdk = import_openai_agents()
     sdk.set_tracing_disabled(True)
+    from agents.extensions.memory.sqlalchemy_session import SQLAlchemySession
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     settings = Settings(backend="local")
     server_dsn = resolve_dsn(settings)
     name = f"cc_bench_{uuid.uuid4().hex[:8]}"
     dsn = await create_database(server_dsn, name)
+    sa_url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
     reply = "Thanks, noted."
+    question = "what are the office hours?"
     try:
         async with FakeLLMServer(seed=1, latency_scale=0.0) as fake:
-            runtime = await build_runtime(settings, dsn=dsn)
-            provider = OpenAIProvider(api_key="fake", base_url=fake.openai_base_url)
-            client = ModelClient(Catalog.load(), {"openai": provider}, PostgresCallRecorder(runtime.pool))
-            runtime.orchestrator.backend = ModelBackend(client, get_policy("cheap-only"))
+            fake.script([Reply(text=reply)] * 100_000)
+
+            async def open_runtime() -> Any:
+                rt = await build_runtime(settings, dsn=dsn)
+                provider = OpenAIProvider(api_key="fake", base_url=fake.openai_base_url)
+                client = ModelClient(Catalog.load(), {"openai": provider}, PostgresCallRecorder(rt.pool))
+                rt.orchestrator.backend = ModelBackend(client, get_policy("cheap-only"))
+                rt.extras["bench_session"] = (await rt.orchestrator.open_session(channel="bench", customer_id=None)).id
+                return rt
+
+            async def our_turn(rt: Any, i: int) -> None:
+                await rt.orchestrator.handle_turn(rt.extras["bench_session"], question)
+
+            async def close_runtime(rt: Any) -> None:
+                await rt.close()
+
+            runtime = await open_runtime()
+            engine = create_async_engine(sa_url)
             oai = openai.AsyncOpenAI(api_key="fake", base_url=fake.openai_base_url, max_retries=0)
             agent = sdk.Agent(
                 name="general",
                 instructions=runtime.app.agents["general"].instructions,
                 model=sdk.OpenAIChatCompletionsModel(model="gpt-5-mini", openai_client=oai),
             )
-            ours, ours_model, runner, bare = [], [], [], []
-            session = (await runtime.orchestrator.open_session(channel="bench", customer_id=None)).id
+
+            def sa_session(i: int) -> Any:
+                # A new SDK session every 10 turns: its Runner reads the whole session back each turn,
+                # ours reads the last 20 messages, so both read a bounded history.
+                return SQLAlchemySession(f"bench-{i // 10}", engine=engine, create_tables=True)
+
+            ours, ours_model, runner, runner_sess, bare = [], [], [], [], []
+            session = runtime.extras["bench_session"]
             for i in range(turns + 10):  # the first 10 warm up
-                fake.script([Reply(text=reply)] * 3)
                 t0 = time.perf_counter()
-                await runtime.orchestrator.handle_turn(session, "what are the office hours?")
+                await runtime.orchestrator.handle_turn(session, question)
                 total = (time.perf_counter() - t0) * 1000
                 model_ms = await runtime.pool.fetchval(
                     "SELECT latency_ms FROM model_calls WHERE session_id=$1 ORDER BY id DESC LIMIT 1",
                     uuid.UUID(session),
                 )
                 t0 = time.perf_counter()
-                await sdk.Runner.run(agent, "what are the office hours?")
+                await sdk.Runner.run(agent, question)
                 r_total = (time.perf_counter() - t0) * 1000
+                t0 = time.perf_counter()
+                await sdk.Runner.run(agent, question, session=sa_session(i))
+                rs_total = (time.perf_counter() - t0) * 1000
                 t0 = time.perf_counter()
                 await oai.chat.completions.create(
                     model="gpt-5-mini",
-                    messages=[
-                        {"role": "system", "content": agent.instructions},
-                        {"role": "user", "content": "what are the office hours?"},
-                    ],
+                    messages=[{"role": "system", "content": agent.instructions}, {"role": "user", "content": question}],
                 )
                 b_total = (time.perf_counter() - t0) * 1000
                 if i >= 10:
                     ours.append(total - float(model_ms))
                     ours_model.append(total)
                     runner.append(r_total - b_total)
+                    runner_sess.append(rs_total - b_total)
                     bare.append(b_total)
                 if (i + 1) % 50 == 0:
                     print(f"  {i + 1}/{turns + 10} turns", file=sys.stderr)
             await runtime.close()
+            await engine.dispose()
+
+            async def open_engine() -> Any:
+                return create_async_engine(sa_url)
+
+            async def sdk_turn(eng: Any, i: int) -> None:
+                await sdk.Runner.run(
+                    agent, question, session=SQLAlchemySession(f"txn-{i // 10}", engine=eng, create_tables=True)
+                )
+
+            async def close_engine(eng: Any) -> None:
+                await eng.dispose()
+
+            n = min(turns, 50)
+            ours_txn = await transactions_per_turn(dsn, n, open_runtime, our_turn, close_runtime)
+            sdk_txn = await transactions_per_turn(dsn, n, open_engine, sdk_turn, close_engine)
     finally:
         await drop_database(server_dsn, name)
-    out = {
+    out: dict[str, Any] = {
         "turns": turns,
         "ours_overhead_ms": {"p50": statistics.median(ours), "p95": pct(ours, 0.95)},
         "ours_turn_total_ms": {"p50": statistics.median(ours_model), "p95": pct(ours_model, 0.95)},
         "runner_overhead_ms": {"p50": statistics.median(runner), "p95": pct(runner, 0.95)},
+        "runner_sqlalchemy_session_overhead_ms": {"p50": statistics.median(runner_sess), "p95": pct(runner_sess, 0.95)},
         "bare_sdk_call_ms": {"p50": statistics.median(bare), "p95": pct(bare, 0.95)},
+        "transactions_per_turn": {"ours": round(ours_txn, 2), "runner_sqlalchemy_session": round(sdk_txn, 2)},
     }
     out["ratio_ours_vs_runner_p50"] = out["ours_overhead_ms"]["p50"] / max(out["runner_overhead_ms"]["p50"], 1e-6)
+    out["ratio_ours_vs_runner_session_p50"] = out["ours_overhead_ms"]["p50"] / max(
+        out["runner_sqlalchemy_session_overhead_ms"]["p50"], 1e-6
+    )
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--turns", type=int, default=200)
+    parser.add_argument("--out", default="overhead.json", help="file name under bench/out/")
     args = parser.parse_args()
     import json
     import logging
@@ -139,11 +222,23 @@ def main() -> None:
         f"  openai-agents Runner (no persistence):              p50 {res['runner_overhead_ms']['p50']:.2f} ms  "
         f"p95 {res['runner_overhead_ms']['p95']:.2f} ms"
     )
+    print(
+        f"  openai-agents Runner + SQLAlchemySession (PG):      p50 "
+        f"{res['runner_sqlalchemy_session_overhead_ms']['p50']:.2f} ms  "
+        f"p95 {res['runner_sqlalchemy_session_overhead_ms']['p95']:.2f} ms"
+    )
     print(f"  bare SDK call to the fake model:                    p50 {res['bare_sdk_call_ms']['p50']:.2f} ms")
-    print(f"  ratio callcenter / Runner (p50): {res['ratio_ours_vs_runner_p50']:.2f}x")
+    print(
+        f"  ratio callcenter / Runner (p50): {res['ratio_ours_vs_runner_p50']:.2f}x; "
+        f"/ Runner+session: {res['ratio_ours_vs_runner_session_p50']:.2f}x"
+    )
+    print(
+        f"  transactions per turn: callcenter {res['transactions_per_turn']['ours']}, "
+        f"Runner+session {res['transactions_per_turn']['runner_sqlalchemy_session']}"
+    )
     out = REPO / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "overhead.json").write_text(json.dumps(res, indent=2))
+    (out / args.out).write_text(json.dumps(res, indent=2))
 
 
 if __name__ == "__main__":

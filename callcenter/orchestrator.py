@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 
 from callcenter.app import App
+from callcenter.providers.deadline import turn_deadline
 from callcenter.redaction import redact_continuation
 from callcenter.routing.router import Router
 from callcenter.settings import Settings
@@ -24,7 +25,8 @@ from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import HumanHandoffRequest
 from callcenter.specialists.output_filter import OutputFilter, scrub_reply
 from callcenter.specialists.seam import OnDelta, SpecialistBackend, SpecialistResult, SpecialistTurn
-from callcenter.store.conversations import ConversationStore, MessageRecord, SessionRecord, TurnOutcome
+from callcenter.store.conversations import BegunTurn, ConversationStore, MessageRecord, SessionRecord, TurnOutcome
+from callcenter.store.turn_keeper import SessionBusy, TurnKeeper
 from callcenter.tooling.executor import TurnTools
 from callcenter.tooling.toolkit import ToolError
 from callcenter.types import HandoffContext, Priority, RouteDecision, Vertical
@@ -34,6 +36,9 @@ log = structlog.get_logger(__name__)
 EMERGENCY_LINE = "555-0100"
 # Below this the router's verdict does not pull the customer out of a flow in progress.
 SWITCH_CONFIDENCE = 0.75
+
+
+__all__ = ["InvalidMessage", "Orchestrator", "SessionBusy", "SessionForbidden", "SessionNotFound", "TurnResult"]
 
 
 class SessionNotFound(Exception):
@@ -61,6 +66,7 @@ class TurnResult:
     latency_ms: float = 0.0
     tools: list[str] = field(default_factory=list)
     held: bool = False  # a person holds the session: the message went to them, the bot did not answer
+    replayed: bool = False  # the stored reply of a resent message, not a new turn
 
 
 def chunk_text(text: str, size: int = 24) -> list[str]:
@@ -114,6 +120,7 @@ class Orchestrator:
         settings: Settings,
         human_handoff_tool: str = "handoff_to_human",
         clock: Any = None,
+        keeper: TurnKeeper | None = None,
     ) -> None:
         self.app = app
         self.store = store
@@ -123,6 +130,7 @@ class Orchestrator:
         self.human_handoff_tool = human_handoff_tool
         self._clock = clock or (lambda: datetime.now(UTC))
         self.output_filter = OutputFilter(store.pool)
+        self.keeper = keeper or TurnKeeper(store, settings)
 
     # --- sessions ------------------------------------------------------------------
     async def open_session(
@@ -147,31 +155,103 @@ class Orchestrator:
         return text
 
     # --- one turn ------------------------------------------------------------------
-    async def handle_turn(self, session_id: str, text: str, *, on_delta: OnDelta | None = None) -> TurnResult:
-        started = time.perf_counter()
+    async def handle_turn(
+        self, session_id: str, text: str, *, on_delta: OnDelta | None = None, client_id: str | None = None
+    ) -> TurnResult:
+        """Answer one customer message, exactly once per `client_id`.
+
+        Turns of one session run one at a time across nodes: a message arriving while another
+        runs waits up to `session_wait_s`, then raises SessionBusy. A pending turn left by a dead
+        process is finished first; a resent `client_id` gets its stored (or recovered) reply.
+        """
         text = self.validate_text(text)
-        session = await self.store.get_session(session_id)
+        try:
+            earlier = await self.store.history(session_id, limit=19)
+        except ValueError:  # not a session id at all
+            raise SessionNotFound(session_id) from None
+        text = await self._redact(text, earlier)  # never stored, logged or sent to a model
+        wait_until = time.monotonic() + self.settings.session_wait_s
+        async with self.keeper.admit(), self.keeper.session(session_id, wait_until):
+            delay = 0.02
+            while True:
+                begun = await self.store.begin_turn(
+                    session_id, text, owner=self.keeper.node_id, lease_s=self.settings.turn_lease_s, client_id=client_id
+                )
+                if begun.kind == "no_session":
+                    raise SessionNotFound(session_id)
+                if begun.kind == "replied":
+                    return await self._stored_result(session_id, begun, on_delta)
+                if begun.kind == "held":  # a person at the desk answers (docs/desk.md): stored, no bot turn
+                    log.info("turn.held", session_id=session_id)
+                    return TurnResult(
+                        session_id=session_id,
+                        text="",
+                        agent="human",
+                        vertical="human",
+                        confidence=1.0,
+                        turn_id=0,
+                        human_handoff=True,
+                        held=True,
+                    )
+                if begun.kind in ("new", "resume"):
+                    return await self._run_turn(session_id, begun, on_delta)
+                if begun.kind == "recover":  # an earlier message whose process died: finish it first
+                    log.info("turn.recovering", session_id=session_id, turn_id=begun.turn_id)
+                    await self._run_turn(session_id, begun, None)
+                    continue
+                remaining = wait_until - time.monotonic()  # busy: running on another node
+                if remaining <= 0:
+                    raise SessionBusy(begun.retry_after_s or 1.0)
+                await asyncio.sleep(min(delay, remaining))
+                delay = min(delay * 2, 0.5)
+
+    async def finish_pending(self, session_id: str) -> None:
+        """Finish the session's pending turn if its process died (the sweeper; a resuming client)."""
+        try:
+            async with self.keeper.session(session_id, time.monotonic()):
+                while True:
+                    begun = await self.store.begin_turn(
+                        session_id, None, owner=self.keeper.node_id, lease_s=self.settings.turn_lease_s
+                    )
+                    if begun.kind != "recover":
+                        return
+                    log.info("turn.recovering", session_id=session_id, turn_id=begun.turn_id)
+                    await self._run_turn(session_id, begun, None)
+        except SessionBusy:  # a turn of this session is running here; it will finish
+            return
+
+    async def _stored_result(self, session_id: str, begun: BegunTurn, on_delta: OnDelta | None) -> TurnResult:
+        """A resent message: the reply already stored for it, sent again, nothing run again."""
+        assert begun.turn_id is not None
+        text, agent = begun.reply or "", begun.reply_agent or "general"
+        if on_delta is not None:
+            for piece in chunk_text(text):
+                await on_delta(piece)
+        return TurnResult(
+            session_id=session_id,
+            text=text,
+            agent=agent,
+            vertical=begun.vertical or agent,
+            confidence=begun.confidence or 0.0,
+            turn_id=begun.turn_id,
+            replayed=True,
+        )
+
+    async def _run_turn(self, session_id: str, begun: BegunTurn, on_delta: OnDelta | None) -> TurnResult:
+        assert begun.turn_id is not None and begun.message_text is not None
+        async with self.keeper.leased(begun.turn_id):
+            return await self._run_leased_turn(session_id, begun, on_delta)
+
+    async def _run_leased_turn(self, session_id: str, begun: BegunTurn, on_delta: OnDelta | None) -> TurnResult:
+        started = time.perf_counter()
+        turn_id, text = begun.turn_id, begun.message_text
+        assert turn_id is not None and text is not None
+        session = begun.session_record()  # read in the same round trip that opened the turn
         if session is None:
             raise SessionNotFound(session_id)
-        earlier = await self.store.history(session_id, limit=19)
-        text, redacted = await self._redact(text, earlier)  # never stored, logged or sent to a model
-        if session.held_by is not None:  # a person at the desk answers (docs/desk.md): store, no bot turn
-            await self.store.store_held_message(session_id, text)
-            log.info("turn.held", session_id=session_id, operator_id=session.held_by)
-            return TurnResult(
-                session_id=session_id,
-                text="",
-                agent="human",
-                vertical="human",
-                confidence=1.0,
-                turn_id=0,
-                human_handoff=True,
-                held=True,
-            )
-        _, turn_id = await self.store.begin_turn(session_id, text)  # the user's words first, always
         log_ = log.bind(session_id=session_id, turn_id=turn_id)
         # A person's messages ('agent') were our side of the conversation; their release note comes last.
-        history = [("assistant" if role == "agent" else role, said) for role, said in redacted]
+        history = [("assistant" if role == "agent" else role, said) for role, said in (begun.history or [])]
         note = session.state.get("operator_note")
         if note:
             history.append(("assistant", f"[Note from our team, who handled this conversation: {note}]"))
@@ -232,9 +312,10 @@ class Orchestrator:
             await sink.finish(result.text)
         done = result.done or human is not None
         latency = (time.perf_counter() - started) * 1000
-        await self.store.complete_turn(
+        completed = await self.store.complete_turn(
             session_id,
             turn_id,
+            owner=self.keeper.node_id,
             reply=result.text,
             agent=agent.name,
             active_agent=None if done else agent.name,
@@ -255,6 +336,18 @@ class Orchestrator:
                 latency_ms=latency,
             ),
         )
+        if not completed:  # presumed dead and taken over: the other node's reply is the one stored
+            log_.warning("turn.taken_over")
+            stored = await self._wait_for_reply(turn_id)
+            return TurnResult(
+                session_id=session_id,
+                text=stored[0],
+                agent=stored[1] or agent.name,
+                vertical=decision.vertical.value,
+                confidence=decision.confidence,
+                turn_id=turn_id,
+                replayed=True,
+            )
         log_.info("turn.replied", agent=agent.name, human=human is not None, latency_ms=round(latency, 2))
         return TurnResult(
             session_id=session_id,
@@ -269,7 +362,7 @@ class Orchestrator:
             tools=[c.tool for c in tools.calls],
         )
 
-    async def _redact(self, text: str, earlier: list[MessageRecord]) -> tuple[str, list[tuple[str, str]]]:
+    async def _redact(self, text: str, earlier: list[MessageRecord]) -> str:
         """Mask card numbers, SSNs and bank numbers, also one begun in the customer's previous messages."""
         said = [m for m in earlier if m.role == "user"][-4:]
         previous = [m.text for m in said]
@@ -277,11 +370,19 @@ class Orchestrator:
             masked = redact_continuation(previous, text)
         else:  # a long message takes milliseconds to scan: not on the event loop
             masked = await asyncio.to_thread(redact_continuation, previous, text)
-        fixed: dict[int, str] = {}
-        for index, new_text in masked.earlier.items():
+        for index, new_text in masked.earlier.items():  # rewritten before the turn reads its history
             await self.store.replace_message_text(said[index].id, new_text)
-            fixed[said[index].id] = new_text
-        return masked.text, [(m.role, fixed.get(m.id, m.text)) for m in earlier]
+        return masked.text
+
+    async def _wait_for_reply(self, turn_id: int) -> tuple[str, str | None]:
+        deadline = time.monotonic() + self.settings.session_wait_s
+        while True:
+            stored = await self.store.turn_reply(turn_id)
+            if stored is not None:
+                return stored
+            if time.monotonic() >= deadline:
+                raise SessionBusy(1.0)
+            await asyncio.sleep(0.1)
 
     def _choose_agent(self, session: SessionRecord, decision: RouteDecision, text: str) -> tuple[AgentSpec, bool]:
         """Stay with the agent whose flow is in progress unless the customer clearly moved on."""
@@ -331,7 +432,8 @@ class Orchestrator:
             claims=self.app.claims,
         )
         try:
-            result = await self.backend.run(turn, on_delta)
+            with turn_deadline(self.settings.turn_deadline_s):  # model calls and their retries stop here
+                result = await self.backend.run(turn, on_delta)
         except Exception as exc:  # the customer always gets an answer or an honest handoff
             log.exception("specialist.failed", session_id=ctx.session_id, agent=agent.name, error=str(exc))
             return SpecialistResult(

@@ -36,6 +36,7 @@ class Runtime:
     extras: dict[str, Any]
 
     async def close(self) -> None:
+        await self.orchestrator.keeper.stop()
         closer = self.extras.get("close")
         if closer is not None:
             await closer()

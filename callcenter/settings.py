@@ -126,6 +126,46 @@ class Settings(BaseSettings):
     max_steps_per_session: int = 200
     max_escalations_per_turn: int = 2
 
+    # --- turns under faults (docs/scaling.md) ----------------------------------------
+    turn_lease_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="A running turn's lease, renewed every third of it; a dead node's turns are finished by "
+        "another node within about this long.",
+    )
+    session_wait_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="How long a message waits for the session's running turn before the client gets `busy`.",
+    )
+    sweep_interval_s: float = Field(default=2.0, gt=0, description="How often a node looks for turns of dead nodes.")
+    sweep_batch: int = Field(default=20, ge=1, description="Most stale turns one sweep claims.")
+    max_active_turns: int = Field(
+        default=256,
+        ge=1,
+        description="Turns a node admits at once (running or waiting); past it clients get `busy` and /readyz 503.",
+    )
+    turn_deadline_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="Model time one turn may spend, retries included; then the deterministic flow answers.",
+    )
+    breaker_failures: int = Field(
+        default=3, ge=1, description="Consecutive failures that open a provider's circuit breaker (a timeout: one)."
+    )
+    breaker_cooldown_s: float = Field(
+        default=30.0, gt=0, description="How long an open breaker skips its provider before a half-open probe."
+    )
+    breaker_hang_s: float = Field(
+        default=4.0,
+        gt=0,
+        description="A call that waits this long while its provider answers nothing at all counts as a timeout "
+        "(opens the breaker); raise it for models that legitimately think longer at low traffic.",
+    )
+    breaker_probe_timeout_s: float = Field(
+        default=2.0, gt=0, description="Timeout of the one half-open probe call that may close a breaker."
+    )
+
     # --- model providers -----------------------------------------------------------
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
     anthropic_base_url: str | None = Field(default=None, validation_alias="ANTHROPIC_BASE_URL")

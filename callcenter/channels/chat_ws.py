@@ -16,7 +16,6 @@ import asyncio
 import uuid
 from typing import Any
 
-import asyncpg
 import structlog
 from aiohttp import WSMsgType, web
 
@@ -31,8 +30,9 @@ from callcenter.channels.chat_protocol import (
 )
 from callcenter.channels.limits import retry_after
 from callcenter.channels.live_delivery import SessionFeed, agent_frame, follow_session
-from callcenter.orchestrator import InvalidMessage, SessionForbidden, SessionNotFound
+from callcenter.orchestrator import InvalidMessage, SessionBusy, SessionForbidden, SessionNotFound
 from callcenter.runtime import RUNTIME_KEY, Runtime
+from callcenter.store.db import CONNECTION_LOST
 from callcenter.telemetry.metrics import ERRORS, RATE_LIMITED
 from callcenter.web.auth import InvalidToken, verify_token
 
@@ -108,6 +108,8 @@ class ChatConnection:
                 return
             session_id, unsaved = str(uuid.uuid4()), True
         self.customer_id, self.session_id, self.unsaved_session = customer_id, session_id, unsaved
+        if frame.session_id:  # a turn left pending by a node that died is answered before the history is sent
+            await orch.finish_pending(session_id)
         name = await self.runtime.store.customer_name(customer_id)
         history = await self.runtime.store.history(session_id) if frame.session_id else []
         await self.send(
@@ -194,8 +196,17 @@ class ChatConnection:
         try:
             if unsaved:  # the session's row is written with its first message
                 await self.runtime.store.create_session(channel="chat", customer_id=customer_id, session_id=session_id)
-            result = await orch.handle_turn(session_id, frame.text, on_delta=on_delta)
-        except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as exc:
+            result = await orch.handle_turn(session_id, frame.text, on_delta=on_delta, client_id=frame.client_id)
+        except SessionBusy as exc:  # another turn of this session is running (here or on another node)
+            await self.error(
+                "busy",
+                "Another message of this conversation is being answered; send this one again after "
+                "retry_after_s seconds.",
+                retry_after_s=round(exc.retry_after_s, 2),
+                client_id=frame.client_id,
+            )
+            return
+        except CONNECTION_LOST as exc:
             log.error("chat.db_unavailable", session_id=session_id, error_type=type(exc).__name__)
             if unsaved and self.session_id == session_id:
                 self.unsaved_session = True  # try writing the row again with the next message

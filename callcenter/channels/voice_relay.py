@@ -38,12 +38,16 @@ from callcenter.channels.voice_protocol import (
     speakable,
     text_token,
 )
-from callcenter.orchestrator import InvalidMessage, SessionForbidden, SessionNotFound, TurnResult
+from callcenter.orchestrator import InvalidMessage, SessionBusy, SessionForbidden, SessionNotFound, TurnResult
 from callcenter.runtime import Runtime
+from callcenter.store.db import CONNECTION_LOST
 from callcenter.store.desk import StoredMessage
 from callcenter.web.auth import InvalidToken, verify_token
 
 log = structlog.get_logger(__name__)
+
+NOT_NOW: tuple[type[BaseException], ...] = (*CONNECTION_LOST, SessionBusy)
+"""The database is out, or the session is mid-turn elsewhere: the caller hears UNAVAILABLE."""
 
 CHANNEL = "voice"
 UNAVAILABLE = "Sorry, I couldn't reach our records just now. Could you say that again?"
@@ -273,7 +277,7 @@ class RelayCall:
 
         try:
             result = await orch.handle_turn(self.session_id, text, on_delta=on_delta)
-        except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as exc:
+        except NOT_NOW as exc:
             self.log.error("voice.db_unavailable", session_id=self.session_id, error=str(exc))
             await self._close_reply(reply, "")
             await self._say(UNAVAILABLE)

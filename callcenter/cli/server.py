@@ -27,6 +27,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="demo features (resident picker with tokens, unsigned voice) even with DATABASE_URL or a "
         "public bind; never on the internet (same as CALLCENTER_DEMO_MODE=true)",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes serving the port, each a full node (default: the number of cores)",
+    )
+    p.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # set by the supervisor
     add_data_dir(p)
     p.set_defaults(func=cmd_serve)
 
@@ -65,11 +73,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
             return 2
     host = settings.host
     port = settings.port if args.port is None else args.port
-    asyncio.run(serve(settings, host, port, seed=not args.no_seed))
+    from callcenter.cli.workers import default_workers, supervise
+
+    workers = default_workers() if args.workers is None else args.workers
+    if workers < 1:
+        raise SystemExit("--workers must be at least 1")
+    if workers > 1:
+        return supervise(settings, host, port, workers, seed=not args.no_seed)
+    asyncio.run(serve(settings, host, port, seed=not args.no_seed, reuse_port=args.reuse_port))
     return 0
 
 
-async def serve(settings: Settings, host: str, port: int, *, seed: bool = True) -> None:
+async def serve(settings: Settings, host: str, port: int, *, seed: bool = True, reuse_port: bool = False) -> None:
     from aiohttp import web
 
     from callcenter.cli.db import seed_if_empty
@@ -81,11 +96,12 @@ async def serve(settings: Settings, host: str, port: int, *, seed: bool = True) 
     # at most this long each time it wants it back (Python's default, 5 ms, adds up per ping).
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     runtime = await build_runtime(settings)
+    runtime.orchestrator.keeper.start(runtime.orchestrator.finish_pending)  # leases and the sweeper
     if seed:
         await seed_if_empty(runtime.pool, settings)
     runner = web.AppRunner(create_app(runtime))
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
     await site.start()
     bound = runner.addresses[0][1] if runner.addresses else port
     backend = runtime.orchestrator.backend.name

@@ -9,6 +9,7 @@ record every attempt (successful or not) so the cost report sees exactly what wa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -27,9 +28,11 @@ from callcenter.providers.base import (
     Provider,
     ProviderError,
 )
+from callcenter.providers.breaker import CircuitBreaker, Permit
 from callcenter.providers.caching import estimate_tokens
 from callcenter.providers.catalog import Catalog
 from callcenter.providers.cost import cost_usd, frontier_cost_usd
+from callcenter.providers.deadline import remaining_s
 from callcenter.types import Tier, Usage
 
 log = structlog.get_logger(__name__)
@@ -37,6 +40,8 @@ log = structlog.get_logger(__name__)
 MAX_RETRY_WAIT_S = 20.0
 """Longest retry-after we wait out on one model; a longer one means "go elsewhere"."""
 BACKOFF_BASE_S = 0.5
+MIN_ATTEMPT_S = 0.05
+"""Below this much of the turn's deadline left, no further model call is started."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +95,42 @@ def expected_cost_usd(model: ModelInfo, request: ModelRequest, day: date, output
     return per_million / Decimal(1_000_000)
 
 
+HANG_CHECK_S = 0.25
+"""How often a waiting call looks at its provider's breaker."""
+
+
+async def watch_call(
+    call: Awaitable[ModelResponse], breaker: CircuitBreaker, permit: Permit, limit: float | None
+) -> ModelResponse:
+    """Await one provider call, giving up (TimeoutError) when it cannot be worth waiting for.
+
+    That is: `limit` passed (the turn's deadline, or a probe's timeout); or the provider looks
+    hung - it finished nothing for `breaker.hang_s` while this call waited; or its breaker
+    opened meanwhile because another call found it hung. So calls already waiting on a provider
+    that stopped answering are released together, a few seconds in, not one timeout each.
+    """
+    task = asyncio.ensure_future(call)
+    began = time.monotonic()
+    try:
+        while True:
+            wait = HANG_CHECK_S if limit is None else min(HANG_CHECK_S, began + limit - time.monotonic())
+            done, _ = await asyncio.wait({task}, timeout=max(0.0, wait))
+            if done:
+                return task.result()
+            waited = time.monotonic() - began
+            if limit is not None and waited >= limit:
+                raise TimeoutError(f"no answer within {limit:.1f}s")
+            if breaker.is_open and not permit.probe:
+                raise TimeoutError(f"{breaker.name} stopped answering (breaker opened after {waited:.1f}s)")
+            if waited >= breaker.hang_s and breaker.last_success < began:
+                raise TimeoutError(f"{breaker.name} answered nothing for {waited:.1f}s")
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
 class ModelClient:
     def __init__(
         self,
@@ -101,6 +142,7 @@ class ModelClient:
         *,
         max_retry_wait_s: float = MAX_RETRY_WAIT_S,
         today: Callable[[], date] | None = None,
+        breaker_factory: Callable[[str], CircuitBreaker] | None = None,
     ) -> None:
         self.catalog = catalog
         self.providers = providers
@@ -109,6 +151,15 @@ class ModelClient:
         self._sleep = sleep
         self._max_wait = max_retry_wait_s
         self._today = today or (lambda: datetime.now(UTC).date())
+        self._breaker_factory = breaker_factory or (lambda name: CircuitBreaker(name))
+        self.breakers: dict[str, CircuitBreaker] = {}
+
+    def breaker(self, provider: str) -> CircuitBreaker:
+        """This process's circuit breaker for `provider` (created closed on first use)."""
+        found = self.breakers.get(provider)
+        if found is None:
+            found = self.breakers[provider] = self._breaker_factory(provider)
+        return found
 
     def candidates(self, tier: Tier, request: ModelRequest | None = None) -> list[ModelInfo]:
         """Models to try, in order: the tier's models, then each tier above.
@@ -141,22 +192,44 @@ class ModelClient:
             raise AllProvidersFailed(f"no configured model for tier {int(tier)} or above", errors)
         for model in models:
             provider = self.providers[model.provider]
+            breaker = self.breaker(model.provider)
             attempt = 0
             while True:
+                permit = breaker.acquire()
+                if permit is None:  # open: skip this provider until its cooldown ends
+                    errors.append((model.id, ProviderError(f"{model.provider} circuit open", retryable=True)))
+                    break
+                left = remaining_s()
+                if left is not None and left <= MIN_ATTEMPT_S:
+                    breaker.release(permit)
+                    summary = "; ".join(f"{mid}: {err}" for mid, err in errors)
+                    raise AllProvidersFailed(f"turn deadline reached for tier {int(tier)}+: {summary}", errors)
+                limits = [t for t in (permit.timeout_s, left) if t is not None]
+                limit = min(limits) if limits else None
                 attempt += 1
                 started = time.perf_counter()
                 try:
-                    response = await provider.complete(model, request, on_delta)
-                except ProviderError as err:
+                    response = await watch_call(provider.complete(model, request, on_delta), breaker, permit, limit)
+                except (ProviderError, TimeoutError) as exc:
+                    timed_out = isinstance(exc, TimeoutError) or "timeout" in str(exc).lower()
+                    err = exc if isinstance(exc, ProviderError) else ProviderError(str(exc), retryable=True)
+                    if err.status is None and err.retryable:  # no answer: a timeout, a broken connection
+                        breaker.failure(permit, timeout=timed_out)
+                    else:  # it answered (429, 5xx, 400): alive; retries and fallback handle the rest
+                        breaker.success(permit)
                     errors.append((model.id, err))
                     elapsed_ms = (time.perf_counter() - started) * 1000.0
                     await self._record_error(model, request, context, err, elapsed_ms)
                     delay = retry_delay(err, attempt, self._max_wait) if attempt <= self.max_retries else None
+                    left = remaining_s()
+                    if delay is not None and (breaker.is_open or (left is not None and delay >= left)):
+                        delay = None  # the provider is out, or waiting would outlive the turn
                     log.warning(
                         "model_call_failed",
                         model=model.id,
                         status=err.status,
                         retryable=err.retryable,
+                        timeout=timed_out,
                         attempt=attempt,
                         retry_in_s=delay,
                     )
@@ -164,6 +237,7 @@ class ModelClient:
                         break
                     await self._sleep(delay)
                     continue
+                breaker.success(permit)
                 return await self._finish(model, request, context, response)
         summary = "; ".join(f"{mid}: {err}" for mid, err in errors)
         raise AllProvidersFailed(f"every model failed for tier {int(tier)}+: {summary}", errors)

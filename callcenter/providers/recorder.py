@@ -12,6 +12,7 @@ import uuid
 import asyncpg
 
 from callcenter.providers.base import ModelCallRecord
+from callcenter.store.db import RetryingPool
 
 _INSERT = """
 INSERT INTO model_calls (
@@ -26,7 +27,7 @@ RETURNING id
 
 class PostgresCallRecorder:
     def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
+        self._pool = RetryingPool(pool)  # a database restart mid-turn must not lose the bill
 
     async def record(self, call: ModelCallRecord) -> int:
         u = call.usage

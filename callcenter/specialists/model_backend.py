@@ -257,6 +257,7 @@ def _difficulty_header(difficulty: float | None) -> dict[str, str]:
 
 async def build_model_backend(settings: Settings, pool: asyncpg.Pool, app: App, extras: dict[str, Any]) -> ModelBackend:
     from callcenter.providers import build_providers
+    from callcenter.providers.breaker import CircuitBreaker
     from callcenter.providers.catalog import Catalog
     from callcenter.providers.recorder import PostgresCallRecorder
 
@@ -264,7 +265,19 @@ async def build_model_backend(settings: Settings, pool: asyncpg.Pool, app: App, 
     shared = SharedPrefix.from_app(app) if settings.shared_prompt_prefix and app.shared_context else None
     plan = cache_plan_for(app, catalog, settings) if shared is not None else None
     providers = build_providers(settings, catalog, cache_plan=plan)
-    client = ModelClient(catalog, providers, PostgresCallRecorder(pool), max_retries=settings.provider_max_retries)
+    client = ModelClient(
+        catalog,
+        providers,
+        PostgresCallRecorder(pool),
+        max_retries=settings.provider_max_retries,
+        breaker_factory=lambda name: CircuitBreaker(
+            name,
+            failures=settings.breaker_failures,
+            cooldown_s=settings.breaker_cooldown_s,
+            probe_timeout_s=settings.breaker_probe_timeout_s,
+            hang_s=settings.breaker_hang_s,
+        ),
+    )
     extras["model_client"] = client
     policy = policy_from_settings(settings)
     judge = ModelJudge(client) if settings.verifier_judge else None

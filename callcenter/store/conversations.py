@@ -43,6 +43,31 @@ class MessageRecord:
 
 
 @dataclass(slots=True)
+class BegunTurn:
+    """What `begin_turn` decided (see its docstring): the kind and what the caller needs for it."""
+
+    kind: str
+    turn_id: int | None = None
+    message_id: int | None = None
+    message_text: str | None = None
+    reply: str | None = None
+    reply_agent: str | None = None
+    vertical: str | None = None
+    confidence: float | None = None
+    retry_after_s: float | None = None
+    session: dict[str, Any] | None = None  # the session row as JSON, for resume/recover/new
+    history: list[list[str]] | None = None  # [role, text] before the turn's message, oldest first
+
+    def session_record(self) -> SessionRecord | None:
+        """The session as it was when the turn began (None for the kinds that carry none)."""
+        if self.session is None:
+            return None
+        row = dict(self.session)
+        row["created_at"] = datetime.fromisoformat(row["created_at"])
+        return _session(row)
+
+
+@dataclass(slots=True)
 class TurnOutcome:
     vertical: str | None = None
     confidence: float | None = None
@@ -54,7 +79,7 @@ class TurnOutcome:
     latency_ms: float | None = None
 
 
-def _session(row: asyncpg.Record) -> SessionRecord:
+def _session(row: asyncpg.Record | dict[str, Any]) -> SessionRecord:
     return SessionRecord(
         id=str(row["id"]),
         customer_id=row["customer_id"],
@@ -124,27 +149,24 @@ class ConversationStore:
         """Rewrite a stored message (redaction only: a number the customer split over messages)."""
         await self.db.execute("UPDATE messages SET text = $2 WHERE id = $1", message_id, text)
 
-    async def begin_turn(self, session_id: str, text: str) -> tuple[MessageRecord, int]:
-        """Store the user's message and open its turn in one round trip."""
-        for _ in range(5):
-            try:
-                row = await self.db.fetchrow(
-                    """WITH m AS (
-                           INSERT INTO messages (session_id, seq, role, text)
-                           SELECT $1, COALESCE(MAX(seq), 0) + 1, 'user', $2 FROM messages WHERE session_id = $1
-                           RETURNING id, seq, role, text, agent, created_at)
-                       , t AS (INSERT INTO turns (session_id, message_id) SELECT $1, id FROM m RETURNING id)
-                       SELECT m.*, t.id AS turn_id FROM m, t""",
-                    uuid.UUID(session_id),
-                    text,
-                )
-            except asyncpg.UniqueViolationError:
-                continue
-            assert row is not None
-            data = dict(row)
-            turn_id = data.pop("turn_id")
-            return MessageRecord(**data), turn_id
-        raise RuntimeError("could not store the message after 5 attempts")
+    async def begin_turn(
+        self, session_id: str, text: str | None, *, owner: str, lease_s: float, client_id: str | None = None
+    ) -> BegunTurn:
+        """Store the user's message and open its turn, or say why not, in one round trip.
+
+        See `cc_begin_turn` in migrations/0005_turn_recovery.sql: a resent `client_id` is never
+        stored twice, a pending turn with no live owner is handed to the caller to finish, and a
+        turn running elsewhere answers `busy`. `text=None` only claims what is pending.
+        """
+        try:
+            sid = uuid.UUID(session_id)
+        except ValueError:
+            return BegunTurn(kind="no_session")
+        row = await self.db.fetchrow(
+            "SELECT * FROM cc_begin_turn($1, $2, $3, $4, $5)", sid, text, client_id, owner, lease_s
+        )
+        assert row is not None
+        return BegunTurn(**dict(row))
 
     async def store_held_message(self, session_id: str, text: str) -> int:
         """Store a customer's message for the operator holding the session: no turn, no reply."""
@@ -167,24 +189,32 @@ class ConversationStore:
         session_id: str,
         turn_id: int,
         *,
+        owner: str,
         reply: str,
         agent: str,
         active_agent: str | None,
         state: dict[str, Any],
         steps: int,
         outcome: TurnOutcome,
-    ) -> None:
-        """Store the reply, the session's new state and the turn's outcome in one round trip."""
-        await self.db.execute(
-            """WITH m AS (
+    ) -> bool:
+        """Store the reply, the session's new state and the turn's outcome in one round trip.
+
+        Only the turn's current owner completes it: False means another node claimed the turn
+        (this one was presumed dead) and its reply, not ours, is the one stored.
+        """
+        done = await self.db.fetchval(
+            """WITH t AS (SELECT id FROM turns WHERE id=$7 AND outcome='pending' AND owner=$16 FOR UPDATE)
+               , m AS (
                    INSERT INTO messages (session_id, seq, role, text, agent)
-                   SELECT $1, COALESCE(MAX(seq), 0) + 1, 'assistant', $2, $3 FROM messages WHERE session_id = $1
+                   SELECT $1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id = $1),
+                          'assistant', $2, $3 FROM t
                    RETURNING id)
                , s AS (UPDATE sessions SET active_agent=$4, state=$5, step_count=step_count+$6, updated_at=now()
-                       WHERE id=$1 RETURNING id)
+                       WHERE id=$1 AND EXISTS (SELECT 1 FROM t) RETURNING id)
                UPDATE turns SET vertical=$8, confidence=$9, difficulty=$10, agent=$11, tier=$12, outcome=$13,
-                   escalations=$14, latency_ms=$15, finished_at=now()
-               WHERE id=$7 AND EXISTS (SELECT 1 FROM m) AND EXISTS (SELECT 1 FROM s)""",
+                   escalations=$14, latency_ms=$15, finished_at=now(), reply_id=(SELECT id FROM m),
+                   owner=NULL, lease_until=NULL
+               WHERE id IN (SELECT id FROM t) AND EXISTS (SELECT 1 FROM s) RETURNING id""",
             uuid.UUID(session_id),
             reply,
             agent,
@@ -200,15 +230,58 @@ class ConversationStore:
             outcome.outcome,
             outcome.escalations,
             outcome.latency_ms,
+            owner,
         )
+        return done is not None
+
+    async def turn_reply(self, turn_id: int) -> tuple[str, str | None] | None:
+        """The stored reply (text, agent) of a finished turn, None while it is pending."""
+        row = await self.db.fetchrow(
+            "SELECT m.text, m.agent FROM turns t JOIN messages m ON m.id = t.reply_id WHERE t.id = $1", turn_id
+        )
+        return (row["text"], row["agent"]) if row else None
+
+    async def renew_leases(self, turn_ids: list[int], *, owner: str, lease_s: float) -> int:
+        """Keep this node's running turns claimed (one statement per heartbeat for all of them)."""
+        if not turn_ids:
+            return 0
+        status = await self.db.execute(
+            """UPDATE turns SET lease_until = clock_timestamp() + make_interval(secs => $3)
+               WHERE id = ANY($1) AND owner = $2 AND outcome = 'pending'""",
+            turn_ids,
+            owner,
+            lease_s,
+        )
+        return int(status.split()[-1])
+
+    async def claim_stale_turns(self, *, owner: str, lease_s: float, limit: int) -> list[str]:
+        """Claim pending turns whose owner stopped renewing; returns their session ids.
+
+        `FOR UPDATE SKIP LOCKED` lets every node's sweeper run at once without two of them
+        claiming the same turn or waiting on each other.
+        """
+        rows = await self.db.fetch(
+            """UPDATE turns SET owner = $1, lease_until = clock_timestamp() + make_interval(secs => $2)
+               WHERE id IN (SELECT id FROM turns
+                            WHERE outcome = 'pending' AND (lease_until IS NULL OR lease_until < clock_timestamp())
+                            ORDER BY lease_until NULLS FIRST LIMIT $3 FOR UPDATE SKIP LOCKED)
+               RETURNING session_id""",
+            owner,
+            lease_s,
+            limit,
+        )
+        return [str(r["session_id"]) for r in rows]
 
     async def record_handoff(
         self, ctx: HandoffContext, *, turn_id: int | None, kind: str = "agent", queue: str | None = None
-    ) -> int:
-        handoff_id: int = await self.db.fetchval(
+    ) -> int | None:
+        """Record an agent change; None when this turn already recorded one (a recovered turn's re-run)."""
+        handoff_id: int | None = await self.db.fetchval(
             """INSERT INTO handoffs (session_id, turn_id, from_agent, to_agent, kind, vertical, confidence,
                    priority, queue, summary, context)
-               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id""",
+               SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11
+               WHERE $2::bigint IS NULL OR NOT EXISTS (SELECT 1 FROM handoffs WHERE turn_id = $2 AND kind = $5)
+               RETURNING id""",
             uuid.UUID(ctx.session_id),
             turn_id,
             ctx.from_agent,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
 
 import asyncpg
+import structlog
 
 from callcenter.settings import Settings
 from callcenter.store.embedded import embedded_dsn
@@ -81,9 +85,53 @@ CONNECTION_LOST: tuple[type[BaseException], ...] = (
     asyncpg.InterfaceError,  # incl. ConnectionDoesNotExistError
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, cannot connect now
+    asyncpg.exceptions.InternalClientError,  # "another operation is in progress": killed mid-query by a restart
     ConnectionError,
     OSError,
 )
+
+
+DEFAULT_RETRY_DELAYS: tuple[float, ...] = (0.1, 0.3, 1.0, 2.0, 3.0)
+"""Waits between attempts on a lost connection: 6.4 s in all, enough for a database restart."""
+
+T = TypeVar("T")
+
+
+async def retry_on_connection_loss(
+    attempt: Callable[[], Awaitable[T]], delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS, what: str = "query"
+) -> T:
+    """Run `attempt()` again (a fresh pooled connection each time) while the connection is lost.
+
+    Only connection-level errors are retried, within the budget of `delays`; then the last
+    error propagates and channels answer `unavailable`. `attempt` must be safe to repeat: a
+    single statement, or a transaction that checks what an earlier attempt committed (the
+    tool executor's idempotency keys).
+    """
+    for number, delay in enumerate((*delays, None)):
+        try:
+            return await attempt()
+        except CONNECTION_LOST as exc:
+            if delay is None:
+                raise
+            structlog.get_logger(__name__).warning("db.retry", what=what, attempt=number + 1, error=str(exc))
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+@contextlib.asynccontextmanager
+async def acquire(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection that is closed, not returned, when it turns out to be lost.
+
+    A server restart can leave a connection half-dead (mid-protocol); handing it back would
+    fail the next query on it too, so it is terminated and the pool opens a fresh one.
+    """
+    async with pool.acquire() as conn:
+        try:
+            yield conn
+        except CONNECTION_LOST:
+            with contextlib.suppress(asyncpg.InterfaceError):  # already closed and detached: nothing to do
+                conn.terminate()
+            raise
 
 
 class RetryingPool:
@@ -93,24 +141,16 @@ class RetryingPool:
     backoff gives a restarting server a few seconds. Only connection-level errors are retried.
     """
 
-    def __init__(self, pool: asyncpg.Pool, delays: tuple[float, ...] = (0.1, 0.3, 1.0, 2.0, 3.0)) -> None:
+    def __init__(self, pool: asyncpg.Pool, delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS) -> None:
         self.pool = pool
         self.delays = delays
 
     async def _run(self, method: str, *args: Any) -> Any:
-        import asyncio
+        async def attempt() -> Any:
+            async with acquire(self.pool) as conn:
+                return await getattr(conn, method)(*args)
 
-        import structlog
-
-        for attempt, delay in enumerate((*self.delays, None)):
-            try:
-                return await getattr(self.pool, method)(*args)
-            except CONNECTION_LOST as exc:
-                if delay is None:
-                    raise
-                structlog.get_logger(__name__).warning("db.retry", attempt=attempt + 1, error=str(exc))
-                await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
+        return await retry_on_connection_loss(attempt, self.delays)
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await self._run("fetch", query, *args)

@@ -19,6 +19,7 @@ import asyncpg
 import structlog
 from pydantic import ValidationError
 
+from callcenter.store.db import acquire, retry_on_connection_loss
 from callcenter.tooling.toolkit import Tool, ToolContext, ToolError
 
 log = structlog.get_logger(__name__)
@@ -73,7 +74,11 @@ class TurnTools:
         record = ToolCallRecord(name, {}, key, None, None, None, False, 0.0)
         self.calls.append(record)
         try:
-            result, replayed = await self._run(name, raw_args, key, record)
+            # A lost connection is retried whole: the retry's first SELECT finds what a committed
+            # attempt stored, so the tool never runs twice (bookings, payments, the human handoff).
+            result, replayed = await retry_on_connection_loss(
+                lambda: self._run(name, raw_args, key, record), what=f"tool {name}"
+            )
             record.result, record.replayed = result, replayed
             return result
         except ToolError as exc:
@@ -96,7 +101,7 @@ class TurnTools:
     ) -> tuple[dict[str, Any], bool]:
         sid = uuid.UUID(self.session_id)
         failure: ToolError | None = None
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with acquire(self.pool) as conn, conn.transaction():
             stored = await conn.fetchrow(
                 "SELECT result, status, error FROM tool_calls WHERE session_id=$1 AND idempotency_key=$2",
                 sid,
