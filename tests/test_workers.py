@@ -75,12 +75,17 @@ async def test_two_workers_share_the_port_answer_chats_and_stop_on_sigterm(seede
         await _wait_healthy(url, proc)
         children = psutil.Process(proc.pid).children()
         assert len(children) == 2
-        listening = {
-            c.pid
-            for c in children
-            for conn in c.net_connections("tcp")
-            if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port
-        }
+        listening: set[int] = set()
+        for _ in range(600):  # the second worker may still be starting when the first answers
+            listening = {
+                c.pid
+                for c in children
+                for conn in c.net_connections("tcp")
+                if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port
+            }
+            if len(listening) == 2:
+                break
+            await asyncio.sleep(0.2)
         assert len(listening) == 2  # both bound to the same port (SO_REUSEPORT)
 
         async def chat(i: int) -> str:

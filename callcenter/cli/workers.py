@@ -59,6 +59,21 @@ def _check_port(host: str, port: int) -> None:
         ) from None
 
 
+def _wait_listening(host: str, port: int, procs: list[subprocess.Popen[bytes]], stopping: list[int]) -> bool:
+    """True once something accepts connections on the port; False if a worker exits or we are stopped first."""
+    target = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not stopping:
+        if any(p.poll() is not None for p in procs):
+            return False
+        try:
+            with socket.create_connection((target, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 async def prepare(settings: Settings, dsn: str, *, seed: bool) -> None:
     """Migrate, seed and cache the trained router once, before any worker starts."""
     from callcenter.cli.db import seed_if_empty
@@ -105,7 +120,8 @@ def supervise(settings: Settings, host: str, port: int, workers: int, *, seed: b
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     procs = [subprocess.Popen(cmd, env=env) for _ in range(workers)]
-    print(f"callcenter is serving on http://{host}:{port}/  ({workers} workers; Ctrl-C to stop)", flush=True)
+    if _wait_listening(host, port, procs, stopping):  # say "serving" only once a worker accepts connections
+        print(f"callcenter is serving on http://{host}:{port}/  ({workers} workers; Ctrl-C to stop)", flush=True)
     restarts: deque[float] = deque()
     try:
         while not stopping:
