@@ -43,6 +43,7 @@ OUT = Path(__file__).resolve().parent / "out"
 SECRET = "bench-secret-" + "x" * 32
 TWILIO = "bench-twilio-token"
 HELLO_TIMEOUT_S = 3
+PROBE_TIMEOUT_S = 120.0  # a ping unanswered this long is recorded as this long
 
 
 def _free_port() -> int:
@@ -149,7 +150,9 @@ async def _hello(ws: aiohttp.ClientWebSocketResponse, **fields: Any) -> dict[str
     return frame
 
 
-async def _frames(ws: aiohttp.ClientWebSocketResponse, finals: int, within_s: float) -> list[dict[str, Any]]:
+async def _frames(
+    ws: aiohttp.ClientWebSocketResponse, finals: int, within_s: float, kinds: tuple[str, ...] = ("message", "error")
+) -> list[dict[str, Any]]:
     """Final frames (message or error) until `finals` arrived, the socket closed or `within_s` passed."""
     got: list[dict[str, Any]] = []
     deadline = time.monotonic() + within_s
@@ -161,7 +164,7 @@ async def _frames(ws: aiohttp.ClientWebSocketResponse, finals: int, within_s: fl
         if msg.type != aiohttp.WSMsgType.TEXT:
             break
         frame = json.loads(msg.data)
-        if frame.get("type") in ("message", "error"):
+        if frame.get("type") in kinds:
             got.append(frame)
     return got
 
@@ -177,8 +180,12 @@ async def ping_under_load(srv: Server, http: aiohttp.ClientSession) -> dict[str,
             while not stop.is_set():
                 sent = time.perf_counter()
                 await ws.send_json({"type": "ping"})
-                while (await ws.receive_json(timeout=120)).get("type") != "pong":
-                    pass
+                try:
+                    while (await ws.receive_json(timeout=PROBE_TIMEOUT_S)).get("type") != "pong":
+                        pass
+                except TimeoutError:  # the loop was blocked longer than we wait: record the wait, stop
+                    rtts.append(PROBE_TIMEOUT_S * 1000)
+                    return
                 rtts.append((time.perf_counter() - sent) * 1000)
                 await asyncio.sleep(0.02)
 
@@ -352,7 +359,7 @@ async def hostile(srv: Server, http: aiohttp.ClientSession) -> dict[str, Any]:
                 await ws.send_bytes(frame)
             else:
                 await ws.send_str(frame)
-            got = await _frames(ws, 1, 30)
+            got = await _frames(ws, 1, 30, ("message", "error", "pong", "session"))
             if not got:
                 unanswered += 1
                 if ws.closed:
