@@ -6,9 +6,10 @@ Every knob of the product is documented here; the README's configuration table m
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,6 +20,8 @@ from pydantic_settings import (
 CONFIG_FILE_ENV = "CALLCENTER_CONFIG"
 BUILTIN_SECRET = "dev-insecure-secret-change-me"
 MIN_SECRET_BYTES = 32
+# A voice_routes value: where a handed-off phone call goes (docs/voice.md).
+VOICE_ROUTE = re.compile(r"^(enqueue:[A-Za-z0-9_.-]{1,64}|dial:\+?[0-9]{3,15}|hangup)$")
 
 
 class ConfigError(ValueError):
@@ -120,6 +123,57 @@ class Settings(BaseSettings):
     desk_listen_check_s: float = Field(
         default=5.0, gt=0, description="How often the LISTEN connection is checked and, if lost, re-established."
     )
+
+    # --- phone calls (Twilio; docs/voice.md) -----------------------------------------
+    public_url: str | None = Field(
+        default=None,
+        description="Public https:// base URL Twilio reaches us at (TwiML's relay and action URLs). "
+        "Unset: taken from the request (and its forwarded headers).",
+    )
+    voice_greeting: str = Field(
+        default="Thanks for calling Maple Property Management. How can I help you today?",
+        max_length=500,
+        description="welcomeGreeting spoken when a call connects.",
+    )
+    voice_language: str = Field(default="en-US", description="ConversationRelay language (speech and voice).")
+    voice_tts_voice: str | None = Field(default=None, description="ConversationRelay voice; unset: Twilio's default.")
+    voice_tts_provider: str | None = Field(default=None, description="ConversationRelay ttsProvider; unset: default.")
+    voice_transcription_provider: str | None = Field(
+        default=None,
+        description="ConversationRelay transcriptionProvider; unset: default.",
+    )
+    voice_routes: dict[str, str] = Field(
+        default_factory=dict,
+        description='Where a handoff queue goes when the relay ends: {"emergency": "dial:+16175550100", '
+        '"billing": "enqueue:billing"}. Unlisted queues are enqueued under their own name.',
+    )
+    voice_emergency_number: str | None = Field(
+        default=None,
+        description="Number dialled for the emergency queue unless voice_routes says otherwise.",
+    )
+    voice_taskrouter_workflow_sid: str | None = Field(
+        default=None,
+        description="With a TaskRouter workflow (WW…), enqueue as tasks of this workflow.",
+    )
+    voice_pin_max_attempts: int = Field(default=3, ge=1, le=10, description="Wrong PINs before entry is locked.")
+    voice_pin_lockout_minutes: int = Field(default=15, ge=1, le=1440, description="How long a lock lasts.")
+    voice_pin_digit_timeout_s: float = Field(
+        default=4.0,
+        gt=0,
+        le=30,
+        description="Silence after the last keypad digit that ends PIN entry (or press #).",
+    )
+    voice_summary_max_chars: int = Field(default=600, ge=100, le=2000, description="Longest after-call summary.")
+
+    @field_validator("voice_routes")
+    @classmethod
+    def _check_voice_routes(cls, routes: dict[str, str]) -> dict[str, str]:
+        for queue, route in routes.items():
+            if not VOICE_ROUTE.match(route):
+                raise ValueError(
+                    f"voice_routes[{queue!r}] = {route!r}: use 'enqueue:QUEUE', 'dial:+NUMBER' or 'hangup'."
+                )
+        return routes
 
     # --- orchestration caps ---------------------------------------------------------
     max_tool_calls_per_turn: int = 8

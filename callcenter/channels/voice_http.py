@@ -1,10 +1,12 @@
 """Routes for the voice channels, and the Twilio request signature check in front of them.
 
 `GET /v1/voice/relay` is the ConversationRelay websocket (callcenter.channels.voice_relay);
-`POST /v1/voice/transcripts` takes finished calls (callcenter.channels.transcripts_http).
-When TWILIO_AUTH_TOKEN is set, both refuse (403) any request whose X-Twilio-Signature does not
-match, so only Twilio (or a sender holding the token) can open a call or post a transcript.
-Without it they refuse everything (403), except in the laptop demo (Settings.demo).
+`POST /v1/voice/transcripts` takes finished calls (callcenter.channels.transcripts_http);
+`POST /v1/voice/incoming` and `/v1/voice/handoff` answer Twilio's Voice webhooks in TwiML
+(callcenter.channels.voice_webhooks). When TWILIO_AUTH_TOKEN is set, all of them refuse (403)
+any request whose X-Twilio-Signature does not match, so only Twilio (or a sender holding the
+token) can open a call or post a transcript. Without it they refuse everything (403), except
+in the laptop demo (Settings.demo).
 
 A transcript's signature is checked before its body is read: Twilio signs the URL, which
 carries the body's SHA-256 (`bodySHA256`), so a forged or unsigned post costs us no memory.
@@ -24,6 +26,17 @@ from callcenter.channels.forwarding import TrustedProxies, forwarded_scheme_host
 from callcenter.channels.transcripts_http import error_response, handle_transcript
 from callcenter.channels.voice_protocol import body_sha256, signature_matches
 from callcenter.channels.voice_relay import relay_handler
+from callcenter.channels.voice_webhooks import (
+    HANDOFF_PATH,
+    INCOMING_PATH,
+    MAX_FORM_BYTES,
+    WebhookError,
+    handoff_twiml,
+    incoming_twiml,
+    parse_form,
+    public_base,
+    twiml_response,
+)
 from callcenter.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -178,5 +191,41 @@ def setup_routes(app: web.Application, runtime: Runtime) -> None:
                 return _forbidden(refused)
         return await handle_transcript(runtime, body)
 
+    async def signed_form(request: web.Request, path: str) -> dict[str, str] | web.Response:
+        """A Twilio webhook's form parameters, or the refusal (unsigned, too large, not a form)."""
+        token = twilio_auth_token(runtime)
+        if token is None and not settings.demo:
+            return _forbidden(_NO_TOKEN)
+        body = await _read_body(request, MAX_FORM_BYTES)
+        if body is None:
+            return error_response(413, "body_too_large", f"Webhook forms are limited to {MAX_FORM_BYTES} bytes.")
+        if token is not None:
+            refused = check_signature(request, token, body, websocket=False, trusted=_proxies(settings.trusted_proxies))
+            if refused:
+                log.warning("voice.signature_refused", path=path, reason=refused)
+                return _forbidden(refused)
+        try:
+            return parse_form(body)
+        except WebhookError as exc:
+            return error_response(400, "bad_form", exc.message)
+
+    async def incoming(request: web.Request) -> web.Response:
+        form = await signed_form(request, INCOMING_PATH)
+        if isinstance(form, web.Response):
+            return form
+        base = public_base(request, settings, _proxies(settings.trusted_proxies))
+        try:
+            return twiml_response(incoming_twiml(form, base, settings))
+        except WebhookError as exc:
+            return error_response(422, "invalid_webhook", exc.message)
+
+    async def handoff(request: web.Request) -> web.Response:
+        form = await signed_form(request, HANDOFF_PATH)
+        if isinstance(form, web.Response):
+            return form
+        return twiml_response(handoff_twiml(form, settings))
+
     app.router.add_get(RELAY_PATH, relay)
     app.router.add_post(TRANSCRIPTS_PATH, transcripts)
+    app.router.add_post(INCOMING_PATH, incoming)
+    app.router.add_post(HANDOFF_PATH, handoff)
