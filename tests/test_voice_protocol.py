@@ -117,8 +117,8 @@ def test_speakable_turns_numbered_options_into_sentences() -> None:
         "Which one works: 1 or 2? Or tell me another day or time."
     )
     assert speakable(text) == (
-        "Here's what's free tomorrow for a plumber visit: Option 1: Tue Dec 2, 1:00 PM with Sam. "
-        "Option 2: Tue Dec 2, 3:00 PM with Sam. Which one works: 1 or 2? Or tell me another day or time."
+        "Here's what's free tomorrow for a plumber visit: Option 1: Tuesday, December 2nd, at 1 PM with Sam. "
+        "Option 2: Tuesday, December 2nd, at 3 PM with Sam. Which one works: 1 or 2? Or tell me another day or time."
     )
 
 
@@ -127,7 +127,7 @@ def test_speakable_strips_markdown() -> None:
     assert speakable_line("- pay by *card* or `ACH`") == "pay by card or ACH."
     assert speakable_line("1. See [our FAQ](https://example.com/faq)") == "Option 1: See our FAQ."
     assert speakable_line("Booked: appointment #42 (Reference: ticket #7.)") == (
-        "Booked: appointment number 42 (Reference: ticket number 7.)"
+        "Booked: appointment 42 (Reference: ticket 7.)"
     )
     assert speakable_line("keep snake_case and 3 * 4") == "keep snake_case and 3 4."
     assert speakable_line("   ") == ""

@@ -14,11 +14,13 @@ import hmac
 import json
 import re
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from callcenter.channels.sanitize import clean_json
+from callcenter.channels.voice_numbers import speak_numbers
 
 
 class _Message(BaseModel):
@@ -153,7 +155,6 @@ _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s+")
 _LINK = re.compile(r"\[([^\]]+)\]\((?:[^)\s]+)\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`+)(?=\S)(.+?)(?<=\S)\1")
 _STRAY = re.compile(r"[*`]+|(?<!\w)_+|_+(?!\w)")
-_HASH_NUMBER = re.compile(r"#(\d+)")
 _SPACES = re.compile(r"\s+")
 _ENDS_CLAUSE = (".", "!", "?", ":", ";", ",")
 
@@ -162,8 +163,9 @@ def speakable_line(line: str) -> str:
     """One line of a chat-style reply as words a voice can say ("" for a blank line).
 
     Numbered options become "Option 2: ...", bullets plain sentences, markdown emphasis, links and
-    headings lose their markup, "#42" becomes "number 42", and every line ends as a sentence so
-    text-to-speech pauses between list items instead of running them together.
+    headings lose their markup, amounts, dates, times and "#42" references are said as words
+    (voice_numbers: "appointment 22", "12 dollars and 50 cents", "Tuesday, December 1st"), and every
+    line ends as a sentence so text-to-speech pauses between list items instead of running them together.
     """
     option = _NUMBERED.match(line)
     if option:
@@ -174,7 +176,7 @@ def speakable_line(line: str) -> str:
     for _ in range(3):  # nested emphasis: ***x*** and the like
         line = _EMPHASIS.sub(r"\2", line)
     line = _STRAY.sub("", line)
-    line = _HASH_NUMBER.sub(r"number \1", line)
+    line = speak_numbers(line, today=date.today())
     line = _SPACES.sub(" ", line).strip()
     if line and not line.endswith(_ENDS_CLAUSE) and not line.endswith(")"):
         line += "."
