@@ -1,0 +1,197 @@
+"""Voice PINs in the database: set, check with lockout, and the audit of every attempt.
+
+The rules (docs/voice.md): a caller number gets `max_attempts` wrong PINs; the next wrong one
+locks PIN entry from that number for `lockout_minutes`. A correct PIN clears the count. Every
+step is a row in voice_pin_attempts, with the outcome but never the digits. Checks for one
+number are serialised by an advisory lock, so two simultaneous calls from it cannot both guess.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+import asyncpg
+
+from callcenter.voice_pins import hash_pin_async, pin_matches_async
+
+Outcome = Literal["verified", "wrong", "locked", "refused_locked", "no_pin", "unknown_unit"]
+Method = Literal["dtmf", "speech"]
+MAX_UNIT_MATCHES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class PinCheck:
+    """How one PIN attempt went: the verified customer, or how many tries are left / until when locked."""
+
+    customer_id: int | None
+    outcome: Outcome
+    attempts_left: int
+    locked_until: datetime | None = None
+
+
+def unit_key(text: str) -> str:
+    """A unit as stored or said, normalised: "Unit 4-B" / "4 b" / "four B" -> "4B" (digits and letters only)."""
+    words = {
+        "one": "1",
+        "two": "2",
+        "three": "3",
+        "four": "4",
+        "five": "5",
+        "six": "6",
+        "seven": "7",
+        "eight": "8",
+        "nine": "9",
+        "zero": "0",
+    }
+    tokens = re.findall(r"[a-z0-9]+", text.lower().replace("'", ""))
+    tokens = [
+        words.get(t, t)
+        for t in tokens
+        if t
+        not in (
+            "unit",
+            "apartment",
+            "apt",
+            "number",
+            "is",
+            "it's",
+            "my",
+            "i",
+            "live",
+            "in",
+            "the",
+            "its",
+            "and",
+            "suite",
+            "no",
+        )
+    ]
+    return "".join(tokens).upper()
+
+
+class VoicePinStore:
+    def __init__(self, pool: asyncpg.Pool, *, max_attempts: int = 3, lockout_minutes: int = 15) -> None:
+        self.pool = pool
+        self.max_attempts = max_attempts
+        self.lockout = timedelta(minutes=lockout_minutes)
+
+    async def set_pin(self, customer_id: int, pin: str) -> bool:
+        """Store `pin` (already checked by check_new_pin) as a fresh salted hash; False if no such customer."""
+        digest = await hash_pin_async(pin)
+        done = await self.pool.execute("UPDATE customers SET voice_pin_hash=$2 WHERE id=$1", customer_id, digest)
+        return bool(done.endswith(" 1"))
+
+    async def has_pin(self, customer_id: int) -> bool:
+        return bool(
+            await self.pool.fetchval("SELECT voice_pin_hash IS NOT NULL FROM customers WHERE id=$1", customer_id)
+        )
+
+    async def customers_in_unit(self, spoken_unit: str) -> list[int]:
+        """Residents whose unit matches what the caller said (any building), at most MAX_UNIT_MATCHES."""
+        key = unit_key(spoken_unit)
+        if not key:
+            return []
+        rows = await self.pool.fetch(
+            "SELECT id FROM customers WHERE upper(regexp_replace(unit, '[^A-Za-z0-9]', '', 'g')) = $1 "
+            "ORDER BY id LIMIT $2",
+            key,
+            MAX_UNIT_MATCHES,
+        )
+        return [r["id"] for r in rows]
+
+    async def locked_until(self, caller: str) -> datetime | None:
+        until: datetime | None = await self.pool.fetchval(
+            "SELECT locked_until FROM voice_pin_lockouts WHERE caller=$1 AND locked_until > now()", caller
+        )
+        return until
+
+    async def record(
+        self,
+        caller: str,
+        outcome: Outcome,
+        *,
+        customer_id: int | None = None,
+        call_sid: str = "",
+        session_id: str | None = None,
+        method: Method | None = None,
+    ) -> None:
+        """Audit a step that is not a PIN check (no PIN set, unknown unit, refused while locked)."""
+        await self.pool.execute(
+            "INSERT INTO voice_pin_attempts (caller, customer_id, call_sid, session_id, method, outcome) "
+            "VALUES ($1, $2, $3, $4, $5, $6)",
+            caller,
+            customer_id,
+            call_sid or None,
+            uuid.UUID(session_id) if session_id else None,
+            method,
+            outcome,
+        )
+
+    async def check(
+        self,
+        caller: str,
+        candidates: list[int],
+        pin: str,
+        *,
+        call_sid: str = "",
+        session_id: str | None = None,
+        method: Method = "dtmf",
+    ) -> PinCheck:
+        """Check `pin` against the candidate residents' PINs for a call from `caller`, counting and auditing it."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('voice_pin:' || $1))", caller)
+            sid = uuid.UUID(session_id) if session_id else None
+
+            async def audit(outcome: Outcome, customer_id: int | None) -> None:
+                await conn.execute(
+                    "INSERT INTO voice_pin_attempts (caller, customer_id, call_sid, session_id, method, outcome) "
+                    "VALUES ($1, $2, $3, $4, $5, $6)",
+                    caller,
+                    customer_id,
+                    call_sid or None,
+                    sid,
+                    method,
+                    outcome,
+                )
+
+            until = await conn.fetchval(
+                "SELECT locked_until FROM voice_pin_lockouts WHERE caller=$1 AND locked_until > now()", caller
+            )
+            if until is not None:
+                await audit("refused_locked", candidates[0] if len(candidates) == 1 else None)
+                return PinCheck(None, "refused_locked", 0, until)
+            rows = await conn.fetch(
+                "SELECT id, voice_pin_hash FROM customers WHERE id = ANY($1::bigint[]) AND voice_pin_hash IS NOT NULL"
+                " ORDER BY id",
+                candidates,
+            )
+            for row in rows:
+                if await pin_matches_async(pin, row["voice_pin_hash"]):
+                    await audit("verified", row["id"])
+                    return PinCheck(row["id"], "verified", self.max_attempts)
+            await audit("wrong", candidates[0] if len(candidates) == 1 else None)
+            # Wrong guesses since the last success or the end of the last lock, within one lockout window.
+            failures = await conn.fetchval(
+                """SELECT count(*) FROM voice_pin_attempts
+                   WHERE caller=$1 AND outcome='wrong' AND created_at > now() - $2::interval
+                     AND created_at > coalesce((SELECT max(created_at) FROM voice_pin_attempts
+                                                WHERE caller=$1 AND outcome IN ('verified', 'locked')), '-infinity')""",
+                caller,
+                self.lockout,
+            )
+            left = max(0, self.max_attempts - int(failures))
+            if left > 0:
+                return PinCheck(None, "wrong", left)
+            until = await conn.fetchval(
+                """INSERT INTO voice_pin_lockouts (caller, locked_until) VALUES ($1, now() + $2::interval)
+                   ON CONFLICT (caller) DO UPDATE SET locked_until = EXCLUDED.locked_until, created_at = now()
+                   RETURNING locked_until""",
+                caller,
+                self.lockout,
+            )
+            await audit("locked", candidates[0] if len(candidates) == 1 else None)
+            return PinCheck(None, "locked", 0, until)
