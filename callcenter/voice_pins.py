@@ -87,6 +87,20 @@ def pin_matches(pin: str, stored: str) -> bool:
     return hmac.compare_digest(candidate, key)
 
 
+def demo_pin(customer_id: int) -> str:
+    """The voice PIN the demo seed gives resident `customer_id` (shown by the demo picker; demo data only).
+
+    Derived from the id so the seed, the widget and the docs agree without storing a PIN anywhere;
+    a real deployment sets PINs with `callcenter customer set-pin`.
+    """
+    value = (customer_id * 7919 + 4826) % 9000 + 1000
+    while True:
+        try:
+            return check_new_pin(str(value))
+        except InvalidPin:
+            value = value + 1 if value < 9999 else 1000
+
+
 async def hash_pin_async(pin: str) -> str:
     return await asyncio.to_thread(hash_pin, pin)
 

@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from relay_caller import RELAY, recv, reply, say, setup
 
 from callcenter.channels.voice_protocol import speakable, twilio_signature
 from callcenter.orchestrator import chunk_text
@@ -19,8 +20,6 @@ from callcenter.settings import Settings
 from callcenter.specialists.seam import FlowBackend, OnDelta, SpecialistResult, SpecialistTurn
 from callcenter.web.auth import issue_token
 from callcenter.web.server import create_app
-
-RELAY = "/v1/voice/relay"
 
 
 @pytest.fixture(scope="module")
@@ -63,45 +62,6 @@ def _token(runtime: Runtime, customer_id: int) -> str:
     return issue_token(customer_id, runtime.settings.secret.get_secret_value(), ttl_seconds=600)
 
 
-async def _recv(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
-    data: dict[str, Any] = await ws.receive_json(timeout=30)
-    return data
-
-
-async def _setup(ws: aiohttp.ClientWebSocketResponse, call_sid: str, **fields: Any) -> None:
-    await ws.send_json(
-        {
-            "type": "setup",
-            "sessionId": "VX" + call_sid,
-            "accountSid": "ACtest",
-            "callSid": call_sid,
-            "from": fields.pop("from_", "+18005550199"),
-            "to": "+18005550101",
-            "direction": "inbound",
-            "callType": "PSTN",
-            "callStatus": "RINGING",
-            "customParameters": fields,
-        }
-    )
-
-
-async def _reply(ws: aiohttp.ClientWebSocketResponse) -> tuple[str, list[dict[str, Any]]]:
-    """Collect text tokens until one with last=true: (what the caller hears, the frames)."""
-    frames: list[dict[str, Any]] = []
-    while True:
-        frame = await _recv(ws)
-        frames.append(frame)
-        assert frame["type"] == "text", frame
-        if frame["last"]:
-            return "".join(f["token"] for f in frames), frames
-
-
-async def _say(ws: aiohttp.ClientWebSocketResponse, text: str) -> str:
-    await ws.send_json({"type": "prompt", "voicePrompt": text, "lang": "en-US", "last": True})
-    heard, _ = await _reply(ws)
-    return heard
-
-
 async def _session(runtime: Runtime, call_sid: str) -> Any:
     return await runtime.pool.fetchrow(
         "SELECT id, customer_id, channel, status FROM sessions WHERE channel='voice' AND external_id=$1", call_sid
@@ -119,15 +79,15 @@ async def test_verified_caller_books_a_visit_by_voice(client: TestClient, runtim
     call_sid = "CA" + uuid.uuid4().hex
     before = await runtime.pool.fetchval("SELECT count(*) FROM appointments WHERE customer_id=1 AND status='booked'")
     async with client.ws_connect(RELAY) as ws:
-        await _setup(ws, call_sid, token=_token(runtime, 1))
-        heard = [await _say(ws, "my kitchen sink leaks")]
-        heard.append(await _say(ws, "tomorrow after 1pm"))
+        await setup(ws, call_sid, token=_token(runtime, 1))
+        heard = [await say(ws, "my kitchen sink leaks")]
+        heard.append(await say(ws, "tomorrow after 1pm"))
         await ws.send_json({"type": "dtmf", "digit": "1"})  # "press 1" picks the first option
-        heard.append((await _reply(ws))[0])
+        heard.append((await reply(ws))[0])
         for _ in range(3):
             if "number" in heard[-1] and "appointment" in heard[-1].lower():
                 break
-            heard.append(await _say(ws, "yes"))
+            heard.append(await say(ws, "yes"))
     after = await runtime.pool.fetchval("SELECT count(*) FROM appointments WHERE customer_id=1 AND status='booked'")
     assert after == before + 1, heard
     session = await _session(runtime, call_sid)
@@ -142,9 +102,9 @@ async def test_verified_caller_books_a_visit_by_voice(client: TestClient, runtim
 async def test_gas_smell_ends_the_relay_with_handoff_data(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
     call_sid = "CA" + uuid.uuid4().hex
     async with client.ws_connect(RELAY) as ws:
-        await _setup(ws, call_sid)  # anonymous: emergencies never wait for sign-in
-        heard = await _say(ws, "I smell gas in my kitchen")
-        end = await _recv(ws)
+        await setup(ws, call_sid)  # anonymous: emergencies never wait for sign-in
+        heard = await say(ws, "I smell gas in my kitchen")
+        end = await recv(ws)
         assert heard and end["type"] == "end"
         data = json.loads(end["handoffData"])
         session = await _session(runtime, call_sid)
@@ -168,11 +128,11 @@ async def test_caller_id_match_is_not_a_verified_identity(client: TestClient, ru
     e164 = "+" + "".join(c for c in phone if c.isdigit())  # how Twilio spells the same number
     call_sid = "CA" + uuid.uuid4().hex
     async with client.ws_connect(RELAY) as ws:
-        await _setup(ws, call_sid, from_=e164)
-        heard = await _say(ws, "what is my current balance?")
-        assert "sign in" in heard.lower(), heard
-        heard = await _say(ws, "there is smoke coming from the outlet")  # still reaches a person
-        end = await _recv(ws)
+        await setup(ws, call_sid, from_=e164)
+        heard = await say(ws, "what is my current balance?")
+        assert "PIN" in heard and "balance" not in heard.lower(), heard  # a matching number alone opens nothing
+        heard = await say(ws, "there is smoke coming from the outlet")  # still reaches a person, PIN or not
+        end = await recv(ws)
     assert end["type"] == "end"
     data = json.loads(end["handoffData"])
     assert data["customer_id"] is None and data["caller_id_match"] == {"customer_id": 1, "verified": False}
@@ -183,9 +143,9 @@ async def test_caller_id_match_is_not_a_verified_identity(client: TestClient, ru
 async def test_bad_token_is_treated_as_an_unverified_caller(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
     call_sid = "CA" + uuid.uuid4().hex
     async with client.ws_connect(RELAY) as ws:
-        await _setup(ws, call_sid, token="v1.1.99999999999.forged")
-        heard = await _say(ws, "what is my current balance?")
-    assert "sign in" in heard.lower()
+        await setup(ws, call_sid, token="v1.1.99999999999.forged")
+        heard = await say(ws, "what is my current balance?")
+    assert "unit number" in heard.lower()  # an unknown number is asked who they are, nothing is read out
     session = await _session(runtime, call_sid)
     assert session is not None and session["customer_id"] is None
 
@@ -210,9 +170,9 @@ async def test_malformed_or_ignorable_messages_leave_the_call_usable(
 ) -> None:
     call_sid = "CA" + uuid.uuid4().hex
     async with client.ws_connect(RELAY) as ws:
-        await _setup(ws, call_sid)
+        await setup(ws, call_sid)
         await ws.send_str(bad)
-        heard = await _say(ws, "what are your office hours?")  # the very next frame is this reply
+        heard = await say(ws, "what are your office hours?")  # the very next frame is this reply
         assert heard
     session = await _session(runtime, call_sid)
     rows = await runtime.pool.fetch("SELECT role, text FROM messages WHERE session_id=$1 ORDER BY seq", session["id"])
@@ -222,7 +182,7 @@ async def test_malformed_or_ignorable_messages_leave_the_call_usable(
 
 async def test_prompt_before_setup_is_still_answered_and_stored(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
     async with client.ws_connect(RELAY) as ws:
-        heard = await _say(ws, "what are your office hours?")
+        heard = await say(ws, "what are your office hours?")
     assert heard
 
 
@@ -232,19 +192,19 @@ async def test_interrupt_silences_the_reply_but_stores_it_whole(
 ) -> None:
     call_sid = "CA" + uuid.uuid4().hex
     async with slow_client.ws_connect(RELAY) as ws:
-        await _setup(ws, call_sid, token=_token(runtime, 5))
-        await _say(ws, "my bathroom faucet drips")
+        await setup(ws, call_sid, token=_token(runtime, 5))
+        await say(ws, "my bathroom faucet drips")
         await ws.send_json({"type": "prompt", "voicePrompt": "tomorrow after 1pm", "last": True})
-        first = await _recv(ws)
+        first = await recv(ws)
         assert first["type"] == "text" and first["last"] is False
         await ws.send_json(
             {"type": "interrupt", "utteranceUntilInterrupt": first["token"][:10], "durationUntilInterruptMs": 300}
         )
-        rest, frames = await _reply(ws)
+        rest, frames = await reply(ws)
         assert frames[-1] == {"type": "text", "token": "", "last": True, "interruptible": True}
         heard = first["token"] + rest
         # The caller talks on; the next turn streams normally.
-        answer = await _say(ws, "what are your office hours?")
+        answer = await say(ws, "what are your office hours?")
         assert answer
     session = await _session(runtime, call_sid)
     stored = await _assistant_texts(runtime, session["id"])
@@ -259,15 +219,15 @@ async def test_new_prompt_while_streaming_supersedes_the_old_reply(
 ) -> None:
     call_sid = "CA" + uuid.uuid4().hex
     async with slow_client.ws_connect(RELAY) as ws:
-        await _setup(ws, call_sid, token=_token(runtime, 6))
-        await _say(ws, "the light switch in my bedroom is broken")
+        await setup(ws, call_sid, token=_token(runtime, 6))
+        await say(ws, "the light switch in my bedroom is broken")
         await ws.send_json({"type": "prompt", "voicePrompt": "tomorrow after 1pm", "last": True})
-        first = await _recv(ws)
+        first = await recv(ws)
         assert first["last"] is False
         await ws.send_json({"type": "prompt", "voicePrompt": "actually what are your office hours?", "last": True})
-        _, old = await _reply(ws)
+        _, old = await reply(ws)
         assert old[-1]["token"] == "" and old[-1]["last"] is True  # the superseded reply is closed
-        new, _ = await _reply(ws)
+        new, _ = await reply(ws)
     session = await _session(runtime, call_sid)
     rows = await runtime.pool.fetch("SELECT role, text FROM messages WHERE session_id=$1 ORDER BY seq", session["id"])
     assert [r["role"] for r in rows] == ["user", "assistant"] * 3
@@ -292,8 +252,8 @@ async def test_twilio_signature_is_required_when_configured(
     assert refused.value.status == 403
     signed = twilio_signature("twilio-test-token", f"ws://{url.host}:{url.port}{RELAY}")
     async with client.ws_connect(RELAY, headers={"X-Twilio-Signature": signed}) as ws:
-        await _setup(ws, "CA" + uuid.uuid4().hex)
-        assert await _say(ws, "what are your office hours?")
+        await setup(ws, "CA" + uuid.uuid4().hex)
+        assert await say(ws, "what are your office hours?")
     # Behind a TLS proxy Twilio signs the public wss:// URL; the proxy's headers count only from a trusted proxy.
     public = twilio_signature("twilio-test-token", f"wss://voice.example.com{RELAY}")
     headers = {"X-Twilio-Signature": public, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "voice.example.com"}
@@ -303,15 +263,15 @@ async def test_twilio_signature_is_required_when_configured(
     assert refused.value.status == 403
     monkeypatch.setattr(client.server.app[RUNTIME_KEY].settings, "trusted_proxies", "127.0.0.1")
     async with client.ws_connect(RELAY, headers=headers) as ws:
-        await _setup(ws, "CA" + uuid.uuid4().hex)
-        assert await _say(ws, "what are your office hours?")
+        await setup(ws, "CA" + uuid.uuid4().hex)
+        assert await say(ws, "what are your office hours?")
 
 
 async def test_a_prompt_flood_then_hang_up_is_bounded(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
     """2,000 prompts and an immediate hang-up: a handful are answered and stored, one ticket at most."""
     call_sid = "CA" + uuid.uuid4().hex
     async with client.ws_connect(RELAY) as ws:
-        await _setup(ws, call_sid)
+        await setup(ws, call_sid)
         for _ in range(2000):
             await ws.send_json({"type": "prompt", "voicePrompt": "I smell gas", "lang": "en-US", "last": True})
     sid = None

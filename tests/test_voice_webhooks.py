@@ -14,11 +14,11 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from callcenter.server import create_app
 from twilio.request_validator import RequestValidator
 
 from callcenter.runtime import build_runtime
 from callcenter.settings import Settings
+from callcenter.web.server import create_app
 
 AUTH_TOKEN = "twilio-webhook-test-token"
 PUBLIC = "https://voice.example.com"

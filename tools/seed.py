@@ -3,12 +3,14 @@
 The same `rng_seed` and `today` always give the same rows, so demos, evals and screenshots
 are reproducible. Customer 1 is always Alex Rivera (4B, Maple Court): an overdue balance,
 an unpaid first late fee (waivable) and a saved Visa ending 4242, the demo script's resident.
+The first 25 residents get the voice PIN `callcenter.voice_pins.demo_pin(id)` (stored hashed).
 Rows get explicit ids (then sequences are moved past them) so related rows can be built in
 Python and written with COPY in one transaction.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -19,8 +21,11 @@ import structlog
 from callcenter_tools.billing import late_fee_cents
 from callcenter_tools.booking import BUSINESS_TZ
 
+from callcenter.voice_pins import demo_pin, hash_pin_async
+
 log = structlog.get_logger(__name__)
 
+DEMO_PIN_RESIDENTS = 25  # the demo picker lists 25 residents; each gets a known voice PIN (voice_pins.demo_pin)
 BUILDINGS = {"Maple Court": 185_000, "Harbor View": 215_000, "Cedar Lofts": 245_000}
 """Building -> typical monthly rent in cents for a one-bedroom."""
 
@@ -469,6 +474,12 @@ async def seed(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                 f" COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
             )
+        # Demo voice PINs for the residents the demo picker shows (scrypt runs in threads, off the loop).
+        pinned = [r[0] for r in rows.tables["customers"][:DEMO_PIN_RESIDENTS]]
+        hashes = await asyncio.gather(*(hash_pin_async(demo_pin(cid)) for cid in pinned))
+        await conn.executemany(
+            "UPDATE customers SET voice_pin_hash=$2 WHERE id=$1", list(zip(pinned, hashes, strict=True))
+        )
         counts = await _counts(conn)
     log.info("seed.done", **counts)
     return counts

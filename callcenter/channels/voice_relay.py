@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 import asyncpg
 import structlog
@@ -38,10 +39,14 @@ from callcenter.channels.voice_protocol import (
     speakable,
     text_token,
 )
+from callcenter.channels.voice_verification import CallerVerification, Step
 from callcenter.orchestrator import InvalidMessage, SessionBusy, SessionForbidden, SessionNotFound, TurnResult
 from callcenter.runtime import Runtime
 from callcenter.store.db import CONNECTION_LOST
 from callcenter.store.desk import StoredMessage
+from callcenter.store.voice_pins import VoicePinStore
+from callcenter.tooling.executor import TurnTools
+from callcenter.tooling.toolkit import ToolError
 from callcenter.web.auth import InvalidToken, verify_token
 
 log = structlog.get_logger(__name__)
@@ -50,6 +55,9 @@ NOT_NOW: tuple[type[BaseException], ...] = (*CONNECTION_LOST, SessionBusy)
 """The database is out, or the session is mid-turn elsewhere: the caller hears UNAVAILABLE."""
 
 CHANNEL = "voice"
+VERIFICATION_AGENT = "voice_verification"
+InputKind = Literal["speech", "dtmf", "timeout"]
+PIN_KEYS = 7
 UNAVAILABLE = "Sorry, I couldn't reach our records just now. Could you say that again?"
 FAILED = "Sorry, something went wrong on our side. Could you say that again?"
 
@@ -94,7 +102,14 @@ class RelayCall:
         self.caller: CallerMatch | None = None
         self.ended = False
         self.reply: _Reply | None = None
-        self.turns: asyncio.Queue[str | None] = asyncio.Queue()
+        self.turns: asyncio.Queue[tuple[str, InputKind] | None] = asyncio.Queue()
+        self.verification: CallerVerification | None = None
+        self.pins = VoicePinStore(
+            runtime.pool,
+            max_attempts=runtime.settings.voice_pin_max_attempts,
+            lockout_minutes=runtime.settings.voice_pin_lockout_minutes,
+        )
+        self._digit_timer: asyncio.TimerHandle | None = None
         self.feed: SessionFeed | None = None  # a person at the desk speaks to the caller (docs/desk.md)
         self.log = log.bind(channel=CHANNEL)
 
@@ -136,6 +151,15 @@ class RelayCall:
         await self._open_session()
         if self.session_id is not None:
             self.feed = await follow_session(self.runtime, self.session_id, self._speak_for_person)
+        self.verification = CallerVerification(
+            pins=self.pins,
+            router=self.runtime.orchestrator.router,
+            caller=phone_key(message.from_) or "withheld",  # withheld numbers share one lockout counter
+            caller_match=self.caller.customer_id if self.caller else None,
+            call_sid=self.call_sid,
+            session_id=self.session_id,
+            verified=self.customer_id is not None,
+        )
         self.log.info(
             "voice.setup",
             session_id=self.session_id,
@@ -189,13 +213,29 @@ class RelayCall:
         await self.enqueue(message.voice_prompt)
 
     async def on_dtmf(self, message: DtmfMessage) -> None:
-        """A key press answers like the spoken digit ("press 2" for option 2); * and # are ignored."""
-        if message.digit.isdigit():
-            await self.enqueue(message.digit)
+        """A key press answers like the spoken digit ("press 2" for option 2); * and # are ignored.
+
+        While the caller is keying a PIN or unit number, digits and # go to verification instead
+        (the digits are never logged), and a pause of voice_pin_digit_timeout_s ends the entry.
+        """
+        collecting = self.verification is not None and self.verification.collecting_keys
+        if collecting:
+            await self.enqueue(message.digit, "dtmf")
+            self._arm_digit_timer(stop=not message.digit.isdigit())
+        elif message.digit.isdigit():
+            await self.enqueue(message.digit, "dtmf")
         else:
             self.log.info("voice.dtmf_ignored", digit=message.digit)
 
-    async def enqueue(self, text: str) -> None:
+    def _arm_digit_timer(self, *, stop: bool = False) -> None:
+        if self._digit_timer is not None:
+            self._digit_timer.cancel()
+            self._digit_timer = None
+        if not stop and not self.ended:
+            delay = self.runtime.settings.voice_pin_digit_timeout_s
+            self._digit_timer = asyncio.get_running_loop().call_later(delay, self.turns.put_nowait, ("", "timeout"))
+
+    async def enqueue(self, text: str, kind: InputKind = "speech") -> None:
         if self.ended:
             self.log.info("voice.after_end_ignored")
             return
@@ -204,16 +244,18 @@ class RelayCall:
         if self.session_id is None:  # Twilio always sends setup first; don't lose the words if not
             self.log.warning("voice.prompt_before_setup")
             await self._open_session()
-        if self.turns.qsize() >= self.runtime.settings.relay_queue_max:
+        # Keying a PIN queues a key at a time: room for one PIN (6 digits and #) beyond the usual bound.
+        room = self.runtime.settings.relay_queue_max + (PIN_KEYS if kind == "dtmf" else 0)
+        if self.turns.qsize() >= room:
             self.log.warning("voice.prompt_dropped", session_id=self.session_id, queued=self.turns.qsize())
             return  # no caller speaks this fast: a flood, not a conversation
         self.silence("new_prompt")
-        await self.turns.put(text)
+        await self.turns.put((text, kind))
 
     def hung_up(self) -> None:
         """The caller is gone: keep the first few prompts still queued (they are stored), drop the rest."""
         keep = self.runtime.settings.relay_after_hangup_max
-        kept: list[str] = []
+        kept: list[tuple[str, InputKind]] = []
         dropped = 0
         while not self.turns.empty():
             item = self.turns.get_nowait()
@@ -242,14 +284,14 @@ class RelayCall:
     async def run_turns(self) -> None:
         """The worker: one turn at a time, in the order the caller spoke."""
         while True:
-            text = await self.turns.get()
+            item = await self.turns.get()
             try:
-                if text is None:
+                if item is None:
                     return
                 if self.ended:  # handed to a person: Twilio connects the caller, we stop answering
                     self.log.info("voice.after_end_ignored")
                     continue
-                await self.take_turn(text)
+                await self.take_input(*item)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # last line of defence: apologise, keep the call
@@ -257,6 +299,32 @@ class RelayCall:
                 await self._say(FAILED)
             finally:
                 self.turns.task_done()
+
+    async def take_input(self, text: str, kind: InputKind) -> None:
+        """One thing the caller said or keyed: verification first, then (if it is not about that) a turn."""
+        if self.ended:
+            return
+        if self.verification is not None:
+            step = await self.verification.handle(text, kind)
+            if not step.passthrough:
+                await self.apply(step)
+                return
+        if kind == "timeout" or (kind == "dtmf" and not text.isdigit()):
+            return  # a pause or a * / # outside PIN entry means nothing
+        await self.take_turn(text)
+
+    async def apply(self, step: Step) -> None:
+        """Do what verification decided: record the verified customer, speak, hand off, answer the held question."""
+        if step.verified is not None and self.session_id is not None:
+            await self.pins.verify_session(self.session_id, step.verified)
+            self.customer_id = step.verified
+            self.log.info("voice.verified", session_id=self.session_id, customer_id=step.verified)
+        if step.say:
+            await self._say(step.say)
+        if step.handoff:
+            await self.hand_to_person(step.handoff)
+        elif step.resume:
+            await self.take_turn(step.resume)
 
     async def take_turn(self, text: str) -> None:
         assert self.session_id is not None
@@ -305,22 +373,59 @@ class RelayCall:
 
     async def hand_off(self, result: TurnResult) -> None:
         """End the relay with what the human side needs; the action URL connects the caller."""
+        await self._end_with_handoff(result.session_id, result.agent)
+
+    async def _end_with_handoff(self, session_id: str, agent: str) -> None:
         row = await self.runtime.pool.fetchrow(
             """SELECT id, queue, priority, context->>'reason' AS reason, context->>'ticket_id' AS ticket_id
                FROM handoffs WHERE session_id=$1 AND kind='human' ORDER BY id DESC LIMIT 1""",
-            uuid.UUID(result.session_id),
+            uuid.UUID(session_id),
         )
         data = handoff_data(
-            session_id=result.session_id,
+            session_id=session_id,
             call_sid=self.call_sid,
-            agent=result.agent,
+            agent=agent,
             customer_id=self.customer_id,
             caller=self.caller,
             handoff=dict(row) if row else {},
         )
         self.ended = True
-        self.log.info("voice.handoff", session_id=result.session_id, queue=data.get("queue"))
+        self._arm_digit_timer(stop=True)
+        self.log.info("voice.handoff", session_id=session_id, queue=data.get("queue"))
         await self.send(end_session(data))
+
+    async def hand_to_person(self, reason: str) -> None:
+        """The caller accepted a person after verification failed: a general handoff, then end the relay."""
+        tool = self.runtime.app.tools.get(self.runtime.orchestrator.human_handoff_tool)
+        if tool is None or self.session_id is None:
+            await self._say("Please call back and ask for a member of our team.")
+            return
+        runner = TurnTools(
+            pool=self.runtime.pool,
+            tools={tool.name: tool},
+            session_id=self.session_id,
+            turn_id=None,
+            customer_id=self.customer_id,
+            agent=VERIFICATION_AGENT,
+            now=datetime.now(UTC),
+            max_calls=1,
+        )
+        try:
+            await runner.call(
+                tool.name,
+                {
+                    "queue": "general",
+                    "priority": "normal",
+                    "reason": reason[:300],
+                    "summary": "Phone caller could not verify by PIN and asked for a person.",
+                },
+                idempotency_key=f"voice:person:{uuid.uuid4().hex}",
+            )
+        except ToolError as exc:
+            self.log.error("voice.handoff_failed", session_id=self.session_id, error=str(exc))
+            await self._say("Sorry, I couldn't reach the team just now. Please call back in a few minutes.")
+            return
+        await self._end_with_handoff(self.session_id, VERIFICATION_AGENT)
 
 
 def handoff_data(
@@ -370,6 +475,7 @@ async def relay_handler(request: web.Request, runtime: Runtime) -> web.WebSocket
                 call.log.warning("voice.ws_error", error=str(ws.exception()))
     finally:
         # The caller hung up: finish (and store) the little they already said, then stop the worker.
+        call._arm_digit_timer(stop=True)
         call.hung_up()
         await asyncio.shield(worker)
         if call.feed is not None:

@@ -23,7 +23,7 @@ from typing import Literal
 
 import structlog
 
-from callcenter.router import Router
+from callcenter.routing.router import Router
 from callcenter.store.voice_pins import Method, PinCheck, VoicePinStore
 from callcenter.types import Vertical
 from callcenter.voice_pins import digits_in

@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "callcenter.cli.db",  # migrate, seed
     "callcenter.cli.embedded",  # db status|start|stop
     "callcenter.cli.chat",  # chat
+    "callcenter.cli.customer",  # customer set-pin
     "callcenter.routing.commands",  # route, router ...
     "callcenter.fakellm.commands",  # fake-llm
     "callcenter.cli.report",  # report

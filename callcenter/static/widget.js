@@ -463,7 +463,8 @@
         (data.residents || []).forEach(function (r) {
           residents[String(r.id)] = r;
           ui.select.appendChild(el("option", {
-            value: String(r.id), text: r.name + (r.unit ? " \u2013 " + r.unit : "")
+            value: String(r.id),
+            text: r.name + (r.unit ? " \u2013 " + r.unit : "") + (r.voice_pin ? " \u00b7 phone PIN " + r.voice_pin : "")
           }));
         });
         if (identity !== "anon" && !residents[identity]) identity = "anon";

@@ -103,6 +103,14 @@ class VoicePinStore:
         )
         return [r["id"] for r in rows]
 
+    async def verify_session(self, session_id: str, customer_id: int) -> None:
+        """Make `customer_id` the session's verified customer (only a session with none yet)."""
+        await self.pool.execute(
+            "UPDATE sessions SET customer_id=$2, updated_at=now() WHERE id=$1 AND customer_id IS NULL",
+            uuid.UUID(session_id),
+            customer_id,
+        )
+
     async def locked_until(self, caller: str) -> datetime | None:
         until: datetime | None = await self.pool.fetchval(
             "SELECT locked_until FROM voice_pin_lockouts WHERE caller=$1 AND locked_until > now()", caller

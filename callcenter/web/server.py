@@ -9,6 +9,7 @@ from aiohttp import web
 
 from callcenter.channels.chat_ws import chat_handler
 from callcenter.runtime import RUNTIME_KEY, Runtime
+from callcenter.voice_pins import demo_pin
 from callcenter.web.auth import issue_token
 
 log = structlog.get_logger(__name__)
@@ -35,7 +36,10 @@ async def demo_residents(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME_KEY]
     if not runtime.settings.demo:
         raise web.HTTPNotFound()
-    rows = await runtime.pool.fetch("SELECT id, full_name, building, unit FROM customers ORDER BY id LIMIT 25")
+    rows = await runtime.pool.fetch(
+        "SELECT id, full_name, building, unit, voice_pin_hash IS NOT NULL AS has_pin"
+        " FROM customers ORDER BY id LIMIT 25"
+    )
     secret = runtime.settings.secret.get_secret_value()
     ttl = runtime.settings.token_ttl_seconds
     return web.json_response(
@@ -46,6 +50,8 @@ async def demo_residents(request: web.Request) -> web.Response:
                     "name": r["full_name"],
                     "unit": f"{r['building']} {r['unit']}",
                     "token": issue_token(r["id"], secret, ttl_seconds=ttl),
+                    # The PIN the demo seed set (for trying phone calls); null without one.
+                    "voice_pin": demo_pin(r["id"]) if r["has_pin"] else None,
                 }
                 for r in rows
             ]
