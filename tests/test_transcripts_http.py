@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -11,11 +12,14 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import given
 from hypothesis import strategies as st
+from relay_caller import RELAY, press, reply, say, setup
+from twilio_samples import TWILIO
 
 from callcenter.channels.transcripts_http import TranscriptError, judge_call, parse_transcript
 from callcenter.channels.voice_protocol import body_sha256, twilio_signature
 from callcenter.runtime import Runtime
 from callcenter.types import RouteDecision, Vertical
+from callcenter.voice_pins import demo_pin
 from callcenter.web.auth import issue_token
 from callcenter.web.server import create_app
 
@@ -236,3 +240,136 @@ def test_any_body_parses_or_gets_a_precise_client_error(body: bytes) -> None:
     for turn in transcript.turns:
         assert "\x00" not in turn.text and not any("\ud800" <= ch <= "\udfff" for ch in turn.text)
     assert "\x00" not in transcript.call_id
+
+
+# --- after-call summary, priority, customer link, real platforms' shapes ----------------------
+
+SPREADING_LEAK = (
+    ("agent", "Thanks for calling Maple Property Management, how can I help?"),
+    ("customer", "Hi, my kitchen sink is leaking and the water is spreading across the floor into the hallway."),
+    ("agent", "I'm sorry to hear that. Please close the valve under the sink. I'll log it for maintenance right away."),
+    ("customer", "Okay, can someone come today to fix the leak?"),
+    ("agent", "A technician will call you back within the hour."),
+    ("customer", "Thanks, bye."),
+)
+
+
+async def test_spreading_leak_gets_a_summary_and_a_high_ticket_for_the_resident(
+    client: TestClient,
+    runtime: Runtime,  # type: ignore[type-arg]
+) -> None:
+    token = issue_token(1, runtime.settings.secret.get_secret_value(), ttl_seconds=600)
+    status, body = await _post(client, _call(*SPREADING_LEAK, token=token, **{"from": "+16175550142"}))
+    assert status == 201, body
+    summary = body["summary"]
+    assert 0 < len(summary) <= 600
+    assert summary.startswith("Caller: Alex Rivera, Maple Court 4B (verified).")
+    assert "spreading" in summary and "technician will call" in summary  # what they needed, what was promised
+    assert body["priority"] == "high" and body["customer_id"] == 1
+    ticket = await runtime.pool.fetchrow(
+        "SELECT customer_id, priority, body FROM tickets WHERE id=$1", body["ticket_id"]
+    )
+    assert ticket["customer_id"] == 1 and ticket["priority"] == "high"
+    assert ticket["body"].startswith(summary)
+
+
+@pytest.mark.parametrize("said", ["the basement is flooding and water is everywhere", "I smell gas near the boiler"])
+async def test_flooding_or_gas_on_a_call_is_urgent(client: TestClient, runtime: Runtime, said: str) -> None:  # type: ignore[type-arg]
+    token = issue_token(2, runtime.settings.secret.get_secret_value(), ttl_seconds=600)
+    status, body = await _post(
+        client, _call(("customer", said), ("agent", "I'm alerting our on-call team now."), token=token)
+    )
+    assert status == 201 and body["emergency"] is True and body["priority"] == "urgent"
+    ticket = await runtime.pool.fetchrow(
+        "SELECT customer_id, priority, body FROM tickets WHERE id=$1", body["ticket_id"]
+    )
+    assert ticket["customer_id"] == 2 and ticket["priority"] == "urgent" and ticket["body"].startswith(body["summary"])
+
+
+async def test_twilio_intelligence_export_of_a_pin_verified_call_is_linked_to_the_resident(
+    client: TestClient,
+    runtime: Runtime,  # type: ignore[type-arg]
+) -> None:
+    """A resident calls, proves who they are with their PIN, hangs up; Twilio's transcript arrives later."""
+    phone = await runtime.pool.fetchval("SELECT phone FROM customers WHERE id=1")
+    number = "+" + "".join(c for c in phone if c.isdigit())
+    call_sid = "CA" + uuid.uuid4().hex
+    async with client.ws_connect(RELAY) as ws:
+        await setup(ws, call_sid, from_=number)
+        assert "PIN" in await say(ws, "what is my balance")
+        await press(ws, demo_pin(1) + "#")
+        await reply(ws)
+        await reply(ws)
+    export = copy.deepcopy(TWILIO)
+    export["customer_key"] = call_sid  # how the recording's transcript names the call
+    export["channel"]["participants"][1]["media_participant_id"] = number
+    status, body = await _post(client, export)
+    assert status == 201, body
+    assert body["customer_id"] == 1 and body["priority"] == "high"
+    ticket = await runtime.pool.fetchrow(
+        "SELECT customer_id, priority, category FROM tickets WHERE id=$1", body["ticket_id"]
+    )
+    assert dict(ticket) == {"customer_id": 1, "priority": "high", "category": "maintenance"}
+    rows = await runtime.pool.fetch(
+        "SELECT role, text FROM messages WHERE session_id=$1 ORDER BY seq", uuid.UUID(body["session_id"])
+    )
+    assert [r["role"] for r in rows] == ["assistant", "user", "assistant"]  # Agent/Customer mapped by channel
+    again_status, again = await _post(client, export)
+    assert again_status == 200 and again == body
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda b: b["sentences"][1].update(media_channel=9), "sentences.1.media_channel"),
+        (lambda b: b["channel"]["participants"][0].update(role="Supervisor"), "channel.participants.0.role"),
+    ],
+)
+async def test_unmappable_twilio_export_says_which_field(
+    client: TestClient,
+    mutate: Any,
+    field: str,  # type: ignore[type-arg]
+) -> None:
+    export = copy.deepcopy(TWILIO)
+    export["customer_key"] = "CA" + uuid.uuid4().hex
+    mutate(export)
+    status, body = await _post(client, export)
+    assert status == 422 and body["error"]["code"] == "invalid_transcript"
+    assert body["error"]["message"].startswith(field)
+
+
+async def test_with_model_keys_a_tier1_model_writes_the_summary_and_its_cost_is_recorded(
+    client: TestClient,
+    runtime: Runtime,  # type: ignore[type-arg]
+) -> None:
+    from callcenter.fakellm.script import Reply
+    from callcenter.fakellm.server import FakeLLMServer
+    from callcenter.providers.anthropic_provider import AnthropicProvider
+    from callcenter.providers.catalog import Catalog
+    from callcenter.providers.client import ModelClient
+    from callcenter.providers.recorder import PostgresCallRecorder
+
+    written = (
+        "Alex Rivera (4B, verified) called about a kitchen sink leak spreading into the hallway; told to "
+        "close the valve; a technician will call back within the hour. Open: confirm the visit."
+    )
+    async with FakeLLMServer(seed=5, latency_scale=0.0) as fake:
+        fake.script([Reply(text=written)])
+        client_ = ModelClient(
+            Catalog.load(),
+            {"anthropic": AnthropicProvider(api_key="fake", base_url=fake.base_url)},
+            PostgresCallRecorder(runtime.pool),
+            max_retries=0,
+        )
+        runtime.extras["model_client"] = client_
+        try:
+            token = issue_token(1, runtime.settings.secret.get_secret_value(), ttl_seconds=600)
+            status, body = await _post(client, _call(*SPREADING_LEAK, token=token))
+        finally:
+            del runtime.extras["model_client"]
+    assert status == 201
+    assert body["summary"] == written + " Priority high."
+    calls = await runtime.pool.fetch(
+        "SELECT tier, step_type, cost_usd FROM model_calls WHERE session_id=$1", uuid.UUID(body["session_id"])
+    )
+    assert len(calls) == 1 and calls[0]["tier"] == 1 and calls[0]["cost_usd"] > 0

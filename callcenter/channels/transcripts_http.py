@@ -24,13 +24,17 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from callcenter.call_summary import CallSummary, summarise_call
 from callcenter.channels.sanitize import clean_json
+from callcenter.channels.transcript_shapes import ShapeError, to_native
 from callcenter.channels.voice_protocol import phone_key
+from callcenter.providers.base import ChatMessage, ModelRequest
+from callcenter.providers.client import AllProvidersFailed, CallContext, ModelClient
 from callcenter.redaction import redact, redact_continuation
 from callcenter.runtime import Runtime
 from callcenter.tooling.executor import TurnTools
 from callcenter.tooling.toolkit import ToolError
-from callcenter.types import RouteDecision, Vertical
+from callcenter.types import Priority, RouteDecision, StepType, Tier, Vertical
 from callcenter.web.auth import InvalidToken, verify_token
 
 log = structlog.get_logger(__name__)
@@ -94,6 +98,10 @@ def parse_transcript(body: bytes) -> TranscriptIn:
         ) from None
     if not isinstance(data, dict):
         raise TranscriptError(400, "bad_json", "The body must be a JSON object with call_id and turns.")
+    try:
+        data = to_native(data)  # a platform's export (Twilio Intelligence) in our shape
+    except ShapeError as exc:
+        raise TranscriptError(422, "invalid_transcript", str(exc)[:200]) from None
     try:
         transcript = TranscriptIn.model_validate(clean_json(data))  # no NUL or lone surrogate reaches PostgreSQL
     except ValidationError as exc:
@@ -161,8 +169,13 @@ def fingerprint(transcript: TranscriptIn, customer_id: int | None) -> str:
     return hashlib.sha256(json.dumps(canon, separators=(",", ":")).encode()).hexdigest()
 
 
-def call_summary(transcript: TranscriptIn, limit: int) -> str:
-    """The caller's own words, in order, capped: what a person picking this up reads first."""
+SUMMARY_INSTRUCTIONS = """You summarise a finished phone call to a property-management company for the \
+person who follows it up. In at most {limit} characters of plain text say: who called, what they needed, what \
+was done or promised, and what is still open. Use only facts from the transcript; no greeting, no markdown."""
+
+
+def callers_words(transcript: TranscriptIn, limit: int) -> str:
+    """The caller's own words, in order, capped: the record under the summary in a ticket."""
     said = " / ".join(t.text for t in transcript.turns if t.speaker == "customer")
     lead = f"Phone call {transcript.call_id}"
     if transcript.started_at:
@@ -179,8 +192,13 @@ class TranscriptIngest:
         self.pool = runtime.pool
 
     async def customer(self, transcript: TranscriptIn) -> int | None:
+        """The verified customer: the token's, else the one who proved who they are (PIN) on this live call."""
         if not transcript.token:
-            return None
+            verified: int | None = await self.pool.fetchval(
+                "SELECT customer_id FROM sessions WHERE channel='voice' AND external_id=$1 AND customer_id IS NOT NULL",
+                transcript.call_id,
+            )
+            return verified
         try:
             customer_id = verify_token(transcript.token, self.runtime.settings.secret.get_secret_value())
         except InvalidToken as exc:
@@ -202,7 +220,7 @@ class TranscriptIngest:
             )
         if "result" in state:
             return 200, dict(state["result"])
-        result = await self._follow_up(transcript, session_id, customer_id)
+        result = await self._follow_up(transcript, session_id, customer_id, state)
         state = {**state, "result": result}
         await self.pool.execute(
             """UPDATE sessions SET state=$2, status=CASE WHEN status='human' THEN 'human' ELSE 'closed' END,
@@ -273,7 +291,73 @@ class TranscriptIngest:
         assert row is not None
         return str(row["id"]), dict(row["state"] or {})
 
-    async def _follow_up(self, transcript: TranscriptIn, session_id: str, customer_id: int | None) -> dict[str, Any]:
+    async def _who(self, transcript: TranscriptIn, customer_id: int | None, state: dict[str, Any]) -> str:
+        """How the summary names the caller: a verified resident, a caller-id hint, or a number."""
+        match = (state.get("caller_id_match") or {}).get("customer_id")
+        lookup = customer_id or match
+        row = (
+            await self.pool.fetchrow("SELECT full_name, building, unit FROM customers WHERE id=$1", lookup)
+            if lookup
+            else None
+        )
+        resident = f"{row['full_name']}, {row['building']} {row['unit']}" if row else None
+        number = transcript.from_ or "number withheld"
+        if customer_id is not None and resident:
+            return f"{resident} (verified)"
+        if resident:
+            return f"{number}, unverified (the number matches {resident})"
+        return f"unidentified caller, {number}"
+
+    async def _summary(
+        self,
+        transcript: TranscriptIn,
+        session_id: str,
+        customer_id: int | None,
+        state: dict[str, Any],
+        follow_up: str | None,
+    ) -> CallSummary:
+        """The extractive summary; rewritten by a tier-1 model when one is configured (cost recorded)."""
+        limit = self.runtime.settings.voice_summary_max_chars
+        turns = [(t.speaker, t.text) for t in transcript.turns]
+        extractive = summarise_call(
+            turns, who=await self._who(transcript, customer_id, state), follow_up=follow_up, limit=limit
+        )
+        client = self.runtime.extras.get("model_client")
+        if not isinstance(client, ModelClient):
+            return extractive
+        lines = "\n".join(f"{'Caller' if sp == 'customer' else 'Agent'}: {text}" for sp, text in turns)
+        request = ModelRequest(
+            system=SUMMARY_INSTRUCTIONS.format(limit=limit),
+            messages=[
+                ChatMessage(
+                    role="user",
+                    text=(
+                        f"Caller: {extractive.text.split('. ', 1)[0].removeprefix('Caller: ')}\n"
+                        f"Follow-up already done: {follow_up or 'none'}\nTranscript:\n{lines[-12000:]}"
+                    ),
+                )
+            ],
+            step_type=StepType.EXTRACTION,
+            agent=AGENT,
+            max_tokens=220,
+            cache_key="callcenter:call_summary",
+        )
+        try:
+            response = await client.complete(request, Tier.CHEAP, context=CallContext(session_id=session_id))
+        except AllProvidersFailed as exc:
+            log.warning("voice.transcript.summary_model_failed", session_id=session_id, error=str(exc))
+            return extractive
+        text = " ".join(response.text.split())
+        if not text:
+            return extractive
+        tail = f" Priority {extractive.priority.value}."
+        if len(text) + len(tail) > limit:
+            text = text[: limit - len(tail) - 1].rsplit(" ", 1)[0] + "\u2026"
+        return CallSummary(text + tail, extractive.priority)
+
+    async def _follow_up(
+        self, transcript: TranscriptIn, session_id: str, customer_id: int | None, state: dict[str, Any]
+    ) -> dict[str, Any]:
         router = self.runtime.orchestrator.router
         history: list[tuple[str, str]] = []
         decisions = []
@@ -282,6 +366,16 @@ class TranscriptIngest:
                 decisions.append(await router.route(t.text, history[-20:]))
             history.append(("user" if t.speaker == "customer" else "assistant", t.text))
         verdict = judge_call(decisions)
+        follow_up = (
+            "urgent handoff to the emergency queue"
+            if verdict.emergency
+            else f"{verdict.ticket_category} ticket"
+            if verdict.ticket_category
+            else None
+        )
+        summary = await self._summary(transcript, session_id, customer_id, state, follow_up)
+        priority = Priority.URGENT if verdict.emergency else summary.priority
+        body = f"{summary.text}\n\n{callers_words(transcript, 2000 - len(summary.text) - 2)}"  # tool caps body at 2000
         ticket_id: int | None = None
         handoff_id: int | None = None
         if verdict.emergency:
@@ -292,7 +386,7 @@ class TranscriptIngest:
                 {
                     "queue": "emergency",
                     "priority": "urgent",
-                    "summary": call_summary(transcript, 1000),
+                    "summary": summary.text[:1000],
                     "reason": f"emergency reported on a phone call: {verdict.emergency_reason}"[:300],
                 },
             )
@@ -306,9 +400,9 @@ class TranscriptIngest:
                 "create_ticket",
                 {
                     "category": verdict.ticket_category,
-                    "priority": "normal",
+                    "priority": priority.value,
                     "subject": subject if len(subject) <= 120 else subject[:119] + "\u2026",
-                    "body": call_summary(transcript, 2000),
+                    "body": body,
                 },
             )
             ticket_id = out.get("ticket_id")
@@ -318,6 +412,9 @@ class TranscriptIngest:
             "emergency": verdict.emergency,
             "ticket_id": ticket_id,
             "handoff_id": handoff_id,
+            "customer_id": customer_id,
+            "priority": priority.value,
+            "summary": summary.text,
         }
 
     async def _call_tool(

@@ -218,8 +218,7 @@ class RelayCall:
         While the caller is keying a PIN or unit number, digits and # go to verification instead
         (the digits are never logged), and a pause of voice_pin_digit_timeout_s ends the entry.
         """
-        collecting = self.verification is not None and self.verification.collecting_keys
-        if collecting:
+        if self.verification is not None and self.verification.collecting_keys:
             await self.enqueue(message.digit, "dtmf")
             self._arm_digit_timer(stop=not message.digit.isdigit())
         elif message.digit.isdigit():
@@ -228,6 +227,7 @@ class RelayCall:
             self.log.info("voice.dtmf_ignored", digit=message.digit)
 
     def _arm_digit_timer(self, *, stop: bool = False) -> None:
+        """(Re)start the pause that ends keypad entry; `stop` only cancels it."""
         if self._digit_timer is not None:
             self._digit_timer.cancel()
             self._digit_timer = None
