@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from callcenter.call_summary import call_priority, summarise_call
+from callcenter.channels.call_summary import call_priority, summarise_call
 from callcenter.types import Priority
 
 LEAK_CALL = [

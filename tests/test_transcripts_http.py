@@ -18,8 +18,8 @@ from twilio_samples import TWILIO
 from callcenter.channels.transcripts_http import TranscriptError, judge_call, parse_transcript
 from callcenter.channels.voice_protocol import body_sha256, twilio_signature
 from callcenter.runtime import Runtime
+from callcenter.store.pin_hash import demo_pin
 from callcenter.types import RouteDecision, Vertical
-from callcenter.voice_pins import demo_pin
 from callcenter.web.auth import issue_token
 from callcenter.web.server import create_app
 

@@ -6,6 +6,7 @@ own resident's number, since a lockout is per number and the database is shared 
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import uuid
@@ -17,10 +18,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from relay_caller import RELAY, press, recv, reply, say, setup
 
 from callcenter.channels.voice_numbers import speak_numbers
+from callcenter.channels.voice_verification import digits_in
 from callcenter.runtime import Runtime
+from callcenter.store.pin_hash import demo_pin
 from callcenter.store.voice_pins import VoicePinStore
 from callcenter.types import format_cents
-from callcenter.voice_pins import demo_pin
 from callcenter.web.server import create_app
 
 BALANCE_QUESTIONS = ["what is my current balance?", "How much do I owe?", "whats my balance", "check my rent balance"]
@@ -273,3 +275,32 @@ async def test_the_demo_residents_pin_from_the_picker_works_on_the_phone(
         assert "verified" in (await reply(ws))[0].lower()
         answer, _ = await reply(ws)
     assert await _spoken_balance(runtime, 1) in answer
+
+
+# --- digits as callers say them (pure) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("said", "digits"),
+    [
+        ("4827", "4827"),
+        ("4 8 2 7", "4827"),
+        ("48-27", "4827"),
+        ("four eight two seven", "4827"),
+        ("My PIN is four, eight, two, seven.", "4827"),
+        ("oh five nine one", "0591"),
+        ("cuatro ocho dos siete", "4827"),
+        ("I want to talk to someone", ""),
+        ("for the account", ""),
+    ],
+)
+def test_spoken_digits_are_read(said: str, digits: str) -> None:
+    assert digits_in(said) == digits
+
+
+def test_every_four_digit_pin_round_trips_through_words() -> None:
+    words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    for combo in itertools.islice(itertools.product(range(10), repeat=4), 0, 10_000, 97):
+        pin = "".join(map(str, combo))
+        assert digits_in(" ".join(words[d] for d in combo)) == pin
+        assert digits_in(", ".join(pin)) == pin

@@ -3,7 +3,7 @@
 The same `rng_seed` and `today` always give the same rows, so demos, evals and screenshots
 are reproducible. Customer 1 is always Alex Rivera (4B, Maple Court): an overdue balance,
 an unpaid first late fee (waivable) and a saved Visa ending 4242, the demo script's resident.
-The first 25 residents get the voice PIN `callcenter.voice_pins.demo_pin(id)` (stored hashed).
+The first 25 residents get the voice PIN `callcenter.store.pin_hash.demo_pin(id)` (stored hashed).
 Rows get explicit ids (then sequences are moved past them) so related rows can be built in
 Python and written with COPY in one transaction.
 """
@@ -21,7 +21,7 @@ import structlog
 from callcenter_tools.billing import late_fee_cents
 from callcenter_tools.booking import BUSINESS_TZ
 
-from callcenter.voice_pins import demo_pin, hash_pin_async
+from callcenter.store.pin_hash import demo_pin, hash_pin_async
 
 log = structlog.get_logger(__name__)
 

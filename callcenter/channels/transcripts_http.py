@@ -24,7 +24,7 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from callcenter.call_summary import CallSummary, summarise_call
+from callcenter.channels.call_summary import CallSummary, summarise_call
 from callcenter.channels.sanitize import clean_json
 from callcenter.channels.transcript_shapes import ShapeError, to_native
 from callcenter.channels.voice_protocol import phone_key

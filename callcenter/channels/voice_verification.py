@@ -26,9 +26,34 @@ import structlog
 from callcenter.routing.router import Router
 from callcenter.store.voice_pins import Method, PinCheck, VoicePinStore
 from callcenter.types import Vertical
-from callcenter.voice_pins import digits_in
 
 log = structlog.get_logger(__name__)
+
+_SPOKEN_DIGITS = {
+    # Not "to", "too", "for": as words they are far more common than as misheard digits.
+    "zero": "0",
+    "oh": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    # Spanish: a caller may answer in their own language
+    "cero": "0",
+    "uno": "1",
+    "dos": "2",
+    "tres": "3",
+    "cuatro": "4",
+    "cinco": "5",
+    "seis": "6",
+    "siete": "7",
+    "ocho": "8",
+    "nueve": "9",
+}
 
 # Verticals whose tools act on a resident's own account.
 ACCOUNT_VERTICALS = frozenset({Vertical.BILLING, Vertical.BOOKING})
@@ -247,3 +272,18 @@ class CallerVerification:
         self.stage = Stage.IDLE
         self.held = None
         return Step(passthrough=True)
+
+
+def digits_in(text: str, limit: int = 8) -> str:
+    """The digits a caller keyed or said: "1 2 3 4", "one two three four", "my pin is 12 34" -> "1234".
+
+    Speech recognisers write PINs as numerals or words, with spaces, dashes or commas between;
+    anything that is neither a digit nor a digit word is skipped. Returns at most `limit` digits.
+    """
+    out: list[str] = []
+    for token in re.findall(r"[0-9]+|[a-záéíóúñ]+", text.lower()):
+        if token.isdigit():
+            out.append(token)
+        elif token in _SPOKEN_DIGITS:
+            out.append(_SPOKEN_DIGITS[token])
+    return "".join(out)[:limit]

@@ -16,8 +16,8 @@ import asyncpg
 
 from callcenter.cli.common import add_data_dir, settings_from_args
 from callcenter.cli.db import _with_conn
+from callcenter.store.pin_hash import InvalidPin, check_new_pin
 from callcenter.store.voice_pins import VoicePinStore
-from callcenter.voice_pins import InvalidPin, check_new_pin
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -16,7 +16,7 @@ from typing import Literal
 
 import asyncpg
 
-from callcenter.voice_pins import hash_pin_async, pin_matches_async
+from callcenter.store.pin_hash import hash_pin_async, pin_matches_async
 
 Outcome = Literal["verified", "wrong", "locked", "refused_locked", "no_pin", "unknown_unit"]
 Method = Literal["dtmf", "speech"]

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from callcenter.channels.chat_ws import chat_handler
 from callcenter.runtime import RUNTIME_KEY, Runtime
-from callcenter.voice_pins import demo_pin
+from callcenter.store.pin_hash import demo_pin
 from callcenter.web.auth import issue_token
 
 log = structlog.get_logger(__name__)

@@ -1,12 +1,10 @@
-"""Voice PINs: what may be set, how it is stored, and how callers' digits are read."""
+"""Voice PIN hashing: what may be set and how it is stored."""
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
-from callcenter.voice_pins import InvalidPin, check_new_pin, digits_in, hash_pin, pin_matches
+from callcenter.store.pin_hash import InvalidPin, check_new_pin, hash_pin, pin_matches
 
 
 @pytest.mark.parametrize("pin", ["4827", "90210", "583920", " 4827 "])
@@ -38,29 +36,3 @@ def test_hash_is_salted_slow_and_never_contains_the_pin() -> None:
 @pytest.mark.parametrize("stored", ["", "scrypt$x", "bcrypt$1$2$3$AAAA$BBBB", "scrypt$16384$8$1$!!$??", "plain4827"])
 def test_malformed_stored_hashes_never_match(stored: str) -> None:
     assert not pin_matches("4827", stored)
-
-
-@pytest.mark.parametrize(
-    ("said", "digits"),
-    [
-        ("4827", "4827"),
-        ("4 8 2 7", "4827"),
-        ("48-27", "4827"),
-        ("four eight two seven", "4827"),
-        ("My PIN is four, eight, two, seven.", "4827"),
-        ("oh five nine one", "0591"),
-        ("cuatro ocho dos siete", "4827"),
-        ("I want to talk to someone", ""),
-        ("for the account", ""),
-    ],
-)
-def test_spoken_digits_are_read(said: str, digits: str) -> None:
-    assert digits_in(said) == digits
-
-
-def test_every_four_digit_pin_round_trips_through_words() -> None:
-    words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-    for combo in itertools.islice(itertools.product(range(10), repeat=4), 0, 10_000, 97):
-        pin = "".join(map(str, combo))
-        assert digits_in(" ".join(words[d] for d in combo)) == pin
-        assert digits_in(", ".join(pin)) == pin

@@ -1,4 +1,4 @@
-"""Voice PINs: the secret a resident keys in on the phone, stored only as a salted slow hash.
+"""Voice PIN hashing: the secret a resident keys in on the phone, stored only as a salted slow hash.
 
 Caller id can be spoofed, so on the phone a resident proves who they are with a 4-6 digit PIN.
 A PIN has little entropy, so the hash must be slow (scrypt, memory-hard) and salted per resident,
@@ -22,32 +22,6 @@ SCHEME = "scrypt"
 N, R, P = 2**14, 8, 1
 SALT_BYTES = 16
 KEY_BYTES = 32
-
-_SPOKEN_DIGITS = {
-    # Not "to", "too", "for": as words they are far more common than as misheard digits.
-    "zero": "0",
-    "oh": "0",
-    "one": "1",
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-    # Spanish: a caller may answer in their own language
-    "cero": "0",
-    "uno": "1",
-    "dos": "2",
-    "tres": "3",
-    "cuatro": "4",
-    "cinco": "5",
-    "seis": "6",
-    "siete": "7",
-    "ocho": "8",
-    "nueve": "9",
-}
 
 
 class InvalidPin(ValueError):
@@ -107,18 +81,3 @@ async def hash_pin_async(pin: str) -> str:
 
 async def pin_matches_async(pin: str, stored: str) -> bool:
     return await asyncio.to_thread(pin_matches, pin, stored)
-
-
-def digits_in(text: str, limit: int = 8) -> str:
-    """The digits a caller keyed or said: "1 2 3 4", "one two three four", "my pin is 12 34" -> "1234".
-
-    Speech recognisers write PINs as numerals or words, with spaces, dashes or commas between;
-    anything that is neither a digit nor a digit word is skipped. Returns at most `limit` digits.
-    """
-    out: list[str] = []
-    for token in re.findall(r"[0-9]+|[a-záéíóúñ]+", text.lower()):
-        if token.isdigit():
-            out.append(token)
-        elif token in _SPOKEN_DIGITS:
-            out.append(_SPOKEN_DIGITS[token])
-    return "".join(out)[:limit]
