@@ -197,7 +197,7 @@ class CallerVerification:
             text, self.digits = self.digits, ""
         elif kind == "timeout":
             text, self.digits = self.digits, ""
-        candidates = await self.pins.customers_in_unit(text) if text.strip() else []
+        candidates = await self.pins.customers_in_unit(unit_key(text)) if text.strip() else []
         if candidates:
             return await self._ask_pin(candidates)
         self.unit_tries += 1
@@ -287,3 +287,14 @@ def digits_in(text: str, limit: int = 8) -> str:
         elif token in _SPOKEN_DIGITS:
             out.append(_SPOKEN_DIGITS[token])
     return "".join(out)[:limit]
+
+
+_UNIT_FILLER = frozenset(
+    {"unit", "apartment", "apt", "number", "is", "its", "my", "i", "live", "in", "the", "and", "suite", "no", "it"}
+)
+
+
+def unit_key(text: str) -> str:
+    """A unit as said, normalised like the stored ones: "Unit 4-B" / "4 b" / "four B" / "it's 12-C" -> "4B", "12C"."""
+    tokens = re.findall(r"[a-z0-9]+", text.lower().replace("'", ""))
+    return "".join(_SPOKEN_DIGITS.get(t, t) for t in tokens if t not in _UNIT_FILLER).upper()

@@ -8,7 +8,6 @@ number are serialised by an advisory lock, so two simultaneous calls from it can
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,46 +32,6 @@ class PinCheck:
     locked_until: datetime | None = None
 
 
-def unit_key(text: str) -> str:
-    """A unit as stored or said, normalised: "Unit 4-B" / "4 b" / "four B" -> "4B" (digits and letters only)."""
-    words = {
-        "one": "1",
-        "two": "2",
-        "three": "3",
-        "four": "4",
-        "five": "5",
-        "six": "6",
-        "seven": "7",
-        "eight": "8",
-        "nine": "9",
-        "zero": "0",
-    }
-    tokens = re.findall(r"[a-z0-9]+", text.lower().replace("'", ""))
-    tokens = [
-        words.get(t, t)
-        for t in tokens
-        if t
-        not in (
-            "unit",
-            "apartment",
-            "apt",
-            "number",
-            "is",
-            "it's",
-            "my",
-            "i",
-            "live",
-            "in",
-            "the",
-            "its",
-            "and",
-            "suite",
-            "no",
-        )
-    ]
-    return "".join(tokens).upper()
-
-
 class VoicePinStore:
     def __init__(self, pool: asyncpg.Pool, *, max_attempts: int = 3, lockout_minutes: int = 15) -> None:
         self.pool = pool
@@ -90,9 +49,8 @@ class VoicePinStore:
             await self.pool.fetchval("SELECT voice_pin_hash IS NOT NULL FROM customers WHERE id=$1", customer_id)
         )
 
-    async def customers_in_unit(self, spoken_unit: str) -> list[int]:
-        """Residents whose unit matches what the caller said (any building), at most MAX_UNIT_MATCHES."""
-        key = unit_key(spoken_unit)
+    async def customers_in_unit(self, key: str) -> list[int]:
+        """Residents whose unit, letters and digits only, is `key` ("4B"; any building), at most MAX_UNIT_MATCHES."""
         if not key:
             return []
         rows = await self.pool.fetch(
