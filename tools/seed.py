@@ -25,7 +25,7 @@ from callcenter.store.pin_hash import demo_pin, hash_pin_async
 
 log = structlog.get_logger(__name__)
 
-DEMO_PIN_RESIDENTS = 25  # the demo picker lists 25 residents; each gets a known voice PIN (voice_pins.demo_pin)
+DEMO_PIN_RESIDENTS = 25  # the demo picker lists 25 residents; each gets a known voice PIN (pin_hash.demo_pin)
 BUILDINGS = {"Maple Court": 185_000, "Harbor View": 215_000, "Cedar Lofts": 245_000}
 """Building -> typical monthly rent in cents for a one-bedroom."""
 
