@@ -254,6 +254,8 @@ async def test_wrong_frames_during_pin_entry_do_not_break_the_call(
             '{"type":"dtmf","digit":"*"}',
         ):
             await ws.send_str(bad)
+        await press(ws, "12#")  # too short: explained, not counted
+        assert "4 to 6 digits" in (await reply(ws))[0]
         await press(ws, demo_pin(customer_id) + "#")
         assert "verified" in (await reply(ws))[0].lower()
         answer, _ = await reply(ws)
@@ -275,6 +277,35 @@ async def test_the_demo_residents_pin_from_the_picker_works_on_the_phone(
         assert "verified" in (await reply(ws))[0].lower()
         answer, _ = await reply(ws)
     assert await _spoken_balance(runtime, 1) in answer
+
+
+async def test_an_emergency_in_the_middle_of_pin_entry_is_answered_at_once(
+    client: TestClient,
+    runtime: Runtime,  # type: ignore[type-arg]
+) -> None:
+    _, number = await _resident(runtime, owing=False)
+    call_sid = "CA" + uuid.uuid4().hex
+    async with client.ws_connect(RELAY) as ws:
+        await setup(ws, call_sid, from_=number)
+        assert "PIN" in await say(ws, "what's my balance")
+        await ws.send_json({"type": "prompt", "voicePrompt": "4 5 6 7, wait, I smell gas", "last": True})
+        heard, _ = await reply(ws)
+        end = await recv(ws)
+    assert end["type"] == "end" and json.loads(end["handoffData"])["queue"] == "emergency", heard
+    assert await _audit(runtime, call_sid) == []  # it was not taken as a PIN attempt
+
+
+async def test_another_question_during_unit_entry_is_answered_not_counted(
+    client: TestClient,
+    runtime: Runtime,  # type: ignore[type-arg]
+) -> None:
+    call_sid = "CA" + uuid.uuid4().hex
+    async with client.ws_connect(RELAY) as ws:
+        await setup(ws, call_sid, from_="+18005550124")
+        assert "unit number" in (await say(ws, "I want to pay my rent")).lower()
+        hours = await say(ws, "actually, what are your office hours?")
+        assert "unit" not in hours.lower() and "PIN" not in hours
+    assert await _audit(runtime, call_sid) == []
 
 
 # --- digits as callers say them (pure) ---------------------------------------------------------

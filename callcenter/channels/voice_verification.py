@@ -117,7 +117,7 @@ class CallerVerification:
     ) -> None:
         self.pins = pins
         self.router = router
-        self.caller = caller  # the lockout key: the number's last ten digits, or call:<sid> when withheld
+        self.caller = caller  # the lockout key: the number's last ten digits, or "withheld"
         self.caller_match = caller_match
         self.call_sid = call_sid
         self.session_id = session_id
@@ -135,6 +135,9 @@ class CallerVerification:
 
     async def handle(self, text: str, kind: Literal["speech", "dtmf", "timeout"]) -> Step:
         if self.stage == Stage.VERIFIED:
+            return Step(passthrough=True)
+        if kind == "speech" and self.stage != Stage.IDLE and (await self.router.route(text, [])).emergency:
+            self._leave()  # "I smell gas" in the middle of PIN entry is answered at once
             return Step(passthrough=True)
         if self.stage == Stage.AWAITING_PIN:
             return await self._pin_input(text, kind)
@@ -197,6 +200,9 @@ class CallerVerification:
             text, self.digits = self.digits, ""
         elif kind == "timeout":
             text, self.digits = self.digits, ""
+        elif not any(ch.isdigit() for ch in unit_key(text)):  # every unit has a number: this is something else
+            self._leave()
+            return Step(passthrough=True)
         candidates = await self.pins.customers_in_unit(unit_key(text)) if text.strip() else []
         if candidates:
             return await self._ask_pin(candidates)
@@ -228,11 +234,12 @@ class CallerVerification:
         else:
             pin = digits_in(text)
             if len(pin) < 4:  # the caller said something else: leave PIN entry, take it as a normal turn
-                self.stage = Stage.IDLE
-                self.held = None
+                self._leave()
                 return Step(passthrough=True)
         if not pin:
             return Step()
+        if len(pin) < 4:  # a slip of the finger, not a guess: it does not count as an attempt
+            return Step(say="A PIN has 4 to 6 digits. Please enter your PIN, then press pound.")
         result = await self.pins.check(
             self.caller, self.candidates, pin, call_sid=self.call_sid, session_id=self.session_id, method=method
         )
@@ -260,6 +267,12 @@ class CallerVerification:
             f"{OFFER_PERSON}"
         )
 
+    def _leave(self) -> None:
+        """Stop verifying: the held question is dropped (the caller moved on) and nothing is counted."""
+        self.stage = Stage.IDLE
+        self.held = None
+        self.digits = ""
+
     def _person_answer(self, text: str, kind: str) -> Step:
         if (kind == "dtmf" and text in ("0", "1")) or (kind == "speech" and _YES.search(text) and not _NO.search(text)):
             self.stage = Stage.IDLE
@@ -269,9 +282,10 @@ class CallerVerification:
             )
         if kind != "speech":
             return Step()
-        self.stage = Stage.IDLE
-        self.held = None
-        return Step(passthrough=True)
+        self._leave()
+        if _NO.search(text):
+            return Step(say="All right. Is there anything else I can help with?")
+        return Step(passthrough=True)  # the caller moved on: answer what they said
 
 
 def digits_in(text: str, limit: int = 8) -> str:
