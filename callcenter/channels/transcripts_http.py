@@ -319,9 +319,9 @@ class TranscriptIngest:
         """The extractive summary; rewritten by a tier-1 model when one is configured (cost recorded)."""
         limit = self.runtime.settings.voice_summary_max_chars
         turns = [(t.speaker, t.text) for t in transcript.turns]
-        extractive = summarise_call(
-            turns, who=await self._who(transcript, customer_id, state), follow_up=follow_up, limit=limit
-        )
+        who = await self._who(transcript, customer_id, state)
+        # Up to 500 turns of 10,000 characters: regex work that must not hold up the event loop.
+        extractive = await asyncio.to_thread(summarise_call, turns, who=who, follow_up=follow_up, limit=limit)
         client = self.runtime.extras.get("model_client")
         if not isinstance(client, ModelClient):
             return extractive
