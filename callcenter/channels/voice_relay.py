@@ -304,7 +304,7 @@ class RelayCall:
         """One thing the caller said or keyed: verification first, then (if it is not about that) a turn."""
         if self.ended:
             return
-        if self.verification is not None:
+        if self.verification is not None and self.verification.active and not await self._held_by_person():
             step = await self.verification.handle(text, kind)
             if not step.passthrough:
                 await self.apply(step)
@@ -312,6 +312,13 @@ class RelayCall:
         if kind == "timeout" or (kind == "dtmf" and not text.isdigit()):
             return  # a pause or a * / # outside PIN entry means nothing
         await self.take_turn(text)
+
+    async def _held_by_person(self) -> bool:
+        """A person at the desk holds the call: they talk to the caller, the bot (and its PIN prompts) stays quiet."""
+        if self.session_id is None:
+            return False
+        session = await self.runtime.store.get_session(self.session_id)
+        return session is not None and session.held_by is not None
 
     async def apply(self, step: Step) -> None:
         """Do what verification decided: record the verified customer, speak, hand off, answer the held question."""

@@ -129,6 +129,11 @@ class CallerVerification:
         self.log = log.bind(call_sid=call_sid)
 
     @property
+    def active(self) -> bool:
+        """False once the caller is verified: nothing is intercepted any more."""
+        return self.stage != Stage.VERIFIED
+
+    @property
     def collecting_keys(self) -> bool:
         """True while keypad input is PIN (or unit) digits rather than menu choices."""
         return self.stage in (Stage.AWAITING_PIN, Stage.AWAITING_UNIT)
