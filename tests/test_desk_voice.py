@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from relay_caller import RELAY, recv, reply, setup
 
 from callcenter.runtime import Runtime
 from callcenter.web.server import create_app
 from tests.desk_helpers import desk_hello, new_operator, recv_until
-from tests.test_voice_relay import RELAY, _recv, _reply, _session, _setup
+from tests.test_voice_relay import _session
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ async def test_operator_words_are_spoken_to_the_caller(client: TestClient, runti
     _, token = await new_operator(runtime.pool, runtime.settings.secret.get_secret_value())
     call_sid = "CA" + uuid.uuid4().hex
     async with client.ws_connect(RELAY) as call, client.ws_connect("/v1/desk") as desk:
-        await _setup(call, call_sid)
+        await setup(call, call_sid)
         row = None
         for _ in range(100):  # setup is answered by nothing: wait for the call's session row
             row = await _session(runtime, call_sid)
@@ -46,11 +47,11 @@ async def test_operator_words_are_spoken_to_the_caller(client: TestClient, runti
         await desk.send_json(
             {"type": "message", "session_id": str(row["id"]), "text": "Hi, this is Sam. Appointment #22 is fine."}
         )
-        heard, frames = await _reply(call)
+        heard, frames = await reply(call)
         assert "this is Sam" in heard and frames[-1]["last"] is True
 
         await call.send_json({"type": "prompt", "voicePrompt": "great, thank you", "lang": "en-US", "last": True})
         relayed = await recv_until(desk, "customer_message")
         assert relayed["text"] == "great, thank you"
-        silent = await _recv(call)  # the closing token of the held turn: nothing spoken, the call stays up
+        silent = await recv(call)  # the closing token of the held turn: nothing spoken, the call stays up
         assert silent == {"type": "text", "token": "", "last": True, "interruptible": True}
