@@ -17,6 +17,8 @@ import pytest
 from callcenter.cli.workers import default_workers
 from callcenter.runtime import Runtime
 
+SECRET = "workers-test-secret-0123456789abcdefghij"  # serve refuses short secrets outside the demo
+
 
 def test_default_is_one_worker_per_usable_core() -> None:
     assert default_workers() == len(os.sched_getaffinity(0))
@@ -30,7 +32,13 @@ def _free_port() -> int:
 
 
 def _serve_two_workers(dsn: str, port: int, data_dir: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": dsn, "CALLCENTER_BACKEND": "local", "CALLCENTER_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": dsn,
+        "CALLCENTER_BACKEND": "local",
+        "CALLCENTER_LOG_LEVEL": "WARNING",
+        "CALLCENTER_SECRET": SECRET,
+    }
     return subprocess.Popen(
         [
             sys.executable,
@@ -120,7 +128,7 @@ def test_a_taken_port_is_refused_in_a_line_before_anything_starts() -> None:
             capture_output=True,
             text=True,
             timeout=60,
-            env={**os.environ, "CALLCENTER_LOG_LEVEL": "WARNING"},
+            env={**os.environ, "CALLCENTER_LOG_LEVEL": "WARNING", "CALLCENTER_SECRET": SECRET},
         )
     out = (proc.stdout + proc.stderr).strip()
     assert proc.returncode != 0 and "Traceback" not in out, out
