@@ -154,7 +154,7 @@ class ConversationStore:
     ) -> BegunTurn:
         """Store the user's message and open its turn, or say why not, in one round trip.
 
-        See `cc_begin_turn` in migrations/0005_turn_recovery.sql: a resent `client_id` is never
+        See `cc_begin_turn` in migrations/0007_turn_recovery.sql: a resent `client_id` is never
         stored twice, a pending turn with no live owner is handed to the caller to finish, and a
         turn running elsewhere answers `busy`. `text=None` only claims what is pending.
         """

@@ -1,29 +1,30 @@
--- Turn recovery and per-session order (issue 14).
+-- Turn recovery and per-session order (issue 14). Was 0005_turn_recovery.sql for a few minutes
+-- (0005 was taken); written to be safe on a database that already applied it under that name.
 --
 -- A turn is a durable unit: the user message (with the client's client_id), its tool calls (by
 -- idempotency key) and the reply. At most one turn per session is pending at a time; the node
 -- running it holds a lease (owner, lease_until) that it renews while it runs. A pending turn
 -- whose lease has expired belongs to a process that died: whichever node next touches the
 -- session, or the sweeper, claims it and finishes it, replaying the stored tool results.
-ALTER TABLE messages ADD COLUMN client_id text;
-CREATE UNIQUE INDEX messages_session_client_id ON messages (session_id, client_id) WHERE client_id IS NOT NULL;
+ALTER TABLE messages ADD COLUMN IF NOT EXISTS client_id text;
+CREATE UNIQUE INDEX IF NOT EXISTS messages_session_client_id ON messages (session_id, client_id) WHERE client_id IS NOT NULL;
 
-ALTER TABLE turns ADD COLUMN owner text;
-ALTER TABLE turns ADD COLUMN lease_until timestamptz;
-ALTER TABLE turns ADD COLUMN reply_id bigint REFERENCES messages(id);
-CREATE INDEX turns_message ON turns (message_id);
+ALTER TABLE turns ADD COLUMN IF NOT EXISTS owner text;
+ALTER TABLE turns ADD COLUMN IF NOT EXISTS lease_until timestamptz;
+ALTER TABLE turns ADD COLUMN IF NOT EXISTS reply_id bigint REFERENCES messages(id);
+CREATE INDEX IF NOT EXISTS turns_message ON turns (message_id);
 
 -- Sessions that already hold several pending turns (crashes before this migration): the newest
 -- stays pending and is recovered; the older ones are closed so the rule below can hold.
 UPDATE turns t SET outcome = 'abandoned', finished_at = now()
  WHERE t.outcome = 'pending'
    AND EXISTS (SELECT 1 FROM turns n WHERE n.session_id = t.session_id AND n.outcome = 'pending' AND n.id > t.id);
-CREATE UNIQUE INDEX turns_one_pending_per_session ON turns (session_id) WHERE outcome = 'pending';
-CREATE INDEX turns_pending_lease ON turns (lease_until) WHERE outcome = 'pending';
+CREATE UNIQUE INDEX IF NOT EXISTS turns_one_pending_per_session ON turns (session_id) WHERE outcome = 'pending';
+CREATE INDEX IF NOT EXISTS turns_pending_lease ON turns (lease_until) WHERE outcome = 'pending';
 
 -- What a turn starts from, returned with it so a turn needs no further reads: the session row
 -- (with the customer's name) and up to 19 messages before the turn's own, oldest first.
-CREATE FUNCTION cc_turn_context(p_session uuid, p_before integer, OUT session jsonb, OUT history jsonb)
+CREATE OR REPLACE FUNCTION cc_turn_context(p_session uuid, p_before integer, OUT session jsonb, OUT history jsonb)
 LANGUAGE sql STABLE AS $$
     SELECT (SELECT to_jsonb(s) || jsonb_build_object('customer_name', c.full_name)
               FROM sessions s LEFT JOIN customers c ON c.id = s.customer_id WHERE s.id = p_session),
@@ -44,7 +45,7 @@ $$;
 --   no_session  the session does not exist
 -- A turn is "yours to take" when its lease expired or you already own it (a node runs one turn
 -- per session at a time, so its own stale turn is one whose coroutine failed).
-CREATE FUNCTION cc_begin_turn(p_session uuid, p_text text, p_client_id text, p_owner text, p_lease_s double precision)
+CREATE OR REPLACE FUNCTION cc_begin_turn(p_session uuid, p_text text, p_client_id text, p_owner text, p_lease_s double precision)
 RETURNS TABLE (kind text, turn_id bigint, message_id bigint, message_text text, reply text,
                reply_agent text, vertical text, confidence double precision, retry_after_s double precision,
                session jsonb, history jsonb)
