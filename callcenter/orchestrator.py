@@ -27,6 +27,8 @@ from callcenter.specialists.output_filter import OutputFilter, scrub_reply
 from callcenter.specialists.seam import OnDelta, SpecialistBackend, SpecialistResult, SpecialistTurn
 from callcenter.store.conversations import BegunTurn, ConversationStore, MessageRecord, SessionRecord, TurnOutcome
 from callcenter.store.turn_keeper import SessionBusy, TurnKeeper
+from callcenter.telemetry.tracing import span
+from callcenter.telemetry.turns import bind_agent, bind_turn, observe_handoff, observe_route, observe_turn, turn_scope
 from callcenter.tooling.executor import TurnTools
 from callcenter.tooling.toolkit import ToolError
 from callcenter.types import HandoffContext, Priority, RouteDecision, Vertical
@@ -155,7 +157,12 @@ class Orchestrator:
         return text
 
     # --- one turn ------------------------------------------------------------------
-    async def handle_turn(
+    async def handle_turn(self, session_id: str, text: str, **kwargs: Any) -> TurnResult:
+        """One turn inside its telemetry scope: session_id/turn_id on every log line, one trace span."""
+        with turn_scope(session_id):
+            return await self._handle_turn(session_id, text, **kwargs)
+
+    async def _handle_turn(
         self, session_id: str, text: str, *, on_delta: OnDelta | None = None, client_id: str | None = None
     ) -> TurnResult:
         """Answer one customer message, exactly once per `client_id`.
@@ -250,13 +257,16 @@ class Orchestrator:
         if session is None:
             raise SessionNotFound(session_id)
         log_ = log.bind(session_id=session_id, turn_id=turn_id)
+        bind_turn(turn_id, route=session.policy, channel=session.channel)
         # A person's messages ('agent') were our side of the conversation; their release note comes last.
         history = [("assistant" if role == "agent" else role, said) for role, said in (begun.history or [])]
         note = session.state.get("operator_note")
         if note:
             history.append(("assistant", f"[Note from our team, who handled this conversation: {note}]"))
 
-        decision = await self.router.route(text, history)
+        with span("route"):
+            decision = await self.router.route(text, history)
+        observe_route(decision.latency_ms)
         log_.info(
             "turn.routed",
             vertical=decision.vertical.value,
@@ -284,6 +294,7 @@ class Orchestrator:
         )
         if switched:
             await self.store.record_handoff(ctx, turn_id=turn_id)
+            observe_handoff(agent.name, human=False)
             log_.info("turn.handoff", to_agent=agent.name, from_agent=ctx.from_agent)
 
         tools = TurnTools(
@@ -299,7 +310,11 @@ class Orchestrator:
         directory = await self.output_filter.directory()  # no reply names another customer (output_filter.py)
         own = session.customer_id
         sink = DeltaSink(on_delta, lambda t: scrub_reply(t, own, directory).text) if on_delta is not None else None
-        result = await self._run_specialist(session, agent, text, state, ctx, tools, history, turn_id, decision, sink)
+        bind_agent(agent.name)
+        with span("specialist", agent=agent.name):
+            result = await self._run_specialist(
+                session, agent, text, state, ctx, tools, history, turn_id, decision, sink
+            )
         human = result.human
         if human is not None:
             result.text = await self._hand_to_human(session, turn_id, agent, human, result.text)
@@ -349,6 +364,10 @@ class Orchestrator:
                 replayed=True,
             )
         log_.info("turn.replied", agent=agent.name, human=human is not None, latency_ms=round(latency, 2))
+        if human is not None:
+            observe_handoff("human", human=True)
+        outcome = "human" if human else result.outcome
+        observe_turn(channel=session.channel, agent=agent.name, outcome=outcome, latency_ms=latency)
         return TurnResult(
             session_id=session_id,
             text=result.text,

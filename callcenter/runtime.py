@@ -17,7 +17,7 @@ from callcenter.orchestrator import Orchestrator
 from callcenter.routing.classifier import VerticalClassifier, default_classifier
 from callcenter.routing.difficulty import DifficultyModel, default_difficulty_model
 from callcenter.routing.router import LocalRouter, Router
-from callcenter.settings import Settings
+from callcenter.settings import ConfigError, Settings
 from callcenter.specialists.seam import FlowBackend, SpecialistBackend
 from callcenter.store.conversations import ConversationStore
 from callcenter.store.db import create_pool, resolve_dsn
@@ -60,6 +60,28 @@ def build_local_router(settings: Settings, app: App) -> LocalRouter:
     return LocalRouter(classifier, app.emergency_terms, difficulty, settings.router_min_confidence)
 
 
+def check_catalog(settings: Settings) -> None:
+    """Read an operator's catalog override at start, even offline: a wrong path or a typo fails now, not later."""
+    path = settings.catalog_path
+    if path is None:
+        return
+    import tomllib
+
+    from callcenter.providers.catalog import Catalog, CatalogError
+
+    try:
+        Catalog.load(path)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"CALLCENTER_CATALOG_PATH={path}: no such file.\n  Fix the path, or unset it to use the built-in catalog."
+        ) from None
+    except (CatalogError, tomllib.TOMLDecodeError, OSError) as exc:
+        raise ConfigError(
+            f"CALLCENTER_CATALOG_PATH={path}: {exc}.\n"
+            "  Fix the file (same shape as callcenter/catalog.toml) or unset the variable."
+        ) from None
+
+
 async def build_runtime(
     settings: Settings,
     *,
@@ -68,6 +90,7 @@ async def build_runtime(
     backend: SpecialistBackend | None = None,
     run_migrations: bool = True,
 ) -> Runtime:
+    check_catalog(settings)
     dsn = dsn or resolve_dsn(settings)
     pool = await create_pool(dsn, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
     if run_migrations:

@@ -55,13 +55,20 @@ async def test_report_figures(runtime: Runtime, model_turns: None) -> None:
     assert report.as_json()["cost_source"] == report.cost_source
 
 
-async def test_metrics_endpoint(runtime: Runtime, model_turns: None) -> None:
+async def test_metrics_endpoint_counts_model_cost_and_parses(runtime: Runtime, model_turns: None) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
     async with TestClient(TestServer(create_app(runtime))) as client:
         resp = await client.get("/metrics")
         body = await resp.text()
     assert resp.status == 200
-    assert 'callcenter_cost_usd{route="all"}' in body
-    assert 'callcenter_tier_share{route="all",tier="1"}' in body
+    families = {f.name: f for f in text_string_to_metric_families(body)}
+    assert families["callcenter_turns"].type == "counter"
+    assert families["callcenter_turn_latency_seconds"].type == "histogram"
+    cost = [s for s in families["callcenter_model_cost_usd"].samples if s.name.endswith("_total")]
+    assert {s.labels["tier"] for s in cost} >= {"1", "2"} and sum(s.value for s in cost) > 0
+    assert all(s.labels["route"] == "routed" for s in cost)
+    assert [s.value for s in families["callcenter_database_up"].samples] == [1.0]
 
 
 def test_report_cli_json(

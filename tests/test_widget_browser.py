@@ -332,3 +332,121 @@ async def test_widget_reconnects_and_keeps_a_session_per_resident(live_server: L
     back = [f for f in frames.received if f.get("type") == "session"][-1]
     assert back["session_id"] == alex_session
     assert await page.evaluate("() => window.__widgetSockets.length") == 2
+
+
+# --- quick replies, phones, embedding on another site ------------------------------------------
+
+
+async def _quick_replies(page: Any) -> list[tuple[str, str]]:
+    buttons = page.get_by_test_id("quick-reply")
+    return [((await b.inner_text()).strip(), await b.get_attribute("data-send")) for b in await buttons.all()]
+
+
+async def _tap(page: Any, send: str) -> tuple[str, str | None, bool]:
+    """Tap the quick reply that sends `send` and wait for the answer to it."""
+    before = await page.locator(FINAL_ASSISTANT).count()
+    await page.locator(f'[data-testid="quick-reply"][data-send="{send}"]').click()
+    reply = page.locator(FINAL_ASSISTANT).nth(before)
+    await reply.wait_for(timeout=REPLY_TIMEOUT_MS)
+    body = (await reply.locator(".ccw-bubble").inner_text()).strip()
+    return body, await reply.get_attribute("data-agent"), await reply.get_attribute("data-handoff") == "true"
+
+
+async def test_resident_books_with_quick_reply_buttons_only(live_server: LiveServer, page: Any) -> None:
+    await _open_widget(page, live_server.url)
+    await _choose_resident(page, "Alex Rivera")
+    before = await _booked_ids(live_server, 1)
+    reply, agent, _ = await _say(page, "the heating in my bedroom is broken")
+    assert agent == "booking", reply
+
+    # Every numbered option of the reply is a button, in order, and tapping one answers with its number.
+    options = re.findall(r"^\s*(\d+)\)\s+(.+?)\s*$", reply, re.M)
+    assert len(options) >= 2, reply
+    assert await _quick_replies(page) == [(label, n) for n, label in options]
+    assert await page.get_by_test_id("quick-replies").get_attribute("role") == "group"
+    reply, agent, _ = await _tap(page, "1")
+    assert (await page.get_by_test_id("message-user").last.locator(".ccw-bubble").inner_text()).strip() == "1"
+
+    # The confirmation is a yes/no question: Yes and No buttons; Yes books it.
+    transcript = [reply]
+    for _ in range(3):
+        if await _quick_replies(page) == [("Yes", "yes"), ("No", "no")]:
+            break
+        reply, agent, _ = await _tap(page, "1")
+        transcript.append(reply)
+    assert await _quick_replies(page) == [("Yes", "yes"), ("No", "no")], transcript
+    reply, agent, handoff = await _tap(page, "yes")
+    assert agent == "booking" and not handoff, reply
+    assert len(await _booked_ids(live_server, 1) - before) == 1, reply
+    # Answered: the buttons of the last question are gone unless the new reply asks again.
+    assert await _quick_replies(page) == [] or "?" in reply
+
+
+@pytest.mark.parametrize("height", [664, 844])
+async def test_phone_layout_at_390px_has_nothing_on_top_of_the_chat(
+    live_server: LiveServer, browser: Any, height: int
+) -> None:
+    context = await browser.new_context(viewport={"width": 390, "height": height}, has_touch=True, is_mobile=True)
+    page = await context.new_page()
+    try:
+        await _open_widget(page, live_server.url)
+        await _wait_online(page)
+        await page.get_by_test_id("input").fill("what are the office hours?")
+        panel = await page.get_by_test_id("panel").bounding_box()
+        assert panel["x"] >= 0 and panel["y"] >= 0
+        assert panel["x"] + panel["width"] <= 390 and panel["y"] + panel["height"] <= height
+        assert await page.evaluate("() => document.documentElement.scrollWidth") <= 390
+        # What a thumb reaches for is on top: the input, Send and Close are not covered by anything.
+        for testid in ("input", "send", "close", "resident-select"):
+            hit = await page.get_by_test_id(testid).evaluate(
+                """el => { const r = el.getBoundingClientRect();
+                           const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+                           return el === top || el.contains(top); }"""
+            )
+            assert hit, f"{testid} is covered at 390x{height}"
+        assert not await page.get_by_test_id("launcher").is_visible()
+        await page.get_by_test_id("close").click()
+        assert await page.get_by_test_id("panel").is_hidden()
+        assert await page.get_by_test_id("launcher").is_visible()
+        await page.screenshot(path=f"/tmp/widget-390x{height}.png")
+    finally:
+        await context.close()
+
+
+async def test_widget_embedded_on_another_origin_lists_residents_and_chats(
+    live_server: LiveServer, page: Any
+) -> None:
+    """A property site on another origin embeds the one tag: the demo picker fills (CORS) and chat works."""
+    api = live_server.url
+    ws_url = api.replace("http://", "ws://") + "/v1/chat"
+    host_page = (
+        "<!doctype html><html><head><title>Another site</title></head><body><h1>Another site</h1>"
+        f'<script src="{api}/static/widget.js" data-server="{ws_url}" defer></script></body></html>'
+    )
+
+    async def index(_: web.Request) -> web.Response:
+        return web.Response(text=host_page, content_type="text/html")
+
+    site_app = web.Application()
+    site_app.router.add_get("/", index)
+    runner = web.AppRunner(site_app)
+    await runner.setup()
+    tcp = web.TCPSite(runner, "localhost", 0)
+    await tcp.start()
+    port = runner.addresses[0][1]
+    try:
+        other = f"http://localhost:{port}/"
+        assert other.split("/")[2] != api.split("/")[2]  # really another origin
+        await _open_widget(page, other)
+        await _wait_online(page)
+        await _choose_resident(page, "Alex Rivera")
+        reply, agent, _ = await _say(page, "what is my balance?")
+        assert agent == "billing", reply
+    finally:
+        await runner.cleanup()
+
+
+async def test_favicon_is_served(live_server: LiveServer, page: Any) -> None:
+    resp = await page.request.get(live_server.url + "/favicon.ico")
+    assert resp.status == 200
+    assert resp.headers["content-type"].startswith("image/")

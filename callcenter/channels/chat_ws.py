@@ -32,8 +32,9 @@ from callcenter.channels.limits import retry_after
 from callcenter.channels.live_delivery import SessionFeed, agent_frame, follow_session
 from callcenter.orchestrator import InvalidMessage, SessionBusy, SessionForbidden, SessionNotFound
 from callcenter.runtime import RUNTIME_KEY, Runtime
+from callcenter.shutdown import DRAIN_KEY, Drain
 from callcenter.store.db import CONNECTION_LOST
-from callcenter.telemetry.metrics import ERRORS, RATE_LIMITED
+from callcenter.telemetry.metrics import ERRORS, RATE_LIMITED, WEBSOCKETS
 from callcenter.web.auth import InvalidToken, verify_token
 
 log = structlog.get_logger(__name__)
@@ -62,6 +63,7 @@ class ChatConnection:
         self.unsaved_session = False  # session_id allocated at hello, row not written yet
         self.turns: asyncio.Queue[tuple[str, int | None, bool, MessageFrame] | None] = asyncio.Queue()
         self.pending = 0  # the turn in flight and those waiting behind it
+        self.drain = Drain(runtime.settings.drain_s)  # the app's shared drain replaces this in the handler
         self.worker: asyncio.Task[None] | None = None
 
     async def send(self, frame: dict[str, Any]) -> None:
@@ -168,7 +170,8 @@ class ChatConnection:
         while (item := await self.turns.get()) is not None:
             session_id, customer_id, unsaved, frame = item
             try:
-                await self.take_turn(session_id, customer_id, unsaved, frame)
+                async with self.drain.busy():  # a restart lets this turn finish (callcenter/shutdown.py)
+                    await self.take_turn(session_id, customer_id, unsaved, frame)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # last line of defence: report (without the message), keep the socket
@@ -280,7 +283,11 @@ async def _serve_chat(request: web.Request, runtime: Runtime, guard: ChatGuard, 
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4 * 1024 * 1024)
     await ws.prepare(request)
     conn = ChatConnection(ws, runtime, guard, address)
+    conn.drain = drain = request.app[DRAIN_KEY]
     hello_by = asyncio.get_running_loop().time() + runtime.settings.hello_timeout_s
+    WEBSOCKETS.labels("chat").inc()
+    tracked = drain.track(ws)  # closed with 1012 on shutdown, after in-flight turns finish
+    tracked.__enter__()
     try:
         while True:
             waiting = None if conn.session_id else hello_by - asyncio.get_running_loop().time()
@@ -291,10 +298,16 @@ async def _serve_chat(request: web.Request, runtime: Runtime, guard: ChatGuard, 
                 await ws.close(code=4408, message=b"hello timeout")
                 break
             if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                if drain.stopping:
+                    await conn.error("unavailable", "The service is restarting; send that again in a moment.")
+                    continue
                 try:
                     await conn.handle(msg.data)
                 except asyncio.CancelledError:
                     raise
+                except CONNECTION_LOST as exc:
+                    log.warning("chat.db_unavailable", session_id=conn.session_id, error_type=type(exc).__name__)
+                    await conn.error("unavailable", "We could not reach our records; please send it again.")
                 except Exception as exc:  # last line of defence: report (never the frame), keep the socket
                     log.error(
                         "chat.frame_failed", session_id=conn.session_id, error_type=type(exc).__name__, exc_info=True
@@ -306,6 +319,8 @@ async def _serve_chat(request: web.Request, runtime: Runtime, guard: ChatGuard, 
             elif msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
                 break
     finally:
+        tracked.__exit__(None, None, None)
+        WEBSOCKETS.labels("chat").dec()
         await conn.finish()
         if conn.feed is not None:
             await conn.feed.close()

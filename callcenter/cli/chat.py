@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--customer", type=int, default=None, metavar="ID", help="act as this resident (default: anonymous)")
     p.add_argument("--session", default=None, metavar="ID", help="continue a stored session")
     add_data_dir(p)
-    p.set_defaults(func=cmd_chat)
+    # Logs go to data_dir/logs/chat.log (or CALLCENTER_LOG_FILE), never into the conversation.
+    p.set_defaults(func=cmd_chat, log_file_name="chat.log")
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -29,17 +30,34 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 async def _chat(args: argparse.Namespace) -> int:
+    from callcenter.cli.common import require_customer
     from callcenter.cli.db import seed_if_empty
-    from callcenter.orchestrator import InvalidMessage
+    from callcenter.cli.errors import UsageError
+    from callcenter.orchestrator import InvalidMessage, SessionForbidden, SessionNotFound
     from callcenter.runtime import build_runtime
 
     settings = settings_from_args(args)
     runtime = await build_runtime(settings)
     try:
         await seed_if_empty(runtime.pool, settings)
-        session = await runtime.orchestrator.open_session(
-            channel="terminal", customer_id=args.customer, session_id=args.session
-        )
+        if args.customer is not None:
+            await require_customer(settings, args.customer)
+        if args.session is not None and not _is_uuid(args.session):
+            raise UsageError(
+                f"--session {args.session!r} is not a session id (they look like 6f0c2b1e-...).\n"
+                "  Leave --session out to start a new conversation."
+            )
+        try:
+            session = await runtime.orchestrator.open_session(
+                channel="terminal", customer_id=args.customer, session_id=args.session
+            )
+        except SessionNotFound:
+            raise UsageError(f"no session {args.session}.\n  Leave out --session to start anew.") from None
+        except SessionForbidden:
+            raise UsageError(
+                f"session {args.session} belongs to another customer.\n"
+                "  Pass that customer's --customer, or leave --session out."
+            ) from None
         interactive = sys.stdin.isatty()
         print(f"session {session.id} - type your message, Ctrl-D to quit", file=sys.stderr)
         loop = asyncio.get_running_loop()
@@ -63,3 +81,13 @@ async def _chat(args: argparse.Namespace) -> int:
     finally:
         await runtime.close()
     return 0
+
+
+def _is_uuid(text: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

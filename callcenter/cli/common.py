@@ -26,3 +26,33 @@ def add_data_dir(p: argparse.ArgumentParser) -> None:
         help="where the embedded PostgreSQL and cached models live when DATABASE_URL is unset "
         "(default: ~/.local/share/callcenter)",
     )
+
+
+async def require_customer(settings: Settings, customer_id: int) -> None:
+    """Refuse an id that names no customer, with the ids that do exist (token, chat)."""
+    from callcenter.cli.errors import UsageError
+    from callcenter.store.db import connect, resolve_dsn
+
+    conn = await connect(resolve_dsn(settings))
+    try:
+        exists = await conn.fetchval("SELECT to_regclass('customers') IS NOT NULL")
+        row = (
+            await conn.fetchrow(
+                "SELECT count(*) AS n, min(id) AS lo, max(id) AS hi, bool_or(id = $1) AS found FROM customers",
+                customer_id,
+            )
+            if exists
+            else None
+        )
+    finally:
+        await conn.close()
+    if row is None or not row["n"]:
+        raise UsageError(
+            f"no customer {customer_id}: the database has no customers yet.\n"
+            "  Run `callcenter seed` for the demo residents, or load your own."
+        )
+    if not row["found"]:
+        raise UsageError(
+            f"no customer {customer_id}: {row['n']} customers exist (ids {row['lo']}-{row['hi']}).\n"
+            "  Pass one of those ids."
+        )

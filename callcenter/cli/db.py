@@ -8,6 +8,7 @@ import importlib
 from typing import Any
 
 import asyncpg
+import structlog
 
 from callcenter.cli.common import add_data_dir, settings_from_args
 from callcenter.settings import Settings
@@ -72,5 +73,5 @@ async def seed_if_empty(pool: asyncpg.Pool, settings: Settings) -> None:
         if await conn.fetchval("SELECT count(*) FROM customers"):
             return
         seed = importlib.import_module(settings.tools_module + ".seed").seed
-        print("seeding the demo business (first run)...", flush=True)
+        structlog.get_logger(__name__).info("seed.first_run", what="the demo business")
         await seed(conn)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 
-from callcenter.cli.common import add_data_dir, settings_from_args
+import structlog
+
+from callcenter.cli.common import add_data_dir, require_customer, settings_from_args
 from callcenter.settings import Settings
 
 GIL_SWITCH_INTERVAL_S = 0.001
+log = structlog.get_logger(__name__)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,6 +39,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="processes serving the port, each a full node (default: the number of cores)",
     )
     p.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # set by the supervisor
+    p.add_argument(
+        "--keep-db",
+        action="store_true",
+        help="leave the embedded PostgreSQL running when serve stops (default: serve stops a server "
+        "it started itself; `callcenter db stop` stops it later)",
+    )
     add_data_dir(p)
     p.set_defaults(func=cmd_serve)
 
@@ -45,17 +55,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     t.add_argument("customer_id", type=int)
     t.add_argument("--ttl", type=int, default=None, help="seconds until it expires (default 7 days)")
+    add_data_dir(t)
     t.set_defaults(func=cmd_token)
 
 
 def cmd_token(args: argparse.Namespace) -> int:
     from callcenter.web.auth import issue_token
 
-    settings = Settings()
+    settings = settings_from_args(args)
     ttl = settings.token_ttl_seconds if args.ttl is None else args.ttl
     if ttl < 0:
         print("--ttl must be 0 or more seconds.", file=sys.stderr)
         return 2
+    asyncio.run(require_customer(settings, args.customer_id))
     print(issue_token(args.customer_id, settings.secret.get_secret_value(), ttl_seconds=ttl))
     return 0
 
@@ -73,6 +85,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             return 2
     host = settings.host
     port = settings.port if args.port is None else args.port
+    if args.keep_db and not settings.database_url:
+        from callcenter.store.embedded import keep_running
+
+        keep_running(settings.data_dir)
     from callcenter.cli.workers import default_workers, supervise
 
     workers = default_workers() if args.workers is None else args.workers
@@ -85,29 +101,63 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 async def serve(settings: Settings, host: str, port: int, *, seed: bool = True, reuse_port: bool = False) -> None:
+    """Serve until SIGTERM or Ctrl-C, then shut down gracefully (callcenter.shutdown) and return."""
     from aiohttp import web
 
     from callcenter.cli.db import seed_if_empty
     from callcenter.runtime import build_runtime
+    from callcenter.telemetry.tracing import shutdown_tracing
+    from callcenter.web.access_log import StructuredAccessLogger
     from callcenter.web.server import create_app
 
-    print("Starting callcenter: database" + (" (embedded PostgreSQL)" if not settings.database_url else ""), flush=True)
+    log.info("serve.starting", database="DATABASE_URL" if settings.database_url else "embedded PostgreSQL")
     # CPU work (routing long texts, transcripts) runs in threads; the event loop waits for the GIL
     # at most this long each time it wants it back (Python's default, 5 ms, adds up per ping).
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     runtime = await build_runtime(settings)
     runtime.orchestrator.keeper.start(runtime.orchestrator.finish_pending)  # leases and the sweeper
-    if seed:
-        await seed_if_empty(runtime.pool, settings)
-    runner = web.AppRunner(create_app(runtime))
-    await runner.setup()
-    site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
-    await site.start()
-    bound = runner.addresses[0][1] if runner.addresses else port
-    backend = runtime.orchestrator.backend.name
-    print(f"callcenter is serving on http://{host}:{bound}/  (backend: {backend}; Ctrl-C to stop)", flush=True)
     try:
-        await asyncio.Event().wait()
+        if seed:
+            await seed_if_empty(runtime.pool, settings)
+        app = create_app(runtime)
+        runner = web.AppRunner(
+            app, access_log_class=StructuredAccessLogger, handle_signals=False, shutdown_timeout=settings.drain_s + 2
+        )
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
+            await site.start()
+            bound = runner.addresses[0][1] if runner.addresses else port
+            log.info(
+                "serve.listening",
+                url=f"http://{host}:{bound}/",
+                backend=runtime.orchestrator.backend.name,
+                hint="Ctrl-C to stop",
+            )
+            signum = await _until_signal()
+            log.info("serve.stopping", signal=signal.Signals(signum).name, drain_s=settings.drain_s)
+        finally:
+            await runner.cleanup()
     finally:
-        await runner.cleanup()
         await runtime.close()
+        shutdown_tracing()
+    log.info("serve.stopped")
+
+
+async def _until_signal() -> int:
+    """Wait for SIGTERM or SIGINT; a second one is not caught (a stuck drain can still be interrupted)."""
+    loop = asyncio.get_running_loop()
+    got: asyncio.Future[int] = loop.create_future()
+    signals = (signal.SIGTERM, signal.SIGINT)
+
+    def on_signal(signum: int) -> None:
+        if not got.done():
+            got.set_result(signum)
+
+    for sig in signals:
+        loop.add_signal_handler(sig, on_signal, int(sig))
+    try:
+        return await got
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)

@@ -33,6 +33,8 @@ from callcenter.providers.caching import estimate_tokens
 from callcenter.providers.catalog import Catalog
 from callcenter.providers.cost import cost_usd, frontier_cost_usd
 from callcenter.providers.deadline import remaining_s
+from callcenter.telemetry.metrics import observe_model_call
+from callcenter.telemetry.tracing import span
 from callcenter.types import Tier, Usage
 
 log = structlog.get_logger(__name__)
@@ -209,7 +211,8 @@ class ModelClient:
                 attempt += 1
                 started = time.perf_counter()
                 try:
-                    response = await watch_call(provider.complete(model, request, on_delta), breaker, permit, limit)
+                    with span("model.call", model=model.id, tier=int(model.tier), attempt=attempt):
+                        response = await watch_call(provider.complete(model, request, on_delta), breaker, permit, limit)
                 except (ProviderError, TimeoutError) as exc:
                     timed_out = isinstance(exc, TimeoutError) or "timeout" in str(exc).lower()
                     err = exc if isinstance(exc, ProviderError) else ProviderError(str(exc), retryable=True)
@@ -249,6 +252,21 @@ class ModelClient:
         cost = cost_usd(response.usage, model.prices_on(day))
         frontier = frontier_cost_usd(response.usage, self.catalog, model.provider, day)
         response = replace(response, cost_usd=cost, frontier_cost_usd=frontier)
+        u = response.usage
+        observe_model_call(
+            provider=model.provider,
+            model=model.id,
+            tier=int(model.tier),
+            status="ok",
+            latency_ms=response.latency_ms,
+            ttft_ms=response.ttft_ms,
+            cost_usd=cost,
+            frontier_cost_usd=frontier,
+            input_tokens=u.input_tokens,
+            output_tokens=u.output_tokens,
+            cache_read_tokens=u.cache_read_tokens,
+            cache_write_tokens=u.cache_write_tokens,
+        )
         if self.recorder is not None:
             record = self._record(model, request, context, usage=response.usage, cost=cost, frontier=frontier)
             record = replace(record, latency_ms=response.latency_ms, ttft_ms=response.ttft_ms)
@@ -264,6 +282,16 @@ class ModelClient:
         err: ProviderError,
         elapsed_ms: float,
     ) -> None:
+        observe_model_call(
+            provider=model.provider,
+            model=model.id,
+            tier=int(model.tier),
+            status="error",
+            latency_ms=elapsed_ms,
+            ttft_ms=None,
+            cost_usd=Decimal(0),
+            frontier_cost_usd=Decimal(0),
+        )
         if self.recorder is None:
             return
         record = self._record(model, request, context, usage=Usage(), cost=Decimal(0), frontier=Decimal(0))

@@ -65,6 +65,15 @@ def span(name: str, **attributes: Any) -> Iterator[Any | None]:
         yield s
 
 
+def current_span() -> Any | None:
+    """The active span, or None when tracing is off."""
+    if tracer() is None:
+        return None
+    from opentelemetry import trace
+
+    return trace.get_current_span()
+
+
 def set_attributes(current: Any | None, **attributes: Any) -> None:
     """Add attributes to a span from `span()` (no-op when tracing is off)."""
     if current is None:

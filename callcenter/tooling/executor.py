@@ -20,6 +20,8 @@ import structlog
 from pydantic import ValidationError
 
 from callcenter.store.db import acquire, retry_on_connection_loss
+from callcenter.telemetry.metrics import TOOL_CALLS
+from callcenter.telemetry.tracing import span
 from callcenter.tooling.toolkit import Tool, ToolContext, ToolError
 
 log = structlog.get_logger(__name__)
@@ -76,9 +78,10 @@ class TurnTools:
         try:
             # A lost connection is retried whole: the retry's first SELECT finds what a committed
             # attempt stored, so the tool never runs twice (bookings, payments, the human handoff).
-            result, replayed = await retry_on_connection_loss(
-                lambda: self._run(name, raw_args, key, record), what=f"tool {name}"
-            )
+            with span("tool.call", tool=name, replay_key=key):
+                result, replayed = await retry_on_connection_loss(
+                    lambda: self._run(name, raw_args, key, record), what=f"tool {name}"
+                )
             record.result, record.replayed = result, replayed
             return result
         except ToolError as exc:
@@ -86,6 +89,7 @@ class TurnTools:
             raise
         finally:
             record.latency_ms = (time.perf_counter() - started) * 1000
+            TOOL_CALLS.labels(name, "error" if record.error else "replayed" if record.replayed else "ok").inc()
             log.info(
                 "tool.called",
                 session_id=self.session_id,

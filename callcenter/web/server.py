@@ -9,8 +9,10 @@ from aiohttp import web
 
 from callcenter.channels.chat_ws import chat_handler
 from callcenter.runtime import RUNTIME_KEY, Runtime
+from callcenter.shutdown import install_drain
 from callcenter.store.pin_hash import demo_pin
 from callcenter.web.auth import issue_token
+from callcenter.web.health import setup_health_routes
 
 log = structlog.get_logger(__name__)
 
@@ -21,14 +23,8 @@ async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC_DIR / "index.html")
 
 
-async def health(request: web.Request) -> web.Response:
-    runtime = request.app[RUNTIME_KEY]
-    try:
-        await runtime.pool.fetchval("SELECT 1")
-    except Exception as exc:  # report, don't crash; the error's text (hosts, users) stays in our log
-        log.warning("health.database_unreachable", error_type=type(exc).__name__, error=str(exc)[:300])
-        return web.json_response({"status": "degraded", "database": "unreachable"}, status=503)
-    return web.json_response({"status": "ok", "backend": runtime.orchestrator.backend.name})
+async def favicon(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC_DIR / "favicon.svg", headers={"Content-Type": "image/svg+xml"})
 
 
 async def demo_residents(request: web.Request) -> web.Response:
@@ -36,6 +32,9 @@ async def demo_residents(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME_KEY]
     if not runtime.settings.demo:
         raise web.HTTPNotFound()
+    # Any site may embed the widget in demo mode, so the picker must load cross-origin; the
+    # tokens are for anyone here anyway (no cookies are involved: the widget omits credentials).
+    cors = {"Access-Control-Allow-Origin": "*"}
     rows = await runtime.pool.fetch(
         "SELECT id, full_name, building, unit, voice_pin_hash IS NOT NULL AS has_pin"
         " FROM customers ORDER BY id LIMIT 25"
@@ -55,7 +54,8 @@ async def demo_residents(request: web.Request) -> web.Response:
                 }
                 for r in rows
             ]
-        }
+        },
+        headers=cors,
     )
 
 
@@ -63,7 +63,9 @@ def create_app(runtime: Runtime) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[RUNTIME_KEY] = runtime
     app.router.add_get("/", index)
-    app.router.add_get("/healthz", health)
+    app.router.add_get("/favicon.ico", favicon)
+    install_drain(app, runtime.settings.drain_s)
+    setup_health_routes(app)
     app.router.add_get("/v1/chat", chat_handler)
     app.router.add_get("/v1/demo/residents", demo_residents)
     app.router.add_static("/static/", STATIC_DIR, name="static")

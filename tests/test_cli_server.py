@@ -1,0 +1,207 @@
+"""`callcenter serve` as an operator runs it: a real process, JSON logs, probes, metrics, SIGTERM.
+
+The process is the product: it is started with `python -m callcenter serve`, talked to over
+HTTP and a websocket, and stopped with SIGTERM while a conversation is open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.test_cli_errors import assert_short_error, run_cli
+
+pytestmark = pytest.mark.slow
+
+START_TIMEOUT_S = 120
+
+
+@dataclass
+class ServeProcess:
+    proc: subprocess.Popen[str]
+    url: str = ""
+    lines: list[str] = field(default_factory=list)
+
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.lines]
+
+
+def _env(dsn: str, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": dsn,
+        "CALLCENTER_LOG_JSON": "true",
+        "CALLCENTER_BACKEND": "local",
+        "CALLCENTER_DRAIN_S": "5",
+        "CALLCENTER_SECRET": "serve-test-secret",
+    }
+    env.pop("CALLCENTER_DATA_DIR", None)  # the default keeps the trained router cached between runs
+    env.update(extra)
+    return env
+
+
+async def _read_until_listening(sp: ServeProcess) -> None:
+    loop = asyncio.get_running_loop()
+    assert sp.proc.stderr is not None
+    deadline = loop.time() + START_TIMEOUT_S
+    while loop.time() < deadline:
+        line = await loop.run_in_executor(None, sp.proc.stderr.readline)
+        if not line:
+            raise AssertionError("serve exited early:\n" + "".join(sp.lines))
+        sp.lines.append(line.rstrip("\n"))
+        event = json.loads(line)
+        if event.get("event") == "serve.listening":
+            sp.url = event["url"].rstrip("/")
+            return
+    raise AssertionError("serve did not start in time:\n" + "\n".join(sp.lines))
+
+
+def _spawn_serve(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "callcenter", "serve", "--port", "0"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture
+async def serve(fresh_dsn: str) -> AsyncIterator[ServeProcess]:
+    """A server on a database of its own (it migrates and seeds it, as on a first run)."""
+    proc = _spawn_serve(_env(fresh_dsn))
+    sp = ServeProcess(proc)
+    try:
+        await _read_until_listening(sp)
+        yield sp
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)
+
+
+def _finish(sp: ServeProcess, timeout: float = 60) -> int:
+    out, err = sp.proc.communicate(timeout=timeout)
+    sp.lines += [line for line in err.splitlines() if line.strip()]
+    assert not out.strip(), f"serve printed to stdout: {out!r}"
+    return int(sp.proc.returncode)
+
+
+async def test_sigterm_finishes_the_turn_then_closes_chats_with_1012_and_exits_0(serve: ServeProcess) -> None:
+    async with aiohttp.ClientSession() as http:
+        for path in ("/healthz", "/readyz"):
+            resp = await http.get(serve.url + path)
+            assert resp.status == 200, (path, await resp.text())
+        async with http.ws_connect(serve.url.replace("http", "ws") + "/v1/chat") as ws:
+            await ws.send_json({"type": "hello"})
+            session = await ws.receive_json(timeout=30)
+            assert session["type"] == "session"
+            await ws.send_json({"type": "message", "text": "what are your office hours?", "client_id": "t1"})
+            await asyncio.sleep(0.05)  # the turn is in flight when the signal lands
+            serve.proc.send_signal(signal.SIGTERM)
+            frames: list[Any] = []
+            while True:
+                msg = await ws.receive(timeout=30)
+                if msg.type != aiohttp.WSMsgType.TEXT:
+                    break
+                frames.append(json.loads(msg.data))
+            assert msg.type == aiohttp.WSMsgType.CLOSE, msg
+            assert ws.close_code in (1001, 1012)
+    final = [f for f in frames if f["type"] == "message"]
+    assert len(final) == 1 and final[0]["client_id"] == "t1" and final[0]["text"], frames
+    assert await asyncio.get_running_loop().run_in_executor(None, _finish, serve) == 0
+    events = serve.events()  # every line is JSON (json.loads raises otherwise)
+    names = [e["event"] for e in events]
+    assert "serve.stopping" in names and "shutdown.drained" in names and names[-1] == "serve.stopped"
+    assert any(e["event"] == "http.request" and e["path"] == "/v1/chat" for e in events)
+    routed = [e for e in events if e["event"] == "turn.routed"]
+    assert routed and routed[0]["session_id"] == session["session_id"] and "turn_id" in routed[0]
+    assert all("timestamp" in e and "level" in e for e in events)
+
+
+async def test_metrics_parse_while_the_database_is_down(serve: ServeProcess, fresh_dsn: str, server_dsn: str) -> None:
+    """Stop the database under a running server: /metrics still answers, /readyz says not ready."""
+    import asyncpg
+
+    async with aiohttp.ClientSession() as http:
+        async with http.ws_connect(serve.url.replace("http", "ws") + "/v1/chat") as ws:
+            await ws.send_json({"type": "hello"})
+            await ws.receive_json(timeout=30)
+            await ws.send_json({"type": "message", "text": "when is rent due?"})
+            while (await ws.receive_json(timeout=30))["type"] != "message":
+                pass
+        # Kill this process's connections and keep new ones out: the database is "down" for it.
+        name = fresh_dsn.rsplit("/", 1)[1].split("?")[0]
+        admin = await asyncpg.connect(server_dsn)
+        try:
+            await admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                name,
+            )
+            resp = await http.get(serve.url + "/metrics")
+            body = await resp.text()
+            ready = await http.get(serve.url + "/readyz")
+            ready_body = await ready.json()
+        finally:
+            await admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+            await admin.close()
+    assert resp.status == 200
+    families = {f.name: f for f in text_string_to_metric_families(body)}
+    assert families["callcenter_database_up"].samples[0].value == 0
+    assert families["callcenter_turns"].type == "counter"
+    assert sum(s.value for s in families["callcenter_turns"].samples if s.name.endswith("_total")) >= 1
+    assert families["callcenter_turn_latency_seconds"].type == "histogram"
+    assert ready.status == 503 and ready_body["status"] == "not_ready"
+    assert set(ready_body) <= {"status", "database", "migrations", "turns"}  # no raw error text
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        yield int(s.getsockname()[1])
+
+
+def test_port_in_use_is_one_short_error(busy_port: int, seeded_dsn: str) -> None:
+    proc = run_cli(
+        "serve", "--port", str(busy_port), env={"DATABASE_URL": seeded_dsn, "CALLCENTER_BACKEND": "local"}, timeout=180
+    )
+    assert_short_error(proc, "in use", "--port")
+
+
+def test_token_and_chat_refuse_unknown_customers_and_sessions(seeded_dsn: str) -> None:
+    env = {"DATABASE_URL": seeded_dsn, "CALLCENTER_BACKEND": "local"}
+    assert_short_error(run_cli("token", "9999", env=env), "no customer 9999")
+    assert_short_error(run_cli("chat", "--customer", "9999", env=env), "no customer 9999")
+    assert_short_error(run_cli("chat", "--session", "not-a-session", env=env), "--session")
+    assert_short_error(run_cli("chat", "--session", "6f0c2b1e-0000-4000-8000-000000000000", env=env), "no session")
+    ok = run_cli("token", "1", env=env)
+    assert ok.returncode == 0 and ok.stdout.startswith("v1.1.")
+
+
+def test_bad_catalog_path_is_refused_even_offline(seeded_dsn: str, tmp_path: Any) -> None:
+    env = {
+        "DATABASE_URL": seeded_dsn,
+        "CALLCENTER_BACKEND": "local",
+        "CALLCENTER_CATALOG_PATH": str(tmp_path / "missing.toml"),
+    }
+    assert_short_error(run_cli("serve", "--port", "0", env=env, timeout=180), "CALLCENTER_CATALOG_PATH")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[models.x\nprice = ")
+    env["CALLCENTER_CATALOG_PATH"] = str(broken)
+    assert_short_error(run_cli("chat", env=env, timeout=180), "CALLCENTER_CATALOG_PATH")
