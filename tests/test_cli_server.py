@@ -16,6 +16,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -144,7 +145,7 @@ async def test_metrics_parse_while_the_database_is_down(serve: ServeProcess, fre
             while (await ws.receive_json(timeout=30))["type"] != "message":
                 pass
         # Kill this process's connections and keep new ones out: the database is "down" for it.
-        name = fresh_dsn.rsplit("/", 1)[1].split("?")[0]
+        name = urlsplit(fresh_dsn).path.lstrip("/")
         admin = await asyncpg.connect(server_dsn)
         try:
             await admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')

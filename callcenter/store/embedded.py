@@ -17,6 +17,7 @@ import atexit
 import logging
 import signal
 import subprocess
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,6 +176,11 @@ def stop_started_servers() -> None:
     """At exit: stop the servers this process started, unless kept or still used by another process."""
     for pgdata in list(_started_here - _kept):
         others = _other_clients(pgdata)
+        for _ in range(15):  # a client that just closed may take a moment to leave pg_stat_activity
+            if not others:
+                break
+            time.sleep(0.2)
+            others = _other_clients(pgdata)
         if others:
             log.info(
                 "db.embedded.left_running",
