@@ -81,8 +81,10 @@ async def test_shipped_suite_all_policies_offline(eval_env: Path) -> None:
         "success_delta_vs_frontier",
         "per_route",
         "scenarios",
+        "per_trial",
     ):
         assert key in data["policies"]["routed"], key
+    assert "catalog" in data["cost_source"]
     first = data["policies"]["routed"]["scenarios"][0]
     assert {"id", "pass", "reason", "cost_usd", "latency_ms", "trials"} <= set(first)
     assert paths[2].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -125,8 +125,13 @@ def summarize_policy(trials: Sequence[TrialResult], ks: Sequence[int]) -> dict[s
     for t in trials:
         routes[t.route].append(t)
     out: dict[str, Any] = _summary(trials)
+    by_trial: dict[int, list[TrialResult]] = defaultdict(list)
+    for t in trials:
+        by_trial[t.trial].append(t)
     out.update(
         {
+            # One point per repeated trial, so charts can show the spread, not just the mean.
+            "per_trial": [{"trial": k, **_summary(ts)} for k, ts in sorted(by_trial.items())],
             "n_scenarios": len(by_scenario),
             "pass_hat_k": {str(k): pass_hat_k(counts, k) for k in ks},
             "p50_latency_ms": percentile(latencies, 50),

@@ -187,17 +187,30 @@ def sweep_table(sweep: Sequence[dict[str, Any]]) -> str:
     return "\n".join(rows)
 
 
+def pareto_frontier(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The (cost, success) points no other point beats on both (cheaper-or-equal and at least as
+    successful, better on one), cheapest first: the choices worth considering."""
+    best: list[tuple[float, float]] = []
+    for cost, success in sorted(set(points), key=lambda p: (p[0], -p[1])):
+        if not best or success > best[-1][1]:
+            best.append((cost, success))
+    return best
+
+
 def pareto_chart(report: dict[str, Any] | None, path: Path, sweep: Sequence[dict[str, Any]] | None = None) -> Path:
-    """Cost per task (x) against success (y): one labelled point per policy, sweep points in grey."""
+    """Cost per task (x) against success (y): each policy's repeated trials (small dots) and their
+    mean with the min-max spread (error bars), sweep points in grey, and the Pareto frontier."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    fig, ax = plt.subplots(figsize=(7.5, 5), dpi=110)
+    candidates: list[tuple[float, float]] = []
     if sweep:
         xs = [p["cost_per_task_usd"] for p in sweep]
         ys = [100 * p["success_rate"] for p in sweep]
+        candidates += list(zip(xs, ys, strict=True))
         ax.scatter(xs, ys, c="#999999", s=22, label="calibration sweep (routed)", zorder=2)
         for p in sweep:
             if p.get("chosen"):
@@ -210,23 +223,48 @@ def pareto_chart(report: dict[str, Any] | None, path: Path, sweep: Sequence[dict
                     label="chosen thresholds",
                     zorder=4,
                 )
+    trials = 1
     if report is not None:
-        for name, p in report["policies"].items():
-            ax.scatter([p["cost_per_task_usd"]], [100 * p["success_rate"]], s=60, zorder=3)
-            ax.annotate(
-                name,
-                (p["cost_per_task_usd"], 100 * p["success_rate"]),
-                textcoords="offset points",
-                xytext=(6, 4),
-                fontsize=9,
-            )
+        trials = report.get("suite", {}).get("trials", 1)
+        for i, (name, p) in enumerate(report["policies"].items()):
+            color = f"C{i % 10}"
+            x, y = p["cost_per_task_usd"], 100 * p["success_rate"]
+            candidates.append((x, y))
+            per_trial = p.get("per_trial") or []
+            if len(per_trial) > 1:
+                tx = [t["cost_per_task_usd"] for t in per_trial]
+                ty = [100 * t["success_rate"] for t in per_trial]
+                ax.scatter(tx, ty, s=14, color=color, alpha=0.35, zorder=2)
+                ax.errorbar(
+                    [x],
+                    [y],
+                    xerr=[[x - min(tx)], [max(tx) - x]],
+                    yerr=[[y - min(ty)], [max(ty) - y]],
+                    fmt="none",
+                    ecolor=color,
+                    elinewidth=1,
+                    capsize=3,
+                    zorder=3,
+                )
+            ax.scatter([x], [y], s=60, color=color, zorder=4)
+            ax.annotate(name, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=9)
+    frontier = pareto_frontier(candidates)
+    if len(frontier) > 1:
+        fx, fy = zip(*frontier, strict=True)
+        ax.step(fx, fy, where="post", linestyle="--", color="#444444", linewidth=1, label="Pareto frontier", zorder=1)
     ax.set_xlabel("cost per task (USD)")
     ax.set_ylabel("success rate (%)")
-    ax.set_title("Cost vs success")
+    spread = f"{trials} trials per policy: dots = trials, bars = min-max" if trials > 1 else "1 trial per policy"
+    ax.set_title(f"Cost vs success ({spread})", fontsize=10)
     ax.grid(True, alpha=0.3)
-    if sweep:
+    if sweep or len(frontier) > 1:
         ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
+    source = report.get("cost_source") if report is not None else None
+    if source:
+        fig.text(0.01, 0.01, source, fontsize=6, color="#555555", wrap=True)
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
+    else:
+        fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)
