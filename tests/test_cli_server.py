@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -206,3 +209,42 @@ def test_bad_catalog_path_is_refused_even_offline(seeded_dsn: str, tmp_path: Any
     broken.write_text("[models.x\nprice = ")
     env["CALLCENTER_CATALOG_PATH"] = str(broken)
     assert_short_error(run_cli("chat", env=env, timeout=180), "CALLCENTER_CATALOG_PATH")
+
+
+@pytest.fixture
+def own_pg_dir() -> Iterator[Path]:
+    """A data dir outside pytest's temp root, whose permissions other pytest runs reset to 0700
+    (the embedded server runs as its own user and must traverse every parent)."""
+    path = Path(tempfile.mkdtemp(prefix="cc-ops-pg-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+async def test_hello_answers_unavailable_when_the_database_server_is_stopped(own_pg_dir: Path) -> None:
+    """A real outage: the PostgreSQL server itself stops under a running `serve`."""
+    from callcenter.store import embedded
+
+    tmp_path = own_pg_dir
+    dsn = embedded.embedded_dsn(tmp_path / "pg", keep=True)
+    proc = _spawn_serve(_env(dsn))
+    sp = ServeProcess(proc)
+    try:
+        await _read_until_listening(sp)
+        embedded.stop(tmp_path / "pg")
+        async with aiohttp.ClientSession() as http:
+            async with http.ws_connect(sp.url.replace("http", "ws") + "/v1/chat") as ws:
+                await ws.send_json({"type": "hello"})
+                frame = await ws.receive_json(timeout=30)
+            metrics = await http.get(sp.url + "/metrics")
+            ready = await http.get(sp.url + "/readyz")
+            alive = await http.get(sp.url + "/healthz")
+        assert frame["type"] == "error" and frame["code"] == "unavailable", frame
+        assert metrics.status == 200 and "callcenter_database_up 0.0" in await metrics.text()
+        assert ready.status == 503 and alive.status == 200
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        await asyncio.get_running_loop().run_in_executor(None, proc.wait, 60)
+        embedded.stop(tmp_path / "pg")

@@ -7,8 +7,10 @@ commands after it (which leave it running); `db stop` stops it; `db status` tell
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -31,8 +33,9 @@ def run_cli(*args: str, data_dir: Path, timeout: float = 120) -> subprocess.Comp
     )
 
 
-def test_db_start_status_stop_and_commands_clean_up_after_themselves(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+def test_db_start_status_stop_and_commands_clean_up_after_themselves() -> None:
+    # Not pytest's tmp_path: other pytest runs reset its root to 0700, which the server's own user cannot traverse.
+    data = Path(tempfile.mkdtemp(prefix="cc-ops-embedded-")) / "data"
     try:
         never = run_cli("db", "status", data_dir=data)
         assert never.returncode == 3 and "no embedded PostgreSQL" in never.stdout
@@ -63,3 +66,4 @@ def test_db_start_status_stop_and_commands_clean_up_after_themselves(tmp_path: P
         assert again.returncode == 0 and "not running" in again.stdout
     finally:
         embedded.stop(data)
+        shutil.rmtree(data.parent, ignore_errors=True)
