@@ -413,9 +413,7 @@ async def test_phone_layout_at_390px_has_nothing_on_top_of_the_chat(
         await context.close()
 
 
-async def test_widget_embedded_on_another_origin_lists_residents_and_chats(
-    live_server: LiveServer, page: Any
-) -> None:
+async def test_widget_embedded_on_another_origin_lists_residents_and_chats(live_server: LiveServer, page: Any) -> None:
     """A property site on another origin embeds the one tag: the demo picker fills (CORS) and chat works."""
     api = live_server.url
     ws_url = api.replace("http://", "ws://") + "/v1/chat"
