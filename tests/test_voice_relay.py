@@ -17,6 +17,7 @@ from callcenter.channels.voice_protocol import speakable, twilio_signature
 from callcenter.orchestrator import chunk_text
 from callcenter.runtime import RUNTIME_KEY, Runtime, build_runtime
 from callcenter.settings import Settings
+from callcenter.shutdown import DRAIN_KEY
 from callcenter.specialists.seam import FlowBackend, OnDelta, SpecialistResult, SpecialistTurn
 from callcenter.web.auth import issue_token
 from callcenter.web.server import create_app
@@ -291,3 +292,34 @@ async def test_a_prompt_flood_then_hang_up_is_bounded(client: TestClient, runtim
     stored = await runtime.pool.fetchval("SELECT count(*) FROM messages WHERE session_id=$1 AND role='user'", sid)
     assert 1 <= stored <= 1 + settings.relay_queue_max + settings.relay_after_hangup_max
     assert await runtime.pool.fetchval("SELECT count(*) FROM tickets WHERE session_id=$1", sid) <= 1
+
+
+async def test_restart_lets_the_callers_turn_finish_then_ends_the_relay_cleanly(
+    seeded_dsn: str, test_settings: Settings
+) -> None:
+    """SIGTERM mid-call (the server's graceful shutdown): the reply being spoken completes, then the relay
+    session is ended with an `end` message (Twilio carries on with the TwiML after <Connect>) and a 1012 close."""
+    rt = await build_runtime(test_settings, dsn=seeded_dsn, backend=SlowStreamingBackend())
+    client = TestClient(TestServer(create_app(rt)))
+    await client.start_server()
+    try:
+        async with client.ws_connect(RELAY) as ws:
+            await _setup(ws, "CA" + uuid.uuid4().hex, token=_token(rt, 7))
+            await ws.send_json({"type": "prompt", "voicePrompt": "what are your office hours?", "last": True})
+            drain = client.server.app[DRAIN_KEY]
+            for _ in range(600):  # until the worker has taken the turn: it is in flight when the restart begins
+                if drain.in_flight:
+                    break
+                await asyncio.sleep(0.01)
+            assert drain.in_flight == 1
+            stopping = asyncio.create_task(client.server.close())  # the server stops; the caller stays
+            heard, _ = await _reply(ws)
+            end = await _recv(ws)
+            closed = await ws.receive(timeout=30)
+            await stopping
+        assert heard.strip()
+        assert end["type"] == "end" and json.loads(end["handoffData"])["reason"] == "service_restart"
+        assert closed.type == aiohttp.WSMsgType.CLOSE and closed.data == 1012
+    finally:
+        await client.close()
+        await rt.close()

@@ -14,6 +14,7 @@ the caller simply did not hear the rest (logged as `voice.interrupted`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +43,7 @@ from callcenter.channels.voice_protocol import (
 from callcenter.channels.voice_verification import CallerVerification, Step
 from callcenter.orchestrator import InvalidMessage, SessionBusy, SessionForbidden, SessionNotFound, TurnResult
 from callcenter.runtime import Runtime
+from callcenter.shutdown import DRAIN_KEY, Drain
 from callcenter.store.db import CONNECTION_LOST
 from callcenter.store.desk import StoredMessage
 from callcenter.store.voice_pins import VoicePinStore
@@ -111,6 +113,7 @@ class RelayCall:
         )
         self._digit_timer: asyncio.TimerHandle | None = None
         self.feed: SessionFeed | None = None  # a person at the desk speaks to the caller (docs/desk.md)
+        self.drain: Drain | None = None  # graceful shutdown (callcenter/shutdown.py), set by relay_handler
         self.log = log.bind(channel=CHANNEL)
 
     async def send(self, frame: dict[str, Any]) -> None:
@@ -291,7 +294,11 @@ class RelayCall:
                 if self.ended:  # handed to a person: Twilio connects the caller, we stop answering
                     self.log.info("voice.after_end_ignored")
                     continue
-                await self.take_input(*item)
+                if self.drain is None:
+                    await self.take_input(*item)
+                else:
+                    async with self.drain.busy():  # a restart lets the caller's turn finish first
+                        await self.take_input(*item)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # last line of defence: apologise, keep the call
@@ -468,18 +475,25 @@ async def relay_handler(request: web.Request, runtime: Runtime) -> web.WebSocket
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=1024 * 1024)
     await ws.prepare(request)
     call = RelayCall(ws, runtime)
+    call.drain = request.app.get(DRAIN_KEY)
     worker = asyncio.create_task(call.run_turns())
+
+    async def farewell() -> None:
+        """On shutdown, end the call's relay session properly (Twilio continues with the TwiML after <Connect>)."""
+        await call.send(end_session({"reason": "service_restart", "session_id": call.session_id}))
+
     try:
-        async for msg in ws:
-            if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-                try:
-                    await call.handle(msg.data)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # report, keep the socket
-                    call.log.exception("voice.message_failed", session_id=call.session_id, error=str(exc))
-            elif msg.type == WSMsgType.ERROR:
-                call.log.warning("voice.ws_error", error=str(ws.exception()))
+        with call.drain.track(ws, farewell=farewell) if call.drain is not None else contextlib.nullcontext():
+            async for msg in ws:
+                if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    try:
+                        await call.handle(msg.data)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:  # report, keep the socket
+                        call.log.exception("voice.message_failed", session_id=call.session_id, error=str(exc))
+                elif msg.type == WSMsgType.ERROR:
+                    call.log.warning("voice.ws_error", error=str(ws.exception()))
     finally:
         # The caller hung up: finish (and store) the little they already said, then stop the worker.
         call._arm_digit_timer(stop=True)

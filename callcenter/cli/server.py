@@ -128,12 +128,11 @@ async def serve(settings: Settings, host: str, port: int, *, seed: bool = True, 
             site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
             await site.start()
             bound = runner.addresses[0][1] if runner.addresses else port
-            log.info(
-                "serve.listening",
-                url=f"http://{host}:{bound}/",
-                backend=runtime.orchestrator.backend.name,
-                hint="Ctrl-C to stop",
-            )
+            url, backend = f"http://{host}:{bound}/", runtime.orchestrator.backend.name
+            if settings.log_json:  # machines read the event; people (and scripts grepping it) the line below
+                log.info("serve.listening", url=url, backend=backend, hint="SIGTERM or Ctrl-C to stop")
+            else:
+                print(f"callcenter is serving on {url}  (backend: {backend}; Ctrl-C to stop)", flush=True)
             signum = await _until_signal()
             log.info("serve.stopping", signal=signal.Signals(signum).name, drain_s=settings.drain_s)
         finally:
