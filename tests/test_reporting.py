@@ -51,11 +51,8 @@ async def test_report_figures(runtime: Runtime, model_turns: None) -> None:
     assert general.turns >= 1 and general.escalation_rate > 0
     text = format_report(report)
     assert "cache hit rate" in text and "general" in text
-<<<<<<< HEAD
     assert "Figures: cost = each model call's token usage" in text and "modelled" in text  # where cost comes from
     assert report.as_json()["cost_source"] == report.cost_source
-=======
->>>>>>> aea9af3 (Reports say where costs come from (eval report.md/json/chart: catalog list prices x modelled or reported usage; callcenter report: per-call usage x catalog prices and their dates), plot repeated trials with min-max spread, and draw the Pareto frontier)
 
 
 async def test_metrics_endpoint_counts_model_cost_and_parses(runtime: Runtime, model_turns: None) -> None:
