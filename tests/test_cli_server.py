@@ -30,6 +30,7 @@ from tests.test_cli_errors import assert_short_error, run_cli
 pytestmark = pytest.mark.slow
 
 START_TIMEOUT_S = 120
+SECRET = "serve-test-secret-of-at-least-32-bytes"
 
 
 @dataclass
@@ -48,8 +49,8 @@ def _env(dsn: str, **extra: str) -> dict[str, str]:
         "DATABASE_URL": dsn,
         "CALLCENTER_LOG_JSON": "true",
         "CALLCENTER_BACKEND": "local",
+        "CALLCENTER_SECRET": SECRET,
         "CALLCENTER_DRAIN_S": "5",
-        "CALLCENTER_SECRET": "serve-test-secret",
     }
     env.pop("CALLCENTER_DATA_DIR", None)  # the default keeps the trained router cached between runs
     env.update(extra)
@@ -183,13 +184,17 @@ def busy_port() -> Iterator[int]:
 
 def test_port_in_use_is_one_short_error(busy_port: int, seeded_dsn: str) -> None:
     proc = run_cli(
-        "serve", "--port", str(busy_port), env={"DATABASE_URL": seeded_dsn, "CALLCENTER_BACKEND": "local"}, timeout=180
+        "serve",
+        "--port",
+        str(busy_port),
+        env={"DATABASE_URL": seeded_dsn, "CALLCENTER_BACKEND": "local", "CALLCENTER_SECRET": SECRET},
+        timeout=180,
     )
     assert_short_error(proc, "in use", "--port")
 
 
 def test_token_and_chat_refuse_unknown_customers_and_sessions(seeded_dsn: str) -> None:
-    env = {"DATABASE_URL": seeded_dsn, "CALLCENTER_BACKEND": "local"}
+    env = {"DATABASE_URL": seeded_dsn, "CALLCENTER_BACKEND": "local", "CALLCENTER_SECRET": SECRET}
     assert_short_error(run_cli("token", "9999", env=env), "no customer 9999")
     assert_short_error(run_cli("chat", "--customer", "9999", env=env), "no customer 9999")
     assert_short_error(run_cli("chat", "--session", "not-a-session", env=env), "--session")
@@ -202,6 +207,7 @@ def test_bad_catalog_path_is_refused_even_offline(seeded_dsn: str, tmp_path: Any
     env = {
         "DATABASE_URL": seeded_dsn,
         "CALLCENTER_BACKEND": "local",
+        "CALLCENTER_SECRET": SECRET,
         "CALLCENTER_CATALOG_PATH": str(tmp_path / "missing.toml"),
     }
     assert_short_error(run_cli("serve", "--port", "0", env=env, timeout=180), "CALLCENTER_CATALOG_PATH")
@@ -235,8 +241,11 @@ async def test_hello_answers_unavailable_when_the_database_server_is_stopped(own
         embedded.stop(tmp_path / "pg")
         async with aiohttp.ClientSession() as http:
             async with http.ws_connect(sp.url.replace("http", "ws") + "/v1/chat") as ws:
-                await ws.send_json({"type": "hello"})
-                frame = await ws.receive_json(timeout=30)
+                await ws.send_json({"type": "hello"})  # a new session's row is written with its first message
+                session = await ws.receive_json(timeout=30)
+                assert session["type"] == "session", session
+                await ws.send_json({"type": "message", "text": "what are your office hours?"})
+                frame = await ws.receive_json(timeout=60)
             metrics = await http.get(sp.url + "/metrics")
             ready = await http.get(sp.url + "/readyz")
             alive = await http.get(sp.url + "/healthz")

@@ -146,8 +146,10 @@ async def test_health_never_echoes_database_errors(runtime: Runtime, dsn: str) -
     broken = await asyncpg.create_pool(dsn.rsplit("/", 1)[0] + "/no_such_database_here", min_size=0)
     deployed = dataclasses.replace(runtime, pool=broken)
     async with TestClient(TestServer(create_app(deployed))) as c:
-        resp = await c.get("/healthz")
+        alive = await c.get("/healthz")  # liveness never involves the database
+        resp = await c.get("/readyz")
         body = await resp.text()
     await broken.close()
+    assert alive.status == 200
     assert resp.status == 503 and json.loads(body)["database"] == "unreachable"
     assert "no_such_database_here" not in body and "postgres" not in body

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -413,9 +414,25 @@ async def test_phone_layout_at_390px_has_nothing_on_top_of_the_chat(
         await context.close()
 
 
-async def test_widget_embedded_on_another_origin_lists_residents_and_chats(live_server: LiveServer, page: Any) -> None:
+async def test_widget_embedded_on_another_origin_lists_residents_and_chats(
+    live_server: LiveServer, page: Any, widget_db: str
+) -> None:
     """A property site on another origin embeds the one tag: the demo picker fills (CORS) and chat works."""
-    api = live_server.url
+    with socket.socket() as probe:  # the host site's port, known before the chat server is configured
+        probe.bind(("localhost", 0))
+        port = int(probe.getsockname()[1])
+    settings = Settings(
+        _env_file=None,
+        backend="local",
+        secret="widget-test-secret-of-32-bytes-or-more",  # type: ignore[call-arg]
+        demo_mode=True,
+        allowed_origins=f"http://localhost:{port}",
+    )
+    runtime = await build_runtime(settings, dsn=widget_db, run_migrations=False)
+    api_runner = web.AppRunner(create_app(runtime))
+    await api_runner.setup()
+    await web.TCPSite(api_runner, "127.0.0.1", 0).start()
+    api = f"http://127.0.0.1:{api_runner.addresses[0][1]}"
     ws_url = api.replace("http://", "ws://") + "/v1/chat"
     host_page = (
         "<!doctype html><html><head><title>Another site</title></head><body><h1>Another site</h1>"
@@ -429,9 +446,8 @@ async def test_widget_embedded_on_another_origin_lists_residents_and_chats(live_
     site_app.router.add_get("/", index)
     runner = web.AppRunner(site_app)
     await runner.setup()
-    tcp = web.TCPSite(runner, "localhost", 0)
+    tcp = web.TCPSite(runner, "localhost", port)
     await tcp.start()
-    port = runner.addresses[0][1]
     try:
         other = f"http://localhost:{port}/"
         assert other.split("/")[2] != api.split("/")[2]  # really another origin
@@ -442,6 +458,8 @@ async def test_widget_embedded_on_another_origin_lists_residents_and_chats(live_
         assert agent == "billing", reply
     finally:
         await runner.cleanup()
+        await api_runner.cleanup()
+        await runtime.close()
 
 
 async def test_favicon_is_served(live_server: LiveServer, page: Any) -> None:
