@@ -304,7 +304,7 @@ async def test_restart_lets_the_callers_turn_finish_then_ends_the_relay_cleanly(
     await client.start_server()
     try:
         async with client.ws_connect(RELAY) as ws:
-            await _setup(ws, "CA" + uuid.uuid4().hex, token=_token(rt, 7))
+            await setup(ws, "CA" + uuid.uuid4().hex, token=_token(rt, 7))
             await ws.send_json({"type": "prompt", "voicePrompt": "what are your office hours?", "last": True})
             drain = client.server.app[DRAIN_KEY]
             for _ in range(600):  # until the worker has taken the turn: it is in flight when the restart begins
@@ -313,8 +313,8 @@ async def test_restart_lets_the_callers_turn_finish_then_ends_the_relay_cleanly(
                 await asyncio.sleep(0.01)
             assert drain.in_flight == 1
             stopping = asyncio.create_task(client.server.close())  # the server stops; the caller stays
-            heard, _ = await _reply(ws)
-            end = await _recv(ws)
+            heard, _ = await reply(ws)
+            end = await recv(ws)
             closed = await ws.receive(timeout=30)
             await stopping
         assert heard.strip()
