@@ -1,9 +1,12 @@
 """The demo business: a property-management help line's five agents.
 
-`AGENTS` is what `callcenter.app.load_app` reads; `EMERGENCY_TERMS` lets the router send
-danger to escalation before any classifier runs; `SHARED_CONTEXT` is what every agent's
-model prompt starts with (common rules and the resident handbook), so one cached prefix
-serves all agents. Another company ships its own module with the same names.
+`AGENTS` is what `callcenter.app.load_app` reads; the other names are the business's side of
+everything the engine says or does on its behalf (see `callcenter.app`): `EMERGENCY_TERMS` lets
+the router send danger to `EMERGENCY_VERTICAL` before any classifier runs, `FALLBACK_VERTICAL`
+takes what is out of scope, `HUMAN_HANDOFF_TOOL` passes a conversation to a person, and the
+judge speaks of residents of a property-management company; `SHARED_CONTEXT` is what every
+agent's model prompt starts with (common rules and the resident handbook), so one cached prefix
+serves all agents. Another company ships its own module with its own values.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from callcenter_agents.booking import AGENT as BOOKING
 from callcenter_agents.escalation import AGENT as ESCALATION
 from callcenter_agents.general import AGENT as GENERAL
 from callcenter_agents.out_of_scope import AGENT as OUT_OF_SCOPE
+from callcenter_tools.escalation import EMERGENCY_LINE
 from callcenter_tools.knowledge import handbook_text
 
 from callcenter.specialists.agent_spec import AgentSpec
@@ -50,7 +54,13 @@ EMERGENCY_TERMS: tuple[str, ...] = (
     "stuck in the elevator",
 )
 
+EMERGENCY_VERTICAL = ESCALATION.vertical
+FALLBACK_VERTICAL = OUT_OF_SCOPE.vertical
 HUMAN_HANDOFF_TOOL = "handoff_to_human"
+TICKET_TOOL = "create_ticket"
+# The team a phone call's transcript is ticketed to, by the vertical most of it was about.
+TICKET_CATEGORIES = {BOOKING.vertical: "maintenance", BILLING.vertical: "billing", ESCALATION.vertical: "complaint"}
+CUSTOMER_NOUN = "resident"
 
 COMMON_INSTRUCTIONS = """\
 You are part of the resident help line of Maple Court, Harbor View and Cedar Lofts, a property-management
@@ -73,4 +83,22 @@ The resident handbook (quote it; do not add to it):
 
 SHARED_CONTEXT = COMMON_INSTRUCTIONS + handbook_text()
 
-__all__ = ["AGENTS", "EMERGENCY_TERMS", "HUMAN_HANDOFF_TOOL", "SHARED_CONTEXT"]
+JUDGE_INSTRUCTIONS = """You check a customer-service reply before it is sent to a resident of a \
+property-management company. Reply with exactly one line: PASS, or FAIL: <short reason>.
+FAIL when the reply: states a booking, payment, amount, date or time that the tool results do not \
+show; promises something no tool did (refunds, waivers, visits); does not answer what the resident \
+asked; reveals another resident's data; or is rude or unsafe. Otherwise PASS."""
+
+__all__ = [
+    "AGENTS",
+    "CUSTOMER_NOUN",
+    "EMERGENCY_LINE",
+    "EMERGENCY_TERMS",
+    "EMERGENCY_VERTICAL",
+    "FALLBACK_VERTICAL",
+    "HUMAN_HANDOFF_TOOL",
+    "JUDGE_INSTRUCTIONS",
+    "SHARED_CONTEXT",
+    "TICKET_CATEGORIES",
+    "TICKET_TOOL",
+]

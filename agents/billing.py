@@ -44,7 +44,7 @@ from callcenter_tools.knowledge import GENERAL_TOOLS
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import FlowReply, FlowTurn, HumanHandoffRequest
 from callcenter.tooling.toolkit import ToolError
-from callcenter.types import Priority, Tier, Vertical, format_cents
+from callcenter.types import Priority, Tier, format_cents
 
 
 class BillingFlow:
@@ -410,7 +410,7 @@ def _slim(inv: dict[str, Any]) -> dict[str, Any]:
 
 AGENT = AgentSpec(
     name="billing",
-    vertical=Vertical.BILLING,
+    vertical="billing",
     description="Balance, invoices, payments, charge explanations and fee waivers for residents.",
     instructions=BILLING_INSTRUCTIONS,
     tools=(*BILLING_TOOLS, *GENERAL_TOOLS),

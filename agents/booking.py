@@ -31,7 +31,7 @@ from callcenter_tools.booking_windows import starts_within, widened_windows
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import FlowReply, FlowTurn
 from callcenter.tooling.toolkit import ToolError
-from callcenter.types import Tier, Vertical
+from callcenter.types import Tier
 
 _CANCEL = re.compile(r"\b(cancel\w*|call off|don'?t need (the|my|a|that) (visit|appointment|viewing|tour))\b", re.I)
 _RESCHEDULE = re.compile(
@@ -481,7 +481,7 @@ class BookingFlow:
 
 AGENT = AgentSpec(
     name="booking",
-    vertical=Vertical.BOOKING,
+    vertical="booking",
     description="Books, reschedules, cancels and lists maintenance visits and unit viewings.",
     instructions=BOOKING_INSTRUCTIONS,
     tools=tuple(BOOKING_TOOLS),

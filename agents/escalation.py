@@ -19,7 +19,7 @@ from callcenter.routing.emergency import detect_emergency as rule_emergency
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import FlowReply, FlowTurn, HumanHandoffRequest
 from callcenter.tooling.toolkit import ToolError
-from callcenter.types import Priority, Tier, Vertical
+from callcenter.types import Priority, Tier
 
 # Ordered: the first matching kind decides the safety advice.
 _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -456,7 +456,7 @@ ESCALATION_EXAMPLES: tuple[str, ...] = (
 
 AGENT = AgentSpec(
     name="escalation",
-    vertical=Vertical.ESCALATION,
+    vertical="escalation",
     description="Emergencies, complaints, safety concerns, legal threats and requests for a person.",
     instructions=ESCALATION_INSTRUCTIONS,
     tools=tuple(ESCALATION_TOOLS),

@@ -26,7 +26,7 @@ from callcenter_tools.knowledge import GENERAL_TOOLS
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import FlowReply, FlowTurn, HumanHandoffRequest
 from callcenter.tooling.toolkit import ToolError
-from callcenter.types import Priority, Tier, Vertical
+from callcenter.types import Priority, Tier
 
 # BM25 score under which the best handbook section is not trusted to answer the question.
 MIN_SCORE = 2.0
@@ -285,7 +285,7 @@ GENERAL_EXAMPLES: tuple[str, ...] = (
 
 AGENT = AgentSpec(
     name="general",
-    vertical=Vertical.GENERAL,
+    vertical="general",
     description="Building questions from the resident handbook, greetings and what the assistant can do.",
     instructions=GENERAL_INSTRUCTIONS,
     tools=(*GENERAL_TOOLS, *(t for t in ESCALATION_TOOLS if t.name == "create_ticket")),

@@ -9,7 +9,7 @@ from callcenter_agents.replies import CAPABILITIES, PROBE_REFUSAL, is_prompt_pro
 
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import FlowReply, FlowTurn
-from callcenter.types import Tier, Vertical
+from callcenter.types import Tier
 
 DECLINE = "Sorry, that's outside what I can help with here: I only handle things about your home and building."
 
@@ -144,7 +144,7 @@ OUT_OF_SCOPE_EXAMPLES: tuple[str, ...] = (
 
 AGENT = AgentSpec(
     name="out_of_scope",
-    vertical=Vertical.OUT_OF_SCOPE,
+    vertical="out_of_scope",
     description="Politely declines requests unrelated to the residents' homes and says what it can do.",
     instructions=OUT_OF_SCOPE_INSTRUCTIONS,
     tools=(),

@@ -3,9 +3,22 @@
 The demo ships as `callcenter_agents` / `callcenter_tools` (the repository's `agents/`
 and `tools/` folders, installed under prefixed names so nothing collides with the
 `agents` package of openai-agents). Another company sets CALLCENTER_AGENTS_MODULE.
-An agents module exposes `AGENTS: list[AgentSpec]` and optionally `EMERGENCY_TERMS` and
-`SHARED_CONTEXT` (the text every agent's model prompt starts with), and may have a
-`difficulty` submodule with `HARD_EXAMPLES` / `EASY_EXAMPLES` for the difficulty prior.
+An agents module exposes `AGENTS: list[AgentSpec]`; everything else the engine says or
+does on the business's behalf is optional and named there too:
+
+| name | meaning |
+|---|---|
+| `EMERGENCY_TERMS` | phrases that mean danger: the turn goes to `EMERGENCY_VERTICAL` before any classifier |
+| `EMERGENCY_VERTICAL` | the vertical of the agent that takes emergencies |
+| `FALLBACK_VERTICAL` | where an out-of-scope or too-uncertain turn goes |
+| `HUMAN_HANDOFF_TOOL` | the tool that hands a conversation to a person |
+| `EMERGENCY_LINE` | the phone number a customer is told when the handoff itself fails |
+| `JUDGE_INSTRUCTIONS`, `CUSTOMER_NOUN` | the model judge's wording, and what the business calls its customers |
+| `TICKET_TOOL`, `TICKET_CATEGORIES` | a posted call's follow-up: the ticket tool, and vertical -> category |
+| `SHARED_CONTEXT` | the text every agent's model prompt starts with (one cached prefix for all agents) |
+
+It may also have a `difficulty` submodule with `HARD_EXAMPLES` / `EASY_EXAMPLES` for the
+difficulty prior.
 """
 
 from __future__ import annotations
@@ -28,7 +41,20 @@ class App:
     hard_examples: tuple[str, ...] = ()
     easy_examples: tuple[str, ...] = ()
     shared_context: str = ""
+    emergency_vertical: Vertical | None = None
+    fallback_vertical: Vertical | None = None
+    human_handoff_tool: str | None = None
+    emergency_line: str | None = None
+    judge_instructions: str | None = None
+    customer_noun: str = "customer"
+    ticket_tool: str | None = None
+    ticket_categories: dict[Vertical, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verticals(self) -> tuple[Vertical, ...]:
+        """The verticals the business's agents declare, in declaration order."""
+        return tuple(dict.fromkeys(a.vertical for a in self.agents.values()))
 
     def agent_for(self, vertical: Vertical) -> AgentSpec:
         for agent in self.agents.values():
@@ -58,10 +84,33 @@ def load_app(agents_module: str = "callcenter_agents") -> App:
         difficulty = importlib.import_module(agents_module + ".difficulty")
     except ModuleNotFoundError:
         difficulty = None
-    return App(
+    app = App(
         agents=agents,
         emergency_terms=tuple(getattr(mod, "EMERGENCY_TERMS", ())),
         hard_examples=tuple(getattr(difficulty, "HARD_EXAMPLES", ())),
         easy_examples=tuple(getattr(difficulty, "EASY_EXAMPLES", ())),
         shared_context=str(getattr(mod, "SHARED_CONTEXT", "")),
+        emergency_vertical=getattr(mod, "EMERGENCY_VERTICAL", None),
+        fallback_vertical=getattr(mod, "FALLBACK_VERTICAL", None),
+        human_handoff_tool=getattr(mod, "HUMAN_HANDOFF_TOOL", None),
+        emergency_line=getattr(mod, "EMERGENCY_LINE", None),
+        judge_instructions=getattr(mod, "JUDGE_INSTRUCTIONS", None),
+        customer_noun=getattr(mod, "CUSTOMER_NOUN", "customer"),
+        ticket_tool=getattr(mod, "TICKET_TOOL", None),
+        ticket_categories=dict(getattr(mod, "TICKET_CATEGORIES", {})),
     )
+    declared = set(app.verticals)
+    for name in ("emergency_vertical", "fallback_vertical"):
+        value = getattr(app, name)
+        if value is not None and value not in declared:
+            raise ValueError(
+                f"{agents_module}.{name.upper()} is {value!r}, which no agent declares; "
+                f"use one of {', '.join(app.verticals)}"
+            )
+    if app.emergency_terms and app.emergency_vertical is None:
+        raise ValueError(
+            f"{agents_module} has EMERGENCY_TERMS but no EMERGENCY_VERTICAL: name the agent that takes them"
+        )
+    if app.human_handoff_tool is not None and app.human_handoff_tool not in app.tools:
+        raise ValueError(f"{agents_module}.HUMAN_HANDOFF_TOOL {app.human_handoff_tool!r} is no agent's tool")
+    return app

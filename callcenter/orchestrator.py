@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 
 from callcenter.app import App
+from callcenter.handoff import HumanHandoff
 from callcenter.providers.deadline import turn_deadline
 from callcenter.redaction import redact_continuation
 from callcenter.routing.router import Router
@@ -31,11 +32,10 @@ from callcenter.telemetry.tracing import span
 from callcenter.telemetry.turns import bind_agent, bind_turn, observe_handoff, observe_route, observe_turn, turn_scope
 from callcenter.tooling.executor import TurnTools
 from callcenter.tooling.toolkit import ToolError
-from callcenter.types import HandoffContext, Priority, RouteDecision, Vertical
+from callcenter.types import HandoffContext, Priority, RouteDecision
 
 log = structlog.get_logger(__name__)
 
-EMERGENCY_LINE = "555-0100"
 # Below this the router's verdict does not pull the customer out of a flow in progress.
 SWITCH_CONFIDENCE = 0.75
 
@@ -120,7 +120,6 @@ class Orchestrator:
         router: Router,
         backend: SpecialistBackend,
         settings: Settings,
-        human_handoff_tool: str = "handoff_to_human",
         clock: Any = None,
         keeper: TurnKeeper | None = None,
     ) -> None:
@@ -129,10 +128,10 @@ class Orchestrator:
         self.router = router
         self.backend = backend
         self.settings = settings
-        self.human_handoff_tool = human_handoff_tool
         self._clock = clock or (lambda: datetime.now(UTC))
         self.output_filter = OutputFilter(store.pool)
         self.keeper = keeper or TurnKeeper(store, settings)
+        self.handoff = HumanHandoff(app, store.pool, clock=self._clock)
 
     # --- sessions ------------------------------------------------------------------
     async def open_session(
@@ -269,7 +268,7 @@ class Orchestrator:
         observe_route(decision.latency_ms)
         log_.info(
             "turn.routed",
-            vertical=decision.vertical.value,
+            vertical=decision.vertical,
             confidence=round(decision.confidence, 3),
             emergency=decision.emergency,
             latency_ms=round(decision.latency_ms, 3),
@@ -336,12 +335,12 @@ class Orchestrator:
             active_agent=None if done else agent.name,
             state={
                 "agent_state": {} if done else result.state,
-                "last_vertical": agent.vertical.value,
+                "last_vertical": agent.vertical,
                 **({"operator_note": note} if note else {}),
             },
             steps=1 + len(tools.calls),
             outcome=TurnOutcome(
-                vertical=decision.vertical.value,
+                vertical=decision.vertical,
                 confidence=decision.confidence,
                 difficulty=decision.difficulty,
                 agent=agent.name,
@@ -358,7 +357,7 @@ class Orchestrator:
                 session_id=session_id,
                 text=stored[0],
                 agent=stored[1] or agent.name,
-                vertical=decision.vertical.value,
+                vertical=decision.vertical,
                 confidence=decision.confidence,
                 turn_id=turn_id,
                 replayed=True,
@@ -372,7 +371,7 @@ class Orchestrator:
             session_id=session_id,
             text=result.text,
             agent=agent.name,
-            vertical=decision.vertical.value,
+            vertical=decision.vertical,
             confidence=decision.confidence,
             turn_id=turn_id,
             human_handoff=human is not None,
@@ -413,7 +412,7 @@ class Orchestrator:
             return routed, routed.name != active.name
         moved_on = (
             routed.name != active.name
-            and decision.vertical != Vertical.OUT_OF_SCOPE
+            and decision.vertical != self.app.fallback_vertical
             and decision.confidence >= SWITCH_CONFIDENCE
             and len(text.split()) >= 4
         )
@@ -488,35 +487,20 @@ class Orchestrator:
     async def _hand_to_human(
         self, session: SessionRecord, turn_id: int, agent: AgentSpec, req: HumanHandoffRequest, text: str
     ) -> str:
-        tool = self.app.tools.get(self.human_handoff_tool)
-        session_id = session.id
-        if tool is None:
-            return text
-        runner = TurnTools(
-            pool=self.store.pool,
-            tools={tool.name: tool},
-            session_id=session_id,
-            turn_id=turn_id,
-            customer_id=session.customer_id,
-            agent=agent.name,
-            now=self._clock(),
-            max_calls=1,
-        )
         try:
-            out = await runner.call(
-                tool.name,
-                {
-                    "queue": req.queue,
-                    "priority": req.priority.value,
-                    "summary": req.summary[:1000],
-                    "reason": req.reason[:300],
-                },
+            out = await self.handoff.hand_over(
+                req,
+                session_id=session.id,
+                customer_id=session.customer_id,
+                turn_id=turn_id,
+                agent=agent.name,
                 idempotency_key=f"turn{turn_id}:human",
             )
         except ToolError as exc:
-            log.error("handoff.failed", session_id=session_id, error=str(exc))
-            return f"{text} If this is urgent, call our line at {EMERGENCY_LINE}."
-        ticket = out.get("ticket_id")
+            log.error("handoff.failed", session_id=session.id, error=str(exc))
+            line = self.app.emergency_line
+            return f"{text} If this is urgent, call our line at {line}." if line else text
+        ticket = (out or {}).get("ticket_id")
         if ticket and f"#{ticket}" not in text:
             text = f"{text} (Reference: ticket #{ticket}.)"
         return text

@@ -57,7 +57,10 @@ def build_local_router(settings: Settings, app: App) -> LocalRouter:
         difficulty = DifficultyModel.load(settings.difficulty_model_path)
     else:
         difficulty = default_difficulty_model(app.hard_examples, app.easy_examples, settings.data_dir / "models")
-    return LocalRouter(classifier, app.emergency_terms, difficulty, settings.router_min_confidence)
+    classifier.fallback = app.fallback_vertical
+    return LocalRouter(
+        classifier, app.emergency_terms, difficulty, settings.router_min_confidence, app.emergency_vertical
+    )
 
 
 def check_catalog(settings: Settings) -> None:

@@ -8,19 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Any, TypeAlias
 
 from pydantic import BaseModel, Field
 
-
-class Vertical(StrEnum):
-    """What a customer's turn is about; the Tier-1 router's verdict."""
-
-    BOOKING = "booking"
-    BILLING = "billing"
-    ESCALATION = "escalation"
-    GENERAL = "general"
-    OUT_OF_SCOPE = "out_of_scope"
+Vertical: TypeAlias = str
+"""What a customer's turn is about; the Tier-1 router's verdict. A name the business's agents
+declare (`AgentSpec.vertical`), not a list the engine knows: another business brings its own."""
 
 
 class Tier(IntEnum):
@@ -95,6 +89,25 @@ class Usage:
     def prompt_tokens(self) -> int:
         """Everything the model read: uncached + cache writes + cache reads."""
         return self.input_tokens + self.cache_write_tokens + self.cache_read_tokens
+
+
+@dataclass(slots=True)
+class Verdict:
+    """A check's answer, whoever checked: the verifier's rules, the model judge, an eval's expectations.
+
+    `reasons` say why it is not ok (the verifier may list several); `confidence` is how sure the
+    checker is; `call_id` is the model call that produced it, when a model did.
+    """
+
+    ok: bool
+    confidence: float = 1.0
+    reasons: list[str] = field(default_factory=list)
+    call_id: int | None = None
+
+    @property
+    def reason(self) -> str:
+        """The first reason, or "ok": the one line a log or a report shows."""
+        return self.reasons[0] if self.reasons else "ok"
 
 
 @dataclass(frozen=True, slots=True)

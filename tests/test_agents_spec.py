@@ -10,7 +10,9 @@ from callcenter_agents.escalation import detect_emergency
 
 from callcenter.app import load_app
 from callcenter.specialists.agent_spec import AgentSpec
-from callcenter.types import Tier, Vertical
+from callcenter.types import Tier
+
+DEMO_VERTICALS = ("booking", "billing", "escalation", "general", "out_of_scope")
 
 EXPECTED_TOOLS = {
     "booking": {
@@ -42,8 +44,8 @@ def by_name() -> dict[str, AgentSpec]:
 def test_one_agent_per_vertical_with_the_contracted_names() -> None:
     agents = by_name()
     assert set(agents) == set(EXPECTED_TOOLS)
-    assert {a.vertical for a in AGENTS} == set(Vertical)
-    assert all(agents[v.value].vertical is v for v in Vertical)
+    assert [a.vertical for a in AGENTS] == list(DEMO_VERTICALS)
+    assert all(agents[v].vertical == v for v in DEMO_VERTICALS)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_TOOLS))
@@ -98,9 +100,9 @@ def test_emergency_terms_and_handoff_tool() -> None:
 
 def test_engine_loads_the_business() -> None:
     app = load_app("callcenter_agents")
-    assert app.agent_for(Vertical.BILLING).name == "billing"
+    assert app.agent_for("billing").name == "billing"
     assert app.emergency_terms == EMERGENCY_TERMS
     assert {"pay_balance", "handoff_to_human", "search_knowledge_base"} <= set(app.tools)
     pairs = app.training_examples()
     assert len(pairs) == sum(len(a.examples) for a in AGENTS)
-    assert {v for _, v in pairs} == set(Vertical)
+    assert {v for _, v in pairs} == set(DEMO_VERTICALS)

@@ -234,3 +234,5 @@ async def test_runtime_with_keys_runs_on_models(seeded_dsn: str, test_settings: 
         assert await rt.pool.fetchval("SELECT count(*) FROM model_calls WHERE session_id=$1", uuid.UUID(sid)) == 1
     finally:
         await rt.close()
+    sdk_clients = [p._client for p in rt.extras["model_client"].providers.values()]
+    assert sdk_clients and all(c.is_closed() for c in sdk_clients)  # the runtime closed its providers

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from relay_caller import RELAY, press, reply, say, setup
 from twilio_samples import TWILIO
 
-from callcenter.channels.transcripts_http import TranscriptError, judge_call, parse_transcript
+from callcenter.app import load_app
+from callcenter.channels.transcripts_http import TranscriptError, parse_transcript, triage_call
 from callcenter.channels.voice_protocol import body_sha256, twilio_signature
 from callcenter.runtime import Runtime
 from callcenter.store.pin_hash import demo_pin
@@ -195,16 +196,18 @@ async def test_twilio_signature_on_transcripts(
     assert resp.status == 201, await resp.text()
 
 
-def test_judge_call_picks_the_main_vertical() -> None:
+def test_triage_call_picks_the_main_vertical() -> None:
+    categories = load_app().ticket_categories  # the demo business's: booking -> maintenance, ...
+
     def d(v: Vertical, emergency: bool = False) -> RouteDecision:
         return RouteDecision(v, 0.9, emergency=emergency, reason="gas" if emergency else "")
 
-    billing_call = judge_call([d(Vertical.GENERAL), d(Vertical.BILLING), d(Vertical.BOOKING), d(Vertical.BILLING)])
+    billing_call = triage_call([d("general"), d("billing"), d("booking"), d("billing")], categories)
     assert billing_call.ticket_category == "billing" and not billing_call.emergency
     assert billing_call.verticals == {"general": 1, "billing": 2, "booking": 1}
-    assert judge_call([d(Vertical.BOOKING), d(Vertical.BILLING)]).ticket_category == "maintenance"  # first raised
-    assert judge_call([d(Vertical.GENERAL), d(Vertical.OUT_OF_SCOPE)]).ticket_category is None
-    urgent = judge_call([d(Vertical.BILLING), d(Vertical.ESCALATION, emergency=True)])
+    assert triage_call([d("booking"), d("billing")], categories).ticket_category == "maintenance"  # first raised
+    assert triage_call([d("general"), d("out_of_scope")], categories).ticket_category is None
+    urgent = triage_call([d("billing"), d("escalation", emergency=True)], categories)
     assert urgent.emergency and urgent.emergency_reason == "gas" and urgent.ticket_category is None
 
 

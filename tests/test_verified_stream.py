@@ -21,7 +21,7 @@ from callcenter.runtime import Runtime
 from callcenter.specialists.model_backend import ModelBackend
 from callcenter.specialists.tier_policy import get_policy
 from callcenter.specialists.verified_stream import VerifiedStream
-from callcenter.specialists.verifier import Verdict
+from callcenter.types import Verdict
 
 HAIKU, SONNET = "claude-haiku-4-5", "claude-sonnet-4-6"
 

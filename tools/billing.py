@@ -19,7 +19,7 @@ from pydantic import Field
 
 from callcenter.tooling.args import Args
 from callcenter.tooling.toolkit import ToolContext, ToolError, tool
-from callcenter.types import Vertical, format_cents
+from callcenter.types import format_cents
 
 log = structlog.get_logger(__name__)
 
@@ -147,7 +147,7 @@ class NoArgs(Args):
     pass
 
 
-@tool(vertical=Vertical.BILLING)
+@tool(vertical="billing")
 async def get_balance(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
     """The signed-in resident's balance: total owed, how much is overdue, and the next invoice due."""
     customer_id = ctx.require_customer()
@@ -187,7 +187,7 @@ class ListInvoicesArgs(Args):
     limit: int = Field(default=12, ge=1, le=24, description="How many invoices to return.")
 
 
-@tool(vertical=Vertical.BILLING)
+@tool(vertical="billing")
 async def list_invoices(ctx: ToolContext, args: ListInvoicesArgs) -> dict[str, Any]:
     """List the resident's invoices (rent, utilities, fees) with amounts due and due dates."""
     customer_id = ctx.require_customer()
@@ -205,7 +205,7 @@ async def list_invoices(ctx: ToolContext, args: ListInvoicesArgs) -> dict[str, A
     return {"invoices": [_invoice_out(r, today) for r in rows]}
 
 
-@tool(vertical=Vertical.BILLING)
+@tool(vertical="billing")
 async def list_payment_methods(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
     """List the resident's saved payment methods (only brand and last 4 digits are ever stored)."""
     customer_id = ctx.require_customer()
@@ -297,7 +297,7 @@ async def _payment_result(ctx: ToolContext, customer_id: int, rows: list[dict[st
     }
 
 
-@tool(writes=True, vertical=Vertical.BILLING, claims=("payment of", "paid"))
+@tool(writes=True, vertical="billing", claims=("payment of", "paid"))
 async def pay_balance(ctx: ToolContext, args: PayBalanceArgs) -> dict[str, Any]:
     """Pay toward the resident's balance with a saved payment method (confirm the amount first).
 
@@ -375,7 +375,7 @@ class InvoiceArgs(Args):
     invoice_id: Id = Field(description="invoice_id from list_invoices.")
 
 
-@tool(vertical=Vertical.BILLING)
+@tool(vertical="billing")
 async def explain_charge(ctx: ToolContext, args: InvoiceArgs) -> dict[str, Any]:
     """Explain what an invoice is for (rent, utilities, late fee, parking, pet rent, lockout...)."""
     row = await _own_invoice(ctx, args.invoice_id)
@@ -390,7 +390,7 @@ class FeeWaiverArgs(Args):
     reason: str = Field(max_length=500, description="Why the resident asks for the waiver, in their words.")
 
 
-@tool(writes=True, vertical=Vertical.BILLING, claims=("waived",))
+@tool(writes=True, vertical="billing", claims=("waived",))
 async def request_fee_waiver(ctx: ToolContext, args: FeeWaiverArgs) -> dict[str, Any]:
     """Ask to waive a fee. The first late fee in 12 months is waived on the spot; other fees
     go to the billing team for review (a ticket is opened). Rent and utilities can't be waived."""

@@ -17,7 +17,6 @@ from pydantic import Field
 
 from callcenter.tooling.args import Args
 from callcenter.tooling.toolkit import ToolContext, ToolError, tool
-from callcenter.types import Vertical
 
 log = structlog.get_logger(__name__)
 
@@ -77,7 +76,7 @@ class FindSlotsArgs(Args):
     limit: int = Field(default=5, ge=1, le=10, description="How many slots to return.")
 
 
-@tool(vertical=Vertical.BOOKING)
+@tool(vertical="booking")
 async def find_slots(ctx: ToolContext, args: FindSlotsArgs) -> dict[str, Any]:
     """Find free appointment slots (soonest first) for a maintenance visit or an apartment viewing.
 
@@ -179,7 +178,7 @@ class BookAppointmentArgs(Args):
     )
 
 
-@tool(writes=True, vertical=Vertical.BOOKING, claims=("booked",))
+@tool(writes=True, vertical="booking", claims=("booked",))
 async def book_appointment(ctx: ToolContext, args: BookAppointmentArgs) -> dict[str, Any]:
     """Book a free slot (from find_slots) for the signed-in resident.
 
@@ -246,7 +245,7 @@ class RescheduleArgs(Args):
     new_slot_id: Id = Field(description="slot_id of the new time, from find_slots.")
 
 
-@tool(writes=True, vertical=Vertical.BOOKING, claims=("booked", "rescheduled"))
+@tool(writes=True, vertical="booking", claims=("booked", "rescheduled"))
 async def reschedule_appointment(ctx: ToolContext, args: RescheduleArgs) -> dict[str, Any]:
     """Move one of the resident's upcoming appointments to another free slot of the same kind."""
     current = await _own_live_appointment(ctx, args.appointment_id)
@@ -278,7 +277,7 @@ class CancelArgs(Args):
     appointment_id: Id = Field(description="appointment_id from list_my_appointments.")
 
 
-@tool(writes=True, vertical=Vertical.BOOKING, claims=("cancelled",))
+@tool(writes=True, vertical="booking", claims=("cancelled",))
 async def cancel_appointment(ctx: ToolContext, args: CancelArgs) -> dict[str, Any]:
     """Cancel one of the resident's upcoming appointments (confirm with them first)."""
     current = await _own_live_appointment(ctx, args.appointment_id)
@@ -293,7 +292,7 @@ class ListAppointmentsArgs(Args):
     include_past: bool = Field(default=False, description="Also list past, completed and cancelled appointments.")
 
 
-@tool(vertical=Vertical.BOOKING)
+@tool(vertical="booking")
 async def list_my_appointments(ctx: ToolContext, args: ListAppointmentsArgs) -> dict[str, Any]:
     """List the signed-in resident's appointments: upcoming booked ones, or all with include_past."""
     customer_id = ctx.require_customer()

@@ -15,7 +15,6 @@ from pydantic import Field
 
 from callcenter.tooling.args import Args
 from callcenter.tooling.toolkit import ToolContext, ToolError, tool
-from callcenter.types import Vertical
 
 log = structlog.get_logger(__name__)
 
@@ -86,7 +85,7 @@ class CreateTicketArgs(Args):
     body: str = Field(default="", max_length=2000, description="Details: what, where (unit/area), since when.")
 
 
-@tool(writes=True, vertical=Vertical.ESCALATION)
+@tool(writes=True, vertical="escalation")
 async def create_ticket(ctx: ToolContext, args: CreateTicketArgs) -> dict[str, Any]:
     """Open a ticket for the property team (complaint, noise, maintenance issue, billing question).
 
@@ -111,7 +110,7 @@ class HandoffArgs(Args):
     reason: str = Field(default="", max_length=300, description="Why a human is needed.")
 
 
-@tool(writes=True, vertical=Vertical.ESCALATION)
+@tool(writes=True, vertical="escalation")
 async def handoff_to_human(ctx: ToolContext, args: HandoffArgs) -> dict[str, Any]:
     """Hand the conversation to a human team now (emergencies, requests to speak to a person,
     anything the tools can't resolve). Opens a ticket and tells the caller when someone will join.

@@ -18,7 +18,6 @@ from pydantic import Field
 
 from callcenter.tooling.args import Args
 from callcenter.tooling.toolkit import ToolContext, tool
-from callcenter.types import Vertical
 
 K1 = 1.5
 B = 0.75
@@ -201,7 +200,7 @@ class SearchArgs(Args):
     limit: int = Field(default=3, ge=1, le=5, description="How many handbook sections to return.")
 
 
-@tool(vertical=Vertical.GENERAL)
+@tool(vertical="general")
 async def search_knowledge_base(ctx: ToolContext, args: SearchArgs) -> dict[str, Any]:
     """Search the resident handbook (office hours, emergencies, pets, parking, rent and fees,
     payments, maintenance, quiet hours, packages, guests, amenities, move-out, renewal, pests...).

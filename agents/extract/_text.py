@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-_SMALL: Final[dict[str, int]] = {
+SMALL_NUMBERS: Final[dict[str, int]] = {
     "zero": 0,
     "one": 1,
     "two": 2,
@@ -31,7 +31,7 @@ _SMALL: Final[dict[str, int]] = {
     "eighteen": 18,
     "nineteen": 19,
 }
-_TENS: Final[dict[str, int]] = {
+TENS: Final[dict[str, int]] = {
     "twenty": 20,
     "thirty": 30,
     "forty": 40,
@@ -41,7 +41,7 @@ _TENS: Final[dict[str, int]] = {
     "eighty": 80,
     "ninety": 90,
 }
-_WEEKDAYS: Final[dict[str, int]] = {
+WEEKDAYS: Final[dict[str, int]] = {
     "mon": 0,
     "tue": 1,
     "wed": 2,
@@ -51,23 +51,23 @@ _WEEKDAYS: Final[dict[str, int]] = {
     "sun": 6,
 }
 
-_MONTH_RE: Final = (
+MONTH_RE: Final = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-_WEEKDAY_RE: Final = (
+WEEKDAY_RE: Final = (
     r"\b(monday|mon|tuesday|tues?|wednesday|weds?|thursday|thu(?:rs?)?|friday|fri|saturday"
     r"|(?<!\bi )(?<!\bwe )(?<!\bhe )(?<!\bshe )(?<!\bthey )(?<!\byou )sat|sunday|(?<!the )sun)s?\b\.?"
 )
-_WORD_HOUR: Final = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+WORD_HOUR: Final = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 
 
-def _lower(text: str) -> str:
+def lower(text: str) -> str:
     """Lower-case with typographic apostrophes folded and whitespace collapsed."""
     return " ".join(text.replace("\u2019", "'").replace("\u2018", "'").lower().split())
 
 
-def _words_value(words: Sequence[str]) -> int | None:
+def words_value(words: Sequence[str]) -> int | None:
     """Value of a run of English number words; None when the run is not a well-formed number.
 
     Rejects runs like "twelve fifty" (a price said as two numbers) rather than adding them.
@@ -81,8 +81,8 @@ def _words_value(words: Sequence[str]) -> int | None:
             if i + 1 < len(words) and words[i + 1] in ("hundred", "thousand", "grand"):
                 continue
             return None
-        if word in _SMALL or word in _TENS:
-            value = _SMALL.get(word, _TENS.get(word, 0))
+        if word in SMALL_NUMBERS or word in TENS:
+            value = SMALL_NUMBERS.get(word, TENS.get(word, 0))
             if value < 10:
                 rest = current % 100
                 if current % 10 != 0 or (rest != 0 and rest < 20):

@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 from typing import Final, Literal
 
-from callcenter_agents.extract._text import _MONTH_RE, _SMALL, _TENS, _lower, _words_value
+from callcenter_agents.extract._text import MONTH_RE, SMALL_NUMBERS, TENS, lower, words_value
 
 from callcenter.types import to_cents
 
@@ -21,7 +21,7 @@ __all__ = ["FULL", "parse_amount"]
 
 FULL: Final = "full"
 
-_NUM_WORD_RE: Final = "|".join([*_SMALL, *_TENS, "hundred", "thousand", "grand"])
+_NUM_WORD_RE: Final = "|".join([*SMALL_NUMBERS, *TENS, "hundred", "thousand", "grand"])
 
 _NUM: Final = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?(?!\d|[.,]\d)"
 _MULT: Final = r"(?:\s*(k|hundred|thousand|grand)\b)?"
@@ -44,7 +44,7 @@ _NOT_MONEY = re.compile(
     rf"|building|bldg|floor|room|option|lot|ref(?:erence)?|order|ticket)\s*(?:number|no\.?)?\s*#?\s*\w+"
     rf"|#\s*\w+"
     r"|\b\d{4}-\d{1,2}-\d{1,2}\b|(?<![\d/])\d{1,2}/\d{1,2}(?:/\d{2,4})?(?![\d/])"
-    rf"|\b{_MONTH_RE}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)\b"
+    rf"|\b{MONTH_RE}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)\b"
     r"|(?:\b(?:at|after|before|by)\s+)?\b\d{1,2}(?::[0-5]\d)?\s*(?:am|pm|a\.m\.?|p\.m\.?)(?![a-z])"
     r"|\b\d{1,2}:[0-5]\d\b|\b(?:at|after|before|by)\s+\d{1,2}\b(?![.,]\d)"
     r"|\b\d+\s*(?:%|percent|days?|weeks?|months?|years?|hours?|minutes?)"
@@ -71,7 +71,7 @@ def _trailing_cents(t: str, end: int) -> int:
     if m is None:
         return 0
     raw = m[1]
-    value = int(raw) if raw.isdigit() else _words_value(raw.replace("-", " ").split())
+    value = int(raw) if raw.isdigit() else words_value(raw.replace("-", " ").split())
     return value if value is not None and value < 100 else 0
 
 
@@ -79,7 +79,7 @@ def _word_amounts(t: str, need_cue: bool) -> tuple[int, int] | None:
     """(position, cents) of the first number said in words, e.g. "two hundred and fifty"."""
     for m in _WORD_RUN.finditer(t):
         words = m[0].replace("-", " ").split()
-        value = _words_value(words)
+        value = words_value(words)
         if value is None:
             continue
         cue = _WORD_CUE.match(t, m.end())
@@ -98,7 +98,7 @@ def parse_amount(text: str, *, expect_amount: bool = False) -> int | Literal["fu
     A minus sign or "minus"/"negative" gives a negative amount, which no flow pays.
     "half" and other fractions return None: the flow knows the balance, this does not.
     """
-    t = _lower(text)
+    t = lower(text)
     amount = _unsigned_amount(t, expect_amount)
     if isinstance(amount, int) and amount > 0 and _NEGATIVE.search(t):
         return -amount  # a negative amount is never paid as a positive one: the flow asks again

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
-from callcenter_agents.extract._text import _MONTH_RE, _SMALL, _WEEKDAY_RE, _WEEKDAYS, _WORD_HOUR, _lower
-from callcenter_agents.extract.when import _clock
+from callcenter_agents.extract._text import MONTH_RE, SMALL_NUMBERS, WEEKDAY_RE, WEEKDAYS, WORD_HOUR, lower
+from callcenter_agents.extract.when import clock_time
 
 __all__ = ["is_affirmative", "is_cancel", "is_correction", "is_negative", "pick_choice"]
 
@@ -75,7 +75,7 @@ def is_negative(text: str) -> bool:
     Not "no problem"/"no worries"/"why not", and not uncertainty ("not sure", "I don't
     know"). "No, make it wednesday" is also a correction; flows check is_correction first.
     """
-    t = _BENIGN.sub(" ", _UNSURE.sub(" ", _lower(text))).strip()
+    t = _BENIGN.sub(" ", _UNSURE.sub(" ", lower(text))).strip()
     return bool(_NEG_START.search(t) or _NEG_ANY.search(t))
 
 
@@ -84,7 +84,7 @@ def is_affirmative(text: str) -> bool:
 
     Anything negative or unsure ("not sure", "yes but not that one") is not a yes.
     """
-    t = _lower(text)
+    t = lower(text)
     if _UNSURE.search(t) or is_negative(t):
         return False
     return bool(_AFFIRM_START.search(t) or _AFFIRM_ANY.search(t) or _AFFIRM_WHOLE.search(t))
@@ -107,7 +107,7 @@ def is_cancel(text: str) -> bool:
     "cancel my appointment" is a request, not an abandonment, so "cancel" only counts
     alone or as "cancel that/this/it" at the end of the phrase.
     """
-    return bool(_CANCEL.search(_lower(text)))
+    return bool(_CANCEL.search(lower(text)))
 
 
 _CORRECTION = re.compile(
@@ -123,16 +123,14 @@ _CORRECTION = re.compile(
 def is_correction(text: str) -> bool:
     """The customer revises what they just said: "actually...", "no, make it wednesday",
     "I meant ...", "wait, ..."."""
-    return bool(_CORRECTION.search(_lower(text)))
+    return bool(_CORRECTION.search(lower(text)))
 
 
 # ---------------------------------------------------------------- pick_choice
 
-_CHOICE_MARKER = re.compile(
-    rf"(?:\b(?:option|choice|number|no\.|slot|item|num)\s*#?\s*|#\s*)(\d{{1,2}}|{_WORD_HOUR})\b"
-)
+_CHOICE_MARKER = re.compile(rf"(?:\b(?:option|choice|number|no\.|slot|item|num)\s*#?\s*|#\s*)(\d{{1,2}}|{WORD_HOUR})\b")
 _BARE_CHOICE = re.compile(
-    rf"^(?:the\s+|number\s+|option\s+)?(\d{{1,2}}|{_WORD_HOUR})(?:\s+(?:one|please|thanks|thank\s+you))*[\s.!]*$"
+    rf"^(?:the\s+|number\s+|option\s+)?(\d{{1,2}}|{WORD_HOUR})(?:\s+(?:one|please|thanks|thank\s+you))*[\s.!]*$"
 )
 _WORD_ORDINAL = re.compile(
     r"(?<!\ba\s)(?<!\bone\s)(?<!\bjust\sa\s)\b(second[\s-]+to[\s-]+last|first|second|third|fourth|fifth|sixth"
@@ -144,14 +142,14 @@ _NONE_OF = re.compile(r"\b(?:none|neither|no\s+one|not\s+any)\b")
 _LABEL_TIME = re.compile(r"\b(\d{1,2})(?::([0-5]\d))?\s*(am|pm|a\.m\.?|p\.m\.?)(?![a-z])|\b(\d{1,2}):([0-5]\d)\b")
 _TEXT_TIME = re.compile(
     rf"\b(\d{{1,2}})(?::([0-5]\d))?\s*(am|pm|a\.m\.?|p\.m\.?)(?![a-z])|\b(\d{{1,2}}):([0-5]\d)\b"
-    rf"|(?:\bat|\bthe|\baround|@)\s*(\d{{1,2}}|{_WORD_HOUR})\b(?!\s*(?:st|nd|rd|th|:))"
+    rf"|(?:\bat|\bthe|\baround|@)\s*(\d{{1,2}}|{WORD_HOUR})\b(?!\s*(?:st|nd|rd|th|:))"
     rf"(?:\s*o'?clock)?(?=\s*(?:one|slot|o'?clock|$|[,.!?]|please|works|is|would|sounds|on))"
-    rf"|\b(\d{{1,2}}|{_WORD_HOUR})\s*o'?clock\b|\b(noon|midday)\b"
+    rf"|\b(\d{{1,2}}|{WORD_HOUR})\s*o'?clock\b|\b(noon|midday)\b"
 )
 _MONTH_DAY_LOOSE = re.compile(
-    rf"\b{_MONTH_RE}\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)\b"
+    rf"\b{MONTH_RE}\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)\b"
 )
-_WEEKDAY_LOOSE = re.compile(_WEEKDAY_RE)
+_WEEKDAY_LOOSE = re.compile(WEEKDAY_RE)
 _REL_DAY = re.compile(r"\b(today|tomorrow)\b")
 _PART_WORD = re.compile(r"\b(morning|afternoon|evening)s?\b")
 
@@ -167,18 +165,18 @@ class _Features:
 
 
 def _hour_word(raw: str) -> int:
-    return int(raw) if raw.isdigit() else _SMALL[raw]
+    return int(raw) if raw.isdigit() else SMALL_NUMBERS[raw]
 
 
 def _features(t: str, is_label: bool) -> _Features:
-    weekdays = frozenset(_WEEKDAYS[m[1][:3]] for m in _WEEKDAY_LOOSE.finditer(t))
+    weekdays = frozenset(WEEKDAYS[m[1][:3]] for m in _WEEKDAY_LOOSE.finditer(t))
     days = frozenset(int(m[2] or m[3]) for m in _MONTH_DAY_LOOSE.finditer(t))
     exact: set[tuple[int, int]] = set()
     loose: set[tuple[int, int]] = set()
     pattern = _LABEL_TIME if is_label else _TEXT_TIME
     for m in pattern.finditer(t):
         if m[1]:
-            at = _clock(f"{m[1]}:{m[2] or '00'} {m[3]}", None)
+            at = clock_time(f"{m[1]}:{m[2] or '00'} {m[3]}", None)
             if at is not None:
                 exact.add((at.hour, at.minute))
         elif m[4]:
@@ -205,7 +203,7 @@ def _part_of_day(hour: int) -> str:
 @lru_cache(maxsize=1024)
 def _label_features(label: str) -> _Features:
     """Labels repeat across turns (the same offered slots), so their parse is cached."""
-    return _features(_lower(label), is_label=True)
+    return _features(lower(label), is_label=True)
 
 
 def _label_matches(text: _Features, label: _Features) -> bool:
@@ -243,7 +241,7 @@ def pick_choice(text: str, n_options: int, labels: Sequence[str] = ()) -> int | 
     """
     if n_options <= 0:
         return None
-    t = _lower(text)
+    t = lower(text)
     index = _pick(t, n_options, labels)
     return index if index is not None and 0 <= index < n_options else None
 
@@ -271,7 +269,7 @@ def _pick(t: str, n_options: int, labels: Sequence[str]) -> int | None:
     core = re.sub(r"\b(?:the|one|please|i'?ll\s+take|let'?s\s+do|i\s+want|how\s+about)\b|[^\w\s:]", " ", t)
     core = " ".join(core.split())
     if len(core) >= 3 and labels:
-        hits = [i for i, label in enumerate(labels) if core in _lower(label)]
+        hits = [i for i, label in enumerate(labels) if core in lower(label)]
         if len(hits) == 1:
             return hits[0]
     return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Final, Literal
 
-from callcenter_agents.extract._text import _lower
+from callcenter_agents.extract._text import lower
 
 __all__ = ["detect_appointment_ref", "detect_charge_kind", "detect_invoice_ref", "detect_issue"]
 
@@ -116,7 +116,7 @@ def detect_issue(text: str) -> tuple[str, str] | None:
     the category (a leaking dishwasher is an appliance job); whole-phrase symptoms like
     "no hot water" or "no power" stand on their own.
     """
-    t = _lower(text)
+    t = lower(text)
     # The last phrase (a bare "leak") only applies when no object names the leak.
     for pattern, category, name in _PHRASES[:-1]:
         if pattern.search(t):
@@ -155,7 +155,7 @@ _MAINTENANCE = re.compile(
 
 def detect_appointment_ref(text: str) -> Literal["maintenance", "viewing"] | None:
     """Which kind of appointment the customer means; the earlier cue wins when both appear."""
-    t = _lower(text)
+    t = lower(text)
     viewing = _VIEWING.search(t)
     maintenance = _MAINTENANCE.search(t)
     if viewing and (maintenance is None or viewing.start() <= maintenance.start()):
@@ -173,7 +173,7 @@ _INVOICE = re.compile(
 
 def detect_invoice_ref(text: str) -> int | None:
     """The invoice number in "invoice 12", "invoice #12", "bill number 12", "INV-12"."""
-    m = _INVOICE.search(_lower(text))
+    m = _INVOICE.search(lower(text))
     return int(m[1]) if m else None
 
 
@@ -193,7 +193,7 @@ _CHARGE_KINDS: Final[tuple[tuple[Literal["rent", "fee", "utility"], re.Pattern[s
 def detect_charge_kind(text: str) -> Literal["rent", "fee", "utility"] | None:
     """Which kind of charge a billing question is about; the most specific wins
     ("the late fee on my rent" is about the fee)."""
-    t = _lower(text)
+    t = lower(text)
     for kind, pattern in _CHARGE_KINDS:
         if pattern.search(t):
             return kind

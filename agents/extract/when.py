@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final
 
-from callcenter_agents.extract._text import _MONTH_RE, _SMALL, _WEEKDAY_RE, _WEEKDAYS, _WORD_HOUR, _lower, _words_value
+from callcenter_agents.extract._text import MONTH_RE, SMALL_NUMBERS, WEEKDAY_RE, WEEKDAYS, WORD_HOUR, lower, words_value
 
 __all__ = ["DateWindow", "parse_when"]
 
@@ -91,15 +91,15 @@ def _small_number(word: str) -> int | None:
         return 2
     if word == "a few":
         return 3
-    return _words_value(word.replace("-", " ").split())
+    return words_value(word.replace("-", " ").split())
 
 
 # ---------------------------------------------------------------- parse_when: dates
 
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _SLASH = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?(?![\d/])")
-_MONTH_DAY = re.compile(rf"\b{_MONTH_RE}\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s*(\d{{4}})\b)?")
-_DAY_MONTH = re.compile(rf"\b(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RE}(?![a-z])")
+_MONTH_DAY = re.compile(rf"\b{MONTH_RE}\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s*(\d{{4}})\b)?")
+_DAY_MONTH = re.compile(rf"\b(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_RE}(?![a-z])")
 _NTH = re.compile(
     r"\b(?:on\s+)?(?:the\s+)?(\d{1,2})(st|nd|rd|th)\b(?!\s+(?:floor|one|option|choice|time|slot))"
     r"|\bon\s+the\s+(\d{1,2})\b(?!\s*(?::|am|pm|a\.m|p\.m))"
@@ -108,12 +108,12 @@ _DAY_AFTER = re.compile(r"\b(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw|tmr)\b")
 _TOMORROW = re.compile(r"\b(?:tomorrow|tmrw|tmr|tomorow|2morrow)\b")
 _TODAY = re.compile(r"\b(?:today|this\s+(?:morning|afternoon|evening))\b")
 _TONIGHT = re.compile(r"\b(?:tonight|tonite)\b")
-_IN_N = re.compile(rf"\bin\s+(\d{{1,3}}|a|an|a\s+couple(?:\s+of)?|a\s+few|{_WORD_HOUR})\s+(days?|weeks?)\b")
+_IN_N = re.compile(rf"\bin\s+(\d{{1,3}}|a|an|a\s+couple(?:\s+of)?|a\s+few|{WORD_HOUR})\s+(days?|weeks?)\b")
 _WITHIN_N = re.compile(
     rf"\b(?:within|in\s+the\s+next|over\s+the\s+next|the\s+next)\s+"
-    rf"(\d{{1,3}}|a\s+couple(?:\s+of)?|a\s+few|{_WORD_HOUR})\s+(days?|weeks?)\b"
+    rf"(\d{{1,3}}|a\s+couple(?:\s+of)?|a\s+few|{WORD_HOUR})\s+(days?|weeks?)\b"
 )
-_WEEKDAY = re.compile(rf"\b(?:(this\s+coming|this|next|coming|upcoming)\s+)?{_WEEKDAY_RE}")
+_WEEKDAY = re.compile(rf"\b(?:(this\s+coming|this|next|coming|upcoming)\s+)?{WEEKDAY_RE}")
 _ASAP = re.compile(
     r"\b(?:asap|as\s+soon\s+as\s+(?:possible|you\s+can)|(?:earliest|next|first)\s+(?:available|possible|opening)"
     r"|soonest|right\s+away)\b"
@@ -242,7 +242,7 @@ def _find_dates(t: str, today: date) -> tuple[date | None, date | None, list[_Sp
             low, high = _range(kind, "this" if modifier == "the" else modifier, today)
             span_range = (low, high, r.span())
     if w := _WEEKDAY.search(t):
-        weekday = _WEEKDAYS[w[2][:3]]
+        weekday = WEEKDAYS[w[2][:3]]
         modifier = " ".join((w[1] or "").split())
         modifier = "this" if modifier == "this" else "next" if modifier == "next" else ""
         if span_range is not None and span_range[1] - span_range[0] >= timedelta(days=6):
@@ -263,7 +263,7 @@ def _find_dates(t: str, today: date) -> tuple[date | None, date | None, list[_Sp
 
 _AP: Final = r"\s*(?:am|pm|a\.m\.?|p\.m\.?)(?![a-z])"
 _CLOCK: Final = (
-    rf"(?:(?:\d{{1,2}}(?::[0-5]\d)?|{_WORD_HOUR})(?:{_AP})?(?:\s*o'?clock)?"
+    rf"(?:(?:\d{{1,2}}(?::[0-5]\d)?|{WORD_HOUR})(?:{_AP})?(?:\s*o'?clock)?"
     r"(?!(?!ish\b)[\w/])(?!\s*(?:days?|weeks?|months?|years?|dollars?|bucks?|%|hours?|hrs?|minutes?|mins?"
     r"|people|bedrooms?|units?|apartments?|st\b|nd\b|rd\b|th\b))"
     r"|noon|midday|midnight)"
@@ -287,9 +287,9 @@ _AROUND = re.compile(
 _AT = re.compile(
     rf"(?:\bat|@)\s*({_CLOCK})"
     rf"|\b(\d{{1,2}}(?::[0-5]\d)?{_AP}|\d{{1,2}}:[0-5]\d|noon|midday)(?![\w:])"
-    rf"|\b(\d{{1,2}}|{_WORD_HOUR})\s*o'?clock\b"
+    rf"|\b(\d{{1,2}}|{WORD_HOUR})\s*o'?clock\b"
 )
-_CLOCK_PARTS = re.compile(rf"(\d{{1,2}}|{_WORD_HOUR})(?::(\d\d))?\s*(a|p)?")
+_CLOCK_PARTS = re.compile(rf"(\d{{1,2}}|{WORD_HOUR})(?::(\d\d))?\s*(a|p)?")
 
 # Part-of-day phrases, most specific first: (pattern, earliest hour, latest hour, am/pm hint).
 _PARTS: Final[tuple[tuple[re.Pattern[str], time | None, time | None, str | None], ...]] = tuple(
@@ -314,7 +314,7 @@ _PARTS: Final[tuple[tuple[re.Pattern[str], time | None, time | None, str | None]
 )
 
 
-def _clock(token: str, hint: str | None) -> time | None:
+def clock_time(token: str, hint: str | None) -> time | None:
     """A clock token as a time of day, resolving a bare hour by the documented rule."""
     token = token.strip()
     if token in ("noon", "midday"):
@@ -325,7 +325,7 @@ def _clock(token: str, hint: str | None) -> time | None:
     if m is None:
         return None
     raw = m[1]
-    hour = int(raw) if raw.isdigit() else _SMALL[raw]
+    hour = int(raw) if raw.isdigit() else SMALL_NUMBERS[raw]
     minute = int(m[2] or 0)
     meridiem = f"{m[3]}m" if m[3] else None
     if hour > 23 or minute > 59:
@@ -345,20 +345,20 @@ def _has_meridiem(token: str) -> bool:
 def _between(first: str, second: str, hint: str | None) -> tuple[time, time] | None:
     """Both ends of "between X and Y", letting one end's am/pm inform the other."""
     if _has_meridiem(second) and not _has_meridiem(first):
-        end = _clock(second, None)
+        end = clock_time(second, None)
         if end is None:
             return None
-        start = _clock(first, "pm" if end.hour >= 12 else "am")
+        start = clock_time(first, "pm" if end.hour >= 12 else "am")
         if start is not None and start > end:
-            start = _clock(first, "am")
+            start = clock_time(first, "am")
         return (start, end) if start is not None else None
-    start = _clock(first, hint)
+    start = clock_time(first, hint)
     if start is None:
         return None
     if _has_meridiem(second):
-        end = _clock(second, None)
+        end = clock_time(second, None)
     else:
-        options = [c for c in (_clock(second, "am"), _clock(second, "pm")) if c is not None]
+        options = [c for c in (clock_time(second, "am"), clock_time(second, "pm")) if c is not None]
         end = next((c for c in sorted(options) if c > start), options[0] if options else None)
     return (start, end) if end is not None else None
 
@@ -387,8 +387,8 @@ def _find_times(t: str) -> tuple[time | None, time | None, bool, list[_Span]]:
             return bounds[0], bounds[1], True, [*spans, m.span()]
     after = _AFTER.search(t)
     before = _BEFORE.search(t)
-    low_time = _clock(after[1], hint) if after else None
-    high_time = _clock(before[1], hint) if before else None
+    low_time = clock_time(after[1], hint) if after else None
+    high_time = clock_time(before[1], hint) if before else None
     if after and low_time:
         earliest = low_time
         spans.append(after.span())
@@ -402,11 +402,11 @@ def _find_times(t: str) -> tuple[time | None, time | None, bool, list[_Span]]:
     if (after and low_time) or (before and high_time):
         return earliest, latest, True, spans
     if m := _AROUND.search(t):
-        at = _clock(m[1] or m[2], hint)
+        at = clock_time(m[1] or m[2], hint)
         if at is not None:
             return _shift(at, -1), _shift(at, 1), True, [*spans, m.span()]
     if m := _AT.search(t):
-        at = _clock(m[1] or m[2] or m[3], hint)
+        at = clock_time(m[1] or m[2] or m[3], hint)
         if at is not None:
             return at, at, True, [*spans, m.span()]
     return earliest, latest, matched, spans
@@ -418,7 +418,7 @@ def parse_when(text: str, now: datetime) -> DateWindow | None:
     `now` must be tz-aware; dates are taken in its zone. See the module docstring for
     the rules chosen for "next tuesday", "this weekend" and bare clock hours.
     """
-    lowered = _lower(text)
+    lowered = lower(text)
     today = now.date()
     date_from, date_to, date_spans = _find_dates(lowered, today)
     earliest, latest, time_matched, time_spans = _find_times(lowered)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import uuid
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -28,13 +28,15 @@ from callcenter.channels.call_summary import CallSummary, summarise_call
 from callcenter.channels.sanitize import clean_json
 from callcenter.channels.transcript_shapes import ShapeError, to_native
 from callcenter.channels.voice_protocol import phone_key
+from callcenter.handoff import HumanHandoff
 from callcenter.providers.base import ChatMessage, ModelRequest
 from callcenter.providers.client import AllProvidersFailed, CallContext, ModelClient
 from callcenter.redaction import redact, redact_continuation
 from callcenter.runtime import Runtime
+from callcenter.specialists.flow import HumanHandoffRequest
 from callcenter.tooling.executor import TurnTools
 from callcenter.tooling.toolkit import ToolError
-from callcenter.types import Priority, RouteDecision, StepType, Tier, Vertical
+from callcenter.types import Priority, RouteDecision, StepType, Tier
 from callcenter.web.auth import InvalidToken, verify_token
 
 log = structlog.get_logger(__name__)
@@ -44,9 +46,6 @@ AGENT = "phone_agent"
 MAX_TURNS = 500
 MAX_TURN_CHARS = 10_000
 MAX_BODY_BYTES = 8 * 1024 * 1024  # 500 turns of 10,000 characters, JSON-escaped, fit comfortably
-
-# The team a non-emergency call is ticketed to, by the vertical most of it was about.
-TICKET_CATEGORY = {Vertical.BOOKING: "maintenance", Vertical.BILLING: "billing", Vertical.ESCALATION: "complaint"}
 
 
 class TranscriptTurn(BaseModel):
@@ -126,7 +125,7 @@ def _redact_split_numbers(transcript: TranscriptIn) -> TranscriptIn:
 
 
 @dataclass(frozen=True, slots=True)
-class CallVerdict:
+class CallTriage:
     """What a call was about, decided from the router's verdict on each caller utterance."""
 
     verticals: dict[str, int]
@@ -135,21 +134,22 @@ class CallVerdict:
     ticket_category: str | None
 
 
-def judge_call(decisions: list[RouteDecision]) -> CallVerdict:
+def triage_call(decisions: list[RouteDecision], categories: Mapping[str, str]) -> CallTriage:
     """Emergency if any utterance was; else a ticket for the most-discussed actionable vertical.
 
-    Ties go to the vertical the caller raised first; a call that was only general questions
-    or out of scope needs no follow-up.
+    `categories` (the business's `TICKET_CATEGORIES`) maps an actionable vertical to the ticket
+    category of the team that owns it. Ties go to the vertical the caller raised first; a call
+    about nothing actionable needs no follow-up.
     """
-    counts = Counter(d.vertical.value for d in decisions)
+    counts = Counter(d.vertical for d in decisions)
     emergencies = [d for d in decisions if d.emergency]
-    actionable = [d.vertical for d in decisions if d.vertical in TICKET_CATEGORY]
+    actionable = [d.vertical for d in decisions if d.vertical in categories]
     category = None
     if actionable and not emergencies:
         tally = Counter(actionable)
         main = max(dict.fromkeys(actionable), key=lambda v: tally[v])  # first raised wins ties
-        category = TICKET_CATEGORY[main]
-    return CallVerdict(
+        category = categories[main]
+    return CallTriage(
         verticals=dict(counts),
         emergency=bool(emergencies),
         emergency_reason=emergencies[0].reason if emergencies else "",
@@ -221,13 +221,7 @@ class TranscriptIngest:
         if "result" in state:
             return 200, dict(state["result"])
         result = await self._follow_up(transcript, session_id, customer_id, state)
-        state = {**state, "result": result}
-        await self.pool.execute(
-            """UPDATE sessions SET state=$2, status=CASE WHEN status='human' THEN 'human' ELSE 'closed' END,
-                   updated_at=now() WHERE id=$1""",
-            uuid.UUID(session_id),
-            state,
-        )
+        await self.runtime.store.close_session(session_id, {**state, "result": result})
         log.info(
             "voice.transcript.stored",
             session_id=session_id,
@@ -245,12 +239,7 @@ class TranscriptIngest:
         if transcript.from_ and customer_id is None:
             key = phone_key(transcript.from_)
             if key:
-                rows = await self.pool.fetch(
-                    "SELECT id FROM customers WHERE right(regexp_replace(coalesce(phone,''), '\\D', '', 'g'), 10) = $1"
-                    " LIMIT 2",
-                    key,
-                )
-                match = rows[0]["id"] if len(rows) == 1 else None
+                match = await self.runtime.store.customer_by_phone(key)
         state = {
             "call_id": transcript.call_id,
             "fingerprint": digest,
@@ -258,38 +247,18 @@ class TranscriptIngest:
             # A caller-id match is unverified (numbers can be spoofed): a hint for staff, not an identity.
             "caller_id_match": {"customer_id": match, "verified": False} if match else None,
         }
-        sid = uuid.uuid4()
-        async with self.pool.acquire() as conn, conn.transaction():
-            created = await conn.fetchval(
-                """INSERT INTO sessions (id, customer_id, channel, policy, external_id, state)
-                   VALUES ($1, $2, $3, 'transcript', $4, $5)
-                   ON CONFLICT (channel, external_id) DO NOTHING RETURNING id""",
-                sid,
-                customer_id,
-                CHANNEL,
-                transcript.call_id,
-                state,
-            )
-            if created is not None:
-                await conn.executemany(
-                    "INSERT INTO messages (session_id, seq, role, text, agent) VALUES ($1, $2, $3, $4, $5)",
-                    [
-                        (
-                            sid,
-                            seq,
-                            "user" if t.speaker == "customer" else "assistant",
-                            t.text,
-                            None if t.speaker == "customer" else AGENT,
-                        )
-                        for seq, t in enumerate(transcript.turns, start=1)
-                    ],
-                )
-                return str(sid), state
-        row = await self.pool.fetchrow(
-            "SELECT id, state FROM sessions WHERE channel=$1 AND external_id=$2", CHANNEL, transcript.call_id
+        messages = [
+            ("user", t.text, None) if t.speaker == "customer" else ("assistant", t.text, AGENT)
+            for t in transcript.turns
+        ]
+        return await self.runtime.store.claim_external_session(
+            channel=CHANNEL,
+            external_id=transcript.call_id,
+            customer_id=customer_id,
+            policy="transcript",
+            state=state,
+            messages=messages,
         )
-        assert row is not None
-        return str(row["id"]), dict(row["state"] or {})
 
     async def _who(self, transcript: TranscriptIn, customer_id: int | None, state: dict[str, Any]) -> str:
         """How the summary names the caller: a verified resident, a caller-id hint, or a number."""
@@ -365,41 +334,31 @@ class TranscriptIngest:
             if t.speaker == "customer":
                 decisions.append(await router.route(t.text, history[-20:]))
             history.append(("user" if t.speaker == "customer" else "assistant", t.text))
-        verdict = judge_call(decisions)
+        triage = triage_call(decisions, self.runtime.app.ticket_categories)
         follow_up = (
             "urgent handoff to the emergency queue"
-            if verdict.emergency
-            else f"{verdict.ticket_category} ticket"
-            if verdict.ticket_category
+            if triage.emergency
+            else f"{triage.ticket_category} ticket"
+            if triage.ticket_category
             else None
         )
         summary = await self._summary(transcript, session_id, customer_id, state, follow_up)
-        priority = Priority.URGENT if verdict.emergency else summary.priority
+        priority = Priority.URGENT if triage.emergency else summary.priority
         body = f"{summary.text}\n\n{callers_words(transcript, 2000 - len(summary.text) - 2)}"  # tool caps body at 2000
         ticket_id: int | None = None
         handoff_id: int | None = None
-        if verdict.emergency:
-            out = await self._call_tool(
-                session_id,
-                customer_id,
-                "handoff_to_human",
-                {
-                    "queue": "emergency",
-                    "priority": "urgent",
-                    "summary": summary.text[:1000],
-                    "reason": f"emergency reported on a phone call: {verdict.emergency_reason}"[:300],
-                },
-            )
+        if triage.emergency:
+            out = await self._hand_over(session_id, customer_id, triage.emergency_reason, summary.text)
             ticket_id, handoff_id = out.get("ticket_id"), out.get("handoff_id")
-        elif verdict.ticket_category is not None:
+        elif triage.ticket_category is not None:
             first = next((t.text for t in transcript.turns if t.speaker == "customer"), "")
-            subject = f"Phone call ({verdict.ticket_category}): {first}"
+            subject = f"Phone call ({triage.ticket_category}): {first}"
             out = await self._call_tool(
                 session_id,
                 customer_id,
-                "create_ticket",
+                self.runtime.app.ticket_tool or "",
                 {
-                    "category": verdict.ticket_category,
+                    "category": triage.ticket_category,
                     "priority": priority.value,
                     "subject": subject if len(subject) <= 120 else subject[:119] + "\u2026",
                     "body": body,
@@ -408,14 +367,43 @@ class TranscriptIngest:
             ticket_id = out.get("ticket_id")
         return {
             "session_id": session_id,
-            "verticals": verdict.verticals,
-            "emergency": verdict.emergency,
+            "verticals": triage.verticals,
+            "emergency": triage.emergency,
             "ticket_id": ticket_id,
             "handoff_id": handoff_id,
             "customer_id": customer_id,
             "priority": priority.value,
             "summary": summary.text,
         }
+
+    async def _hand_over(
+        self, session_id: str, customer_id: int | None, emergency: str, summary: str
+    ) -> dict[str, Any]:
+        """An urgent handoff to a person through the business's handoff service."""
+        handoff = HumanHandoff(self.runtime.app, self.pool)
+        if not handoff.available:
+            raise TranscriptError(500, "tool_missing", "This deployment has no human handoff tool for follow-up.")
+        request = HumanHandoffRequest(
+            "emergency",
+            Priority.URGENT,
+            summary,
+            f"emergency reported on a phone call: {emergency}",
+        )
+        try:  # the key makes a retried post replay the stored result instead of acting twice
+            out = await handoff.hand_over(
+                request,
+                session_id=session_id,
+                customer_id=customer_id,
+                turn_id=None,
+                agent=AGENT,
+                idempotency_key=f"transcript:{self.runtime.app.human_handoff_tool}",
+            )
+        except ToolError as exc:
+            log.error("voice.transcript.follow_up_failed", session_id=session_id, tool="handoff", error=str(exc))
+            raise TranscriptError(
+                500, "follow_up_failed", "The call was stored but its follow-up failed; post it again to retry."
+            ) from None
+        return out or {}
 
     async def _call_tool(
         self, session_id: str, customer_id: int | None, name: str, args: dict[str, Any]

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import asyncpg
 import structlog
 from aiohttp import WSMsgType, web
 
@@ -44,6 +43,7 @@ from callcenter.channels.voice_verification import CallerVerification, Step
 from callcenter.orchestrator import InvalidMessage, SessionBusy, SessionForbidden, SessionNotFound, TurnResult
 from callcenter.runtime import Runtime
 from callcenter.shutdown import DRAIN_KEY, Drain
+from callcenter.store.conversations import ConversationStore
 from callcenter.store.db import CONNECTION_LOST
 from callcenter.store.desk import StoredMessage
 from callcenter.store.voice_pins import VoicePinStore
@@ -80,16 +80,13 @@ class _Reply:
     spoke: bool = False
 
 
-async def find_caller(pool: asyncpg.Pool, number: str) -> CallerMatch | None:
+async def find_caller(store: ConversationStore, number: str) -> CallerMatch | None:
     """The one customer whose phone matches `number`; None when none or several do."""
     key = phone_key(number)
     if key is None:
         return None
-    rows = await pool.fetch(
-        "SELECT id FROM customers WHERE right(regexp_replace(coalesce(phone, ''), '\\D', '', 'g'), 10) = $1 LIMIT 2",
-        key,
-    )
-    return CallerMatch(rows[0]["id"]) if len(rows) == 1 else None
+    found = await store.customer_by_phone(key)
+    return None if found is None else CallerMatch(found)
 
 
 class RelayCall:
@@ -150,7 +147,7 @@ class RelayCall:
         self.log = self.log.bind(call_sid=message.call_sid)
         self.customer_id = await self._verified_customer(message.custom_parameters.get("token", ""))
         if self.customer_id is None and message.from_:
-            self.caller = await find_caller(self.runtime.pool, message.from_)
+            self.caller = await find_caller(self.runtime.store, message.from_)
         await self._open_session()
         if self.session_id is not None:
             self.feed = await follow_session(self.runtime, self.session_id, self._speak_for_person)
@@ -187,9 +184,7 @@ class RelayCall:
         """Resume this call's session when Twilio reconnects, else start one tagged with the callSid."""
         orch = self.runtime.orchestrator
         if self.call_sid:
-            existing = await self.runtime.pool.fetchval(
-                "SELECT id FROM sessions WHERE channel=$1 AND external_id=$2", CHANNEL, self.call_sid
-            )
+            existing = await self.runtime.store.session_by_external_id(CHANNEL, self.call_sid)
             if existing is not None:
                 try:
                     session = await orch.open_session(
@@ -202,13 +197,8 @@ class RelayCall:
                     self.log.warning("voice.resume_refused", session_id=str(existing))
         session = await orch.open_session(channel=CHANNEL, customer_id=self.customer_id)
         self.session_id = session.id
-        if self.call_sid:
-            try:
-                await self.runtime.pool.execute(
-                    "UPDATE sessions SET external_id=$2 WHERE id=$1", uuid.UUID(session.id), self.call_sid
-                )
-            except asyncpg.UniqueViolationError:  # a racing reconnect tagged its own session first
-                self.log.warning("voice.call_sid_taken", session_id=session.id)
+        if self.call_sid and not await self.runtime.store.tag_session(session.id, self.call_sid):
+            self.log.warning("voice.call_sid_taken", session_id=session.id)  # a racing reconnect tagged its own
 
     async def on_prompt(self, message: PromptMessage) -> None:
         if not message.last:
@@ -390,18 +380,14 @@ class RelayCall:
         await self._end_with_handoff(result.session_id, result.agent)
 
     async def _end_with_handoff(self, session_id: str, agent: str) -> None:
-        row = await self.runtime.pool.fetchrow(
-            """SELECT id, queue, priority, context->>'reason' AS reason, context->>'ticket_id' AS ticket_id
-               FROM handoffs WHERE session_id=$1 AND kind='human' ORDER BY id DESC LIMIT 1""",
-            uuid.UUID(session_id),
-        )
+        row = await self.runtime.store.latest_human_handoff(session_id)
         data = handoff_data(
             session_id=session_id,
             call_sid=self.call_sid,
             agent=agent,
             customer_id=self.customer_id,
             caller=self.caller,
-            handoff=dict(row) if row else {},
+            handoff=row or {},
         )
         self.ended = True
         self._arm_digit_timer(stop=True)
@@ -410,7 +396,7 @@ class RelayCall:
 
     async def hand_to_person(self, reason: str) -> None:
         """The caller accepted a person after verification failed: a general handoff, then end the relay."""
-        tool = self.runtime.app.tools.get(self.runtime.orchestrator.human_handoff_tool)
+        tool = self.runtime.app.tools.get(self.runtime.app.human_handoff_tool or "")
         if tool is None or self.session_id is None:
             await self._say("Please call back and ask for a member of our team.")
             return

@@ -25,7 +25,6 @@ import structlog
 
 from callcenter.routing.router import Router
 from callcenter.store.voice_pins import Method, PinCheck, VoicePinStore
-from callcenter.types import Vertical
 
 log = structlog.get_logger(__name__)
 
@@ -56,7 +55,7 @@ _SPOKEN_DIGITS = {
 }
 
 # Verticals whose tools act on a resident's own account.
-ACCOUNT_VERTICALS = frozenset({Vertical.BILLING, Vertical.BOOKING})
+ACCOUNT_VERTICALS = frozenset({"billing", "booking"})
 MAX_UNIT_TRIES = 2
 
 ASK_PIN = "For your security, please enter your PIN on the keypad, then press pound. You can also say the digits."

@@ -16,9 +16,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "chat",
         help="chat with the agents in the terminal (stdin lines are turns)",
-        description="A terminal conversation through the orchestrator, as a given resident.",
+        description="A terminal conversation through the orchestrator, as a given customer.",
     )
-    p.add_argument("--customer", type=int, default=None, metavar="ID", help="act as this resident (default: anonymous)")
+    p.add_argument("--customer", type=int, default=None, metavar="ID", help="act as this customer (default: anonymous)")
     p.add_argument("--session", default=None, metavar="ID", help="continue a stored session")
     add_data_dir(p)
     # Logs go to data_dir/logs/chat.log (or CALLCENTER_LOG_FILE), never into the conversation.

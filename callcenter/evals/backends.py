@@ -9,12 +9,10 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 from callcenter.routing.router import Router
-from callcenter.settings import Settings
 from callcenter.specialists.seam import SpecialistTurn
-from callcenter.specialists.tier_policy import POLICIES, RoutingPolicy, get_policy
+from callcenter.specialists.tier_policy import POLICIES
 from callcenter.types import RouteDecision
 
 LOCAL = "local"
@@ -28,20 +26,6 @@ TURN_DIFFICULTY: contextvars.ContextVar[float | None] = contextvars.ContextVar("
 def base_policy(name: str) -> str:
     """`routed#t0.5-e1` -> `routed`: calibration runs variants of a policy side by side."""
     return name.split("#", 1)[0]
-
-
-def policy_for(name: str, settings: Settings, overrides: dict[str, Any] | None = None) -> RoutingPolicy:
-    """The routing policy under test: the routed one takes its thresholds from settings (what
-    `calibrate` writes), then any explicit overrides; the single-tier baselines are fixed."""
-    if name != "routed":
-        return get_policy(name, **(overrides or {}))
-    tuned: dict[str, Any] = {
-        "difficulty_threshold": settings.difficulty_threshold,
-        "verifier_min_confidence": settings.verifier_min_confidence,
-        "max_escalations": settings.max_escalations_per_turn,
-    }
-    tuned.update(overrides or {})
-    return get_policy(name, **tuned)
 
 
 class LabelledDifficultyRouter:

@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from callcenter.evals.scenario import Forbidden, RowExpectation, Scenario, placeholders, substitute
+from callcenter.types import Verdict
 
 SNAPSHOT_TABLES = ("customers", "payment_methods", "invoices", "payments", "appointments", "tickets")
 CUSTOMER_TABLES = ("payment_methods", "invoices", "payments", "appointments", "tickets")
@@ -46,13 +47,6 @@ class Snapshot:
             rows = await conn.fetch(_QUERIES.get(table, f"SELECT * FROM {table} ORDER BY id"))
             out[table] = {int(r["id"]): dict(r) for r in rows}
         return cls(out)
-
-
-@dataclass
-class Verdict:
-    passed: bool
-    reason: str
-    failures: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -232,8 +226,8 @@ async def judge(
             failures.append(problem)
     failures.extend(await _handoff_problem(conn, scenario))
     if failures:
-        return Verdict(False, failures[0], failures)
-    return Verdict(True, "ok")
+        return Verdict(False, 0.0, failures)
+    return Verdict(True)
 
 
 async def _handoff_problem(conn: asyncpg.Connection, scenario: Scenario) -> list[str]:

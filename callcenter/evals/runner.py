@@ -32,7 +32,6 @@ from callcenter.evals.backends import (
     LabelledDifficultyRouter,
     base_policy,
     labelled_difficulty,
-    policy_for,
 )
 from callcenter.evals.fixtures import TemplateDatabase, apply_fixtures, template_database
 from callcenter.evals.judge import Snapshot, Transcript, judge
@@ -45,6 +44,7 @@ from callcenter.providers.budget import Budget, BudgetedProvider
 from callcenter.routing.router import Router
 from callcenter.settings import Settings
 from callcenter.specialists.seam import FlowBackend, SpecialistBackend
+from callcenter.specialists.tier_policy import policy_from_settings
 from callcenter.store.conversations import ConversationStore
 from callcenter.store.db import create_pool
 
@@ -186,7 +186,7 @@ class SuiteRunner:
         client = ModelClient(
             self._catalog, providers, PostgresCallRecorder(pool), max_retries=self.settings.provider_max_retries
         )
-        policy = policy_for(base_policy(policy_name), self.settings, self.config.overrides.get(policy_name))
+        policy = policy_from_settings(self.settings, base_policy(policy_name), self.config.overrides.get(policy_name))
         if self.config.live:
             from callcenter.specialists.model_backend import ModelBackend
 
@@ -255,7 +255,7 @@ class SuiteRunner:
                 result.handoff = result.handoff or bool(
                     await conn.fetchval("SELECT count(*) FROM handoffs WHERE kind = 'human'")
                 )
-            result.passed, result.reason = verdict.passed, verdict.reason
+            result.passed, result.reason = verdict.ok, verdict.reason
             if self.budget is not None and self.budget.refused > refused_before:
                 result.passed, result.reason = False, "stopped: budget cap reached during the conversation"
         except Exception as exc:  # a crashing scenario is a failed scenario, with the reason

@@ -148,6 +148,10 @@ class Provider(Protocol):
         """Streams (calling `on_delta` with each text delta) when `on_delta` is given."""
         ...
 
+    async def aclose(self) -> None:
+        """Release the SDK client's connections (the runtime calls it once, when it closes)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class ModelCallRecord:

@@ -163,6 +163,11 @@ class ModelClient:
             found = self.breakers[provider] = self._breaker_factory(provider)
         return found
 
+    async def aclose(self) -> None:
+        """Close every provider's connections; the runtime calls it when it closes."""
+        for provider in self.providers.values():
+            await provider.aclose()
+
     def candidates(self, tier: Tier, request: ModelRequest | None = None) -> list[ModelInfo]:
         """Models to try, in order: the tier's models, then each tier above.
 

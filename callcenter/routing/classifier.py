@@ -59,6 +59,7 @@ class VerticalClassifier:
         *,
         temperature: float = 1.0,
         min_confidence: float = 0.45,
+        fallback: Vertical | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
         self.classes = list(classes)
@@ -69,8 +70,10 @@ class VerticalClassifier:
         self.temperature = temperature
         self.min_confidence = min_confidence
         self.meta = meta or {}
-        self._class_names = [c.value for c in self.classes]
-        self._oos = self.classes.index(Vertical.OUT_OF_SCOPE) if Vertical.OUT_OF_SCOPE in self.classes else -1
+        self.fallback = fallback
+        """Where a turn goes when no vertical is likely enough (the business's out-of-scope agent);
+        None keeps the top class."""
+        self._class_names = list(self.classes)
         self._sk: Any = None  # sklearn pipeline of the last fit(), never saved
 
     # training ------------------------------------------------------------------------------
@@ -80,6 +83,7 @@ class VerticalClassifier:
         examples: Iterable[tuple[str, Vertical | str]],
         *,
         min_confidence: float = 0.45,
+        fallback: Vertical | None = None,
         c: float = 10.0,
         min_df: int = 1,
         analyzers: Sequence[str] = ("word12", "char25"),
@@ -91,10 +95,10 @@ class VerticalClassifier:
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-        rows = [(t, Vertical(v)) for t, v in examples]
+        rows = [(t, str(v)) for t, v in examples]
         if not rows:
             raise ValueError("no training examples")
-        classes = sorted({v for _, v in rows}, key=lambda v: list(Vertical).index(v))
+        classes = list(dict.fromkeys(v for _, v in rows))  # in the order the business declares them
         if len(classes) < 2:
             raise ValueError("need examples of at least two verticals")
         texts = [t for t, _ in rows]
@@ -109,7 +113,7 @@ class VerticalClassifier:
         if folds >= 2:
             cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
             oof = cross_val_predict(LogisticRegression(C=c, max_iter=2000), x, y, cv=cv, method="decision_function")
-            temperature = fit_temperature(np.asarray(oof, dtype=np.float64), y)
+            temperature = fit_temperature(_two_column(np.asarray(oof, dtype=np.float64)), y)
         elapsed = time.perf_counter() - start
         train_acc = float(np.mean(lr.predict(x) == y))
         meta = {
@@ -123,10 +127,11 @@ class VerticalClassifier:
         model = cls(
             classes,
             blocks,
-            np.asarray(lr.coef_, dtype=np.float64),
-            np.asarray(lr.intercept_, dtype=np.float64),
+            _two_column(np.asarray(lr.coef_, dtype=np.float64).T).T,
+            _two_column(np.asarray(lr.intercept_, dtype=np.float64)[None, :])[0],
             temperature=temperature,
             min_confidence=min_confidence,
+            fallback=fallback,
             meta=meta,
         )
         from sklearn.pipeline import Pipeline
@@ -168,13 +173,13 @@ class VerticalClassifier:
         vertical = self.classes[best]
         confidence = float(p[best])
         reason = "top class"
-        if vertical is not Vertical.OUT_OF_SCOPE and confidence < threshold:
-            reason = f"low confidence: {vertical.value} {confidence:.2f} < {threshold:.2f}"
-            vertical = Vertical.OUT_OF_SCOPE
-            confidence = float(p[self._oos]) if self._oos >= 0 else 1.0 - confidence
-        scores = {v.value: 0.0 for v in Vertical}
-        for name, pv in zip(self._class_names, p.tolist(), strict=True):
-            scores[name] = pv
+        if self.fallback is not None and vertical != self.fallback and confidence < threshold:
+            reason = f"low confidence: {vertical} {confidence:.2f} < {threshold:.2f}"
+            vertical = self.fallback
+            confidence = float(p[self.classes.index(vertical)]) if vertical in self.classes else 1.0 - confidence
+        scores = dict(zip(self._class_names, p.tolist(), strict=True))
+        if self.fallback is not None:
+            scores.setdefault(self.fallback, 0.0)
         latency = (time.perf_counter() - start) * 1000.0
         return RouteDecision(vertical, confidence, latency_ms=latency, scores=scores, reason=reason)
 
@@ -219,7 +224,7 @@ class VerticalClassifier:
         coef_t = np.asarray(data["coef_t"], dtype=np.float64)
         intercept = np.asarray(data["intercept"], dtype=np.float64)
         return cls(
-            [Vertical(c) for c in meta["classes"]],
+            [str(c) for c in meta["classes"]],
             blocks,
             coef_t.T,
             intercept,
@@ -229,10 +234,20 @@ class VerticalClassifier:
         )
 
 
+def _two_column(scores: FloatArray) -> FloatArray:
+    """Binary logistic regression scores only the second class; as logits [0, z] its softmax is the
+    same sigmoid, so a business with two verticals runs the same path as one with five."""
+    if scores.ndim == 1:
+        scores = scores[:, None]
+    if scores.shape[1] == 1:
+        return np.hstack([np.zeros_like(scores), scores])
+    return scores
+
+
 def examples_hash(examples: Sequence[tuple[str, Vertical | str]], **params: Any) -> str:
     """Stable key of a training set plus hyper-parameters and format version (cache key)."""
     payload = json.dumps(
-        {"v": FORMAT_VERSION, "params": params, "rows": [[t, str(Vertical(v).value)] for t, v in examples]},
+        {"v": FORMAT_VERSION, "params": params, "rows": [[t, str(v)] for t, v in examples]},
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -253,4 +268,5 @@ def default_classifier(app: App, cache_dir: str | Path, *, min_confidence: float
         lambda: VerticalClassifier.fit(examples, min_confidence=min_confidence),
     )
     model.min_confidence = min_confidence
+    model.fallback = app.fallback_vertical
     return model

@@ -127,6 +127,7 @@ def _load_router(args: argparse.Namespace) -> tuple[VerticalClassifier, tuple[st
             raise CommandError(str(exc)) from exc
         if args.min_confidence is not None:
             model.min_confidence = args.min_confidence
+        model.fallback = _business_fallback(settings.agents_module)
         return model, terms
     from callcenter.app import load_app
 
@@ -146,6 +147,16 @@ def _load_router(args: argparse.Namespace) -> tuple[VerticalClassifier, tuple[st
     except ValueError as exc:
         raise CommandError(f"{exc}; pass --model with a model from `callcenter router train`") from exc
     return model, terms + tuple(app.emergency_terms)
+
+
+def _business_fallback(agents_module: str) -> Vertical | None:
+    """The business's out-of-scope vertical, when its agents module loads (a bare model file has none)."""
+    from callcenter.app import load_app
+
+    try:
+        return load_app(agents_module).fallback_vertical
+    except (ImportError, ValueError):
+        return None
 
 
 def cmd_route(args: argparse.Namespace) -> int:
@@ -179,7 +190,7 @@ def _route_one(
     emergency = detect_emergency(text, terms)
     row: dict[str, Any] = {
         "text": text,
-        "vertical": decision.vertical.value,
+        "vertical": decision.vertical,
         "confidence": round(decision.confidence, 4),
         "latency_ms": round(decision.latency_ms, 4),
     }
@@ -192,7 +203,7 @@ def _route_one(
         return
     lines = [
         f"{text}",
-        f"  -> {decision.vertical.value}  confidence {decision.confidence:.2f}  ({decision.latency_ms:.3f} ms)",
+        f"  -> {decision.vertical}  confidence {decision.confidence:.2f}  ({decision.latency_ms:.3f} ms)",
     ]
     if decision.reason != "top class":
         lines.append(f"     {decision.reason}")
@@ -210,14 +221,20 @@ def _route_one(
 
 def cmd_train(args: argparse.Namespace) -> int:
     rows = read_jsonl(args.data, ("text", "vertical"))
+    from callcenter.app import load_app
+    from callcenter.settings import Settings
+
+    try:  # the business's agents name the verticals; without them any names train
+        known: tuple[Vertical, ...] = load_app(Settings().agents_module).verticals
+    except (ImportError, ValueError):
+        known = ()
     examples: list[tuple[str, Vertical]] = []
-    valid = ", ".join(v.value for v in Vertical)
     for i, r in enumerate(rows, 1):
-        try:
-            examples.append((str(r["text"]), Vertical(str(r["vertical"]))))
-        except ValueError as exc:
-            raise CommandError(f"{args.data}: row {i} has vertical {r['vertical']!r}; use one of {valid}") from exc
-    counts = {v.value: sum(1 for _, x in examples if x is v) for v in Vertical}
+        vertical = str(r["vertical"])
+        if known and vertical not in known:
+            raise CommandError(f"{args.data}: row {i} has vertical {r['vertical']!r}; use one of {', '.join(known)}")
+        examples.append((str(r["text"]), vertical))
+    counts = {v: sum(1 for _, x in examples if x == v) for v in known or dict.fromkeys(v for _, v in examples)}
     print(f"training the router on {len(examples)} rows: " + ", ".join(f"{k} {n}" for k, n in counts.items() if n))
     try:
         model = VerticalClassifier.fit(examples, min_confidence=args.min_confidence)

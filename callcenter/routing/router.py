@@ -37,19 +37,21 @@ class LocalRouter:
         emergency_terms: Sequence[str] = (),
         difficulty: DifficultyModel | None = None,
         min_confidence: float | None = None,
+        emergency_vertical: Vertical | None = None,
     ) -> None:
         self.classifier = classifier
         self.emergency_terms = tuple(emergency_terms)
+        self.emergency_vertical = emergency_vertical  # None: the business takes no emergencies
         self.difficulty = difficulty
         self.min_confidence = min_confidence
 
     def decide(self, text: str, history: Sequence[tuple[str, str]] = ()) -> RouteDecision:
         started = time.perf_counter()
-        kind = detect_emergency(text, self.emergency_terms) if self.emergency_terms else detect_emergency(text)
-        if kind:
-            return RouteDecision(
-                Vertical.ESCALATION, 1.0, (time.perf_counter() - started) * 1000, emergency=True, reason=kind
-            )
+        if self.emergency_vertical is not None:
+            kind = detect_emergency(text, self.emergency_terms) if self.emergency_terms else detect_emergency(text)
+            if kind:
+                elapsed = (time.perf_counter() - started) * 1000
+                return RouteDecision(self.emergency_vertical, 1.0, elapsed, emergency=True, reason=kind)
         head = text[:ROUTE_PREFIX_CHARS]
         decision = self.classifier.predict(head, self.min_confidence)
         score = None

@@ -20,7 +20,7 @@ import structlog
 from callcenter.fakellm.oracle import DIFFICULTY_HEADER, ORACLE_HEADER, encode_oracle_payload
 from callcenter.providers.base import ChatMessage, ModelResponse
 from callcenter.providers.client import AllProvidersFailed, CallContext, ModelClient
-from callcenter.specialists.escalation import response_escalation_reason
+from callcenter.specialists.escalation import Ladder, NoTierLeft, Retry, climb
 from callcenter.specialists.flow import FlowTurn, HumanHandoffRequest
 from callcenter.specialists.prompt_layout import SharedPrefix, agent_request
 from callcenter.specialists.seam import OnDelta, SpecialistResult, SpecialistTurn
@@ -64,13 +64,17 @@ class GuidedModelBackend:
         policy = self.policy.with_overrides(turn.agent.routing)
         difficulty = self.difficulty_for(turn)
         step = StepType.TOOL_SELECTION if turn.agent.tools else StepType.RESPONSE
-        state = {"tier": policy.start_tier(step, turn.agent.default_tier, turn.difficulty), "escalations": 0}
+        ladder = Ladder(
+            policy,
+            policy.start_tier(step, turn.agent.default_tier, turn.difficulty),
+            session_id=turn.context.session_id,
+            turn_id=turn.turn_id,
+        )
 
         async def gated_call(name: str, args: dict[str, Any]) -> dict[str, Any]:
             await self._attempt(
                 turn,
-                policy,
-                state,
+                ladder,
                 difficulty,
                 StepType.TOOL_SELECTION,
                 {"tool_calls": [{"name": name, "arguments": args}]},
@@ -93,8 +97,7 @@ class GuidedModelBackend:
             )
             await self._attempt(
                 turn,
-                policy,
-                state,
+                ladder,
                 difficulty,
                 StepType.RESPONSE,
                 {"text": reply.text},
@@ -106,8 +109,8 @@ class GuidedModelBackend:
                 human=HumanHandoffRequest(
                     "general", Priority.NORMAL, turn.context.summary, f"model gave up: {exc.reason}"
                 ),
-                tier=Tier(state["tier"]),
-                escalations=state["escalations"],
+                tier=ladder.tier,
+                escalations=ladder.escalations,
                 outcome="model_failed",
             )
         results = list(reply.tool_results) or [c.result for c in turn.tools.calls if c.result is not None]
@@ -117,20 +120,20 @@ class GuidedModelBackend:
             done=reply.done,
             human=reply.human,
             tool_results=results,
-            tier=Tier(state["tier"]),
-            escalations=state["escalations"],
+            tier=ladder.tier,
+            escalations=ladder.escalations,
         )
 
     async def _attempt(
         self,
         turn: SpecialistTurn,
-        policy: RoutingPolicy,
-        state: dict[str, Any],
+        ladder: Ladder,
         difficulty: float | None,
         step: StepType,
         expected: dict[str, Any],
         correct: Callable[[ModelResponse], bool],
     ) -> None:
+        """A model of the ladder's tier must produce the flow's next action, escalating until one does."""
         headers = {ORACLE_HEADER: encode_oracle_payload(expected)}
         if difficulty is not None:
             headers[DIFFICULTY_HEADER] = f"{difficulty:.3f}"
@@ -141,28 +144,17 @@ class GuidedModelBackend:
             step_type=step,
             extra_headers=headers,
         )
-        escalation_of: int | None = None
-        reason: str | None = None
-        while True:
-            context = CallContext(
-                session_id=turn.context.session_id,
-                turn_id=turn.turn_id,
-                escalation_of=escalation_of,
-                escalation_reason=reason,
-            )
-            try:
-                response = await self.client.complete(request, Tier(state["tier"]), context=context)
-            except AllProvidersFailed as exc:
-                raise ModelGaveUp(f"providers unavailable: {exc}") from exc
-            reason = response_escalation_reason(response, logprob_threshold=policy.logprob_threshold)
-            if reason is None and not correct(response):
-                reason = "wrong action"
-            if reason is None:
-                state["tier"] = max(Tier(state["tier"]), response.model.tier)
-                return
-            nxt = policy.next_tier(Tier(state["tier"]), state["escalations"])
-            if nxt is None:
-                raise ModelGaveUp(reason)
-            log.info("model.escalation", reason=reason, from_tier=state["tier"], to_tier=int(nxt))
-            state["tier"], state["escalations"] = nxt, state["escalations"] + 1
-            escalation_of = response.call_id
+
+        async def call(tier: Tier, context: CallContext) -> ModelResponse:
+            return await self.client.complete(request, tier, context=context)
+
+        async def judge(response: ModelResponse) -> ModelResponse | Retry:
+            return response if correct(response) else Retry("wrong action")
+
+        try:
+            response = await climb(ladder, call, judge)
+        except NoTierLeft as exc:
+            raise ModelGaveUp(exc.reason) from exc
+        except AllProvidersFailed as exc:
+            raise ModelGaveUp(f"providers unavailable: {exc}") from exc
+        ladder.tier = max(ladder.tier, response.model.tier)

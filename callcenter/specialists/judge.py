@@ -8,41 +8,45 @@ line, `PASS` or `FAIL: reason`, so its verdict costs a few output tokens.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from callcenter.providers.base import ChatMessage, ModelRequest
 from callcenter.providers.client import AllProvidersFailed, CallContext, ModelClient
-from callcenter.types import StepType, Tier
+from callcenter.types import StepType, Tier, Verdict
 
-JUDGE_INSTRUCTIONS = """You check a customer-service reply before it is sent to a resident of a \
-property-management company. Reply with exactly one line: PASS, or FAIL: <short reason>.
-FAIL when the reply: states a booking, payment, amount, date or time that the tool results do not \
-show; promises something no tool did (refunds, waivers, visits); does not answer what the resident \
-asked; reveals another resident's data; or is rude or unsafe. Otherwise PASS."""
-
-
-@dataclass(slots=True)
-class JudgeVerdict:
-    ok: bool
-    reason: str
-    call_id: int | None = None
+DEFAULT_JUDGE_INSTRUCTIONS = """You check a customer-service reply before it is sent to a customer. \
+Reply with exactly one line: PASS, or FAIL: <short reason>.
+FAIL when the reply: states an action, amount, date or time that the tool results do not show; \
+promises something no tool did; does not answer what the customer asked; reveals another \
+customer's data; or is rude or unsafe. Otherwise PASS."""
+"""The judge's instructions when the business gives none (its agents module's `JUDGE_INSTRUCTIONS`)."""
 
 
 class ModelJudge:
-    def __init__(self, client: ModelClient, tier: Tier = Tier.CHEAP) -> None:
+    def __init__(
+        self,
+        client: ModelClient,
+        tier: Tier = Tier.CHEAP,
+        *,
+        instructions: str | None = None,
+        customer_noun: str = "customer",
+    ) -> None:
         self.client = client
         self.tier = tier
+        self.instructions = instructions or DEFAULT_JUDGE_INSTRUCTIONS
+        self.customer_noun = customer_noun
 
     async def check(
         self, *, user_text: str, reply: str, tool_results: list[dict[str, Any]], context: CallContext, agent: str
-    ) -> JudgeVerdict:
+    ) -> Verdict:
         evidence = json.dumps(tool_results, default=str)[:6000]
         request = ModelRequest(
-            system=JUDGE_INSTRUCTIONS,
+            system=self.instructions,
             messages=[
                 ChatMessage(
-                    role="user", text=(f"Resident said: {user_text}\nTool results: {evidence}\nProposed reply: {reply}")
+                    role="user",
+                    text=f"{self.customer_noun.capitalize()} said: {user_text}\n"
+                    f"Tool results: {evidence}\nProposed reply: {reply}",
                 )
             ],
             step_type=StepType.VERIFICATION,
@@ -53,14 +57,14 @@ class ModelJudge:
         try:
             response = await self.client.complete(request, self.tier, context=context)
         except AllProvidersFailed:
-            return JudgeVerdict(True, "judge unavailable: rules only")  # the rules already passed
+            return Verdict(True, reasons=["judge unavailable: rules only"])  # the rules already passed
         return parse_verdict(response.text, response.call_id)
 
 
-def parse_verdict(text: str, call_id: int | None = None) -> JudgeVerdict:
+def parse_verdict(text: str, call_id: int | None = None) -> Verdict:
     """`PASS` anywhere at the start passes; anything else fails with the judge's words as reason."""
     line = text.strip().splitlines()[0] if text.strip() else ""
     if line.upper().startswith("PASS"):
-        return JudgeVerdict(True, "pass", call_id)
+        return Verdict(True, call_id=call_id)
     reason = line.split(":", 1)[1].strip() if ":" in line else (line or "empty verdict")
-    return JudgeVerdict(False, reason, call_id)
+    return Verdict(False, 0.0, [reason], call_id)

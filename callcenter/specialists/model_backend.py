@@ -10,7 +10,6 @@ the turn goes to the agent's deterministic flow (or a human).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -21,32 +20,20 @@ from callcenter.fakellm.oracle import DIFFICULTY_HEADER
 from callcenter.providers.base import ChatMessage, ModelResponse
 from callcenter.providers.client import AllProvidersFailed, CallContext, ModelClient
 from callcenter.settings import Settings
-from callcenter.specialists.escalation import response_escalation_reason
+from callcenter.specialists.escalation import Ladder, NoTierLeft, Retry, RoundLimit, climb
 from callcenter.specialists.flow import HumanHandoffRequest
 from callcenter.specialists.judge import ModelJudge
 from callcenter.specialists.prompt_layout import SharedPrefix, agent_request, cache_plan_for
 from callcenter.specialists.seam import FlowBackend, OnDelta, SpecialistResult, SpecialistTurn
-from callcenter.specialists.tier_policy import RoutingPolicy, get_policy
+from callcenter.specialists.tier_policy import RoutingPolicy, policy_from_settings
 from callcenter.specialists.verified_stream import VerifiedStream
-from callcenter.specialists.verifier import Verdict
 from callcenter.tooling.executor import ToolArgumentError, ToolCapExceeded
 from callcenter.tooling.toolkit import ToolError
-from callcenter.types import Priority, StepType, Tier
+from callcenter.types import Priority, StepType, Tier, Verdict
 
 log = structlog.get_logger(__name__)
 
 MAX_TOOL_ROUNDS = 6
-
-
-@dataclass(slots=True)
-class _TurnLedger:
-    """What happened in one turn across attempts: tiers used, escalations, tool results."""
-
-    tier: Tier
-    escalations: int = 0
-    last_call_id: int | None = None
-    reason: str | None = None
-    tool_results: list[dict[str, Any]] = field(default_factory=list)
 
 
 def history_messages(turn: SpecialistTurn) -> list[ChatMessage]:
@@ -92,83 +79,91 @@ class ModelBackend:
         sentences without a claim at once, the rest once verified (specialists/verified_stream.py)."""
         policy = self.policy.with_overrides(turn.agent.routing)
         step = StepType.TOOL_SELECTION if turn.agent.tools else StepType.RESPONSE
-        ledger = _TurnLedger(tier=policy.start_tier(step, turn.agent.default_tier, turn.difficulty))
+        ladder = Ladder(
+            policy,
+            policy.start_tier(step, turn.agent.default_tier, turn.difficulty),
+            session_id=turn.context.session_id,
+            turn_id=turn.turn_id,
+        )
         messages = history_messages(turn)
+        results: list[dict[str, Any]] = []  # this turn's tool results: the verifier's and judge's evidence
         stream = None
         if on_delta is not None and self.stream_sentences:
             # a claim-free sentence still passes the verifier on its own before it is sent
-            stream = VerifiedStream(on_delta, check_sentence=lambda s: turn.verify(s, ledger.tool_results).ok)
+            stream = VerifiedStream(on_delta, check_sentence=lambda s: turn.verify(s, results).ok)
 
         async def check(text: str) -> Verdict:
             """The verifier's rules on the reply, then the judge (when configured)."""
-            verdict = turn.verify(text, ledger.tool_results)
+            verdict = turn.verify(text, results)
             if not verdict.ok:
                 return Verdict(False, verdict.confidence, ["verifier: " + "; ".join(verdict.reasons)])
             if verdict.confidence < policy.verifier_min_confidence:
                 return Verdict(False, verdict.confidence, [f"verifier: confidence {verdict.confidence:.2f}"])
-            judged = await self._judge(turn, text, ledger)
+            judged = await self._judge(turn, text, results)
             return verdict if judged is None else Verdict(False, 0.0, ["judge: " + judged])
 
+        async def call(tier: Tier, context: CallContext) -> ModelResponse:
+            response = await self._call(turn, messages, step, tier, context, stream)
+            if stream is not None:
+                await stream.end_call()
+            return response
+
+        async def judge(response: ModelResponse) -> SpecialistResult | Retry | None:
+            if response.tool_calls:
+                problem = await self._run_tools(turn, response, messages, results)
+                if problem is None:
+                    return None  # another round with the tools' results
+                rejected(problem)
+                return Retry(problem)
+            verdict = await (stream.finish(check) if stream is not None else check(response.text))
+            if not verdict.ok:
+                return Retry("; ".join(verdict.reasons))
+            return SpecialistResult(
+                text=stream.sent if stream is not None else response.text,
+                state={},
+                done=False,
+                tool_results=results,
+                tier=response.model.tier,
+                escalations=ladder.escalations,
+                verdict=verdict,
+            )
+
+        def rejected(reason: str) -> None:
+            """A response failed before verification: what it streamed so far is not continued."""
+            if stream is not None:
+                stream.abandon()
+
         try:
-            for _ in range(MAX_TOOL_ROUNDS):
-                response = await self._call(turn, messages, step, ledger, stream)
-                if stream is not None:
-                    await stream.end_call()
-                reason = response_escalation_reason(response, logprob_threshold=policy.logprob_threshold)
-                if reason is None and response.tool_calls:
-                    reason = await self._run_tools(turn, response, messages, ledger)
-                    if reason is None:
-                        continue
-                if reason is None:
-                    verdict = await (stream.finish(check) if stream is not None else check(response.text))
-                    if verdict.ok:
-                        return SpecialistResult(
-                            text=stream.sent if stream is not None else response.text,
-                            state={},
-                            done=False,
-                            tool_results=ledger.tool_results,
-                            tier=response.model.tier,
-                            escalations=ledger.escalations,
-                            verdict=verdict,
-                        )
-                    reason = "; ".join(verdict.reasons)
-                elif stream is not None:
-                    stream.abandon()
-                if not self._escalate(policy, ledger, response, reason):
-                    return await self._fall_back(turn, ledger, f"no tier left after: {reason}", stream)
-            return await self._fall_back(turn, ledger, "tool round limit reached", stream)
+            return await climb(ladder, call, judge, max_rounds=MAX_TOOL_ROUNDS, rejected=rejected)
+        except NoTierLeft as exc:
+            return await self._fall_back(turn, ladder, f"no tier left after: {exc.reason}", stream)
+        except RoundLimit:
+            return await self._fall_back(turn, ladder, "tool round limit reached", stream)
         except AllProvidersFailed as exc:
             log.error("model.unavailable", session_id=turn.context.session_id, error=str(exc))
-            return await self._fall_back(turn, ledger, "providers unavailable", stream)
+            return await self._fall_back(turn, ladder, "providers unavailable", stream)
 
     async def _call(
         self,
         turn: SpecialistTurn,
         messages: list[ChatMessage],
         step: StepType,
-        ledger: _TurnLedger,
+        tier: Tier,
+        context: CallContext,
         stream: VerifiedStream | None = None,
     ) -> ModelResponse:
         request = agent_request(
             turn.agent, messages, shared=self.shared, step_type=step, extra_headers=_difficulty_header(turn.difficulty)
         )
-        context = CallContext(
-            session_id=turn.context.session_id,
-            turn_id=turn.turn_id,
-            escalation_of=ledger.last_call_id if ledger.reason else None,
-            escalation_reason=ledger.reason,
+        return await self.client.complete(
+            request, tier, context=context, on_delta=stream.feed if stream is not None else None
         )
-        response = await self.client.complete(
-            request, ledger.tier, context=context, on_delta=stream.feed if stream is not None else None
-        )
-        ledger.last_call_id, ledger.reason = response.call_id, None
-        return response
 
     async def _run_tools(
-        self, turn: SpecialistTurn, response: ModelResponse, messages: list[ChatMessage], ledger: _TurnLedger
+        self, turn: SpecialistTurn, response: ModelResponse, messages: list[ChatMessage], results: list[dict[str, Any]]
     ) -> str | None:
         """Execute the requested tools; an argument error is an escalation reason, other refusals go back."""
-        results: list[ChatMessage] = []
+        replies: list[ChatMessage] = []
         for call in response.tool_calls:
             args: dict[str, Any] | str = call.arguments if call.arguments is not None else call.raw_arguments
             try:
@@ -178,77 +173,55 @@ class ModelBackend:
             except ToolCapExceeded:
                 raise
             except ToolError as exc:
-                results.append(ChatMessage(role="tool", text=f"Error: {exc}", tool_call_id=call.id, is_error=True))
+                replies.append(ChatMessage(role="tool", text=f"Error: {exc}", tool_call_id=call.id, is_error=True))
                 continue
-            ledger.tool_results.append(out)
-            results.append(ChatMessage(role="tool", text=json.dumps(out, default=str), tool_call_id=call.id))
+            results.append(out)
+            replies.append(ChatMessage(role="tool", text=json.dumps(out, default=str), tool_call_id=call.id))
         messages.append(ChatMessage(role="assistant", text=response.text, tool_calls=list(response.tool_calls)))
-        messages.extend(results)
+        messages.extend(replies)
         return None
 
-    async def _judge(self, turn: SpecialistTurn, reply: str, ledger: _TurnLedger) -> str | None:
+    async def _judge(self, turn: SpecialistTurn, reply: str, results: list[dict[str, Any]]) -> str | None:
         """The judge's failure reason, or None when it passes (or there is no judge)."""
         if self.judge is None:
             return None
         verdict = await self.judge.check(
             user_text=turn.text,
             reply=reply,
-            tool_results=ledger.tool_results,
+            tool_results=results,
             agent=turn.agent.name,
             context=CallContext(session_id=turn.context.session_id, turn_id=turn.turn_id),
         )
         return None if verdict.ok else verdict.reason
 
-    def _escalate(self, policy: RoutingPolicy, ledger: _TurnLedger, response: ModelResponse, reason: str) -> bool:
-        nxt = policy.next_tier(max(ledger.tier, response.model.tier), ledger.escalations)
-        log.info(
-            "model.escalation", reason=reason, from_tier=int(response.model.tier), to_tier=int(nxt) if nxt else None
-        )
-        if nxt is None:
-            return False
-        ledger.tier, ledger.escalations, ledger.reason = nxt, ledger.escalations + 1, reason
-        return True
-
     async def _fall_back(
-        self, turn: SpecialistTurn, ledger: _TurnLedger, why: str, stream: VerifiedStream | None = None
+        self, turn: SpecialistTurn, ladder: Ladder, why: str, stream: VerifiedStream | None = None
     ) -> SpecialistResult:
         """The deterministic flow when the agent has one, else an honest human handoff; after
         what a stream already said (claim-free sentences), which is kept, not retracted."""
-        result = await self._fallback_result(turn, ledger, why)
+        result = await self._fallback_result(turn, ladder, why)
         if stream is not None and stream.sent:
             stream.abandon()
             result.text = stream.sent + result.text  # the orchestrator's DeltaSink sends only the rest
         return result
 
-    async def _fallback_result(self, turn: SpecialistTurn, ledger: _TurnLedger, why: str) -> SpecialistResult:
+    async def _fallback_result(self, turn: SpecialistTurn, ladder: Ladder, why: str) -> SpecialistResult:
         if turn.agent.flow is not None:
             try:
                 result = await self.fallback.run(turn)
             except ToolCapExceeded:
                 pass
             else:
-                result.escalations, result.outcome = ledger.escalations, "fallback_flow"
+                result.escalations, result.outcome = ladder.escalations, "fallback_flow"
                 log.info("model.fallback", agent=turn.agent.name, why=why)
                 return result
         return SpecialistResult(
             text="I want to make sure this is handled properly, so I'm passing you to a member of our team.",
             human=HumanHandoffRequest("general", Priority.NORMAL, turn.context.summary, f"model fallback: {why}"),
-            escalations=ledger.escalations,
+            escalations=ladder.escalations,
             outcome="fallback_human",
-            tier=ledger.tier,
+            tier=ladder.tier,
         )
-
-
-def policy_from_settings(settings: Settings, name: str = "routed") -> RoutingPolicy:
-    """The routing policy with the operator's (or `callcenter calibrate`'s) thresholds applied."""
-    overrides: dict[str, Any] = {
-        "max_escalations": settings.max_escalations_per_turn,
-        "verifier_min_confidence": settings.verifier_min_confidence,
-        "logprob_threshold": settings.logprob_threshold,
-    }
-    if name == "routed":
-        overrides["difficulty_threshold"] = settings.difficulty_threshold
-    return get_policy(name, **overrides) if name == "routed" else get_policy(name)
 
 
 def _difficulty_header(difficulty: float | None) -> dict[str, str]:
@@ -279,6 +252,11 @@ async def build_model_backend(settings: Settings, pool: asyncpg.Pool, app: App, 
         ),
     )
     extras["model_client"] = client
+    extras["close"] = client.aclose  # Runtime.close() closes the providers' connections
     policy = policy_from_settings(settings)
-    judge = ModelJudge(client) if settings.verifier_judge else None
+    judge = (
+        ModelJudge(client, instructions=app.judge_instructions, customer_noun=app.customer_noun)
+        if settings.verifier_judge
+        else None
+    )
     return ModelBackend(client, policy, judge=judge, shared=shared, stream_sentences=settings.verified_streaming)

@@ -14,9 +14,9 @@ from typing import Any, Protocol
 
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import FlowTurn, HumanHandoffRequest
-from callcenter.specialists.verifier import Verdict, verify_reply
+from callcenter.specialists.verifier import verify_reply
 from callcenter.tooling.executor import TurnTools
-from callcenter.types import HandoffContext, Tier
+from callcenter.types import HandoffContext, Tier, Verdict
 
 OnDelta = Callable[[str], Awaitable[None]]
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from callcenter.settings import Settings
 from callcenter.types import StepType, Tier
 
 STATIC_STEP_TIERS: dict[StepType, Tier] = {
@@ -90,3 +91,24 @@ def get_policy(name: str, **overrides: Any) -> RoutingPolicy:
     except KeyError:
         raise KeyError(f"unknown policy {name!r}; choose one of {', '.join(POLICIES)}") from None
     return replace(base, **overrides) if overrides else base
+
+
+def policy_from_settings(
+    settings: Settings, name: str = "routed", overrides: Mapping[str, Any] | None = None
+) -> RoutingPolicy:
+    """The policy production runs and evals measure, built in one place.
+
+    The routed policy takes the operator's (or `callcenter calibrate`'s) thresholds from
+    settings, then any explicit overrides (a calibration sweep's point); the single-tier
+    baselines take only the overrides.
+    """
+    if name != "routed":
+        return get_policy(name, **dict(overrides or {}))
+    tuned: dict[str, Any] = {
+        "difficulty_threshold": settings.difficulty_threshold,
+        "verifier_min_confidence": settings.verifier_min_confidence,
+        "max_escalations": settings.max_escalations_per_turn,
+        "logprob_threshold": settings.logprob_threshold,
+    }
+    tuned.update(overrides or {})
+    return get_policy(name, **tuned)

@@ -18,7 +18,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from callcenter.specialists.claims import SentenceSplitter, makes_claim
-from callcenter.specialists.verifier import Verdict, is_hedge
+from callcenter.specialists.verifier import is_hedge
+from callcenter.types import Verdict
 
 Send = Callable[[str], Awaitable[None]]
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from callcenter.tooling.toolkit import Tool
+from callcenter.types import Verdict
 
 _MONEY = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})*|\d+)(?:\.(\d{2}))?")
 _CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\s?([AaPp][Mm])\b")
@@ -45,13 +45,6 @@ def claim_index(tools: Iterable[Tool[Any]]) -> dict[str, tuple[str, ...]]:
         for phrase in t.claims:
             index[phrase] = (*index.get(phrase, ()), t.name)
     return index
-
-
-@dataclass(slots=True)
-class Verdict:
-    ok: bool
-    confidence: float
-    reasons: list[str] = field(default_factory=list)
 
 
 def _amounts(text: str) -> set[int]:

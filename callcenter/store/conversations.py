@@ -7,6 +7,7 @@ any process can continue any session and storage can be tested on its own.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -287,7 +288,7 @@ class ConversationStore:
             ctx.from_agent,
             ctx.to_agent,
             kind,
-            ctx.vertical.value,
+            ctx.vertical,
             ctx.confidence,
             ctx.priority.value,
             queue,
@@ -295,3 +296,86 @@ class ConversationStore:
             ctx.model_dump(mode="json"),
         )
         return handoff_id
+
+    # --- phone calls: sessions known by the phone system's id, callers known by number -----------
+
+    async def customer_by_phone(self, phone_key: str) -> int | None:
+        """The one customer whose phone ends in these ten digits; None when none or several do."""
+        rows = await self.pool.fetch(
+            "SELECT id FROM customers WHERE right(regexp_replace(coalesce(phone, ''), '\\D', '', 'g'), 10) = $1"
+            " LIMIT 2",
+            phone_key,
+        )
+        return int(rows[0]["id"]) if len(rows) == 1 else None
+
+    async def session_by_external_id(self, channel: str, external_id: str) -> str | None:
+        """The session a channel tagged with its own id (a phone call's sid, a posted call's id)."""
+        found = await self.pool.fetchval(
+            "SELECT id FROM sessions WHERE channel=$1 AND external_id=$2", channel, external_id
+        )
+        return None if found is None else str(found)
+
+    async def tag_session(self, session_id: str, external_id: str) -> bool:
+        """Tag a session with the channel's own id; False when another session of the channel has it."""
+        try:
+            await self.pool.execute(
+                "UPDATE sessions SET external_id=$2 WHERE id=$1", uuid.UUID(session_id), external_id
+            )
+        except asyncpg.UniqueViolationError:
+            return False
+        return True
+
+    async def claim_external_session(
+        self,
+        *,
+        channel: str,
+        external_id: str,
+        customer_id: int | None,
+        policy: str,
+        state: dict[str, Any],
+        messages: Sequence[tuple[str, str, str | None]],
+    ) -> tuple[str, dict[str, Any]]:
+        """The session for `external_id`: created with all its (role, text, agent) messages in one
+        transaction, or the one already there with its stored state."""
+        sid = uuid.uuid4()
+        async with self.pool.acquire() as conn, conn.transaction():
+            created = await conn.fetchval(
+                """INSERT INTO sessions (id, customer_id, channel, policy, external_id, state)
+                   VALUES ($1, $2, $3, $4, $5, $6)
+                   ON CONFLICT (channel, external_id) DO NOTHING RETURNING id""",
+                sid,
+                customer_id,
+                channel,
+                policy,
+                external_id,
+                state,
+            )
+            if created is not None:
+                await conn.executemany(
+                    "INSERT INTO messages (session_id, seq, role, text, agent) VALUES ($1, $2, $3, $4, $5)",
+                    [(sid, seq, role, text, agent) for seq, (role, text, agent) in enumerate(messages, start=1)],
+                )
+                return str(sid), state
+        row = await self.pool.fetchrow(
+            "SELECT id, state FROM sessions WHERE channel=$1 AND external_id=$2", channel, external_id
+        )
+        assert row is not None
+        return str(row["id"]), dict(row["state"] or {})
+
+    async def close_session(self, session_id: str, state: dict[str, Any]) -> None:
+        """Store the final state; the session is closed unless it waits for a person."""
+        await self.pool.execute(
+            """UPDATE sessions SET state=$2, status=CASE WHEN status='human' THEN 'human' ELSE 'closed' END,
+                   updated_at=now() WHERE id=$1""",
+            uuid.UUID(session_id),
+            state,
+        )
+
+    async def latest_human_handoff(self, session_id: str) -> dict[str, Any] | None:
+        """The session's most recent handoff to a person: id, queue, priority, reason, ticket_id."""
+        row = await self.pool.fetchrow(
+            """SELECT id, queue, priority, context->>'reason' AS reason, context->>'ticket_id' AS ticket_id
+               FROM handoffs WHERE session_id=$1 AND kind='human' ORDER BY id DESC LIMIT 1""",
+            uuid.UUID(session_id),
+        )
+        return dict(row) if row else None

@@ -49,7 +49,7 @@ class ToolContext:
 
     def require_customer(self) -> int:
         if self.customer_id is None:
-            raise ToolError("This needs a verified resident; ask them to sign in first.", code="unverified")
+            raise ToolError("This needs a verified customer; ask them to sign in first.", code="unverified")
         return self.customer_id
 
 
