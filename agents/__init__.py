@@ -61,6 +61,7 @@ TICKET_TOOL = "create_ticket"
 # The team a phone call's transcript is ticketed to, by the vertical most of it was about.
 TICKET_CATEGORIES = {BOOKING.vertical: "maintenance", BILLING.vertical: "billing", ESCALATION.vertical: "complaint"}
 CUSTOMER_NOUN = "resident"
+EVAL_USER_PERSONA = "You are a resident contacting your property manager's help line by chat."
 
 COMMON_INSTRUCTIONS = """\
 You are part of the resident help line of Maple Court, Harbor View and Cedar Lofts, a property-management
@@ -95,6 +96,7 @@ __all__ = [
     "EMERGENCY_LINE",
     "EMERGENCY_TERMS",
     "EMERGENCY_VERTICAL",
+    "EVAL_USER_PERSONA",
     "FALLBACK_VERTICAL",
     "HUMAN_HANDOFF_TOOL",
     "JUDGE_INSTRUCTIONS",

@@ -15,6 +15,7 @@ does on the business's behalf is optional and named there too:
 | `EMERGENCY_LINE` | the phone number a customer is told when the handoff itself fails |
 | `JUDGE_INSTRUCTIONS`, `CUSTOMER_NOUN` | the model judge's wording, and what the business calls its customers |
 | `TICKET_TOOL`, `TICKET_CATEGORIES` | a posted call's follow-up: the ticket tool, and vertical -> category |
+| `EVAL_USER_PERSONA` | who an LLM plays when it simulates a customer in evals |
 | `SHARED_CONTEXT` | the text every agent's model prompt starts with (one cached prefix for all agents) |
 
 It may also have a `difficulty` submodule with `HARD_EXAMPLES` / `EASY_EXAMPLES` for the
@@ -49,6 +50,7 @@ class App:
     customer_noun: str = "customer"
     ticket_tool: str | None = None
     ticket_categories: dict[Vertical, str] = field(default_factory=dict)
+    user_persona: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -98,6 +100,7 @@ def load_app(agents_module: str = "callcenter_agents") -> App:
         customer_noun=getattr(mod, "CUSTOMER_NOUN", "customer"),
         ticket_tool=getattr(mod, "TICKET_TOOL", None),
         ticket_categories=dict(getattr(mod, "TICKET_CATEGORIES", {})),
+        user_persona=getattr(mod, "EVAL_USER_PERSONA", None),
     )
     declared = set(app.verticals)
     for name in ("emergency_vertical", "fallback_vertical"):

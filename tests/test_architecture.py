@@ -139,3 +139,15 @@ def test_no_module_is_too_long_to_read() -> None:
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert not long, f"split these modules (over {MAX_LINES} lines): {long}"
+
+
+def test_the_engine_names_none_of_the_demo_s_tools() -> None:
+    from callcenter.app import load_app
+
+    tools = set(load_app("callcenter_agents").tools)
+    named = {
+        str(path.relative_to(REPO)): sorted(t for t in tools if t in text)
+        for path in (REPO / "callcenter").rglob("*.py")
+        if (text := path.read_text(encoding="utf-8"))
+    }
+    assert not {k: v for k, v in named.items() if v}, "the business declares its tools; the engine reads the names"

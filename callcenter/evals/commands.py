@@ -215,7 +215,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not ids:
         return _fail("error: give one or more SESSION_IDs after `export`", 2)
     try:
-        scenarios = asyncio.run(export_sessions(resolve_dsn(_settings(args)), ids))
+        settings = _settings(args)
+        scenarios = asyncio.run(export_sessions(resolve_dsn(settings), ids, settings.tools_module))
     except (LookupError, ValueError) as exc:
         return _fail(f"error: {exc}", 2)
     if args.out is None:

@@ -228,7 +228,7 @@ class SuiteRunner:
                 channel=scenario.channel, customer_id=scenario.customer, policy=policy_name
             )
             result.session_id = session.id
-            user = make_user(scenario, llm=self._user_llm())
+            user = make_user(scenario, llm=self._user_llm(), persona=self.app.user_persona)
             reply: str | None = None
             tools: list[str] = []
             while True:

@@ -117,12 +117,15 @@ class RuleBasedUser:
         return UserTurn(text, self._difficulty())
 
 
-def user_system_prompt(spec: SimulatedUser) -> str:
+DEFAULT_PERSONA = "You are a customer contacting a company's help line by chat."
+"""Who the LLM plays when the business gives no `EVAL_USER_PERSONA` in its agents module."""
+
+
+def user_system_prompt(spec: SimulatedUser, persona: str = DEFAULT_PERSONA) -> str:
     known = "\n".join(f"- when asked about {k!r}: {v}" for k, v in spec.known_facts.items()) or "- (none)"
     unknown = "\n".join(f"- {u}" for u in spec.unknown_facts) or "- (none)"
     return (
-        "You are a resident contacting your property manager's help line by chat. Play the customer, "
-        "never the agent. Write one short message at a time, in your own words.\n"
+        f"{persona} Play the customer, never the agent. Write one short message at a time, in your own words.\n"
         f"Your goal: {spec.goal}\n"
         f"Facts you know (give them only when asked):\n{known}\n"
         f"Facts you do not know (say you don't know if asked):\n{unknown}\n"
@@ -138,6 +141,7 @@ class LLMUser:
     spec: SimulatedUser
     client: ModelClient
     tier: Tier = Tier.MID
+    persona: str = DEFAULT_PERSONA
     transcript: list[ChatMessage] = field(default_factory=list)
     turns: int = 0
 
@@ -153,7 +157,7 @@ class LLMUser:
             # Roles are mirrored: the agent's words are the "user" message of the simulator.
             self.transcript.append(ChatMessage(role="user", text=agent_reply or GREETING))
             request = ModelRequest(
-                system=user_system_prompt(self.spec),
+                system=user_system_prompt(self.spec, self.persona),
                 messages=list(self.transcript),
                 step_type=StepType.USER_SIMULATION,
                 agent="user-simulator",
@@ -167,10 +171,12 @@ class LLMUser:
         return UserTurn(text, difficulty)
 
 
-def make_user(scenario: Scenario, *, llm: ModelClient | None = None) -> UserSimulator:
+def make_user(scenario: Scenario, *, llm: ModelClient | None = None, persona: str | None = None) -> UserSimulator:
+    """The scenario's customer: its scripted turns, an LLM playing `persona` (the business's
+    `EVAL_USER_PERSONA`), or rules over the scenario's facts."""
     sim = scenario.user.simulated
     if sim is None:
         return ScriptedUser(scenario)
     if llm is not None:
-        return LLMUser(scenario, sim, llm)
+        return LLMUser(scenario, sim, llm, persona=persona or DEFAULT_PERSONA)
     return RuleBasedUser(scenario, sim)

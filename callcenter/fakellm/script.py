@@ -105,7 +105,7 @@ def parse_item(raw: Mapping[str, Any]) -> tuple[str | None, ScriptItem]:
     """One script-file entry -> (model or None, item).
 
     An entry with `status` is a `Fail`; anything else is a `Reply`, e.g.
-    `{"text": "hi"}`, `{"tool_calls": [{"name": "find_slots", "arguments": {"kind": "x"}}]}`,
+    `{"text": "hi"}`, `{"tool_calls": [{"name": "lookup_order", "arguments": {"kind": "x"}}]}`,
     `{"status": 429, "retry_after": 1.0, "model": "claude-haiku-4-5"}`.
     """
     model = raw.get("model")
