@@ -15,7 +15,7 @@ import sys
 import asyncpg
 
 from callcenter.cli.common import add_data_dir, settings_from_args
-from callcenter.cli.db import _with_conn
+from callcenter.cli.db import with_conn
 from callcenter.store.pin_hash import InvalidPin, check_new_pin
 from callcenter.store.voice_pins import VoicePinStore
 
@@ -55,7 +55,7 @@ def cmd_set_pin(args: argparse.Namespace) -> int:
     async def run(conn: asyncpg.Connection, applied: list[str]) -> bool:
         return await VoicePinStore(conn).set_pin(args.customer_id, pin)  # one connection serves as the pool
 
-    if not asyncio.run(_with_conn(settings_from_args(args), run)):
+    if not asyncio.run(with_conn(settings_from_args(args), run)):
         print(f"error: no customer with id {args.customer_id}; check the id in the customers table.", file=sys.stderr)
         return 1
     print(f"voice PIN set for customer {args.customer_id}")  # never echo the PIN

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.set_defaults(func=cmd_seed)
 
 
-async def _with_conn(settings: Settings, fn: Any) -> Any:
+async def with_conn(settings: Settings, fn: Any) -> Any:
     from callcenter.store.db import connect, resolve_dsn
     from callcenter.store.migrate import migrate
 
@@ -52,7 +52,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             + (": " + ", ".join(applied) if applied else " - the database is up to date")
         )
 
-    asyncio.run(_with_conn(settings_from_args(args), run))
+    asyncio.run(with_conn(settings_from_args(args), run))
     return 0
 
 
@@ -64,7 +64,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
         counts = await seed(conn, reset=args.reset, residents=args.residents)
         print("seeded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
 
-    asyncio.run(_with_conn(settings, run))
+    asyncio.run(with_conn(settings, run))
     return 0
 
 
