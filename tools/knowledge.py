@@ -76,6 +76,8 @@ _STOPWORDS = frozenset(
         "am",
         "any",
         "get",
+        "apartment",
+        "building",  # every section is about the apartment or the building: no signal
     )
 )
 _WORD = re.compile(r"[a-z0-9]+")
@@ -86,6 +88,7 @@ class Article:
     id: str
     title: str
     text: str
+    keywords: str = ""  # words residents use for the topic; indexed, never quoted to them
 
 
 def tokenize(text: str) -> list[str]:
@@ -107,25 +110,38 @@ def tokenize(text: str) -> list[str]:
 
 
 def parse_sections(markdown: str) -> list[Article]:
-    """Every `## Title` section of the handbook as one article."""
+    """Every `## Title` section of the handbook as one article.
+
+    A `Keywords:` line in a section lists the words residents use for its topic ("parcel",
+    "bbq", "paying on the 7th"): they are searched like the title but never quoted, so the
+    handbook's own sentences stay the only thing a reply can say.
+    """
     articles: list[Article] = []
     title: str | None = None
     lines: list[str] = []
+    keywords: list[str] = []
 
     def flush() -> None:
         if title is not None and "".join(lines).strip():
             slug = "-".join(_WORD.findall(title.lower()))
             text = " ".join(s.strip() for s in lines if s.strip())
-            articles.append(Article(id=slug, title=title, text=text))
+            articles.append(Article(id=slug, title=title, text=text, keywords=" ".join(keywords)))
 
     for line in markdown.splitlines():
         if line.startswith("## "):
             flush()
-            title, lines = line[3:].strip(), []
+            title, lines, keywords = line[3:].strip(), [], []
+        elif title is not None and line.startswith("Keywords:"):
+            keywords.append(line.removeprefix("Keywords:").strip())
         elif title is not None:
             lines.append(line)
     flush()
     return articles
+
+
+def _keyword_tokens(article: Article) -> list[str]:
+    """Each keyword once: a long keyword line must not outweigh the section's own words."""
+    return list(dict.fromkeys(tokenize(article.keywords)))
 
 
 def _pairs(tokens: list[str]) -> set[tuple[str, str]]:
@@ -144,7 +160,7 @@ class Index:
 
     @classmethod
     def build(cls, articles: list[Article]) -> Index:
-        docs = [Counter(tokenize(a.text) + tokenize(a.title) * TITLE_WEIGHT) for a in articles]
+        docs = [Counter(tokenize(a.text) + (tokenize(a.title) + _keyword_tokens(a)) * TITLE_WEIGHT) for a in articles]
         lengths = [sum(d.values()) for d in docs]
         n = len(docs)
         df: Counter[str] = Counter()
@@ -152,8 +168,11 @@ class Index:
             df.update(d.keys())
         idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         avg = sum(lengths) / n if n else 0.0
-        titles = tuple(frozenset(tokenize(a.title)) for a in articles)
-        pairs = tuple(frozenset(_pairs(tokenize(a.title)) | _pairs(tokenize(a.text))) for a in articles)
+        titles = tuple(frozenset(tokenize(a.title) + _keyword_tokens(a)) for a in articles)
+        pairs = tuple(
+            frozenset(_pairs(tokenize(a.title)) | _pairs(tokenize(a.text)) | _pairs(tokenize(a.keywords)))
+            for a in articles
+        )
         return cls(tuple(articles), tuple(docs), tuple(lengths), idf, avg, titles, pairs)
 
     def score(self, query: str) -> list[tuple[float, Article]]:
@@ -177,14 +196,22 @@ class Index:
 
 
 @lru_cache(maxsize=1)
-def handbook_text() -> str:
-    """The whole resident handbook (markdown), as the agents' shared prompt prefix quotes it."""
+def _handbook_source() -> str:
     return importlib.resources.files("callcenter_tools").joinpath("knowledge_base.md").read_text("utf-8")
+
+
+def handbook_text() -> str:
+    """The whole resident handbook (markdown), as the agents' shared prompt prefix quotes it.
+
+    Without the sections' `Keywords:` lines: they help search find a section, they are not
+    something to quote to a resident.
+    """
+    return "\n".join(line for line in _handbook_source().splitlines() if not line.startswith("Keywords:")) + "\n"
 
 
 @lru_cache(maxsize=1)
 def load_index() -> Index:
-    return Index.build(parse_sections(handbook_text()))
+    return Index.build(parse_sections(_handbook_source()))
 
 
 def search(query: str, limit: int = 3) -> list[dict[str, Any]]:

@@ -54,7 +54,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=0.5,
         help="allowed p95 rise vs the baseline, relative (default 0.5: wall-clock is noisy)",
     )
-    e.add_argument("--out", type=Path, default=None, help="with `export`: directory for the YAML (default: stdout)")
+    e.add_argument(
+        "--out", type=Path, default=None, help="with `export` / `generate`: directory for the YAML (default: stdout)"
+    )
+    e.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="with `generate`: draws per template times this (default 1.0: the file's own counts)",
+    )
     e.set_defaults(func=cmd_eval)
 
     c = sub.add_parser(
@@ -163,6 +171,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     _quiet(args)
     if args.suite[0] == "export":
         return cmd_export(args)
+    if args.suite[0] == "generate":
+        return cmd_generate(args)
     from callcenter.evals.gates import Gates, check_baseline, check_gates
     from callcenter.evals.report import build_report, cost_source_line, load_report, summary_table, write_report
     from callcenter.evals.runner import EvalError, run_eval
@@ -227,6 +237,30 @@ def cmd_export(args: argparse.Namespace) -> int:
         path = args.out / f"{s.id}.yaml"
         path.write_text(dump_scenarios([s]))
         print(f"wrote {path}")
+    return 0
+
+
+GENERATED_TEMPLATES = Path("evals/generated/templates.yaml")
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """`callcenter eval generate [TEMPLATES] --seed N --out DIR`: paraphrased conversations as scenarios."""
+    from callcenter.evals.paraphrase import generate, load_spec
+    from callcenter.evals.scenario import ScenarioError, dump_scenarios
+
+    path = Path(args.suite[1]) if len(args.suite) > 1 else GENERATED_TEMPLATES
+    try:
+        scenarios = generate(load_spec(path), seed=args.seed, scale=args.scale)
+    except ScenarioError as exc:
+        return _fail(f"error: {exc}", 2)
+    text = dump_scenarios(scenarios)
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out / f"generated-seed{args.seed}.yaml"
+    out.write_text(text)
+    print(f"wrote {len(scenarios)} scenarios to {out}; run them: callcenter eval {args.out} --policy local")
     return 0
 
 
