@@ -70,8 +70,9 @@ def test_short_lifetimes_are_honoured_exactly() -> None:
         verify_token(one, "k", now=101)
 
 
-def test_token_command_ttl_zero_is_expired(tmp_path: Path) -> None:
-    env = {**os.environ, "CALLCENTER_SECRET": "x" * 40}
+def test_token_command_ttl_zero_is_expired(tmp_path: Path, seeded_dsn: str) -> None:
+    # `token` signs only for a customer that exists, so it reads the seeded database.
+    env = {**os.environ, "CALLCENTER_SECRET": "x" * 40, "DATABASE_URL": seeded_dsn}
     out = subprocess.run(
         [sys.executable, "-m", "callcenter", "token", "3", "--ttl", "0"],
         env=env,

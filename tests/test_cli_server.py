@@ -75,7 +75,8 @@ async def _read_until_listening(sp: ServeProcess) -> None:
 
 def _spawn_serve(env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "callcenter", "serve", "--port", "0"],
+        # One node: these tests are about what a single process does (its drain, its outage answers).
+        [sys.executable, "-m", "callcenter", "serve", "--port", "0", "--workers", "1"],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,

@@ -121,7 +121,11 @@ def supervise(settings: Settings, host: str, port: int, workers: int, *, seed: b
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     procs = [subprocess.Popen(cmd, env=env) for _ in range(workers)]
     if _wait_listening(host, port, procs, stopping):  # say "serving" only once a worker accepts connections
-        print(f"callcenter is serving on http://{host}:{port}/  ({workers} workers; Ctrl-C to stop)", flush=True)
+        url = f"http://{host}:{port}/"
+        if settings.log_json:  # machines read the event (stdout stays empty); people read the line below
+            log.info("serve.listening", url=url, workers=workers, hint="SIGTERM or Ctrl-C to stop")
+        else:
+            print(f"callcenter is serving on {url}  ({workers} workers; Ctrl-C to stop)", flush=True)
     restarts: deque[float] = deque()
     try:
         while not stopping:
