@@ -18,7 +18,7 @@ from callcenter_agents.billing_intents import (
     invoice_line,
     is_billing,
 )
-from callcenter_agents.billing_payment import BillingTurn, confirm_pay, got_amount, pay, picked_method
+from callcenter_agents.billing_payment import confirm_pay, got_amount, pay, picked_method
 from callcenter_agents.billing_prompt import BILLING_EXAMPLES, BILLING_INSTRUCTIONS
 from callcenter_agents.extract import (
     detect_charge_kind,
@@ -38,6 +38,7 @@ from callcenter_agents.replies import (
     summarize_history,
     words,
 )
+from callcenter_agents.tool_turn import ToolTurn
 from callcenter_tools.billing import BILLING_TOOLS
 from callcenter_tools.knowledge import GENERAL_TOOLS
 
@@ -51,7 +52,7 @@ class BillingFlow:
     """Balance, invoices, payments, charge explanations and fee waivers."""
 
     async def step(self, turn: FlowTurn) -> FlowReply:
-        t = BillingTurn(turn)
+        t = ToolTurn(turn)
         try:
             return await self._step(t, turn.text.strip(), dict(turn.state))
         except ToolError as err:
@@ -63,7 +64,7 @@ class BillingFlow:
                 done=True,
             )
 
-    async def _step(self, t: BillingTurn, text: str, state: dict[str, Any]) -> FlowReply:
+    async def _step(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         stage = state.get("stage")
         if stage == "need_amount":
             return await got_amount(t, text, state, self._start)
@@ -93,7 +94,7 @@ class BillingFlow:
                 return t.reply("Okay. Anything else I can help with on your account?", done=True)
         return await self._start(t, text)
 
-    async def _start(self, t: BillingTurn, text: str) -> FlowReply:
+    async def _start(self, t: ToolTurn, text: str) -> FlowReply:
         first, rest = split_requests(text)
         if rest and not is_billing(first) and is_billing(rest):
             first, rest = rest, first  # "the office hours, and also my balance?": the billing part here
@@ -136,7 +137,7 @@ class BillingFlow:
 
     # -- information ------------------------------------------------------------------
 
-    async def _policy_answer(self, t: BillingTurn, text: str) -> FlowReply:
+    async def _policy_answer(self, t: ToolTurn, text: str) -> FlowReply:
         """How paying works ("how do I pay rent?", "when is rent due?"): the handbook answers."""
         articles = (await t.call("search_knowledge_base", {"query": text[:300], "limit": 1})).get("articles", [])
         best = articles[0] if articles else None
@@ -145,7 +146,7 @@ class BillingFlow:
         quote = best_sentences(text, str(best.get("text", "")), limit=2)
         return t.reply(f"{quote} Would you like me to check your balance or make a payment?", {"stage": "offer_pay"})
 
-    async def _also_note(self, t: BillingTurn, rest: str) -> str:
+    async def _also_note(self, t: ToolTurn, rest: str) -> str:
         """One line that says the second request was heard and how to get it answered."""
         intent = detect_intent(rest)
         if intent != "policy" and (
@@ -160,7 +161,7 @@ class BillingFlow:
             return f"I can also answer your question about {topic} — ask me next."
         return "I can help with your other question too — ask me next."
 
-    async def _balance(self, t: BillingTurn) -> FlowReply:
+    async def _balance(self, t: ToolTurn) -> FlowReply:
         bal = await t.call("get_balance", {})
         cents = int(bal.get("balance_cents", 0))
         if cents <= 0:
@@ -177,7 +178,7 @@ class BillingFlow:
         text += '. Would you like to pay now? You can say an amount or "pay everything".'
         return t.reply(text, {"stage": "offer_pay"})
 
-    async def _invoices(self, t: BillingTurn) -> FlowReply:
+    async def _invoices(self, t: ToolTurn) -> FlowReply:
         invoices = (await t.call("list_invoices", {"status": "open"})).get("invoices", [])
         if not invoices:
             return t.reply("You have no open invoices right now.", done=True)
@@ -191,13 +192,13 @@ class BillingFlow:
             {"stage": "offer_pay"},
         )
 
-    async def _receipts(self, t: BillingTurn) -> FlowReply:
+    async def _receipts(self, t: ToolTurn) -> FlowReply:
         invoices = (await t.call("list_invoices", {"status": "paid", "limit": 5})).get("invoices", [])
         if not invoices:
             return t.reply("I don't see any paid invoices on your account yet.", done=True)
         return t.reply("Your most recent paid invoices:\n" + numbered([invoice_line(i) for i in invoices]), done=True)
 
-    async def _methods(self, t: BillingTurn, text: str) -> FlowReply:
+    async def _methods(self, t: ToolTurn, text: str) -> FlowReply:
         methods = (await t.call("list_payment_methods", {})).get("methods", [])
         change = re.search(r"\b(update|change|add|remove)\b", text, re.I)
         if not methods:
@@ -217,7 +218,7 @@ class BillingFlow:
 
     # -- explaining charges and waivers -------------------------------------------------
 
-    async def _find_invoices(self, t: BillingTurn, text: str, *, kind: str | None, status: str) -> list[dict[str, Any]]:
+    async def _find_invoices(self, t: ToolTurn, text: str, *, kind: str | None, status: str) -> list[dict[str, Any]]:
         """Invoices the resident is talking about, most recent first."""
         invoices = (await t.call("list_invoices", {"status": status, "limit": 24})).get("invoices", [])
         ref = detect_invoice_ref(text)
@@ -233,7 +234,7 @@ class BillingFlow:
             invoices = same or invoices
         return sorted(invoices, key=lambda i: str(i.get("due_on", "")), reverse=True)
 
-    async def _not_yours(self, t: BillingTurn, ref: int | None) -> str | None:
+    async def _not_yours(self, t: ToolTurn, ref: int | None) -> str | None:
         """ "I can't find invoice #211 on your account." when the number is not among theirs.
 
         Only the resident's own invoices are looked at, so the answer is the same whether or
@@ -251,7 +252,7 @@ class BillingFlow:
             raise
         return None
 
-    async def _explain_start(self, t: BillingTurn, text: str) -> FlowReply:
+    async def _explain_start(self, t: ToolTurn, text: str) -> FlowReply:
         ref = detect_invoice_ref(text)
         missing = await self._not_yours(t, ref)
         if missing:
@@ -271,7 +272,7 @@ class BillingFlow:
             return await self._explain(t, found[0])
         return self._ask_invoice(t, found[:5], "explain", text)
 
-    async def _explain(self, t: BillingTurn, inv: dict[str, Any]) -> FlowReply:
+    async def _explain(self, t: ToolTurn, inv: dict[str, Any]) -> FlowReply:
         res = await t.call("explain_charge", {"invoice_id": int(inv["invoice_id"])})
         invoice = res.get("invoice") or inv
         text = str(res.get("explanation", "")).strip()
@@ -287,7 +288,7 @@ class BillingFlow:
             )
         return t.reply(text, done=True)
 
-    def _ask_invoice(self, t: BillingTurn, invoices: list[dict[str, Any]], purpose: str, reason: str) -> FlowReply:
+    def _ask_invoice(self, t: ToolTurn, invoices: list[dict[str, Any]], purpose: str, reason: str) -> FlowReply:
         state = {
             "stage": "pick_invoice",
             "purpose": purpose,
@@ -301,7 +302,7 @@ class BillingFlow:
             state,
         )
 
-    async def _picked_invoice(self, t: BillingTurn, text: str, state: dict[str, Any]) -> FlowReply:
+    async def _picked_invoice(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         invoices: list[dict[str, Any]] = state.get("invoices", [])
         if is_cancel(text):
             return t.reply("Okay. Anything else I can help with on your account?", done=True)
@@ -315,7 +316,7 @@ class BillingFlow:
             return self._confirm_waiver_question(t, invoices[idx], str(state.get("reason", "")))
         return await self._explain(t, invoices[idx])
 
-    async def _offer_own(self, t: BillingTurn, lead: str, purpose: str, reason: str) -> FlowReply:
+    async def _offer_own(self, t: ToolTurn, lead: str, purpose: str, reason: str) -> FlowReply:
         """After a number that isn't theirs: their own matching invoices to pick from."""
         kind = "fee" if purpose == "waiver" else None
         status = "open" if purpose in ("waiver", "pay") else "all"
@@ -354,7 +355,7 @@ class BillingFlow:
             state,
         )
 
-    async def _waiver_start(self, t: BillingTurn, text: str) -> FlowReply:
+    async def _waiver_start(self, t: ToolTurn, text: str) -> FlowReply:
         missing = await self._not_yours(t, detect_invoice_ref(text))
         if missing:
             return await self._offer_own(t, missing, "waiver", text)
@@ -365,7 +366,7 @@ class BillingFlow:
             return self._confirm_waiver_question(t, fees[0], text)
         return self._ask_invoice(t, fees[:5], "waiver", text)
 
-    def _confirm_waiver_question(self, t: BillingTurn, inv: dict[str, Any], reason: str) -> FlowReply:
+    def _confirm_waiver_question(self, t: ToolTurn, inv: dict[str, Any], reason: str) -> FlowReply:
         due = int(inv.get("due_cents", inv.get("amount_cents", 0)))
         state = {"stage": "confirm_waiver", "invoice": _slim(inv), "reason": reason[:500]}
         return t.reply(
@@ -374,14 +375,14 @@ class BillingFlow:
             state,
         )
 
-    async def _confirm_waiver(self, t: BillingTurn, text: str, state: dict[str, Any]) -> FlowReply:
+    async def _confirm_waiver(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         if is_affirmative(text) and not is_negative(text):
             return await self._waive(t, state["invoice"], str(state.get("reason") or text))
         if is_negative(text) or is_cancel(text):
             return t.reply("Okay, I haven't requested anything.", done=True)
         return t.reply(f"Shall I request a waiver of invoice #{state['invoice']['invoice_id']}? (yes or no)", state)
 
-    async def _waive(self, t: BillingTurn, inv: dict[str, Any], reason: str) -> FlowReply:
+    async def _waive(self, t: ToolTurn, inv: dict[str, Any], reason: str) -> FlowReply:
         res = await t.call(
             "request_fee_waiver", {"invoice_id": int(inv["invoice_id"]), "reason": (reason or "Resident request")[:500]}
         )
@@ -392,7 +393,7 @@ class BillingFlow:
             message += f" Reference: ticket #{res['ticket_id']}."
         return t.reply(message, done=True)
 
-    def _to_human(self, t: BillingTurn, reason: str) -> FlowReply:
+    def _to_human(self, t: ToolTurn, reason: str) -> FlowReply:
         summary = summarize_history(t.turn.history, t.turn.text)
         human = HumanHandoffRequest(queue="billing", priority=Priority.NORMAL, summary=summary, reason=reason)
         return t.reply(

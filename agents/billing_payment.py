@@ -1,6 +1,6 @@
 """Billing payments: amount, method and the yes/no question that names both before money moves.
 
-Every step takes the `BillingTurn` so the amounts it states come from the turn's tool results.
+Every step takes the `ToolTurn` so the amounts it states come from the turn's tool results.
 """
 
 from __future__ import annotations
@@ -17,39 +17,16 @@ from callcenter_agents.extract import (
     parse_amount,
     pick_choice,
 )
+from callcenter_agents.tool_turn import ToolTurn
 
-from callcenter.specialists.flow import FlowReply, FlowTurn, HumanHandoffRequest
+from callcenter.specialists.flow import FlowReply
 from callcenter.types import format_cents
 
-
-class BillingTurn:
-    """One flow step: calls tools and keeps their results for the reply the verifier checks."""
-
-    def __init__(self, turn: FlowTurn) -> None:
-        self.turn = turn
-        self.results: list[dict[str, Any]] = []
-
-    async def call(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
-        result = await self.turn.call_tool(name, args)
-        self.results.append(result)
-        return result
-
-    def reply(
-        self,
-        text: str,
-        state: dict[str, Any] | None = None,
-        *,
-        done: bool = False,
-        human: HumanHandoffRequest | None = None,
-    ) -> FlowReply:
-        return FlowReply(text=text, state=state or {}, done=done, human=human, tool_results=list(self.results))
-
-
-Restart = Callable[[BillingTurn, str], Awaitable[FlowReply]]
+Restart = Callable[[ToolTurn, str], Awaitable[FlowReply]]
 """Starts the flow over on the text (a resident who changes the subject mid-payment)."""
 
 
-async def pay(t: BillingTurn, text: str, invoice_id: int | None, *, full_if_missing: bool = False) -> FlowReply:
+async def pay(t: ToolTurn, text: str, invoice_id: int | None, *, full_if_missing: bool = False) -> FlowReply:
     bal = await t.call("get_balance", {})
     owed = int(bal.get("balance_cents", 0))
     if owed <= 0:
@@ -64,7 +41,7 @@ async def pay(t: BillingTurn, text: str, invoice_id: int | None, *, full_if_miss
     return await offer_payment(t, state, amount, owed)
 
 
-async def offer_payment(t: BillingTurn, state: dict[str, Any], amount: int | str, owed: int) -> FlowReply:
+async def offer_payment(t: ToolTurn, state: dict[str, Any], amount: int | str, owed: int) -> FlowReply:
     cents = owed if amount == FULL else int(amount)
     if cents <= 0:
         state["stage"] = "need_amount"
@@ -111,7 +88,7 @@ async def offer_payment(t: BillingTurn, state: dict[str, Any], amount: int | str
     return t.reply(f"Pay {format_cents(cents)} with {method['label']}?", state)
 
 
-async def picked_method(t: BillingTurn, text: str, state: dict[str, Any]) -> FlowReply:
+async def picked_method(t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
     if is_cancel(text) or (is_negative(text) and not mentions_method(text)):
         return t.reply("Okay, I haven't charged anything.", done=True)
     methods: list[dict[str, Any]] = state.get("methods", [])
@@ -128,7 +105,7 @@ async def picked_method(t: BillingTurn, text: str, state: dict[str, Any]) -> Flo
     return await offer_payment(t, state, int(state["amount_cents"]), int(bal.get("balance_cents", 0)))
 
 
-async def got_amount(t: BillingTurn, text: str, state: dict[str, Any], restart: Restart) -> FlowReply:
+async def got_amount(t: ToolTurn, text: str, state: dict[str, Any], restart: Restart) -> FlowReply:
     amount = parse_amount(amount_text(text), expect_amount=True)
     if amount is None and state.get("suggested") and is_affirmative(text) and not is_negative(text):
         amount = int(state["suggested"])
@@ -152,7 +129,7 @@ async def got_amount(t: BillingTurn, text: str, state: dict[str, Any], restart: 
     return await offer_payment(t, state, amount, owed)
 
 
-async def confirm_pay(t: BillingTurn, text: str, state: dict[str, Any]) -> FlowReply:
+async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
     amount = parse_amount(amount_text(text))
     if (
         amount is not None

@@ -25,6 +25,7 @@ from callcenter_agents.extract import (
     pick_choice,
 )
 from callcenter_agents.replies import choice_prompt, numbered, sign_in_prompt, tool_error_reply
+from callcenter_agents.tool_turn import ToolTurn
 from callcenter_tools.booking import BOOKING_TOOLS, BUSINESS_TZ
 from callcenter_tools.booking_windows import starts_within, widened_windows
 
@@ -133,27 +134,11 @@ def _fits(when: DateWindow, option: dict[str, Any]) -> bool:
     return when.admits(datetime.fromisoformat(str(raw)).astimezone(BUSINESS_TZ))
 
 
-class _Turn:
-    """Per-turn helper: runs tools and remembers the results the reply relies on."""
-
-    def __init__(self, turn: FlowTurn) -> None:
-        self.turn = turn
-        self.results: list[dict[str, Any]] = []
-
-    async def call(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
-        result = await self.turn.call_tool(name, args)
-        self.results.append(result)
-        return result
-
-    def reply(self, text: str, state: dict[str, Any] | None = None, *, done: bool = False) -> FlowReply:
-        return FlowReply(text=text, state=state or {}, done=done, tool_results=list(self.results))
-
-
 class BookingFlow:
     """Book, reschedule, cancel or list maintenance visits and viewings."""
 
     async def step(self, turn: FlowTurn) -> FlowReply:
-        t = _Turn(turn)
+        t = ToolTurn(turn)
         try:
             return await self._step(t, turn.text.strip(), dict(turn.state))
         except ToolError as err:
@@ -161,7 +146,7 @@ class BookingFlow:
                 return t.reply(sign_in_prompt(turn.context.channel), done=True)
             return t.reply(tool_error_reply(err, "Would you like to try something else?"), done=True)
 
-    async def _step(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
+    async def _step(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         stage = state.get("stage")
         if stage == "confirm_cancel":
             return await self._confirm_cancel(t, text, state)
@@ -179,7 +164,7 @@ class BookingFlow:
 
     # -- first turn -------------------------------------------------------------------
 
-    async def _start(self, t: _Turn, text: str) -> FlowReply:
+    async def _start(self, t: ToolTurn, text: str) -> FlowReply:
         intent = detect_intent(text)
         when = parse_when(text, t.turn.now)
         window = window_to_state(when) if when else None
@@ -210,7 +195,7 @@ class BookingFlow:
         state["category"], state["description"] = issue[0], describe_issue(issue, text)
         return await self._search(t, state)
 
-    async def _got_issue(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
+    async def _got_issue(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         when = parse_when(text, t.turn.now)
         if when is not None:
             state["window"] = window_to_state(when)
@@ -223,7 +208,7 @@ class BookingFlow:
 
     # -- searching and offering -------------------------------------------------------
 
-    async def _search(self, t: _Turn, state: dict[str, Any], lead: str = "") -> FlowReply:
+    async def _search(self, t: ToolTurn, state: dict[str, Any], lead: str = "") -> FlowReply:
         kind = state.get("kind", "maintenance")
         category = state.get("category") if kind == "maintenance" else None
         exclude = {opt["slot_id"] for opt in state.get("exclude", [])}
@@ -280,7 +265,7 @@ class BookingFlow:
         text += f"\n{choice_prompt(len(options))} Or tell me another day or time."
         return t.reply(text, state)
 
-    async def _offer_answer(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
+    async def _offer_answer(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         options: list[dict[str, Any]] = state.get("options", [])
         idx = pick_choice(text, len(options), [o["label"] for o in options])
         when = parse_when(text, t.turn.now)
@@ -310,7 +295,7 @@ class BookingFlow:
         noun = visit_noun(state.get("kind", "maintenance"), state.get("category"))
         return f"Shall I book {with_article(noun)} on {chosen['label']}?"
 
-    async def _confirm_answer(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
+    async def _confirm_answer(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         options: list[dict[str, Any]] = state.get("options", [])
         chosen = state["chosen"]
         idx = pick_choice(text, len(options), [o["label"] for o in options])
@@ -340,7 +325,7 @@ class BookingFlow:
             return await self._search(t, state, lead="No problem. ")
         return t.reply(self._confirm_question(state) + " (yes or no)", state)
 
-    async def _commit(self, t: _Turn, state: dict[str, Any]) -> FlowReply:
+    async def _commit(self, t: ToolTurn, state: dict[str, Any]) -> FlowReply:
         chosen = state["chosen"]
         try:
             if state.get("intent") == "reschedule":
@@ -384,14 +369,14 @@ class BookingFlow:
 
     # -- existing appointments --------------------------------------------------------
 
-    async def _upcoming(self, t: _Turn, ref: str | None = None) -> list[dict[str, Any]]:
+    async def _upcoming(self, t: ToolTurn, ref: str | None = None) -> list[dict[str, Any]]:
         appts = (await t.call("list_my_appointments", {})).get("appointments", [])
         live = [a for a in appts if a.get("status", "booked") == "booked"]
         if ref:
             live = [a for a in live if a.get("kind") == ref] or live
         return live
 
-    async def _list(self, t: _Turn) -> FlowReply:
+    async def _list(self, t: ToolTurn) -> FlowReply:
         appts = await self._upcoming(t)
         if not appts:
             return t.reply("You have no upcoming appointments. Would you like to book one?", done=True)
@@ -404,7 +389,7 @@ class BookingFlow:
         tech = f" with {a['technician']}" if a.get("technician") else ""
         return f"{noun[0].upper()}{noun[1:]} on {a['label']}{tech} (#{a['appointment_id']})"
 
-    async def _choose_appointment(self, t: _Turn, state: dict[str, Any]) -> FlowReply:
+    async def _choose_appointment(self, t: ToolTurn, state: dict[str, Any]) -> FlowReply:
         number = state.pop("number", None)
         verb = "cancel" if state["intent"] == "cancel" else "reschedule"
         lead = ""
@@ -439,7 +424,7 @@ class BookingFlow:
             f"{head}\n" + numbered([self._appt_line(a) for a in appts]) + f"\n{tail}{choice_prompt(len(appts))}", state
         )
 
-    async def _picked_appointment(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
+    async def _picked_appointment(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         appts: list[dict[str, Any]] = state.get("appointments", [])
         idx = pick_choice(text, len(appts), [a["label"] for a in appts])
         if idx is None:
@@ -451,7 +436,7 @@ class BookingFlow:
         return await self._with_appointment(t, state, appts[idx])
 
     async def _with_appointment(
-        self, t: _Turn, state: dict[str, Any], appt: dict[str, Any], lead: str = ""
+        self, t: ToolTurn, state: dict[str, Any], appt: dict[str, Any], lead: str = ""
     ) -> FlowReply:
         appt = {k: appt.get(k) for k in ("appointment_id", "kind", "category", "label")}
         state["appointment"] = appt
@@ -463,7 +448,7 @@ class BookingFlow:
         state.update(kind=appt.get("kind") or "maintenance", category=appt.get("category"))
         return await self._search(t, state, lead=f"{lead}Let's move your {noun} on {appt['label']}. ")
 
-    async def _confirm_cancel(self, t: _Turn, text: str, state: dict[str, Any]) -> FlowReply:
+    async def _confirm_cancel(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         appt = state["appointment"]
         noun = visit_noun(appt.get("kind") or "maintenance", appt.get("category"))
         keep = is_negative(text) or re.search(r"\b(don'?t|do not|keep)\b", text, re.I)
