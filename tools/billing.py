@@ -147,7 +147,21 @@ class NoArgs(Args):
     pass
 
 
-@tool(vertical="billing")
+def _balance_facts(result: dict[str, Any]) -> tuple[str, ...]:
+    """Nothing owed is a fact the resident may hear as "you're all paid up"."""
+    return ("paid",) if int(result.get("balance_cents", 0)) <= 0 else ()
+
+
+# An invoice's status read back ("your paid invoices", "that fee was waived") is a fact, not an action.
+_INVOICE_STATUS_FACTS = {"paid": ("paid",), "void": ("waived",)}
+
+
+def _invoice_facts(result: dict[str, Any]) -> tuple[str, ...]:
+    invoices = result.get("invoices") or [result.get("invoice") or {}]
+    return tuple(f for i in invoices for f in _INVOICE_STATUS_FACTS.get(str(i.get("status")), ()))
+
+
+@tool(vertical="billing", facts=_balance_facts)
 async def get_balance(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
     """The signed-in resident's balance: total owed, how much is overdue, and the next invoice due."""
     customer_id = ctx.require_customer()
@@ -187,7 +201,7 @@ class ListInvoicesArgs(Args):
     limit: int = Field(default=12, ge=1, le=24, description="How many invoices to return.")
 
 
-@tool(vertical="billing")
+@tool(vertical="billing", facts=_invoice_facts)
 async def list_invoices(ctx: ToolContext, args: ListInvoicesArgs) -> dict[str, Any]:
     """List the resident's invoices (rent, utilities, fees) with amounts due and due dates."""
     customer_id = ctx.require_customer()
@@ -375,7 +389,7 @@ class InvoiceArgs(Args):
     invoice_id: Id = Field(description="invoice_id from list_invoices.")
 
 
-@tool(vertical="billing")
+@tool(vertical="billing", facts=_invoice_facts)
 async def explain_charge(ctx: ToolContext, args: InvoiceArgs) -> dict[str, Any]:
     """Explain what an invoice is for (rent, utilities, late fee, parking, pet rent, lockout...)."""
     row = await _own_invoice(ctx, args.invoice_id)

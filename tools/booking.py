@@ -292,7 +292,12 @@ class ListAppointmentsArgs(Args):
     include_past: bool = Field(default=False, description="Also list past, completed and cancelled appointments.")
 
 
-@tool(vertical="booking")
+def _appointment_facts(result: dict[str, Any]) -> tuple[str, ...]:
+    """A listed visit's status ("booked", "cancelled") read back is a fact, not an action."""
+    return tuple(str(a.get("status")) for a in result.get("appointments", ()) if a.get("status"))
+
+
+@tool(vertical="booking", facts=_appointment_facts)
 async def list_my_appointments(ctx: ToolContext, args: ListAppointmentsArgs) -> dict[str, Any]:
     """List the signed-in resident's appointments: upcoming booked ones, or all with include_past."""
     customer_id = ctx.require_customer()

@@ -48,7 +48,17 @@ class SpecialistTurn:
             tools_called=[c.tool for c in self.tools.calls if c.error is None],
             tools_failed=[c.tool for c in self.tools.calls if c.error is not None],
             claims=self.claims,
+            facts=self.facts(),
         )
+
+    def facts(self) -> set[str]:
+        """The claim phrases this turn's successful tool results state as facts (`Tool.facts_of`)."""
+        out: set[str] = set()
+        for call in self.tools.calls:
+            tool = self.tools.tools.get(call.tool)
+            if tool is not None and call.error is None:
+                out.update(tool.facts_of(call.result))
+        return out
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from callcenter.tooling.toolkit import Tool
@@ -90,11 +90,14 @@ def verify_reply(
     tools_called: Sequence[str],
     tools_failed: Sequence[str] = (),
     claims: Claims,
+    facts: Collection[str] = (),
 ) -> Verdict:
     """Rule checks on one reply against the turn's tool results. Pure and fast.
 
     `claims` (see `claim_index`) says which successful tools back a phrase such as "booked";
-    the verifier itself knows no business's tools.
+    `facts` are the phrases this turn's results state as facts (`Tool.facts`: a $0 balance backs
+    "paid up"), so the product reading the truth back is never taken for an unbacked action.
+    The verifier itself knows no business's tools.
     """
     reasons: list[str] = []
     low = reply.lower()
@@ -111,7 +114,9 @@ def verify_reply(
             reasons.append(f"time {t} not backed by a tool result")
     ok_tools = set(tools_called) - set(tools_failed)
     for phrase, needs in claims.items():
-        if re.search(_CLAIM_LEAD + rf"[^.?!]*\b{phrase}\b", low) and not ok_tools.intersection(needs):
+        if phrase in facts or ok_tools.intersection(needs):
+            continue
+        if re.search(_CLAIM_LEAD + rf"[^.?!]*\b{phrase}\b", low):
             reasons.append(f"claims '{phrase}' without a successful {'/'.join(needs)}")
     for promise in _PROMISES:
         if promise in low and promise not in evidence.lower() and promise not in user_text.lower():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar, get_type_hints
@@ -67,6 +67,17 @@ class Tool(Generic[ArgsT]):
     claims: tuple[str, ...] = ()
     """Phrases a reply may use once this tool succeeded in the turn ("booked", "paid"): the verifier
     rejects a reply that claims one of them when no tool declaring it succeeded."""
+    facts: Callable[[dict[str, Any]], Iterable[str]] | None = None
+    """The claim phrases one of this tool's results states as a fact (a balance of $0 backs "paid"
+    as in "all paid up", a listed cancelled visit backs "cancelled"): reading the truth back to the
+    customer is not claiming an action, so the verifier accepts it when the result says so."""
+
+    def facts_of(self, result: dict[str, Any] | None) -> tuple[str, ...]:
+        """The claim phrases `result` (a successful call's) backs, by `claims` and by `facts`."""
+        if result is None:
+            return ()
+        found = tuple(self.facts(result)) if self.facts is not None else ()
+        return (*self.claims, *found)
 
     def parse(self, raw: dict[str, Any]) -> ArgsT:
         """Validate model-supplied arguments (raises pydantic.ValidationError)."""
@@ -133,12 +144,14 @@ def tool(
     writes: bool = False,
     vertical: Vertical | None = None,
     claims: tuple[str, ...] = (),
+    facts: Callable[[dict[str, Any]], Iterable[str]] | None = None,
 ) -> Callable[[Callable[[ToolContext, ArgsT], Awaitable[dict[str, Any]]]], Tool[ArgsT]]:
     """Declare a tool from `async def fn(ctx: ToolContext, args: SomeArgs) -> dict`.
 
     The argument model comes from the second parameter's annotation and the description
     from the docstring, so the function is the single source of truth. `claims` are the
-    phrases its success lets a reply say (see `Tool.claims`).
+    phrases its success lets a reply say (see `Tool.claims`); `facts` reads the phrases one
+    result states as a fact (see `Tool.facts`).
     """
 
     def wrap(fn: Callable[[ToolContext, ArgsT], Awaitable[dict[str, Any]]]) -> Tool[ArgsT]:
@@ -156,6 +169,7 @@ def tool(
             writes=writes,
             vertical=vertical,
             claims=tuple(claims),
+            facts=facts,
         )
 
     return wrap
