@@ -18,6 +18,7 @@ import structlog
 from callcenter.app import App
 from callcenter.delivery import DeltaSink, chunk_text
 from callcenter.handoff import HumanHandoff
+from callcenter.providers.client import CallContext
 from callcenter.providers.deadline import turn_deadline
 from callcenter.redaction import redact_continuation
 from callcenter.routing.router import Router
@@ -224,7 +225,7 @@ class Orchestrator:
             history.append(("assistant", f"[Note from our team, who handled this conversation: {note}]"))
 
         with span("route"):
-            decision = await self.router.route(text, history)
+            decision = await self.router.route(text, history, context=CallContext(session_id, turn_id))
         observe_route(decision.latency_ms)
         log_.info(
             "turn.routed",

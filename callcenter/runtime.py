@@ -63,6 +63,19 @@ def build_local_router(settings: Settings, app: App) -> LocalRouter:
     )
 
 
+def second_opinion(router: Router, settings: Settings, app: App, extras: dict[str, Any]) -> Router:
+    """`router`, with verdicts below `router_reask_below` re-asked of a tier-1 model when models are on."""
+    client = extras.get("model_client")
+    if settings.router_reask_below <= 0 or client is None:
+        return router
+    from callcenter.routing.second_opinion import SecondOpinionRouter
+
+    teams = {a.vertical: a.description for a in app.agents.values()}
+    return SecondOpinionRouter(
+        router, client, teams, below=settings.router_reask_below, timeout_s=settings.router_reask_timeout_s
+    )
+
+
 def check_catalog(settings: Settings) -> None:
     """Read an operator's catalog override at start, even offline: a wrong path or a typo fails now, not later."""
     path = settings.catalog_path
@@ -106,6 +119,7 @@ async def build_runtime(
         router = build_local_router(settings, app)
     if backend is None:
         backend = await _default_backend(settings, pool, app, extras)
+    router = second_opinion(router, settings, app, extras)
     orchestrator = Orchestrator(app=app, store=store, router=router, backend=backend, settings=settings)
     log.info("runtime.ready", backend=backend.name, agents=sorted(app.agents))
     return Runtime(settings, pool, app, store, orchestrator, extras)

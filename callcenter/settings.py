@@ -260,6 +260,17 @@ class Settings(BaseSettings):
         "split preferred no threshold at all (the trained out_of_scope class alone); 0.3 only catches "
         "near-uniform guesses.",
     )
+    router_reask_below: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="On models (a provider key set): a routing verdict whose confidence is below this is "
+        "re-asked of a tier-1 model, recorded in model_calls like every call (step `classification`); "
+        "when the model fails or answers no vertical, the local verdict stands. 0 never re-asks.",
+    )
+    router_reask_timeout_s: float = Field(
+        default=3.0, gt=0, description="How long a routing re-ask may take before the local verdict stands."
+    )
     difficulty_model_path: Path | None = None
     difficulty_threshold: float = 0.5
     verifier_min_confidence: float = 0.5

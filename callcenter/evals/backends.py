@@ -10,6 +10,7 @@ import contextvars
 from collections.abc import Sequence
 from dataclasses import replace
 
+from callcenter.providers.client import CallContext
 from callcenter.routing.router import Router
 from callcenter.specialists.seam import SpecialistTurn
 from callcenter.specialists.tier_policy import POLICIES
@@ -41,8 +42,10 @@ class LabelledDifficultyRouter:
         self.inner = inner
         self.mode = mode
 
-    async def route(self, text: str, history: Sequence[tuple[str, str]] = ()) -> RouteDecision:
-        decision = await self.inner.route(text, history)
+    async def route(
+        self, text: str, history: Sequence[tuple[str, str]] = (), context: CallContext | None = None
+    ) -> RouteDecision:
+        decision = await self.inner.route(text, history, context=context)
         label = TURN_DIFFICULTY.get()
         if self.mode == "none":
             return replace(decision, difficulty=None)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
+from callcenter.providers.client import CallContext
 from callcenter.routing.classifier import VerticalClassifier
 from callcenter.routing.difficulty import DifficultyModel
 from callcenter.routing.emergency import detect_emergency
@@ -27,7 +28,11 @@ INLINE_CHARS = 1_000
 
 
 class Router(Protocol):
-    async def route(self, text: str, history: Sequence[tuple[str, str]] = ()) -> RouteDecision: ...
+    async def route(
+        self, text: str, history: Sequence[tuple[str, str]] = (), context: CallContext | None = None
+    ) -> RouteDecision:
+        """The turn's vertical. `context` names the session and turn a model call made for it belongs to."""
+        ...
 
 
 class LocalRouter:
@@ -60,7 +65,9 @@ class LocalRouter:
             score = self.difficulty.score(head, said)
         return replace(decision, latency_ms=(time.perf_counter() - started) * 1000, difficulty=score)
 
-    async def route(self, text: str, history: Sequence[tuple[str, str]] = ()) -> RouteDecision:
+    async def route(
+        self, text: str, history: Sequence[tuple[str, str]] = (), context: CallContext | None = None
+    ) -> RouteDecision:
         recent = [(role, t) for role, t in history][-8:]
         if len(text) + sum(len(t) for _, t in recent) <= INLINE_CHARS:
             return self.decide(text, recent)
