@@ -17,6 +17,9 @@ does on the business's behalf is optional and named there too:
 | `TICKET_TOOL`, `TICKET_CATEGORIES` | a posted call's follow-up: the ticket tool, and vertical -> category |
 | `EVAL_USER_PERSONA` | who an LLM plays when it simulates a customer in evals |
 | `SHARED_CONTEXT` | the text every agent's model prompt starts with (one cached prefix for all agents) |
+| `EMERGENCY_QUEUE` | the human queue emergencies go to (default `emergency`) |
+| `BASE_LANGUAGE` | the language the flows speak (default `en`) |
+| `LANGUAGE_DIRS` | folders of language files (default: the module's `languages/`; see `callcenter/language/`) |
 
 It may also have a `difficulty` submodule with `HARD_EXAMPLES` / `EASY_EXAMPLES` for the
 difficulty prior.
@@ -27,8 +30,10 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+from callcenter.language.packs import Languages, load_languages
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.verifier import claim_index
 from callcenter.tooling.toolkit import Tool
@@ -51,6 +56,8 @@ class App:
     ticket_tool: str | None = None
     ticket_categories: dict[Vertical, str] = field(default_factory=dict)
     user_persona: str | None = None
+    emergency_queue: str = "emergency"
+    languages: Languages = field(default_factory=Languages)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -101,6 +108,8 @@ def load_app(agents_module: str = "callcenter_agents") -> App:
         ticket_tool=getattr(mod, "TICKET_TOOL", None),
         ticket_categories=dict(getattr(mod, "TICKET_CATEGORIES", {})),
         user_persona=getattr(mod, "EVAL_USER_PERSONA", None),
+        emergency_queue=str(getattr(mod, "EMERGENCY_QUEUE", "emergency")),
+        languages=load_languages(_language_dirs(mod), base=str(getattr(mod, "BASE_LANGUAGE", "en"))),
     )
     declared = set(app.verticals)
     for name in ("emergency_vertical", "fallback_vertical"):
@@ -117,3 +126,12 @@ def load_app(agents_module: str = "callcenter_agents") -> App:
     if app.human_handoff_tool is not None and app.human_handoff_tool not in app.tools:
         raise ValueError(f"{agents_module}.HUMAN_HANDOFF_TOOL {app.human_handoff_tool!r} is no agent's tool")
     return app
+
+
+def _language_dirs(mod: Any) -> list[Path]:
+    """The module's LANGUAGE_DIRS, else the `languages/` folder beside it (absent: no other language)."""
+    named = getattr(mod, "LANGUAGE_DIRS", None)
+    if named is not None:
+        return [Path(d) for d in named]
+    where = getattr(mod, "__file__", None)
+    return [Path(where).parent / "languages"] if where else []

@@ -18,6 +18,7 @@ import structlog
 from callcenter.app import App
 from callcenter.delivery import DeltaSink, chunk_text
 from callcenter.handoff import HumanHandoff
+from callcenter.language.turn import LanguageTurns
 from callcenter.providers.client import CallContext
 from callcenter.providers.deadline import turn_deadline
 from callcenter.redaction import redact_continuation
@@ -70,6 +71,7 @@ class TurnResult:
     tools: list[str] = field(default_factory=list)
     held: bool = False  # a person holds the session: the message went to them, the bot did not answer
     replayed: bool = False  # the stored reply of a resent message, not a new turn
+    language: str | None = None  # the language the reply is in (callcenter/language/), when detected
 
 
 class Orchestrator:
@@ -93,6 +95,7 @@ class Orchestrator:
         self.output_filter = OutputFilter(store.pool)
         self.keeper = keeper or TurnKeeper(store, settings)
         self.handoff = HumanHandoff(app, store.pool, clock=self._clock)
+        self.languages = LanguageTurns(app, store, self.handoff)
 
     # --- sessions ------------------------------------------------------------------
     async def open_session(
@@ -226,6 +229,8 @@ class Orchestrator:
 
         with span("route"):
             decision = await self.router.route(text, history, context=CallContext(session_id, turn_id))
+        heard = await self.languages.hear(session, text, decision)  # another language: caught and answered in it
+        decision = heard.decision
         observe_route(decision.latency_ms)
         log_.info(
             "turn.routed",
@@ -272,9 +277,9 @@ class Orchestrator:
         sink = DeltaSink(on_delta, lambda t: scrub_reply(t, own, directory).text) if on_delta is not None else None
         bind_agent(agent.name)
         with span("specialist", agent=agent.name):
-            result = await self._run_specialist(
-                session, agent, text, state, ctx, tools, history, turn_id, decision, sink
-            )
+            result = await self.languages.answer(
+                heard, session, ctx, turn_id, agent.name
+            ) or await self._run_specialist(session, agent, text, state, ctx, tools, history, turn_id, decision, sink)
         human = result.human
         if human is not None:
             result.text = await self._hand_to_human(session, turn_id, agent, human, result.text)
@@ -339,6 +344,7 @@ class Orchestrator:
             escalations=result.escalations,
             latency_ms=latency,
             tools=[c.tool for c in tools.calls],
+            language=heard.language,
         )
 
     async def _redact(self, text: str, earlier: list[MessageRecord]) -> str:

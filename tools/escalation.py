@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import structlog
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
+from callcenter.language.packs import language_queues
 from callcenter.tooling.args import Args
 from callcenter.tooling.toolkit import ToolContext, ToolError, tool
 
@@ -21,7 +22,17 @@ log = structlog.get_logger(__name__)
 EMERGENCY_LINE = "555-0100"
 
 PriorityName = Literal["low", "normal", "high", "urgent"]
-Queue = Literal["emergency", "billing", "maintenance", "leasing", "general"]
+TEAMS = ("emergency", "billing", "maintenance", "leasing", "general")
+
+
+def known_queue(name: str) -> str:
+    """Our teams, or the people who speak a language the business has a file for ("spanish")."""
+    if name in TEAMS or name in language_queues():
+        return name
+    raise ValueError(f"unknown queue {name!r}; use one of {', '.join([*TEAMS, *sorted(language_queues())])}")
+
+
+Queue = Annotated[str, AfterValidator(known_queue)]
 
 _QUEUE_CATEGORY = {
     "emergency": "emergency",
@@ -100,7 +111,10 @@ async def create_ticket(ctx: ToolContext, args: CreateTicketArgs) -> dict[str, A
 
 
 class HandoffArgs(Args):
-    queue: Queue = Field(description="Which human team: 'emergency' for danger to people or property (always urgent).")
+    queue: Queue = Field(
+        description="Which human team: 'emergency' for danger to people or property (always urgent), 'billing', "
+        "'maintenance', 'leasing', 'general', or 'spanish' for a resident who writes in Spanish."
+    )
     priority: PriorityName = Field(default="normal", description="How fast a person is needed.")
     summary: str = Field(
         min_length=1,
@@ -127,7 +141,7 @@ async def handoff_to_human(ctx: ToolContext, args: HandoffArgs) -> dict[str, Any
         return repeat
     ticket_id = await _insert_ticket(
         ctx,
-        category=_QUEUE_CATEGORY[args.queue],
+        category=_QUEUE_CATEGORY.get(args.queue, "other"),
         priority=priority,
         subject=f"Handoff to {args.queue}: {args.summary[:80]}",
         body=f"{args.summary}\nReason: {args.reason}",

@@ -31,6 +31,7 @@ class SessionRecord:
     created_at: datetime
     customer_name: str | None = None
     held_by: int | None = None  # the operator holding the session: the bot does not answer meanwhile
+    language: str | None = None  # the conversation's language (0009); None: the business's own so far
 
 
 @dataclass(slots=True)
@@ -93,6 +94,7 @@ def _session(row: asyncpg.Record | dict[str, Any]) -> SessionRecord:
         created_at=row["created_at"],
         customer_name=row.get("customer_name"),
         held_by=row.get("held_by"),
+        language=row.get("language"),
     )
 
 
@@ -371,10 +373,14 @@ class ConversationStore:
             state,
         )
 
+    async def set_session_language(self, session_id: str, language: str) -> None:
+        """Record the conversation's language (the turn that heard it change writes it)."""
+        await self.db.execute("UPDATE sessions SET language = $2 WHERE id = $1", uuid.UUID(session_id), language)
+
     async def latest_human_handoff(self, session_id: str) -> dict[str, Any] | None:
-        """The session's most recent handoff to a person: id, queue, priority, reason, ticket_id."""
+        """The session's most recent handoff to a person: id, queue, priority, reason, ticket_id, status."""
         row = await self.pool.fetchrow(
-            """SELECT id, queue, priority, context->>'reason' AS reason, context->>'ticket_id' AS ticket_id
+            """SELECT id, queue, priority, context->>'reason' AS reason, context->>'ticket_id' AS ticket_id, status
                FROM handoffs WHERE session_id=$1 AND kind='human' ORDER BY id DESC LIMIT 1""",
             uuid.UUID(session_id),
         )

@@ -1,0 +1,280 @@
+"""Language files: one TOML per language, read once and checked at start-up.
+
+Another language is a file, not code: its lexicon (detection), emergency and person-request
+patterns, reply texts and the human queue of people who speak it. The business's own language
+(`BASE_LANGUAGE`, the one its flows speak) needs only a lexicon, so detection can tell the two
+apart. Patterns and words are matched on folded text (lower case, accents and ñ dropped), so a
+resident typing "calefaccion" or "cuanto debo" on a phone keyboard is read like "calefacción".
+A malformed file stops start-up with a message naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def fold(text: str, *, lower: bool = True) -> str:
+    """Lower case without accents: "¿Cuánto debo?" -> "¿cuanto debo?" (ñ -> n, ü -> u).
+
+    Patterns are folded with `lower=False`: their escapes (W, S, B after a backslash) keep their case.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.lower() if lower else text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(folded: str) -> list[str]:
+    return _WORD.findall(folded)
+
+
+SPELLING_MIN_CHARS = 4  # shorter words have too many neighbours one slip away
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def spelling_index(vocabulary: Iterable[str]) -> dict[str, str]:
+    """Each word and its one-letter deletions -> the word (a symmetric-delete speller, distance 1).
+
+    A typed word matches when it, or one of its own deletions, is a key: that covers a dropped,
+    an added, a wrong and two swapped letters ("esat" -> "esta", "peuden" -> "pueden").
+    """
+    index: dict[str, str] = {}
+    for word in sorted(vocabulary, key=lambda w: (len(w), w)):
+        if len(word) < SPELLING_MIN_CHARS:
+            continue
+        for key in (word, *_deletes(word)):
+            index.setdefault(key, word)
+    for word in vocabulary:  # a real word is never "corrected" into another
+        index[word] = word
+    return index
+
+
+def correct(folded: str, index: dict[str, str], known: frozenset[str]) -> str:
+    """The folded text with each unknown word one slip from a word of `index` spelled right."""
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if len(word) < SPELLING_MIN_CHARS or word in known or word in index or word.isdigit():
+            return index.get(word, word)
+        if len(word) == SPELLING_MIN_CHARS:  # short words: only two swapped letters ("esat"), else "pasa" -> "para"
+            for i in range(len(word) - 1):
+                swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+                if index.get(swapped) == swapped:
+                    return swapped
+            return word
+        for key in _deletes(word):
+            if key in index:
+                return index[key]
+        return word
+
+    return _WORD.sub(fix, folded)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LexiconFile(_Strict):
+    words: list[str] = Field(min_length=1, description="Frequent words of this language that others don't use.")
+    weak: list[str] = Field(
+        default_factory=list,
+        description="Courtesy words speakers of other languages use too (gracias, hola): never switch alone.",
+    )
+    negators: list[str] = Field(default_factory=list, description="Words that cancel an emergency just after them.")
+    vocabulary: list[str] = Field(
+        default_factory=list,
+        description="More words the patterns use, for spelling correction only (not counted for detection).",
+    )
+
+
+class EmergencyFile(_Strict):
+    patterns: list[str] = Field(min_length=1)
+    unless: list[str] = Field(default_factory=list, description="Benign compounds that overlap a match (fire drill).")
+    requires: list[str] = Field(default_factory=list, description="Also needed somewhere in the text (a cold cue).")
+
+
+class RepliesFile(_Strict):
+    emergency: str = Field(description="{safety} and {line} are filled in.")
+    safety: dict[str, str] = Field(description="Per emergency kind; 'default' for any other kind.")
+    person: str
+    other: str
+    waiting: str = Field(description="A further message while a person of this language is on the way; {line}.")
+    emergency_waiting: str = Field(description="A follow-up after an emergency handoff; {safety}, {line}.")
+    reference: str = Field(description="Appended when the handoff opened a ticket; {ticket}.")
+    unavailable: str = Field(description="The handoff failed; {line}.")
+
+    @field_validator("safety")
+    @classmethod
+    def _has_default(cls, value: dict[str, str]) -> dict[str, str]:
+        if "default" not in value:
+            raise ValueError("needs a 'default' entry for emergency kinds without their own advice")
+        return value
+
+
+class LanguageFile(_Strict):
+    code: str = Field(pattern=r"^[a-z]{2,3}$", description="ISO 639-1 (or -3) code, e.g. 'es'.")
+    name: str = Field(min_length=1, description="In English, for the people at the desk: 'Spanish'.")
+    classifier_code: str | None = Field(default=None, description="The detector's code when it differs.")
+    voice_locale: str | None = Field(default=None, description="ConversationRelay language, e.g. 'es-US'.")
+    queue: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,39}$")
+    lexicon: LexiconFile
+    emergency: dict[str, EmergencyFile] = Field(default_factory=dict)
+    person: list[str] = Field(default_factory=list)
+    ask: list[str] = Field(default_factory=list, description="Asking for this language in any language.")
+    replies: RepliesFile | None = None
+
+
+@dataclass(frozen=True)
+class EmergencyRule:
+    kind: str
+    patterns: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...] = ()
+    requires: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass(frozen=True)
+class LanguagePack:
+    """One language, compiled: what `detect.py` and `turn.py` read."""
+
+    code: str
+    name: str
+    classifier_code: str
+    voice_locale: str | None
+    queue: str | None
+    words: frozenset[str]
+    weak: frozenset[str]
+    negators: frozenset[str]
+    emergencies: tuple[EmergencyRule, ...] = ()
+    person: tuple[re.Pattern[str], ...] = ()
+    ask: tuple[re.Pattern[str], ...] = ()
+    replies: RepliesFile | None = None
+    source: str = ""
+    spelling: dict[str, str] = field(default_factory=dict)
+
+    def corrected(self, folded: str, known: frozenset[str] = frozenset()) -> str:
+        """The text with slips fixed against this language's words (`known`: other languages' words, kept)."""
+        return correct(folded, self.spelling, known | self.weak) if self.spelling else folded
+
+    def safety(self, kind: str) -> str:
+        assert self.replies is not None
+        return self.replies.safety.get(kind) or self.replies.safety["default"]
+
+
+@dataclass(frozen=True)
+class Languages:
+    """The business's languages: `base` is the one its flows speak; the others are answered by `turn.py`."""
+
+    base: str = "en"
+    packs: dict[str, LanguagePack] = field(default_factory=dict)
+
+    @property
+    def others(self) -> tuple[LanguagePack, ...]:
+        return tuple(p for code, p in self.packs.items() if code != self.base)
+
+    @property
+    def base_words(self) -> frozenset[str]:
+        """The base language's lexicon: words spelling correction never touches."""
+        pack = self.packs.get(self.base)
+        return pack.words | pack.weak if pack else frozenset()
+
+    @property
+    def queues(self) -> tuple[str, ...]:
+        return tuple(p.queue for p in self.others if p.queue)
+
+    def get(self, code: str | None) -> LanguagePack | None:
+        return self.packs.get(code or "")
+
+
+class LanguageFileError(ValueError):
+    pass
+
+
+_DECLARED_QUEUES: set[str] = set()
+
+
+def language_queues() -> frozenset[str]:
+    """The human queues every language file loaded in this process names (its speakers' teams).
+
+    A business's handoff tool accepts these beside its own teams, so a new language needs no
+    change to the tool: loading its file is what makes its queue a place a handoff may go.
+    """
+    return frozenset(_DECLARED_QUEUES)
+
+
+def _compile(path: Path, where: str, patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
+    out = []
+    for i, p in enumerate(patterns):
+        try:
+            out.append(re.compile(fold(p, lower=False), re.IGNORECASE))
+        except re.error as exc:
+            raise LanguageFileError(f"{path}: {where}[{i}] is not a valid regular expression: {exc}") from exc
+    return tuple(out)
+
+
+def _folded(items: Iterable[str]) -> frozenset[str]:
+    return frozenset(w for item in items for w in words(fold(item)))
+
+
+def load_pack(path: Path, base: str) -> LanguagePack:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        spec = LanguageFile.model_validate(raw)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LanguageFileError(f"{path}: {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise LanguageFileError(f"{path}: {problems}") from exc
+    rules = tuple(
+        EmergencyRule(
+            kind=kind,
+            patterns=_compile(path, f"emergency.{kind}.patterns", rule.patterns),
+            unless=_compile(path, f"emergency.{kind}.unless", rule.unless),
+            requires=_compile(path, f"emergency.{kind}.requires", rule.requires),
+        )
+        for kind, rule in spec.emergency.items()
+    )
+    person, ask = _compile(path, "person", spec.person), _compile(path, "ask", spec.ask)
+    if spec.code != base:
+        missing = [name for name in ("queue", "replies") if getattr(spec, name) is None]
+        if missing:
+            raise LanguageFileError(f"{path}: a language the flows don't speak needs {' and '.join(missing)}")
+    if spec.queue:
+        _DECLARED_QUEUES.add(spec.queue)
+    return LanguagePack(
+        code=spec.code,
+        name=spec.name,
+        classifier_code=spec.classifier_code or spec.code,
+        voice_locale=spec.voice_locale,
+        queue=spec.queue,
+        words=_folded(spec.lexicon.words),
+        weak=_folded(spec.lexicon.weak),
+        negators=_folded(spec.lexicon.negators),
+        emergencies=rules,
+        person=person,
+        ask=ask,
+        replies=spec.replies,
+        source=str(path),
+        spelling=spelling_index(_folded([*spec.lexicon.words, *spec.lexicon.vocabulary])),
+    )
+
+
+def load_languages(folders: Iterable[Path], base: str = "en") -> Languages:
+    """Every `*.toml` in `folders`, in order; a later file of the same code replaces an earlier one."""
+    packs: dict[str, LanguagePack] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            pack = load_pack(path, base)
+            packs[pack.code] = pack
+    return Languages(base=base, packs=packs)

@@ -1,0 +1,173 @@
+"""A turn in a language the business's flows don't speak: caught, answered in it, handed to its people.
+
+The flows answer in the business's language; rather than half-answer a Spanish speaker in
+English (or refuse them as out of scope), a turn in another language gets, in that language:
+
+- an emergency (the language file's patterns, or the router's own rules): the safety text and the
+  emergency line, and an urgent handoff to the emergency queue, exactly as in English;
+- a follow-up while that emergency handoff is open: the safety text again and its status;
+- anything else, a request for a person included: a handoff to the people who speak it (the
+  file's `queue`, shown on the agent desk), and a reply saying so.
+
+The language is decided per turn (`detect.py`) against the one recorded on the session, and
+written to `sessions.language` when it changes, so the next turn, the desk and the phone relay
+know it. An emergency caught by another language's patterns in a base-language turn ("help,
+huele a gas") still dispatches: the router's verdict is raised and the flows answer it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, replace
+
+import structlog
+
+from callcenter.app import App
+from callcenter.handoff import HumanHandoff
+from callcenter.language.detect import LanguageDetector
+from callcenter.language.packs import LanguagePack, fold, words
+from callcenter.specialists.flow import HumanHandoffRequest
+from callcenter.specialists.seam import SpecialistResult
+from callcenter.store.conversations import ConversationStore, SessionRecord
+from callcenter.tooling.toolkit import ToolError
+from callcenter.types import HandoffContext, Priority, RouteDecision
+
+log = structlog.get_logger(__name__)
+
+NEGATION_WORDS = 3  # a negator this many words before a match, in the same clause, cancels it
+_CLAUSE = re.compile(r"[,;.!?:()\n]")
+_KIND_IN_REASON = re.compile(r"^Emergency reported \(([a-z_ ]+)\)")
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the language step made of a turn, before any specialist runs."""
+
+    language: str  # the language this turn is answered in
+    pack: LanguagePack | None  # its file, when the flows don't speak it; None: the flows answer
+    decision: RouteDecision  # the router's verdict, raised to an emergency the language caught
+    emergency: str | None = None
+    person: bool = False
+
+
+def asks_for_person(pack: LanguagePack, folded: str, known: frozenset[str] = frozenset()) -> bool:
+    folded = pack.corrected(folded, known)
+    return any(p.search(folded) for p in (*pack.person, *pack.ask))
+
+
+def _negated(pack: LanguagePack, folded: str, start: int) -> bool:
+    clause = _CLAUSE.split(folded[max(0, start - 120) : start])[-1]
+    return any(w in pack.negators for w in words(clause)[-NEGATION_WORDS:])
+
+
+def find_emergency(pack: LanguagePack, folded: str, known: frozenset[str] = frozenset()) -> str | None:
+    """The first emergency kind of this language's file that the (folded) text reports, not negated.
+
+    Slips are corrected first against the file's words ("se esat quemando"); `known` words (the
+    base language's) are never corrected.
+    """
+    folded = pack.corrected(folded, known)
+    for rule in pack.emergencies:
+        if rule.requires and not any(p.search(folded) for p in rule.requires):
+            continue
+        benign = [m.span() for p in rule.unless for m in p.finditer(folded)]
+        for pattern in rule.patterns:
+            for m in pattern.finditer(folded):
+                if any(s < m.end() and m.start() < e for s, e in benign):
+                    continue
+                if not _negated(pack, folded, m.start()):
+                    return rule.kind
+    return None
+
+
+class LanguageTurns:
+    """The orchestrator's language step: `hear` before the specialist, `answer` instead of it."""
+
+    def __init__(self, app: App, store: ConversationStore, handoff: HumanHandoff) -> None:
+        self.app = app
+        self.store = store
+        self.handoff = handoff
+        self.languages = app.languages
+        self.detector = LanguageDetector(app.languages)
+
+    async def hear(self, session: SessionRecord, text: str, decision: RouteDecision) -> Heard:
+        """Decide the turn's language (recording it on the session when it changes) and what it reports."""
+        base = self.languages.base
+        if not self.languages.others:
+            return Heard(language=base, pack=None, decision=decision)
+        if self.detector.needs_classifier(text) and not self.detector.classifier_loaded:
+            await asyncio.to_thread(self.detector.classifier)  # seconds, once per process: not on the loop
+        folded = fold(text)
+        language = self.detector.resolve(self.detector.detect(text), session.language, text)
+        asked = next((p for p in self.languages.others if any(a.search(folded) for a in p.ask)), None)
+        if asked is not None:  # "do you speak Spanish?": their people, whatever the words were in
+            language = asked.code
+        known = self.languages.base_words
+        kind = next((k for p in self.languages.others if (k := find_emergency(p, folded, known))), None)
+        if language != (session.language or base):
+            await self.store.set_session_language(session.id, language)
+            log.info("language.switched", session_id=session.id, language=language, was=session.language)
+        if kind and not decision.emergency and self.app.emergency_vertical is not None:
+            decision = RouteDecision(self.app.emergency_vertical, 1.0, decision.latency_ms, emergency=True, reason=kind)
+        pack = self.languages.get(language) if language != base else None
+        if pack is None:
+            return Heard(language=language, pack=None, decision=decision, emergency=kind)
+        kind = decision.reason if decision.emergency else None
+        if not decision.emergency and self.app.human_handoff_tool:  # their people answer: the handoff's agent
+            owner = next(
+                a for a in self.app.agents.values() if any(t.name == self.app.human_handoff_tool for t in a.tools)
+            )
+            decision = replace(decision, vertical=owner.vertical)
+        person = asked is not None or asks_for_person(pack, folded, known)
+        return Heard(language=language, pack=pack, decision=decision, emergency=kind or None, person=person)
+
+    async def answer(
+        self, heard: Heard, session: SessionRecord, ctx: HandoffContext, turn_id: int, agent: str
+    ) -> SpecialistResult | None:
+        """The reply and handoff of a turn in another language; None when the flows answer it."""
+        pack = heard.pack
+        if pack is None or pack.replies is None or pack.queue is None or not self.handoff.available:
+            return None
+        replies, line = pack.replies, self.app.emergency_line or "911"
+        said = ctx.summary.rsplit(" / ", 1)[-1][:200]
+        emergency_queue = self.app.emergency_queue
+        if heard.emergency:
+            kind = heard.emergency
+            text = replies.emergency.format(safety=pack.safety(kind), line=line)
+            reason = f"Emergency reported ({kind.replace('_', ' ')}) in {pack.name}: {said}"
+            request = HumanHandoffRequest(emergency_queue, Priority.URGENT, ctx.summary, reason)
+        else:
+            prior = await self.store.latest_human_handoff(session.id)
+            open_queue = prior["queue"] if prior and prior.get("status") in ("waiting", "held") else None
+            if open_queue == emergency_queue:
+                found = _KIND_IN_REASON.match(str(prior and prior.get("reason") or ""))
+                kind = found.group(1).replace(" ", "_") if found else "default"
+                text = replies.emergency_waiting.format(safety=pack.safety(kind), line=line)
+                reason = f"Emergency ({kind.replace('_', ' ')}) follow-up in {pack.name}: {said}"
+                request = HumanHandoffRequest(emergency_queue, Priority.URGENT, ctx.summary, reason)
+            else:
+                if open_queue == pack.queue:
+                    text = replies.waiting.format(line=line)
+                else:
+                    text = replies.person if heard.person else replies.other
+                why = "asked for a person" if heard.person else "needs help"
+                reason = f"{pack.name}-speaking resident {why}: {said}"
+                request = HumanHandoffRequest(pack.queue, Priority.NORMAL, ctx.summary, reason)
+        try:  # handed over here so the reference is in their language; the orchestrator's call replays it
+            out = await self.handoff.hand_over(
+                request,
+                session_id=session.id,
+                customer_id=session.customer_id,
+                turn_id=turn_id,
+                agent=agent,
+                idempotency_key=f"turn{turn_id}:human",
+            )
+        except ToolError as exc:
+            log.error("language.handoff_failed", session_id=session.id, error=str(exc))
+            return SpecialistResult(text=replies.unavailable.format(line=line), done=True, outcome="error")
+        ticket = (out or {}).get("ticket_id")
+        if ticket:
+            text = f"{text} {replies.reference.format(ticket=ticket)}"
+        log.info("language.answered", session_id=session.id, language=pack.code, queue=request.queue)
+        return SpecialistResult(text=text, done=True, human=request, outcome="language")
