@@ -41,6 +41,9 @@ def test_roughening_marks_what_it_changed() -> None:
     assert {"typo", "polite", "casual", "hesitate"} <= marks
     spanish = [s for s in scenarios if "lang-es" in s.tags]
     assert len(spanish) >= 40 and all(s.route == "spanish" for s in spanish)
+    unaccented = [s for s in spanish if "unaccented" in s.tags]
+    assert unaccented and not any(c in "áéíóúñ" for s in unaccented for t in s.user.turns for c in t.text.lower())
+    assert not any("unaccented" in s.tags for s in scenarios if "lang-en" in s.tags)
 
 
 def test_a_typo_is_one_slip_that_keeps_the_first_letter() -> None:

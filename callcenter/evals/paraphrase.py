@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,7 @@ class Roughening:
     hesitate: float = 0.2
     casual: float = 0.3
     typo: float = 0.3
+    unaccented: float = 0.0  # languages other than English: typed without accents or ñ (a phone keyboard)
 
 
 @dataclass(slots=True)
@@ -225,6 +227,11 @@ def roughen(text: str, spec: Spec, language: str, rng: random.Random) -> tuple[s
             m = rng.choice(words)
             text = text[: m.start()] + typo(m.group(0), rng) + text[m.end() :]
             applied.append("typo")
+    if language != "en" and rng.random() < r.unaccented:
+        stripped = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+        if stripped != text:
+            text = stripped
+            applied.append("unaccented")
     return text, applied
 
 

@@ -51,7 +51,7 @@ def spelling_index(vocabulary: Iterable[str]) -> dict[str, str]:
     index: dict[str, str] = {}
     for word in sorted(vocabulary, key=lambda w: (len(w), w)):
         if len(word) < SPELLING_MIN_CHARS:
-            continue
+            continue  # its deletions are two-letter fragments; the word itself is added below
         for key in (word, *_deletes(word)):
             index.setdefault(key, word)
     for word in vocabulary:  # a real word is never "corrected" into another
@@ -60,17 +60,25 @@ def spelling_index(vocabulary: Iterable[str]) -> dict[str, str]:
 
 
 def correct(folded: str, index: dict[str, str], known: frozenset[str]) -> str:
-    """The folded text with each unknown word one slip from a word of `index` spelled right."""
+    """The folded text with each unknown word one slip from a word of `index` spelled right.
+
+    Words of three or four letters have too many neighbours one wrong letter away ("pasa" and
+    "para"), so only a swap or a doubled letter is undone there ("gsa", "gaas" -> "gas").
+    """
 
     def fix(m: re.Match[str]) -> str:
         word = m.group(0)
-        if len(word) < SPELLING_MIN_CHARS or word in known or word in index or word.isdigit():
-            return index.get(word, word)
-        if len(word) == SPELLING_MIN_CHARS:  # short words: only two swapped letters ("esat"), else "pasa" -> "para"
+        if len(word) < 3 or word in known or word.isdigit():
+            return word
+        if word in index:  # a word of the language, or one with a letter dropped
+            return index[word]
+        if len(word) <= SPELLING_MIN_CHARS:
             for i in range(len(word) - 1):
                 swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-                if index.get(swapped) == swapped:
-                    return swapped
+                undoubled = word[:i] + word[i + 1 :] if word[i] == word[i + 1] else ""
+                for candidate in (swapped, undoubled):
+                    if candidate and index.get(candidate) == candidate:
+                        return candidate
             return word
         for key in _deletes(word):
             if key in index:
