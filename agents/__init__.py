@@ -61,6 +61,23 @@ TICKET_TOOL = "create_ticket"
 # The team a phone call's transcript is ticketed to, by the vertical most of it was about.
 TICKET_CATEGORIES = {BOOKING.vertical: "maintenance", BILLING.vertical: "billing", ESCALATION.vertical: "complaint"}
 CUSTOMER_NOUN = "resident"
+# The tables the eval judge compares before and after a conversation (scenarios may set them up as
+# fixtures and expect rows in them), each with the query that snapshots it (None: every column).
+# Appointments also expose their slot's time, in the buildings' time zone, so scenarios can say
+# "booked for tomorrow at 13:00" without knowing slot ids.
+EVAL_TABLES: dict[str, str | None] = {
+    "customers": None,
+    "payment_methods": None,
+    "invoices": None,
+    "payments": None,
+    "appointments": """
+        SELECT a.*, s.starts_at, s.ends_at, s.technician_id,
+               (s.starts_at AT TIME ZONE 'America/New_York')::date::text AS local_date,
+               to_char(s.starts_at AT TIME ZONE 'America/New_York', 'HH24:MI') AS local_time
+        FROM appointments a JOIN slots s ON s.id = a.slot_id ORDER BY a.id""",
+    "tickets": None,
+    "slots": None,
+}
 EVAL_USER_PERSONA = "You are a resident contacting your property manager's help line by chat."
 
 COMMON_INSTRUCTIONS = """\

@@ -412,6 +412,7 @@ def _slim(inv: dict[str, Any]) -> dict[str, Any]:
 AGENT = AgentSpec(
     name="billing",
     vertical="billing",
+    acts_on_account=True,
     description="Balance, invoices, payments, charge explanations and fee waivers for residents.",
     instructions=BILLING_INSTRUCTIONS,
     tools=(*BILLING_TOOLS, *GENERAL_TOOLS),

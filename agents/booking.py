@@ -467,6 +467,7 @@ class BookingFlow:
 AGENT = AgentSpec(
     name="booking",
     vertical="booking",
+    acts_on_account=True,
     description="Books, reschedules, cancels and lists maintenance visits and unit viewings.",
     instructions=BOOKING_INSTRUCTIONS,
     tools=tuple(BOOKING_TOOLS),

@@ -16,6 +16,7 @@ does on the business's behalf is optional and named there too:
 | `JUDGE_INSTRUCTIONS`, `CUSTOMER_NOUN` | the model judge's wording, and what the business calls its customers |
 | `TICKET_TOOL`, `TICKET_CATEGORIES` | a posted call's follow-up: the ticket tool, and vertical -> category |
 | `EVAL_USER_PERSONA` | who an LLM plays when it simulates a customer in evals |
+| `EVAL_TABLES` | the tables the eval judge snapshots (table -> query, None for every column) |
 | `SHARED_CONTEXT` | the text every agent's model prompt starts with (one cached prefix for all agents) |
 | `EMERGENCY_QUEUE` | the human queue emergencies go to (default `emergency`) |
 | `BASE_LANGUAGE` | the language the flows speak (default `en`) |
@@ -58,6 +59,7 @@ class App:
     user_persona: str | None = None
     emergency_queue: str = "emergency"
     languages: Languages = field(default_factory=Languages)
+    eval_tables: dict[str, str | None] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -79,6 +81,11 @@ class App:
     def claims(self) -> dict[str, tuple[str, ...]]:
         """Claim phrase -> tools whose success backs it, from the tools' declarations (for the verifier)."""
         return claim_index(self.tools.values())
+
+    @property
+    def account_verticals(self) -> frozenset[Vertical]:
+        """Verticals whose agents act on the customer's own account (a caller proves who they are first)."""
+        return frozenset(a.vertical for a in self.agents.values() if a.acts_on_account)
 
     def training_examples(self) -> list[tuple[str, Vertical]]:
         """(utterance, vertical) pairs from every agent's examples, for the local router."""
@@ -110,6 +117,7 @@ def load_app(agents_module: str = "callcenter_agents") -> App:
         user_persona=getattr(mod, "EVAL_USER_PERSONA", None),
         emergency_queue=str(getattr(mod, "EMERGENCY_QUEUE", "emergency")),
         languages=load_languages(_language_dirs(mod), base=str(getattr(mod, "BASE_LANGUAGE", "en"))),
+        eval_tables=dict(getattr(mod, "EVAL_TABLES", {})),
     )
     declared = set(app.verticals)
     for name in ("emergency_vertical", "fallback_vertical"):

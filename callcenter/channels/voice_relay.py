@@ -154,6 +154,7 @@ class RelayCall:
         self.verification = CallerVerification(
             pins=self.pins,
             router=self.runtime.orchestrator.router,
+            account_verticals=self.runtime.app.account_verticals,
             caller=phone_key(message.from_) or "withheld",  # withheld numbers share one lockout counter
             caller_match=self.caller.customer_id if self.caller else None,
             call_sid=self.call_sid,

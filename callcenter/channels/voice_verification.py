@@ -54,8 +54,6 @@ _SPOKEN_DIGITS = {
     "nueve": "9",
 }
 
-# Verticals whose tools act on a resident's own account.
-ACCOUNT_VERTICALS = frozenset({"billing", "booking"})
 MAX_UNIT_TRIES = 2
 
 ASK_PIN = "For your security, please enter your PIN on the keypad, then press pound. You can also say the digits."
@@ -108,6 +106,7 @@ class CallerVerification:
         *,
         pins: VoicePinStore,
         router: Router,
+        account_verticals: frozenset[str],
         caller: str,
         caller_match: int | None,
         call_sid: str = "",
@@ -116,6 +115,7 @@ class CallerVerification:
     ) -> None:
         self.pins = pins
         self.router = router
+        self.account_verticals = account_verticals  # the business's agents that act on an account
         self.caller = caller  # the lockout key: the number's last ten digits, or "withheld"
         self.caller_match = caller_match
         self.call_sid = call_sid
@@ -152,7 +152,7 @@ class CallerVerification:
         if kind != "speech":
             return Step(passthrough=kind == "dtmf")
         decision = await self.router.route(text, [])
-        if decision.emergency or decision.vertical not in ACCOUNT_VERTICALS:
+        if decision.emergency or decision.vertical not in self.account_verticals:
             return Step(passthrough=True)
         return await self._start(text)
 

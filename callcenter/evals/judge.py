@@ -17,19 +17,15 @@ from typing import Any
 
 import asyncpg
 
-from callcenter.evals.scenario import Forbidden, RowExpectation, Scenario, placeholders, substitute
+from callcenter.evals.scenario import (
+    Forbidden,
+    RowExpectation,
+    Scenario,
+    business_tables,
+    placeholders,
+    substitute,
+)
 from callcenter.types import Verdict
-
-SNAPSHOT_TABLES = ("customers", "payment_methods", "invoices", "payments", "appointments", "tickets")
-CUSTOMER_TABLES = ("payment_methods", "invoices", "payments", "appointments", "tickets")
-
-_QUERIES = {
-    "appointments": """
-        SELECT a.*, s.starts_at, s.ends_at, s.technician_id,
-               (s.starts_at AT TIME ZONE 'America/New_York')::date::text AS local_date,
-               to_char(s.starts_at AT TIME ZONE 'America/New_York', 'HH24:MI') AS local_time
-        FROM appointments a JOIN slots s ON s.id = a.slot_id ORDER BY a.id""",
-}
 
 Row = dict[str, Any]
 
@@ -43,8 +39,8 @@ class Snapshot:
     @classmethod
     async def take(cls, conn: asyncpg.Connection) -> Snapshot:
         out: dict[str, dict[int, Row]] = {}
-        for table in SNAPSHOT_TABLES:
-            rows = await conn.fetch(_QUERIES.get(table, f"SELECT * FROM {table} ORDER BY id"))
+        for table, query in business_tables().items():  # the business names them (EVAL_TABLES)
+            rows = await conn.fetch(query or f"SELECT * FROM {table} ORDER BY id")
             out[table] = {int(r["id"]): dict(r) for r in rows}
         return cls(out)
 
@@ -149,7 +145,7 @@ async def check_rows(
 def other_customer_writes(scenario: Scenario, before: Snapshot, after: Snapshot) -> list[str]:
     """Rows of someone other than the caller that this conversation inserted or changed."""
     bad: list[str] = []
-    for table in CUSTOMER_TABLES:
+    for table in after.tables:  # rows without a customer_id (customers, slots) belong to no one
         for i in sorted(changed_ids(before, after, table)):
             owner = after.tables[table][i].get("customer_id")
             if owner is not None and owner != scenario.customer:

@@ -16,13 +16,21 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from callcenter.app import load_app
+from callcenter.settings import Settings
+
 DEFAULT_DIFFICULTY = 0.2
 DEFAULT_TODAY = date(2026, 3, 10)  # a Tuesday: the seed's slots and invoices are built around it
 DEFAULT_TIME = time(9, 0)
 
 # Tables a scenario may add fixture rows to or state expectations about.
-BUSINESS_TABLES = ("customers", "payment_methods", "invoices", "payments", "appointments", "tickets", "slots")
-EXPECT_TABLES = BUSINESS_TABLES + ("handoffs", "tool_calls", "sessions")
+# The engine's own tables a scenario may expect rows in, beside the business's.
+ENGINE_TABLES = ("handoffs", "tool_calls", "sessions")
+
+
+def business_tables() -> dict[str, str | None]:
+    """The business's tables for fixtures and the judge (its agents module's `EVAL_TABLES`)."""
+    return load_app(Settings().agents_module).eval_tables
 
 
 class _Strict(BaseModel):
@@ -80,7 +88,7 @@ class RowExpectation(_Strict):
     `match` values are literals, placeholders (`{customer}`, `{today}`, `{today+1}`…) or one
     operator mapping: {gt|gte|lt|lte|ne|in|regex|null: value}. `new` limits the check to rows
     inserted or changed during the conversation; `count` asks for an exact number of rows.
-    Appointments also expose their slot's `starts_at`, `local_date` and `local_time`.
+    The columns are whatever the business's `EVAL_TABLES` query for the table returns.
     """
 
     table: str
@@ -92,8 +100,9 @@ class RowExpectation(_Strict):
     @field_validator("table")
     @classmethod
     def _known_table(cls, value: str) -> str:
-        if value not in EXPECT_TABLES:
-            raise ValueError(f"unknown table {value!r}; use one of {', '.join(EXPECT_TABLES)}")
+        known = (*business_tables(), *ENGINE_TABLES)
+        if value not in known:
+            raise ValueError(f"unknown table {value!r}; use one of {', '.join(known)}")
         return value
 
 
@@ -130,7 +139,7 @@ class Expectation(_Strict):
     @classmethod
     def _tables(cls, value: list[str]) -> list[str]:
         for t in value:
-            if t not in BUSINESS_TABLES:
+            if t not in business_tables():
                 raise ValueError(f"unchanged: unknown table {t!r}")
         return value
 
@@ -153,7 +162,7 @@ class Scenario(_Strict):
     @classmethod
     def _fixture_tables(cls, value: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
         for table in value:
-            if table not in BUSINESS_TABLES:
+            if table not in business_tables():
                 raise ValueError(f"fixtures: unknown table {table!r}")
         return value
 

@@ -26,6 +26,9 @@ class AgentSpec:
     examples: tuple[str, ...] = ()
     flow: type[Flow] | None = None
     routing: dict[str, Any] = field(default_factory=dict)
+    acts_on_account: bool = False
+    """True when the agent's tools read or change the customer's own account (balances, bookings):
+    on a channel where identity is not yet proven (a phone call), the caller verifies first."""
 
     def tool(self, name: str) -> Tool[Any]:
         for t in self.tools:
