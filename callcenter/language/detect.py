@@ -82,16 +82,21 @@ def _matches_any(patterns: Sequence[re.Pattern[str]], folded: str) -> bool:
 
 def pattern_hits(pack: LanguagePack, folded: str, known: frozenset[str] = frozenset()) -> bool:
     """Whether the text asks for this language's people or reports an emergency in it (slips corrected)."""
+    if _matches_any(pack.ask, folded):
+        return True
+    if not pack.heard_in(folded):
+        return False
     folded = pack.corrected(folded, known)
-    if _matches_any(pack.person, folded) or _matches_any(pack.ask, folded):
+    if _matches_any(pack.person, folded):
         return True
     return any(_matches_any(rule.patterns, folded) for rule in pack.emergencies)
 
 
 class LanguageDetector:
-    def __init__(self, languages: Languages, classify: Classify | None = None) -> None:
+    def __init__(self, languages: Languages, classify: Classify | None = None, *, use_classifier: bool = True) -> None:
         self.languages = languages
         self._classify = classify
+        self.use_classifier = use_classifier  # False: the lexicons alone (bench/language_bench.py compares)
         self._codes = tuple(p.classifier_code for p in languages.packs.values())
 
     @property
@@ -121,7 +126,8 @@ class LanguageDetector:
         foreign = any(scores.get(p.code, 0) > 0 for p in self.languages.others)
         ranked = sorted(scores.values(), reverse=True)
         tied = len(ranked) > 1 and ranked[0] - ranked[1] < 2
-        needs = foreign and len(tokens) >= CLASSIFIER_MIN_WORDS and tied and len(self._codes) > 1
+        enough = len(tokens) >= CLASSIFIER_MIN_WORDS and len(self._codes) > 1
+        needs = self.use_classifier and foreign and tied and enough
         return scores, frozenset(patterns), needs
 
     def detect(self, text: str) -> Detection:
