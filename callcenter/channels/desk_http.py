@@ -9,7 +9,6 @@ Registered by the web app as an optional route group, like voice and metrics.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
@@ -18,6 +17,7 @@ from callcenter.channels.live_delivery import start_event_bus, stop_event_bus
 from callcenter.runtime import Runtime
 from callcenter.store.operators import Operator, OperatorStore
 from callcenter.store.session_trace import session_trace
+from callcenter.store.supervision import costs_by_agent, recent_sessions
 from callcenter.web.auth import InvalidToken, verify_token
 from callcenter.web.operator_auth import verify_operator_token
 
@@ -97,28 +97,7 @@ async def report_summary(request: web.Request) -> web.Response:
 async def agent_costs(request: web.Request) -> web.Response:
     """Cost and calls per agent, for the supervisors' dashboard (the report groups by route)."""
     await bearer_operator(request)
-    rows = await request.app[DESK_RUNTIME].pool.fetch(
-        """SELECT COALESCE(agent, 'none') AS agent, count(*) AS calls, COALESCE(sum(cost_usd), 0) AS cost_usd,
-                  COALESCE(sum(frontier_cost_usd), 0) AS frontier_cost_usd
-           FROM model_calls WHERE status = 'ok' GROUP BY 1 ORDER BY 3 DESC"""
-    )
-    handoff_rows = await request.app[DESK_RUNTIME].pool.fetch(
-        "SELECT status, count(*) AS n FROM handoffs WHERE kind = 'human' GROUP BY status"
-    )
-    return web.json_response(
-        {
-            "agents": [
-                {
-                    "agent": r["agent"],
-                    "calls": r["calls"],
-                    "cost_usd": float(r["cost_usd"]),
-                    "frontier_cost_usd": float(r["frontier_cost_usd"]),
-                }
-                for r in rows
-            ],
-            "human_handoffs": {r["status"]: r["n"] for r in handoff_rows},
-        }
-    )
+    return web.json_response(await costs_by_agent(request.app[DESK_RUNTIME].pool))
 
 
 async def live_sessions(request: web.Request) -> web.Response:
@@ -128,16 +107,7 @@ async def live_sessions(request: web.Request) -> web.Response:
         minutes = min(24 * 60, max(1, int(request.query.get("minutes", "30"))))
     except ValueError:
         raise _problem(web.HTTPBadRequest, "bad_request", "minutes must be a whole number.") from None
-    rows = await request.app[DESK_RUNTIME].pool.fetch(
-        """SELECT s.id::text AS session_id, s.channel, s.status, c.full_name AS customer, o.name AS held_by,
-                  s.active_agent, s.updated_at,
-                  (SELECT count(*) FROM messages m WHERE m.session_id = s.id) AS messages
-           FROM sessions s LEFT JOIN customers c ON c.id = s.customer_id LEFT JOIN operators o ON o.id = s.held_by
-           WHERE s.updated_at > now() - make_interval(mins => $1) ORDER BY s.updated_at DESC LIMIT 100""",
-        minutes,
-    )
-    out: list[dict[str, Any]] = [{**dict(r), "updated_at": r["updated_at"].isoformat()} for r in rows]
-    return web.json_response({"sessions": out})
+    return web.json_response({"sessions": await recent_sessions(request.app[DESK_RUNTIME].pool, minutes)})
 
 
 async def console(request: web.Request) -> web.FileResponse:
