@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from callcenter_agents.escalation_prompt import ESCALATION_EXAMPLES, ESCALATION_INSTRUCTIONS
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.replies import summarize_history
 from callcenter_tools.escalation import EMERGENCY_LINE, ESCALATION_TOOLS, handoff_eta
@@ -240,6 +241,61 @@ def emergency_reply(kind: str) -> str:
     )
 
 
+# The same danger reported again, or help not there yet: the open ticket hears about it again.
+_AGAIN = re.compile(
+    r"\b(worse|still|spread\w*|rising|stronger|bigger|again|more (water|smoke)|no ?one (has )?(come|came|here)"
+    r"|nobody (has )?(come|came|here)|getting (bad|worse|higher)|not stopping|won'?t stop)\b",
+    re.I,
+)
+
+
+def _kind_of(mode: dict[str, Any]) -> str:
+    """The kind of the emergency the session reported (gas, flood...), from its first report."""
+    found = detect_emergency(str(mode.get("said", "")))
+    if found:
+        return found
+    named = re.search(r"Emergency reported \((\w[\w ]*)\)", str(mode.get("reason", "")))
+    return named.group(1).replace(" ", "_") if named else "other"
+
+
+async def emergency_follow_up(turn: FlowTurn, text: str, mode: dict[str, Any]) -> FlowReply:
+    """A turn after an emergency handoff: the safety steps, where the handoff stands, the line.
+
+    A new or worsening report goes back to the emergency team on the same ticket (the handoff
+    tool appends to the open one); any other follow-up ("is anyone coming?", "what do I do?")
+    gets the status from `handoff_status` and never a new flow.
+    """
+    kind = detect_emergency(text) or _kind_of(mode)
+    advice = _SAFETY.get(kind, "If anyone is in danger, call 911 now")
+    if detect_emergency(text) or _AGAIN.search(text):
+        return FlowReply(
+            text=f"{advice}. I've added this to your emergency report and told our emergency team again; a person "
+            f"is joining this conversation. If anyone is in danger, call 911; our 24/7 emergency line is "
+            f"{EMERGENCY_LINE}.",
+            done=True,
+            human=HumanHandoffRequest(
+                queue="emergency",
+                priority=Priority.URGENT,
+                summary=summarize_history(turn.history, text),
+                reason=f"Emergency update ({kind.replace('_', ' ')}): {text[:200]}",
+            ),
+        )
+    try:
+        status = await turn.call_tool("handoff_status", {"queue": "emergency"})
+    except ToolError:
+        status = {}
+    ticket = status.get("ticket_id") or mode.get("ticket_id")
+    where = f"Your emergency report is open as ticket #{ticket}" if ticket else "Your emergency report is open"
+    if status.get("status_text"):
+        where += f" ({status['status_text']})"
+    return FlowReply(
+        text=f"{advice}. {where}, and our emergency team has it: a person will join this conversation as soon as "
+        f"they can. Don't wait for us if anyone is in danger: call 911. Our 24/7 emergency line is {EMERGENCY_LINE}.",
+        done=True,
+        tool_results=[status] if status else [],
+    )
+
+
 def _subject(text: str, prefix: str) -> str:
     first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
     return f"{prefix}: {first}"[:120]
@@ -251,6 +307,9 @@ class EscalationFlow:
     async def step(self, turn: FlowTurn) -> FlowReply:
         text = turn.text.strip()
         state = dict(turn.state)
+        ongoing = turn.context.details.get("emergency_mode")
+        if isinstance(ongoing, dict):
+            return await emergency_follow_up(turn, text, ongoing)
         if state.get("stage") == "offer_human":
             answer = await self._offer_answer(turn, text, state)
             if answer is not None:
@@ -349,110 +408,6 @@ class EscalationFlow:
             ),
         )
 
-
-ESCALATION_INSTRUCTIONS = f"""\
-You are the escalation specialist of the resident help line for Maple Court, Harbor View and
-Cedar Lofts. You handle emergencies, complaints, safety and security concerns, legal threats and
-residents who ask for a person. Your job is to get the right human involved quickly and honestly.
-
-How you work:
-- Emergencies come first and are never questioned: gas smell, fire or smoke, carbon monoxide alarms,
-  flooding or water pouring in, burst pipes, sewage backups, sparking outlets or exposed wires, no heat
-  in freezing weather, break-ins or anyone in danger, someone stuck in an elevator. Immediately call
-  handoff_to_human with queue "emergency" and priority "urgent", and in the same reply give short safety
-  instructions: gas - leave now, don't touch switches or appliances, call 911 and the gas company from
-  outside; fire or smoke - leave by the stairs and call 911; carbon monoxide - get to fresh air and call
-  911; flooding - shut the unit's water valve if it is safe and stay away from electrics; sparking -
-  stay away and switch off the breaker if safe. Always give the 24/7 emergency line {EMERGENCY_LINE}.
-- If the resident asks for a person, a manager or a supervisor, call handoff_to_human with the queue
-  that matches the conversation (billing, maintenance, leasing or general) and priority normal, with a
-  short factual summary of the conversation so far. Tell them honestly how long it should take using the
-  eta the tool returns. Never pretend to be a person.
-- Complaints (noise, neighbours, service, repairs not done, harassment, security) get a ticket first with
-  create_ticket (category noise, complaint or other; priority high for harassment or safety), then offer
-  to connect a person. Quote the ticket number from the tool result; never invent one.
-- Legal threats: stay calm and polite, don't argue or give legal advice, and hand off to a person with
-  priority high.
-- Do not make promises on behalf of management (refunds, compensation, timelines) beyond what a tool
-  returned. Tools here work even when the resident is not signed in.
-- Routine repairs go to the booking agent, money questions to the billing agent, building questions to
-  the general agent.
-- Keep replies short, calm and kind: two or three sentences.
-"""
-
-ESCALATION_EXAMPLES: tuple[str, ...] = (
-    "I smell gas in my kitchen",
-    "there's a gas smell in the hallway",
-    "it smells like rotten eggs near the stove",
-    "my apartment is on fire",
-    "there's smoke coming from the unit next door",
-    "the smoke alarm is going off and I see smoke",
-    "fire in the building!",
-    "my carbon monoxide detector is going off",
-    "the CO alarm keeps beeping and I feel dizzy",
-    "water is pouring through my ceiling",
-    "my bathroom is flooding",
-    "a pipe burst under the sink and water is everywhere",
-    "sewage is backing up into my bathtub",
-    "the toilet is overflowing and won't stop",
-    "the outlet is sparking",
-    "I saw sparks and a burning smell from the panel",
-    "there are exposed wires hanging from the ceiling",
-    "no heat and it's freezing in here, I have a baby",
-    "heat has been out for two days and it's below 20 degrees",
-    "someone is trying to break into my apartment",
-    "there's a stranger in the building hallway trying doors",
-    "my car was broken into in the garage",
-    "my neighbor is in the elevator and it's stuck",
-    "I want to talk to a person",
-    "let me speak to a human",
-    "can I talk to a real person please",
-    "get me your manager",
-    "I need to speak with a supervisor",
-    "transfer me to a representative",
-    "agent please",
-    "this bot is useless, connect me to someone",
-    "can someone call me back",
-    "I want to file a complaint",
-    "I'm really upset about how I've been treated",
-    "my repair still hasn't been fixed after three weeks, this is unacceptable",
-    "nobody showed up for my appointment and nobody called",
-    "the maintenance guy was rude to me",
-    "my upstairs neighbors are stomping all night",
-    "the people next door are having a loud party at 2am",
-    "there's constant loud music from 3C",
-    "the dog next door barks all day",
-    "noise complaint about unit 5A",
-    "my neighbor keeps harassing me",
-    "a neighbor has been threatening me",
-    "I feel unsafe in the building",
-    "the building's front door doesn't lock anymore",
-    "my package was stolen from the lobby",
-    "someone vandalized the mailboxes",
-    "I'm going to call my lawyer",
-    "I'll sue you if this isn't fixed",
-    "I'm reporting you to the housing authority",
-    "I want to escalate this",
-    "this is ridiculous, I'm fed up",
-    "I've been discriminated against by the leasing office",
-    "my security deposit was wrongly kept and I want to talk to the manager",
-    "there's a suspicious person hanging around the parking lot",
-    "the lights in the garage are out and it feels dangerous",
-    "I was charged twice and I want a human to fix it",
-    "the heat is off and my pipes are freezing",
-    "emergency!",
-    "help, water everywhere",
-    "my kid is stuck in the elevator",
-    "I want to make a formal complaint about the property manager",
-    "operator",
-    "representative",
-    "live agent please",
-    "human please",
-    "can I get an agent",
-    "connect me to a live person",
-    "someone broke into my apartment while I was out",
-    "there's an intruder in my unit",
-)
 
 AGENT = AgentSpec(
     name="escalation",

@@ -15,6 +15,7 @@ from typing import Any
 
 import structlog
 
+from callcenter import emergency_mode
 from callcenter.app import App
 from callcenter.delivery import DeltaSink, chunk_text
 from callcenter.handoff import HumanHandoff
@@ -231,6 +232,8 @@ class Orchestrator:
             decision = await self.router.route(text, history, context=CallContext(session_id, turn_id))
         heard = await self.languages.hear(session, text, decision)  # another language: caught and answered in it
         decision = heard.decision
+        mode = emergency_mode.active(session.state, self._clock())  # an emergency this session reported
+        decision = emergency_mode.steer(self.app, mode, decision, text, SWITCH_CONFIDENCE)
         observe_route(decision.latency_ms)
         log_.info(
             "turn.routed",
@@ -253,6 +256,7 @@ class Orchestrator:
             details={
                 **({"emergency": decision.reason} if decision.emergency else {}),
                 **({"operator_note": note} if note else {}),
+                **emergency_mode.details(mode),
             },
             summary=_summary(history, text),
             priority=Priority.URGENT if decision.emergency else Priority.NORMAL,
@@ -280,9 +284,9 @@ class Orchestrator:
             result = await self.languages.answer(
                 heard, session, ctx, turn_id, agent.name
             ) or await self._run_specialist(session, agent, text, state, ctx, tools, history, turn_id, decision, sink)
-        human = result.human
+        human, handed = result.human, None
         if human is not None:
-            result.text = await self._hand_to_human(session, turn_id, agent, human, result.text)
+            result.text, handed = await self._hand_to_human(session, turn_id, agent, human, result.text)
         scrubbed = scrub_reply(result.text, own, directory)
         if scrubbed.removed:  # another customer's details never leave, whatever the model wrote
             log_.warning("reply.scrubbed", removed=list(scrubbed.removed), agent=agent.name)
@@ -303,6 +307,7 @@ class Orchestrator:
                 "agent_state": {} if done else result.state,
                 "last_vertical": agent.vertical,
                 **({"operator_note": note} if note else {}),
+                **emergency_mode.remember(mode, human, handed, text, tools.now),
             },
             steps=1 + len(tools.calls),
             outcome=TurnOutcome(
@@ -453,7 +458,8 @@ class Orchestrator:
 
     async def _hand_to_human(
         self, session: SessionRecord, turn_id: int, agent: AgentSpec, req: HumanHandoffRequest, text: str
-    ) -> str:
+    ) -> tuple[str, dict[str, Any] | None]:
+        """The reply with the ticket's reference, and the handoff tool's result (None if it failed)."""
         try:
             out = await self.handoff.hand_over(
                 req,
@@ -466,11 +472,11 @@ class Orchestrator:
         except ToolError as exc:
             log.error("handoff.failed", session_id=session.id, error=str(exc))
             line = self.app.emergency_line
-            return f"{text} If this is urgent, call our line at {line}." if line else text
+            return (f"{text} If this is urgent, call our line at {line}." if line else text), None
         ticket = (out or {}).get("ticket_id")
         if ticket and f"#{ticket}" not in text:
             text = f"{text} (Reference: ticket #{ticket}.)"
-        return text
+        return text, out
 
 
 def _summary(history: list[tuple[str, str]], text: str, limit: int = 400) -> str:

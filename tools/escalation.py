@@ -220,4 +220,47 @@ async def _open_handoff(
     }
 
 
-ESCALATION_TOOLS = (create_ticket, handoff_to_human)
+class HandoffStatusArgs(Args):
+    queue: Queue | None = Field(default=None, description="Only a handoff to this team (None: the latest).")
+
+
+_WAITING = {
+    "waiting": "waiting for the next person on the team",
+    "held": "a person has taken the conversation",
+    "released": "a person looked at it and handed the conversation back",
+    "closed": "closed",
+}
+
+
+@tool(vertical="escalation")
+async def handoff_status(ctx: ToolContext, args: HandoffStatusArgs) -> dict[str, Any]:
+    """Where this conversation's handoff to a person stands: its ticket, team, priority and whether a
+    person has taken it yet. Use it when the caller asks "is anyone coming?" after a handoff."""
+    session_id = session_uuid(ctx.session_id)
+    row = await ctx.conn.fetchrow(
+        """
+        SELECT h.id, h.queue, h.priority, h.status, h.created_at, t.id AS ticket_id, t.status AS ticket_status
+        FROM handoffs h LEFT JOIN tickets t ON t.id = (h.context->>'ticket_id')::bigint
+        WHERE h.session_id = $1 AND h.kind = 'human' AND ($2::text IS NULL OR h.queue = $2)
+        ORDER BY h.id DESC LIMIT 1
+        """,
+        session_id,
+        args.queue,
+    )
+    if row is None:
+        return {"open": False}
+    minutes = max(0, int((ctx.now - row["created_at"]).total_seconds() // 60))
+    return {
+        "open": row["status"] in ("waiting", "held") and row["ticket_status"] != "closed",
+        "handoff_id": row["id"],
+        "ticket_id": row["ticket_id"],
+        "queue": row["queue"],
+        "priority": row["priority"],
+        "status": row["status"],
+        "status_text": _WAITING.get(str(row["status"]), str(row["status"])),
+        "minutes_ago": minutes,
+        "eta": handoff_eta(str(row["queue"]), str(row["priority"])),
+    }
+
+
+ESCALATION_TOOLS = (create_ticket, handoff_to_human, handoff_status)
