@@ -11,6 +11,7 @@ from typing import Any
 from callcenter_agents.extract import (
     detect_invoice_ref,
 )
+from callcenter_agents.extract.lead_in import strip_lead_in
 
 from callcenter.types import format_cents
 
@@ -118,6 +119,9 @@ def is_policy_question(text: str) -> bool:
 
     "when is MY rent due" and "how much do I owe" stay account questions (balance, next due).
     """
+    text = strip_lead_in(text)  # "hey, quick question, is there a grace period?" asks the same
+    if re.match(r"^\W*what (happens )?if\b", text, re.I):
+        return True  # a hypothetical ("what if my rent is late?") asks about the rules, not the ledger
     if not _POLICY_Q.search(text):
         return False
     personal = re.search(r"\b(my|me|i owe|next)\b", text, re.I)

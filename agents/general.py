@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
+from callcenter_agents.extract.lead_in import strip_lead_in
 from callcenter_agents.replies import (
     CAPABILITIES,
     PROBE_REFUSAL,
@@ -63,9 +64,10 @@ def small_talk(text: str, name: str | None) -> str | None:
         return f"{bot}{CAPABILITIES} What can I do for you?"
     if _GREETING.match(text):
         return f"{hello} {CAPABILITIES} What can I do for you?"
-    if short and _BYE.search(text) and "?" not in text:
+    core = strip_lead_in(text)  # "can I reserve the room, thanks" is a question, not a thank-you
+    if short and _BYE.search(core) and "?" not in text:
         return "Glad I could help. Have a good day!"
-    if short and _THANKS.search(text) and "?" not in text:
+    if short and _THANKS.search(core) and "?" not in text:
         return "You're welcome! Is there anything else I can help with?"
     return None
 
@@ -150,7 +152,7 @@ class GeneralFlow:
         if (
             best is None
             or float(best.get("score", 0.0)) < MIN_SCORE
-            or not (words(text) & words(f"{best.get('title', '')} {best.get('text', '')}"))
+            or not (best.get("matched") or words(text) & words(f"{best.get('title', '')} {best.get('text', '')}"))
         ):
             return FlowReply(
                 text="I couldn't find an answer to that in the resident handbook. Would you like me to connect "

@@ -95,7 +95,9 @@ def best_sentences(query: str, text: str, limit: int = 2) -> str:
     q = words(query)
     scored = [(len(q & words(s)) + _cue_bonus(query, s), -i, i) for i, s in enumerate(sentences)]
     scored.sort(reverse=True)
-    chosen = [0] if scored[0][0] == 0 else sorted(i for score, _, i in scored[:limit] if score > 0)
+    if scored[0][0] == 0:  # the question named the topic, not a sentence's words: the section's opening
+        return " ".join(sentences[:limit])
+    chosen = sorted(i for score, _, i in scored[:limit] if score > 0)
     return " ".join(sentences[i] for i in chosen)
 
 

@@ -57,8 +57,9 @@ def score(index: Index, questions: list[tuple[str, str]]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--data", type=Path, default=DATA, help="questions by section (default: %(default)s)")
     args = parser.parse_args(argv)
-    questions = load_questions()
+    questions = load_questions(args.data)
     index = load_index()
     baseline = Index.build([replace(a, keywords="") for a in index.articles])
     started = time.perf_counter()
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     base = score(baseline, questions)
     out = {
-        "command": "python -m bench.handbook_bench",
+        "command": "python -m bench.handbook_bench" + ("" if args.data == DATA else f" --data {args.data}"),
         "questions": len(questions),
         "sections": len({s for _, s in questions}),
         "with_keywords": ours,

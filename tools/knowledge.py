@@ -215,9 +215,21 @@ def load_index() -> Index:
 
 
 def search(query: str, limit: int = 3) -> list[dict[str, Any]]:
-    """The best-matching handbook sections for `query`, best first (empty when nothing matches)."""
+    """The best-matching handbook sections for `query`, best first (empty when nothing matches).
+
+    `matched` lists the question's words the section matched, in its text, title or keywords: a
+    question that names the topic only indirectly ("a second car" for Parking) matches through the
+    keywords, and a reply must not take the absence of those words from the text for a miss.
+    """
+    terms = {t for t in tokenize(query) if len(t) > 2}  # not the "s" of "what's"
     return [
-        {"id": a.id, "title": a.title, "text": a.text, "score": round(s, 3)}
+        {
+            "id": a.id,
+            "title": a.title,
+            "text": a.text,
+            "score": round(s, 3),
+            "matched": sorted(terms & set(tokenize(f"{a.title} {a.text} {a.keywords}"))),
+        }
         for s, a in load_index().score(query)[:limit]
     ]
 

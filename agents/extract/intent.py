@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Final
 
 from callcenter_agents.extract._text import MONTH_RE, SMALL_NUMBERS, WEEKDAY_RE, WEEKDAYS, WORD_HOUR, lower
+from callcenter_agents.extract.lead_in import strip_lead_in
 from callcenter_agents.extract.when import clock_time
 
 __all__ = ["is_affirmative", "is_cancel", "is_correction", "is_negative", "pick_choice"]
@@ -76,7 +77,8 @@ def is_negative(text: str) -> bool:
     know"). "No, make it wednesday" is also a correction; flows check is_correction first.
     """
     t = _BENIGN.sub(" ", _UNSURE.sub(" ", lower(text))).strip()
-    return bool(_NEG_START.search(t) or _NEG_ANY.search(t))
+    core = _BENIGN.sub(" ", _UNSURE.sub(" ", lower(strip_lead_in(text)))).strip()  # "sorry, no thanks"
+    return bool(_NEG_START.search(t) or _NEG_ANY.search(t) or _NEG_START.search(core))
 
 
 def is_affirmative(text: str) -> bool:
@@ -87,7 +89,8 @@ def is_affirmative(text: str) -> bool:
     t = lower(text)
     if _UNSURE.search(t) or is_negative(t):
         return False
-    return bool(_AFFIRM_START.search(t) or _AFFIRM_ANY.search(t) or _AFFIRM_WHOLE.search(t))
+    core = lower(strip_lead_in(text))  # "hi there, yep thx" is a yep
+    return any(_AFFIRM_START.search(s) or _AFFIRM_ANY.search(s) or _AFFIRM_WHOLE.search(s) for s in (t, core))
 
 
 _CANCEL = re.compile(
