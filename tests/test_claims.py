@@ -52,6 +52,16 @@ def test_a_sentence_is_released_as_soon_as_it_is_complete() -> None:
     assert splitter.flush() == ["Bye"]
 
 
+def test_a_sentence_that_ends_a_text_run_goes_without_waiting_for_more_text() -> None:
+    """A preamble before a tool call ("Let me check.") is followed by no text until the tool
+    call's JSON has streamed: it must go when its space arrives, not when the call ends."""
+    splitter = SentenceSplitter()
+    assert splitter.feed("Let me check that for you. ") == ["Let me check that for you. "]
+    assert splitter.feed("Done!\n") == ["Done!\n"]
+    assert splitter.feed("\nNext.  Two") == ["\nNext. "]  # further whitespace leads the next sentence
+    assert splitter.flush() == [" Two"]
+
+
 def test_abbreviations_and_list_numbers_do_not_end_a_sentence() -> None:
     assert split_sentences("Dr. Lee will call. Ok.") == ["Dr. Lee will call. ", "Ok."]
     assert split_sentences("Options:\n1. Monday\n2. Friday") == ["Options:\n", "1. Monday\n", "2. Friday"]

@@ -124,6 +124,12 @@ class SentenceSplitter:
     A sentence ends at `.`, `!` or `?` followed by whitespace (so "$12.50" and "3.5" do not
     end one), or at a line break; not after a common abbreviation ("Dr.", "a.m.") or a list
     number ("1."). The end of the stream flushes whatever is left.
+
+    A sentence is complete at the first whitespace character after its punctuation, and
+    goes at once: waiting to see whether more whitespace follows held a sentence that ends
+    a text run (a "Let me check that." before a tool call) until the model's call ended. That
+    one character stays with the sentence; any further whitespace leads the next one, so the
+    cuts are the same however the text is streamed.
     """
 
     _buffer: str = ""
@@ -134,17 +140,16 @@ class SentenceSplitter:
         start = 0
         for match in _END.finditer(self._buffer):
             end = match.end()
+            if match.group().startswith((".", "!", "?")):
+                if not _is_boundary(self._buffer[start : match.start()]):
+                    continue
+                end += 1  # the whitespace the lookahead saw
+            if end <= start:
+                continue  # a line break already taken as the whitespace after a sentence
             candidate = self._buffer[start:end]
-            if match.group().startswith((".", "!", "?")) and not _is_boundary(self._buffer[start : match.start()]):
-                continue
-            # keep the whitespace after the punctuation with the sentence it follows
-            while end < len(self._buffer) and self._buffer[end] in " \t":
-                end += 1
-            if end == len(self._buffer) and not candidate.endswith("\n"):
-                break  # more whitespace may still come: wait for the next delta
             if candidate.strip():
-                out.append(self._buffer[start:end])
-            start = end
+                out.append(candidate)
+                start = end
         self._buffer = self._buffer[start:]
         return out
 
