@@ -169,7 +169,7 @@ def fingerprint(transcript: TranscriptIn, customer_id: int | None) -> str:
     return hashlib.sha256(json.dumps(canon, separators=(",", ":")).encode()).hexdigest()
 
 
-SUMMARY_INSTRUCTIONS = """You summarise a finished phone call to a property-management company for the \
+SUMMARY_INSTRUCTIONS = """You summarise a finished phone call to a customer help line for the \
 person who follows it up. In at most {limit} characters of plain text say: who called, what they needed, what \
 was done or promised, and what is still open. Use only facts from the transcript; no greeting, no markdown."""
 
@@ -194,11 +194,7 @@ class TranscriptIngest:
     async def customer(self, transcript: TranscriptIn) -> int | None:
         """The verified customer: the token's, else the one who proved who they are (PIN) on this live call."""
         if not transcript.token:
-            verified: int | None = await self.pool.fetchval(
-                "SELECT customer_id FROM sessions WHERE channel='voice' AND external_id=$1 AND customer_id IS NOT NULL",
-                transcript.call_id,
-            )
-            return verified
+            return await self.runtime.store.verified_customer_of("voice", transcript.call_id)
         try:
             customer_id = verify_token(transcript.token, self.runtime.settings.secret.get_secret_value())
         except InvalidToken as exc:
@@ -264,12 +260,7 @@ class TranscriptIngest:
         """How the summary names the caller: a verified resident, a caller-id hint, or a number."""
         match = (state.get("caller_id_match") or {}).get("customer_id")
         lookup = customer_id or match
-        row = (
-            await self.pool.fetchrow("SELECT full_name, building, unit FROM customers WHERE id=$1", lookup)
-            if lookup
-            else None
-        )
-        resident = f"{row['full_name']}, {row['building']} {row['unit']}" if row else None
+        resident = await self.runtime.store.customer_label(lookup) if lookup else None
         number = transcript.from_ or "number withheld"
         if customer_id is not None and resident:
             return f"{resident} (verified)"

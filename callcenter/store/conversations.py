@@ -136,6 +136,11 @@ class ConversationStore:
         name: str | None = await self.db.fetchval("SELECT full_name FROM customers WHERE id = $1", customer_id)
         return name
 
+    async def customer_label(self, customer_id: int) -> str | None:
+        """How staff know a customer at a glance: name and address ("Dana Reyes, Harbor View 2C")."""
+        row = await self.db.fetchrow("SELECT full_name, building, unit FROM customers WHERE id = $1", customer_id)
+        return f"{row['full_name']}, {row['building']} {row['unit']}" if row else None
+
     async def customer_exists(self, customer_id: int) -> bool:
         return bool(await self.db.fetchval("SELECT 1 FROM customers WHERE id = $1", customer_id))
 
@@ -309,6 +314,15 @@ class ConversationStore:
             phone_key,
         )
         return int(rows[0]["id"]) if len(rows) == 1 else None
+
+    async def verified_customer_of(self, channel: str, external_id: str) -> int | None:
+        """The customer who proved who they are (a PIN) on the channel's session with this id, if any."""
+        found: int | None = await self.pool.fetchval(
+            "SELECT customer_id FROM sessions WHERE channel=$1 AND external_id=$2 AND customer_id IS NOT NULL",
+            channel,
+            external_id,
+        )
+        return found
 
     async def session_by_external_id(self, channel: str, external_id: str) -> str | None:
         """The session a channel tagged with its own id (a phone call's sid, a posted call's id)."""
