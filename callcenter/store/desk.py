@@ -49,6 +49,7 @@ class QueueEntry:
     customer: str | None
     channel: str
     created_at: datetime
+    language: str | None = None  # the conversation's language (sessions.language), None: the business's own
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +61,7 @@ class QueueEntry:
             "waiting_s": round(self.waiting_s, 1),
             "customer": self.customer,
             "channel": self.channel,
+            "language": self.language,
         }
 
 
@@ -109,7 +111,7 @@ class DeskStore:
         rows = await self.db.fetch(
             """SELECT h.id, h.session_id::text AS session_id, h.priority, h.queue, h.summary, h.created_at,
                       extract(epoch FROM now() - h.created_at)::float8 AS waiting_s,
-                      c.full_name AS customer, s.channel
+                      c.full_name AS customer, s.channel, s.language
                FROM handoffs h JOIN sessions s ON s.id = h.session_id
                LEFT JOIN customers c ON c.id = s.customer_id
                WHERE h.kind = 'human' AND h.status = 'waiting' AND s.held_by IS NULL
@@ -133,6 +135,7 @@ class DeskStore:
                 customer=r["customer"],
                 channel=r["channel"],
                 created_at=oldest[sid]["created_at"],
+                language=r["language"],
             )
             for sid, r in best.items()
         ]

@@ -59,7 +59,7 @@ async def session_trace(pool: asyncpg.Pool, session_id: str) -> dict[str, Any] |
     async with pool.acquire() as conn:
         session = await conn.fetchrow(
             """SELECT s.id, s.customer_id, c.full_name AS customer, s.channel, s.status, s.active_agent,
-                      o.name AS held_by, s.step_count, s.policy, s.created_at, s.updated_at
+                      o.name AS held_by, s.step_count, s.policy, s.language, s.created_at, s.updated_at
                FROM sessions s LEFT JOIN customers c ON c.id = s.customer_id
                LEFT JOIN operators o ON o.id = s.held_by WHERE s.id = $1""",
             sid,

@@ -263,6 +263,7 @@
         el("div", { class: "d-row" }, [
           el("span", { class: "d-badge d-pri-" + pri, "data-testid": "priority", text: PRIORITY_LABEL[pri] || pri }),
           el("span", { class: "d-badge", "data-testid": "channel", text: h.channel }),
+          h.language ? el("span", { class: "d-badge", "data-testid": "language", text: h.language }) : null,
           el("strong", { text: h.customer || "Anonymous visitor" }), wait
         ]),
         el("div", { class: "d-summary", text: (h.queue ? "[" + h.queue + "] " : "") + (h.summary || "") }),
