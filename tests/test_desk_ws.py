@@ -55,7 +55,9 @@ async def test_operator_takes_replies_holds_the_bot_and_releases(
             "waiting_s",
             "customer",
             "channel",
+            "language",
         }
+        assert entry["language"] is None  # an English conversation: the business's own language
 
         await desk.send_json({"type": "take", "handoff_id": entry["handoff_id"]})
         taken = await recv_until(desk, "taken")
