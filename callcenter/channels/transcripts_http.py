@@ -323,7 +323,8 @@ class TranscriptIngest:
         decisions = []
         for t in transcript.turns:
             if t.speaker == "customer":
-                decisions.append(await router.route(t.text, history[-20:]))
+                decision = await router.route(t.text, history[-20:])
+                decisions.append(self.runtime.orchestrator.languages.with_emergencies(t.text, decision))
             history.append(("user" if t.speaker == "customer" else "assistant", t.text))
         triage = triage_call(decisions, self.runtime.app.ticket_categories)
         follow_up = (

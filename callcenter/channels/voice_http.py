@@ -223,7 +223,7 @@ def setup_routes(app: web.Application, runtime: Runtime) -> None:
         form = await signed_form(request, HANDOFF_PATH)
         if isinstance(form, web.Response):
             return form
-        return twiml_response(handoff_twiml(form, settings))
+        return twiml_response(handoff_twiml(form, settings, runtime.app.languages))
 
     app.router.add_get(RELAY_PATH, relay)
     app.router.add_post(TRANSCRIPTS_PATH, transcripts)

@@ -24,6 +24,7 @@ import structlog
 from aiohttp import WSMsgType, web
 
 from callcenter.channels.live_delivery import SessionFeed, follow_session
+from callcenter.channels.voice_language import CallLanguage
 from callcenter.channels.voice_protocol import (
     DtmfMessage,
     InterruptMessage,
@@ -111,6 +112,7 @@ class RelayCall:
         self._digit_timer: asyncio.TimerHandle | None = None
         self.feed: SessionFeed | None = None  # a person at the desk speaks to the caller (docs/desk.md)
         self.drain: Drain | None = None  # graceful shutdown (callcenter/shutdown.py), set by relay_handler
+        self.spoken = CallLanguage(runtime.orchestrator.languages)  # switches the voice with the caller's language
         self.log = log.bind(channel=CHANNEL)
 
     async def send(self, frame: dict[str, Any]) -> None:
@@ -191,7 +193,7 @@ class RelayCall:
                     session = await orch.open_session(
                         channel=CHANNEL, customer_id=self.customer_id, session_id=str(existing)
                     )
-                    self.session_id = session.id
+                    self.session_id, self.spoken.code = session.id, session.language
                     self.log.info("voice.resumed", session_id=session.id)
                     return
                 except (SessionForbidden, SessionNotFound):
@@ -339,6 +341,8 @@ class RelayCall:
         except InvalidMessage as exc:
             self.log.warning("voice.invalid_prompt", error=str(exc))
             return
+        if (switch := await self.spoken.hear(text)) is not None:  # before the reply's first token
+            await self.send(switch)
         reply = self.reply = _Reply()
         stream = SpeakableStream()
 
@@ -389,6 +393,7 @@ class RelayCall:
             customer_id=self.customer_id,
             caller=self.caller,
             handoff=row or {},
+            language=self.spoken.code,
         )
         self.ended = True
         self._arm_digit_timer(stop=True)
@@ -437,6 +442,7 @@ def handoff_data(
     customer_id: int | None,
     caller: CallerMatch | None,
     handoff: dict[str, Any],
+    language: str | None = None,
 ) -> dict[str, Any]:
     """The `handoffData` for the human side: why, which queue, and where to read the conversation.
 
@@ -455,6 +461,7 @@ def handoff_data(
         "agent": agent,
         "customer_id": customer_id,
         "caller_id_match": ({"customer_id": caller.customer_id, "verified": False} if caller is not None else None),
+        "language": language,  # the caller's language code when not the business's own (docs/languages.md)
     }
 
 

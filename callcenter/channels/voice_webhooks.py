@@ -22,6 +22,7 @@ from aiohttp import web
 
 from callcenter.channels import twiml
 from callcenter.channels.forwarding import TrustedProxies, forwarded_scheme_host
+from callcenter.language.packs import Languages
 from callcenter.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -145,7 +146,7 @@ def route_for(queue: str, settings: Settings) -> str:
     return f"enqueue:{queue}"
 
 
-def handoff_twiml(form: Mapping[str, str], settings: Settings) -> str:
+def handoff_twiml(form: Mapping[str, str], settings: Settings, languages: Languages | None = None) -> str:
     """What Twilio does once the relay session is over.
 
     With HandoffData (we asked for a person): the handoff's queue decides `<Dial>` or `<Enqueue>`.
@@ -168,6 +169,11 @@ def handoff_twiml(form: Mapping[str, str], settings: Settings) -> str:
     route = route_for(handoff.queue, settings)
     kind, _, target = route.partition(":")
     say = RELAY_FAILED if say_failed else (CONNECTING_EMERGENCY if handoff.queue == "emergency" else CONNECTING)
+    pack = languages.get(str(handoff.fields.get("language") or "")) if languages and not say_failed else None
+    if pack is not None and pack.replies is not None and pack.voice_locale:  # in the caller's language
+        replies = pack.replies
+        said = replies.voice_connecting_emergency if handoff.queue == "emergency" else replies.voice_connecting
+        say, lang = (said, pack.voice_locale) if said else (say, lang)
     log.info("voice.handoff_routed", call_sid=call_sid, queue=handoff.queue, priority=handoff.priority, route=kind)
     if kind == "dial":
         return twiml.dial(target, say=say, language=lang)

@@ -121,6 +121,8 @@ class RepliesFile(_Strict):
     emergency_waiting: str = Field(description="A follow-up after an emergency handoff; {safety}, {line}.")
     reference: str = Field(description="Appended when the handoff opened a ticket; {ticket}.")
     unavailable: str = Field(description="The handoff failed; {line}.")
+    voice_connecting: str | None = Field(default=None, description="Said on the phone while a person is dialled.")
+    voice_connecting_emergency: str | None = Field(default=None, description="The same, to the emergency line.")
 
     @field_validator("safety")
     @classmethod

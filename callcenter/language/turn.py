@@ -94,25 +94,56 @@ class LanguageTurns:
         self.languages = app.languages
         self.detector = LanguageDetector(app.languages)
 
+    def _emergency(self, folded: str) -> str | None:
+        known = self.languages.base_words
+        return next((k for p in self.languages.others if (k := find_emergency(p, folded, known))), None)
+
+    def _raised(self, decision: RouteDecision, kind: str | None) -> RouteDecision:
+        if not kind or decision.emergency or self.app.emergency_vertical is None:
+            return decision
+        return RouteDecision(self.app.emergency_vertical, 1.0, decision.latency_ms, emergency=True, reason=kind)
+
+    def with_emergencies(self, text: str, decision: RouteDecision) -> RouteDecision:
+        """The router's verdict, raised to an emergency another language's file catches (posted call transcripts)."""
+        return self._raised(decision, self._emergency(fold(text))) if self.languages.others else decision
+
+    def _asked(self, folded: str) -> LanguagePack | None:
+        """The language a message asks for by name ("do you speak Spanish?"), whatever it is written in."""
+        return next((p for p in self.languages.others if any(a.search(folded) for a in p.ask)), None)
+
+    async def language_of(self, text: str, current: str | None) -> str:
+        """The language `text` is answered in, in a conversation so far in `current` (None: the base).
+
+        The phone relay asks this before the turn too, to switch the call's voice in time.
+        """
+        if not self.languages.others:
+            return self.languages.base
+        if self.detector.needs_classifier(text) and not self.detector.classifier_loaded:
+            await asyncio.to_thread(self.detector.classifier)  # seconds, once per process: not on the loop
+        asked = self._asked(fold(text))
+        if asked is not None:
+            return asked.code
+        return self.detector.resolve(self.detector.detect(text), current, text)
+
+    def locale(self, code: str) -> str | None:
+        """The voice locale (es-US) of a language, from its file."""
+        pack = self.languages.get(code)
+        return pack.voice_locale if pack else None
+
     async def hear(self, session: SessionRecord, text: str, decision: RouteDecision) -> Heard:
         """Decide the turn's language (recording it on the session when it changes) and what it reports."""
         base = self.languages.base
         if not self.languages.others:
             return Heard(language=base, pack=None, decision=decision)
-        if self.detector.needs_classifier(text) and not self.detector.classifier_loaded:
-            await asyncio.to_thread(self.detector.classifier)  # seconds, once per process: not on the loop
         folded = fold(text)
-        language = self.detector.resolve(self.detector.detect(text), session.language, text)
-        asked = next((p for p in self.languages.others if any(a.search(folded) for a in p.ask)), None)
-        if asked is not None:  # "do you speak Spanish?": their people, whatever the words were in
-            language = asked.code
+        language = await self.language_of(text, session.language)
+        asked = self._asked(folded)
         known = self.languages.base_words
-        kind = next((k for p in self.languages.others if (k := find_emergency(p, folded, known))), None)
+        kind = self._emergency(folded)
         if language != (session.language or base):
             await self.store.set_session_language(session.id, language)
             log.info("language.switched", session_id=session.id, language=language, was=session.language)
-        if kind and not decision.emergency and self.app.emergency_vertical is not None:
-            decision = RouteDecision(self.app.emergency_vertical, 1.0, decision.latency_ms, emergency=True, reason=kind)
+        decision = self._raised(decision, kind)
         pack = self.languages.get(language) if language != base else None
         if pack is None:
             return Heard(language=language, pack=None, decision=decision, emergency=kind)
