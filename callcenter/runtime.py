@@ -105,11 +105,15 @@ async def build_runtime(
     router: Router | None = None,
     backend: SpecialistBackend | None = None,
     run_migrations: bool = True,
+    database_may_be_down: bool = False,
 ) -> Runtime:
+    """The product on `dsn`. With `database_may_be_down` nothing here touches the database (no
+    migrations, a pool that connects on first use), so a process can start during an outage."""
     check_catalog(settings)
     dsn = dsn or resolve_dsn(settings)
-    pool = await create_pool(dsn, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
-    if run_migrations:
+    min_size = 0 if database_may_be_down else settings.db_pool_min
+    pool = await create_pool(dsn, min_size=min_size, max_size=settings.db_pool_max)
+    if run_migrations and not database_may_be_down:
         async with pool.acquire() as conn:
             await migrate(conn)
     app = load_app(settings.agents_module)

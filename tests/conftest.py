@@ -8,6 +8,8 @@ starts in a temporary directory.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -114,6 +116,23 @@ async def runtime(seeded_dsn: str, test_settings: Settings) -> AsyncIterator[Run
     rt = await build_runtime(test_settings, dsn=seeded_dsn)
     yield rt
     await rt.close()
+
+
+@pytest.fixture
+def own_pg_dir() -> Iterator[Path]:
+    """A data dir for an embedded PostgreSQL a test stops and starts (never the shared server).
+
+    Outside pytest's temp root, whose permissions other pytest runs reset to 0700 (the embedded
+    server runs as its own user and must traverse every parent). The server is stopped at the end.
+    """
+    from callcenter.store import embedded
+
+    path = Path(tempfile.mkdtemp(prefix="cc-ops-pg-"))
+    try:
+        yield path
+    finally:
+        embedded.stop(path / "pg")
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture

@@ -7,14 +7,13 @@ HTTP and a websocket, and stopped with SIGTERM while a conversation is open.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,10 +72,11 @@ async def _read_until_listening(sp: ServeProcess) -> None:
     raise AssertionError("serve did not start in time:\n" + "\n".join(sp.lines))
 
 
-def _spawn_serve(env: dict[str, str]) -> subprocess.Popen[str]:
+def _spawn_serve(env: dict[str, str], *, workers: int | None = None) -> subprocess.Popen[str]:
+    """`serve` as an operator starts it: one worker per core unless `workers` says otherwise."""
+    cmd = [sys.executable, "-m", "callcenter", "serve", "--port", "0"]
     return subprocess.Popen(
-        # One node: these tests are about what a single process does (its drain, its outage answers).
-        [sys.executable, "-m", "callcenter", "serve", "--port", "0", "--workers", "1"],
+        cmd if workers is None else [*cmd, "--workers", str(workers)],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -85,18 +85,31 @@ def _spawn_serve(env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
-@pytest.fixture
-async def serve(fresh_dsn: str) -> AsyncIterator[ServeProcess]:
-    """A server on a database of its own (it migrates and seeds it, as on a first run)."""
-    proc = _spawn_serve(_env(fresh_dsn))
+@contextlib.asynccontextmanager
+async def _serving(env: dict[str, str], workers: int | None = None) -> AsyncIterator[ServeProcess]:
+    proc = _spawn_serve(env, workers=workers)
     sp = ServeProcess(proc)
     try:
         await _read_until_listening(sp)
         yield sp
     finally:
         if proc.poll() is None:
-            proc.kill()
+            proc.kill()  # its workers die with it (PR_SET_PDEATHSIG)
         proc.wait(timeout=30)
+
+
+@pytest.fixture
+async def serve(fresh_dsn: str) -> AsyncIterator[ServeProcess]:
+    """A server on a database of its own (it migrates and seeds it, as on a first run)."""
+    async with _serving(_env(fresh_dsn)) as sp:
+        yield sp
+
+
+@pytest.fixture
+async def one_worker(fresh_dsn: str) -> AsyncIterator[ServeProcess]:
+    """One process: its counters are the ones /metrics shows (each worker counts its own turns)."""
+    async with _serving(_env(fresh_dsn), workers=1) as sp:
+        yield sp
 
 
 def _finish(sp: ServeProcess, timeout: float = 60) -> int:
@@ -138,12 +151,14 @@ async def test_sigterm_finishes_the_turn_then_closes_chats_with_1012_and_exits_0
     assert all("timestamp" in e and "level" in e for e in events)
 
 
-async def test_metrics_parse_while_the_database_is_down(serve: ServeProcess, fresh_dsn: str, server_dsn: str) -> None:
+async def test_metrics_parse_while_the_database_is_down(
+    one_worker: ServeProcess, fresh_dsn: str, server_dsn: str
+) -> None:
     """Stop the database under a running server: /metrics still answers, /readyz says not ready."""
     import asyncpg
 
     async with aiohttp.ClientSession() as http:
-        async with http.ws_connect(serve.url.replace("http", "ws") + "/v1/chat") as ws:
+        async with http.ws_connect(one_worker.url.replace("http", "ws") + "/v1/chat") as ws:
             await ws.send_json({"type": "hello"})
             await ws.receive_json(timeout=30)
             await ws.send_json({"type": "message", "text": "when is rent due?"})
@@ -158,9 +173,9 @@ async def test_metrics_parse_while_the_database_is_down(serve: ServeProcess, fre
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
                 name,
             )
-            resp = await http.get(serve.url + "/metrics")
+            resp = await http.get(one_worker.url + "/metrics")
             body = await resp.text()
-            ready = await http.get(serve.url + "/readyz")
+            ready = await http.get(one_worker.url + "/readyz")
             ready_body = await ready.json()
         finally:
             await admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
@@ -216,17 +231,6 @@ def test_bad_catalog_path_is_refused_even_offline(seeded_dsn: str, tmp_path: Any
     broken.write_text("[models.x\nprice = ")
     env["CALLCENTER_CATALOG_PATH"] = str(broken)
     assert_short_error(run_cli("chat", env=env, timeout=180), "CALLCENTER_CATALOG_PATH")
-
-
-@pytest.fixture
-def own_pg_dir() -> Iterator[Path]:
-    """A data dir outside pytest's temp root, whose permissions other pytest runs reset to 0700
-    (the embedded server runs as its own user and must traverse every parent)."""
-    path = Path(tempfile.mkdtemp(prefix="cc-ops-pg-"))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 async def test_hello_answers_unavailable_when_the_database_server_is_stopped(own_pg_dir: Path) -> None:

@@ -114,7 +114,9 @@ async def serve(settings: Settings, host: str, port: int, *, seed: bool = True, 
     # CPU work (routing long texts, transcripts) runs in threads; the event loop waits for the GIL
     # at most this long each time it wants it back (Python's default, 5 ms, adds up per ping).
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-    runtime = await build_runtime(settings)
+    # A supervised worker (--reuse-port) starts without the database: its supervisor migrated it,
+    # and a worker restarted during an outage must listen and answer `unavailable`, not exit.
+    runtime = await build_runtime(settings, database_may_be_down=reuse_port)
     runtime.orchestrator.keeper.start(runtime.orchestrator.finish_pending)  # leases and the sweeper
     try:
         if seed:

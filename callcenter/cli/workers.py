@@ -6,8 +6,15 @@ connections across them with SO_REUSEPORT, so no process proxies traffic. Nothin
 between workers but PostgreSQL, exactly as between machines (docs/scaling.md).
 
 The supervisor prepares once what every worker would otherwise race to do (start the
-embedded database, migrate, seed, train and cache the router), forwards SIGTERM/SIGINT so
-each worker drains on its own, and restarts a worker that dies (a bounded number of times).
+embedded database, migrate, seed, train and cache the router). After that a worker needs
+nothing from the database to start, so one that dies (OOM, a bug, kill -9) is restarted with
+backoff even while the database is down, and answers `unavailable` until it is back; healthy
+workers are never stopped because another one keeps failing.
+
+Signals: workers live in process groups of their own, so a terminal's Ctrl-C reaches the
+supervisor only, and it forwards one SIGTERM to each worker, which drains on its own
+(callcenter.shutdown). A second signal kills them. A worker dies with its supervisor
+(PR_SET_PDEATHSIG): `kill -9` of the supervisor is the node dying, never orphans on the port.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections import deque
+from dataclasses import dataclass, field
 from types import FrameType
 
 import structlog
@@ -27,7 +34,13 @@ from callcenter.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-MAX_RESTARTS_PER_MINUTE = 5
+RESTART_DELAYS_S: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+"""Waits before restarting a worker slot after its 1st, 2nd, ... consecutive early exit."""
+STABLE_S = 30.0
+"""A worker that ran this long before exiting starts its slot's backoff over."""
+GIVE_UP_AFTER = 8
+"""Consecutive early exits of every slot at once (nothing serving for minutes): a crash loop, exit 1."""
+POLL_S = 0.1
 
 
 def default_workers() -> int:
@@ -59,12 +72,81 @@ def _check_port(host: str, port: int) -> None:
         ) from None
 
 
-def _wait_listening(host: str, port: int, procs: list[subprocess.Popen[bytes]], stopping: list[int]) -> bool:
-    """True once something accepts connections on the port; False if a worker exits or we are stopped first."""
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """In the worker before exec: SIGKILL when the supervisor dies (Linux), so no worker outlives it."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+
+
+@dataclass
+class Slot:
+    """One worker position: its process, and how often it has exited early in a row."""
+
+    index: int
+    proc: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+    failures: int = 0
+    restart_at: float = field(default=0.0)
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+class Supervisor:
+    def __init__(self, cmd: list[str], env: dict[str, str], workers: int) -> None:
+        self.cmd, self.env = cmd, env
+        self.slots = [Slot(i) for i in range(workers)]
+        self.signals: list[int] = []
+
+    def start(self, slot: Slot) -> None:
+        slot.proc = subprocess.Popen(self.cmd, env=self.env, process_group=0, preexec_fn=_die_with_parent)
+        slot.started = time.monotonic()
+
+    def tend(self) -> bool:
+        """Restart dead workers whose backoff is over; False when every slot is crash-looping."""
+        now = time.monotonic()
+        for slot in self.slots:
+            if slot.proc is None:
+                if now >= slot.restart_at:
+                    self.start(slot)
+                continue
+            code = slot.proc.poll()
+            if code is None:
+                continue
+            slot.failures = 1 if now - slot.started >= STABLE_S else slot.failures + 1
+            delay = RESTART_DELAYS_S[min(slot.failures, len(RESTART_DELAYS_S)) - 1]
+            slot.proc, slot.restart_at = None, now + delay
+            log.warning("workers.exited", worker=slot.index, exit_code=code, restart_in_s=delay)
+        return not all(s.proc is None and s.failures >= GIVE_UP_AFTER for s in self.slots)
+
+    def stop(self, grace_s: float) -> None:
+        """SIGTERM every worker (each drains its turns); SIGKILL after `grace_s` or on a second signal."""
+        running = [s.proc for s in self.slots if s.proc is not None and s.proc.poll() is None]
+        for proc in running:
+            proc.send_signal(signal.SIGTERM)
+        signals_at_stop = len(self.signals)
+        deadline = time.monotonic() + grace_s
+        while any(p.poll() is None for p in running):
+            if time.monotonic() > deadline or len(self.signals) > signals_at_stop:
+                log.warning("workers.killed", still_running=sum(p.poll() is None for p in running))
+                for proc in running:
+                    if proc.poll() is None:
+                        proc.kill()
+            time.sleep(POLL_S / 2)
+        for proc in running:
+            proc.wait()
+
+
+def _wait_listening(host: str, port: int, sup: Supervisor) -> bool:
+    """True once something accepts connections on the port; False if every worker exits or we are stopped first."""
     target = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and not stopping:
-        if any(p.poll() is not None for p in procs):
+    while time.monotonic() < deadline and not sup.signals:
+        if not any(s.alive for s in sup.slots):
             return False
         try:
             with socket.create_connection((target, port), timeout=0.5):
@@ -97,68 +179,42 @@ def supervise(settings: Settings, host: str, port: int, workers: int, *, seed: b
     dsn = resolve_dsn(settings)  # starts the embedded server here, so it outlives every worker
     asyncio.run(prepare(settings, dsn, seed=seed))
     env = {**os.environ, "DATABASE_URL": dsn}
-    cmd = [
-        sys.executable,
-        "-m",
-        "callcenter",
-        "serve",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--reuse-port",
-        "--no-seed",
-    ]
+    cmd = [sys.executable, "-m", "callcenter", "serve", "--host", host, "--port", str(port)]
+    cmd += ["--workers", "1", "--reuse-port", "--no-seed"]
     if settings.data_dir:
         cmd += ["--data-dir", str(settings.data_dir)]
-    stopping: list[int] = []
+    sup = Supervisor(cmd, env, workers)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        stopping.append(signum)
+        sup.signals.append(signum)
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    procs = [subprocess.Popen(cmd, env=env) for _ in range(workers)]
-    if _wait_listening(host, port, procs, stopping):  # say "serving" only once a worker accepts connections
-        url = f"http://{host}:{port}/"
-        if settings.log_json:  # machines read the event (stdout stays empty); people read the line below
-            log.info("serve.listening", url=url, workers=workers, hint="SIGTERM or Ctrl-C to stop")
-        else:
-            print(f"callcenter is serving on {url}  ({workers} workers; Ctrl-C to stop)", flush=True)
-    restarts: deque[float] = deque()
+    gave_up = False
     try:
-        while not stopping:
-            time.sleep(0.2)
-            for i, proc in enumerate(procs):
-                if proc.poll() is None or stopping:
-                    continue
-                now = time.monotonic()
-                while restarts and now - restarts[0] > 60:
-                    restarts.popleft()
-                if len(restarts) >= MAX_RESTARTS_PER_MINUTE:
-                    log.error("workers.crash_loop", exit_code=proc.returncode)
-                    print(
-                        f"callcenter: workers keep exiting (last exit code {proc.returncode}); see their output above.",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    stopping.append(-1)
-                    break
-                log.warning("workers.restarting", worker=i, exit_code=proc.returncode)
-                restarts.append(now)
-                procs[i] = subprocess.Popen(cmd, env=env)
+        for slot in sup.slots:
+            sup.start(slot)
+        if _wait_listening(host, port, sup):  # say "serving" only once a worker accepts connections
+            url = f"http://{host}:{port}/"
+            if settings.log_json:  # machines read the event (stdout stays empty); people read the line below
+                log.info("serve.listening", url=url, workers=workers, hint="SIGTERM or Ctrl-C to stop")
+            else:
+                print(f"callcenter is serving on {url}  ({workers} workers; Ctrl-C to stop)", flush=True)
+        while not sup.signals:
+            if not sup.tend():
+                gave_up = True
+                log.error("workers.crash_loop", exits_in_a_row=GIVE_UP_AFTER)
+                print(
+                    "callcenter: every worker keeps exiting at start; see their output above.",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                break
+            time.sleep(POLL_S)
+        if sup.signals:
+            log.info("serve.stopping", signal=signal.Signals(sup.signals[0]).name, drain_s=settings.drain_s)
     finally:
-        for proc in procs:  # each worker drains its own turns (callcenter.shutdown)
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        grace = settings.model_dump().get("drain_s", 10) + 5
-        deadline = time.monotonic() + grace
-        for proc in procs:
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        sup.stop(grace_s=settings.drain_s + 5)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return 1 if -1 in stopping else 0
+    log.info("serve.stopped")
+    return 1 if gave_up else 0

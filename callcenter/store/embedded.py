@@ -107,6 +107,8 @@ def embedded_dsn(data_dir: Path, database: str = "postgres", *, keep: bool = Fal
         try:
             # cleanup_mode=None: the library never stops it; _stop_ours below decides.
             server = lib.get_server(pgdata, cleanup_mode=None)
+            if not status(data_dir).running:  # the library's cached handle of a server stopped since
+                server.ensure_postgres_running()
         except (subprocess.SubprocessError, OSError) as exc:
             raise EmbeddedUnavailable(
                 f"the embedded PostgreSQL in {pgdata} did not start ({exc}); see {pgdata / 'log'}"

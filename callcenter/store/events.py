@@ -156,7 +156,12 @@ class EventBus:
         return self._conn is not None and not self._conn.is_closed()
 
     async def start(self) -> None:
-        await self._connect()
+        """Listen; when the database is down, start anyway and keep reconnecting (subscribers get `resync`)."""
+        try:
+            await self._connect()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+            log.warning("events.start_unconnected", error=str(exc))
+            self._lost.set()
         self._task = asyncio.get_running_loop().create_task(self._watch())
 
     def subscribe(self, handler: Handler, topics: Iterable[str] = ()) -> Subscription:
