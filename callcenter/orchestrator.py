@@ -124,7 +124,8 @@ class Orchestrator:
     async def handle_turn(self, session_id: str, text: str, **kwargs: Any) -> TurnResult:
         """One turn inside its telemetry scope: session_id/turn_id on every log line, one trace span."""
         with turn_scope(session_id):
-            return await self._handle_turn(session_id, text, **kwargs)
+            async with self.keeper.admit():  # past this node's bound: `busy` before any database work
+                return await self._handle_turn(session_id, text, **kwargs)
 
     async def _handle_turn(
         self, session_id: str, text: str, *, on_delta: OnDelta | None = None, client_id: str | None = None
@@ -142,7 +143,7 @@ class Orchestrator:
             raise SessionNotFound(session_id) from None
         text = await self._redact(text, earlier)  # never stored, logged or sent to a model
         wait_until = time.monotonic() + self.settings.session_wait_s
-        async with self.keeper.admit(), self.keeper.session(session_id, wait_until):
+        async with self.keeper.session(session_id, wait_until):
             delay = 0.02
             while True:
                 begun = await self.store.begin_turn(

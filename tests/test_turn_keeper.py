@@ -239,3 +239,46 @@ async def test_a_message_racing_a_running_turn_gets_busy_with_retry_after_then_a
         assert await counts(runtime, sid) == {"users": 2, "replies": 2, "pending": 0}
     finally:
         orch.backend = original
+
+
+async def test_a_saturated_node_answers_busy_and_readyz_503_until_its_turns_finish(
+    runtime: Runtime,
+    client_a: TestClient,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[type-arg]
+) -> None:
+    """Backpressure: past `max_active_turns` a node refuses at once (a load balancer's probe sees
+    503 and sends traffic elsewhere), and takes work again as soon as its turns finish."""
+    orch = runtime.orchestrator
+    monkeypatch.setattr(orch.settings, "max_active_turns", 2)
+    original = orch.backend
+    orch.backend = Slow(original, 1.5)
+    try:
+        async with (
+            client_a.ws_connect("/v1/chat") as a,
+            client_a.ws_connect("/v1/chat") as b,
+            client_a.ws_connect("/v1/chat") as c,
+        ):
+            for ws in (a, b, c):
+                await ws.send_json({"type": "hello"})
+                assert (await final_frame(ws))["type"] == "session"
+            for ws, cid in ((a, "a1"), (b, "b1")):
+                await ws.send_json({"type": "message", "text": "what are your office hours?", "client_id": cid})
+            await asyncio.sleep(0.3)  # both turns admitted and running: the node is full
+            ready = await client_a.get("/readyz")
+            assert ready.status == 503 and await ready.json() == {
+                "database": "ok",
+                "turns": "saturated",
+                "status": "not_ready",
+            }
+            await c.send_json({"type": "message", "text": "can I have a cat?", "client_id": "c1"})
+            busy = await final_frame(c)
+            assert busy["type"] == "error" and busy["code"] == "busy" and busy["client_id"] == "c1", busy
+            assert 0 < busy["retry_after_s"] <= 2
+            assert (await final_frame(a))["client_id"] == "a1" and (await final_frame(b))["client_id"] == "b1"
+            assert (await client_a.get("/readyz")).status == 200
+            await asyncio.sleep(busy["retry_after_s"])
+            await c.send_json({"type": "message", "text": "can I have a cat?", "client_id": "c1"})
+            answered = await final_frame(c)
+            assert answered["type"] == "message" and answered["client_id"] == "c1"
+    finally:
+        orch.backend = original
