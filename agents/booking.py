@@ -166,7 +166,7 @@ class BookingFlow:
 
     async def _start(self, t: ToolTurn, text: str) -> FlowReply:
         intent = detect_intent(text)
-        when = parse_when(text, t.turn.now)
+        when = parse_when(text, t.turn.now.astimezone(BUSINESS_TZ))
         window = window_to_state(when) if when else None
         if intent == "list":
             return await self._list(t)
@@ -196,7 +196,7 @@ class BookingFlow:
         return await self._search(t, state)
 
     async def _got_issue(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
-        when = parse_when(text, t.turn.now)
+        when = parse_when(text, t.turn.now.astimezone(BUSINESS_TZ))
         if when is not None:
             state["window"] = window_to_state(when)
         issue = detect_issue(text)
@@ -214,7 +214,7 @@ class BookingFlow:
         exclude = {opt["slot_id"] for opt in state.get("exclude", [])}
         slots: list[dict[str, Any]] = []
         note = ""
-        for bounds, widened_note in widened_windows(state.get("window"), t.turn.now.date()):
+        for bounds, widened_note in widened_windows(state.get("window"), t.turn.now.astimezone(BUSINESS_TZ).date()):
             args: dict[str, Any] = {"kind": kind, "limit": 10, **bounds}
             args.pop("latest", None)  # the tool bounds a slot's end; the resident's "before 5" bounds its start
             if category:
@@ -268,7 +268,7 @@ class BookingFlow:
     async def _offer_answer(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         options: list[dict[str, Any]] = state.get("options", [])
         idx = pick_choice(text, len(options), [o["label"] for o in options])
-        when = parse_when(text, t.turn.now)
+        when = parse_when(text, t.turn.now.astimezone(BUSINESS_TZ))
         if when is not None and (idx is None or not _fits(when, options[idx])):
             state["window"] = window_to_state(when)
             return await self._search(t, state)
@@ -302,7 +302,7 @@ class BookingFlow:
         if idx is not None and options[idx]["slot_id"] != chosen["slot_id"] and not is_affirmative(text):
             state["chosen"] = options[idx]
             return t.reply(self._confirm_question(state), state)
-        when = parse_when(text, t.turn.now)
+        when = parse_when(text, t.turn.now.astimezone(BUSINESS_TZ))
         if len(options) == 1 and idx == 0 and not is_negative(text) and (when is None or _fits(when, chosen)):
             # "that one" to the question that named the only opening is a yes to it.
             return await self._commit(t, state)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -354,3 +354,19 @@ def test_widened_windows_relax_week_then_time_then_dates() -> None:
     assert notes[0] == "" and all("next tuesday after 3" in n for n in notes[1:])
     assert widened_windows(None, datetime(2045, 1, 2).date()) == [({}, "")]
     assert AGENT.vertical == "booking"
+
+
+@pytest.mark.parametrize("evening", ["19:05", "20:45", "23:30"])
+@pytest.mark.parametrize("asked", ["tomorrow morning", "tuesday morning", "can you come tmrw morning"])
+async def test_day_words_are_the_buildings_days_even_when_utc_has_moved_on(
+    pool: asyncpg.Pool, evening: str, asked: str
+) -> None:
+    """A Monday-evening resident (the channel's clock is UTC, already Tuesday) means the local Tuesday."""
+    hour, minute = map(int, evening.split(":"))
+    local_now = a_monday_morning().replace(hour=hour, minute=minute)
+    tuesday = await slots(pool, "plumbing", "maintenance", [at(local_now, 1, 9), at(local_now, 8, 9)])
+    cid = await resident(pool)
+    c = await Convo(pool, AGENT, cid, local_now.astimezone(UTC)).open()
+    await c.say("my kitchen sink leaks")
+    await c.say(asked)
+    assert [o["slot_id"] for o in c.state["options"]] == [tuesday[0]]
