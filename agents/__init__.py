@@ -13,6 +13,14 @@ from __future__ import annotations
 
 from callcenter_agents.billing import AGENT as BILLING
 from callcenter_agents.booking import AGENT as BOOKING
+from callcenter_agents.conversation import (
+    CONTINUATIONS,
+    FOLLOW_UP_OFFER,
+    FOLLOW_UP_VERTICALS,
+    READ_YES_NO,
+    ROUTE_RULES,
+    STRIP_COURTESY,
+)
 from callcenter_agents.escalation import AGENT as ESCALATION
 from callcenter_agents.general import AGENT as GENERAL
 from callcenter_agents.out_of_scope import AGENT as OUT_OF_SCOPE
@@ -109,15 +117,21 @@ asked; reveals another resident's data; or is rude or unsafe. Otherwise PASS."""
 
 __all__ = [
     "AGENTS",
+    "CONTINUATIONS",
     "CUSTOMER_NOUN",
     "EMERGENCY_LINE",
     "EMERGENCY_TERMS",
     "EMERGENCY_VERTICAL",
     "EVAL_USER_PERSONA",
     "FALLBACK_VERTICAL",
+    "FOLLOW_UP_OFFER",
+    "FOLLOW_UP_VERTICALS",
     "HUMAN_HANDOFF_TOOL",
     "JUDGE_INSTRUCTIONS",
+    "READ_YES_NO",
+    "ROUTE_RULES",
     "SHARED_CONTEXT",
+    "STRIP_COURTESY",
     "TICKET_CATEGORIES",
     "TICKET_TOOL",
 ]

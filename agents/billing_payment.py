@@ -107,17 +107,21 @@ async def picked_method(t: ToolTurn, text: str, state: dict[str, Any]) -> FlowRe
 
 async def got_amount(t: ToolTurn, text: str, state: dict[str, Any], restart: Restart) -> FlowReply:
     amount = parse_amount(amount_text(text), expect_amount=True)
-    if amount is None and state.get("suggested") and is_affirmative(text) and not is_negative(text):
-        amount = int(state["suggested"])
+    if amount is None and is_affirmative(text) and not is_negative(text):
+        # "yes" to "How much? Your balance is $75.00" (or to "Would you like to pay $75.00?"):
+        # the amount the question named.
+        amount = int(state["suggested"]) if state.get("suggested") else FULL
     if amount is None:
         if is_negative(text) or is_cancel(text):
             return t.reply("Okay, I haven't charged anything.", done=True)
         if detect_intent(text) not in ("balance", "pay"):
             return await restart(t, text)
         bal = await t.call("get_balance", {})
+        owed = int(bal.get("balance_cents", 0))
+        # Never the same question twice: the second time it is a yes/no about the whole balance.
+        state["suggested"] = owed
         return t.reply(
-            "Sorry, I didn't catch an amount. How much would you like to pay? Your balance is "
-            f"{format_cents(int(bal.get('balance_cents', 0)))}.",
+            f"Would you like to pay your full balance of {format_cents(owed)}? Or tell me another amount.",
             state,
         )
     bal = await t.call("get_balance", {})

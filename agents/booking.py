@@ -12,6 +12,7 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
+from callcenter_agents.booking_changes import RESCHEDULE, booked_note, changes_booking
 from callcenter_agents.booking_prompt import BOOKING_EXAMPLES, BOOKING_INSTRUCTIONS
 from callcenter_agents.extract import (
     DateWindow,
@@ -35,12 +36,6 @@ from callcenter.tooling.toolkit import ToolError
 from callcenter.types import Tier
 
 _CANCEL = re.compile(r"\b(cancel\w*|call off|don'?t need (the|my|a|that) (visit|appointment|viewing|tour))\b", re.I)
-_RESCHEDULE = re.compile(
-    r"\b(re-?schedul\w*|re-?book\w*|postpone\w*|"
-    r"(move|change|push|shift|switch)\b.{0,40}\b(appointment|visit|viewing|booking|tour|it|time|date)|"
-    r"(different|another|later|earlier) (time|day|date|slot))\b",
-    re.I,
-)
 _LIST = re.compile(
     r"\b(when is|when's|what time is|do i have|list|show me|upcoming|my appointments|"
     r"any appointments|scheduled|is (the|my) \w+ (still )?coming|booked for)\b",
@@ -86,7 +81,7 @@ def detect_intent(text: str) -> str:
     """book | reschedule | cancel | list | viewing, from the resident's first message."""
     if _CANCEL.search(text):
         return "cancel"
-    if _RESCHEDULE.search(text):
+    if RESCHEDULE.search(text):
         return "reschedule"
     if _LIST.search(text):
         return "list"
@@ -147,7 +142,14 @@ class BookingFlow:
             return t.reply(tool_error_reply(err, "Would you like to try something else?"), done=True)
 
     async def _step(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
+        finished = state.pop("finished", None)  # what this flow closed with last turn (callcenter.conversation)
         stage = state.get("stage")
+        booked = finished.get("booked") if isinstance(finished, dict) else None
+        if not stage and isinstance(booked, dict) and changes_booking(text, t.turn.now):
+            # "actually make it friday" right after "You're booked": that booking moves, no new one.
+            when = parse_when(text, t.turn.now)
+            state = {"intent": "reschedule", "window": window_to_state(when) if when else None}
+            return await self._with_appointment(t, state, booked)
         if stage == "confirm_cancel":
             return await self._confirm_cancel(t, text, state)
         if stage and is_cancel(text) and not (stage == "confirm" and is_affirmative(text)):
@@ -339,6 +341,7 @@ class BookingFlow:
                 return t.reply(
                     f"Done: your {noun} is moved from {prev} to {res['label']}"
                     f"{self._with_tech(res)}. Appointment number #{res['appointment_id']}.",
+                    booked_note(res, appt.get("kind") or "maintenance", appt.get("category")),
                     done=True,
                 )
             kind = state.get("kind", "maintenance")
@@ -359,6 +362,7 @@ class BookingFlow:
         return t.reply(
             f"You're booked: {with_article(noun)} on {res['label']}{self._with_tech(res)}. "
             f"Your appointment number is #{res['appointment_id']}.",
+            booked_note(res, state.get("kind", "maintenance"), state.get("category")),
             done=True,
         )
 

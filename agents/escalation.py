@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from callcenter_agents.conversation import is_legal_threat
 from callcenter_agents.escalation_prompt import ESCALATION_EXAMPLES, ESCALATION_INSTRUCTIONS
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.replies import summarize_history
@@ -218,7 +219,7 @@ def detect_intent(text: str) -> str:
     """emergency | legal | person | harassment | security | noise | complaint | unclear."""
     if detect_emergency(text) or re.search(r"\bemergency\b", text, re.I):
         return "emergency"
-    if _LEGAL.search(text):
+    if _LEGAL.search(text) or is_legal_threat(text):
         return "legal"
     if _HARASS.search(text):
         return "harassment"

@@ -7,13 +7,17 @@ whole section: short replies, and every claim traceable to the search result.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from callcenter_agents.conversation import is_lockout
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.lead_in import strip_lead_in
 from callcenter_agents.replies import (
     CAPABILITIES,
     PROBE_REFUSAL,
+    bare_ack_reply,
     best_sentences,
     first_name,
     is_prompt_probe,
@@ -21,7 +25,8 @@ from callcenter_agents.replies import (
     summarize_history,
     words,
 )
-from callcenter_tools.escalation import ESCALATION_TOOLS, handoff_eta
+from callcenter_tools.booking import BUSINESS_TZ
+from callcenter_tools.escalation import EMERGENCY_LINE, ESCALATION_TOOLS, handoff_eta
 from callcenter_tools.knowledge import GENERAL_TOOLS
 
 from callcenter.specialists.agent_spec import AgentSpec
@@ -51,8 +56,8 @@ _CAPABILITIES = re.compile(
 )
 
 
-def small_talk(text: str, name: str | None) -> str | None:
-    """A reply to greetings, thanks, goodbyes and 'what can you do', else None."""
+def small_talk(text: str, name: str | None, history: Sequence[tuple[str, str]] = ()) -> str | None:
+    """A reply to greetings, thanks, goodbyes, bare acknowledgements and 'what can you do', else None."""
     hello = f"Hi {first_name(name)}!" if first_name(name) else "Hi!"
     short = len(text.split()) <= 8
     if _CAPABILITIES.search(text):
@@ -64,6 +69,9 @@ def small_talk(text: str, name: str | None) -> str | None:
         return f"{bot}{CAPABILITIES} What can I do for you?"
     if _GREETING.match(text):
         return f"{hello} {CAPABILITIES} What can I do for you?"
+    ack = bare_ack_reply(text, history)
+    if ack is not None:
+        return ack
     core = strip_lead_in(text)  # "can I reserve the room, thanks" is a question, not a thank-you
     if short and _BYE.search(core) and "?" not in text:
         return "Glad I could help. Have a good day!"
@@ -83,6 +91,18 @@ _BOOKING_CUE = re.compile(
     r"electrician|viewing|tour|leak\w*|broken)\b",
     re.I,
 )
+
+
+# The office's opening hours by weekday (Monday = 0), as the handbook's "Office hours" section says.
+OFFICE_HOURS: dict[int, tuple[int, int]] = {0: (9, 18), 1: (9, 18), 2: (9, 18), 3: (9, 18), 4: (9, 18), 5: (10, 16)}
+_LOCKOUT_QUERY = "locked out lockout keys"
+
+
+def office_open(now: datetime) -> bool:
+    """Whether the leasing office is open at `now` (public holidays aside)."""
+    local = now.astimezone(BUSINESS_TZ)
+    hours = OFFICE_HOURS.get(local.weekday())
+    return hours is not None and hours[0] <= local.hour < hours[1]
 
 
 def other_request_note(rest: str) -> str | None:
@@ -107,7 +127,9 @@ class GeneralFlow:
                 return FlowReply(text="Okay. Is there anything else I can help with?", done=True)
         if is_prompt_probe(text):
             return FlowReply(text=f"{PROBE_REFUSAL}{CAPABILITIES} What can I do for you?", done=True)
-        canned = small_talk(text, turn.context.customer_name)
+        if is_lockout(text):
+            return await self._lockout(turn)
+        canned = small_talk(text, turn.context.customer_name, turn.history)
         if canned is not None:
             return FlowReply(text=canned, done=True)
         first, rest = split_requests(text)
@@ -162,6 +184,23 @@ class GeneralFlow:
             )
         quote = best_sentences(text, str(best.get("text", "")), limit=2)
         return FlowReply(text=f"{quote}{_TAIL}", done=True, tool_results=[res])
+
+    async def _lockout(self, turn: FlowTurn) -> FlowReply:
+        """The handbook's lockout procedure for the hour it is: the office by day, the emergency line after hours."""
+        res = await turn.call_tool("search_knowledge_base", {"query": _LOCKOUT_QUERY, "limit": 3})
+        articles: list[dict[str, Any]] = res.get("articles", [])
+        article = next((a for a in articles if "lock" in str(a.get("title", "")).lower()), None)
+        if article is None:  # the handbook lost its section: the emergency line is still the way in
+            return FlowReply(
+                text=f"I'm sorry you're locked out. Please call our 24/7 emergency line {EMERGENCY_LINE}.",
+                done=True,
+                tool_results=[res],
+            )
+        open_now = office_open(turn.now)
+        cue = "during office hours" if open_now else "after hours"
+        quote = best_sentences(cue, str(article.get("text", "")), limit=1)
+        tail = "" if EMERGENCY_LINE in quote or open_now else f" Our 24/7 emergency line is {EMERGENCY_LINE}."
+        return FlowReply(text=f"I'm sorry you're locked out. {quote}{tail}", done=True, tool_results=[res])
 
     def _to_human(self, turn: FlowTurn, question: str) -> FlowReply:
         return FlowReply(

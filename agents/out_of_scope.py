@@ -5,7 +5,7 @@ No tools: nothing outside the business is looked up, so nothing can be invented 
 
 from __future__ import annotations
 
-from callcenter_agents.replies import CAPABILITIES, PROBE_REFUSAL, is_prompt_probe
+from callcenter_agents.replies import CAPABILITIES, PROBE_REFUSAL, bare_ack_reply, is_prompt_probe
 
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import FlowReply, FlowTurn
@@ -21,6 +21,9 @@ class OutOfScopeFlow:
         if is_prompt_probe(turn.text):
             # Nothing about the instructions, not even a paraphrase: the same refusal every time.
             return FlowReply(text=f"{PROBE_REFUSAL}{CAPABILITIES}", done=True)
+        ack = bare_ack_reply(turn.text, turn.history)
+        if ack is not None:  # "yes" with no question open is not off-topic, it is unfinished
+            return FlowReply(text=ack, done=True)
         return FlowReply(text=f"{DECLINE} {CAPABILITIES}", done=True)
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from callcenter_agents.extract.intent import is_negative
+from callcenter_agents.extract.polite import is_bare_ack
+
 from callcenter.tooling.toolkit import ToolError
 
 CAPABILITIES = (
@@ -163,3 +166,24 @@ def summarize_history(history: Sequence[tuple[str, str]], text: str, limit: int 
         out.append(line)
         size += len(line) + 1
     return "\n".join(reversed(out))
+
+
+WHAT_CAN_I_HELP = "What can I help with?"
+_ANYTHING_ELSE = re.compile(r"\b(anything else|something else)\b[^?]*\?\s*$", re.I)
+
+
+def bare_ack_reply(text: str, history: Sequence[tuple[str, str]]) -> str | None:
+    """The reply to a bare "yes" / "ok" / "no" that no open question is waiting for, else None.
+
+    Nothing is pending (a flow with a question open keeps the answer), so a bare answer means
+    nothing by itself: a short "What can I help with?", not the out-of-scope refusal. After our
+    own "Anything else I can help with?", a "no" is a goodbye.
+    """
+    if not is_bare_ack(text):
+        return None
+    last = next((said for role, said in reversed(history) if role == "assistant"), "")
+    if is_negative(text):
+        if _ANYTHING_ELSE.search(last):
+            return "Okay. Glad I could help. Have a good day!"
+        return f"Okay. {WHAT_CAN_I_HELP}"
+    return f"Sure. {WHAT_CAN_I_HELP}"

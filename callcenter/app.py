@@ -21,6 +21,13 @@ does on the business's behalf is optional and named there too:
 | `EMERGENCY_QUEUE` | the human queue emergencies go to (default `emergency`) |
 | `BASE_LANGUAGE` | the language the flows speak (default `en`) |
 | `LANGUAGE_DIRS` | folders of language files (default: the module's `languages/`; see `callcenter/language/`) |
+| `STRIP_COURTESY` | text -> the request without greetings and thanks around it ("" when only courtesy) |
+| `READ_YES_NO` | text -> True (a yes), False (a no) or None: how a follow-up offer is answered |
+| `ROUTE_RULES` | (vertical, text -> bool) pairs that pick an agent outright (a legal threat, a lockout) |
+| `FOLLOW_UP_VERTICALS` | agents whose requests may be queued when one message asks for two things |
+| `FOLLOW_UP_OFFER` | how the queued request is offered once the first is done (`{request}`: its words) |
+| `CONTINUATIONS` | agent -> (text, state it closed with, now) -> bool: back to the agent that just finished |
+| `REQUEST_JOINERS` | a compiled regex of the words that join two requests (default: English "and", "also"…) |
 
 It may also have a `difficulty` submodule with `HARD_EXAMPLES` / `EASY_EXAMPLES` for the
 difficulty prior.
@@ -29,7 +36,10 @@ difficulty prior.
 from __future__ import annotations
 
 import importlib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -60,6 +70,13 @@ class App:
     emergency_queue: str = "emergency"
     languages: Languages = field(default_factory=Languages)
     eval_tables: dict[str, str | None] = field(default_factory=dict)
+    courtesy: Callable[[str], str] | None = None
+    yes_no: Callable[[str], bool | None] | None = None
+    route_rules: tuple[tuple[Vertical, Callable[[str], bool]], ...] = ()
+    follow_up_verticals: tuple[Vertical, ...] = ()
+    follow_up_offer: str = "You also mentioned: {request}. Would you like me to help with that now?"
+    request_joiners: re.Pattern[str] | None = None
+    continuations: dict[str, Callable[[str, dict[str, Any], datetime], bool]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -118,6 +135,13 @@ def load_app(agents_module: str = "callcenter_agents") -> App:
         emergency_queue=str(getattr(mod, "EMERGENCY_QUEUE", "emergency")),
         languages=load_languages(_language_dirs(mod), base=str(getattr(mod, "BASE_LANGUAGE", "en"))),
         eval_tables=dict(getattr(mod, "EVAL_TABLES", {})),
+        courtesy=getattr(mod, "STRIP_COURTESY", None),
+        yes_no=getattr(mod, "READ_YES_NO", None),
+        route_rules=tuple(getattr(mod, "ROUTE_RULES", ())),
+        follow_up_verticals=tuple(getattr(mod, "FOLLOW_UP_VERTICALS", ())),
+        follow_up_offer=str(getattr(mod, "FOLLOW_UP_OFFER", App.follow_up_offer)),
+        request_joiners=getattr(mod, "REQUEST_JOINERS", None),
+        continuations=dict(getattr(mod, "CONTINUATIONS", {})),
     )
     declared = set(app.verticals)
     for name in ("emergency_vertical", "fallback_vertical"):
@@ -131,6 +155,9 @@ def load_app(agents_module: str = "callcenter_agents") -> App:
         raise ValueError(
             f"{agents_module} has EMERGENCY_TERMS but no EMERGENCY_VERTICAL: name the agent that takes them"
         )
+    for vertical in (*(v for v, _ in app.route_rules), *app.follow_up_verticals):
+        if vertical not in declared:
+            raise ValueError(f"{agents_module} routes to {vertical!r} (ROUTE_RULES / FOLLOW_UP_VERTICALS), no agent's")
     if app.human_handoff_tool is not None and app.human_handoff_tool not in app.tools:
         raise ValueError(f"{agents_module}.HUMAN_HANDOFF_TOOL {app.human_handoff_tool!r} is no agent's tool")
     return app

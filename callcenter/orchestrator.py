@@ -17,6 +17,8 @@ import structlog
 
 from callcenter import emergency_mode
 from callcenter.app import App
+from callcenter.conversation import SWITCH_CONFIDENCE, close_turn, plan_turn
+from callcenter.conversation.memory import KEY as GLUE_KEY
 from callcenter.delivery import DeltaSink, chunk_text
 from callcenter.handoff import HumanHandoff
 from callcenter.language.turn import LanguageTurns
@@ -38,9 +40,6 @@ from callcenter.tooling.toolkit import ToolError
 from callcenter.types import HandoffContext, Priority, RouteDecision
 
 log = structlog.get_logger(__name__)
-
-# Below this the router's verdict does not pull the customer out of a flow in progress.
-SWITCH_CONFIDENCE = 0.75
 
 
 __all__ = ["InvalidMessage", "Orchestrator", "SessionBusy", "SessionForbidden", "SessionNotFound", "TurnResult"]
@@ -243,8 +242,18 @@ class Orchestrator:
             emergency=decision.emergency,
             latency_ms=round(decision.latency_ms, 3),
         )
-        agent, switched = self._choose_agent(session, decision, text)
-        state: dict[str, Any] = dict(session.state.get("agent_state", {})) if not switched else {}
+        plan = await plan_turn(  # callcenter/conversation/: who answers what, and the glue's memory
+            self.app,
+            self.router,
+            session,
+            text,
+            history,
+            decision,
+            self._clock(),
+            context=CallContext(session_id, turn_id),
+            foreign=heard.pack is not None,
+        )
+        agent, switched, state, text, decision = plan.agent, plan.switched, plan.state, plan.text, plan.decision
         ctx = HandoffContext(
             session_id=session_id,
             customer_id=session.customer_id,
@@ -288,6 +297,8 @@ class Orchestrator:
         human, handed = result.human, None
         if human is not None:
             result.text, handed = await self._hand_to_human(session, turn_id, agent, human, result.text)
+        done = result.done or human is not None
+        result.text, glue = close_turn(self.app, plan, result.text, result.state, done=done, human=human is not None)
         scrubbed = scrub_reply(result.text, own, directory)
         if scrubbed.removed:  # another customer's details never leave, whatever the model wrote
             log_.warning("reply.scrubbed", removed=list(scrubbed.removed), agent=agent.name)
@@ -295,7 +306,6 @@ class Orchestrator:
 
         if sink is not None:
             await sink.finish(result.text)
-        done = result.done or human is not None
         latency = (time.perf_counter() - started) * 1000
         completed = await self.store.complete_turn(
             session_id,
@@ -307,6 +317,7 @@ class Orchestrator:
             state={
                 "agent_state": {} if done else result.state,
                 "last_vertical": agent.vertical,
+                **({GLUE_KEY: glue} if glue else {}),
                 **({"operator_note": note} if note else {}),
                 **emergency_mode.remember(mode, human, handed, text, tools.now),
             },
@@ -374,22 +385,6 @@ class Orchestrator:
             if time.monotonic() >= deadline:
                 raise SessionBusy(1.0)
             await asyncio.sleep(0.1)
-
-    def _choose_agent(self, session: SessionRecord, decision: RouteDecision, text: str) -> tuple[AgentSpec, bool]:
-        """Stay with the agent whose flow is in progress unless the customer clearly moved on."""
-        routed = self.app.agent_for(decision.vertical)
-        active = self.app.agents.get(session.active_agent or "")
-        if active is None:
-            return routed, True
-        if decision.emergency:
-            return routed, routed.name != active.name
-        moved_on = (
-            routed.name != active.name
-            and decision.vertical != self.app.fallback_vertical
-            and decision.confidence >= SWITCH_CONFIDENCE
-            and len(text.split()) >= 4
-        )
-        return (routed, True) if moved_on else (active, False)
 
     async def _run_specialist(
         self,

@@ -13,7 +13,8 @@ import re
 from decimal import Decimal
 from typing import Final, Literal
 
-from callcenter_agents.extract._text import MONTH_RE, SMALL_NUMBERS, TENS, lower, words_value
+from callcenter_agents.extract._text import MONTH_RE, SMALL_NUMBERS, TENS, words_value
+from callcenter_agents.extract.polite import fix_typos
 
 from callcenter.types import to_cents
 
@@ -36,7 +37,7 @@ _FULL_RE = re.compile(
     r"|in\s+full|the\s+full\s+(?:one|thing)|the\s+total|everything|all\s+of\s+it|all\s+of\s+the\s+balance"
     r"|pay\s+(?:it|(?:it\s+)?all|everything|the\s+(?:whole\s+|entire\s+|full\s+)?balance|that)\s+off"
     r"|pay\s+off\s+(?:the|my)\s+(?:whole\s+|entire\s+|full\s+)?balance|what\s+i\s+owe"
-    r"|all\s+(?:of\s+)?what\s+i\s+owe)\b"
+    r"|all\s+(?:of\s+)?what\s+i\s+owe|pay\s+(?:it\s+|them\s+)?all|all\s+of\s+(?:them|that))\b"
     r"|^\s*(?:all|full|the\s+full\s+amount|all\s+of\s+it)\s*[.!]*\s*$"
 )
 _NOT_MONEY = re.compile(
@@ -98,7 +99,7 @@ def parse_amount(text: str, *, expect_amount: bool = False) -> int | Literal["fu
     A minus sign or "minus"/"negative" gives a negative amount, which no flow pays.
     "half" and other fractions return None: the flow knows the balance, this does not.
     """
-    t = lower(text)
+    t = fix_typos(text)  # "the whoke balance", "everrything"
     amount = _unsigned_amount(t, expect_amount)
     if isinstance(amount, int) and amount > 0 and _NEGATIVE.search(t):
         return -amount  # a negative amount is never paid as a positive one: the flow asks again

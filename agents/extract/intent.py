@@ -13,10 +13,10 @@ from functools import lru_cache
 from typing import Final
 
 from callcenter_agents.extract._text import MONTH_RE, SMALL_NUMBERS, WEEKDAY_RE, WEEKDAYS, WORD_HOUR, lower
-from callcenter_agents.extract.lead_in import strip_lead_in
+from callcenter_agents.extract.polite import answer_text
 from callcenter_agents.extract.when import clock_time
 
-__all__ = ["is_affirmative", "is_cancel", "is_correction", "is_negative", "pick_choice"]
+__all__ = ["answer_text", "is_affirmative", "is_cancel", "is_correction", "is_negative", "pick_choice"]
 
 _ORDINALS: Final[dict[str, int]] = {
     "first": 1,
@@ -77,8 +77,8 @@ def is_negative(text: str) -> bool:
     know"). "No, make it wednesday" is also a correction; flows check is_correction first.
     """
     t = _BENIGN.sub(" ", _UNSURE.sub(" ", lower(text))).strip()
-    core = _BENIGN.sub(" ", _UNSURE.sub(" ", lower(strip_lead_in(text)))).strip()  # "sorry, no thanks"
-    return bool(_NEG_START.search(t) or _NEG_ANY.search(t) or _NEG_START.search(core))
+    core = _BENIGN.sub(" ", _UNSURE.sub(" ", answer_text(text))).strip()  # "sorry, no thanks", "hi, nope pls"
+    return bool(_NEG_START.search(t) or _NEG_ANY.search(t) or _NEG_START.search(core) or _NEG_ANY.search(core))
 
 
 def is_affirmative(text: str) -> bool:
@@ -89,7 +89,7 @@ def is_affirmative(text: str) -> bool:
     t = lower(text)
     if _UNSURE.search(t) or is_negative(t):
         return False
-    core = lower(strip_lead_in(text))  # "hi there, yep thx" is a yep
+    core = answer_text(text)  # "hi there, yep thx" is a yep; "hi tehre. confrim pls" a confirm
     return any(_AFFIRM_START.search(s) or _AFFIRM_ANY.search(s) or _AFFIRM_WHOLE.search(s) for s in (t, core))
 
 
@@ -244,7 +244,7 @@ def pick_choice(text: str, n_options: int, labels: Sequence[str] = ()) -> int | 
     """
     if n_options <= 0:
         return None
-    t = lower(text)
+    t = answer_text(text)
     index = _pick(t, n_options, labels)
     return index if index is not None and 0 <= index < n_options else None
 

@@ -45,6 +45,12 @@ def strip_lead_in(text: str) -> str:
 
     Returns the text unchanged when nothing else is left ("hi", "thanks": those are the message).
     """
+    rest = request_core(text)
+    return rest if rest else text.strip()
+
+
+def request_core(text: str) -> str:
+    """The request without the pleasantries around it; "" when the message is nothing else."""
     rest = text.strip()
     for _ in range(4):
         before = rest
@@ -55,4 +61,4 @@ def strip_lead_in(text: str) -> str:
         if rest == before:
             break
     rest = _TAIL.sub("", rest).strip()
-    return rest if re.search(r"\w", rest) else text.strip()
+    return rest if re.search(r"\w", rest) else ""

@@ -1,0 +1,48 @@
+"""Changing the booking just made: "actually make it friday" right after "You're booked".
+
+The booking flow closes with a note of what it booked (`booked_note`); when the resident's next
+message changes it (`changes_booking`), the flow moves that appointment instead of starting a
+new booking (the note reaches it through `callcenter.conversation`, as the state's `finished`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from callcenter_agents.extract import is_correction, parse_when
+from callcenter_agents.extract.polite import fix_typos
+
+RESCHEDULE = re.compile(
+    r"\b(re-?schedul\w*|re-?book\w*|postpone\w*|"
+    r"(move|change|push|shift|switch)\b.{0,40}\b(appointment|visit|viewing|booking|tour|it|time|date)|"
+    r"(different|another|later|earlier) (time|day|date|slot))\b",
+    re.I,
+)
+_CHANGE = re.compile(
+    r"\b(instead|rather|better|prefer|make (it|that)|change (it|that)|switch (it|that)|move (it|that)|can we do|"
+    r"how about|what about|actually)\b",
+    re.I,
+)
+
+
+def changes_booking(text: str, now: datetime) -> bool:
+    """Whether the message changes the booking just made: "actually make it friday", "can we do
+    thursday instead?", "move it to the afternoon"; not a new request that merely names a day."""
+    text = fix_typos(text)  # "actully make it friday"
+    if RESCHEDULE.search(text):
+        return True
+    return parse_when(text, now) is not None and (is_correction(text) or bool(_CHANGE.search(text)))
+
+
+def booked_note(res: dict[str, Any], kind: str, category: str | None) -> dict[str, Any]:
+    """The closing note of a booking (or a move): what a correction on the next turn reschedules."""
+    return {
+        "booked": {
+            "appointment_id": res["appointment_id"],
+            "kind": kind,
+            "category": res.get("category") or category,
+            "label": res["label"],
+        }
+    }

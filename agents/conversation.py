@@ -1,0 +1,77 @@
+"""The demo's side of the conversation glue (`callcenter.conversation`): its words and rules.
+
+What a resident's courtesy looks like, what counts as a yes or a no to a follow-up offer, which
+requests go to one agent whatever the classifier thinks (a legal threat is never a repair booking,
+a lockout is never a complaint), and which requests may wait their turn when a message asks for two.
+Detectors read the text with one-letter slips mended, as residents type in a hurry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from callcenter_agents.booking_changes import changes_booking
+from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
+from callcenter_agents.extract.polite import fix_typos, polite_core
+
+STRIP_COURTESY: Callable[[str], str] = polite_core
+
+_LEGAL_WORDS = ("lawyer", "lawyers", "attorney", "attorneys", "lawsuit", "court", "claims", "housing", "authority")
+_LEGAL = re.compile(
+    r"\b((my|our) (lawyer|attorney)s?|(get|getting|hire|hiring|call|calling|contact|contacting|consult|consulting|"
+    r"talk(ing)? to|speak(ing)? (to|with)) (a|an|my|our) (lawyer|attorney)|"
+    r"sue|suing|sued|lawsuits?|legal action|(take|taking) (you|this|it) to court|small claims|"
+    r"housing authority|code enforcement|tenant'?s? rights (group|union|office)|report(ing)? you to)\b"
+)
+_LOCKOUT_WORDS = ("locked", "lockout", "myself", "inside", "keys")
+_LOCKOUT = re.compile(
+    r"\b(lock(ed)? (my ?self |me )?out|locked out|"
+    r"left (my |the )?keys? (inside|in (the|my) (apartment|unit|room|place))|"
+    r"(can'?t|cannot|can not) get (in|into|back in)( my| the)? ?(apartment|unit|place|home|door)?\b.{0,30}$|"
+    r"(key ?fob|fob|key ?card|keys?) (stopped working|(is|are)n'?t working|(does|do)n'?t work|not working|"
+    r"won'?t (work|open))|door (locked|shut) (behind me|with my keys?))\b"
+)
+
+
+def is_legal_threat(text: str) -> bool:
+    """A lawyer, a lawsuit, the housing authority: a person handles it, with a ticket."""
+    return bool(_LEGAL.search(fix_typos(text, _LEGAL_WORDS)))
+
+
+def is_lockout(text: str) -> bool:
+    """Locked out, keys left inside, a fob that no longer opens the door; not a question about the
+    lockout fee or a lost fob's price (the handbook answers those)."""
+    return bool(_LOCKOUT.search(fix_typos(text, _LOCKOUT_WORDS)))
+
+
+def read_yes_no(text: str) -> bool | None:
+    """True for a yes, False for a no (or "never mind"), None for anything else."""
+    if is_negative(text) or is_cancel(text):
+        return False
+    if is_affirmative(text):
+        return True
+    return None
+
+
+READ_YES_NO: Callable[[str], bool | None] = read_yes_no
+# A legal threat goes to escalation even when it names a repair ("…about the mold"); a lockout to
+# the handbook's lockout answer (general), never to a complaint or a booking.
+ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("escalation", is_legal_threat),
+    ("general", is_lockout),
+)
+# Requests worth queuing when one message asks for two: the ones that take a flow of several turns.
+FOLLOW_UP_VERTICALS: tuple[str, ...] = ("booking", "billing")
+FOLLOW_UP_OFFER = 'You also mentioned "{request}". Would you like me to help with that now?'
+
+
+def continues_booking(text: str, closing: dict[str, Any], now: datetime) -> bool:
+    """A change to the booking the booking agent just made ("actually make it friday")."""
+    return isinstance(closing.get("booked"), dict) and changes_booking(text, now)
+
+
+# Messages that go back to the agent that finished last turn, whatever the classifier thinks.
+CONTINUATIONS: dict[str, Callable[[str, dict[str, Any], datetime], bool]] = {"booking": continues_booking}

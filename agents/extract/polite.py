@@ -1,0 +1,108 @@
+"""The request inside the courtesy: "hi there. yes plesae, thanks" is the answer "yes".
+
+Residents wrap short answers in greetings, hesitations and thanks, and type them fast. A flow
+that asked "Shall I book it?" must read the wrapped answer the way it reads the bare one, and
+the orchestrator must not mistake the thanks around an answer for a new request. `polite_core`
+peels the lead-in and the thanks off both ends (`lead_in.request_core`), after `fix_typos` has
+mended one-letter slips in the words that matter for answers ("plesae", "confrim", "everrything").
+Pure functions, English only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Final
+
+from callcenter_agents.extract._text import SMALL_NUMBERS, TENS, lower
+from callcenter_agents.extract.lead_in import request_core
+
+__all__ = ["answer_text", "fix_typos", "is_bare_ack", "polite_core"]
+
+# Words whose one-letter slips are mended: courtesy words, and the words answers are made of.
+# Number words and look-alikes ("three" next to "there") are listed so they are never "mended".
+_WORDS: Final = """
+please thanks thank hello there excuse question quick morning afternoon evening
+confirm confirmed correct perfect great alright absolutely definitely certainly sounds
+everything whole entire balance amount total first second third fourth fifth
+actually instead change rather would better works friday monday tuesday wednesday thursday
+saturday sunday tomorrow today later earlier these those where
+hundred thousand grand dollars dollar bucks cents
+"""
+# Real words one slip away from a listed one: never "mended" ("work" is not "works").
+_REAL: Final = """
+work hole were here tank thin hell than then them they ever hall tall toll told hold cold wall well
+will whom whoa wore sure five nine four fine fist firs late rate ours tree thee thew hour sound sounds
+plea lease worst world
+"""
+_REAL_SHORT: Final = frozenset(_REAL.split())
+_VOCABULARY: Final = frozenset(_WORDS.split()).union(SMALL_NUMBERS, TENS)
+_ALPHA = re.compile(r"[a-z]+")
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether `a` becomes `b` by one swap of neighbours, one drop, one extra letter or one change."""
+    if a == b:
+        return False
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    short, long_ = (a, b) if la < lb else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1 :]
+
+
+@lru_cache(maxsize=8192)
+def _mend(word: str, extra: frozenset[str] = frozenset()) -> str:
+    vocabulary = _VOCABULARY | extra if extra else _VOCABULARY
+    if len(word) < 4 or word in vocabulary:
+        return word
+    if word in _REAL_SHORT:  # a real word one slip away from a listed one ("work" next to "works")
+        return word
+    hits = [v for v in vocabulary if len(v) >= 5 and _one_edit(word, v)]
+    return hits[0] if len(hits) == 1 else word
+
+
+def fix_typos(text: str, extra: Iterable[str] = ()) -> str:
+    """Lower-cased `text` with one-letter slips mended in answer and courtesy words, and in the
+    `extra` words a detector looks for ("lpcked" -> "locked")."""
+    more = frozenset(extra)
+    return _ALPHA.sub(lambda m: _mend(m.group(0), more), lower(text))
+
+
+def polite_core(text: str) -> str:
+    """The message without the courtesy around it (`lead_in.request_core`), lower-cased and
+    typo-mended; "" when it was only courtesy ("thanks!", "hi there")."""
+    return request_core(fix_typos(text)).strip(" ,;:-")
+
+
+def answer_text(text: str) -> str:
+    """The answer inside the courtesy ("hi there. yes plesae, thanks" -> "yes"), lower-cased;
+    the whole message, typo-mended, when it is nothing but courtesy ("thanks")."""
+    core = polite_core(text)
+    if core:
+        return core
+    mended = fix_typos(text).strip()
+    # All of it courtesy by the lead-in's reckoning, yet "good morning, ok, thank you" holds an "ok".
+    ack = _ACK_WORD.search(mended)
+    return ack.group(0) if ack else mended
+
+
+_ACK_WORD: Final = re.compile(r"\b(?:ok|okay|yes|yeah|yep|sure|alright|no|nope)\b")
+_ACK: Final = re.compile(
+    r"^(?:yes|yeah|yea|yep|yup|ya|yah|sure|ok|okay|k|kk|alright|all right|fine|right|no|nope|nah|cool|"
+    r"got it|great|good|perfect|sounds good|ok then|okay then|yes please|no thanks|no thank you)[\s.!]*$"
+)
+
+
+def is_bare_ack(text: str) -> bool:
+    """A bare yes / ok / no: an answer with no question in front of it means nothing by itself."""
+    return bool(_ACK.match(answer_text(text)))

@@ -1,0 +1,66 @@
+"""Two requests in one message: do the first, queue the second, offer it when the first is done.
+
+"pay my rent and get a plumber for my toilet" is two jobs for two agents. A flow takes one request
+at a time, so the message is cut where a joining word separates two parts that the router sends
+to two different agents the business lets queue (`FOLLOW_UP_VERTICALS`); the first part is
+answered now and the second waits in the session until the first agent is done.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from callcenter.app import App
+from callcenter.conversation.memory import Queued
+from callcenter.providers.client import CallContext
+from callcenter.routing.router import Router
+from callcenter.types import RouteDecision
+
+# Each part must be this sure of its agent: a fragment the router half-recognises stays unsplit.
+SPLIT_CONFIDENCE = 0.5
+
+# English joining words between two requests; the business may give its own (`REQUEST_JOINERS`).
+DEFAULT_JOINERS = re.compile(
+    r"(?:\s*[,;.]\s*|\s+)(?:and\s+also|and\s+then|as\s+well\s+as|and|also|plus|then)\s+(?=\w)", re.I
+)
+
+
+async def split_requests(
+    app: App,
+    router: Router,
+    text: str,
+    history: Sequence[tuple[str, str]] = (),
+    context: CallContext | None = None,
+) -> tuple[str, RouteDecision, Queued] | None:
+    """The first request, its route and the second request queued; None when the message asks one thing.
+
+    The first cut whose two sides (two words or more each) go to two different queueable agents
+    wins, in the order the customer said them. A message with an emergency in it is never cut: the
+    whole of it goes to the emergency agent.
+    """
+    if not app.follow_up_verticals:
+        return None
+    joiners = app.request_joiners or DEFAULT_JOINERS
+    for m in joiners.finditer(text):
+        left, right = text[: m.start()].strip(" ,;"), text[m.end() :].strip(" ,;")
+        if len(left.split()) < 2 or len(right.split()) < 2:
+            continue
+        first = await router.route(left, history, context=context)
+        second = await router.route(right, history, context=context)
+        if first.emergency or second.emergency:
+            return None
+        if (
+            first.vertical != second.vertical
+            and first.vertical in app.follow_up_verticals
+            and second.vertical in app.follow_up_verticals
+            and min(first.confidence, second.confidence) >= SPLIT_CONFIDENCE
+        ):
+            return left, first, Queued(second.vertical, right)
+    return None
+
+
+def offer_text(app: App, queued: Queued) -> str:
+    """What the reply says once the first request is done: the second one, offered in the customer's words."""
+    said = (app.courtesy(queued.text) if app.courtesy else queued.text) or queued.text
+    return app.follow_up_offer.format(request=said.strip(" ?.!,"))

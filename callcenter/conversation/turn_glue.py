@@ -1,0 +1,141 @@
+"""Before and after the specialist: which agent answers what, and what the session remembers.
+
+`plan_turn` decides who answers and with which words and state: an accepted follow-up offer
+brings back the queued request; the business's courtesy is peeled off before routing and before
+counting whether a message is an answer or a new request; the business's rules (a legal threat,
+a lockout) pick an agent outright; a message of two requests is cut in two. `close_turn` records
+what stays open and appends the follow-up offer when the agent is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from callcenter.app import App
+from callcenter.conversation.follow_ups import offer_text, split_requests
+from callcenter.conversation.memory import GlueMemory
+from callcenter.providers.client import CallContext
+from callcenter.routing.router import Router
+from callcenter.specialists.agent_spec import AgentSpec
+from callcenter.store.conversations import SessionRecord
+from callcenter.types import RouteDecision
+
+# Below this the router's verdict does not pull the customer out of a flow in progress.
+SWITCH_CONFIDENCE = 0.75
+# A message shorter than this (courtesy aside) is an answer to the open question, not a new request.
+MIN_NEW_REQUEST_WORDS = 4
+# What a fresh flow's state carries when the same agent finished last turn: the state it closed with.
+FINISHED_KEY = "finished"
+
+
+@dataclass(slots=True)
+class TurnPlan:
+    """Who answers this turn, the words they answer, the flow state they start from, and the glue's memory."""
+
+    text: str
+    decision: RouteDecision
+    agent: AgentSpec
+    switched: bool
+    state: dict[str, Any]
+    memory: GlueMemory
+
+
+async def plan_turn(
+    app: App,
+    router: Router,
+    session: SessionRecord,
+    text: str,
+    history: Sequence[tuple[str, str]],
+    decision: RouteDecision,
+    now: datetime,
+    *,
+    context: CallContext | None = None,
+    foreign: bool = False,
+) -> TurnPlan:
+    """Who answers the turn and with what. `foreign`: another language's step took the turn
+    (callcenter/language/): the agent it chose stands, and nothing is split or re-routed."""
+    memory = GlueMemory.load(session.state)
+    if foreign:
+        agent, switched = choose_agent(app, session, decision, text, forced=True)
+        kept = {} if switched else dict(session.state.get("agent_state", {}))
+        return TurnPlan(text, decision, agent, switched, kept, memory)
+    recent_agent, recent_state = memory.recent_agent, memory.recent_state
+    memory.recent_agent, memory.recent_state = None, {}  # read once: the next turn only
+    offered, memory.offered = memory.offered, None
+    if offered is not None and not decision.emergency:
+        if app.yes_no is not None and app.yes_no(text) is True:  # "yes" to "You also mentioned…"
+            taken = await router.route(offered.text, history, context=context)
+            taken = replace(taken, vertical=offered.vertical)
+            return TurnPlan(offered.text, taken, app.agent_for(offered.vertical), True, {}, memory)
+        memory.queued = []  # declined, or on to something else: the offer is not repeated
+    core = app.courtesy(text) if app.courtesy is not None else text
+    forced = False
+    if not decision.emergency:
+        if core and core != " ".join(text.lower().split()):
+            decision = replace(await router.route(core, history, context=context), difficulty=decision.difficulty)
+        for vertical, rule in app.route_rules:
+            if rule(text):
+                decision, forced = replace(decision, vertical=vertical, confidence=1.0, reason="rule"), True
+                break
+        continues = app.continuations.get(recent_agent or "")
+        if not forced and recent_agent and continues is not None and continues(text, recent_state, now):
+            # "can you move it to friday?" right after "You're booked": the booking it changes.
+            vertical = app.agents[recent_agent].vertical
+            decision, forced = replace(decision, vertical=vertical, confidence=1.0, reason="continuation"), True
+    agent, switched = choose_agent(app, session, decision, core or text, forced)
+    if switched and not decision.emergency and not forced:
+        split = await split_requests(app, router, text, history, context)
+        if split is not None:
+            text, decision, queued = split
+            agent = app.agent_for(decision.vertical)
+            memory.queued.append(queued)
+    state: dict[str, Any] = {} if switched else dict(session.state.get("agent_state", {}))
+    if switched and recent_agent == agent.name and recent_state:
+        state = {FINISHED_KEY: recent_state}
+    return TurnPlan(text, decision, agent, switched, state, memory)
+
+
+def choose_agent(
+    app: App, session: SessionRecord, decision: RouteDecision, core: str, forced: bool = False
+) -> tuple[AgentSpec, bool]:
+    """Stay with the agent whose question is open unless the customer clearly moved on.
+
+    Emergencies and the business's rules always move; otherwise moving needs a confident verdict
+    for another (non-fallback) agent and a message long enough to be a request rather than an
+    answer, counted without the courtesy around it ("hi there. yes please, thanks" is one word).
+    """
+    routed = app.agent_for(decision.vertical)
+    active = app.agents.get(session.active_agent or "")
+    if active is None:
+        return routed, True
+    if decision.emergency or forced:
+        return routed, routed.name != active.name
+    moved_on = (
+        routed.name != active.name
+        and decision.vertical != app.fallback_vertical
+        and decision.confidence >= SWITCH_CONFIDENCE
+        and len(core.split()) >= MIN_NEW_REQUEST_WORDS
+    )
+    return (routed, True) if moved_on else (active, False)
+
+
+def close_turn(
+    app: App, plan: TurnPlan, text: str, closing_state: dict[str, Any], *, done: bool, human: bool
+) -> tuple[str, dict[str, Any]]:
+    """The reply (with the follow-up offer when the agent is done) and the glue's memory to store."""
+    memory = plan.memory
+    if human:  # a person takes the conversation over, queue and all
+        return text, {}
+    if not done:
+        memory.pending = plan.agent.name
+        return text, memory.to_json()
+    memory.pending = None
+    if closing_state:
+        memory.recent_agent, memory.recent_state = plan.agent.name, closing_state
+    if memory.queued:
+        memory.offered = memory.queued.pop(0)
+        text = f"{text} {offer_text(app, memory.offered)}"
+    return text, memory.to_json()

@@ -1,0 +1,68 @@
+"""The answer inside the courtesy (agents/extract/polite.py): pure functions, generated variations."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from callcenter_agents.extract import is_affirmative, is_negative, pick_choice
+from callcenter_agents.extract.polite import fix_typos, is_bare_ack, polite_core
+
+from callcenter.evals.paraphrase import load_spec, roughen
+
+SPEC = load_spec(Path(__file__).resolve().parents[1] / "evals" / "generated" / "templates.yaml")
+
+
+def rough(text: str, n: int = 12) -> list[str]:
+    rng = random.Random(text)
+    return [text, *(roughen(text, SPEC, "en", rng)[0] for _ in range(n))]
+
+
+@pytest.mark.parametrize(
+    ("said", "core"),
+    [
+        ("hi there. yes plesae, thanks", "yes"),
+        ("excues me, 1 pls", "1"),
+        ("quick question, hey, the first one", "the first one"),
+        ("um hey, pay it, thank you", "pay it"),
+        ("ok so good morning, yes pls", "yes"),
+        ("thanks!", ""),
+        ("hello, sorry, friday would be better", "friday would be better"),
+        ("the 4th", "the 4th"),
+        ("option three", "option three"),
+    ],
+)
+def test_polite_core(said: str, core: str) -> None:
+    assert polite_core(said) == core
+
+
+def test_fix_typos_mends_answer_words_and_leaves_real_words() -> None:
+    assert fix_typos("confkrm, the whoke balance, everrything") == "confirm, the whole balance, everything"
+    assert fix_typos("that won't work, two hundred and fifty, there are three") == (
+        "that won't work, two hundred and fifty, there are three"
+    )
+    assert fix_typos("I'm lpcked out", extra=("locked",)) == "i'm locked out"
+
+
+@pytest.mark.parametrize("said", ["yes", "yes please", "sure", "ok", "confirm", "sounds good"])
+def test_roughened_yes_is_still_yes(said: str) -> None:
+    for text in rough(said):
+        assert is_affirmative(text) and not is_negative(text), text
+
+
+@pytest.mark.parametrize("said", ["no", "no thanks", "nope"])
+def test_roughened_no_is_still_no(said: str) -> None:
+    for text in rough(said):
+        assert is_negative(text) and not is_affirmative(text), text
+
+
+@pytest.mark.parametrize(("said", "index"), [("the first one", 0), ("1", 0), ("the second one", 1), ("3", 2)])
+def test_roughened_picks_are_still_picks(said: str, index: int) -> None:
+    for text in rough(said):
+        assert pick_choice(text, 3) == index, text
+
+
+def test_bare_ack_is_only_a_bare_answer() -> None:
+    assert all(is_bare_ack(t) for t in rough("yes") + rough("ok") + rough("no"))
+    assert not any(is_bare_ack(t) for t in ("yes I want to pay my rent", "no heat in my unit", "thanks", "hi"))
