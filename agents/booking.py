@@ -147,7 +147,7 @@ class BookingFlow:
         booked = finished.get("booked") if isinstance(finished, dict) else None
         if not stage and isinstance(booked, dict) and changes_booking(text, t.turn.now):
             # "actually make it friday" right after "You're booked": that booking moves, no new one.
-            when = parse_when(text, t.turn.now)
+            when = parse_when(text, t.turn.now.astimezone(BUSINESS_TZ))
             state = {"intent": "reschedule", "window": window_to_state(when) if when else None}
             return await self._with_appointment(t, state, booked)
         if stage == "confirm_cancel":
