@@ -96,3 +96,36 @@ def test_break_ins_are_security_emergencies_when_enabled(text: str) -> None:
 )
 def test_broken_things_are_not_break_ins(text: str) -> None:
     assert detect_emergency(text, ["security", "gas", "fire"]) is None
+
+
+_HEAT_SUBJECTS = ("the heat", "heat", "our heating", "the furnace", "the boiler", "my heater", "the radiators")
+_HEAT_FAILURES = (
+    "has been out since yesterday",
+    "'s been off for two days",
+    "had been out all night",
+    "has been broken since sunday",
+    "hasn't been working since monday",
+    "has not been working",
+    "hasnt worked all week",
+    "stopped working last night",
+    "went out this morning",
+    "has gone off again",
+    "is out",
+)
+_COLD_CUES = ("and it's freezing in here", ", we can see our breath", "and the pipes are freezing", "- it's 40 degrees")
+
+
+@pytest.mark.parametrize("subject", _HEAT_SUBJECTS)
+@pytest.mark.parametrize("failure", _HEAT_FAILURES)
+def test_no_heat_in_the_cold_whatever_the_tense(subject: str, failure: str) -> None:
+    """Residents say heat failures in every tense; with a cold cue each is a no-heat emergency."""
+    for cue in _COLD_CUES:
+        text = f"{subject}{'' if failure.startswith(chr(39)) else ' '}{failure} {cue}"
+        assert detect_emergency(text) == "no_heat", text
+        assert detect_emergency(text.upper()) == "no_heat", text
+
+
+@pytest.mark.parametrize("failure", _HEAT_FAILURES)
+def test_no_heat_without_a_cold_cue_is_maintenance(failure: str) -> None:
+    text = f"the heat{'' if failure.startswith(chr(39)) else ' '}{failure}"
+    assert detect_emergency(text) is None, text

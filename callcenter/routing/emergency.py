@@ -160,14 +160,15 @@ _SECURITY_RULES: tuple[_Rule, ...] = (
 )
 
 _NO_HEAT = _rx(
-    r"\b(?:no\s+heat(?:ing)?|without\s+heat(?:ing)?|(?:heat|heating|heater|furnace|boiler|radiators?)\s+"
-    r"(?:is\s+|has\s+|went\s+|has\s+gone\s+|keeps\s+)?(?:out|off|down|dead|died|broken|broke|stopped|"
-    r"not\s+working|isn't\s+working|isnt\s+working|won't\s+(?:turn|come)\s+on|quit|failed))\b"
+    r"\b(?:no\s+heat(?:ing)?|without\s+heat(?:ing)?|(?:heat|heating|heater|furnace|boiler|radiators?)"
+    r"(?:'s|\s+is|\s+was|\s+has|\s+had|\s+have)?(?:\s+been|\s+gone|\s+went|\s+keeps)?\s+"
+    r"(?:out|off|down|dead|died|broken|broke|stopped(?:\s+working)?|not\s+(?:been\s+)?working|isn't\s+working|"
+    r"isnt\s+working|hasn'?t\s+(?:been\s+)?work(?:ed|ing)|won't\s+(?:turn|come)\s+on|quit|failed))\b"
 )
 _COLD = _rx(
     r"\b(?:freezing|frozen|frigid|ice\s+cold|below\s+(?:zero|freezing)|sub[\s-]?zero|pipes?\s+(?:are\s+)?"
     r"(?:freezing|frozen)|so\s+cold|really\s+cold|very\s+cold|too\s+cold|it'?s\s+cold|(?:baby|infant|newborn|"
-    r"elderly|grandmother|grandfather)\b[^.!?]{0,30}\bcold|can\s+see\s+my\s+breath)\b"
+    r"elderly|grandmother|grandfather)\b[^.!?]{0,30}\bcold|(?:can|could)\s+see\s+(?:my|our|your|his|her|their)\s+breath)\b"
 )
 _DEGREES = _rx(r"(-?\d{1,3})\s*(?:°|degrees?\b|deg\b)\s*(fahrenheit|celsius|f\b|c\b)?")
 
