@@ -49,6 +49,8 @@ EMERGENCIES = {
         "se rompió un tubo y sale mucha agua",
         "está cayendo agua del techo",
         "el escusado se está desbordando",
+        "se desbordó el inodoro y no para",
+        "las aguas negras están saliendo por la regadera",
     ],
     "carbon_monoxide": [
         "la alarma de monóxido de carbono está sonando",
@@ -59,6 +61,8 @@ EMERGENCIES = {
         "no tengo calefacción y hace mucho frío",
         "la calefacción no funciona y está helando",
         "estamos sin calefacción y el bebé tiene frío",
+        "el calentón no sirve y está helando",
+        "la calefacción se apagó y estamos a 10 grados",
     ],
 }
 PERSONS = [

@@ -37,10 +37,24 @@ def words(folded: str) -> list[str]:
 
 
 SPELLING_MIN_CHARS = 4  # shorter words have too many neighbours one slip away
+SHORT_WORD = 5  # up to this many letters only a swap or a doubled letter is undone
 
 
 def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def pattern_words(patterns: Iterable[str]) -> set[str]:
+    """The whole words a file's patterns spell out ("gas", "tuberia"), not stems ("inund" of `inund\\w+`).
+
+    They join the spelling vocabulary, so a slip in any word a pattern needs is corrected without
+    the file having to list it twice.
+    """
+    found: set[str] = set()
+    for p in patterns:
+        src = re.sub(r"\\[a-zA-Z]", " ", re.sub(r"\\w", "#", fold(p, lower=False).lower()))
+        found.update(m.group(0) for m in re.finditer(r"(?<![a-z#])[a-z]{3,}(?![a-z#])", src))
+    return found
 
 
 def spelling_index(vocabulary: Iterable[str]) -> dict[str, str]:
@@ -63,17 +77,17 @@ def spelling_index(vocabulary: Iterable[str]) -> dict[str, str]:
 def correct(folded: str, index: dict[str, str], known: frozenset[str]) -> str:
     """The folded text with each unknown word one slip from a word of `index` spelled right.
 
-    Words of three or four letters have too many neighbours one wrong letter away ("pasa" and
-    "para"), so only a swap or a doubled letter is undone there ("gsa", "gaas" -> "gas").
+    Short words have too many real neighbours one letter away ("pasa"/"para", "apago"/"pago"),
+    so up to SHORT_WORD letters only a swap or a doubled letter is undone ("gsa", "gaas" -> "gas",
+    "hulee" -> "huele"); longer ones also get a dropped, added or wrong letter fixed, except a final
+    letter added to a known word, which is usually a plural ("aguas"), not a slip.
     """
 
     def fix(m: re.Match[str]) -> str:
         word = m.group(0)
-        if len(word) < 3 or word in known or word.isdigit():
+        if len(word) < 3 or word in known or word.isdigit() or index.get(word) == word:
             return word
-        if word in index:  # a word of the language, or one with a letter dropped
-            return index[word]
-        if len(word) <= SPELLING_MIN_CHARS:
+        if len(word) <= SHORT_WORD:
             for i in range(len(word) - 1):
                 swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
                 undoubled = word[:i] + word[i + 1 :] if word[i] == word[i + 1] else ""
@@ -81,6 +95,10 @@ def correct(folded: str, index: dict[str, str], known: frozenset[str]) -> str:
                     if candidate and index.get(candidate) == candidate:
                         return candidate
             return word
+        if index.get(word[:-1]) == word[:-1]:
+            return word
+        if word in index:  # a word of the language with a letter dropped
+            return index[word]
         for key in _deletes(word):
             if key in index:
                 return index[key]
@@ -283,7 +301,10 @@ def load_pack(path: Path, base: str) -> LanguagePack:
         ask=ask,
         replies=spec.replies,
         source=str(path),
-        spelling=spelling_index(_folded([*spec.lexicon.words, *spec.lexicon.vocabulary])),
+        spelling=spelling_index(
+            _folded([*spec.lexicon.words, *spec.lexicon.vocabulary])
+            | pattern_words([*spec.person, *(p for rule in spec.emergency.values() for p in rule.patterns)])
+        ),
     )
 
 
