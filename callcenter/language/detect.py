@@ -84,7 +84,7 @@ def pattern_hits(pack: LanguagePack, folded: str, known: frozenset[str] = frozen
     """Whether the text asks for this language's people or reports an emergency in it (slips corrected)."""
     if _matches_any(pack.ask, folded):
         return True
-    if not pack.heard_in(folded):
+    if not pack.heard_in(folded, known):
         return False
     folded = pack.corrected(folded, known)
     if _matches_any(pack.person, folded):

@@ -190,13 +190,14 @@ class LanguagePack:
     source: str = ""
     spelling: dict[str, str] = field(default_factory=dict)
 
-    def heard_in(self, folded: str) -> bool:
-        """Whether a word of the text is (or is one slip from) a word of this language.
+    def heard_in(self, folded: str, known: frozenset[str] = frozenset()) -> bool:
+        """Whether a word of the text is a word of this language (and not one of `known`'s).
 
         Patterns are only tried then: they are made of its words, and skipping them keeps a turn
-        with no word of the language (most English turns) at a few microseconds.
+        with no word of the language (most English turns) at a few microseconds. A slip in every
+        one of a message's words ("hulee a gsa") is rare; one right word ("huele") opens the gate.
         """
-        return any(w in self.words or w in self.spelling for w in words(folded))
+        return any(w not in known and (w in self.words or self.spelling.get(w) == w) for w in words(folded))
 
     def corrected(self, folded: str, known: frozenset[str] = frozenset()) -> str:
         """The text with slips fixed against this language's words (`known`: other languages' words, kept)."""

@@ -54,7 +54,7 @@ class Heard:
 def asks_for_person(pack: LanguagePack, folded: str, known: frozenset[str] = frozenset()) -> bool:
     if any(p.search(folded) for p in pack.ask):
         return True
-    return pack.heard_in(folded) and any(p.search(pack.corrected(folded, known)) for p in pack.person)
+    return pack.heard_in(folded, known) and any(p.search(pack.corrected(folded, known)) for p in pack.person)
 
 
 def _negated(pack: LanguagePack, folded: str, start: int) -> bool:
@@ -68,7 +68,7 @@ def find_emergency(pack: LanguagePack, folded: str, known: frozenset[str] = froz
     Slips are corrected first against the file's words ("se esat quemando"); `known` words (the
     base language's) are never corrected.
     """
-    if not pack.heard_in(folded):
+    if not pack.heard_in(folded, known):
         return None
     folded = pack.corrected(folded, known)
     for rule in pack.emergencies:
