@@ -96,7 +96,7 @@ def best_sentences(query: str, text: str, limit: int = 2) -> str:
     if not sentences:
         return ""
     q = words(query)
-    scored = [(len(q & words(s)) + _cue_bonus(query, s), -i, i) for i, s in enumerate(sentences)]
+    scored = [(len(q & words(s)) + _cue_bonus(query, s, sentences), -i, i) for i, s in enumerate(sentences)]
     scored.sort(reverse=True)
     if scored[0][0] == 0:  # the question named the topic, not a sentence's words: the section's opening
         return " ".join(sentences[:limit])
@@ -110,13 +110,26 @@ _MONEY = re.compile(r"\$\d")
 _CLOCK = re.compile(r"\b\d{1,2}:\d{2}\s*(AM|PM)\b|\b(noon|midnight|24 hours)\b", re.I)
 
 
-def _cue_bonus(query: str, sentence: str) -> int:
-    """A point for a sentence that has the kind of fact asked for: a price or a time."""
+_DAY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b", re.I)
+
+
+def _cue_bonus(query: str, sentence: str, sentences: Sequence[str] = ()) -> int:
+    """A point for a sentence that has the kind of fact asked for: a price, a time, or the rule for a day.
+
+    "what if I pay on the 8th?" is answered by the rule that starts on the latest day of the month
+    the handbook names on or before the 8th ("From the 6th a late fee is charged"), not by the
+    sentences that share the question's words.
+    """
     bonus = 0
     if _PRICE_Q.search(query) and _MONEY.search(sentence):
         bonus += 1
     if _TIME_Q.search(query) and _CLOCK.search(sentence):
         bonus += 1
+    asked = [int(d) for d in _DAY.findall(query)]
+    if asked:
+        named = {int(d) for s in sentences for d in _DAY.findall(s) if int(d) <= max(asked)}
+        if named and max(named) in {int(d) for d in _DAY.findall(sentence)}:
+            bonus += 2
     return bonus
 
 

@@ -11,6 +11,7 @@ when the resident clearly asks for something else, or after `EMERGENCY_MODE_HOUR
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,17 +46,43 @@ def active(state: dict[str, Any], now: datetime) -> dict[str, Any] | None:
     return mode if now - since <= timedelta(hours=EMERGENCY_MODE_HOURS) else None
 
 
+_WORD = re.compile(r"[a-z]{3,}")
+_VOCABULARY: dict[int, dict[str, frozenset[str]]] = {}
+
+
+def _topic_words(app: App) -> dict[str, frozenset[str]]:
+    """Per vertical, the words of its agent's examples that name its topics ("balance", "plumber").
+
+    A word counts when the emergency agent's examples never use it and at most two verticals do:
+    "when can I go back in?" has none, so the router's confident guess at it is not trusted.
+    """
+    cached = _VOCABULARY.get(id(app))
+    if cached is None:
+        said: dict[str, set[str]] = {}
+        for text, vertical in app.training_examples():
+            said.setdefault(vertical, set()).update(_WORD.findall(text.lower()))
+        spread = Counter(w for words in said.values() for w in words)
+        emergency = said.get(str(app.emergency_vertical), set())
+        cached = {v: frozenset(w for w in ws if w not in emergency and spread[w] <= 2) for v, ws in said.items()}
+        _VOCABULARY[id(app)] = cached
+    return cached
+
+
 def steer(app: App, mode: dict[str, Any] | None, decision: RouteDecision, text: str, switch: float) -> RouteDecision:
     """In emergency mode a turn goes to the emergency agent unless it clearly asks for something else.
 
-    "Clearly" is the router's confidence of at least `switch` in another agent's vertical for a
-    message with none of the words of someone waiting for help; everything else is a follow-up.
+    "Clearly": the router is at least `switch` confident of another agent's vertical, the message
+    names one of that vertical's topics (`_topic_words`), and it has none of the words of someone
+    waiting for help. The router alone is not enough: it is confident about "when can I go back
+    in?" too, a sentence it was never taught.
     """
     if mode is None or decision.emergency or app.emergency_vertical is None:
         return decision
+    topic = _topic_words(app).get(decision.vertical, frozenset())
     elsewhere = (
         decision.vertical not in (app.emergency_vertical, app.fallback_vertical)
         and decision.confidence >= switch
+        and any(w in topic for w in _WORD.findall(text.lower()))
         and not _FOLLOW_UP.search(text)
     )
     if elsewhere:

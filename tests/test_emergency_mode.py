@@ -31,6 +31,9 @@ FOLLOW_UPS = (
     "should i leave the apartment",
     "is help on the way",
     "um when will someone be here, thanks",
+    "what am I supposed to do",
+    "when can I go back in",
+    "who is handling this",
 )
 NEVER = ("What needs fixing", "outside what I can help", "couldn't find an answer", "Here are the soonest")
 
@@ -93,6 +96,8 @@ async def test_a_clear_other_request_leaves_emergency_mode(runtime: Runtime) -> 
     await orch.handle_turn(session.id, "there's a fire in the laundry room")
     out = await orch.handle_turn(session.id, "what are the office hours for the leasing office")
     assert out.agent == "general", out.text
+    out = await orch.handle_turn(session.id, "can you book a plumber for my kitchen sink")
+    assert out.agent == "booking", out.text
 
 
 def test_steer_keeps_follow_ups_and_lets_clear_requests_go() -> None:
