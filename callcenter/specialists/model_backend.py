@@ -27,6 +27,7 @@ from callcenter.specialists.prompt_layout import SharedPrefix, agent_request, ca
 from callcenter.specialists.seam import FlowBackend, OnDelta, SpecialistResult, SpecialistTurn
 from callcenter.specialists.tier_policy import RoutingPolicy, policy_from_settings
 from callcenter.specialists.verified_stream import VerifiedStream
+from callcenter.specialists.verifier import is_non_answer
 from callcenter.tooling.executor import ToolArgumentError, ToolCapExceeded
 from callcenter.tooling.toolkit import ToolError
 from callcenter.types import Priority, StepType, Tier, Verdict
@@ -94,6 +95,15 @@ class ModelBackend:
 
         async def check(text: str) -> Verdict:
             """The verifier's rules on the reply, then the judge (when configured)."""
+            if is_non_answer(
+                text,
+                user_text=turn.text,
+                consulted_tools=bool(turn.tools.calls),
+                acts_on_account=turn.agent.acts_on_account,
+            ):
+                return Verdict(
+                    False, 0.0, ["verifier: no answer (an account question, no tool result, no question back)"]
+                )
             verdict = turn.verify(text, results)
             if not verdict.ok:
                 return Verdict(False, verdict.confidence, ["verifier: " + "; ".join(verdict.reasons)])

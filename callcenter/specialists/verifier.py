@@ -77,6 +77,18 @@ def _cent_values(obj: Any) -> set[int]:
     return found
 
 
+def is_non_answer(reply: str, *, user_text: str, consulted_tools: bool, acts_on_account: bool) -> bool:
+    """An account question answered with neither a tool's result nor a question back ("OK.").
+
+    An agent that acts on the customer's account can only answer from its tools, or ask what it
+    needs to know; anything else answers nothing, however harmless it reads. Small talk is not an
+    account question: a message of three words or fewer without a question mark ("thanks") is let be.
+    """
+    if not acts_on_account or consulted_tools or "?" in reply:
+        return False
+    return "?" in user_text or len(user_text.split()) > 3
+
+
 def is_hedge(text: str) -> bool:
     low = text.lower()
     return any(h in low for h in _HEDGES)
