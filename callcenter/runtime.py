@@ -16,6 +16,7 @@ from callcenter.app import App, load_app
 from callcenter.orchestrator import Orchestrator
 from callcenter.routing.classifier import VerticalClassifier, default_classifier
 from callcenter.routing.difficulty import DifficultyModel, default_difficulty_model
+from callcenter.routing.emergency_slips import known_words, slip_fixer
 from callcenter.routing.router import LocalRouter, Router
 from callcenter.settings import ConfigError, Settings
 from callcenter.specialists.seam import FlowBackend, SpecialistBackend
@@ -58,8 +59,15 @@ def build_local_router(settings: Settings, app: App) -> LocalRouter:
     else:
         difficulty = default_difficulty_model(app.hard_examples, app.easy_examples, settings.data_dir / "models")
     classifier.fallback = app.fallback_vertical
+    said = [text for text, _ in app.training_examples()]
+    known = known_words([*said, app.shared_context or "", *app.languages.base_words])
     return LocalRouter(
-        classifier, app.emergency_terms, difficulty, settings.router_min_confidence, app.emergency_vertical
+        classifier,
+        app.emergency_terms,
+        difficulty,
+        settings.router_min_confidence,
+        app.emergency_vertical,
+        slips=slip_fixer(known, app.emergency_terms),
     )
 
 

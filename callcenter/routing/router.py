@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -43,8 +43,10 @@ class LocalRouter:
         difficulty: DifficultyModel | None = None,
         min_confidence: float | None = None,
         emergency_vertical: Vertical | None = None,
+        slips: Callable[[str], str] | None = None,
     ) -> None:
         self.classifier = classifier
+        self.slips = slips  # fixes typed slips in danger words (routing/emergency_slips.py)
         self.emergency_terms = tuple(emergency_terms)
         self.emergency_vertical = emergency_vertical  # None: the business takes no emergencies
         self.difficulty = difficulty
@@ -53,7 +55,10 @@ class LocalRouter:
     def decide(self, text: str, history: Sequence[tuple[str, str]] = ()) -> RouteDecision:
         started = time.perf_counter()
         if self.emergency_vertical is not None:
-            kind = detect_emergency(text, self.emergency_terms) if self.emergency_terms else detect_emergency(text)
+            kind = self._emergency(text)
+            if kind is None and self.slips is not None:
+                fixed = self.slips(text)
+                kind = self._emergency(fixed) if fixed != text.lower() else None
             if kind:
                 elapsed = (time.perf_counter() - started) * 1000
                 return RouteDecision(self.emergency_vertical, 1.0, elapsed, emergency=True, reason=kind)
@@ -64,6 +69,9 @@ class LocalRouter:
             said = [t[:ROUTE_PREFIX_CHARS] for role, t in history if role == "user"][-4:]
             score = self.difficulty.score(head, said)
         return replace(decision, latency_ms=(time.perf_counter() - started) * 1000, difficulty=score)
+
+    def _emergency(self, text: str) -> str | None:
+        return detect_emergency(text, self.emergency_terms) if self.emergency_terms else detect_emergency(text)
 
     async def route(
         self, text: str, history: Sequence[tuple[str, str]] = (), context: CallContext | None = None

@@ -1,0 +1,56 @@
+"""Emergencies typed in a hurry: "I smll gas", "theres smmoke in the hallway", "my kitchn is floodign".
+
+A resident reporting danger types fast, and the emergency rules match words. A slip in the one
+word that matters must not turn a gas leak into a handbook search, so when the rules find nothing
+the router tries them again on the text with each danger word typed with one slip spelled right.
+A slip here is a dropped letter ("smll"), a doubled one ("smmoke") or two swapped ("fier"), not a
+wrong letter: one wrong letter makes real words of danger words ("small", "spoke", "floor"), and a
+false alarm is a dispatch nobody needed. Words the business's conversations use (the router's
+examples, the handbook, the base language's lexicon) are never "corrected" either.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+# The words the built-in emergency rules (routing/emergency.py) turn on; a business's own
+# EMERGENCY_TERMS add theirs.
+DANGER_WORDS: tuple[str, ...] = (
+    "smell", "smells", "smelling", "gas", "propane", "rotten", "sulfur", "leak", "leaking", "smoke", "smoky",
+    "burning", "fire", "flames", "sparks", "sparking", "flood", "flooding", "flooded", "water", "pouring",
+    "gushing", "spraying", "everywhere", "ceiling", "burst", "pipe", "pipes", "sewage", "sewer", "overflowing",
+    "carbon", "monoxide", "alarm", "detector", "going", "beeping", "exposed", "wires", "heat", "heating",
+    "freezing", "frozen", "intruder", "burglar", "elevator", "stuck", "coming",
+)  # fmt: skip
+_WORD = re.compile(r"[a-z']+")
+
+
+def _slips(word: str) -> set[str]:
+    """`word` typed with one letter dropped (four letters or more), doubled, or swapped with the next."""
+    out: set[str] = set()
+    for i in range(len(word)):
+        if len(word) >= 4:
+            out.add(word[:i] + word[i + 1 :])
+        out.add(word[:i] + word[i] + word[i:])
+        if i + 1 < len(word) and word[i] != word[i + 1]:
+            out.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])
+    out.discard(word)
+    return out
+
+
+def slip_fixer(known: Iterable[str], terms: Iterable[str] = ()) -> Callable[[str], str]:
+    """A function giving the text with slips in danger words fixed, `known` words kept as typed."""
+    danger = set(DANGER_WORDS) | {w for t in terms for w in _WORD.findall(t.lower())}
+    kept = set(known) | danger
+    typed = {slip: word for word in sorted(danger) if len(word) >= 3 for slip in _slips(word) if slip not in kept}
+
+    def fixed(text: str) -> str:
+        return _WORD.sub(lambda m: typed.get(m.group(0), m.group(0)), text.lower())
+
+    return fixed
+
+
+def known_words(texts: Iterable[str]) -> set[str]:
+    """The words of `texts` (examples, handbook, lexicon), lower-cased."""
+    return {w for t in texts for w in _WORD.findall(t.lower())}
