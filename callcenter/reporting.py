@@ -17,8 +17,9 @@ import asyncpg
 COST_SOURCE = (
     "cost = each model call's token usage as the provider returned it (stored in model_calls) x the catalog's "
     "list price on the day of the call (callcenter/catalog.toml, prices_read_on per model); all-frontier = the "
-    "same usage at the provider's tier-3 price. Calls answered by `callcenter fake-llm` have modelled usage, so "
-    "their cost is modelled too."
+    "same calls' usage re-priced at the provider's tier-3 price (not a frontier-only run, which would make other "
+    "calls: `callcenter eval` measures that); cache hit rate = cache-read tokens / all prompt tokens. Calls "
+    "answered by `callcenter fake-llm` have modelled usage, so their cost is modelled too."
 )
 
 

@@ -33,6 +33,12 @@ PLAN = build_cache_plan(
 )
 
 
+def all_shared(model_id: str) -> Any:
+    """PLAN with every agent on `model_id` in the shared layout."""
+    model = replace(PLAN.models[model_id], layout="shared", shared_agents=frozenset(APP.agents))
+    return replace(PLAN, models={**PLAN.models, model_id: model})
+
+
 def request_for(agent: str, text: str = "my sink leaks") -> ModelRequest:
     return agent_request(
         APP.agents[agent], [ChatMessage("user", text)], shared=SHARED, step_type=StepType.TOOL_SELECTION
@@ -41,7 +47,9 @@ def request_for(agent: str, text: str = "my sink leaks") -> ModelRequest:
 
 def test_every_agent_sends_the_same_bytes_before_its_own_instructions() -> None:
     prefixes = set()
-    for name in APP.agents:
+    sharing = PLAN.models[HAIKU.id].shared_agents
+    assert {"booking", "billing", "escalation", "general"} <= sharing
+    for name in sharing:
         kwargs = anthropic_request(HAIKU, request_for(name), PLAN)
         prefixes.add(json.dumps([kwargs["tools"], kwargs["system"][0]], sort_keys=True))
         assert APP.agents[name].instructions in kwargs["system"][1]["text"]
@@ -58,8 +66,10 @@ def test_shared_layout_marks_shared_prefix_agent_part_and_the_tail() -> None:
 
 
 def test_an_agent_without_tools_may_not_call_the_shared_ones() -> None:
-    kwargs = anthropic_request(HAIKU, request_for("out_of_scope"), PLAN)
+    kwargs = anthropic_request(HAIKU, request_for("out_of_scope"), all_shared(HAIKU.id))
     assert kwargs["tool_choice"] == {"type": "none"}
+    own = anthropic_request(HAIKU, request_for("out_of_scope"), PLAN)  # the plan's choice: its own 300 tokens
+    assert "tools" not in own and len(own["system"]) == 1
 
 
 def test_per_agent_layout_where_the_plan_says_so_sends_only_the_agents_tools() -> None:
@@ -71,8 +81,7 @@ def test_per_agent_layout_where_the_plan_says_so_sends_only_the_agents_tools() -
 
 def test_openai_shared_layout_names_allowed_tools_and_shares_one_key() -> None:
     mini = CATALOG.get("gpt-5-mini")
-    shared_plan = replace(PLAN, models={"gpt-5-mini": replace(PLAN.models["gpt-5-mini"], layout="shared")})
-    kwargs = openai_request(mini, request_for("billing"), shared_plan)
+    kwargs = openai_request(mini, request_for("billing"), all_shared("gpt-5-mini"))
     assert [m["role"] for m in kwargs["messages"][:2]] == ["system", "system"]
     assert kwargs["messages"][0]["content"] == SHARED.text
     allowed = {t["function"]["name"] for t in kwargs["tool_choice"]["allowed_tools"]["tools"]}

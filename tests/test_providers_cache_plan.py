@@ -41,17 +41,35 @@ def test_no_agent_prefix_alone_reaches_haiku_but_the_shared_one_reaches_every_ti
 def test_haiku_takes_the_shared_layout_and_its_calls_get_cheaper() -> None:
     plan = build_cache_plan(CATALOG.enabled(), SIZES, Traffic(1200), DAY)
     haiku = plan.models["claude-haiku-4-5"]
-    assert haiku.layout == "shared" and haiku.shared_breakpoint
+    assert haiku.shared_breakpoint
+    assert {"booking", "billing", "escalation", "general"} <= haiku.shared_agents
     assert all(a.breakpoint and not a.own_breakpoint for a in haiku.agents.values())
     cost = haiku.usd_per_1k_calls
-    assert cost["shared"] < cost["per_agent"] == cost["uncached"]  # before: never cached on Haiku
+    assert cost["planned"] <= cost["shared"] < cost["per_agent"] == cost["uncached"]  # before: never cached
 
 
 def test_sonnet_keeps_per_agent_prefixes_where_they_already_cache_and_are_shorter() -> None:
     sonnet = build_cache_plan(CATALOG.enabled(), SIZES, Traffic(1200), DAY).models["claude-sonnet-4-6"]
-    assert sonnet.layout == "per_agent"
     assert sonnet.usd_per_1k_calls["per_agent"] < sonnet.usd_per_1k_calls["shared"]
     assert sonnet.agents["booking"].own_breakpoint  # ~1.5k tokens >= 1,024
+    assert not sonnet.uses_shared("booking") and not sonnet.uses_shared("billing")
+    assert sonnet.breakpoints("booking") == (True, True)  # its own tools and instructions, cached
+
+
+def test_each_agent_takes_the_cheaper_layout_on_each_model() -> None:
+    """An agent whose own prefix is under the model's minimum pays full price for it; when that
+    costs more than reading the shared prefix at 0.1x, it reads the shared one (general on
+    Sonnet, ~800 tokens < 1,024), and a tiny prefix is cheaper uncached than any shared read."""
+    plan = build_cache_plan(ANTHROPIC, SIZES, Traffic(1200), DAY)
+    sonnet, haiku = plan.models["claude-sonnet-4-6"], plan.models["claude-haiku-4-5"]
+    assert SIZES.own_tokens["general"] < sonnet.min_tokens
+    assert sonnet.uses_shared("general") and sonnet.layout == "mixed"
+    assert sonnet.breakpoints("general") == (True, True)
+    assert not haiku.uses_shared("out_of_scope")  # 272 tokens at 1x < 5k tokens at 0.1x
+    for model in plan.models.values():
+        cost = model.usd_per_1k_calls
+        assert cost["planned"] <= min(cost["shared"], cost["per_agent"])
+    assert plan.as_json()["claude-sonnet-4-6"]["shared_agents"] == ["general"]
 
 
 def test_break_even_is_a_quarter_call_per_cache_lifetime_at_anthropic_prices() -> None:
@@ -69,7 +87,7 @@ def test_break_even_is_a_quarter_call_per_cache_lifetime_at_anthropic_prices() -
 def test_thin_traffic_on_the_frontier_model_drops_the_shared_layout() -> None:
     busy = build_cache_plan(ANTHROPIC, SIZES, Traffic(1200), DAY).models["claude-opus-4-7"]
     thin = build_cache_plan(ANTHROPIC, SIZES, Traffic(60), DAY).models["claude-opus-4-7"]
-    assert busy.layout == "shared"
+    assert busy.uses_shared("booking") and busy.shared_breakpoint
     assert thin.layout == "per_agent"
     assert not any(a.breakpoint for a in thin.agents.values())
 
@@ -104,5 +122,5 @@ def test_the_plan_is_logged_at_start_up_one_line_per_model(debug_logs: None) -> 
         plan = cache_plan_for(APP, CATALOG, Settings(cache_plan_calls_per_hour=1200), DAY)
     lines = [e["plan"] for e in logs if e["event"] == "cache.plan"]
     assert len(lines) == len(CATALOG.enabled()) == len(plan.models)
-    assert any(line.startswith("claude-haiku-4-5 (tier 1, min 4096") and "layout shared" in line for line in lines)
-    assert plan.as_json()["claude-haiku-4-5"]["layout"] == "shared"
+    assert any(line.startswith("claude-haiku-4-5 (tier 1, min 4096") and "shared: billing" in line for line in lines)
+    assert "booking" in plan.as_json()["claude-haiku-4-5"]["shared_agents"]

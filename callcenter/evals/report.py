@@ -44,7 +44,9 @@ MODELLED = (
     "MODELLED, not measured: every model call was answered by the fake provider (callcenter/fakellm), whose "
     "token counts, prompt caching, success per tier and turn difficulty, failure modes and speed are a model "
     "(fakellm/modelled.py, failures.py, pacing.py); cost = those token counts x the catalog's list prices "
-    "(callcenter/catalog.toml); latencies are modelled speeds x --latency-scale."
+    "(callcenter/catalog.toml), each policy on a fake provider of its own, so it starts with cold prompt caches "
+    "and pays its own cache writes; \"vs frontier\" = cost per task / the frontier-only policy's own run; "
+    "latencies are modelled speeds x --latency-scale."
 )
 LIVE = (
     "Measured: cost = the providers' reported token usage x the catalog's list prices (callcenter/catalog.toml, "

@@ -5,9 +5,12 @@ The fixtures are built once per run as a template database (migrated, seeded wit
 takes milliseconds — so runs never see each other's writes and can go in parallel. The
 orchestrator's clock is fixed too, so "tomorrow at 10" means the same slot in every run.
 
-Offline, model policies talk to an in-process fake provider (one per trial, seeded
-differently, so trials are independent draws) through the real SDK clients; with `--live`
-and keys they use the real providers and the real tool-use backend.
+Offline, model policies talk to an in-process fake provider through the real SDK clients:
+one per policy and trial, seeded by trial (so trials are independent draws and policies see
+the same draws). One per policy because each policy stands for a deployment of its own: its
+prompt caches start cold and it pays its own cache writes, rather than the first policy to
+run warming the caches every later one reads. With `--live` and keys they use the real
+providers and the real tool-use backend.
 """
 
 from __future__ import annotations
@@ -90,7 +93,7 @@ class SuiteRunner:
         self.config = config
         self.app: App = load_app(settings.agents_module)
         self._stack = AsyncExitStack()
-        self._fake_providers: dict[int, dict[str, Any]] = {}
+        self._fake_providers: dict[tuple[str, int], dict[str, Any]] = {}
         self._live_providers: dict[str, Any] | None = None
         self._catalog: Any = None
         self._shared: Any = None
@@ -144,7 +147,8 @@ class SuiteRunner:
         from callcenter.providers.anthropic_provider import AnthropicProvider
         from callcenter.providers.openai_provider import OpenAIProvider
 
-        for trial in range(self.config.trials):
+        model_policies = [p for p in self.config.policies if p != LOCAL]
+        for policy, trial in ((p, t) for p in model_policies for t in range(self.config.trials)):
             fake = await self._stack.enter_async_context(
                 FakeLLMServer(
                     seed=self.config.seed + trial,
@@ -167,7 +171,7 @@ class SuiteRunner:
                 closer = getattr(p, "aclose", None)
                 if closer is not None:
                     self._stack.push_async_callback(closer)
-            self._fake_providers[trial] = self._budgeted(providers)
+            self._fake_providers[(policy, trial)] = self._budgeted(providers)
 
     def _budgeted(self, providers: dict[str, Any]) -> dict[str, Any]:
         """The providers behind the run's spending cap, when there is one."""
@@ -181,7 +185,7 @@ class SuiteRunner:
         from callcenter.providers.client import ModelClient
         from callcenter.providers.recorder import PostgresCallRecorder
 
-        providers = self._live_providers if self.config.live else self._fake_providers[trial]
+        providers = self._live_providers if self.config.live else self._fake_providers[(policy_name, trial)]
         assert providers is not None
         client = ModelClient(
             self._catalog, providers, PostgresCallRecorder(pool), max_retries=self.settings.provider_max_retries

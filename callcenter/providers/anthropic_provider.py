@@ -97,7 +97,7 @@ def build_request(model: ModelInfo, request: ModelRequest, plan: CachePlan | Non
         "messages": build_messages(request.messages),
     }
     model_plan = plan.get(model.id) if plan is not None else None
-    shared = bool(request.shared_system) and (model_plan is None or model_plan.layout == "shared")
+    shared = bool(request.shared_system) and (model_plan is None or model_plan.uses_shared(request.agent))
     tools = layout_tools(request, shared=shared)
     system = [request.shared_system, request.system] if shared else [request.system]
     kwargs["system"] = [{"type": "text", "text": text} for text in system if text]

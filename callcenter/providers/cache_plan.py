@@ -17,8 +17,12 @@ calls per 5 minutes (3 an hour) on the same model. The shared prefix pools the t
 every agent on a model, so it pays where one agent's would not, and it is long enough to
 reach every tier's minimum where one agent's prefix (1–2k tokens) is not. But it is longer
 (every tool and the handbook), so on a model where an agent's own prefix already caches
-(Sonnet's 1,024 minimum) or traffic is thin, the per-agent layout can be cheaper: the plan
-picks, per model, the layout with the lower expected prefix cost per call.
+(Sonnet's 1,024 minimum) or traffic is thin, the per-agent layout can be cheaper. The plan
+picks the layout per model and agent, whichever has the lower expected prefix cost per call:
+on Sonnet an agent whose own prefix caches keeps it, while one whose own prefix is under the
+minimum (and not tiny) reads the shared prefix instead of paying full price for its own.
+The shared prefix's traffic is that of the agents that use it, so the choice is repeated
+until no agent moves (leaving only makes the shared prefix dearer, so it ends).
 
 OpenAI routes a `prompt_cache_key` to one machine up to roughly 15 requests a minute; above
 that the plan gives each agent its own key (same prefix, so each still reads it).
@@ -95,8 +99,9 @@ class ModelPlan:
     provider: str
     tier: int
     min_tokens: int
-    layout: Literal["shared", "per_agent"]
-    """The cheaper layout on this model at the expected traffic."""
+    layout: Literal["shared", "per_agent", "mixed"]
+    """The layout on this model at the expected traffic: every agent's choice (`agent_layout`)
+    when they agree, else `mixed`."""
     shared_tokens: int
     calls_per_window: float
     shared_breakpoint: bool
@@ -105,14 +110,24 @@ class ModelPlan:
     key_per_agent: bool
     usd_per_1k_calls: Mapping[str, Decimal]
     """Expected prompt-prefix cost per 1,000 calls, traffic-weighted over agents: `uncached`
-    (each agent's own prefix, no cache), `per_agent` (the same, cached where it pays) and
-    `shared` (the shared layout, cached where it pays)."""
+    (each agent's own prefix, no cache), `per_agent` (the same, cached where it pays),
+    `shared` (every agent in the shared layout, cached where it pays) and `planned` (each
+    agent in the layout the plan gives it)."""
+    shared_agents: frozenset[str] = frozenset()
+    """The agents that use the shared layout on this model (the rest send their own prefix)."""
+
+    def uses_shared(self, agent: str) -> bool:
+        """Whether `agent` sends the shared layout on this model (an agent the plan does not
+        know follows the model's layout)."""
+        if agent in self.agents:
+            return agent in self.shared_agents
+        return self.layout != "per_agent"
 
     def breakpoints(self, agent: str) -> tuple[bool, bool]:
         """(breakpoint after the shared prefix, breakpoint after the agent's part) in the
         shared layout; in the per-agent layout both mean the agent's own tools and instructions."""
         plan = self.agents.get(agent)
-        if self.layout == "per_agent":
+        if not self.uses_shared(agent):
             own = plan.own_breakpoint if plan is not None else False
             return own, own
         return self.shared_breakpoint, plan.breakpoint if plan is not None else self.shared_breakpoint
@@ -132,14 +147,20 @@ class CachePlan:
         out = []
         for p in self.models.values():
             agents = ", ".join(f"{a} {'yes' if ap.breakpoint else 'no'}" for a, ap in p.agents.items())
+            mixed = (
+                f" (shared: {', '.join(sorted(p.shared_agents))}; own: "
+                f"{', '.join(sorted(set(p.agents) - p.shared_agents))})"
+                if p.layout == "mixed"
+                else ""
+            )
             cost = p.usd_per_1k_calls
             own = ", ".join(f"{a} {'yes' if ap.own_breakpoint else 'no'}" for a, ap in p.agents.items())
             out.append(
                 f"{p.model} (tier {p.tier}, min {p.min_tokens}, {p.calls_per_window:.1f} calls/5 min): "
-                f"layout {p.layout.replace('_', '-')}; shared prefix {p.shared_tokens} tok "
+                f"layout {p.layout.replace('_', '-')}{mixed}; shared prefix {p.shared_tokens} tok "
                 f"{'cached' if p.shared_breakpoint else 'not cached'} ({p.why}), agent breakpoints: {agents}; "
                 f"per-agent prefixes cached: {own}; prefix $/1k calls: uncached {cost['uncached']:.3f}, "
-                f"per-agent {cost['per_agent']:.3f}, shared {cost['shared']:.3f}"
+                f"per-agent {cost['per_agent']:.3f}, shared {cost['shared']:.3f}, planned {cost['planned']:.3f}"
                 + ("; prompt_cache_key per agent" if p.key_per_agent else "")
             )
         return out
@@ -150,6 +171,7 @@ class CachePlan:
                 "tier": p.tier,
                 "min_tokens": p.min_tokens,
                 "layout": p.layout,
+                "shared_agents": sorted(p.shared_agents),
                 "shared_tokens": p.shared_tokens,
                 "shared_breakpoint": p.shared_breakpoint,
                 "why": p.why,
@@ -200,36 +222,61 @@ def breakpoint_pays(model: ModelInfo, prices: PriceEntry, tokens: int, calls_per
 
 
 def plan_model(model: ModelInfo, sizes: PrefixSizes, traffic: Traffic, day: date) -> ModelPlan:
-    """The layout and breakpoints for one model: the cheaper of the shared and the per-agent layout."""
+    """The layout and breakpoints for one model: per agent, the cheaper of the shared and its own layout."""
     prices = model.prices_on(day)
     names = list(sizes.agent_tokens)
     per_agent_k = {a: traffic.per_window(int(model.tier), a, names) for a in names}
     total_k = sum(per_agent_k.values())
-    shared_ok, why = breakpoint_pays(model, prices, sizes.shared_tokens, total_k)
-    shared_price = cached_price(model, prices, total_k) if shared_ok else prices.input
+
+    def shared_price(users: Iterable[str]) -> Decimal:
+        """USD per million shared-prefix tokens per call when `users` share it."""
+        k = sum(per_agent_k[a] for a in users)
+        ok, _ = breakpoint_pays(model, prices, sizes.shared_tokens, k)
+        return cached_price(model, prices, k) if ok else prices.input
+
     agents: dict[str, AgentPlan] = {}
-    cost = {"uncached": Decimal(0), "per_agent": Decimal(0), "shared": Decimal(0)}
+    shared_cost: dict[str, Decimal] = {}
+    own_cost: dict[str, Decimal] = {}
     for a in names:
         k = per_agent_k[a]
-        weight = Decimal(str(k / total_k)) if total_k else Decimal(1) / Decimal(len(names))
         prefix = sizes.shared_tokens + sizes.agent_tokens[a]
         ok, a_why = breakpoint_pays(model, prices, prefix, k)
         own = sizes.own_tokens.get(a, 0)
         own_ok, own_why = breakpoint_pays(model, prices, own, k)
-        agent_price = cached_price(model, prices, k) if ok else prices.input
-        own_price = cached_price(model, prices, k) if own_ok else prices.input
-        shared_cost = Decimal(sizes.shared_tokens) * shared_price + Decimal(sizes.agent_tokens[a]) * agent_price
         agents[a] = AgentPlan(prefix, own, k, ok, a_why, own_ok, own_why)
-        cost["uncached"] += weight * Decimal(own) * prices.input
-        cost["per_agent"] += weight * Decimal(own) * own_price
-        cost["shared"] += weight * shared_cost
+        agent_price = cached_price(model, prices, k) if ok else prices.input
+        shared_cost[a] = Decimal(sizes.agent_tokens[a]) * agent_price  # plus the shared prefix's part
+        own_cost[a] = Decimal(own) * (cached_price(model, prices, k) if own_ok else prices.input)
+
+    users = set(names)
+    while True:  # agents whose own prefix is cheaper leave; that can only make the shared one dearer
+        price = shared_price(users)
+        leaving = {a for a in users if own_cost[a] < Decimal(sizes.shared_tokens) * price + shared_cost[a]}
+        if not leaving:
+            break
+        users -= leaving
+    shared_ok, why = breakpoint_pays(model, prices, sizes.shared_tokens, sum(per_agent_k[a] for a in users))
+    if not users:
+        shared_ok, why = breakpoint_pays(model, prices, sizes.shared_tokens, total_k)
+    all_price, users_price = shared_price(names), shared_price(users)
+    cost = {"uncached": Decimal(0), "per_agent": Decimal(0), "shared": Decimal(0), "planned": Decimal(0)}
+    for a in names:
+        weight = Decimal(str(per_agent_k[a] / total_k)) if total_k else Decimal(1) / Decimal(len(names))
+        cost["uncached"] += weight * Decimal(sizes.own_tokens.get(a, 0)) * prices.input
+        cost["per_agent"] += weight * own_cost[a]
+        cost["shared"] += weight * (Decimal(sizes.shared_tokens) * all_price + shared_cost[a])
+        planned = Decimal(sizes.shared_tokens) * users_price + shared_cost[a] if a in users else own_cost[a]
+        cost["planned"] += weight * planned
+    layout: Literal["shared", "per_agent", "mixed"] = (
+        "shared" if users == set(names) else "per_agent" if not users else "mixed"
+    )
     rpm = total_k * 60.0 / CACHE_LIFETIME_S
     return ModelPlan(
         model=model.id,
         provider=model.provider,
         tier=int(model.tier),
         min_tokens=model.min_cacheable_tokens,
-        layout="shared" if cost["shared"] < cost["per_agent"] else "per_agent",
+        layout=layout,
         shared_tokens=sizes.shared_tokens,
         calls_per_window=total_k,
         shared_breakpoint=shared_ok,
@@ -237,6 +284,7 @@ def plan_model(model: ModelInfo, sizes: PrefixSizes, traffic: Traffic, day: date
         agents=agents,
         key_per_agent=model.provider == "openai" and rpm > OPENAI_KEY_MAX_RPM,
         usd_per_1k_calls={k: (v * PER_THOUSAND).quantize(Decimal("0.000001")) for k, v in cost.items()},
+        shared_agents=frozenset(users),
     )
 
 

@@ -81,7 +81,7 @@ def build_request(model: ModelInfo, request: ModelRequest, plan: CachePlan | Non
     """
     model_plan = plan.get(model.id) if plan is not None else None
     compatible = model.provider == COMPATIBLE
-    shared = bool(request.shared_system) and (model_plan is None or model_plan.layout == "shared")
+    shared = bool(request.shared_system) and (model_plan is None or model_plan.uses_shared(request.agent))
     messages: list[dict[str, Any]] = []
     for text in [request.shared_system, request.system] if shared else [request.system]:
         if text:
