@@ -45,7 +45,7 @@ MODELLED = (
     "token counts, prompt caching, success per tier and turn difficulty, failure modes and speed are a model "
     "(fakellm/modelled.py, failures.py, pacing.py); cost = those token counts x the catalog's list prices "
     "(callcenter/catalog.toml), each policy on a fake provider of its own, so it starts with cold prompt caches "
-    "and pays its own cache writes; \"vs frontier\" = cost per task / the frontier-only policy's own run; "
+    'and pays its own cache writes; "vs frontier" = cost per task / the frontier-only policy\'s own run; '
     "latencies are modelled speeds x --latency-scale."
 )
 LIVE = (
