@@ -24,7 +24,7 @@ from callcenter.handoff import HumanHandoff
 from callcenter.language.turn import LanguageTurns
 from callcenter.providers.client import CallContext
 from callcenter.providers.deadline import turn_deadline
-from callcenter.redaction import redact_continuation
+from callcenter.redaction import may_continue_a_number, redact_continuation
 from callcenter.routing.router import Router
 from callcenter.settings import Settings
 from callcenter.specialists.agent_spec import AgentSpec
@@ -136,8 +136,8 @@ class Orchestrator:
         process is finished first; a resent `client_id` gets its stored (or recovered) reply.
         """
         text = self.validate_text(text)
-        try:
-            earlier = await self.store.history(session_id, limit=19)
+        try:  # earlier messages matter only to a number split over messages (a round trip less otherwise)
+            earlier = await self.store.history(session_id, limit=19) if may_continue_a_number(text) else []
         except ValueError:  # not a session id at all
             raise SessionNotFound(session_id) from None
         text = await self._redact(text, earlier)  # never stored, logged or sent to a model

@@ -227,6 +227,12 @@ class Continuation:
     earlier: dict[int, str]  # index into the `previous` list -> its text with the tail masked
 
 
+def may_continue_a_number(text: str) -> bool:
+    """Whether `text` starts with digits that could end a number begun in earlier messages: only then
+    does redaction need them (a turn reads no history otherwise)."""
+    return _HEAD_RUN.match(text) is not None
+
+
 def redact_continuation(previous: Sequence[str], text: str, *, max_parts: int = 5) -> Continuation:
     """Redact `text`, also catching a card number begun in the customer's previous messages.
 

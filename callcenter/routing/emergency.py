@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Kinds enabled by default. An app's EMERGENCY_TERMS may list these names (enabling the rule)
 # or extra literal phrases (reported as their own slug, e.g. "sewage backup" -> "sewage_backup").
@@ -228,7 +229,7 @@ _KIND_ALIASES = {
 }
 
 
-def _detect_builtin(text: str, kinds: set[str]) -> str | None:
+def _detect_builtin(text: str, kinds: frozenset[str] | set[str]) -> str | None:
     for rule in _RULES + _SECURITY_RULES:
         if rule.kind not in kinds:
             continue
@@ -255,26 +256,35 @@ def detect_emergency(text: str, terms: Sequence[str] | None = None) -> str | Non
     phrase, matched literally (case-insensitive, whole words, negation-aware) and reported as its
     slug. An app's EMERGENCY_TERMS are combined with the defaults by the caller if it wants both.
     """
-    chosen = DEFAULT_EMERGENCY_TERMS if terms is None else tuple(terms)
-    kinds: set[str] = set()
-    literals: list[str] = []
-    for term in chosen:
-        kind = _KIND_ALIASES.get(slug(term))
-        if kind is not None:
-            kinds.add(kind)
-        else:
-            # A phrase the rules recognise enables its kind as well as matching literally.
-            implied = _detect_builtin(term, set(DEFAULT_EMERGENCY_TERMS))
-            if implied is not None:
-                kinds.add(implied)
-            literals.append(term)
+    kinds, literals = _read_terms(DEFAULT_EMERGENCY_TERMS if terms is None else tuple(terms))
     found = _detect_builtin(text, kinds)
     if found is not None:
         return found
-    for term in literals:
-        pattern = re.compile(r"(?<!\w)" + re.escape(term.strip()) + r"(?!\w)", re.IGNORECASE)
+    for pattern, kind in literals:
         for m in pattern.finditer(text):
             if not _negated(text, m.start()):
-                implied = _detect_builtin(term, set(DEFAULT_EMERGENCY_TERMS))
-                return implied or slug(term)
+                return kind
     return None
+
+
+@lru_cache(maxsize=64)
+def _read_terms(terms: tuple[str, ...]) -> tuple[frozenset[str], tuple[tuple[re.Pattern[str], str], ...]]:
+    """The built-in kinds `terms` enable and their literal phrases (pattern, reported kind).
+
+    Once per list of terms, not once per message: a business's list is fixed, and reading it ran
+    the rules over every term and compiled every phrase again on each turn.
+    """
+    kinds: set[str] = set()
+    literals: list[tuple[re.Pattern[str], str]] = []
+    for term in terms:
+        kind = _KIND_ALIASES.get(slug(term))
+        if kind is not None:
+            kinds.add(kind)
+            continue
+        # A phrase the rules recognise enables its kind as well as matching literally.
+        implied = _detect_builtin(term, frozenset(DEFAULT_EMERGENCY_TERMS))
+        if implied is not None:
+            kinds.add(implied)
+        pattern = re.compile(r"(?<!\w)" + re.escape(term.strip()) + r"(?!\w)", re.IGNORECASE)
+        literals.append((pattern, implied or slug(term)))
+    return frozenset(kinds), tuple(literals)

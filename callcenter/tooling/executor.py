@@ -1,9 +1,11 @@
-"""Run tools: validated, capped, in a transaction, exactly once per idempotency key.
+"""Run tools: validated, capped, exactly once per idempotency key.
 
 A replayed call (same session and idempotency key) returns the stored result and changes
-nothing: the `tool_calls` row is claimed in the same transaction as the tool's writes, and
-the unique constraint on (session_id, idempotency_key) makes a concurrent replay wait and
-then read the first call's result.
+nothing. A tool that writes runs in a transaction that first claims its `tool_calls` row: the
+unique constraint on (session_id, idempotency_key) makes a concurrent replay wait and then
+read the first call's result. A tool that only reads (a handbook search, a balance) has
+nothing to do twice: it runs first and its record is written after it in one statement (one
+round trip instead of a transaction's seven); a replay still gets what the turn first saw.
 """
 
 from __future__ import annotations
@@ -103,57 +105,78 @@ class TurnTools:
     async def _run(
         self, name: str, raw_args: dict[str, Any] | str, key: str, record: ToolCallRecord
     ) -> tuple[dict[str, Any], bool]:
+        tool = self.tools.get(name)
+        if tool is not None and not tool.writes:
+            return await self._run_read_only(tool, raw_args, key, record)
         sid = uuid.UUID(self.session_id)
         failure: ToolError | None = None
         async with acquire(self.pool) as conn, conn.transaction():
-            stored = await conn.fetchrow(
-                "SELECT result, status, error FROM tool_calls WHERE session_id=$1 AND idempotency_key=$2",
+            claimed = await conn.fetchval(  # waits for a concurrent replay's transaction, then does nothing
+                """INSERT INTO tool_calls (session_id, turn_id, agent, tool, idempotency_key, arguments, status)
+                   VALUES ($1,$2,$3,$4,$5,$6,'ok') ON CONFLICT (session_id, idempotency_key) DO NOTHING
+                   RETURNING id""",
+                sid,
+                self.turn_id,
+                self.agent,
+                name,
+                key,
+                _as_json_args(raw_args),
+            )
+            if claimed is None:  # an earlier run of this call (a recovered turn, a concurrent replay) committed
+                return await _stored(conn, sid, key)
+            started = time.perf_counter()
+            try:
+                result = await self._invoke(conn, name, raw_args, key, record)
+            except ToolError as exc:
+                failure, result = exc, {}
+            status, error = ("error", str(failure)) if failure else ("ok", None)
+            await conn.execute(
+                """UPDATE tool_calls SET result=$3, arguments=$4, latency_ms=$5, status=$6, error=$7
+                   WHERE session_id=$1 AND idempotency_key=$2""",
                 sid,
                 key,
+                None if failure else result,
+                record.arguments or _as_json_args(raw_args),
+                (time.perf_counter() - started) * 1000,
+                status,
+                error,
             )
-            if stored is None:
-                claimed = await conn.fetchval(
-                    """INSERT INTO tool_calls (session_id, turn_id, agent, tool, idempotency_key, arguments, status)
-                       VALUES ($1,$2,$3,$4,$5,$6,'ok') ON CONFLICT (session_id, idempotency_key) DO NOTHING
-                       RETURNING id""",
-                    sid,
-                    self.turn_id,
-                    self.agent,
-                    name,
-                    key,
-                    _as_json_args(raw_args),
-                )
-                if claimed is None:  # a concurrent replay committed first
-                    stored = await conn.fetchrow(
-                        "SELECT result, status, error FROM tool_calls WHERE session_id=$1 AND idempotency_key=$2",
-                        sid,
-                        key,
-                    )
-            if stored is not None:
-                if stored["status"] == "error":
-                    failure = ToolError(stored["error"] or "tool failed", code="replayed_error")
-                    result: dict[str, Any] = {}
-                else:
-                    return dict(stored["result"] or {}), True
-            else:
-                started = time.perf_counter()
-                try:
-                    result = await self._invoke(conn, name, raw_args, key, record)
-                except ToolError as exc:
-                    failure = exc
-                status, error = ("error", str(failure)) if failure else ("ok", None)
-                await conn.execute(
-                    """UPDATE tool_calls SET result=$3, arguments=$4, latency_ms=$5, status=$6, error=$7
-                       WHERE session_id=$1 AND idempotency_key=$2""",
-                    sid,
-                    key,
-                    None if failure else result,
-                    record.arguments or _as_json_args(raw_args),
-                    (time.perf_counter() - started) * 1000,
-                    status,
-                    error,
-                )
         # Raised after the transaction commits, so the error row is kept for replays.
+        if failure is not None:
+            raise failure
+        return result, False
+
+    async def _run_read_only(
+        self, tool: Tool[Any], raw_args: dict[str, Any] | str, key: str, record: ToolCallRecord
+    ) -> tuple[dict[str, Any], bool]:
+        """Run a tool that changes nothing, then record it in one statement (no transaction: each of
+        its queries reads one consistent snapshot, and running it twice harms nothing)."""
+        sid = uuid.UUID(self.session_id)
+        failure: ToolError | None = None
+        async with acquire(self.pool) as conn:
+            started = time.perf_counter()
+            try:
+                result = await self._invoke(conn, tool.name, raw_args, key, record, savepoint=False)
+            except ToolError as exc:
+                failure, result = exc, {}
+            recorded = await conn.fetchval(
+                """INSERT INTO tool_calls (session_id, turn_id, agent, tool, idempotency_key, arguments, result,
+                       latency_ms, status, error)
+                   VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (session_id, idempotency_key) DO NOTHING
+                   RETURNING id""",
+                sid,
+                self.turn_id,
+                self.agent,
+                tool.name,
+                key,
+                record.arguments or _as_json_args(raw_args),
+                None if failure else result,
+                (time.perf_counter() - started) * 1000,
+                "error" if failure else "ok",
+                str(failure) if failure else None,
+            )
+            if recorded is None:  # an earlier run of this turn recorded it: the turn sees what it saw then
+                return await _stored(conn, sid, key)
         if failure is not None:
             raise failure
         return result, False
@@ -165,6 +188,8 @@ class TurnTools:
         raw_args: dict[str, Any] | str,
         key: str,
         record: ToolCallRecord,
+        *,
+        savepoint: bool = True,
     ) -> dict[str, Any]:
         tool = self.tools.get(name)
         if tool is None:
@@ -183,10 +208,23 @@ class TurnTools:
             agent=self.agent,
         )
         try:
+            if not savepoint:
+                return await tool.fn(ctx, args)
             async with conn.transaction():  # savepoint: a refusal undoes the tool's own writes only
                 return await tool.fn(ctx, args)
         except ValidationError as exc:  # a tool validating its own inputs further
             raise ToolArgumentError(_validation_message(exc)) from exc
+
+
+async def _stored(conn: asyncpg.Connection, sid: uuid.UUID, key: str) -> tuple[dict[str, Any], bool]:
+    """The stored outcome of a call already made: its result, or its refusal raised again."""
+    stored = await conn.fetchrow(
+        "SELECT result, status, error FROM tool_calls WHERE session_id=$1 AND idempotency_key=$2", sid, key
+    )
+    assert stored is not None
+    if stored["status"] == "error":
+        raise ToolError(stored["error"] or "tool failed", code="replayed_error")
+    return dict(stored["result"] or {}), True
 
 
 def _parse_raw(raw: dict[str, Any] | str) -> dict[str, Any]:
