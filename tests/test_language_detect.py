@@ -258,3 +258,11 @@ def test_mixed_messages_follow_the_words_that_carry_them() -> None:
         ("my sink is leaking, gracias", "en"),
     ]:
         assert DETECT.resolve(DETECT.detect(text), None, text) == lang, text
+
+
+def test_a_lone_spanish_word_answering_an_english_flow_is_an_answer_not_a_switch() -> None:
+    for text in ["mañana", "lunes", "ayuda"]:
+        assert DETECT.resolve(DETECT.detect(text), None, text, in_flow=True) == "en", text
+        assert DETECT.resolve(DETECT.detect(text), None, text) == "es", text
+    text = "quiero hablar con una persona"  # sure evidence switches even mid-flow
+    assert DETECT.resolve(DETECT.detect(text), None, text, in_flow=True) == "es"

@@ -150,12 +150,14 @@ class LanguageDetector:
         sure = top >= 2 and top - second >= 1
         return Detection(best, sure=sure, scores=scores, patterns=patterns)
 
-    def resolve(self, detection: Detection, current: str | None, text: str) -> str:
+    def resolve(self, detection: Detection, current: str | None, text: str, *, in_flow: bool = False) -> str:
         """The language this turn is answered in, given the conversation's so far (`current`).
 
         A sure detection switches; an unsure one keeps the conversation's language, except that a
         new or base-language conversation goes over on a short message with no base-language word
-        at all ("ayuda", "emergencia") or on one of the language's own patterns.
+        at all ("ayuda", "emergencia") or on one of the language's own patterns. `in_flow`: a flow
+        is waiting for an answer in the base language, where a lone "mañana" or "lunes" is an
+        answer, not a switch.
         """
         base = self.languages.base
         current = current if current in self.languages.packs else base
@@ -167,6 +169,6 @@ class LanguageDetector:
         if code in detection.patterns:
             return code
         short = len(words(fold(text))) <= 3
-        if current == base and code != base and short and detection.scores.get(base, 0.0) == 0:
+        if current == base and code != base and short and not in_flow and detection.scores.get(base, 0.0) == 0:
             return code
         return current

@@ -111,7 +111,7 @@ class LanguageTurns:
         """The language a message asks for by name ("do you speak Spanish?"), whatever it is written in."""
         return next((p for p in self.languages.others if any(a.search(folded) for a in p.ask)), None)
 
-    async def language_of(self, text: str, current: str | None) -> str:
+    async def language_of(self, text: str, current: str | None, *, in_flow: bool = False) -> str:
         """The language `text` is answered in, in a conversation so far in `current` (None: the base).
 
         The phone relay asks this before the turn too, to switch the call's voice in time.
@@ -123,7 +123,7 @@ class LanguageTurns:
         asked = self._asked(fold(text))
         if asked is not None:
             return asked.code
-        return self.detector.resolve(self.detector.detect(text), current, text)
+        return self.detector.resolve(self.detector.detect(text), current, text, in_flow=in_flow)
 
     def locale(self, code: str) -> str | None:
         """The voice locale (es-US) of a language, from its file."""
@@ -136,7 +136,7 @@ class LanguageTurns:
         if not self.languages.others:
             return Heard(language=base, pack=None, decision=decision)
         folded = fold(text)
-        language = await self.language_of(text, session.language)
+        language = await self.language_of(text, session.language, in_flow=session.active_agent is not None)
         asked = self._asked(folded)
         known = self.languages.base_words
         kind = self._emergency(folded)
