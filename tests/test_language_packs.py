@@ -61,3 +61,18 @@ def test_the_base_language_needs_only_a_lexicon() -> None:
     english = langs.packs["en"]
     assert english.queue is None and english.replies is None and "balance" in english.words
     assert [p.code for p in langs.others] == ["es"]
+
+
+def test_the_speller_fixes_slips_but_leaves_real_words() -> None:
+    spanish = load_app("callcenter_agents").languages.packs["es"]
+    fixes = {
+        "hay un escpe de gas": "hay un escape de gas",
+        "huele a gsa": "huele a gas",
+        "se esat quemando": "se esta quemando",
+        "me peuden llamar": "me pueden llamar",
+        "hulee a gas": "huele a gas",
+    }
+    for typed, meant in fixes.items():
+        assert spanish.corrected(fold(typed)) == meant, typed
+    for real in ["las aguas negras", "la calefaccion se apago", "me pasa con el gerente", "thank you and can"]:
+        assert spanish.corrected(real, frozenset({"thank", "you", "and", "can"})) == real

@@ -79,8 +79,9 @@ def correct(folded: str, index: dict[str, str], known: frozenset[str]) -> str:
 
     Short words have too many real neighbours one letter away ("pasa"/"para", "apago"/"pago"),
     so up to SHORT_WORD letters only a swap or a doubled letter is undone ("gsa", "gaas" -> "gas",
-    "hulee" -> "huele"); longer ones also get a dropped, added or wrong letter fixed, except a final
-    letter added to a known word, which is usually a plural ("aguas"), not a slip.
+    "hulee" -> "huele"), and a five-letter word may be a longer one missing a letter ("escpe");
+    longer ones also get a dropped, added or wrong letter fixed, except a final letter added to a
+    known word, which is usually a plural ("aguas"), not a slip.
     """
 
     def fix(m: re.Match[str]) -> str:
@@ -94,6 +95,8 @@ def correct(folded: str, index: dict[str, str], known: frozenset[str]) -> str:
                 for candidate in (swapped, undoubled):
                     if candidate and index.get(candidate) == candidate:
                         return candidate
+            if len(word) == SHORT_WORD and word in index:  # a longer word of the language, one letter dropped
+                return index[word]
             return word
         if index.get(word[:-1]) == word[:-1]:
             return word
