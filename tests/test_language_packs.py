@@ -71,6 +71,7 @@ def test_the_speller_fixes_slips_but_leaves_real_words() -> None:
         "se esat quemando": "se esta quemando",
         "me peuden llamar": "me pueden llamar",
         "hulee a gas": "huele a gas",
+        "hudle feo a gas": "huele feo a gas",
     }
     for typed, meant in fixes.items():
         assert spanish.corrected(fold(typed)) == meant, typed

@@ -79,7 +79,8 @@ def correct(folded: str, index: dict[str, str], known: frozenset[str]) -> str:
 
     Short words have too many real neighbours one letter away ("pasa"/"para", "apago"/"pago"),
     so up to SHORT_WORD letters only a swap or a doubled letter is undone ("gsa", "gaas" -> "gas",
-    "hulee" -> "huele"), and a five-letter word may be a longer one missing a letter ("escpe");
+    "hulee" -> "huele"), and a five-letter word may be a longer one missing a letter ("escpe") or
+    have one wrong letter ("hudle");
     longer ones also get a dropped, added or wrong letter fixed, except a final letter added to a
     known word, which is usually a plural ("aguas"), not a slip.
     """
@@ -95,8 +96,13 @@ def correct(folded: str, index: dict[str, str], known: frozenset[str]) -> str:
                 for candidate in (swapped, undoubled):
                     if candidate and index.get(candidate) == candidate:
                         return candidate
-            if len(word) == SHORT_WORD and word in index:  # a longer word of the language, one letter dropped
-                return index[word]
+            if len(word) == SHORT_WORD:
+                if word in index:  # a longer word of the language, one letter dropped
+                    return index[word]
+                for key in _deletes(word):  # one wrong letter in a word of the same length ("hudle")
+                    found = index.get(key)
+                    if found is not None and found != key and len(found) == len(word):
+                        return found
             return word
         if index.get(word[:-1]) == word[:-1]:
             return word
