@@ -4,6 +4,7 @@
     python -m bench.load --sessions 200 --nodes 2 --think-s 2 --pg-restart
     python -m bench.load --sessions 50 --nodes 1 --think-s 2 --provider-hang
     python -m bench.load --sessions 64 --nodes 1 --think-s 0 --workers 2      # throughput
+    python -m bench.load --sessions 64 --nodes 1 --think-s 0 --duration 20 --compare-workers 1,2
 
 Everything runs on 127.0.0.1 and is bounded in count and time: the harness starts its own
 embedded PostgreSQL in a temporary directory (the only server --pg-restart ever restarts),
@@ -15,6 +16,10 @@ twice, user messages without a reply `--settle-s` later, phantom "slot taken" re
 Prints p50/p95/p99, turns/s, errors by code, RSS; writes bench/out/load-<label>.json.
 
 `--code DIR` runs the nodes from another checkout (e.g. the original main, for "before").
+
+`--compare-workers A,B` measures `--workers A` and `--workers B` in one command, alternating
+A, B, A, B... (`--rounds`), so a shared machine's load drifts over both alike, and prints
+B's turns/s over A's with the load average seen (bench/out/load-<label>.json).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import collections
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -431,6 +437,45 @@ async def run(
     }
 
 
+def compare_workers(
+    args: argparse.Namespace, code: Path, db: Database, env: dict[str, str], fake: subprocess.Popen[str] | None
+) -> dict[str, Any]:
+    """Throughput of two worker counts, alternated within one command; B's turns/s over A's."""
+    a, b = (int(x) for x in args.compare_workers.split(","))
+    runs: list[dict[str, Any]] = []
+    for round_ in range(args.rounds):
+        for workers in (a, b):
+            args.workers = workers
+            load_before = os.getloadavg()[0]
+            result = asyncio.run(run(args, code, db, env, fake))
+            result["load_average_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+            print(
+                f"  round {round_ + 1}: --workers {workers}: {result['turns_per_s']} turns/s, "
+                f"p95 {result['latency_ms']['p95']} ms, load average {result['load_average_1m']}",
+                flush=True,
+            )
+            runs.append(result)
+
+    def rate(workers: int) -> float:
+        mine = [r for r in runs if r["workers"] == workers]
+        return float(sum(r["turns_answered"] for r in mine)) / (len(mine) * float(args.duration))
+
+    ratio = rate(b) / max(rate(a), 1e-9)
+    print(f"--workers {b} / --workers {a}: {ratio:.2f}x turns/s ({rate(b):.1f} / {rate(a):.1f})", flush=True)
+    return {
+        "label": args.label,
+        "code": code_label(code),
+        "compare_workers": [a, b],
+        "sessions": args.sessions,
+        "think_s": args.think_s,
+        "duration_s": args.duration,
+        "cores": len(os.sched_getaffinity(0)),
+        "turns_per_s": {str(a): round(rate(a), 1), str(b): round(rate(b), 1)},
+        "ratio": round(ratio, 2),
+        "runs": runs,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=200)
@@ -446,6 +491,13 @@ def main() -> int:
         help="run the nodes on a fake provider and SIGSTOP it a quarter into the run",
     )
     parser.add_argument("--workers", type=int, default=None, help="pass --workers to `callcenter serve`")
+    parser.add_argument(
+        "--compare-workers",
+        default=None,
+        metavar="A,B",
+        help="measure --workers A and --workers B in this run, alternating, and print the ratio",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="with --compare-workers: A,B pairs to run")
     parser.add_argument("--settle-s", type=float, default=30.0, help="wait for pending turns before checking")
     parser.add_argument("--code", default=None, help="run the nodes from this checkout instead of this repo")
     parser.add_argument(
@@ -458,12 +510,19 @@ def main() -> int:
     args = parser.parse_args()
     if not (1 <= args.sessions <= 2000 and 1 <= args.nodes <= 8 and 0 < args.duration <= 600):
         parser.error("bounded runs only: 1-2000 sessions, 1-8 nodes, duration up to 600 s")
+    if args.compare_workers and (
+        not re.fullmatch(r"\d+,\d+", args.compare_workers) or not 1 <= args.rounds <= 5 or args.kill_after
+    ):
+        parser.error("--compare-workers A,B (two worker counts), --rounds 1-5, and no --kill-after")
     code = Path(args.code).resolve() if args.code else REPO
     db = Database()
     env = node_env(args, code, db)
     fake = start_fake_provider(env) if args.provider_hang else None
     try:
-        result = asyncio.run(run(args, code, db, env, fake))
+        if args.compare_workers:
+            result = compare_workers(args, code, db, env, fake)
+        else:
+            result = asyncio.run(run(args, code, db, env, fake))
     finally:
         if fake is not None:
             os.kill(fake.pid, signal.SIGCONT)
