@@ -19,20 +19,24 @@ from callcenter_agents.extract.polite import fix_typos, polite_core
 
 STRIP_COURTESY: Callable[[str], str] = polite_core
 
-_LEGAL_WORDS = ("lawyer", "lawyers", "attorney", "attorneys", "lawsuit", "court", "claims", "housing", "authority")
+_LEGAL_WORDS = (
+    *("lawyer", "lawyers", "attorney", "attorneys", "lawsuit", "court", "claims", "housing", "authority"),
+    *("calling", "contacting", "hearing", "report", "reporting", "enforcement", "action", "legal"),
+)
 _LEGAL = re.compile(
     r"\b((my|our) (lawyer|attorney)s?|(get|getting|hire|hiring|call|calling|contact|contacting|consult|consulting|"
     r"talk(ing)? to|speak(ing)? (to|with)) (a|an|my|our) (lawyer|attorney)|"
-    r"sue|suing|sued|lawsuits?|legal action|(take|taking) (you|this|it) to court|small claims|"
+    r"sue|suing|sued|lawsuits?|legal action|(take|taking) (you|this|it) to court|see you in court|small claims|"
     r"housing authority|code enforcement|tenant'?s? rights (group|union|office)|report(ing)? you to)\b"
 )
-_LOCKOUT_WORDS = ("locked", "lockout", "myself", "inside", "keys")
+_LOCKOUT_WORDS = ("locked", "lockout", "myself", "inside", "keys", "without", "stuck", "outside", "standing", "behind")
 _LOCKOUT = re.compile(
     r"\b(lock(ed)? (my ?self |me )?out|locked out|"
     r"left (my |the )?keys? (inside|in (the|my) (apartment|unit|room|place))|"
     r"(can'?t|cannot|can not) get (in|into|back in)( my| the)? ?(apartment|unit|place|home|door)?\b.{0,30}$|"
     r"(key ?fob|fob|key ?card|keys?) (stopped working|(is|are)n'?t working|(does|do)n'?t work|not working|"
-    r"won'?t (work|open))|door (locked|shut) (behind me|with my keys?))\b"
+    r"won'?t (work|open))|door (locked|shut|closed) (behind me|with my keys?)|"
+    r"(stuck|standing|waiting) outside\b.{0,40}\b(without|no) (my |the )?keys?|keys? (are|is) (inside|locked in))\b"
 )
 
 

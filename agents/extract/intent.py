@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Final
 
 from callcenter_agents.extract._text import MONTH_RE, SMALL_NUMBERS, WEEKDAY_RE, WEEKDAYS, WORD_HOUR, lower
-from callcenter_agents.extract.polite import answer_text
+from callcenter_agents.extract.polite import answer_text, fix_typos
 from callcenter_agents.extract.when import clock_time
 
 __all__ = ["answer_text", "is_affirmative", "is_cancel", "is_correction", "is_negative", "pick_choice"]
@@ -110,7 +110,7 @@ def is_cancel(text: str) -> bool:
     "cancel my appointment" is a request, not an abandonment, so "cancel" only counts
     alone or as "cancel that/this/it" at the end of the phrase.
     """
-    return bool(_CANCEL.search(lower(text)))
+    return bool(_CANCEL.search(fix_typos(text)))  # "nevr mind"
 
 
 _CORRECTION = re.compile(

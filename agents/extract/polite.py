@@ -28,13 +28,15 @@ confirm confirmed correct perfect great alright absolutely definitely certainly 
 everything whole entire balance amount total first second third fourth fifth
 actually instead change rather would better works friday monday tuesday wednesday thursday
 saturday sunday tomorrow today later earlier these those where
-hundred thousand grand dollars dollar bucks cents
+hundred thousand grand dollars dollar bucks cents never forget cancel changed changes
 """
 # Real words one slip away from a listed one: never "mended" ("work" is not "works").
 _REAL: Final = """
 work hole were here tank thin hell than then them they ever hall tall toll told hold cold wall well
 will whom whoa wore sure five nine four fine fist firs late rate ours tree thee thew hour sound sounds
-plea lease worst world
+plea lease worst world charge charged charges mount light night weight while think water brand letter
+greet words thinks bounds could right even might backs eighty fight sight tight bright height freight
+chose layer gather chance alter seen newer forged rounds balanced balancer seer sever eleven event
 """
 _REAL_SHORT: Final = frozenset(_REAL.split())
 _VOCABULARY: Final = frozenset(_WORDS.split()).union(SMALL_NUMBERS, TENS)
