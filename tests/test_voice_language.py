@@ -104,4 +104,6 @@ async def test_a_posted_spanish_call_with_a_gas_smell_is_an_emergency(
     assert resp.status == 201, body
     assert body["emergency"] is True and body["priority"] == "urgent" and isinstance(body["handoff_id"], int)
     queue = await runtime.pool.fetchval("SELECT queue FROM handoffs WHERE id=$1", body["handoff_id"])
-    assert queue == "emergency"
+    assert queue == "emergency" and "speaks Spanish" in body["summary"]
+    language = await runtime.pool.fetchval("SELECT language FROM sessions WHERE id=$1", uuid.UUID(body["session_id"]))
+    assert language == "es"

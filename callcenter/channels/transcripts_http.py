@@ -280,6 +280,12 @@ class TranscriptIngest:
         limit = self.runtime.settings.voice_summary_max_chars
         turns = [(t.speaker, t.text) for t in transcript.turns]
         who = await self._who(transcript, customer_id, state)
+        spoken = await self.runtime.orchestrator.languages.spoken_in(
+            [t.text for t in transcript.turns if t.speaker == "customer"]
+        )
+        if spoken is not None:  # the person following up should answer in it (docs/languages.md)
+            who = f"{who}, speaks {spoken.name}"
+            await self.runtime.store.set_session_language(session_id, spoken.code)
         # Up to 500 turns of 10,000 characters: regex work that must not hold up the event loop.
         extractive = await asyncio.to_thread(summarise_call, turns, who=who, follow_up=follow_up, limit=limit)
         client = self.runtime.extras.get("model_client")

@@ -125,6 +125,11 @@ class LanguageTurns:
             return asked.code
         return self.detector.resolve(self.detector.detect(text), current, text, in_flow=in_flow)
 
+    async def spoken_in(self, said: list[str], limit: int = 2_000) -> LanguagePack | None:
+        """The language a finished call's caller spoke, when not the business's own (its first words)."""
+        code = await self.language_of(" ".join(said)[:limit], None)
+        return self.languages.get(code) if code != self.languages.base else None
+
     def locale(self, code: str) -> str | None:
         """The voice locale (es-US) of a language, from its file."""
         pack = self.languages.get(code)
