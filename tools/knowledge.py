@@ -91,10 +91,43 @@ class Article:
     keywords: str = ""  # words residents use for the topic; indexed, never quoted to them
 
 
+_ORDINAL_WORDS = [
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+]
+# "the tenth" is the 10th ("second" is left alone: "a second car" is not the 2nd).
+_ORDINALS = {w: f"{n}{'st' if n == 1 else 'rd' if n == 3 else 'th'}" for n, w in enumerate(_ORDINAL_WORDS, 1)}
+_ORDINALS.pop("second")
+_BRITISH = re.compile(r"(?<=[bdlmv])our(?=s?$)")  # neighbour, colour, harbour -> the handbook's spelling
+
+
 def tokenize(text: str) -> list[str]:
-    """Lowercase words minus stopwords, with a light plural/verb stem ('pets' -> 'pet')."""
+    """Lowercase words minus stopwords, with a light plural/verb stem ('pets' -> 'pet').
+
+    Ordinal words are the handbook's digits ("the tenth" -> "10th") and British spellings its
+    American ones ("neighbour" -> "neighbor"): the same word, written another way.
+    """
     out: list[str] = []
-    for word in _WORD.findall(text.lower()):
+    for raw in _WORD.findall(text.lower()):
+        word = _ORDINALS.get(raw) or _BRITISH.sub("or", raw)
         if word in _STOPWORDS:
             continue
         if len(word) > 4 and word.endswith("ies"):
