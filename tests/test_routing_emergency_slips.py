@@ -35,6 +35,9 @@ def router(tmp_path_factory: pytest.TempPathFactory) -> LocalRouter:
         ("the pipe bursst in the basement", "flood"),
         ("watter pouring thru the ceilling", "flood"),
         ("my carbon monoxid alarm is going off", "carbon_monoxide"),
+        ("my bathroom is floodkng", "flood"),  # a neighbouring key
+        ("a pipe burat in the bedroom", "flood"),
+        ("hi, water is pouribg through my ceiling pls", "flood"),
     ],
 )
 def test_a_slip_in_the_danger_word_is_still_an_emergency(router: LocalRouter, said: str, kind: str) -> None:

@@ -26,36 +26,9 @@ from typing import Any
 import yaml
 
 from callcenter.evals.scenario import Scenario, ScenarioError
+from callcenter.routing.emergency_slips import KEY_NEIGHBOURS
 
 # Neighbouring keys on a QWERTY keyboard: the commonest real typo is a near miss.
-_NEIGHBOURS = {
-    "a": "qsz",
-    "b": "vgn",
-    "c": "xdv",
-    "d": "sfe",
-    "e": "wrd",
-    "f": "dgr",
-    "g": "fht",
-    "h": "gjy",
-    "i": "uok",
-    "j": "hku",
-    "k": "jli",
-    "l": "ko",
-    "m": "n",
-    "n": "bm",
-    "o": "ipl",
-    "p": "o",
-    "q": "wa",
-    "r": "etf",
-    "s": "adw",
-    "t": "ryg",
-    "u": "yij",
-    "v": "cb",
-    "w": "qes",
-    "x": "zc",
-    "y": "tu",
-    "z": "xa",
-}
 _WORD = re.compile(r"[A-Za-z]{5,}")
 _SLOT = re.compile(r"\{(\w+)\}")
 
@@ -189,7 +162,7 @@ def typo(word: str, rng: random.Random) -> str:
         return word[:i] + word[i + 1 :]
     if kind == 2:
         return word[:i] + word[i] + word[i:]
-    near = _NEIGHBOURS.get(word[i].lower(), word[i])
+    near = KEY_NEIGHBOURS.get(word[i].lower(), word[i])
     return word[:i] + rng.choice(near) + word[i + 1 :]
 
 

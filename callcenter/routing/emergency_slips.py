@@ -3,10 +3,11 @@
 A resident reporting danger types fast, and the emergency rules match words. A slip in the one
 word that matters must not turn a gas leak into a handbook search, so when the rules find nothing
 the router tries them again on the text with each danger word typed with one slip spelled right.
-A slip here is a dropped letter ("smll"), a doubled one ("smmoke") or two swapped ("fier"), not a
-wrong letter: one wrong letter makes real words of danger words ("small", "spoke", "floor"), and a
-false alarm is a dispatch nobody needed. Words the business's conversations use (the router's
-examples, the handbook, the base language's lexicon) are never "corrected" either.
+A slip here is a dropped letter ("smll"), a doubled one ("smmoke"), two swapped ("fier") or, in a
+longer word, a neighbouring key ("floodkng"); not any wrong letter: that makes real words of danger
+words ("small", "spoke"), and a false alarm is a dispatch nobody needed. Words the business's
+conversations use (the router's examples, the handbook, the base language's lexicon: "floor") are
+never "corrected" either.
 """
 
 from __future__ import annotations
@@ -23,15 +24,46 @@ DANGER_WORDS: tuple[str, ...] = (
     "carbon", "monoxide", "alarm", "detector", "going", "beeping", "exposed", "wires", "heat", "heating",
     "freezing", "frozen", "intruder", "burglar", "elevator", "stuck", "coming",
 )  # fmt: skip
+KEY_NEIGHBOURS: dict[str, str] = {  # the keys around each key (QWERTY): where a finger slips
+    "a": "qsz",
+    "b": "vgn",
+    "c": "xdv",
+    "d": "sfe",
+    "e": "wrd",
+    "f": "dgr",
+    "g": "fht",
+    "h": "gjy",
+    "i": "uok",
+    "j": "hku",
+    "k": "jli",
+    "l": "ko",
+    "m": "n",
+    "n": "bm",
+    "o": "ipl",
+    "p": "o",
+    "q": "wa",
+    "r": "etf",
+    "s": "adw",
+    "t": "ryg",
+    "u": "yij",
+    "v": "cb",
+    "w": "qes",
+    "x": "zc",
+    "y": "tu",
+    "z": "xa",
+}
 _WORD = re.compile(r"[a-z']+")
 
 
 def _slips(word: str) -> set[str]:
-    """`word` typed with one letter dropped (four letters or more), doubled, or swapped with the next."""
+    """`word` typed with one letter dropped (four letters or more), doubled, swapped with the next, or
+    (five letters or more) hit on a neighbouring key."""
     out: set[str] = set()
     for i in range(len(word)):
         if len(word) >= 4:
             out.add(word[:i] + word[i + 1 :])
+        if len(word) >= 5:
+            out.update(word[:i] + near + word[i + 1 :] for near in KEY_NEIGHBOURS.get(word[i], ""))
         out.add(word[:i] + word[i] + word[i:])
         if i + 1 < len(word) and word[i] != word[i + 1]:
             out.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])
