@@ -69,6 +69,8 @@ TICKET_TOOL = "create_ticket"
 # The team a phone call's transcript is ticketed to, by the vertical most of it was about.
 TICKET_CATEGORIES = {BOOKING.vertical: "maintenance", BILLING.vertical: "billing", ESCALATION.vertical: "complaint"}
 CUSTOMER_NOUN = "resident"
+# Promises only a person (or a tool) can make here, beside the engine's refunds, guarantees and discounts.
+PROMISE_PHRASES = ("waive your rent",)
 # The tables the eval judge compares before and after a conversation (scenarios may set them up as
 # fixtures and expect rows in them), each with the query that snapshots it (None: every column).
 # Appointments also expose their slot's time, in the buildings' time zone, so scenarios can say

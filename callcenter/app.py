@@ -17,6 +17,7 @@ does on the business's behalf is optional and named there too:
 | `TICKET_TOOL`, `TICKET_CATEGORIES` | a posted call's follow-up: the ticket tool, and vertical -> category |
 | `EVAL_USER_PERSONA` | who an LLM plays when it simulates a customer in evals |
 | `EVAL_TABLES` | the tables the eval judge snapshots (table -> query, None for every column) |
+| `PROMISE_PHRASES` | promises a reply may not make unless a tool did (beside the engine's refund, guarantee…) |
 | `SHARED_CONTEXT` | the text every agent's model prompt starts with (one cached prefix for all agents) |
 | `EMERGENCY_QUEUE` | the human queue emergencies go to (default `emergency`) |
 | `BASE_LANGUAGE` | the language the flows speak (default `en`) |
@@ -46,7 +47,7 @@ from typing import Any
 
 from callcenter.language.packs import Languages, load_languages
 from callcenter.specialists.agent_spec import AgentSpec
-from callcenter.specialists.verifier import claim_index
+from callcenter.specialists.verifier import GENERIC_PROMISES, claim_index
 from callcenter.tooling.toolkit import Tool
 from callcenter.types import Vertical
 
@@ -70,6 +71,7 @@ class App:
     emergency_queue: str = "emergency"
     languages: Languages = field(default_factory=Languages)
     eval_tables: dict[str, str | None] = field(default_factory=dict)
+    promises: tuple[str, ...] = GENERIC_PROMISES
     courtesy: Callable[[str], str] | None = None
     yes_no: Callable[[str], bool | None] | None = None
     route_rules: tuple[tuple[Vertical, Callable[[str], bool]], ...] = ()
@@ -135,6 +137,7 @@ def load_app(agents_module: str = "callcenter_agents") -> App:
         emergency_queue=str(getattr(mod, "EMERGENCY_QUEUE", "emergency")),
         languages=load_languages(_language_dirs(mod), base=str(getattr(mod, "BASE_LANGUAGE", "en"))),
         eval_tables=dict(getattr(mod, "EVAL_TABLES", {})),
+        promises=(*GENERIC_PROMISES, *getattr(mod, "PROMISE_PHRASES", ())),
         courtesy=getattr(mod, "STRIP_COURTESY", None),
         yes_no=getattr(mod, "READ_YES_NO", None),
         route_rules=tuple(getattr(mod, "ROUTE_RULES", ())),

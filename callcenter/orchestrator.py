@@ -416,6 +416,7 @@ class Orchestrator:
             turn_id=turn_id,
             difficulty=decision.difficulty,
             claims=self.app.claims,
+            promises=self.app.promises,
         )
         try:
             with turn_deadline(self.settings.turn_deadline_s):  # model calls and their retries stop here

@@ -109,3 +109,19 @@ def test_another_business_s_claims_come_from_its_tool_declarations() -> None:
     assert backed.ok
     # The demo's phrases mean nothing to this business: "booked" is not one of its claims.
     assert verify_reply("You're booked.", user_text="hi", tool_results=[], tools_called=[], claims=claims).ok
+
+
+def test_a_business_adds_its_own_promises_to_the_engines() -> None:
+    """'We'll waive your rent' is the demo's promise to refuse; the engine itself knows only generic ones."""
+    from callcenter.specialists.verifier import GENERIC_PROMISES
+
+    promises = load_app("callcenter_agents").promises
+    assert set(GENERIC_PROMISES) < set(promises) and "waive your rent" in promises
+    asked = "my heater broke, can you do something?"
+
+    def ok(reply: str, promises: tuple[str, ...] = GENERIC_PROMISES) -> bool:
+        return verify_reply(reply, user_text=asked, tool_results=[], tools_called=[], claims={}, promises=promises).ok
+
+    assert not ok("Good news: we'll waive your rent for December.", promises)
+    assert ok("Good news: we'll waive your rent for December.")  # another business: not a promise it forbids
+    assert not ok("You'll get a full refund.")

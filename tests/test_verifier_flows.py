@@ -119,7 +119,9 @@ class Explorer:
         assert agent.flow is not None
         self.sites.clear()
         reply = await agent.flow().step(FlowTurn(said[-1], dict(state), context, call_tool, self.now, history))
-        turn = SpecialistTurn(agent, said[-1], dict(state), context, tools, self.now, history, 0, claims=APP.claims)
+        turn = SpecialistTurn(
+            agent, said[-1], dict(state), context, tools, self.now, history, 0, claims=APP.claims, promises=APP.promises
+        )
         results = list(reply.tool_results) or [c.result for c in tools.calls if c.result is not None]
         evidence = [*results, reply.state, state]  # what the orchestrator verifies a flow's reply against
         site = self.sites[0] if self.sites else None

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import FlowTurn, HumanHandoffRequest
-from callcenter.specialists.verifier import verify_reply
+from callcenter.specialists.verifier import GENERIC_PROMISES, verify_reply
 from callcenter.tooling.executor import TurnTools
 from callcenter.types import HandoffContext, Tier, Verdict
 
@@ -33,6 +33,7 @@ class SpecialistTurn:
     turn_id: int
     difficulty: float | None = None
     claims: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    promises: tuple[str, ...] = GENERIC_PROMISES
 
     def verify(self, reply: str, evidence: Sequence[dict[str, Any]]) -> Verdict:
         """Check `reply` against `evidence` (tool results and flow state) and this turn's tool calls.
@@ -49,6 +50,7 @@ class SpecialistTurn:
             tools_failed=[c.tool for c in self.tools.calls if c.error is not None],
             claims=self.claims,
             facts=self.facts(),
+            promises=self.promises,
         )
 
     def facts(self) -> set[str]:

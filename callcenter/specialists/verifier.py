@@ -31,7 +31,9 @@ _HEDGES = (
     "i am unable to",
 )
 _CLAIM_LEAD = r"\b(i've|i have|we've|we have|is now|has been|you're|you are|successfully)\b"
-_PROMISES = ("refund", "guarantee", "free of charge", "waive your rent", "discount")
+# Promises no reply may make unless a tool result (or the customer) said it first; a business adds
+# its own in its agents module (`PROMISE_PHRASES`, read by `callcenter.app`).
+GENERIC_PROMISES: tuple[str, ...] = ("refund", "guarantee", "free of charge", "discount")
 
 
 Claims = Mapping[str, Sequence[str]]
@@ -103,6 +105,7 @@ def verify_reply(
     tools_failed: Sequence[str] = (),
     claims: Claims,
     facts: Collection[str] = (),
+    promises: Collection[str] = GENERIC_PROMISES,
 ) -> Verdict:
     """Rule checks on one reply against the turn's tool results. Pure and fast.
 
@@ -130,7 +133,7 @@ def verify_reply(
             continue
         if re.search(_CLAIM_LEAD + rf"[^.?!]*\b{phrase}\b", low):
             reasons.append(f"claims '{phrase}' without a successful {'/'.join(needs)}")
-    for promise in _PROMISES:
+    for promise in promises:
         if promise in low and promise not in evidence.lower() and promise not in user_text.lower():
             reasons.append(f"promises '{promise}' that no tool made")
     if is_hedge(reply):
