@@ -47,6 +47,9 @@ from callcenter.specialists.flow import FlowReply, FlowTurn, HumanHandoffRequest
 from callcenter.tooling.toolkit import ToolError
 from callcenter.types import Priority, Tier, format_cents
 
+# Words every charge question has, which say nothing about which charge it is.
+_GENERIC_CHARGE_WORDS = frozenset({"fee", "charge", "bill", "invoice", "account", "whats", "what", "this", "why"})
+
 
 class BillingFlow:
     """Balance, invoices, payments, charge explanations and fee waivers."""
@@ -232,7 +235,14 @@ class BillingFlow:
         if isinstance(amount, int):
             same = [i for i in invoices if amount in (i.get("amount_cents"), i.get("due_cents"))]
             invoices = same or invoices
-        return sorted(invoices, key=lambda i: str(i.get("due_on", "")), reverse=True)
+        # "this late fee" is the late fee, not the latest fee: a charge whose description shares a
+        # word with the question (late, parking, pet, water) comes first, then the most recent.
+        named = words(text) - _GENERIC_CHARGE_WORDS
+        return sorted(
+            invoices,
+            key=lambda i: (bool(named & words(str(i.get("description", "")))), str(i.get("due_on", ""))),
+            reverse=True,
+        )
 
     async def _not_yours(self, t: ToolTurn, ref: int | None) -> str | None:
         """ "I can't find invoice #211 on your account." when the number is not among theirs.

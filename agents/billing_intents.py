@@ -12,6 +12,7 @@ from callcenter_agents.extract import (
     detect_invoice_ref,
 )
 from callcenter_agents.extract.lead_in import strip_lead_in
+from callcenter_agents.extract.polite import fix_typos
 
 from callcenter.types import format_cents
 
@@ -32,10 +33,11 @@ _METHODS = re.compile(
     re.I,
 )
 _EXPLAIN = re.compile(
-    r"\b(why|explain\w*|what is (this|that|the)|what's (this|that|the)|don'?t recognize|"
+    r"\b(why|explain\w*|what is (this|that|the)|what'?s (this|that|the)|don'?t recognize|"
     r"don'?t understand|what for|break ?down|dispute|what are these)\b",
     re.I,
 )
+_EXPLAIN_WORDS = ("explain", "whats", "dispute", "recognize", "understand")
 CHARGE_WORDS = re.compile(r"\b(charges?|fees?|bill|invoices?|rent|utilit\w*|water|electric\w*|trash|sewer)\b", re.I)
 PAY_WORDS = re.compile(r"\b(pay|paying|settle|make a payment|put .{1,20} toward)\b", re.I)
 _INVOICES = re.compile(r"\b(invoices?|bills?|statements?|charges|open items)\b", re.I)
@@ -86,6 +88,15 @@ _POLICY_Q = re.compile(
     r"|how much is the (late|returned payment) fee)",
     re.I,
 )
+# "is it a problem if I pay on the 8th?", "would I get charged if rent goes in late?": when a payment
+# counts as late is a rule, asked the same way whether or not anything is owed today.
+_TIMING_Q = re.compile(
+    r"\b((is|would|will) (it|that) (be )?(a |an )?(problem|issue|ok|okay|fine|alright|bad)\b.{0,40}\bpa(y|id)|"
+    r"would i (get|be) (charged|fined|penali[sz]ed|hit with)|"
+    r"(pay|paying|pays|rent (goes|comes) (in|through)|rent is)\b.{0,30}\b(on|by|after) the \d{1,2}(st|nd|rd|th)\b|"
+    r"(a (few|couple)( of)?|one|two|three|\d) days? late)\b",
+    re.I,
+)
 BOOKING_CUE = re.compile(
     r"\b(book|schedule|repair|fix|appointment|visit|technician|plumber|electrician|"
     r"maintenance|viewing|tour)\b",
@@ -105,7 +116,8 @@ def detect_intent(text: str) -> str:
         return "methods"
     if is_policy_question(text):
         return "policy"
-    if _EXPLAIN.search(text) and (CHARGE_WORDS.search(text) or detect_invoice_ref(text) is not None):
+    explain = _EXPLAIN.search(text) or _EXPLAIN.search(fix_typos(text, _EXPLAIN_WORDS))  # "wyats", "expalin"
+    if explain and (CHARGE_WORDS.search(text) or detect_invoice_ref(text) is not None):
         return "explain"
     if PAY_WORDS.search(text):
         return "pay"
@@ -122,6 +134,8 @@ def is_policy_question(text: str) -> bool:
     text = strip_lead_in(text)  # "hey, quick question, is there a grace period?" asks the same
     if re.match(r"^\W*what (happens )?if\b", text, re.I):
         return True  # a hypothetical ("what if my rent is late?") asks about the rules, not the ledger
+    if _TIMING_Q.search(text) and not _EXPLAIN.search(text):
+        return True
     if not _POLICY_Q.search(text):
         return False
     personal = re.search(r"\b(my|me|i owe|next)\b", text, re.I)

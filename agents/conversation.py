@@ -16,6 +16,7 @@ from typing import Any
 from callcenter_agents.booking_changes import changes_booking
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.polite import fix_typos, polite_core
+from callcenter_agents.request_kinds import is_policy_question, is_repair_request
 
 STRIP_COURTESY: Callable[[str], str] = polite_core
 
@@ -63,9 +64,13 @@ def read_yes_no(text: str) -> bool | None:
 READ_YES_NO: Callable[[str], bool | None] = read_yes_no
 # A legal threat goes to escalation even when it names a repair ("…about the mold"); a lockout to
 # the handbook's lockout answer (general), never to a complaint or a booking.
+# A question whether something is allowed goes to the handbook, and a repair request however typed
+# to a booking (agents/request_kinds.py): the classifier reads both as something else.
 ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("escalation", is_legal_threat),
     ("general", is_lockout),
+    ("general", is_policy_question),
+    ("booking", is_repair_request),
 )
 # Requests worth queuing when one message asks for two: the ones that take a flow of several turns.
 FOLLOW_UP_VERTICALS: tuple[str, ...] = ("booking", "billing")

@@ -76,6 +76,7 @@ _STOPWORDS = frozenset(
         "am",
         "any",
         "get",
+        "about",  # "thinking about a puppy": Viewings "last about an hour" is no answer
         "apartment",
         "building",  # every section is about the apartment or the building: no signal
     )

@@ -9,8 +9,20 @@ import re
 from typing import Final, Literal
 
 from callcenter_agents.extract._text import lower
+from callcenter_agents.extract.polite import fix_typos
 
-__all__ = ["detect_appointment_ref", "detect_charge_kind", "detect_invoice_ref", "detect_issue"]
+__all__ = ["ISSUE_WORDS", "detect_appointment_ref", "detect_charge_kind", "detect_invoice_ref", "detect_issue"]
+
+# Words a hurried resident misspells in a repair request ("my toilte is clogd", "diswhasher"): one
+# slip in them is mended before the issue is read. Long, distinctive words only, none a real word's
+# slip away ("shower" is not listed: "nobody showed up").
+ISSUE_WORDS: Final = (
+    *("toilet", "toilets", "faucet", "shower", "dishwasher", "fridge", "refrigerator", "freezer", "microwave"),
+    *("disposal", "heater", "radiator", "furnace", "thermostat", "outlet", "outlets", "breaker", "window"),
+    *("windows", "ceiling", "cabinet", "drawer", "garbage"),
+    *("leaking", "leaks", "leaky", "clogged", "clogs", "dripping", "draining", "flickering", "jammed", "working"),
+    *("broken", "flush"),
+)
 
 _LOCATION = re.compile(
     r"\b(kitchen|bathroom|master\s+bath(?:room)?|guest\s+bath(?:room)?|bedroom|living\s+room|laundry(?:\s+room)?"
@@ -71,7 +83,11 @@ _PROBLEMS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (r"\bflicker(?:s|ing)?\b", "flickering"),
         (r"\b(?:not|isn'?t|wasn'?t|stopped)\s+cool(?:ing)?\b|\bblowing\s+(?:warm|hot)\s+air\b", "not cooling"),
         (r"\b(?:not|isn'?t|stopped)\s+heat(?:ing)?\b|\bblowing\s+cold\s+air\b", "not heating"),
-        (r"\bstuck\b|\bjammed\b|\bwon'?t\s+(?:open|close|shut)\b", "stuck"),
+        (
+            r"\bstuck\b|\bjammed\b|\bstick(?:s|ing|y)\b"
+            r"|\b(?:won'?t|will\s+not|doesn'?t|does\s+not|can'?t|cannot)\s+(?:open|close|shut|lock|latch)\b",
+            "stuck",
+        ),
         (r"\bnois(?:e|y)\b|\brattl(?:e|ing)\b|\bbang(?:s|ing)\b", "noisy"),
         (r"\bbroken\b|\bbroke\b|\bbust(?:ed)?\b|\bcracked\b", "broken"),
         (
@@ -116,7 +132,10 @@ def detect_issue(text: str) -> tuple[str, str] | None:
     the category (a leaking dishwasher is an appliance job); whole-phrase symptoms like
     "no hot water" or "no power" stand on their own.
     """
-    t = lower(text)
+    return _detect_issue(fix_typos(text, ISSUE_WORDS))
+
+
+def _detect_issue(t: str) -> tuple[str, str] | None:
     # The last phrase (a bare "leak") only applies when no object names the leak.
     for pattern, category, name in _PHRASES[:-1]:
         if pattern.search(t):

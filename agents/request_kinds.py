@@ -1,0 +1,107 @@
+"""Two kinds of request the router's classifier misreads when they come indirectly or misspelt.
+
+A question whether something is allowed ("thinking about getting a cat, would that be a problem?",
+"my guest wants to leave his car overnight, is that allowed") names a handbook topic but is full of
+words that sound like a repair ("problem") or a complaint ("my neighbor"), so the classifier sends
+it to a booking or the complaint script. A repair request typed in a hurry ("my toilte is clogd can
+sombody coem fix it") or wrapped in polite padding has the words of no example at all, so it lands
+out of scope. Both are recognised here by what they are made of — a permission question about a
+handbook topic; a fixture with a symptom and no grievance — and routed by `ROUTE_RULES`
+(agents/conversation.py) whatever the classifier thinks. Pure functions, English only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from callcenter_agents.extract.polite import fix_typos
+from callcenter_agents.extract.refs import ISSUE_WORDS, detect_issue
+from callcenter_agents.replies import is_prompt_probe, split_requests
+
+# Asking whether something is allowed, or what the rule is.
+_PERMISSION: Final = re.compile(
+    r"\b((is|would|will) (that|it|this|there) (be )?(a |an |any )?(ok|okay|alright|all right|fine|allowed|permitted|"
+    r"problem|issue|rule|limit|policy)|"
+    r"(would|will) (that|it|this) (be )?(a |an )?(problem|issue)|"
+    r"(am i|are we|is (he|she|my \w+)|are (they|guests?|visitors?)) (allowed|permitted)|allowed to|"
+    r"(is|are) (\w+ ){0,2}(allowed|permitted|ok|okay)\b|"
+    r"(any|what are the|what's the|whats the|is there a) (rules?|policy|policies|limit|restrictions?)|"
+    r"(can|could|may) (i|we|my \w+|he|she|they) (have|keep|get|bring|adopt|rent|sublet|sublease|let|leave|park|"
+    r"play|throw|host|stay)|"
+    r"(do|would) (you|y'?all|they) (mind|allow|let)|ok (if|to)|okay (if|to)|fine (if|to)|"
+    r"how (late|long) can|until what time|what time (do|does|is|are) .{0,20}(quiet|noise|music))\b"
+)
+# Topics the handbook has a rule about, and the words residents use for them.
+_TOPIC: Final = re.compile(
+    r"\b(pets?|cats?|kittens?|dogs?|pupp(y|ies)|birds?|parrots?|parakeets?|budgies?|hamsters?|guinea pigs?|"
+    r"rabbits?|bunn(y|ies)|fish|aquarium|snakes?|lizards?|reptiles?|ferrets?|animals?|"
+    r"sublet\w*|sublease\w*|subtenants?|airbnb|vrbo|short[- ]term rentals?|rent (it|my (place|apartment|unit|room)|"
+    r"(the|my) (place|apartment|unit|room) out)|take over (my|the) lease|roommates?|"
+    r"guests?|visitors?|friends?|boyfriend|girlfriend|relatives?|family|parents|cousins?|"
+    r"cars?|vehicles?|trucks?|park(ing)?|lot|garage|"
+    r"nois\w*|loud|music|party|parties|quiet|"
+    r"grills?|bbq|barbecue|smok(e|ing)|paint\w*|satellite dish)\b"
+)
+# A repair to book, or a complaint about one: then it isn't a question about the rules.
+_REPAIR_CUE: Final = re.compile(
+    r"\b(fix|repair\w*|broken|broke|leak\w*|clog\w*|not working|stopped working|doesn'?t work|won'?t work|"
+    r"technician|plumber|electrician|maintenance|appointment|visit)\b"
+)
+_TOPIC_WORDS: Final = (
+    "allowed",
+    "permitted",
+    "problem",
+    "sublet",
+    "sublease",
+    "airbnb",
+    "guests",
+    "visitor",
+    "visitors",
+    "parking",
+    "vehicle",
+    "parrot",
+    "kitten",
+    "puppy",
+    "hamster",
+    "rabbit",
+    "noise",
+    "music",
+    "party",
+    "quiet",
+)
+
+
+def is_policy_question(text: str) -> bool:
+    """Whether the message asks if something the handbook rules on is allowed (pets, subletting, a
+    guest's car, noise), rather than asking for a repair or complaining."""
+    t = fix_typos(text, _TOPIC_WORDS)
+    return bool(_PERMISSION.search(t) and _TOPIC.search(t) and not _REPAIR_CUE.search(t))
+
+
+# A grievance about a repair (or about how it was handled) is the complaint desk's, not a booking.
+_GRIEVANCE: Final = re.compile(
+    r"\b(again|still|third|fourth|several times|(two|three|four|\d+) (times|weeks|months)|nobody|no one|"
+    r"never (came|showed|fixed)|unacceptable|ridiculous|complain\w*|fed up|sick of|tired of|manager|refund|"
+    r"compensat\w*|rent reduction|discount|neighbou?rs?|upstairs|downstairs)\b"
+)
+# A question about the rules or the cost of a repair, not a request for one.
+_QUESTION_ABOUT: Final = re.compile(
+    r"\b(how much|cost|charged?|fee|pay|who pays|do i have to|have to be home|allowed|policy|how long|"
+    r"how do i|when (will|is|does)|status)\b"
+)
+# Issues that are not a repair booking whatever words come with them.
+_NOT_A_REPAIR: Final = frozenset({"gas smell", "locked out", "pests", "mold", "lost", "flooding", "sewage backup"})
+
+
+def is_repair_request(text: str) -> bool:
+    """Whether the message reports something in the unit that needs fixing — however it is spelt
+    or padded — with no grievance, no question about rules or cost, and nothing the handbook or
+    the emergency line handles instead (pests, mold, lockouts, gas)."""
+    if split_requests(text)[1] or is_prompt_probe(text):
+        return False  # two requests, or one and an injection: the classifier and the glue split them
+    t = fix_typos(text, ISSUE_WORDS)
+    issue = detect_issue(text)
+    if issue is None or issue[1] in _NOT_A_REPAIR or any(n in issue[1] for n in _NOT_A_REPAIR):
+        return False
+    return not (_GRIEVANCE.search(t) or _QUESTION_ABOUT.search(t) or is_policy_question(text))

@@ -1,0 +1,232 @@
+"""What an outsider's trial found, from the resident's side: whole conversations through the orchestrator.
+
+Each class of miss (a policy question asked indirectly, a repair request typed in a hurry or padded
+with courtesy, a rule about paying late asked as a hypothetical, a fee asked about by name) is tried
+in wordings generated here — frames x topics, one-letter slips, courtesy and hesitation from the eval
+generator (evals/generated/templates.yaml) — not in the trial's own sentences. The database is seeded
+for Monday 2026-11-30 and the clock is that evening in New York, as in the trial.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from callcenter.evals.paraphrase import Spec, load_spec, roughen, typo
+from callcenter.orchestrator import Orchestrator
+from callcenter.runtime import Runtime, build_runtime
+from callcenter.settings import Settings
+from callcenter.store.db import connect, create_database, drop_database
+from callcenter.store.migrate import migrate
+
+TZ = ZoneInfo("America/New_York")
+EVENING = datetime(2026, 11, 30, 20, 45, tzinfo=TZ)
+TEMPLATES = Path(__file__).resolve().parents[1] / "evals" / "generated" / "templates.yaml"
+OWES_NOTHING = (2, 3, 5, 6, 7)
+LATE_FEE_OWED = 30  # the seed's resident whose open charge is a late fee ($118.50), beside paid parking fees
+
+
+@pytest.fixture(scope="module")
+def spec() -> Spec:
+    return load_spec(TEMPLATES)
+
+
+def variants(spec: Spec, text: str, n: int, seed: int) -> list[str]:
+    """`text` and n-1 roughened versions of it (courtesy, hesitation, casing, typos), deterministic."""
+    rng = random.Random(f"{seed}:{text}")
+    out = [text]
+    for _ in range(n * 5):
+        if len(out) >= n:
+            break
+        rough, _applied = roughen(text, spec, "en", rng)
+        if rough not in out:
+            out.append(rough)
+    return out
+
+
+@pytest.fixture(scope="module")
+async def trial_runtime(server_dsn: str, test_settings: Settings) -> AsyncIterator[Runtime]:
+    from callcenter_tools.seed import seed
+
+    name = f"cc_test_{uuid.uuid4().hex[:12]}"
+    url = await create_database(server_dsn, name)
+    conn = await connect(url)
+    try:
+        await migrate(conn)
+        await seed(conn, today=EVENING.date())
+    finally:
+        await conn.close()
+    rt = await build_runtime(test_settings, dsn=url, run_migrations=False)
+    yield rt
+    await rt.close()
+    await drop_database(server_dsn, name)
+
+
+def orchestrator(rt: Runtime, now: datetime = EVENING) -> Orchestrator:
+    first = rt.orchestrator
+    return Orchestrator(
+        app=first.app,
+        store=first.store,
+        router=first.router,
+        backend=first.backend,
+        settings=first.settings,
+        clock=lambda: now,
+    )
+
+
+async def converse(orch: Orchestrator, customer: int | None, turns: list[str]) -> list[tuple[str, str]]:
+    """(agent, reply) for each turn of one new session."""
+    session = await orch.open_session(channel="test", customer_id=customer)
+    out = []
+    for said in turns:
+        result = await orch.handle_turn(session.id, said)
+        out.append((result.agent, result.text))
+    return out
+
+
+# --- a question whether something is allowed goes to the handbook ---------------------------------------
+
+_FRAMES = (
+    "thinking about {x}, would that be a problem?",
+    "would it be ok if {y}",
+    "quick one - {y}, is that allowed?",
+    "any rules about {x}?",
+    "{y}. is that fine with you guys",
+    "would you mind if {y}",
+)
+# (what the resident is planning, as a noun phrase and as a clause; words the handbook's answer has)
+_TOPICS = (
+    ("getting a kitten", "i adopted a rabbit", r"pet"),
+    ("bringing home a puppy", "my daughter got a hamster", r"pet"),
+    ("subletting my unit over the summer", "i rented my place out on airbnb while i travel", r"approval"),
+    ("letting a friend take over my lease for a few months", "a friend rented my room while im abroad", r"approval"),
+    (
+        "a visitor parking his truck in the lot for the weekend",
+        "my guest left her car in the lot overnight",
+        r"48 hours",
+    ),
+    (
+        "having friends over playing music until midnight",
+        "my roommate plays loud music late at night",
+        r"[Qq]uiet|loud",
+    ),
+)
+
+
+@pytest.mark.parametrize("topic", _TOPICS, ids=lambda t: t[0].split()[0] + "-" + t[0].split()[-1])
+async def test_a_question_whether_something_is_allowed_is_answered_from_the_handbook(
+    trial_runtime: Runtime, spec: Spec, topic: tuple[str, str, str]
+) -> None:
+    import re
+
+    noun, clause, expected = topic
+    orch = orchestrator(trial_runtime)
+    for i, frame in enumerate(_FRAMES):
+        base = frame.format(x=noun, y=clause)
+        for text in variants(spec, base, 2, seed=i):
+            [(agent, reply)] = await converse(orch, OWES_NOTHING[i % len(OWES_NOTHING)], [text])
+            assert agent == "general", (text, agent, reply)
+            assert re.search(expected, reply), (text, reply)
+            assert "What needs fixing" not in reply and "complaint" not in reply, (text, reply)
+
+
+# --- a repair request, however typed, is booked ---------------------------------------------------------
+
+_REPAIRS = (
+    ("my toilet is clogged", "plumbing"),
+    ("the kitchen faucet is dripping", "plumbing"),
+    ("the dishwasher won't drain", "appliance"),
+    ("my bedroom window doesn't close", "maintenance"),
+    ("the bathroom door sticks", "maintenance"),
+    ("the radiator stopped working", "HVAC"),
+)
+_PADDING = (
+    "{r}, can somebody come fix it",
+    "hello, sorry to bother you, i was wondering whether someone could possibly take a look, {r}, thanks so much",
+    "could someone look at this when you have a moment: {r}, which is a bit annoying",
+    "{r} pls send someone",
+)
+
+
+def _slip(text: str, rng: random.Random) -> str:
+    """One-letter slips in the two longest words, as a resident typing with their thumbs."""
+    words = text.split()
+    longest = sorted(range(len(words)), key=lambda i: -len(words[i].strip(",.")))[:2]
+    for i in longest:
+        if len(words[i]) >= 5:
+            words[i] = typo(words[i], rng)
+    return " ".join(words)
+
+
+@pytest.mark.parametrize("repair", _REPAIRS, ids=lambda r: r[0].split()[-2])
+async def test_a_repair_request_typed_in_a_hurry_or_padded_is_booked(
+    trial_runtime: Runtime, repair: tuple[str, str]
+) -> None:
+    said, visit = repair
+    orch = orchestrator(trial_runtime)
+    rng = random.Random(said)
+    for n, pad in enumerate(_PADDING):
+        for text in (pad.format(r=said), _slip(pad.format(r=said), rng)):
+            [(agent, reply)] = await converse(orch, OWES_NOTHING[n % len(OWES_NOTHING)], [text])
+            assert agent == "booking", (text, agent, reply)
+            assert "1) " in reply and visit in reply, (text, reply)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "the neighbours upstairs are so loud, this is the third time this week",  # a grievance: the complaint desk
+        "my sink has been leaking for three weeks and nobody came",
+        "how much does it cost if my guest broke the window",  # a question about the rules
+        "is it ok if the plumber comes while my dog is home",
+    ],
+)
+async def test_grievances_and_questions_about_repairs_are_not_forced_into_a_booking(
+    trial_runtime: Runtime, said: str
+) -> None:
+    from callcenter_agents.request_kinds import is_repair_request
+
+    assert not is_repair_request(said)
+
+
+# --- when rent counts as late, asked as a hypothetical, even with nothing owed ------------------------
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "is it a problem if i pay rent on the 8th",
+        "would I get charged if my rent goes in on the 7th?",
+        "is it ok to pay my rent a couple days late this month",
+        "would it be an issue if I paid on the 9th",
+    ],
+)
+async def test_paying_late_asked_as_a_hypothetical_gets_the_rule(trial_runtime: Runtime, spec: Spec, said: str) -> None:
+    orch = orchestrator(trial_runtime)
+    for i, text in enumerate(variants(spec, said, 3, seed=11)):
+        [(agent, reply)] = await converse(orch, OWES_NOTHING[i], [text])
+        assert ("late fee" in reply or "grace period" in reply) and ("5th" in reply or "6th" in reply), (text, reply)
+        assert "nothing to pay" not in reply, (text, reply)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "whats this late fee on my account",
+        "why do i have a late fee?",
+        "what's the late fee for",
+        "explain the late fee",
+    ],
+)
+async def test_a_fee_asked_about_by_name_is_that_fee_explained(trial_runtime: Runtime, spec: Spec, said: str) -> None:
+    orch = orchestrator(trial_runtime)
+    for text in variants(spec, said, 3, seed=12):
+        [(agent, reply)] = await converse(orch, LATE_FEE_OWED, [text])
+        assert agent == "billing" and "late fee ($118.50)" in reply.lower(), (text, reply)
+        assert "grace period" in reply, (text, reply)
