@@ -15,12 +15,12 @@ __all__ = ["ISSUE_WORDS", "detect_appointment_ref", "detect_charge_kind", "detec
 
 # Words a hurried resident misspells in a repair request ("my toilte is clogd", "diswhasher"): one
 # slip in them is mended before the issue is read. Long, distinctive words only, none a real word's
-# slip away ("shower" is not listed: "nobody showed up").
+# slip away ("shower" is not listed: "nobody showed up"; nor "dripping": "tripping").
 ISSUE_WORDS: Final = (
     *("toilet", "toilets", "faucet", "shower", "dishwasher", "fridge", "refrigerator", "freezer", "microwave"),
     *("disposal", "heater", "radiator", "furnace", "thermostat", "outlet", "outlets", "breaker", "window"),
     *("windows", "ceiling", "cabinet", "drawer", "garbage"),
-    *("leaking", "leaks", "leaky", "clogged", "clogs", "dripping", "draining", "flickering", "jammed", "working"),
+    *("leaking", "leaks", "leaky", "clogged", "clogs", "draining", "flickering", "jammed", "working"),
     *("broken", "flush"),
 )
 
@@ -132,7 +132,17 @@ def detect_issue(text: str) -> tuple[str, str] | None:
     the category (a leaking dishwasher is an appliance job); whole-phrase symptoms like
     "no hot water" or "no power" stand on their own.
     """
-    return _detect_issue(fix_typos(text, ISSUE_WORDS))
+    return _detect_issue(_ISSUE_WORD.sub(_mend_issue_word, lower(text)))
+
+
+_ISSUE_WORD = re.compile(r"[a-z]{4,}")
+_ISSUE_SET: Final = frozenset(ISSUE_WORDS)
+
+
+def _mend_issue_word(m: re.Match[str]) -> str:
+    """The issue word one slip away from this word, else the word as typed (no other word is mended)."""
+    fixed = fix_typos(m.group(0), ISSUE_WORDS)
+    return fixed if fixed in _ISSUE_SET else m.group(0)
 
 
 def _detect_issue(t: str) -> tuple[str, str] | None:
