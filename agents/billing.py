@@ -72,7 +72,7 @@ class BillingFlow:
         if stage == "need_amount":
             return await got_amount(t, text, state, self._start)
         if stage == "confirm_pay":
-            return await confirm_pay(t, text, state)
+            return await confirm_pay(t, text, state, self._start)
         if stage == "pick_method":
             return await picked_method(t, text, state)
         if stage == "pick_invoice":

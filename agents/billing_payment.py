@@ -5,6 +5,7 @@ Every step takes the `ToolTurn` so the amounts it states come from the turn's to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from callcenter_agents.extract import (
     parse_amount,
     pick_choice,
 )
+from callcenter_agents.extract.lead_in import request_core
 from callcenter_agents.tool_turn import ToolTurn
 
 from callcenter.specialists.flow import FlowReply
@@ -133,7 +135,9 @@ async def got_amount(t: ToolTurn, text: str, state: dict[str, Any], restart: Res
     return await offer_payment(t, state, amount, owed)
 
 
-async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
+async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any], restart: Restart | None = None) -> FlowReply:
+    """The yes/no that moves money. Anything else that is a question of its own ("what's my balance
+    now?") is answered instead, and nothing is charged: asking "(yes or no)" again would loop."""
     amount = parse_amount(amount_text(text))
     if (
         amount is not None
@@ -174,4 +178,14 @@ async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any]) -> FlowRepl
                 "method_hint": state.get("method_hint", ""),
             },
         )
+    if restart is not None and amount is None and ("?" in text or _NEW_QUESTION.search(request_core(text))):
+        return await restart(t, text)
     return t.reply(f"Pay {format_cents(state['amount_cents'])} with {state['method_label']}? (yes or no)", state)
+
+
+# A question of its own, not an answer to "Pay $75.00 with Visa?": a wh-word or an auxiliary first.
+_NEW_QUESTION = re.compile(
+    r"^\W*(?:(?:wait|hold on|actually|hmm+|oh)\W+)?"
+    r"(what|when|where|which|who|why|how|do|does|did|is|are|am|can|could|will|would|should|have|has)\b",
+    re.I,
+)

@@ -23,7 +23,7 @@ __all__ = ["answer_text", "fix_typos", "is_bare_ack", "polite_core"]
 # Words whose one-letter slips are mended: courtesy words, and the words answers are made of.
 # Number words and look-alikes ("three" next to "there") are listed so they are never "mended".
 _WORDS: Final = """
-please thanks thank hello there excuse question quick morning afternoon evening
+please thanks thank hello there excuse question quick morning afternoon evening ahead
 confirm confirmed correct perfect great alright absolutely definitely certainly sounds
 everything whole entire balance amount total first second third fourth fifth
 actually instead change rather would better works friday monday tuesday wednesday thursday
