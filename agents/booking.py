@@ -121,6 +121,70 @@ def window_to_state(window: DateWindow) -> dict[str, str | None]:
     }
 
 
+def window_from_state(raw: dict[str, Any] | None) -> DateWindow | None:
+    """The DateWindow `window_to_state` stored, or None."""
+    if not raw:
+        return None
+
+    def day(v: Any) -> date | None:
+        return date.fromisoformat(v) if v else None
+
+    def hour(v: Any) -> time | None:
+        return time.fromisoformat(v) if v else None
+
+    return DateWindow(
+        day(raw.get("date_from")),
+        day(raw.get("date_to")),
+        hour(raw.get("earliest")),
+        hour(raw.get("latest")),
+        str(raw.get("text") or ""),
+    )
+
+
+def _clock(at: time) -> str:
+    minutes = f":{at.minute:02d}" if at.minute else ""
+    return f"{at.hour % 12 or 12}{minutes}{'pm' if at.hour >= 12 else 'am'}"
+
+
+def _day_words(window: DateWindow) -> str:
+    if window.date_from is not None and window.date_from == window.date_to:
+        return window.date_from.strftime("%A %b ") + str(window.date_from.day)
+    return window.text
+
+
+def _time_words(window: DateWindow) -> str:
+    low, high = window.earliest, window.latest
+    if low is not None and low == high:
+        return f"at {_clock(low)}"
+    if low is not None and high is not None:
+        return f"between {_clock(low)} and {_clock(high)}"
+    return f"after {_clock(low)}" if low is not None else f"before {_clock(high)}" if high is not None else ""
+
+
+_ANY_TIME = re.compile(r"\b(?:any\s*time|whenever|all\s+day)\b", re.I)
+
+
+def carry_window(when: DateWindow, before: DateWindow | None, text: str) -> DateWindow:
+    """The resident's new window with what it leaves out taken from the one asked before.
+
+    "no wait, 2pm not 10" after "wednesday at 10am" still means Wednesday, and "thursday then"
+    after "wednesday at 10am" still means 10am: a change of only the time keeps the day, a change
+    of only the day keeps the time ("thursday any time" drops it)."""
+    if before is None:
+        return when
+    has_day = when.date_from is not None or when.date_to is not None
+    has_time = when.earliest is not None or when.latest is not None
+    had_day = before.date_from is not None or before.date_to is not None
+    had_time = before.earliest is not None or before.latest is not None
+    if has_time and not has_day and had_day:
+        phrase = f"{_day_words(before)} {when.text}"
+        return DateWindow(before.date_from, before.date_to, when.earliest, when.latest, phrase)
+    if has_day and not has_time and had_time and not _ANY_TIME.search(text):
+        phrase = f"{when.text} {_time_words(before)}"
+        return DateWindow(when.date_from, when.date_to, before.earliest, before.latest, phrase)
+    return when
+
+
 def _fits(when: DateWindow, option: dict[str, Any]) -> bool:
     """Whether an offered slot already satisfies the window the resident just named."""
     raw = option.get("starts_at")
@@ -192,21 +256,32 @@ class BookingFlow:
         issue = detect_issue(text)
         state = {"intent": "book", "kind": "maintenance", "window": window}
         if issue is None:
-            state["stage"] = "need_issue"
+            state.update(stage="need_issue", said=text[:500])
             return t.reply("I can book a maintenance visit for you. What needs fixing?", state)
         state["category"], state["description"] = issue[0], describe_issue(issue, text)
         return await self._search(t, state)
 
     async def _got_issue(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
-        when = parse_when(text, t.turn.now.astimezone(BUSINESS_TZ))
+        # "What needs fixing?" is asked once: whatever the answer, the visit is searched for, as
+        # a general maintenance visit described in the resident's own words when no trade shows.
+        when = self._later_when(t, text, state)
         if when is not None:
             state["window"] = window_to_state(when)
-        issue = detect_issue(text)
-        if issue is None and when is not None and len(text.split()) <= 6:
-            return t.reply(f"Got it, {when.text or 'noted'}. And what needs fixing?", state)
+        said = str(state.pop("said", "") or "")
+        issue = detect_issue(text) or (detect_issue(said) if said else None)
+        words = " ".join(p for p in (said, text) if p)
         category = issue[0] if issue is not None else "general"
-        state["category"], state["description"] = category, describe_issue(issue, text)
+        state["category"], state["description"] = category, describe_issue(issue, words)
         return await self._search(t, state)
+
+    @staticmethod
+    def _later_when(t: ToolTurn, text: str, state: dict[str, Any]) -> DateWindow | None:
+        """The window a later message names, read against the one asked before: "that week" is
+        the week talked about, and a change of only the time or only the day keeps the other."""
+        before = window_from_state(state.get("window"))
+        anchor = before.date_from if before is not None else None
+        when = parse_when(text, t.turn.now.astimezone(BUSINESS_TZ), anchor)
+        return carry_window(when, before, text) if when is not None else None
 
     # -- searching and offering -------------------------------------------------------
 
@@ -270,7 +345,7 @@ class BookingFlow:
     async def _offer_answer(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         options: list[dict[str, Any]] = state.get("options", [])
         idx = pick_choice(text, len(options), [o["label"] for o in options])
-        when = parse_when(text, t.turn.now.astimezone(BUSINESS_TZ))
+        when = self._later_when(t, text, state)
         if when is not None and (idx is None or not _fits(when, options[idx])):
             state["window"] = window_to_state(when)
             return await self._search(t, state)
@@ -304,7 +379,7 @@ class BookingFlow:
         if idx is not None and options[idx]["slot_id"] != chosen["slot_id"] and not is_affirmative(text):
             state["chosen"] = options[idx]
             return t.reply(self._confirm_question(state), state)
-        when = parse_when(text, t.turn.now.astimezone(BUSINESS_TZ))
+        when = self._later_when(t, text, state)
         if len(options) == 1 and idx == 0 and not is_negative(text) and (when is None or _fits(when, chosen)):
             # "that one" to the question that named the only opening is a yes to it.
             return await self._commit(t, state)

@@ -35,7 +35,7 @@ _OBJECTS: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = tuple(
     for category, pattern, name in (
         ("appliance", r"\bdish\s*washer\b", "dishwasher"),
         ("plumbing", r"\bwater\s+heater\b|\bhot\s+water\s+tank\b", "water heater"),
-        ("appliance", r"\b(?:fridge|refrigerator|freezer|ice\s*maker)\b", "fridge"),
+        ("appliance", r"\b(?:fridge|frig|refrigerator|freezer|ice\s*maker)\b", "fridge"),
         ("appliance", r"\b(?:oven|stove|stovetop|cooktop|range)\b(?!\s+hood)", "oven"),
         ("appliance", r"\bmicrowave\b", "microwave"),
         ("appliance", r"\b(?:washing\s+machine|washer)\b", "washer"),
@@ -66,7 +66,13 @@ _OBJECTS: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = tuple(
         ("general", r"\bdoors?\b", "door"),
         ("general", r"\b(?:intercom|buzzer)\b", "intercom"),
         ("general", r"\b(?:roof|ceiling)\b", "ceiling"),
-        ("general", r"\b(?:cabinets?|drawers?|closet|blinds?|floor(?:ing)?|carpet|walls?)\b", "fixture"),
+        ("general", r"\b(?:closet|wardrobe)s?\b", "closet"),
+        (
+            "general",
+            r"\b(?:cabinets?|cupboards?|drawers?|blinds?|shades?|floor(?:ing)?|carpet|walls?|railings?"
+            r"|stairs?|screens?|shelf|shelves|towel\s+(?:bar|rack)|mirror)\b",
+            "fixture",
+        ),
     )
 )
 _PROBLEMS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
@@ -88,6 +94,13 @@ _PROBLEMS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
             r"|\b(?:won'?t|will\s+not|doesn'?t|does\s+not|can'?t|cannot)\s+(?:open|close|shut|lock|latch)\b",
             "stuck",
         ),
+        (
+            r"\boff\s+(?:the|its|it'?s)\s+(?:tracks?|hinges?|rails?)\b|\b(?:fell|falling|came|coming)\s+off\b"
+            r"|\bloose\b|\bwobbl(?:y|es|ing)\b|\bhanging\s+off\b",
+            "loose",
+        ),
+        (r"\bdraft(?:y|s)?\b|\bdraught(?:y|s)?\b|\bcold\s+air\s+(?:coming\s+)?in\b", "drafty"),
+        (r"\bsqueak(?:s|y|ing)?\b|\bcreak(?:s|y|ing)?\b", "squeaky"),
         (r"\bnois(?:e|y)\b|\brattl(?:e|ing)\b|\bbang(?:s|ing)\b", "noisy"),
         (r"\bbroken\b|\bbroke\b|\bbust(?:ed)?\b|\bcracked\b", "broken"),
         (
@@ -95,6 +108,7 @@ _PROBLEMS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
             r"|start(?:ing)?|run(?:ning)?)\b|\bdead\b|\bout\b",
             "not working",
         ),
+        (r"\b(?:fix(?:ed|ing)?|repair(?:ed|ing)?|replac(?:e|ed|ing)|look\s+at|check\s+on)\b", "needs repair"),
     )
 )
 # Whole-phrase issues that have no separate object word.
@@ -157,7 +171,7 @@ def _detect_issue(t: str) -> tuple[str, str] | None:
             problem = next((label for p, label in _PROBLEMS if p.search(t)), None)
             if name == "ceiling" and problem == "leak":
                 return "plumbing", "ceiling leak"
-            if problem is None and name in ("fixture", "door", "key", "ceiling", "HVAC"):
+            if problem is None and name in ("fixture", "closet", "door", "key", "ceiling", "HVAC"):
                 continue
             place = _LOCATION.search(t)
             parts = [place[1] if place and category == "plumbing" else None, name, problem]

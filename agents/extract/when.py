@@ -119,7 +119,7 @@ _ASAP = re.compile(
     r"|soonest|right\s+away)\b"
 )
 _RANGE = re.compile(
-    r"\b(?:(this|next|early\s+next|the)\s+)?(week|weekend|month)\b(?!\s*(?:ly|s\b))"
+    r"\b(?:(this|next|early\s+next|that(?:\s+same)?|the\s+same|same|the)\s+)?(week|weekend|month)\b(?!\s*(?:ly|s\b))"
     r"|\b(?:on\s+the\s+|this\s+)?(weekend)\b"
 )
 
@@ -192,7 +192,19 @@ def _weekday_date(weekday: int, modifier: str, today: date) -> date:
     return found
 
 
-def _range(kind: str, modifier: str, today: date) -> tuple[date, date]:
+def _range(kind: str, modifier: str, today: date, anchor: date | None = None) -> tuple[date, date]:
+    if modifier in ("that", "that same", "the same", "same") and anchor is not None:
+        # "that week": the week of the day talked about before, from today at the earliest.
+        monday = anchor - timedelta(days=anchor.weekday())
+        if kind == "week":
+            return max(today, monday), max(today, monday + timedelta(days=6))
+        if kind == "weekend":
+            saturday = monday + timedelta(days=5)
+            return max(today, saturday), max(today, saturday + timedelta(days=1))
+        first = anchor.replace(day=1)
+        return max(today, first), max(today, _add_months(first, 1) - timedelta(days=1))
+    if modifier in ("that", "that same", "the same", "same"):
+        modifier = "this"
     monday = today - timedelta(days=today.weekday())
     if kind == "week":
         if modifier == "next":
@@ -215,7 +227,7 @@ def _range(kind: str, modifier: str, today: date) -> tuple[date, date]:
 _Span = tuple[int, int]
 
 
-def _find_dates(t: str, today: date) -> tuple[date | None, date | None, list[_Span]]:
+def _find_dates(t: str, today: date, anchor: date | None = None) -> tuple[date | None, date | None, list[_Span]]:
     """The date range named in `t` and the spans that named it."""
     explicit = _explicit_date(t, today)
     if explicit:
@@ -239,7 +251,7 @@ def _find_dates(t: str, today: date) -> tuple[date | None, date | None, list[_Sp
         kind = r[2] or r[3]
         modifier = " ".join((r[1] or "this").split())
         if modifier != "the" or kind == "weekend":
-            low, high = _range(kind, "this" if modifier == "the" else modifier, today)
+            low, high = _range(kind, "this" if modifier == "the" else modifier, today, anchor)
             span_range = (low, high, r.span())
     if w := _WEEKDAY.search(t):
         weekday = WEEKDAYS[w[2][:3]]
@@ -412,15 +424,25 @@ def _find_times(t: str) -> tuple[time | None, time | None, bool, list[_Span]]:
     return earliest, latest, matched, spans
 
 
-def parse_when(text: str, now: datetime) -> DateWindow | None:
+# "Good afternoon, sorry to bother you..." is a greeting, not a time preference; "good morning
+# works" is an answer and stays.
+_GREETING = re.compile(
+    r"\bgood\s+(?:morning|afternoon|evening|night|day)\b"
+    r"(?!\s+(?:works?|is|would|slots?|times?|for\s+me|if|please|then|suits?|would)\b)"
+)
+
+
+def parse_when(text: str, now: datetime, anchor: date | None = None) -> DateWindow | None:
     """The date range and time window a customer asked for, or None if they named none.
 
     `now` must be tz-aware; dates are taken in its zone. See the module docstring for
-    the rules chosen for "next tuesday", "this weekend" and bare clock hours.
+    the rules chosen for "next tuesday", "this weekend" and bare clock hours. `anchor` is
+    the day the conversation was already about, which "that week" refers to (without it,
+    "that week" is this week).
     """
-    lowered = lower(text)
+    lowered = _GREETING.sub(lambda m: " " * len(m[0]), lower(text))
     today = now.date()
-    date_from, date_to, date_spans = _find_dates(lowered, today)
+    date_from, date_to, date_spans = _find_dates(lowered, today, anchor)
     earliest, latest, time_matched, time_spans = _find_times(lowered)
     if not date_spans and not time_matched:
         return None
