@@ -130,7 +130,7 @@ def test_compact_path_matches_sklearn(clf: VerticalClassifier) -> None:
 
 
 def test_low_confidence_becomes_out_of_scope(clf: VerticalClassifier) -> None:
-    d = clf.predict("pay my rent", min_confidence=0.999)
+    d = clf.predict("pay my rent", min_confidence=1.0)  # above any probability the model gives
     assert d.vertical == "out_of_scope"
     assert d.reason.startswith("low confidence")
     assert d.confidence == pytest.approx(d.scores["out_of_scope"])
@@ -199,3 +199,19 @@ def test_clinc_subset_accuracy(shared_datasets: Path) -> None:
     model = VerticalClassifier.fit(train, min_confidence=0.0)
     acc = sum(model.predict(t).vertical == v for t, v in test) / len(test)
     assert acc > 0.85, acc
+
+
+def test_fallback_bias_leans_unfamiliar_text_out_of_scope() -> None:
+    plain = VerticalClassifier.fit(rows(), fallback="out_of_scope", fallback_bias=0.0, spoken_copies=0)
+    leaning = VerticalClassifier.fit(rows(), fallback="out_of_scope", fallback_bias=2.0, spoken_copies=0)
+    oos = leaning.classes.index("out_of_scope")
+    assert leaning.meta["fallback_bias"] == 2.0 and plain.meta["fallback_bias"] == 0.0
+    assert leaning.proba("qwzx vbnm plork")[oos] > plain.proba("qwzx vbnm plork")[oos]
+    assert leaning.predict("pay my rent").vertical == "billing"  # the familiar stays where it was
+    assert leaning.agreement([t for t, _ in rows()] + ["qwzx vbnm plork", "hmm"]) == 1.0  # sklearn has the bias too
+
+
+def test_spoken_copies_train_on_transcripts_too() -> None:
+    model = VerticalClassifier.fit(rows(), fallback="out_of_scope", spoken_copies=1)
+    assert model.meta["n_rows_with_variants"] == 2 * model.meta["n_examples"]
+    assert model.predict("um yeah hi so i wanna pay my rent thanks").vertical == "billing"

@@ -92,6 +92,10 @@ def test_train_prints_accuracy(router_model: Path, tmp_path: Path, capsys: pytes
     assert main(["router", "train", "--data", str(data), "--out", str(tmp_path / "m.npz")]) == 0
     out = capsys.readouterr().out
     assert "training accuracy" in out and "wrote" in out
+    assert "plus the agents'" in out  # the business's own utterances train along by default
+    argv = ["router", "train", "--data", str(data), "--out", str(tmp_path / "n.npz"), "--without-business-examples"]
+    assert main([*argv, "--spoken-copies", "0"]) == 0
+    assert "plus the agents'" not in capsys.readouterr().out
 
 
 def test_route_file_json(router_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import structlog
 
 from callcenter.routing.features import (
@@ -35,6 +36,7 @@ from callcenter.routing.features import (
     sparse_features,
 )
 from callcenter.routing.model_file import FORMAT_VERSION, load_or_train, read_model, write_model
+from callcenter.routing.spoken import with_spoken_variants
 from callcenter.types import RouteDecision, Vertical
 
 if TYPE_CHECKING:
@@ -43,6 +45,12 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 FORMAT = "callcenter.vertical-classifier"
+ANALYZERS_DEFAULT = ("word12", "char25")
+SPOKEN_COPIES = 1
+SPOKEN_WEIGHT = 0.5
+FALLBACK_BIAS = 1.0
+CALIBRATION_EXAMPLES = 6000
+BUSINESS_REPEAT = 5
 
 # --- the classifier ---------------------------------------------------------------------------
 
@@ -86,43 +94,77 @@ class VerticalClassifier:
         fallback: Vertical | None = None,
         c: float = 10.0,
         min_df: int = 1,
-        analyzers: Sequence[str] = ("word12", "char25"),
+        analyzers: Sequence[str] = ANALYZERS_DEFAULT,
         calibration_folds: int = 3,
+        spoken_copies: int = SPOKEN_COPIES,
+        spoken_weight: float = SPOKEN_WEIGHT,
+        fallback_bias: float = 0.0,
     ) -> VerticalClassifier:
         """Train on (text, vertical) pairs. Probabilities are temperature-scaled on out-of-fold
         logits (`calibration_folds` > 1), because in-sample logits of a well-fit model are
-        overconfident, and the confidence threshold needs honest probabilities."""
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+        overconfident, and the confidence threshold needs honest probabilities.
 
-        rows = [(t, str(v)) for t, v in examples]
-        if not rows:
+        `spoken_copies` adds that many transcript-style variants of every example (routing/spoken.py),
+        each weighing `spoken_weight`, so a phone turn routes like the typed request it transcribes
+        while typed text keeps the larger say. `fallback_bias` is added to the `fallback` vertical's
+        logit: out of scope is the one vertical no training set can cover, so when large in-scope
+        sets swamp it (a public intent set), an utterance unlike every example must lean to it;
+        `callcenter router train` uses FALLBACK_BIAS, chosen on CLINC150's validation split with all
+        three public sets in training (`python -m bench.router_bench`). The router trained from the
+        business's own few hundred examples needs none (its hand-written suite says so)."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
+
+        originals = [(t, str(v)) for t, v in examples]
+        if not originals:
             raise ValueError("no training examples")
-        classes = list(dict.fromkeys(v for _, v in rows))  # in the order the business declares them
+        classes = list(dict.fromkeys(v for _, v in originals))  # in the order the business declares them
         if len(classes) < 2:
             raise ValueError("need examples of at least two verticals")
+        rows = with_spoken_variants(originals, copies=spoken_copies, seed=0) if spoken_copies > 0 else originals
         texts = [t for t, _ in rows]
         y = np.array([classes.index(v) for _, v in rows], dtype=np.int64)
+        groups = np.arange(len(rows)) % len(originals)  # an example and its variants share a fold
+        weights = np.ones(len(rows), dtype=np.float64)
+        weights[len(originals) :] = spoken_weight
+        bias = np.zeros(len(classes) if len(classes) > 2 else 2, dtype=np.float64)
+        if fallback is not None and fallback in classes:
+            bias[classes.index(fallback)] = fallback_bias
         start = time.perf_counter()
         blocks, x, union = fit_blocks(texts, analyzers, min_df)
         lr = LogisticRegression(C=c, max_iter=2000)
-        lr.fit(x, y)
+        lr.fit(x, y, sample_weight=weights)
+        # sklearn's own model carries the bias too, so agreement() compares like with like
+        lr.intercept_ = lr.intercept_ + (bias if len(classes) > 2 else bias[1] - bias[0])
         temperature = 1.0
-        min_count = int(np.bincount(y).min())
+        picked = _calibration_rows(y, groups, len(originals))
+        min_count = int(np.bincount(y[picked]).min()) // (1 + max(0, spoken_copies))
         folds = min(calibration_folds, min_count)
         if folds >= 2:
-            cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
-            oof = cross_val_predict(LogisticRegression(C=c, max_iter=2000), x, y, cv=cv, method="decision_function")
-            temperature = fit_temperature(_two_column(np.asarray(oof, dtype=np.float64)), y)
+            cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
+            oof = cross_val_predict(
+                LogisticRegression(C=c, max_iter=2000),
+                x[picked],
+                y[picked],
+                groups=groups[picked],
+                cv=cv,
+                method="decision_function",
+                params={"sample_weight": weights[picked]},
+            )
+            temperature = fit_temperature(_two_column(np.asarray(oof, dtype=np.float64)) + bias, y[picked])
         elapsed = time.perf_counter() - start
         train_acc = float(np.mean(lr.predict(x) == y))
         meta = {
-            "n_examples": len(rows),
+            "n_examples": len(originals),
+            "n_rows_with_variants": len(rows),
             "train_accuracy": train_acc,
             "train_seconds": elapsed,
             "c": c,
             "min_df": min_df,
             "analyzers": list(analyzers),
+            "spoken_copies": spoken_copies,
+            "spoken_weight": spoken_weight,
+            "fallback_bias": fallback_bias if fallback in classes else 0.0,
         }
         model = cls(
             classes,
@@ -234,6 +276,19 @@ class VerticalClassifier:
         )
 
 
+def _calibration_rows(
+    y: npt.NDArray[np.int64], groups: npt.NDArray[np.int64], n_examples: int
+) -> npt.NDArray[np.int64]:
+    """Rows whose out-of-fold logits set the temperature: all of them up to CALIBRATION_EXAMPLES
+    examples, else a seeded sample of that many examples (with their variants). Three more fits
+    on a public set of 30,000 rows would triple the training time for one scalar."""
+    if n_examples <= CALIBRATION_EXAMPLES:
+        return np.arange(len(y))
+    keep = np.zeros(n_examples, dtype=bool)
+    keep[np.random.default_rng(0).choice(n_examples, CALIBRATION_EXAMPLES, replace=False)] = True
+    return np.flatnonzero(keep[groups])
+
+
 def _two_column(scores: FloatArray) -> FloatArray:
     """Binary logistic regression scores only the second class; as logits [0, z] its softmax is the
     same sigmoid, so a business with two verticals runs the same path as one with five."""
@@ -242,6 +297,16 @@ def _two_column(scores: FloatArray) -> FloatArray:
     if scores.shape[1] == 1:
         return np.hstack([np.zeros_like(scores), scores])
     return scores
+
+
+def with_business_examples(
+    rows: Sequence[tuple[str, Vertical]], business: Sequence[tuple[str, Vertical]], repeat: int = BUSINESS_REPEAT
+) -> list[tuple[str, Vertical]]:
+    """`rows` (say, a public intent set) plus the business's own examples `repeat` times.
+
+    Public sets know nothing of the business's words (a leaking radiator, a lease, a late fee); a
+    few hundred of its own utterances among tens of thousands of others need the extra weight."""
+    return [*rows, *(list(business) * repeat)]
 
 
 def examples_hash(examples: Sequence[tuple[str, Vertical | str]], **params: Any) -> str:
@@ -261,11 +326,12 @@ def default_classifier(app: App, cache_dir: str | Path, *, min_confidence: float
     examples = app.training_examples()
     if not examples:
         raise ValueError("the app's agents have no example utterances to train the router on")
-    key = examples_hash(examples)[:20]
+    fallback = app.fallback_vertical
+    key = examples_hash(examples, spoken=SPOKEN_COPIES, spoken_weight=SPOKEN_WEIGHT, fallback=fallback)[:20]
     model = load_or_train(
         Path(cache_dir) / f"router-{key}.npz",
         VerticalClassifier.load,
-        lambda: VerticalClassifier.fit(examples, min_confidence=min_confidence),
+        lambda: VerticalClassifier.fit(examples, min_confidence=min_confidence, fallback=fallback),
     )
     model.min_confidence = min_confidence
     model.fallback = app.fallback_vertical

@@ -17,7 +17,14 @@ from typing import Any, TextIO
 
 import asyncpg
 
-from callcenter.routing.classifier import VerticalClassifier, default_classifier
+from callcenter.routing.classifier import (
+    BUSINESS_REPEAT,
+    FALLBACK_BIAS,
+    SPOKEN_COPIES,
+    VerticalClassifier,
+    default_classifier,
+    with_business_examples,
+)
 from callcenter.routing.difficulty import DifficultyModel
 from callcenter.routing.emergency import DEFAULT_EMERGENCY_TERMS, detect_emergency
 from callcenter.types import Vertical
@@ -51,6 +58,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     train.add_argument("--data", required=True, help='JSONL file, rows {"text": ..., "vertical": ...}')
     train.add_argument("--out", required=True, help="where to write the model (.npz)")
     train.add_argument("--min-confidence", type=float, default=0.45, help="out_of_scope below this (default 0.45)")
+    train.add_argument(
+        "--without-business-examples",
+        action="store_true",
+        help=f"train on --data alone (default: plus the agents' own example utterances, each {BUSINESS_REPEAT} times)",
+    )
+    train.add_argument(
+        "--fallback-bias",
+        type=float,
+        default=FALLBACK_BIAS,
+        help=f"added to the out-of-scope logit (default {FALLBACK_BIAS}, tuned on CLINC150 validation; 0: none)",
+    )
+    train.add_argument(
+        "--spoken-copies",
+        type=int,
+        default=SPOKEN_COPIES,
+        help=f"transcript-style variants added per example (default {SPOKEN_COPIES}; 0: typed text only)",
+    )
     train.set_defaults(func=_guard(cmd_train))
 
     tdiff = rsub.add_parser("train-difficulty", help="train the difficulty model from JSONL rows {text, hard}")
@@ -225,9 +249,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     from callcenter.settings import Settings
 
     try:  # the business's agents name the verticals; without them any names train
-        known: tuple[Vertical, ...] = load_app(Settings().agents_module).verticals
+        app = load_app(Settings().agents_module)
     except (ImportError, ValueError):
-        known = ()
+        app = None
+    known: tuple[Vertical, ...] = app.verticals if app is not None else ()
     examples: list[tuple[str, Vertical]] = []
     for i, r in enumerate(rows, 1):
         vertical = str(r["vertical"])
@@ -236,8 +261,18 @@ def cmd_train(args: argparse.Namespace) -> int:
         examples.append((str(r["text"]), vertical))
     counts = {v: sum(1 for _, x in examples if x == v) for v in known or dict.fromkeys(v for _, v in examples)}
     print(f"training the router on {len(examples)} rows: " + ", ".join(f"{k} {n}" for k, n in counts.items() if n))
+    if app is not None and not args.without_business_examples:
+        own = app.training_examples()
+        examples = with_business_examples(examples, own)
+        print(f"  plus the agents' {len(own)} example utterances x{BUSINESS_REPEAT} (--without-business-examples: not)")
     try:
-        model = VerticalClassifier.fit(examples, min_confidence=args.min_confidence)
+        model = VerticalClassifier.fit(
+            examples,
+            min_confidence=args.min_confidence,
+            fallback=app.fallback_vertical if app is not None else None,
+            spoken_copies=max(0, args.spoken_copies),
+            fallback_bias=args.fallback_bias,
+        )
     except ValueError as exc:
         raise CommandError(f"{exc}; add rows to {args.data}") from exc
     path = model.save(args.out)
