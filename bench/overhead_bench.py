@@ -136,28 +136,40 @@ async def run(turns: int) -> dict[str, Any]:
                 return SQLAlchemySession(f"bench-{i // 10}", engine=engine, create_tables=True)
 
             ours, ours_model, runner, runner_sess, bare = [], [], [], [], []
+            cpu: dict[str, float] = {"ours": 0.0, "runner": 0.0, "runner_session": 0.0, "bare": 0.0}
             session = runtime.extras["bench_session"]
             for i in range(turns + 10):  # the first 10 warm up
-                t0 = time.perf_counter()
+                c0, t0 = time.process_time(), time.perf_counter()
                 await runtime.orchestrator.handle_turn(session, question)
                 total = (time.perf_counter() - t0) * 1000
+                c_ours = time.process_time() - c0
                 model_ms = await runtime.pool.fetchval(
                     "SELECT latency_ms FROM model_calls WHERE session_id=$1 ORDER BY id DESC LIMIT 1",
                     uuid.UUID(session),
                 )
-                t0 = time.perf_counter()
+                c0, t0 = time.process_time(), time.perf_counter()
                 await sdk.Runner.run(agent, question)
                 r_total = (time.perf_counter() - t0) * 1000
-                t0 = time.perf_counter()
+                c_runner = time.process_time() - c0
+                c0, t0 = time.process_time(), time.perf_counter()
                 await sdk.Runner.run(agent, question, session=sa_session(i))
                 rs_total = (time.perf_counter() - t0) * 1000
-                t0 = time.perf_counter()
+                c_runner_session = time.process_time() - c0
+                c0, t0 = time.process_time(), time.perf_counter()
                 await oai.chat.completions.create(
                     model="gpt-5-mini",
                     messages=[{"role": "system", "content": agent.instructions}, {"role": "user", "content": question}],
                 )
                 b_total = (time.perf_counter() - t0) * 1000
+                c_bare = time.process_time() - c0
                 if i >= 10:
+                    for key, value in (
+                        ("ours", c_ours),
+                        ("runner", c_runner),
+                        ("runner_session", c_runner_session),
+                        ("bare", c_bare),
+                    ):
+                        cpu[key] += value
                     ours.append(total - float(model_ms))
                     ours_model.append(total)
                     runner.append(r_total - b_total)
@@ -192,6 +204,14 @@ async def run(turns: int) -> dict[str, Any]:
         "runner_sqlalchemy_session_overhead_ms": {"p50": statistics.median(runner_sess), "p95": pct(runner_sess, 0.95)},
         "bare_sdk_call_ms": {"p50": statistics.median(bare), "p95": pct(bare, 0.95)},
         "transactions_per_turn": {"ours": round(ours_txn, 2), "runner_sqlalchemy_session": round(sdk_txn, 2)},
+        # CPU of this process (the fake provider runs in it too, so a bare SDK call's CPU is subtracted):
+        # less moved by other jobs on a shared box than wall-clock milliseconds.
+        "cpu_overhead_ms_per_turn": {
+            "ours": round((cpu["ours"] - cpu["bare"]) * 1000 / turns, 3),
+            "runner": round((cpu["runner"] - cpu["bare"]) * 1000 / turns, 3),
+            "runner_sqlalchemy_session": round((cpu["runner_session"] - cpu["bare"]) * 1000 / turns, 3),
+            "bare_sdk_call": round(cpu["bare"] * 1000 / turns, 3),
+        },
     }
     out["ratio_ours_vs_runner_p50"] = out["ours_overhead_ms"]["p50"] / max(out["runner_overhead_ms"]["p50"], 1e-6)
     out["ratio_ours_vs_runner_session_p50"] = out["ours_overhead_ms"]["p50"] / max(
@@ -231,6 +251,11 @@ def main() -> None:
     print(
         f"  ratio callcenter / Runner (p50): {res['ratio_ours_vs_runner_p50']:.2f}x; "
         f"/ Runner+session: {res['ratio_ours_vs_runner_session_p50']:.2f}x"
+    )
+    c = res["cpu_overhead_ms_per_turn"]
+    print(
+        f"  CPU per turn, bare SDK call subtracted: callcenter {c['ours']:.2f} ms, Runner {c['runner']:.2f} ms, "
+        f"Runner+session {c['runner_sqlalchemy_session']:.2f} ms (bare call {c['bare_sdk_call']:.2f} ms)"
     )
     print(
         f"  transactions per turn: callcenter {res['transactions_per_turn']['ours']}, "

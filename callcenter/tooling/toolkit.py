@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Generic, TypeVar, get_type_hints
 
 import asyncpg
@@ -83,26 +84,44 @@ class Tool(Generic[ArgsT]):
         """Validate model-supplied arguments (raises pydantic.ValidationError)."""
         return self.args_model.model_validate(raw)
 
+    # The schemas are built once per tool and shared by every request (pydantic's schema generation
+    # was a large part of a model turn's CPU). Each call returns a fresh top-level dict (a request
+    # may mark it, as Anthropic's cache_control does); what is nested in it is shared: read only.
     def json_schema(self) -> dict[str, Any]:
-        schema = self.args_model.model_json_schema()
-        schema.pop("title", None)
-        return schema
+        return dict(_json_schema(self.args_model))
 
     def anthropic_schema(self) -> dict[str, Any]:
         """The Anthropic Messages API `tools[]` entry."""
-        return {"name": self.name, "description": self.description, "input_schema": self.json_schema()}
+        return dict(_anthropic_schema(self))
 
     def openai_schema(self) -> dict[str, Any]:
         """The OpenAI Chat Completions `tools[]` entry, in strict mode."""
-        return {
-            "type": "function",
-            "function": {
-                "name": self.name,
-                "description": self.description,
-                "parameters": strict_schema(self.json_schema()),
-                "strict": True,
-            },
-        }
+        return dict(_openai_schema(self))
+
+
+@lru_cache(maxsize=1024)
+def _json_schema(args_model: type[BaseModel]) -> dict[str, Any]:
+    schema = args_model.model_json_schema()
+    schema.pop("title", None)
+    return schema
+
+
+@lru_cache(maxsize=1024)
+def _anthropic_schema(tool: Tool[Any]) -> dict[str, Any]:
+    return {"name": tool.name, "description": tool.description, "input_schema": tool.json_schema()}
+
+
+@lru_cache(maxsize=1024)
+def _openai_schema(tool: Tool[Any]) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {
+            "name": tool.name,
+            "description": tool.description,
+            "parameters": strict_schema(tool.json_schema()),
+            "strict": True,
+        },
+    }
 
 
 def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
