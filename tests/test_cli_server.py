@@ -28,7 +28,7 @@ from tests.test_cli_errors import assert_short_error, run_cli
 
 pytestmark = pytest.mark.slow
 
-START_TIMEOUT_S = 120
+START_TIMEOUT_S = 240  # a supervisor and its workers start on a box shared with other suites
 SECRET = "serve-test-secret-of-at-least-32-bytes"
 
 
