@@ -17,7 +17,7 @@ import structlog
 
 from callcenter import emergency_mode
 from callcenter.app import App
-from callcenter.conversation import SWITCH_CONFIDENCE, close_turn, plan_turn
+from callcenter.conversation import SWITCH_CONFIDENCE, close_turn, plan_turn, routing_text
 from callcenter.conversation.memory import KEY as GLUE_KEY
 from callcenter.delivery import DeltaSink, chunk_text
 from callcenter.handoff import HumanHandoff
@@ -229,7 +229,8 @@ class Orchestrator:
             history.append(("assistant", f"[Note from our team, who handled this conversation: {note}]"))
 
         with span("route"):
-            decision = await self.router.route(text, history, context=CallContext(session_id, turn_id))
+            said = routing_text(self.app, text)  # the request, not the "hi" and "thanks" around it
+            decision = await self.router.route(said, history, context=CallContext(session_id, turn_id))
         heard = await self.languages.hear(session, text, decision)  # another language: caught and answered in it
         decision = heard.decision
         mode = emergency_mode.active(session.state, self._clock())  # an emergency this session reported

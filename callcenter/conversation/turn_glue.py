@@ -1,10 +1,11 @@
 """Before and after the specialist: which agent answers what, and what the session remembers.
 
+`routing_text` is what the router reads (the request without the business's courtesy around it).
 `plan_turn` decides who answers and with which words and state: an accepted follow-up offer
-brings back the queued request; the business's courtesy is peeled off before routing and before
-counting whether a message is an answer or a new request; the business's rules (a legal threat,
-a lockout) pick an agent outright; a message of two requests is cut in two. `close_turn` records
-what stays open and appends the follow-up offer when the agent is done.
+brings back the queued request; courtesy does not count when telling an answer from a new
+request; the business's rules (a legal threat, a lockout) pick an agent outright; a message of
+two requests is cut in two. `close_turn` records what stays open and appends the follow-up offer
+when the agent is done.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from callcenter.conversation.follow_ups import offer_text, split_requests
 from callcenter.conversation.memory import GlueMemory
 from callcenter.providers.client import CallContext
 from callcenter.routing.router import Router
+from callcenter.routing.second_opinion import SecondOpinionRouter
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.store.conversations import SessionRecord
 from callcenter.types import RouteDecision
@@ -67,15 +69,13 @@ async def plan_turn(
     offered, memory.offered = memory.offered, None
     if offered is not None and not decision.emergency:
         if app.yes_no is not None and app.yes_no(text) is True:  # "yes" to "You also mentioned…"
-            taken = await router.route(offered.text, history, context=context)
+            taken = await local_router(router).route(offered.text, history, context=context)
             taken = replace(taken, vertical=offered.vertical)
             return TurnPlan(offered.text, taken, app.agent_for(offered.vertical), True, {}, memory)
         memory.queued = []  # declined, or on to something else: the offer is not repeated
     core = app.courtesy(text) if app.courtesy is not None else text
     forced = False
     if not decision.emergency:
-        if core and core != " ".join(text.lower().split()):
-            decision = replace(await router.route(core, history, context=context), difficulty=decision.difficulty)
         for vertical, rule in app.route_rules:
             if rule(text):
                 decision, forced = replace(decision, vertical=vertical, confidence=1.0, reason="rule"), True
@@ -87,7 +87,7 @@ async def plan_turn(
             decision, forced = replace(decision, vertical=vertical, confidence=1.0, reason="continuation"), True
     agent, switched = choose_agent(app, session, decision, core or text, forced)
     if switched and not decision.emergency and not forced:
-        split = await split_requests(app, router, text, history, context)
+        split = await split_requests(app, local_router(router), text, history, context)
         if split is not None:
             text, decision, queued = split
             agent = app.agent_for(decision.vertical)
@@ -96,6 +96,19 @@ async def plan_turn(
     if switched and recent_agent == agent.name and recent_state:
         state = {FINISHED_KEY: recent_state}
     return TurnPlan(text, decision, agent, switched, state, memory)
+
+
+def routing_text(app: App, text: str) -> str:
+    """What the router reads: the request without the courtesy around it ("um hey, pay it, thank you"
+    is routed as "pay it", not as a thank-you); the whole text when it is nothing but courtesy."""
+    core = app.courtesy(text) if app.courtesy is not None else ""
+    return core or text
+
+
+def local_router(router: Router) -> Router:
+    """The router without its model second opinion: cutting a message in two or taking up an offer
+    asks the classifier about fragments, which is worth no model call."""
+    return router.inner if isinstance(router, SecondOpinionRouter) else router
 
 
 def choose_agent(
