@@ -84,8 +84,8 @@ class BillingFlow:
                 return await self._waive(t, state["invoice"], state.get("reason") or text)
             if is_negative(text) or is_cancel(text):
                 return t.reply("Okay. Anything else I can help with on your account?", done=True)
-        if stage == "offer_pay":
-            amount = parse_amount(amount_text(text))
+        if stage == "offer_pay":  # "Would you like to pay now? You can say an amount": "75" is one
+            amount = parse_amount(amount_text(text), expect_amount=True)
             if amount is not None or (is_affirmative(text) and not is_negative(text)):
                 return await pay(t, text, None, full_if_missing=amount is None)
             if is_negative(text) or is_cancel(text):

@@ -29,6 +29,7 @@ everything whole entire balance amount total first second third fourth fifth
 actually instead change rather would better works friday monday tuesday wednesday thursday
 saturday sunday tomorrow today later earlier these those where
 hundred thousand grand dollars dollar bucks cents never forget cancel changed changes
+schedule payment repair plumber appointment maintenance booking
 """
 # Real words one slip away from a listed one: never "mended" ("work" is not "works").
 _REAL: Final = """
@@ -39,6 +40,7 @@ greet words thinks bounds could right even might backs eighty fight sight tight 
 chose layer gather chance alter seen newer forged rounds balanced balancer seer sever eleven event
 """
 _REAL_SHORT: Final = frozenset(_REAL.split())
+_COURTESY: Final = frozenset(("please", "thanks", "thank", "hello", "there", "excuse"))
 _VOCABULARY: Final = frozenset(_WORDS.split()).union(SMALL_NUMBERS, TENS)
 _ALPHA = re.compile(r"[a-z]+")
 
@@ -69,7 +71,11 @@ def _mend(word: str, extra: frozenset[str] = frozenset()) -> str:
         return word
     if word in _REAL_SHORT:  # a real word one slip away from a listed one ("work" next to "works")
         return word
+    if any(word[: -len(end)] in vocabulary for end in ("s", "d") if word.endswith(end)):
+        return word  # an inflection of a listed word ("appointments", "scheduled"), not a slip
     hits = [v for v in vocabulary if len(v) >= 5 and _one_edit(word, v)]
+    if len(hits) > 1:  # "thre": "there" or "three"? Courtesy is the likelier slip around an answer.
+        hits = [h for h in hits if h in _COURTESY]
     return hits[0] if len(hits) == 1 else word
 
 

@@ -87,7 +87,7 @@ async def plan_turn(
             decision, forced = replace(decision, vertical=vertical, confidence=1.0, reason="continuation"), True
     agent, switched = choose_agent(app, session, decision, core or text, forced)
     if switched and not decision.emergency and not forced:
-        split = await split_requests(app, local_router(router), text, history, context)
+        split = await split_requests(app, local_router(router), core or text, history, context)
         if split is not None:
             text, decision, queued = split
             agent = app.agent_for(decision.vertical)
