@@ -38,6 +38,8 @@ will whom whoa wore sure five nine four fine fist firs late rate ours tree thee 
 plea lease worst world charge charged charges mount light night weight while think water brand letter
 greet words thinks bounds could right even might backs eighty fight sight tight bright height freight
 chose layer gather chance alter seen newer forged rounds balanced balancer seer sever eleven event
+leads header leading slower logged leans garage wording leasing logs training leaving showed reading heading
+dealing sealing healing feeling lasting
 """
 _REAL_SHORT: Final = frozenset(_REAL.split())
 _COURTESY: Final = frozenset(("please", "thanks", "thank", "hello", "there", "excuse"))

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from callcenter.app import App
 from callcenter.conversation.memory import Queued
+from callcenter.conversation.rules import ruled
 from callcenter.providers.client import CallContext
 from callcenter.routing.router import Router
 from callcenter.types import RouteDecision
@@ -46,8 +47,8 @@ async def split_requests(
         left, right = text[: m.start()].strip(" ,;"), text[m.end() :].strip(" ,;")
         if len(left.split()) < 2 or len(right.split()) < 2:
             continue
-        first = await router.route(left, history, context=context)
-        second = await router.route(right, history, context=context)
+        first, _ = ruled(app, left, await router.route(left, history, context=context))
+        second, _ = ruled(app, right, await router.route(right, history, context=context))
         if first.emergency or second.emergency:
             return None
         if (

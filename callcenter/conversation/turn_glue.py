@@ -18,6 +18,7 @@ from typing import Any
 from callcenter.app import App
 from callcenter.conversation.follow_ups import offer_text, split_requests
 from callcenter.conversation.memory import GlueMemory
+from callcenter.conversation.rules import ruled
 from callcenter.providers.client import CallContext
 from callcenter.routing.router import Router
 from callcenter.routing.second_opinion import SecondOpinionRouter
@@ -76,17 +77,15 @@ async def plan_turn(
     core = app.courtesy(text) if app.courtesy is not None else text
     forced = False
     if not decision.emergency:
-        for vertical, rule in app.route_rules:
-            if rule(text):
-                decision, forced = replace(decision, vertical=vertical, confidence=1.0, reason="rule"), True
-                break
+        decision, forced = ruled(app, text, decision)
         continues = app.continuations.get(recent_agent or "")
         if not forced and recent_agent and continues is not None and continues(text, recent_state, now):
             # "can you move it to friday?" right after "You're booked": the booking it changes.
             vertical = app.agents[recent_agent].vertical
             decision, forced = replace(decision, vertical=vertical, confidence=1.0, reason="continuation"), True
     agent, switched = choose_agent(app, session, decision, core or text, forced)
-    if switched and not decision.emergency and not forced:
+    if switched and not decision.emergency and decision.reason != "continuation":
+        # A rule may have fired for one of two requests ("pay my rent and get a plumber"): cut first.
         split = await split_requests(app, local_router(router), core or text, history, context)
         if split is not None:
             text, decision, queued = split
