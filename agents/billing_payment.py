@@ -12,6 +12,7 @@ from typing import Any
 from callcenter_agents.billing_intents import amount_text, detect_intent, mentions_method, method_labels, pick_method
 from callcenter_agents.extract import (
     FULL,
+    detect_charge_kind,
     is_affirmative,
     is_cancel,
     is_negative,
@@ -24,8 +25,47 @@ from callcenter_agents.tool_turn import ToolTurn
 from callcenter.specialists.flow import FlowReply
 from callcenter.types import format_cents
 
+_CHANGE_METHOD = re.compile(r"\b(update|change|add|remove|new)\b", re.I)
+
 Restart = Callable[[ToolTurn, str], Awaitable[FlowReply]]
 """Starts the flow over on the text (a resident who changes the subject mid-payment)."""
+
+
+# "just the rent", "only the late fee", "the rent part": a payment limited to one kind of charge.
+_ONLY = re.compile(r"\b(just|only|part|portion|bit|not the (whole|full|entire|total))\b", re.I)
+
+
+def limited_to(text: str, *, answering: bool = False) -> str | None:
+    """The kind of charge (rent, fee, utility) a payment is limited to, else None.
+
+    As a request it takes a word that limits ("just the rent"); as the answer to "how much?" or to
+    the confirm question, naming the charge is enough ("the rent", "rent please").
+    """
+    kind = detect_charge_kind(text)
+    if kind is None or parse_amount(amount_text(text)) is not None:
+        return None
+    if _ONLY.search(text) or (answering and len(text.split()) <= 5):
+        return kind
+    return None
+
+
+async def offer_charge(t: ToolTurn, state: dict[str, Any], kind: str, owed: int) -> FlowReply:
+    """The payment of the open charge of that kind (the oldest, when several), on that invoice only,
+    so "just the rent" never pays the fees that came before it; a plain answer when there is none."""
+    invoices = (await t.call("list_invoices", {"status": "open"})).get("invoices", [])
+    of_kind = [i for i in invoices if i.get("kind") == kind and int(i.get("due_cents", 0)) > 0]
+    if not of_kind:
+        noun = {"rent": "rent", "fee": "fee", "utility": "utility bill"}.get(kind, kind)
+        state.update(stage="need_amount", suggested=owed, invoice_id=None)
+        state.pop("invoice_label", None)
+        return t.reply(
+            f"I don't see an open {noun} on your account. Your balance is {format_cents(owed)}. "
+            f"Would you like to pay {format_cents(owed)}, or another amount?",
+            state,
+        )
+    invoice = min(of_kind, key=lambda i: (str(i.get("due_on", "")), int(i["invoice_id"])))
+    state.update(invoice_id=int(invoice["invoice_id"]), invoice_label=str(invoice.get("description", "")))
+    return await offer_payment(t, state, int(invoice["due_cents"]), owed)
 
 
 async def pay(t: ToolTurn, text: str, invoice_id: int | None, *, full_if_missing: bool = False) -> FlowReply:
@@ -33,6 +73,9 @@ async def pay(t: ToolTurn, text: str, invoice_id: int | None, *, full_if_missing
     owed = int(bal.get("balance_cents", 0))
     if owed <= 0:
         return t.reply("You're all paid up: your balance is $0.00, so there's nothing to pay.", done=True)
+    kind = limited_to(text) if invoice_id is None else None
+    if kind is not None:
+        return await offer_charge(t, {"invoice_id": None, "method_hint": text}, kind, owed)
     amount = parse_amount(amount_text(text))
     if amount is None and full_if_missing:
         amount = FULL
@@ -87,7 +130,8 @@ async def offer_payment(t: ToolTurn, state: dict[str, Any], amount: int | str, o
         method_id=method["method_id"],
         method_label=method["label"],
     )
-    return t.reply(f"Pay {format_cents(cents)} with {method['label']}?", state)
+    on = f" for {state['invoice_label']}" if state.get("invoice_label") else ""
+    return t.reply(f"Pay {format_cents(cents)}{on} with {method['label']}?", state)
 
 
 async def picked_method(t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
@@ -108,6 +152,10 @@ async def picked_method(t: ToolTurn, text: str, state: dict[str, Any]) -> FlowRe
 
 
 async def got_amount(t: ToolTurn, text: str, state: dict[str, Any], restart: Restart) -> FlowReply:
+    kind = limited_to(text, answering=True)
+    if kind is not None:
+        bal = await t.call("get_balance", {})
+        return await offer_charge(t, state, kind, int(bal.get("balance_cents", 0)))
     amount = parse_amount(amount_text(text), expect_amount=True)
     if amount is None and is_affirmative(text) and not is_negative(text):
         # "yes" to "How much? Your balance is $75.00" (or to "Would you like to pay $75.00?"):
@@ -116,8 +164,11 @@ async def got_amount(t: ToolTurn, text: str, state: dict[str, Any], restart: Res
     if amount is None:
         if is_negative(text) or is_cancel(text):
             return t.reply("Okay, I haven't charged anything.", done=True)
-        if detect_intent(text) not in ("balance", "pay"):
+        paying_with = mentions_method(text) and not _CHANGE_METHOD.search(text)  # "the card on file is fine"
+        if detect_intent(text) not in ("balance", "pay") and not paying_with:
             return await restart(t, text)
+        if paying_with:
+            state["method_hint"] = text
         bal = await t.call("get_balance", {})
         owed = int(bal.get("balance_cents", 0))
         # Never the same question twice: the second time it is a yes/no about the whole balance.
@@ -138,6 +189,11 @@ async def got_amount(t: ToolTurn, text: str, state: dict[str, Any], restart: Res
 async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any], restart: Restart | None = None) -> FlowReply:
     """The yes/no that moves money. Anything else that is a question of its own ("what's my balance
     now?") is answered instead, and nothing is charged: asking "(yes or no)" again would loop."""
+    kind = limited_to(text, answering=True)
+    if kind is not None:  # "actually just the rent": the amount changes, never the yes
+        bal = await t.call("get_balance", {})
+        state["stage"] = None
+        return await offer_charge(t, state, kind, int(bal.get("balance_cents", 0)))
     amount = parse_amount(amount_text(text))
     if (
         amount is not None
@@ -146,6 +202,8 @@ async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any], restart: Re
     ):
         bal = await t.call("get_balance", {})
         state["method_hint"] = text if mentions_method(text) else state.get("method_hint", "")
+        if state.pop("invoice_label", None):  # an amount of their own: no longer that one charge
+            state["invoice_id"] = None
         return await offer_payment(t, state, amount, int(bal.get("balance_cents", 0)))
     if mentions_method(text):
         methods = (await t.call("list_payment_methods", {})).get("methods", [])
@@ -167,6 +225,7 @@ async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any], restart: Re
         return t.reply(
             f"Done: I've paid {format_cents(int(res['paid_cents']))} with {method}. "
             f"Your remaining balance is {format_cents(remaining)}.",
+            {"paid": {"remaining_cents": remaining}},  # the closing note "how much is left?" continues
             done=True,
         )
     if is_negative(text) or is_cancel(text):

@@ -82,5 +82,19 @@ def continues_booking(text: str, closing: dict[str, Any], now: datetime) -> bool
     return isinstance(closing.get("booked"), dict) and changes_booking(text, now)
 
 
+_WHAT_IS_LEFT = re.compile(
+    r"\b((how much|what)('?s| is| do i)? (is )?(left|remaining|still (owe|owed|due))|left to pay|"
+    r"(do i )?still owe|balance now|what do i owe now|remaining balance|(is|am) (it|that|i) (all )?paid (off|up)?)\b"
+)
+
+
+def continues_billing(text: str, closing: dict[str, Any], now: datetime) -> bool:
+    """What is left to pay, asked right after a payment ("how much is left?")."""
+    return isinstance(closing.get("paid"), dict) and bool(_WHAT_IS_LEFT.search(fix_typos(text)))
+
+
 # Messages that go back to the agent that finished last turn, whatever the classifier thinks.
-CONTINUATIONS: dict[str, Callable[[str, dict[str, Any], datetime], bool]] = {"booking": continues_booking}
+CONTINUATIONS: dict[str, Callable[[str, dict[str, Any], datetime], bool]] = {
+    "booking": continues_booking,
+    "billing": continues_billing,
+}

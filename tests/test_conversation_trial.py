@@ -230,3 +230,84 @@ async def test_a_fee_asked_about_by_name_is_that_fee_explained(trial_runtime: Ru
         [(agent, reply)] = await converse(orch, LATE_FEE_OWED, [text])
         assert agent == "billing" and "late fee ($118.50)" in reply.lower(), (text, reply)
         assert "grace period" in reply, (text, reply)
+
+
+# --- a payment limited to one charge in everyday words; a loose yes; what is left after paying --------
+
+_RENT_DUE = {15: 244500, 19: 195000, 24: 240000}  # residents with an open rent invoice beside other charges
+
+
+async def last_payment(rt: Runtime) -> int:
+    return int(await rt.pool.fetchval("SELECT coalesce(max(id), 0) FROM payments"))
+
+
+async def undo_payments(rt: Runtime, since: int) -> list[tuple[str, int]]:
+    """(invoice kind, cents) of each payment made after `since`, then undone, so the next wording
+    meets the same ledger."""
+    rows = await rt.pool.fetch(
+        "SELECT i.kind, p.amount_cents FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.id > $1", since
+    )
+    await rt.pool.execute(
+        """WITH gone AS (DELETE FROM payments WHERE id > $1 RETURNING invoice_id, amount_cents)
+           UPDATE invoices i SET paid_cents = i.paid_cents - g.cents, status = 'open'
+           FROM (SELECT invoice_id, sum(amount_cents) AS cents FROM gone GROUP BY invoice_id) g
+           WHERE i.id = g.invoice_id""",
+        since,
+    )
+    return [(str(r["kind"]), int(r["amount_cents"])) for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("first", "limit"),
+    [
+        ("pay everything", "actually just the rent"),
+        ("I'd like to pay my whole balance", "wait, only the rent please"),
+        ("can I pay just the rent part?", None),
+        ("I want to pay only my rent", None),
+        ("make a payment", "just the rent"),
+    ],
+)
+async def test_a_payment_limited_to_the_rent_pays_the_rent_invoice_and_never_more(
+    trial_runtime: Runtime, first: str, limit: str | None
+) -> None:
+    orch = orchestrator(trial_runtime)
+    for customer, rent in _RENT_DUE.items():
+        since = await last_payment(trial_runtime)
+        session = await orch.open_session(channel="test", customer_id=customer)
+        replies = [(await orch.handle_turn(session.id, said)).text for said in [first, *([limit] if limit else [])]]
+        rent_text = f"${rent // 100:,}.00"
+        assert f"Pay {rent_text} for Rent" in replies[-1], (first, limit, replies)
+        done = (await orch.handle_turn(session.id, "yes")).text
+        assert f"paid {rent_text}" in done, done
+        assert await undo_payments(trial_runtime, since) == [("rent", rent)]
+
+
+@pytest.mark.parametrize(
+    "loose_yes",
+    ["yeah whichever one, doesnt matter", "yes go ahead with that one", "sure, whatever is easiest for you"],
+)
+async def test_a_loose_yes_to_the_confirm_question_pays(trial_runtime: Runtime, loose_yes: str) -> None:
+    orch = orchestrator(trial_runtime)
+    since = await last_payment(trial_runtime)
+    replies = await converse(orch, 37, ["i want to pay what i owe", loose_yes])
+    assert replies[1][0] == "billing" and "Done: I've paid $97.25" in replies[1][1], replies
+    assert await undo_payments(trial_runtime, since) == [("fee", 9725)]
+
+
+@pytest.mark.parametrize(
+    "left", ["how much is left", "so what do I still owe?", "whats my balance now", "how much is remaining"]
+)
+async def test_what_is_left_after_a_partial_payment_is_the_balance(trial_runtime: Runtime, left: str) -> None:
+    orch = orchestrator(trial_runtime)
+    since = await last_payment(trial_runtime)
+    replies = await converse(orch, 32, ["pay $10", "yes", left])
+    assert "remaining balance is $65.00" in replies[1][1], replies
+    assert replies[2][0] == "billing" and "$65.00" in replies[2][1], replies
+    assert await undo_payments(trial_runtime, since) == [("fee", 1000)]
+
+
+async def test_the_card_on_file_as_an_answer_to_how_much_keeps_the_payment(trial_runtime: Runtime) -> None:
+    orch = orchestrator(trial_runtime)
+    replies = await converse(orch, 30, ["pay it", "the card on file is fine"])
+    assert "How much" in replies[0][1]
+    assert "full balance of $118.50" in replies[1][1] and "Payment methods on file" not in replies[1][1], replies

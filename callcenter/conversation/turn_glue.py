@@ -117,7 +117,8 @@ def choose_agent(
 
     Emergencies and the business's rules always move; otherwise moving needs a confident verdict
     for another (non-fallback) agent and a message long enough to be a request rather than an
-    answer, counted without the courtesy around it ("hi there. yes please, thanks" is one word).
+    answer, counted without the courtesy around it ("hi there. yes please, thanks" is one word),
+    that is not a yes to the open question.
     """
     routed = app.agent_for(decision.vertical)
     active = app.agents.get(session.active_agent or "")
@@ -130,6 +131,8 @@ def choose_agent(
         and decision.vertical != app.fallback_vertical
         and decision.confidence >= SWITCH_CONFIDENCE
         and len(core.split()) >= MIN_NEW_REQUEST_WORDS
+        # "yeah whichever one, doesnt matter" to "Pay $97.25 with Discover?" is a yes, however long
+        and not (app.yes_no is not None and app.yes_no(core) is True)
     )
     return (routed, True) if moved_on else (active, False)
 
