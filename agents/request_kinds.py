@@ -30,7 +30,8 @@ _PERMISSION: Final = re.compile(
     r"(can|could|may) (i|we|my \w+|he|she|they) (have|keep|get|bring|adopt|rent|sublet|sublease|let|leave|park|"
     r"play|throw|host|stay)|"
     r"(do|would) (you|y'?all|they) (mind|allow|let)|ok (if|to)|okay (if|to)|fine (if|to)|"
-    r"how (late|long) can|until what time|what time (do|does|is|are) .{0,20}(quiet|noise|music))\b"
+    r"how (late|long) can|until what time|what time (do|does|is|are) .{0,20}(quiet|noise|music)|"
+    r"(get|be|getting|being) (towed|fined|ticketed|evicted|charged|in trouble)|what happens if)\b"
 )
 # Topics the handbook has a rule about, and the words residents use for them.
 _TOPIC: Final = re.compile(
@@ -90,6 +91,9 @@ _QUESTION_ABOUT: Final = re.compile(
     r"\b(how much|cost|charged?|fee|pay|who pays|do i have to|have to be home|allowed|policy|how long|"
     r"how do i|when (will|is|does)|status)\b"
 )
+# Money in the same message ("make a payment and get a plumber"): two requests, which the glue splits.
+_ACCOUNT: Final = re.compile(r"\b(pay\w*|balance|rent|bill|invoice|fees?|owe)\b")
+_ACCOUNT_WORDS: Final = ("payment", "balance", "invoice")
 # Issues that are not a repair booking whatever words come with them.
 _NOT_A_REPAIR: Final = frozenset({"gas smell", "locked out", "pests", "mold", "lost", "flooding", "sewage backup"})
 
@@ -98,7 +102,7 @@ def is_repair_request(text: str) -> bool:
     """Whether the message reports something in the unit that needs fixing — however it is spelt
     or padded — with no grievance, no question about rules or cost, and nothing the handbook or
     the emergency line handles instead (pests, mold, lockouts, gas)."""
-    if split_requests(text)[1] or is_prompt_probe(text):
+    if split_requests(text)[1] or is_prompt_probe(text) or _ACCOUNT.search(fix_typos(text, _ACCOUNT_WORDS)):
         return False  # two requests, or one and an injection: the classifier and the glue split them
     t = fix_typos(text, ISSUE_WORDS)
     issue = detect_issue(text)
