@@ -54,6 +54,14 @@ _APPT_NUMBER = re.compile(
     re.I,
 )
 
+# A day named as the appointment's own ("the visit on the 14th"; "my visit for tuesday" may mean the new day).
+_NAMES_THE_VISIT = re.compile(
+    r"\b(?:visit|appointment|appt|booking|viewing|tour)\s+on\s+(?:the\s+)?(?:\d|mon|tue|wed|thu|fri|sat|sun"
+    r"|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|tomorrow|today)"
+    r"(?![^.?!]*\b(?:to|for|until|till)\s+(?:the\s+)?(?:\d|mon|tue|wed|thu|fri|sat|sun|next|tomorrow|later))",
+    re.I,
+)
+
 _NOUNS = {
     "plumbing": "plumbing visit",
     "electrical": "electrical visit",
@@ -237,9 +245,15 @@ class BookingFlow:
         if intent == "list":
             return await self._list(t)
         if intent in ("cancel", "reschedule"):
+            anchor = None
+            if when is not None and when.date_from is not None and _NAMES_THE_VISIT.search(text):
+                # "the visit on the 14th, can we reschedule": that day is the visit being moved, not
+                # the time wanted; it stays only as the day "that week" refers to.
+                window, anchor = None, when.date_from.isoformat()
             state: dict[str, Any] = {
                 "intent": intent,
                 "window": window,
+                "anchor": anchor,
                 "ref": detect_appointment_ref(text),
                 "number": appointment_number(text),
             }
@@ -280,6 +294,8 @@ class BookingFlow:
         the week talked about, and a change of only the time or only the day keeps the other."""
         before = window_from_state(state.get("window"))
         anchor = before.date_from if before is not None else None
+        if anchor is None and state.get("anchor"):
+            anchor = date.fromisoformat(str(state["anchor"]))
         when = parse_when(text, t.turn.now.astimezone(BUSINESS_TZ), anchor)
         return carry_window(when, before, text) if when is not None else None
 
