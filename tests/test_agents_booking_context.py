@@ -8,6 +8,7 @@ morning that week" meant this week. Each test books in its own far-future week.
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import date, datetime, timedelta
 
@@ -19,12 +20,16 @@ from callcenter_tools.booking import BUSINESS_TZ
 from flow_convo import Convo
 from test_agents_booking import at, booked, resident, slots
 
+# Each test takes the next four weeks of its own (its slots reach three weeks ahead), so no two
+# of these tests ever see each other's slots in a search.
+_NEXT_WEEK = itertools.count(random.randrange(0, 100) * 4, 4)
+
 
 def a_monday_morning() -> datetime:
-    """9:00 on a random Monday of 2030-2043: years of their own, before test_agents_booking's
-    (2045 on), whose "soonest openings" searches look at every later slot of the run's database."""
+    """9:00 on a Monday of 2030-2043: years of their own, before test_agents_booking's (2045 on),
+    whose "soonest openings" searches look at every later slot of the run's database."""
     base = datetime(2030, 1, 7, 9, 0, tzinfo=BUSINESS_TZ)  # a Monday
-    return base + timedelta(weeks=random.randrange(0, 700))
+    return base + timedelta(weeks=next(_NEXT_WEEK))
 
 
 def ordinal(day: int) -> str:
