@@ -66,3 +66,23 @@ def test_roughened_picks_are_still_picks(said: str, index: int) -> None:
 def test_bare_ack_is_only_a_bare_answer() -> None:
     assert all(is_bare_ack(t) for t in rough("yes") + rough("ok") + rough("no"))
     assert not any(is_bare_ack(t) for t in ("yes I want to pay my rent", "no heat in my unit", "thanks", "hi"))
+
+
+def test_no_real_word_of_the_product_is_mended() -> None:
+    """Every word the agents' examples, the handbook and the shipped evals use stays as it is:
+    mending is for slips, and "leasing" next to "leaking" or "water" next to "later" are words."""
+    import re
+
+    from callcenter_agents.extract.refs import ISSUE_WORDS
+    from callcenter_tools.knowledge import handbook_text
+
+    from callcenter.app import load_app
+
+    root = Path(__file__).resolve().parents[1]
+    texts = [t for t, _ in load_app().training_examples()] + [handbook_text()]
+    texts += [p.read_text() for p in (root / "evals").glob("*.yaml")]
+    words = {w for t in texts for w in re.findall(r"[a-z]{4,}", t.lower())}
+    assert {w: fix_typos(w) for w in words if fix_typos(w) != w} == {}
+    mended = {w: fix_typos(w, ISSUE_WORDS) for w in words}
+    harmless = {"broke": "broken"}  # the same issue either way
+    assert {w: m for w, m in mended.items() if m != w and m in ISSUE_WORDS and harmless.get(w) != m} == {}
