@@ -64,7 +64,7 @@ def test_roughened_picks_are_still_picks(said: str, index: int) -> None:
 
 
 def test_bare_ack_is_only_a_bare_answer() -> None:
-    assert all(is_bare_ack(t) for t in rough("yes") + rough("ok") + rough("no"))
+    assert all(is_bare_ack(t) for t in rough("yes") + rough("ok") + rough("no") + rough("ok then"))
     assert not any(is_bare_ack(t) for t in ("yes I want to pay my rent", "no heat in my unit", "thanks", "hi"))
 
 

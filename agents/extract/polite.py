@@ -108,11 +108,12 @@ def answer_text(text: str) -> str:
 
 _ACK_WORD: Final = re.compile(r"\b(?:ok|okay|yes|yeah|yep|sure|alright|no|nope)\b")
 _ACK: Final = re.compile(
-    r"^(?:yes|yeah|yea|yep|yup|ya|yah|sure|ok|okay|k|kk|alright|all right|fine|right|no|nope|nah|cool|"
+    r"^(?:yes|yeah|yea|yep|yup|ya|yah|sure|ok|okay|k|kk|alright|all right|fine|right|no|nope|nah|cool|then|"
     r"got it|great|good|perfect|sounds good|ok then|okay then|yes please|no thanks|no thank you)[\s.!]*$"
 )
 
 
 def is_bare_ack(text: str) -> bool:
     """A bare yes / ok / no: an answer with no question in front of it means nothing by itself."""
-    return bool(_ACK.match(answer_text(text)))
+    # The whole message too: the lead-in takes "ok" for a lead-in, and "ok then" is all answer.
+    return bool(_ACK.match(answer_text(text)) or _ACK.match(fix_typos(text).strip(" ,")))
