@@ -1,0 +1,183 @@
+"""What a booking request says: its intent, the visit it names, the repair, and the time window.
+
+Pure functions over the resident's words and the flow's stored state, split from the booking flow
+(agents/booking.py) so the state machine reads on its own; the time window is stored in the flow's
+JSON state and read back here, and a correction keeps what it leaves out (`carry_window`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from typing import Any
+
+from callcenter_agents.booking_changes import RESCHEDULE
+from callcenter_agents.extract import DateWindow, detect_appointment_ref
+from callcenter_tools.booking import BUSINESS_TZ
+
+CANCEL_WORDS = re.compile(
+    r"\b(cancel\w*|call off|don'?t need (the|my|a|that) (visit|appointment|viewing|tour))\b", re.I
+)
+_LIST = re.compile(
+    r"\b(when is|when's|what time is|do i have|list|show me|upcoming|my appointments|"
+    r"any appointments|scheduled|is (the|my) \w+ (still )?coming|booked for)\b",
+    re.I,
+)
+_VIEWING = re.compile(
+    r"\b(viewings?|tours?|showings?|see (the|a|an|that) (unit|apartment|place|flat|\w+ bedroom)|"
+    r"view (the|a|an) (unit|apartment))\b",
+    re.I,
+)
+
+# "appointment #4", "appointment number 4", "visit 12", "#4": the number the resident names.
+_APPT_NUMBER = re.compile(
+    r"(?:\b(?:appointment|appt|visit|viewing|booking|tour|reservation)s?\s*(?:number|num|no\.?)?\s*#?\s*"
+    r"|#\s*)(\d{1,9})\b(?!\s*(?:am|pm|a\.m|p\.m|:|st\b|nd\b|rd\b|th\b))",
+    re.I,
+)
+
+# A day named as the appointment's own ("the visit on the 14th"; "my visit for tuesday" may mean the new day).
+NAMES_THE_VISIT = re.compile(
+    r"\b(?:visit|appointment|appt|booking|viewing|tour)\s+on\s+(?:the\s+)?(?:\d|mon|tue|wed|thu|fri|sat|sun"
+    r"|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|tomorrow|today)"
+    r"(?![^.?!]*\b(?:to|for|until|till)\s+(?:the\s+)?(?:\d|mon|tue|wed|thu|fri|sat|sun|next|tomorrow|later))",
+    re.I,
+)
+
+_NOUNS = {
+    "plumbing": "plumbing visit",
+    "electrical": "electrical visit",
+    "hvac": "heating/AC (HVAC) visit",
+    "appliance": "appliance repair visit",
+    "general": "maintenance visit",
+}
+MAX_OPTIONS = 3
+
+
+def visit_noun(kind: str, category: str | None) -> str:
+    """`plumbing visit`, `unit viewing`: how the resident hears what is being booked."""
+    if kind == "viewing":
+        return "unit viewing"
+    return _NOUNS.get(category or "general", "maintenance visit")
+
+
+def with_article(noun: str) -> str:
+    """`an electrical visit`, `a unit viewing` ("unit" sounds like "you")."""
+    vowel = noun[:1].lower() in "aeiou" and not noun.lower().startswith(("uni", "use", "usu"))
+    return f"an {noun}" if vowel else f"a {noun}"
+
+
+def detect_intent(text: str) -> str:
+    """book | reschedule | cancel | list | viewing, from the resident's first message."""
+    if CANCEL_WORDS.search(text):
+        return "cancel"
+    if RESCHEDULE.search(text):
+        return "reschedule"
+    if _LIST.search(text):
+        return "list"
+    if _VIEWING.search(text) or detect_appointment_ref(text) == "viewing":
+        return "viewing"
+    return "book"
+
+
+def appointment_number(text: str) -> int | None:
+    """The appointment number the resident names ("cancel appointment #4"), else None."""
+    m = _APPT_NUMBER.search(text)
+    return int(m[1]) if m else None
+
+
+def describe_issue(issue: tuple[str, str] | None, text: str) -> str:
+    """The work order's description: the detected issue, pests as a pest-control visit with the
+    resident's words (bed bugs and mice are treated differently)."""
+    if issue is None:
+        return text[:500]
+    if issue[1] == "pests":
+        return f"pest control: {text}"[:500]
+    return (issue[1] or text)[:500]
+
+
+def window_to_state(window: DateWindow) -> dict[str, str | None]:
+    """A DateWindow as JSON (ISO strings), so it can ride in the flow state."""
+
+    def iso(v: date | time | None) -> str | None:
+        return v.isoformat() if v is not None else None
+
+    return {
+        "date_from": iso(window.date_from),
+        "date_to": iso(window.date_to),
+        "earliest": iso(window.earliest),
+        "latest": iso(window.latest),
+        "text": window.text or "",
+    }
+
+
+def window_from_state(raw: dict[str, Any] | None) -> DateWindow | None:
+    """The DateWindow `window_to_state` stored, or None."""
+    if not raw:
+        return None
+
+    def day(v: Any) -> date | None:
+        return date.fromisoformat(v) if v else None
+
+    def hour(v: Any) -> time | None:
+        return time.fromisoformat(v) if v else None
+
+    return DateWindow(
+        day(raw.get("date_from")),
+        day(raw.get("date_to")),
+        hour(raw.get("earliest")),
+        hour(raw.get("latest")),
+        str(raw.get("text") or ""),
+    )
+
+
+def _clock(at: time) -> str:
+    minutes = f":{at.minute:02d}" if at.minute else ""
+    return f"{at.hour % 12 or 12}{minutes}{'pm' if at.hour >= 12 else 'am'}"
+
+
+def _day_words(window: DateWindow) -> str:
+    if window.date_from is not None and window.date_from == window.date_to:
+        return window.date_from.strftime("%A %b ") + str(window.date_from.day)
+    return window.text
+
+
+def _time_words(window: DateWindow) -> str:
+    low, high = window.earliest, window.latest
+    if low is not None and low == high:
+        return f"at {_clock(low)}"
+    if low is not None and high is not None:
+        return f"between {_clock(low)} and {_clock(high)}"
+    return f"after {_clock(low)}" if low is not None else f"before {_clock(high)}" if high is not None else ""
+
+
+_ANY_TIME = re.compile(r"\b(?:any\s*time|whenever|all\s+day)\b", re.I)
+
+
+def carry_window(when: DateWindow, before: DateWindow | None, text: str) -> DateWindow:
+    """The resident's new window with what it leaves out taken from the one asked before.
+
+    "no wait, 2pm not 10" after "wednesday at 10am" still means Wednesday, and "thursday then"
+    after "wednesday at 10am" still means 10am: a change of only the time keeps the day, a change
+    of only the day keeps the time ("thursday any time" drops it)."""
+    if before is None:
+        return when
+    has_day = when.date_from is not None or when.date_to is not None
+    has_time = when.earliest is not None or when.latest is not None
+    had_day = before.date_from is not None or before.date_to is not None
+    had_time = before.earliest is not None or before.latest is not None
+    if has_time and not has_day and had_day:
+        phrase = f"{_day_words(before)} {when.text}"
+        return DateWindow(before.date_from, before.date_to, when.earliest, when.latest, phrase)
+    if has_day and not has_time and had_time and not _ANY_TIME.search(text):
+        phrase = f"{when.text} {_time_words(before)}"
+        return DateWindow(when.date_from, when.date_to, before.earliest, before.latest, phrase)
+    return when
+
+
+def fits_window(when: DateWindow, option: dict[str, Any]) -> bool:
+    """Whether an offered slot already satisfies the window the resident just named."""
+    raw = option.get("starts_at")
+    if not raw:
+        return False
+    return when.admits(datetime.fromisoformat(str(raw)).astimezone(BUSINESS_TZ))
