@@ -92,7 +92,7 @@ _POLICY_Q = re.compile(
 # counts as late is a rule, asked the same way whether or not anything is owed today.
 _TIMING_Q = re.compile(
     r"\b((is|would|will) (it|that) (be )?(a |an )?(problem|issue|ok|okay|fine|alright|bad)\b.{0,40}\bpa(y|id)|"
-    r"would i (get|be) (charged|fined|penali[sz]ed|hit with)|"
+    r"(would|will|am) i (gonna |going to )?(get|be) (charged|fined|penali[sz]ed|hit with)\b.{0,40}\b(rent|pay)|"
     r"(pay|paying|pays|rent (goes|comes) (in|through)|rent is)\b.{0,30}\b(on|by|after) the \d{1,2}(st|nd|rd|th)\b|"
     r"(a (few|couple)( of)?|one|two|three|\d) days? late)\b",
     re.I,
@@ -126,6 +126,12 @@ def detect_intent(text: str) -> str:
     return "balance"
 
 
+def is_payment_timing_question(text: str) -> bool:
+    """ "would I get fined if rent comes in on the 10th?": when a payment counts as late, a rule
+    question billing answers from the handbook (a business route rule: the classifier hears a repair)."""
+    return bool(_TIMING_Q.search(text)) and not _EXPLAIN.search(text)
+
+
 def is_policy_question(text: str) -> bool:
     """ "how do I pay rent?", "when is rent due?": how paying works, not this resident's ledger.
 
@@ -134,7 +140,7 @@ def is_policy_question(text: str) -> bool:
     text = strip_lead_in(text)  # "hey, quick question, is there a grace period?" asks the same
     if re.match(r"^\W*what (happens )?if\b", text, re.I):
         return True  # a hypothetical ("what if my rent is late?") asks about the rules, not the ledger
-    if _TIMING_Q.search(text) and not _EXPLAIN.search(text):
+    if is_payment_timing_question(text):
         return True
     if not _POLICY_Q.search(text):
         return False

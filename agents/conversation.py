@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from callcenter_agents.billing_intents import is_payment_timing_question
 from callcenter_agents.booking_changes import changes_booking
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.polite import fix_typos, polite_core
@@ -70,6 +71,7 @@ ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("escalation", is_legal_threat),
     ("general", is_lockout),
     ("general", is_policy_question),
+    ("billing", is_payment_timing_question),
     ("booking", is_repair_request),
 )
 # Requests worth queuing when one message asks for two: the ones that take a flow of several turns.

@@ -158,7 +158,9 @@ class GeneralFlow:
             return FlowReply(
                 text=f"{reply.text} {note}", state=reply.state, done=reply.done, tool_results=reply.tool_results
             )
-        return await self._answer(turn, text)
+        # "hello, just checking, would you mind a rabbit, thank you": the handbook is searched for the
+        # question, not for the courtesy around it ("checking" is a payment word there).
+        return await self._answer(turn, strip_lead_in(text) or text)
 
     async def _answer(self, turn: FlowTurn, text: str) -> FlowReply:
         """The handbook's answer to one question, or an honest miss with an offer of the office."""

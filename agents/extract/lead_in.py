@@ -14,6 +14,7 @@ _GREETINGS = ("hi", "hello", "hey", "hiya", "howdy", "yo", "greetings")
 _LEAD = re.compile(
     r"^(?:\W*(?:(?:hi|hello|hey|hiya|howdy|yo|greetings)(?:\s+there)?|good\s+(?:morning|afternoon|evening|day)"
     r"|excuse\s+me|sorry|um+|uh+|uhm+|er+|hmm+|so|ok(?:ay)?\s+so|ok(?:ay)?|well|quick\s+question|question"
+    r"|just\s+(?:checking|wondering|curious)|i\s+was\s+(?:just\s+)?wondering"
     r"|one\s+more\s+thing|also|and|please|pls|plz|oh)(?=\W|$)[\s,.!:;-]*)+",
     re.I,
 )
