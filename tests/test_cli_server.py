@@ -213,6 +213,8 @@ def test_token_and_chat_refuse_unknown_customers_and_sessions(seeded_dsn: str) -
     env = {"DATABASE_URL": seeded_dsn, "CALLCENTER_BACKEND": "local", "CALLCENTER_SECRET": SECRET}
     assert_short_error(run_cli("token", "9999", env=env), "no customer 9999")
     assert_short_error(run_cli("chat", "--customer", "9999", env=env), "no customer 9999")
+    # set-pin names the ids that exist before it judges the PIN (a weak PIN for nobody is not the news)
+    assert_short_error(run_cli("customer", "set-pin", "9999", "1234", env=env), "no customer 9999", "ids 1-")
     assert_short_error(run_cli("chat", "--session", "not-a-session", env=env), "--session")
     assert_short_error(run_cli("chat", "--session", "6f0c2b1e-0000-4000-8000-000000000000", env=env), "no session")
     ok = run_cli("token", "1", env=env)

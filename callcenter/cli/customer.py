@@ -46,6 +46,11 @@ def _read_pin(arg: str) -> str:
 
 
 def cmd_set_pin(args: argparse.Namespace) -> int:
+    from callcenter.cli.common import require_customer
+
+    settings = settings_from_args(args)
+    # The id first, like `token` and `chat` (which ids exist): judging a PIN for nobody helps no one.
+    asyncio.run(require_customer(settings, args.customer_id))
     try:
         pin = check_new_pin(_read_pin(args.pin))
     except InvalidPin as exc:
@@ -55,7 +60,7 @@ def cmd_set_pin(args: argparse.Namespace) -> int:
     async def run(conn: asyncpg.Connection, applied: list[str]) -> bool:
         return await VoicePinStore(conn).set_pin(args.customer_id, pin)  # one connection serves as the pool
 
-    if not asyncio.run(with_conn(settings_from_args(args), run)):
+    if not asyncio.run(with_conn(settings, run)):
         print(f"error: no customer with id {args.customer_id}; check the id in the customers table.", file=sys.stderr)
         return 1
     print(f"voice PIN set for customer {args.customer_id}")  # never echo the PIN
