@@ -325,7 +325,14 @@ class BookingFlow:
         if not appts:
             return t.reply("You have no upcoming appointments. Would you like to book one?", done=True)
         lines = [self._appt_line(a) for a in appts]
-        return t.reply("Your upcoming appointments:\n" + numbered(lines), done=True)
+        # One appointment read back is the one "can you move it to thursday?" means next turn: the
+        # same closing note a booking leaves (booking_changes.py).
+        note = (
+            {"booked": {k: appts[0].get(k) for k in ("appointment_id", "kind", "category", "label")}}
+            if len(appts) == 1
+            else None
+        )
+        return t.reply("Your upcoming appointments:\n" + numbered(lines), note, done=True)
 
     @staticmethod
     def _appt_line(a: dict[str, Any]) -> str:

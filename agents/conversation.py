@@ -36,6 +36,7 @@ _LOCKOUT = re.compile(
     r"\b(lock(ed)? (my ?self |me )?out|locked out|"
     r"left (my |the )?keys? (inside|in (the|my) (apartment|unit|room|place))|"
     r"(can'?t|cannot|can not) get (in|into|back in)( my| the)? ?(apartment|unit|place|home|door)?\b.{0,30}$|"
+    r"(lost|lose|misplaced|forgot|forget) (my |the )?(keys?|key ?fob|fob)\b.{0,40}\b(let me (back )?in|get (back )?in)|"
     r"(key ?fob|fob|key ?card|keys?) (stopped working|(is|are)n'?t working|(does|do)n'?t work|not working|"
     r"won'?t (work|open))|door (locked|shut|closed) (behind me|with my keys?)|"
     r"(stuck|standing|waiting) outside\b.{0,40}\b(without|no) (my |the )?keys?|keys? (are|is) (inside|locked in))\b"

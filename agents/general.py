@@ -114,6 +114,18 @@ def other_request_note(rest: str) -> str | None:
     return None
 
 
+_REFERS_BACK = re.compile(r"\b(that|it|this|those|them|there)\b", re.I)
+
+
+def with_antecedent(question: str, history: Sequence[tuple[str, str]]) -> str:
+    """ "how much does that cost?" after "lost my keys, can you let me in": a question of two content
+    words or fewer that points back is searched together with the resident's previous message."""
+    if len(words(question)) > 2 or not _REFERS_BACK.search(question):
+        return question
+    before = next((said for role, said in reversed(history) if role == "user"), "")
+    return f"{before[:200]} {question}" if before else question
+
+
 class GeneralFlow:
     """Answer building questions from the handbook; small talk without tools."""
 
@@ -160,7 +172,7 @@ class GeneralFlow:
             )
         # "hello, just checking, would you mind a rabbit, thank you": the handbook is searched for the
         # question, not for the courtesy around it ("checking" is a payment word there).
-        return await self._answer(turn, strip_lead_in(text) or text)
+        return await self._answer(turn, with_antecedent(strip_lead_in(text) or text, turn.history))
 
     async def _answer(self, turn: FlowTurn, text: str) -> FlowReply:
         """The handbook's answer to one question, or an honest miss with an offer of the office."""

@@ -311,3 +311,32 @@ async def test_the_card_on_file_as_an_answer_to_how_much_keeps_the_payment(trial
     replies = await converse(orch, 30, ["pay it", "the card on file is fine"])
     assert "How much" in replies[0][1]
     assert "full balance of $118.50" in replies[1][1] and "Payment methods on file" not in replies[1][1], replies
+
+
+# --- context after a step: the one appointment read back, a lockout's price ------------------------------
+
+
+@pytest.mark.parametrize(
+    "move", ["can you move it to thursday", "could we change that to thursday?", "push it to thursday please"]
+)
+async def test_the_one_appointment_read_back_is_the_one_moved(trial_runtime: Runtime, move: str) -> None:
+    orch = orchestrator(trial_runtime)
+    replies = await converse(orch, 10, ["when is my appointment?", move])  # the seed gives resident 10 one visit
+    assert "(#5)" in replies[0][1]
+    assert replies[1][0] == "booking" and "Let's move your maintenance visit" in replies[1][1], replies
+    assert "Thu Dec 3" in replies[1][1], replies
+
+
+@pytest.mark.parametrize(
+    ("lockout", "follow_up"),
+    [
+        ("lost my keys, can you let me in", "how much does that cost"),
+        ("I misplaced my key fob and can't get back in", "what does that cost?"),
+        ("I forgot my keys, can someone let me in", "how much is that"),
+    ],
+)
+async def test_a_lockout_and_its_price_asked_after(trial_runtime: Runtime, lockout: str, follow_up: str) -> None:
+    orch = orchestrator(trial_runtime)
+    replies = await converse(orch, 3, [lockout, follow_up])
+    assert "locked out" in replies[0][1] and "555-0100" in replies[0][1], replies
+    assert replies[1][0] == "general" and "$75" in replies[1][1], replies
