@@ -59,7 +59,11 @@ class _StreamLogger:
         self._output = output
 
     def msg(self, message: str) -> None:
-        print(message, file=self._output.stream, flush=True)
+        # One write per line: on a pipe stderr writes straight through, and print() would send the
+        # line and its newline separately, so the lines of workers sharing the pipe interleaved.
+        stream = self._output.stream
+        stream.write(message + "\n")
+        stream.flush()
 
     log = debug = info = warn = warning = error = critical = exception = fatal = msg
 
