@@ -259,6 +259,16 @@ def _kind_of(mode: dict[str, Any]) -> str:
     return named.group(1).replace(" ", "_") if named else "other"
 
 
+# "ok im outside now", "we're all out", "made it out": the resident did what the safety steps said.
+_OUT_NOW = re.compile(
+    r"\b((i'?m|im|i am|we'?re|we are|everyone'?s|everyone is|we'?re all|all of us are)\s+(now\s+)?"
+    r"(out(side)?|safe|out of the (building|apartment|unit|house))|(got|made it|went|are|am) out(side)?|"
+    r"left the (building|apartment|unit|house))\b",
+    re.I,
+)
+_THANKS_ONLY = re.compile(r"^\W*(ok(ay)?\W+)?(thanks|thank you|thx|ty)\b[\w\s!.,]{0,30}$", re.I)
+
+
 async def emergency_follow_up(turn: FlowTurn, text: str, mode: dict[str, Any]) -> FlowReply:
     """A turn after an emergency handoff: the safety steps, where the handoff stands, the line.
 
@@ -268,6 +278,12 @@ async def emergency_follow_up(turn: FlowTurn, text: str, mode: dict[str, Any]) -
     """
     kind = detect_emergency(text) or _kind_of(mode)
     advice = _SAFETY.get(kind, "If anyone is in danger, call 911 now")
+    if not detect_emergency(text) and _OUT_NOW.search(text):  # "ok im outside now": heard, not told again
+        advice = "Good, you're out. Stay outside and away from the building until it's safe to go back in"
+        if kind == "gas":
+            advice += "; if you haven't yet, call 911 and the gas company's emergency number"
+    elif not detect_emergency(text) and _THANKS_ONLY.search(text):
+        advice = "You're welcome. Stay safe"
     if detect_emergency(text) or _AGAIN.search(text):
         return FlowReply(
             text=f"{advice}. I've added this to your emergency report and told our emergency team again; a person "

@@ -343,3 +343,19 @@ async def test_a_lockout_and_its_price_asked_after(trial_runtime: Runtime, locko
     # a price from the lockouts section, not the repairs one ("Routine repairs are free")
     assert replies[1][0] == "general" and re.search(r"\$75|\$25", replies[1][1]), replies
     assert "lockout" in replies[1][1] or "fob" in replies[1][1], replies
+
+
+# --- after a gas report, "I'm outside" is heard ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("out", ["ok im outside now", "we're all out of the building", "made it out, I'm safe"])
+async def test_outside_after_a_gas_report_is_acknowledged_not_told_to_leave_again(
+    trial_runtime: Runtime, out: str
+) -> None:
+    orch = orchestrator(trial_runtime)
+    replies = await converse(orch, 13, ["I smell gas in my kitchen", out, "thanks"])
+    assert "leave your home now" in replies[0][1]
+    for agent, reply in replies[1:]:
+        assert agent == "escalation" and "leave your home now" not in reply, replies
+        assert "ticket #" in reply and "555-0100" in reply, replies
+    assert "you're out" in replies[1][1], replies
