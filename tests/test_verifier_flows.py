@@ -18,7 +18,7 @@ import json
 import re
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -197,8 +197,29 @@ async def residents(conn: asyncpg.Connection) -> dict[str, int | None]:
 
 
 @pytest.fixture(scope="module")
-async def written(seeded_dsn: str) -> list[Written]:
-    conn = await asyncpg.connect(seeded_dsn)
+async def own_seeded_dsn(server_dsn: str) -> AsyncIterator[str]:
+    """A freshly seeded database of this module's own: the shared seeded one is changed by other tests
+    (visits cancelled, balances paid), which picked other residents and left reply templates unreached."""
+    from callcenter_tools.seed import seed
+
+    from callcenter.store.db import connect, create_database, drop_database
+    from callcenter.store.migrate import migrate
+
+    name = f"cc_test_{uuid.uuid4().hex[:12]}"
+    url = await create_database(server_dsn, name)
+    conn = await connect(url)
+    try:
+        await migrate(conn)
+        await seed(conn)
+    finally:
+        await conn.close()
+    yield url
+    await drop_database(server_dsn, name)
+
+
+@pytest.fixture(scope="module")
+async def written(own_seeded_dsn: str) -> list[Written]:
+    conn = await asyncpg.connect(own_seeded_dsn)
     explorer = Explorer(conn, datetime.now(BUSINESS_TZ).replace(hour=10, minute=0, second=0, microsecond=0))
     original = tool_turn.ToolTurn.reply
 
