@@ -334,3 +334,58 @@ async def test_a_signal_drains_every_worker_in_flight_turns_finish_then_1012(
     finally:
         await admin.close()
         _stop(proc)
+
+
+def _serve_as_the_readme_says(port: int, data_dir: Path, log: Path) -> subprocess.Popen[bytes]:
+    """`callcenter serve` with no DATABASE_URL and no CALLCENTER_* setting (a fresh laptop)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_") and k != "DATABASE_URL"}
+    env["CALLCENTER_LOG_LEVEL"] = "WARNING"
+    cmd = [sys.executable, "-m", "callcenter", "serve", "--port", str(port), "--workers", "2"]
+    with open(log, "wb") as out:
+        return subprocess.Popen(
+            [*cmd, "--data-dir", str(data_dir)], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+@pytest.mark.slow
+async def test_the_readme_quick_start_serves_the_demo_with_nothing_configured(own_pg_dir: Path, tmp_path: Path) -> None:
+    """`callcenter serve` as the README says, on a 2-core laptop: no DATABASE_URL, no secret.
+
+    The bug: the supervisor started the embedded server and handed workers its DSN as
+    DATABASE_URL, so each worker judged itself a deployment, refused the dev secret with exit 2,
+    and the supervisor restarted the refusals with backoff for minutes; nothing ever listened.
+    """
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = _serve_as_the_readme_says(port, own_pg_dir / "pg", tmp_path / "serve.log")
+    try:
+        await _wait_healthy(url, proc)
+        await _wait_listening(proc, port, 2)
+        async with aiohttp.ClientSession() as http:
+            assert (await http.get(url + "/")).status == 200
+            demo = await http.get(url + "/v1/demo/residents")  # the widget's resident picker
+            assert demo.status == 200, await demo.text()
+            assert (await demo.json())["residents"]
+        assert await _turn(url) == "message"
+    except BaseException:
+        print((tmp_path / "serve.log").read_text()[-5000:])
+        raise
+    finally:
+        _stop(proc)
+
+
+def test_a_worker_refusing_its_configuration_stops_the_supervisor_at_once() -> None:
+    """A worker that exits 2 (a refused setting) would refuse again: the supervisor stops, it does not back off."""
+    refusing = [
+        sys.executable,
+        "-c",
+        "import sys; print('callcenter: refusing to serve: x', file=sys.stderr); sys.exit(2)",
+    ]
+    sup = Supervisor(refusing, dict(os.environ), workers=2)
+    for slot in sup.slots:
+        sup.start(slot)
+    deadline = time.monotonic() + 30
+    while sup.tend():
+        assert time.monotonic() < deadline, "a refusing worker was restarted instead of stopping the supervisor"
+        time.sleep(0.05)
+    assert sup.refused

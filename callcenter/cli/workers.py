@@ -40,6 +40,8 @@ STABLE_S = 30.0
 """A worker that ran this long before exiting starts its slot's backoff over."""
 GIVE_UP_AFTER = 8
 """Consecutive early exits of every slot at once (nothing serving for minutes): a crash loop, exit 1."""
+REFUSED_EXIT = 2
+"""A worker's exit code for a refused configuration (argparse, `refusing to serve`): restarting cannot help."""
 POLL_S = 0.1
 
 
@@ -101,6 +103,7 @@ class Supervisor:
         self.cmd, self.env = cmd, env
         self.slots = [Slot(i) for i in range(workers)]
         self.signals: list[int] = []
+        self.refused = False
 
     def start(self, slot: Slot) -> None:
         slot.proc = subprocess.Popen(self.cmd, env=self.env, process_group=0, preexec_fn=_die_with_parent)
@@ -117,6 +120,10 @@ class Supervisor:
             code = slot.proc.poll()
             if code is None:
                 continue
+            if code == REFUSED_EXIT and now - slot.started < STABLE_S:
+                self.refused = True  # a configuration error: every restart would refuse the same way
+                log.error("workers.refused", worker=slot.index, exit_code=code)
+                return False
             slot.failures = 1 if now - slot.started >= STABLE_S else slot.failures + 1
             delay = RESTART_DELAYS_S[min(slot.failures, len(RESTART_DELAYS_S)) - 1]
             slot.proc, slot.restart_at = None, now + delay
@@ -181,6 +188,8 @@ def supervise(settings: Settings, host: str, port: int, workers: int, *, seed: b
     env = {**os.environ, "DATABASE_URL": dsn}
     cmd = [sys.executable, "-m", "callcenter", "serve", "--host", host, "--port", str(port)]
     cmd += ["--workers", "1", "--reuse-port", "--no-seed"]
+    if settings.demo:  # decided here: workers see the embedded server only as a DATABASE_URL
+        cmd.append("--demo")
     if settings.data_dir:
         cmd += ["--data-dir", str(settings.data_dir)]
     sup = Supervisor(cmd, env, workers)
@@ -202,12 +211,12 @@ def supervise(settings: Settings, host: str, port: int, workers: int, *, seed: b
         while not sup.signals:
             if not sup.tend():
                 gave_up = True
-                log.error("workers.crash_loop", exits_in_a_row=GIVE_UP_AFTER)
-                print(
-                    "callcenter: every worker keeps exiting at start; see their output above.",
-                    file=sys.stderr,
-                    flush=True,
-                )
+                if sup.refused:
+                    why = "a worker refused its configuration (see its line above); fix it and start again."
+                else:
+                    log.error("workers.crash_loop", exits_in_a_row=GIVE_UP_AFTER)
+                    why = "every worker keeps exiting at start; see their output above."
+                print(f"callcenter: {why}", file=sys.stderr, flush=True)
                 break
             time.sleep(POLL_S)
         if sup.signals:
@@ -217,4 +226,4 @@ def supervise(settings: Settings, host: str, port: int, workers: int, *, seed: b
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     log.info("serve.stopped")
-    return 1 if gave_up else 0
+    return (REFUSED_EXIT if sup.refused else 1) if gave_up else 0
