@@ -137,6 +137,16 @@ async def _turn(url: str, text: str = "what are your office hours?", cid: str = 
         return type(exc).__name__
 
 
+async def _turns_counted(url: str) -> float:
+    """callcenter_turns_total summed over its labels, from one scrape on a new connection."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    async with aiohttp.ClientSession() as http, http.get(url + "/metrics") as resp:
+        text = await resp.text()
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    return sum(s.value for s in families["callcenter_turns"].samples if s.name == "callcenter_turns_total")
+
+
 async def test_two_workers_share_the_port_answer_chats_and_stop_on_sigterm(seeded_dsn: str, runtime: Runtime) -> None:
     port = _free_port()
     proc = _serve_workers(seeded_dsn, port, str(runtime.settings.data_dir))
@@ -148,6 +158,8 @@ async def test_two_workers_share_the_port_answer_chats_and_stop_on_sigterm(seede
         await _wait_listening(proc, port, 2)  # both bound to the same port (SO_REUSEPORT)
         replies = await asyncio.gather(*(_turn(url, cid=f"w{i}") for i in range(8)))
         assert replies == ["message"] * 8
+        # Prometheus scrapes the port and the kernel picks a worker: every scrape must see the node's 8 turns.
+        assert [await _turns_counted(url) for _ in range(6)] == [8.0] * 6
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(proc.wait, 30) == 0
         assert not any(

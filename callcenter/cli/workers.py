@@ -11,6 +11,9 @@ nothing from the database to start, so one that dies (OOM, a bug, kill -9) is re
 backoff even while the database is down, and answers `unavailable` until it is back; healthy
 workers are never stopped because another one keeps failing.
 
+Metrics: workers write their samples to a directory the supervisor makes (prometheus_client's
+multiprocess mode), so `/metrics` on the shared port reports the node whichever worker answers.
+
 Signals: workers live in process groups of their own, so a terminal's Ctrl-C reaches the
 supervisor only, and it forwards one SIGTERM to each worker, which drains on its own
 (callcenter.shutdown). A second signal kills them. A worker dies with its supervisor
@@ -20,10 +23,12 @@ supervisor only, and it forwards one SIGTERM to each worker, which drains on its
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from types import FrameType
@@ -31,6 +36,7 @@ from types import FrameType
 import structlog
 
 from callcenter.settings import Settings
+from callcenter.telemetry.metrics import MULTIPROC_ENV
 
 log = structlog.get_logger(__name__)
 
@@ -120,6 +126,7 @@ class Supervisor:
             code = slot.proc.poll()
             if code is None:
                 continue
+            self._forget_gauges(slot.proc.pid)
             if code == REFUSED_EXIT and now - slot.started < STABLE_S:
                 self.refused = True  # a configuration error: every restart would refuse the same way
                 log.error("workers.refused", worker=slot.index, exit_code=code)
@@ -129,6 +136,14 @@ class Supervisor:
             slot.proc, slot.restart_at = None, now + delay
             log.warning("workers.exited", worker=slot.index, exit_code=code, restart_in_s=delay)
         return not all(s.proc is None and s.failures >= GIVE_UP_AFTER for s in self.slots)
+
+    def _forget_gauges(self, pid: int) -> None:
+        """A dead worker's open sockets are closed: drop its live gauges from the node's /metrics."""
+        path = self.env.get(MULTIPROC_ENV)
+        if path:
+            from prometheus_client import multiprocess
+
+            multiprocess.mark_process_dead(pid, path)  # type: ignore[no-untyped-call]
 
     def stop(self, grace_s: float) -> None:
         """SIGTERM every worker (each drains its turns); SIGKILL after `grace_s` or on a second signal."""
@@ -185,7 +200,8 @@ def supervise(settings: Settings, host: str, port: int, workers: int, *, seed: b
     _check_port(host, port)
     dsn = resolve_dsn(settings)  # starts the embedded server here, so it outlives every worker
     asyncio.run(prepare(settings, dsn, seed=seed))
-    env = {**os.environ, "DATABASE_URL": dsn}
+    metrics_dir = tempfile.mkdtemp(prefix="callcenter-metrics-")  # fresh: old runs' samples must not add up
+    env = {**os.environ, "DATABASE_URL": dsn, MULTIPROC_ENV: metrics_dir}
     cmd = [sys.executable, "-m", "callcenter", "serve", "--host", host, "--port", str(port)]
     cmd += ["--workers", "1", "--reuse-port", "--no-seed"]
     if settings.demo:  # decided here: workers see the embedded server only as a DATABASE_URL
@@ -225,5 +241,6 @@ def supervise(settings: Settings, host: str, port: int, workers: int, *, seed: b
         sup.stop(grace_s=settings.drain_s + 5)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     log.info("serve.stopped")
     return (REFUSED_EXIT if sup.refused else 1) if gave_up else 0

@@ -10,10 +10,16 @@ lands under route/agent/tier/model without threading it through every call.
 
 from __future__ import annotations
 
+import os
 from contextvars import ContextVar
 from decimal import Decimal
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+"""Set by `serve --workers N` for its workers: each writes its samples to files there, and a
+scrape of any worker (the kernel picks one per connection) reports the sum over all of them."""
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 ROUTE: ContextVar[str] = ContextVar("callcenter_route", default="routed")
@@ -61,8 +67,16 @@ ROUTER_LATENCY = Histogram(
     "callcenter_router_latency_seconds", "Tier-1 router decision latency", buckets=_FAST, registry=REGISTRY
 )
 
-OPEN_SESSIONS = Gauge("callcenter_open_sessions", "Connections with an open session", ["channel"], registry=REGISTRY)
-WEBSOCKETS = Gauge("callcenter_websockets", "Open websockets", ["channel"], registry=REGISTRY)
+OPEN_SESSIONS = Gauge(
+    "callcenter_open_sessions",
+    "Connections with an open session",
+    ["channel"],
+    registry=REGISTRY,
+    multiprocess_mode="livesum",
+)
+WEBSOCKETS = Gauge(
+    "callcenter_websockets", "Open websockets", ["channel"], registry=REGISTRY, multiprocess_mode="livesum"
+)
 
 
 def observe_model_call(
@@ -103,5 +117,10 @@ def observe_model_call(
 
 
 def exposition() -> bytes:
-    """The registry in Prometheus text format."""
-    return generate_latest(REGISTRY)
+    """The metrics in Prometheus text format: this process's, or the whole node's under `--workers N`."""
+    path = os.environ.get(MULTIPROC_ENV)
+    if not path:
+        return generate_latest(REGISTRY)
+    node = CollectorRegistry()
+    MultiProcessCollector(node, path)  # type: ignore[no-untyped-call] # every worker's files, dead workers' counters included
+    return generate_latest(node)

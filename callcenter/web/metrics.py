@@ -1,8 +1,10 @@
 """`/metrics` for Prometheus: the process's counters, histograms and gauges (callcenter.telemetry.metrics).
 
 Served from memory, so a scrape costs no query and still answers while PostgreSQL is down;
-`callcenter_database_up` says whether the database answered a one-second probe. Totals across
-replicas are Prometheus's job (sum by label); `callcenter report` reads the stored history.
+`callcenter_database_up` says whether the database answered a one-second probe. Under
+`serve --workers N` a scrape reaches one worker and reports the whole node (telemetry.metrics
+.exposition); totals across machines are Prometheus's job (sum by label); `callcenter report`
+reads the stored history.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ from callcenter.telemetry.metrics import REGISTRY, exposition
 
 PROBE_TIMEOUT_S = 1.0
 
-DATABASE_UP = Gauge("callcenter_database_up", "1 when PostgreSQL answered the scrape's probe", registry=REGISTRY)
+DATABASE_UP = Gauge(
+    "callcenter_database_up",
+    "1 when PostgreSQL answered the scrape's probe",
+    registry=REGISTRY,
+    multiprocess_mode="livemostrecent",  # under --workers N: the latest probe, whichever worker ran it
+)
 
 
 async def _probe(runtime: Runtime) -> bool:
