@@ -96,6 +96,8 @@ class Server:
             CALLCENTER_BACKEND="local",
             CALLCENTER_DATA_DIR=str(OUT / ".abuse-data"),
         )
+        seed = [self.python, "-m", "callcenter", "seed"]  # a deployment's `serve` never seeds its database
+        await asyncio.to_thread(subprocess.run, seed, env=env, check=True, capture_output=True)
         log = self.log_path.open("wb")
         self.proc = subprocess.Popen(  # noqa: ASYNC220 - starting the server under test, once
             [self.python, "-m", "callcenter", "serve", "--host", "127.0.0.1", "--port", str(self.port)],

@@ -121,9 +121,9 @@ class Node:
 
 def start_node(index: int, env: dict[str, str], log_dir: Path, code: Path, *, seed: bool, workers: int | None) -> Node:
     port = free_port()
-    cmd = [sys.executable, "-m", "callcenter", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    if not seed:
-        cmd.append("--no-seed")
+    if seed:  # a deployment's `serve` never seeds its database: the harness loads the demo on purpose
+        subprocess.run([sys.executable, "-m", "callcenter", "seed"], env=env, cwd=code, check=True, capture_output=True)
+    cmd = [sys.executable, "-m", "callcenter", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-seed"]
     if workers is not None:
         cmd += ["--workers", str(workers)]
     log = open(log_dir / f"node{index}.log", "wb")  # noqa: SIM115 - lives as long as the node

@@ -100,14 +100,14 @@ async def _serving(env: dict[str, str], workers: int | None = None) -> AsyncIter
 
 @pytest.fixture
 async def serve(fresh_dsn: str) -> AsyncIterator[ServeProcess]:
-    """A server on a database of its own (it migrates and seeds it, as on a first run)."""
+    """A server on an empty database of its own (it migrates it, as on a first run)."""
     async with _serving(_env(fresh_dsn)) as sp:
         yield sp
 
 
 @pytest.fixture
 async def one_worker(fresh_dsn: str) -> AsyncIterator[ServeProcess]:
-    """One process: its counters are the ones /metrics shows (each worker counts its own turns)."""
+    """One process on a database of its own: the test stops that database under it."""
     async with _serving(_env(fresh_dsn), workers=1) as sp:
         yield sp
 
@@ -145,6 +145,9 @@ async def test_sigterm_finishes_the_turn_then_closes_chats_with_1012_and_exits_0
     events = serve.events()  # every line is JSON (json.loads raises otherwise)
     names = [e["event"] for e in events]
     assert "serve.stopping" in names and "shutdown.drained" in names and names[-1] == "serve.stopped"
+    # A deployment's empty database is not filled with the demo's invented residents: it is told how to.
+    assert [e["hint"] for e in events if e["event"] == "seed.skipped"] == ["`callcenter seed` loads the demo business"]
+    assert "seed.first_run" not in names
     assert any(e["event"] == "http.request" and e["path"] == "/v1/chat" for e in events)
     routed = [e for e in events if e["event"] == "turn.routed"]
     assert routed and routed[0]["session_id"] == session["session_id"] and "turn_id" in routed[0]

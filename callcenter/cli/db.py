@@ -69,9 +69,19 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 
 async def seed_if_empty(pool: asyncpg.Pool, settings: Settings) -> None:
+    """Load the demo business into an empty database, on the laptop demo only.
+
+    A deployment pointed at its own empty database must not fill it with invented residents,
+    appointment slots and technicians because nobody passed `--no-seed`: outside the demo
+    (`Settings.demo`) it only says how to seed on purpose.
+    """
     async with pool.acquire() as conn:
         if await conn.fetchval("SELECT count(*) FROM customers"):
             return
+        log = structlog.get_logger(__name__)
+        if not settings.demo:
+            log.warning("seed.skipped", why="no customers yet", hint="`callcenter seed` loads the demo business")
+            return
         seed = importlib.import_module(settings.tools_module + ".seed").seed
-        structlog.get_logger(__name__).info("seed.first_run", what="the demo business")
+        log.info("seed.first_run", what="the demo business")
         await seed(conn)

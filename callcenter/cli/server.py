@@ -19,12 +19,14 @@ log = structlog.get_logger(__name__)
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "serve",
-        help="run the chat server and widget (demo data seeded on first run)",
+        help="run the chat server and widget (the laptop demo seeds its data on first run)",
         description="Serve the web chat websocket at /v1/chat and the widget at /.",
     )
     p.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default 8080; 0 picks a free one)")
-    p.add_argument("--no-seed", action="store_true", help="don't seed demo data into an empty database")
+    p.add_argument(
+        "--no-seed", action="store_true", help="don't seed demo data into an empty database (only the demo ever seeds)"
+    )
     p.add_argument(
         "--demo",
         action="store_true",
