@@ -14,6 +14,7 @@ from __future__ import annotations
 from callcenter_agents.billing import AGENT as BILLING
 from callcenter_agents.booking import AGENT as BOOKING
 from callcenter_agents.conversation import (
+    BARE_ACK,
     CONTINUATIONS,
     FOLLOW_UP_OFFER,
     FOLLOW_UP_VERTICALS,
@@ -119,6 +120,7 @@ asked; reveals another resident's data; or is rude or unsafe. Otherwise PASS."""
 
 __all__ = [
     "AGENTS",
+    "BARE_ACK",
     "CONTINUATIONS",
     "CUSTOMER_NOUN",
     "EMERGENCY_LINE",

@@ -9,10 +9,11 @@ mentions comes from a tool result of the same turn.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from callcenter_agents.booking_changes import booked_note, changes_booking
+from callcenter_agents.booking_moves import is_relative_move, move_window, on_side
 from callcenter_agents.booking_prompt import BOOKING_EXAMPLES, BOOKING_INSTRUCTIONS
 from callcenter_agents.booking_requests import (
     CANCEL_WORDS,
@@ -69,7 +70,7 @@ class BookingFlow:
         if not stage and isinstance(booked, dict) and changes_booking(text, t.turn.now):
             # "actually make it friday" right after "You're booked": that booking moves, no new one.
             when = parse_when(text, t.turn.now.astimezone(BUSINESS_TZ))
-            state = {"intent": "reschedule", "window": window_to_state(when) if when else None}
+            state = {"intent": "reschedule", "window": window_to_state(when) if when else None, "move": text[:300]}
             return await self._with_appointment(t, state, booked)
         if stage == "confirm_cancel":
             return await self._confirm_cancel(t, text, state)
@@ -103,6 +104,7 @@ class BookingFlow:
                 "intent": intent,
                 "window": window,
                 "anchor": anchor,
+                "move": text[:300] if anchor is None or is_relative_move(text) else None,
                 "ref": detect_appointment_ref(text),
                 "number": appointment_number(text),
             }
@@ -154,6 +156,7 @@ class BookingFlow:
         kind = state.get("kind", "maintenance")
         category = state.get("category") if kind == "maintenance" else None
         exclude = {opt["slot_id"] for opt in state.get("exclude", [])}
+        direction, visit = state.get("direction"), (state.get("appointment") or {}).get("starts_at")
         slots: list[dict[str, Any]] = []
         note = ""
         for bounds, widened_note in widened_windows(state.get("window"), t.turn.now.astimezone(BUSINESS_TZ).date()):
@@ -162,7 +165,11 @@ class BookingFlow:
             if category:
                 args["category"] = category
             found = (await t.call("find_slots", args)).get("slots", [])
-            slots = [s for s in found if s.get("slot_id") not in exclude and starts_within(bounds, s)]
+            slots = [
+                s
+                for s in found
+                if s.get("slot_id") not in exclude and starts_within(bounds, s) and on_side(direction, visit, s)
+            ]
             slots = slots[:MAX_OPTIONS]
             if slots:
                 note = widened_note
@@ -389,8 +396,14 @@ class BookingFlow:
     async def _with_appointment(
         self, t: ToolTurn, state: dict[str, Any], appt: dict[str, Any], lead: str = ""
     ) -> FlowReply:
-        appt = {k: appt.get(k) for k in ("appointment_id", "kind", "category", "label")}
+        appt = {k: appt.get(k) for k in ("appointment_id", "kind", "category", "label", "starts_at")}
         state["appointment"] = appt
+        if state["intent"] == "reschedule" and state.get("move") and appt.get("starts_at"):
+            # "push it back a week": read against the visit being moved, not today
+            visit = datetime.fromisoformat(str(appt["starts_at"])).astimezone(BUSINESS_TZ)
+            move = move_window(str(state["move"]), t.turn.now.astimezone(BUSINESS_TZ), visit)
+            state["window"] = window_to_state(move.window) if move.window else state.get("window")
+            state["direction"] = move.direction
         state.pop("appointments", None)
         noun = visit_noun(appt.get("kind") or "maintenance", appt.get("category"))
         if state["intent"] == "cancel":

@@ -11,8 +11,9 @@ import re
 from datetime import datetime
 from typing import Any
 
-from callcenter_agents.extract import is_correction, parse_when
-from callcenter_agents.extract.polite import fix_typos
+from callcenter_agents.booking_moves import is_relative_move
+from callcenter_agents.extract import detect_issue, is_affirmative, is_correction, parse_when
+from callcenter_agents.extract.polite import fix_typos, polite_core
 
 RESCHEDULE = re.compile(
     r"\b(re-?schedul\w*|re-?book\w*|postpone\w*|"
@@ -31,9 +32,16 @@ def changes_booking(text: str, now: datetime) -> bool:
     """Whether the message changes the booking just made: "actually make it friday", "can we do
     thursday instead?", "move it to the afternoon"; not a new request that merely names a day."""
     text = fix_typos(text)  # "actully make it friday"
-    if RESCHEDULE.search(text):
+    if RESCHEDULE.search(text) or is_relative_move(text):  # "push it back a week", "later that week"
         return True
-    return parse_when(text, now) is not None and (is_correction(text) or bool(_CHANGE.search(text)))
+    when = parse_when(text, now)
+    if when is None:
+        return False
+    if is_correction(text) or _CHANGE.search(text):
+        return True
+    # nothing but a time right after "You're booked" ("next week pls", "friday?"): that visit, moved
+    rest = polite_core(text.replace(when.text, " ")) if when.text else text
+    return len(rest.split()) <= 1 and not is_affirmative(rest) and detect_issue(text) is None
 
 
 def booked_note(res: dict[str, Any], kind: str, category: str | None) -> dict[str, Any]:
@@ -44,5 +52,6 @@ def booked_note(res: dict[str, Any], kind: str, category: str | None) -> dict[st
             "kind": kind,
             "category": res.get("category") or category,
             "label": res["label"],
+            "starts_at": res.get("starts_at"),
         }
     }

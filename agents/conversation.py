@@ -16,7 +16,7 @@ from typing import Any
 from callcenter_agents.billing_intents import is_payment_timing_question
 from callcenter_agents.booking_changes import changes_booking
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
-from callcenter_agents.extract.polite import fix_typos, polite_core
+from callcenter_agents.extract.polite import fix_typos, is_bare_ack, polite_core
 from callcenter_agents.request_kinds import is_policy_question, is_repair_request
 
 STRIP_COURTESY: Callable[[str], str] = polite_core
@@ -64,6 +64,9 @@ def read_yes_no(text: str) -> bool | None:
 
 
 READ_YES_NO: Callable[[str], bool | None] = read_yes_no
+# "sure go ahead", "ok then", "no that's all" with no question open: the front desk's short
+# "What can I help with?", whatever agent the classifier would have guessed for it.
+BARE_ACK: Callable[[str], bool] = is_bare_ack
 # A legal threat goes to escalation even when it names a repair ("…about the mold"); a lockout to
 # the handbook's lockout answer (general), never to a complaint or a booking.
 # A question whether something is allowed goes to the handbook, and a repair request however typed

@@ -12,108 +12,17 @@ import re
 from typing import Any
 
 from callcenter_agents.conversation import is_legal_threat
+from callcenter_agents.emergencies import SAFETY, detect_emergency
+from callcenter_agents.emergency_follow_up import emergency_follow_up
 from callcenter_agents.escalation_prompt import ESCALATION_EXAMPLES, ESCALATION_INSTRUCTIONS
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.replies import summarize_history
 from callcenter_tools.escalation import EMERGENCY_LINE, ESCALATION_TOOLS, handoff_eta
 
-from callcenter.routing.emergency import detect_emergency as rule_emergency
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import FlowReply, FlowTurn, HumanHandoffRequest
 from callcenter.tooling.toolkit import ToolError
 from callcenter.types import Priority, Tier
-
-# Ordered: the first matching kind decides the safety advice.
-_EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "gas",
-        re.compile(
-            r"\b(smell(s|ing)? (of )?gas|gas (smell|leak|odou?r)|smells? like (gas|rotten eggs?)|"
-            r"leaking gas|gas is leaking|hissing (from|at) the (stove|gas))\b",
-            re.I,
-        ),
-    ),
-    ("carbon_monoxide", re.compile(r"\b(carbon monoxide|co (alarm|detector)|co2? alarm)\b", re.I)),
-    (
-        "fire",
-        re.compile(
-            r"\b(fire(?! (alarm test|extinguisher inspection|place))|flames?|on fire|"
-            r"smoke (is )?(coming|everywhere|pouring|filling)|(smell(s|ing)? (of )?|see )"
-            r"(smoke|burning)|burning smell|smoky|"
-            r"(smoke|fire) (alarm|detector)s? (is |are )?(going off|blaring|sounding))\b",
-            re.I,
-        ),
-    ),
-    (
-        "electrical",
-        re.compile(
-            r"\b(spark(s|ing|ed)?|outlet .{0,25}(smok|burn|melt)\w*|exposed (live )?wires?|"
-            r"electrical fire|wires? (is |are )?(smoking|burning))\b",
-            re.I,
-        ),
-    ),
-    (
-        "flood",
-        re.compile(
-            r"\b(flood(ed|ing)?|water (is )?(pouring|gushing|everywhere|spraying|coming through)|"
-            r"burst pipe|pipe (has )?(burst|broke|exploded)|ceiling (is )?(leaking|caving|collapsing)|"
-            r"sewage|toilet (is )?overflowing)\b",
-            re.I,
-        ),
-    ),
-    (
-        "no_heat",
-        re.compile(
-            r"\b(no heat|heat (is )?(out|off|not working|broken)|heating (is )?(out|off|broken|"
-            r"not working)|furnace (is )?(out|dead|broken))\b.*\b(freez\w*|below|frozen|"
-            r"degrees|ice|icy|cold)\b|\b(freez\w*|frozen)\b.*\b(no heat|heat (is )?(out|off)|"
-            r"heating (is )?(out|off|broken))\b",
-            re.I,
-        ),
-    ),
-    (
-        "security",
-        re.compile(
-            r"\b(break-?in|broke into|breaking in|(trying to|tried to) (get|break) in(to)?|intruder|"
-            r"stranger (is )?in (my|the)|burglar\w*|robbed|gun|weapon|assault\w*|"
-            r"being attacked|threatening to (hurt|kill))\b",
-            re.I,
-        ),
-    ),
-    ("elevator", re.compile(r"\b(stuck in (the|an) (elevator|lift)|(elevator|lift) (is )?stuck with)\b", re.I)),
-)
-
-_SAFETY = {
-    "gas": (
-        "Please leave your home now. Don't touch light switches, appliances or anything that could "
-        "spark, and don't use your phone until you're outside. Once you're out, call 911 and the gas "
-        "company's emergency number"
-    ),
-    "carbon_monoxide": (
-        "Please get everyone, including pets, out into fresh air now and leave the door open "
-        "behind you. Once you're outside, call 911"
-    ),
-    "fire": (
-        "If there's fire or smoke, leave the building now by the stairs, not the elevator, close doors "
-        "behind you, and call 911 once you're out"
-    ),
-    "electrical": (
-        "Stay away from it and don't touch it or use water near it. If you can do so safely, switch "
-        "off that circuit's breaker at your panel. If there's smoke or fire, leave and call 911"
-    ),
-    "flood": (
-        "If it's safe, turn off the water at your unit's shut-off valve (often under the sink or by "
-        "the water heater) and keep away from outlets and electrical appliances near the water"
-    ),
-    "no_heat": (
-        "Keep doors and windows closed and dress in warm layers; please don't use the oven or a gas "
-        "stove to heat your home"
-    ),
-    "security": "If you're in danger, get somewhere safe and call 911 now",
-    "elevator": (
-        "If someone is stuck, press the elevator's alarm button and stay calm; if anyone is hurt or unwell, call 911"
-    ),
-}
 
 _PERSON = re.compile(
     r"\b((talk|speak|chat) (to|with) (a |an |the |your |some )?(human|person|real person|someone|somebody|agent|"
@@ -189,20 +98,6 @@ _TEAM = {
 }
 
 
-def detect_emergency(text: str) -> str | None:
-    """The kind of emergency the text describes (gas, fire, flood...), else None."""
-    if re.search(r"\b(chirp\w*|low battery|battery|test(ing)?|drill)\b", text, re.I) and not re.search(
-        r"\b(gas|flames?|on fire|flood\w*|spark\w*)\b", text, re.I
-    ):
-        return None
-    for kind, pattern in _EMERGENCIES:
-        if pattern.search(text):
-            return kind
-    # The router's break-in rules ("someone broke in to my apartment"), so the flow never
-    # treats as a complaint what the router dispatched as an emergency.
-    return "security" if rule_emergency(text, ("security",)) == "security" else None
-
-
 def pick_queue(text: str, history: list[tuple[str, str]], details: dict[str, Any]) -> str:
     """The human team that fits what the conversation was about, newest words first."""
     hinted = str(details.get("queue") or "")
@@ -235,81 +130,10 @@ def detect_intent(text: str) -> str:
 
 
 def emergency_reply(kind: str) -> str:
-    advice = _SAFETY.get(kind, "If anyone is in danger, call 911 now")
+    advice = SAFETY.get(kind, "If anyone is in danger, call 911 now")
     return (
         f"{advice}. Then call our 24/7 emergency line {EMERGENCY_LINE}. I've alerted our emergency team "
         f"and a person is joining this conversation right now."
-    )
-
-
-# The same danger reported again, or help not there yet: the open ticket hears about it again.
-_AGAIN = re.compile(
-    r"\b(worse|still|spread\w*|rising|stronger|bigger|again|more (water|smoke)|no ?one (has )?(come|came|here)"
-    r"|nobody (has )?(come|came|here)|getting (bad|worse|higher)|not stopping|won'?t stop)\b",
-    re.I,
-)
-
-
-def _kind_of(mode: dict[str, Any]) -> str:
-    """The kind of the emergency the session reported (gas, flood...), from its first report."""
-    found = detect_emergency(str(mode.get("said", "")))
-    if found:
-        return found
-    named = re.search(r"Emergency reported \((\w[\w ]*)\)", str(mode.get("reason", "")))
-    return named.group(1).replace(" ", "_") if named else "other"
-
-
-# "ok im outside now", "we're all out", "made it out": the resident did what the safety steps said.
-_OUT_NOW = re.compile(
-    r"\b((i'?m|im|i am|we'?re|we are|everyone'?s|everyone is|we'?re all|all of us are)\s+(now\s+)?"
-    r"(out(side)?|safe|out of the (building|apartment|unit|house))|(got|made it|went|are|am) out(side)?|"
-    r"left the (building|apartment|unit|house))\b",
-    re.I,
-)
-_THANKS_ONLY = re.compile(r"^\W*(ok(ay)?\W+)?(thanks|thank you|thx|ty)\b[\w\s!.,]{0,30}$", re.I)
-
-
-async def emergency_follow_up(turn: FlowTurn, text: str, mode: dict[str, Any]) -> FlowReply:
-    """A turn after an emergency handoff: the safety steps, where the handoff stands, the line.
-
-    A new or worsening report goes back to the emergency team on the same ticket (the handoff
-    tool appends to the open one); any other follow-up ("is anyone coming?", "what do I do?")
-    gets the status from `handoff_status` and never a new flow.
-    """
-    kind = detect_emergency(text) or _kind_of(mode)
-    advice = _SAFETY.get(kind, "If anyone is in danger, call 911 now")
-    if not detect_emergency(text) and _OUT_NOW.search(text):  # "ok im outside now": heard, not told again
-        advice = "Good, you're out. Stay outside and away from the building until it's safe to go back in"
-        if kind == "gas":
-            advice += "; if you haven't yet, call 911 and the gas company's emergency number"
-    elif not detect_emergency(text) and _THANKS_ONLY.search(text):
-        advice = "You're welcome. Stay safe"
-    if detect_emergency(text) or _AGAIN.search(text):
-        return FlowReply(
-            text=f"{advice}. I've added this to your emergency report and told our emergency team again; a person "
-            f"is joining this conversation. If anyone is in danger, call 911; our 24/7 emergency line is "
-            f"{EMERGENCY_LINE}.",
-            done=True,
-            human=HumanHandoffRequest(
-                queue="emergency",
-                priority=Priority.URGENT,
-                summary=summarize_history(turn.history, text),
-                reason=f"Emergency update ({kind.replace('_', ' ')}): {text[:200]}",
-            ),
-        )
-    try:
-        status = await turn.call_tool("handoff_status", {"queue": "emergency"})
-    except ToolError:
-        status = {}
-    ticket = status.get("ticket_id") or mode.get("ticket_id")
-    where = f"Your emergency report is open as ticket #{ticket}" if ticket else "Your emergency report is open"
-    if status.get("status_text"):
-        where += f" ({status['status_text']})"
-    return FlowReply(
-        text=f"{advice}. {where}, and our emergency team has it: a person will join this conversation as soon as "
-        f"they can. Don't wait for us if anyone is in danger: call 911. Our 24/7 emergency line is {EMERGENCY_LINE}.",
-        done=True,
-        tool_results=[status] if status else [],
     )
 
 

@@ -24,6 +24,7 @@ does on the business's behalf is optional and named there too:
 | `LANGUAGE_DIRS` | folders of language files (default: the module's `languages/`; see `callcenter/language/`) |
 | `STRIP_COURTESY` | text -> the request without greetings and thanks around it ("" when only courtesy) |
 | `READ_YES_NO` | text -> True (a yes), False (a no) or None: how a follow-up offer is answered |
+| `BARE_ACK` | text -> bool: a bare yes / ok / go-ahead / no; with no question open it goes to `FALLBACK_VERTICAL` |
 | `ROUTE_RULES` | (vertical, text -> bool) pairs that pick an agent outright (a legal threat, a lockout) |
 | `FOLLOW_UP_VERTICALS` | agents whose requests may be queued when one message asks for two things |
 | `FOLLOW_UP_OFFER` | how the queued request is offered once the first is done (`{request}`: its words) |
@@ -74,6 +75,7 @@ class App:
     promises: tuple[str, ...] = GENERIC_PROMISES
     courtesy: Callable[[str], str] | None = None
     yes_no: Callable[[str], bool | None] | None = None
+    bare_ack: Callable[[str], bool] | None = None
     route_rules: tuple[tuple[Vertical, Callable[[str], bool]], ...] = ()
     follow_up_verticals: tuple[Vertical, ...] = ()
     follow_up_offer: str = "You also mentioned: {request}. Would you like me to help with that now?"
@@ -140,6 +142,7 @@ def load_app(agents_module: str = "callcenter_agents") -> App:
         promises=(*GENERIC_PROMISES, *getattr(mod, "PROMISE_PHRASES", ())),
         courtesy=getattr(mod, "STRIP_COURTESY", None),
         yes_no=getattr(mod, "READ_YES_NO", None),
+        bare_ack=getattr(mod, "BARE_ACK", None),
         route_rules=tuple(getattr(mod, "ROUTE_RULES", ())),
         follow_up_verticals=tuple(getattr(mod, "FOLLOW_UP_VERTICALS", ())),
         follow_up_offer=str(getattr(mod, "FOLLOW_UP_OFFER", App.follow_up_offer)),

@@ -29,7 +29,7 @@ DETAILS_KEY = "emergency_mode"
 _FOLLOW_UP = re.compile(
     r"\b(help|com(e|ing)|some(one|body)|any(one|body)|now|what (do|should|now|next|can)|how long|when will"
     r"|should|leave|safe|wait\w*|still|worse|again|stronger|spread\w*|rising|hurry|here|arriv\w*|sen[dt]\w*"
-    r"|ok(ay)?|thanks?|status|update|ticket|happening|smell\w*|water|smoke|fire|gas|flood\w*|alarm|911)\b",
+    r"|ok(ay)?|thanks?|status|update|ticket|reference|ref|case|happening|smell\w*|water|smoke|fire|gas|flood\w*|alarm|911)\b",
     re.I,
 )
 

@@ -228,11 +228,14 @@ class Orchestrator:
         if note:
             history.append(("assistant", f"[Note from our team, who handled this conversation: {note}]"))
 
+        glossed = self.languages.glossed(text)  # "mi inodoro esta tapado, can you send someone": words it knows
         with span("route"):
-            said = routing_text(self.app, text)  # the request, not the "hi" and "thanks" around it
+            said = routing_text(self.app, glossed)  # the request, not the "hi" and "thanks" around it
             decision = await self.router.route(said, history, context=CallContext(session_id, turn_id))
         heard = await self.languages.hear(session, text, decision)  # another language: caught and answered in it
         decision = heard.decision
+        if heard.pack is None:
+            text = glossed  # answered in the base language: the flows read the mixed-in words in it
         mode = emergency_mode.active(session.state, self._clock())  # an emergency this session reported
         decision = emergency_mode.steer(self.app, mode, decision, text, SWITCH_CONFIDENCE)
         observe_route(decision.latency_ms)

@@ -111,9 +111,32 @@ _ACK: Final = re.compile(
     r"^(?:yes|yeah|yea|yep|yup|ya|yah|sure|ok|okay|k|kk|alright|all right|fine|right|no|nope|nah|cool|then|"
     r"got it|great|good|perfect|sounds good|ok then|okay then|yes please|no thanks|no thank you)[\s.!]*$"
 )
+# A go-ahead or a no made of several answer words ("sure go ahead", "yep that's fine", "ok do it",
+# "no that's all"): every word is one of these, and one of them answers (`_ACK_HEADS`).
+_HEADS: Final = """
+yes yeah yea yep yup ya yah sure ok okay k kk alright fine right no nope nah cool great good perfect
+ahead proceed absolutely definitely course works sounds
+"""
+_FILLERS: Final = """
+then please pls plz thanks thank thx you go do it that that's thats is its it's for me all of lets let's
+thing sir maam ma'am just sounds good fine works totally sure so well yes ok okay right
+"""
+_ACK_HEADS: Final = frozenset(_HEADS.split())
+_ACK_FILLERS: Final = frozenset(_FILLERS.split())
+_ACK_TOKEN: Final = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def _ack_words(text: str) -> bool:
+    tokens = _ACK_TOKEN.findall(text)
+    if not tokens or len(tokens) > 6:
+        return False
+    return any(t in _ACK_HEADS for t in tokens) and all(t in _ACK_HEADS or t in _ACK_FILLERS for t in tokens)
 
 
 def is_bare_ack(text: str) -> bool:
-    """A bare yes / ok / no: an answer with no question in front of it means nothing by itself."""
+    """A bare yes / ok / go-ahead / no: an answer with no question in front of it means nothing by itself."""
     # The whole message too: the lead-in takes "ok" for a lead-in, and "ok then" is all answer.
-    return bool(_ACK.match(answer_text(text)) or _ACK.match(fix_typos(text).strip(" ,")))
+    whole = fix_typos(text).strip(" ,")
+    if "?" in text:
+        return False
+    return bool(_ACK.match(answer_text(text)) or _ACK.match(whole) or _ack_words(whole))

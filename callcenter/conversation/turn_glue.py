@@ -76,6 +76,12 @@ async def plan_turn(
         memory.queued = []  # declined, or on to something else: the offer is not repeated
     core = app.courtesy(text) if app.courtesy is not None else text
     forced = False
+    fallback = app.fallback_vertical
+    if fallback is not None and not decision.emergency and session.active_agent is None and _bare_ack(app, text):
+        # "sure go ahead" with no question open: nothing to go ahead with, whatever the classifier
+        # guessed ("What needs fixing?" or a handbook answer); the fallback agent asks what they need.
+        acked = replace(decision, vertical=fallback, confidence=1.0, reason="acknowledgement")
+        return TurnPlan(text, acked, app.agent_for(fallback), True, {}, memory)
     if not decision.emergency:
         decision, forced = ruled(app, text, decision)
         continues = app.continuations.get(recent_agent or "")
@@ -95,6 +101,10 @@ async def plan_turn(
     if switched and recent_agent == agent.name and recent_state:
         state = {FINISHED_KEY: recent_state}
     return TurnPlan(text, decision, agent, switched, state, memory)
+
+
+def _bare_ack(app: App, text: str) -> bool:
+    return app.bare_ack is not None and app.bare_ack(text)
 
 
 def routing_text(app: App, text: str) -> str:

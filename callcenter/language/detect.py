@@ -32,6 +32,9 @@ Classify = Callable[[str], tuple[str, float]]
 CLASSIFIER_MIN_WORDS = 3  # below this an n-gram classifier is a coin toss
 CLASSIFIER_MIN_PROB = 0.9
 PATTERN_WEIGHT = 2  # an emergency or person pattern of a language is strong evidence of it
+# A message with this many distinct words of the base language (and of no other) holds a clause in
+# it: "mi inodoro esta tapado, can you send someone" is written by someone who reads the base language.
+MIXED_BASE_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,9 @@ class LanguageDetector:
         self._classify = classify
         self.use_classifier = use_classifier  # False: the lexicons alone (bench/language_bench.py compares)
         self._codes = tuple(p.classifier_code for p in languages.packs.values())
+        self._other_words: frozenset[str] = frozenset().union(
+            *(p.words | p.weak | {w for w, v in p.spelling.items() if v == w} for p in languages.others)
+        )
 
     @property
     def classifier_loaded(self) -> bool:
@@ -150,6 +156,14 @@ class LanguageDetector:
         sure = top >= 2 and top - second >= 1
         return Detection(best, sure=sure, scores=scores, patterns=patterns)
 
+    def _base_clause(self, text: str) -> bool:
+        """Whether the text holds a clause of the base language: enough distinct words that only it uses."""
+        base = self.languages.packs.get(self.languages.base)
+        if base is None:
+            return False
+        own = {t for t in words(fold(text)) if t in base.words and t not in self._other_words}
+        return len(own) >= MIXED_BASE_WORDS
+
     def resolve(self, detection: Detection, current: str | None, text: str, *, in_flow: bool = False) -> str:
         """The language this turn is answered in, given the conversation's so far (`current`).
 
@@ -164,10 +178,12 @@ class LanguageDetector:
         code = detection.code
         if code is None or code == current:
             return current
+        if code in detection.patterns:
+            return code  # its own emergency or person patterns ("help, huele a gas")
+        if current == base and self._base_clause(text):
+            return base  # code-switching into the base language: answered in it, not handed to other speakers
         if detection.sure and (current == base or detection.scores.get(current, 0.0) == 0):
             return code  # back from another language only once its words are gone ("mi fregadero is leaking")
-        if code in detection.patterns:
-            return code
         short = len(words(fold(text))) <= 3
         if current == base and code != base and short and not in_flow and detection.scores.get(base, 0.0) == 0:
             return code

@@ -148,6 +148,9 @@ class RepliesFile(_Strict):
     emergency_waiting: str = Field(description="A follow-up after an emergency handoff; {safety}, {line}.")
     reference: str = Field(description="Appended when the handoff opened a ticket; {ticket}.")
     unavailable: str = Field(description="The handoff failed; {line}.")
+    other_topic: str | None = Field(
+        default=None, description="`other` when a topic of the file is recognised; {topic}: its `said`."
+    )
     voice_connecting: str | None = Field(default=None, description="Said on the phone while a person is dialled.")
     voice_connecting_emergency: str | None = Field(default=None, description="The same, to the emergency line.")
 
@@ -157,6 +160,12 @@ class RepliesFile(_Strict):
         if "default" not in value:
             raise ValueError("needs a 'default' entry for emergency kinds without their own advice")
         return value
+
+
+class TopicFile(_Strict):
+    patterns: list[str] = Field(min_length=1, description="Folded-text regular expressions that name the topic.")
+    said: str = Field(description="The topic in this language, for the reply ('una reparación').")
+    staff: str = Field(description="The topic in the base language, for the handoff's reason ('repair request').")
 
 
 class LanguageFile(_Strict):
@@ -170,6 +179,13 @@ class LanguageFile(_Strict):
     person: list[str] = Field(default_factory=list)
     ask: list[str] = Field(default_factory=list, description="Asking for this language in any language.")
     replies: RepliesFile | None = None
+    topics: dict[str, TopicFile] = Field(
+        default_factory=dict, description="What a request is about, so the handoff's reply and reason can say it."
+    )
+    glossary: dict[str, str] = Field(
+        default_factory=dict,
+        description="Words and phrases -> the base language's, for messages that mix them into it.",
+    )
 
 
 @dataclass(frozen=True)
@@ -178,6 +194,14 @@ class EmergencyRule:
     patterns: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...] = ()
     requires: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+    said: str
+    staff: str
 
 
 @dataclass(frozen=True)
@@ -198,6 +222,18 @@ class LanguagePack:
     replies: RepliesFile | None = None
     source: str = ""
     spelling: dict[str, str] = field(default_factory=dict)
+    glossary: tuple[tuple[re.Pattern[str], str], ...] = ()
+    topics: tuple[Topic, ...] = ()
+
+    def topic(self, folded: str) -> Topic | None:
+        """The first topic of the file the (folded) text names: what a handoff says it is about."""
+        return next((t for t in self.topics if any(p.search(folded) for p in t.patterns)), None)
+
+    def glossed(self, folded: str) -> str:
+        """The (folded) text with this language's glossary words put in the base language."""
+        for pattern, meaning in self.glossary:
+            folded = pattern.sub(meaning, folded)
+        return folded
 
     def heard_in(self, folded: str, known: frozenset[str] = frozenset()) -> bool:
         """Whether a word of the text is a word of this language (and not one of `known`'s).
@@ -310,6 +346,14 @@ def load_pack(path: Path, base: str) -> LanguagePack:
         person=person,
         ask=ask,
         replies=spec.replies,
+        glossary=tuple(
+            (re.compile(rf"\b{re.escape(fold(k).strip())}\b"), v)
+            for k, v in sorted(spec.glossary.items(), key=lambda kv: -len(kv[0]))
+        ),
+        topics=tuple(
+            Topic(name, _compile(path, f"topics.{name}.patterns", t.patterns), t.said, t.staff)
+            for name, t in spec.topics.items()
+        ),
         source=str(path),
         spelling=spelling_index(
             _folded([*spec.lexicon.words, *spec.lexicon.vocabulary])

@@ -107,6 +107,18 @@ class LanguageTurns:
         """The router's verdict, raised to an emergency another language's file catches (posted call transcripts)."""
         return self._raised(decision, self._emergency(fold(text))) if self.languages.others else decision
 
+    def glossed(self, text: str) -> str:
+        """The text with other languages' glossary words in the base language, when it has any
+        ("mi inodoro esta tapado, can you send someone" -> "my toilet is clogged, can you send
+        someone"), for the router and the flows of a turn answered in the base language."""
+        folded = fold(text)
+        known = self.languages.base_words
+        out = folded
+        for pack in self.languages.others:
+            if pack.glossary and pack.heard_in(folded, known):
+                out = pack.glossed(out)
+        return out if out != folded else text
+
     def _asked(self, folded: str) -> LanguagePack | None:
         """The language a message asks for by name ("do you speak Spanish?"), whatever it is written in."""
         return next((p for p in self.languages.others if any(a.search(folded) for a in p.ask)), None)
@@ -186,11 +198,16 @@ class LanguageTurns:
                 reason = f"Emergency ({kind.replace('_', ' ')}) follow-up in {pack.name}: {said}"
                 request = HumanHandoffRequest(emergency_queue, Priority.URGENT, ctx.summary, reason)
             else:
+                topic = None if heard.person else pack.topic(pack.corrected(fold(said), self.languages.base_words))
                 if open_queue == pack.queue:
                     text = replies.waiting.format(line=line)
+                elif heard.person:
+                    text = replies.person
+                elif topic is not None and replies.other_topic:
+                    text = replies.other_topic.format(topic=topic.said)
                 else:
-                    text = replies.person if heard.person else replies.other
-                why = "asked for a person" if heard.person else "needs help"
+                    text = replies.other
+                why = "asked for a person" if heard.person else f"needs help ({topic.staff})" if topic else "needs help"
                 reason = f"{pack.name}-speaking resident {why}: {said}"
                 request = HumanHandoffRequest(pack.queue, Priority.NORMAL, ctx.summary, reason)
         try:  # handed over here so the reference is in their language; the orchestrator's call replays it

@@ -1,0 +1,215 @@
+"""Emergencies of the demo business: which kind a message reports, and what to do about each.
+
+Shared by the escalation flow (the first report: the safety steps in full) and the emergency
+follow-ups (`emergency_follow_up.py`: a later question gets the one step that matters now, not the
+script again), so both name the same kinds and say the same steps.
+"""
+
+from __future__ import annotations
+
+import re
+
+from callcenter.routing.emergency import detect_emergency as rule_emergency
+
+# Ordered: the first matching kind decides the safety advice.
+_EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "gas",
+        re.compile(
+            r"\b(smell(s|ing)? (of )?gas|gas (smell|leak|odou?r)|smells? like (gas|rotten eggs?)|"
+            r"leaking gas|gas is leaking|hissing (from|at) the (stove|gas))\b",
+            re.I,
+        ),
+    ),
+    ("carbon_monoxide", re.compile(r"\b(carbon monoxide|co (alarm|detector)|co2? alarm)\b", re.I)),
+    (
+        "fire",
+        re.compile(
+            r"\b(fire(?! (alarm test|extinguisher inspection|place))|flames?|on fire|"
+            r"smoke (is )?(coming|everywhere|pouring|filling)|(smell(s|ing)? (of )?|see )"
+            r"(smoke|burning)|burning smell|smoky|"
+            r"(smoke|fire) (alarm|detector)s? (is |are )?(going off|blaring|sounding))\b",
+            re.I,
+        ),
+    ),
+    (
+        "electrical",
+        re.compile(
+            r"\b(spark(s|ing|ed)?|outlet .{0,25}(smok|burn|melt)\w*|exposed (live )?wires?|"
+            r"electrical fire|wires? (is |are )?(smoking|burning))\b",
+            re.I,
+        ),
+    ),
+    (
+        "flood",
+        re.compile(
+            r"\b(flood(ed|ing)?|water (is )?(pouring|gushing|everywhere|spraying|coming through)|"
+            r"burst pipe|pipe (has )?(burst|broke|exploded)|ceiling (is )?(leaking|caving|collapsing)|"
+            r"sewage|toilet (is )?overflowing)\b",
+            re.I,
+        ),
+    ),
+    (
+        "no_heat",
+        re.compile(
+            r"\b(no heat|heat (is )?(out|off|not working|broken)|heating (is )?(out|off|broken|"
+            r"not working)|furnace (is )?(out|dead|broken))\b.*\b(freez\w*|below|frozen|"
+            r"degrees|ice|icy|cold)\b|\b(freez\w*|frozen)\b.*\b(no heat|heat (is )?(out|off)|"
+            r"heating (is )?(out|off|broken))\b",
+            re.I,
+        ),
+    ),
+    (
+        "security",
+        re.compile(
+            r"\b(break-?in|broke into|breaking in|(trying to|tried to) (get|break) in(to)?|intruder|"
+            r"stranger (is )?in (my|the)|burglar\w*|robbed|gun|weapon|assault\w*|"
+            r"being attacked|threatening to (hurt|kill))\b",
+            re.I,
+        ),
+    ),
+    ("elevator", re.compile(r"\b(stuck in (the|an) (elevator|lift)|(elevator|lift) (is )?stuck with)\b", re.I)),
+)
+
+_SAFETY = {
+    "gas": (
+        "Please leave your home now. Don't touch light switches, appliances or anything that could "
+        "spark, and don't use your phone until you're outside. Once you're out, call 911 and the gas "
+        "company's emergency number"
+    ),
+    "carbon_monoxide": (
+        "Please get everyone, including pets, out into fresh air now and leave the door open "
+        "behind you. Once you're outside, call 911"
+    ),
+    "fire": (
+        "If there's fire or smoke, leave the building now by the stairs, not the elevator, close doors "
+        "behind you, and call 911 once you're out"
+    ),
+    "electrical": (
+        "Stay away from it and don't touch it or use water near it. If you can do so safely, switch "
+        "off that circuit's breaker at your panel. If there's smoke or fire, leave and call 911"
+    ),
+    "flood": (
+        "If it's safe, turn off the water at your unit's shut-off valve (often under the sink or by "
+        "the water heater) and keep away from outlets and electrical appliances near the water"
+    ),
+    "no_heat": (
+        "Keep doors and windows closed and dress in warm layers; please don't use the oven or a gas "
+        "stove to heat your home"
+    ),
+    "security": "If you're in danger, get somewhere safe and call 911 now",
+    "elevator": (
+        "If someone is stuck, press the elevator's alarm button and stay calm; if anyone is hurt or unwell, call 911"
+    ),
+}
+
+_PERSON = re.compile(
+    r"\b((talk|speak|chat) (to|with) (a |an |the |your |some )?(human|person|real person|someone|somebody|agent|"
+    r"representative|rep|manager|supervisor|staff|people|office)|real (person|human)|human (being|agent)|"
+    r"representative|operator|supervisor|(the |a |your )manager|escalate|call me back|callback|"
+    r"(live|human|real|customer service|support) (agent|rep)|(connect|transfer|put) me (to|with|through to) "
+    r"(a |an |the )?(agent|human|person|rep|someone))\b"
+    # A bare "agent please", "human!", "rep": the whole message is the request.
+    r"|^\W*(an? )?(agent|human|person|rep|operator|representative)( please| now| pls)?\W*$",
+    re.I,
+)
+_LEGAL = re.compile(
+    r"\b(lawyer|attorney|sue|suing|lawsuit|legal action|small claims|court|"
+    r"housing authority|code enforcement|tenant rights|report you)\b",
+    re.I,
+)
+_HARASS = re.compile(
+    r"\b(harass\w*|stalk\w*|discriminat\w*|bull(y|ied|ying)|threaten\w*|"
+    r"intimidat\w*|unsafe|afraid|racist|slur)\b",
+    re.I,
+)
+_NOISE = re.compile(
+    r"\b(noise|noisy|loud|party|parties|music|bass|bark\w*|stomping|yelling|screaming|"
+    r"quiet hours)\b",
+    re.I,
+)
+_SECURITY = re.compile(
+    r"\b(security|suspicious|door (won't|doesn't|will not) lock|lock (is )?broken|"
+    r"gate (is )?broken|package (was )?stolen|stolen|theft|broken into|vandali\w*|"
+    r"trespass\w*)\b",
+    re.I,
+)
+_COMPLAINT = re.compile(
+    r"\b(complain\w*|unacceptable|terrible|awful|worst|ridiculous|frustrat\w*|angry|"
+    r"upset|fed up|disappointed|still (not|hasn't|hasnt|isn't) (been )?(fixed|done|resolved)|"
+    r"nobody (came|showed|called|fixed)|no one (came|showed|called|fixed)|rude)\b",
+    re.I,
+)
+_TICKET_WORDS = re.compile(r"\b(log|ticket|file|report|record|write it)\b", re.I)
+
+_QUEUE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "billing",
+        re.compile(
+            r"\b(rent|balance|charge\w*|fee|fees|payment\w*|pay|invoice\w*|bill\w*|refund|"
+            r"deposit)\b",
+            re.I,
+        ),
+    ),
+    (
+        "maintenance",
+        re.compile(
+            r"\b(repair\w*|leak\w*|broken|technician|plumb\w*|maintenance|fix\w*|"
+            r"appointment|heater|ac|toilet|sink)\b",
+            re.I,
+        ),
+    ),
+    (
+        "leasing",
+        re.compile(
+            r"\b(lease|leasing|viewing|tour|renew\w*|move[- ]?(out|in)|apartment available|"
+            r"application|transfer)\b",
+            re.I,
+        ),
+    ),
+)
+SAFETY = {
+    "gas": (
+        "Please leave your home now. Don't touch light switches, appliances or anything that could "
+        "spark, and don't use your phone until you're outside. Once you're out, call 911 and the gas "
+        "company's emergency number"
+    ),
+    "carbon_monoxide": (
+        "Please get everyone, including pets, out into fresh air now and leave the door open "
+        "behind you. Once you're outside, call 911"
+    ),
+    "fire": (
+        "If there's fire or smoke, leave the building now by the stairs, not the elevator, close doors "
+        "behind you, and call 911 once you're out"
+    ),
+    "electrical": (
+        "Stay away from it and don't touch it or use water near it. If you can do so safely, switch "
+        "off that circuit's breaker at your panel. If there's smoke or fire, leave and call 911"
+    ),
+    "flood": (
+        "If it's safe, turn off the water at your unit's shut-off valve (often under the sink or by "
+        "the water heater) and keep away from outlets and electrical appliances near the water"
+    ),
+    "no_heat": (
+        "Keep doors and windows closed and dress in warm layers; please don't use the oven or a gas "
+        "stove to heat your home"
+    ),
+    "security": "If you're in danger, get somewhere safe and call 911 now",
+    "elevator": (
+        "If someone is stuck, press the elevator's alarm button and stay calm; if anyone is hurt or unwell, call 911"
+    ),
+}
+
+
+def detect_emergency(text: str) -> str | None:
+    """The kind of emergency the text describes (gas, fire, flood...), else None."""
+    if re.search(r"\b(chirp\w*|low battery|battery|test(ing)?|drill)\b", text, re.I) and not re.search(
+        r"\b(gas|flames?|on fire|flood\w*|spark\w*)\b", text, re.I
+    ):
+        return None
+    for kind, pattern in _EMERGENCIES:
+        if pattern.search(text):
+            return kind
+    # The router's break-in rules ("someone broke in to my apartment"), so the flow never
+    # treats as a complaint what the router dispatched as an emergency.
+    return "security" if rule_emergency(text, ("security",)) == "security" else None

@@ -1,0 +1,182 @@
+"""A turn after an emergency handoff: answer the follow-up that was asked, not the script again.
+
+The first report got the safety steps in full (`escalation.emergency_reply`). A resident who then
+asks "what now?", "is anyone coming?", "what's my ticket number?" or "can I go back in?" already
+has them on screen; reading the whole script back answers none of those questions and buries
+the one that was asked. So a follow-up is sorted into what it asks (`follow_up_kind`) and gets
+that answer, with the one step that matters now, its ticket's status and the emergency line in
+one or two short sentences each. A new or worse report still goes back to the emergency team on
+the same ticket (the handoff tool appends to the open one).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from callcenter_agents.emergencies import detect_emergency
+from callcenter_agents.replies import summarize_history
+from callcenter_tools.escalation import EMERGENCY_LINE
+
+from callcenter.specialists.flow import FlowReply, FlowTurn, HumanHandoffRequest
+from callcenter.tooling.toolkit import ToolError
+from callcenter.types import Priority
+
+# The step that matters most now, per kind, in one sentence (the full steps were said at the report).
+BRIEF = {
+    "gas": "If you aren't out yet, leave your home now without touching switches or appliances, and once "
+    "you're outside call 911 and the gas company's emergency number",
+    "carbon_monoxide": "Get everyone, pets too, out into fresh air and call 911 once you're outside",
+    "fire": "Get out by the stairs, not the elevator, and call 911 once you're outside",
+    "electrical": "Keep away from it and don't use water near it; switch off that circuit's breaker only if "
+    "you can do it safely",
+    "flood": "If it's safe, shut off your unit's water valve (often under the sink or by the water heater) and "
+    "keep away from outlets near the water",
+    "no_heat": "Stay in one room with the doors and windows closed, wear warm layers, and don't heat with the "
+    "oven or a gas stove",
+    "security": "Stay somewhere safe and call 911 if you're in danger",
+    "elevator": "Press the elevator's alarm button and call 911 if anyone is hurt or unwell",
+}
+DEFAULT_BRIEF = "If anyone is in danger, call 911 now"
+# Kinds where the home is left until someone says it is safe: "should I leave?" is a yes.
+_LEAVE = frozenset(("gas", "carbon_monoxide", "fire"))
+
+# The same danger reported again, or help not there yet: the open ticket hears about it again.
+_AGAIN = re.compile(
+    r"\b(worse|still|spread\w*|rising|stronger|bigger|again|more (water|smoke)|no ?one (has )?(come|came|here)"
+    r"|nobody (has )?(come|came|here)|getting (bad|worse|higher)|not stopping|won'?t stop)\b",
+    re.I,
+)
+# "ok im outside now", "we're all out", "made it out": the resident did what the safety steps said.
+_OUT_NOW = re.compile(
+    r"\b((i'?m|im|i am|we'?re|we are|everyone'?s|everyone is|we'?re all|all of us are)\s+(now\s+)?"
+    r"(out(side)?|safe|out of the (building|apartment|unit|house))|(got|made it|went|are|am) out(side)?|"
+    r"left the (building|apartment|unit|house))\b",
+    re.I,
+)
+_THANKS_ONLY = re.compile(r"^\W*(ok(ay)?\W+)?(thanks|thank you|thx|ty)\b[\w\s!.,]{0,30}$", re.I)
+_TICKET = re.compile(r"\b(ticket|reference|ref|case|confirmation)\s*(number|no|#|id)?\b|\bnumber\b", re.I)
+_BACK_IN = re.compile(
+    r"\b(go|get|come|move|head)\s+back\s+(in|inside|home)\b|\b(safe|ok|okay|alright)\s+to\s+(go|get|come)\s+"
+    r"(back|in|inside|home)\b|\breturn\s+(home|inside)\b|\bback\s+inside\b",
+    re.I,
+)
+_LEAVE_Q = re.compile(r"\b(should|do|must|have to|need to)\s+(i|we)\s+(leave|go out|get out|evacuate)\b", re.I)
+_STATUS = re.compile(
+    r"\b(any ?one|any ?body|some ?one|some ?body|help|a person|technician|tech|plumber|team|they|you)\s+"
+    r"(is |are )?(coming|on (the|their|its) way|here|sending|send|arriv\w*|show(ing)? up|get(ting)? here)\b|"
+    r"\b(how long|when will|when is|when are|eta|what time|how soon|how much longer)\b|"
+    r"\b(are|is|did) (you|they|someone|anyone) (send|sending|sent|com\w*|on the way)\b|"
+    r"\b(status|update|news|heard anything|any word)\b",
+    re.I,
+)
+_WHAT_NOW = re.compile(
+    r"\b(what (now|next|else|do i do|should i do|do we do|should we do|can i do|am i supposed to do)|now what|"
+    r"what do (i|we) do( now)?|what should (i|we) do|then what|and now|next steps?|what happens (now|next))\b",
+    re.I,
+)
+
+
+def follow_up_kind(text: str) -> str:
+    """What a follow-up asks: report | out | thanks | ticket | back_in | leave | status | steps."""
+    if detect_emergency(text) or _AGAIN.search(text):
+        return "report"
+    if _OUT_NOW.search(text):
+        return "out"
+    if _THANKS_ONLY.search(text):
+        return "thanks"
+    if _BACK_IN.search(text):
+        return "back_in"
+    if _LEAVE_Q.search(text):
+        return "leave"
+    if _TICKET.search(text) and not _WHAT_NOW.search(text):
+        return "ticket"
+    if _STATUS.search(text) and not _WHAT_NOW.search(text):
+        return "status"
+    return "steps"
+
+
+def kind_of(mode: dict[str, Any]) -> str:
+    """The kind of the emergency the session reported (gas, flood...), from its first report."""
+    found = detect_emergency(str(mode.get("said", "")))
+    if found:
+        return found
+    named = re.search(r"Emergency reported \((\w[\w ]*)\)", str(mode.get("reason", "")))
+    return named.group(1).replace(" ", "_") if named else "other"
+
+
+def _lead(asked: str, kind: str) -> str:
+    """The answer to what was asked, before the ticket and the line."""
+    brief = BRIEF.get(kind, DEFAULT_BRIEF)
+    if asked == "out":
+        lead = "Good, you're out. Stay outside and away from the building until it's safe to go back in"
+        return lead + ("; if you haven't yet, call 911 and the gas company's emergency number" if kind == "gas" else "")
+    if asked == "thanks":
+        return "You're welcome. Stay safe"
+    if asked == "back_in":
+        return (
+            "Please don't go back in until the fire department, the gas company or our emergency team tells you "
+            "it's safe"
+            if kind in _LEAVE
+            else "Only once the emergency team has looked at it; until then keep away from the affected area"
+        )
+    if asked == "leave":
+        if kind in _LEAVE:
+            return "Yes. " + brief
+        return "Leave if you feel unsafe or the water reaches outlets or appliances. " + brief
+    if asked in ("status", "ticket"):
+        return ""
+    return brief
+
+
+async def emergency_follow_up(turn: FlowTurn, text: str, mode: dict[str, Any]) -> FlowReply:
+    """A turn after an emergency handoff: the answer to what was asked, the ticket's status, the line.
+
+    A new or worsening report goes back to the emergency team on the same ticket; anything else is
+    answered from `handoff_status` and never starts a new flow.
+    """
+    kind = detect_emergency(text) or kind_of(mode)
+    asked = follow_up_kind(text)
+    if asked == "report":
+        return FlowReply(
+            text=f"{BRIEF.get(kind, DEFAULT_BRIEF)}. I've added this to your emergency report and told our emergency "
+            f"team again; a person is joining this conversation. If anyone is in danger, call 911; our 24/7 "
+            f"emergency line is {EMERGENCY_LINE}.",
+            done=True,
+            human=HumanHandoffRequest(
+                queue="emergency",
+                priority=Priority.URGENT,
+                summary=summarize_history(turn.history, text),
+                reason=f"Emergency update ({kind.replace('_', ' ')}): {text[:200]}",
+            ),
+        )
+    try:
+        status = await turn.call_tool("handoff_status", {"queue": "emergency"})
+    except ToolError:
+        status = {}
+    ticket = status.get("ticket_id") or mode.get("ticket_id")
+    report = f"ticket #{ticket}" if ticket else "your report"
+    if status.get("status_text"):
+        report += f" ({status['status_text']})"
+    if asked == "status":
+        where = (
+            f"Our emergency team has {report}; a person will join this conversation as soon as they can, though "
+            "I can't say exactly when"
+        )
+    elif asked == "ticket":
+        where = f"Your emergency report is {report}, and our emergency team has it"
+    else:
+        where = f"Our emergency team has {report}"
+    lead = _lead(asked, kind)
+    if asked in ("status", "ticket"):  # the answer first, then the one step that still matters
+        brief = BRIEF.get(kind, DEFAULT_BRIEF)
+        parts = [where, f"Meanwhile, {brief[0].lower()}{brief[1:]}"]
+    else:
+        parts = [p for p in (lead, where) if p]
+    said = ". ".join(parts)
+    danger = "" if "911" in said else " If anyone is in danger, call 911."
+    return FlowReply(
+        text=f"{said}.{danger} Our 24/7 emergency line is {EMERGENCY_LINE}.",
+        done=True,
+        tool_results=[status] if status else [],
+    )
