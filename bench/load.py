@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import json
 import os
 import random
@@ -37,13 +38,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import asyncpg
 
+T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out"
 SECRET = "bench-load-secret-0123456789abcdefghijklmnop"  # serve wants 32+ bytes
@@ -56,8 +59,24 @@ QUESTIONS = [
     "where do I park?",
     "when is trash collected?",
 ]
+DELTA_PREFIX = '{"type": "delta"'
+"""How the server's `delta` frames start (json.dumps' separators): skipped without decoding them."""
 MAX_RESENDS = 40
 EXCHANGE_TIMEOUT_S = 120.0
+
+
+def run_clients(main: Coroutine[Any, Any, T]) -> T:
+    """Run the harness's event loop: uvloop's when installed (the `dev` extra), asyncio's otherwise.
+
+    The clients share the 2 cores with the nodes and PostgreSQL, so every millisecond of CPU
+    they spend per turn is taken from what is measured (`CpuMeter`); uvloop's loop costs less.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 
 
 def free_port() -> int:
@@ -95,6 +114,89 @@ class Database:
 
     def close(self) -> None:
         self.server.cleanup()
+
+
+def _children(pid: int) -> list[int]:
+    """Child pids from /proc (no scan of every process, which psutil's `children()` does each call)."""
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return found
+
+
+def _cpu_ticks(pid: int) -> tuple[int, int] | None:
+    """(start time, user+system CPU) of a process in clock ticks, from /proc/<pid>/stat."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[19]), int(fields[11]) + int(fields[12])
+
+
+class CpuMeter:
+    """CPU seconds spent by the nodes, their PostgreSQL and this harness, while the clients run.
+
+    On a 2-core box all three share the cores, so what `--workers 2` can gain over `--workers 1`
+    is bounded by the CPU the non-server parts take per turn: with S, P and L the server's,
+    PostgreSQL's and the harness's CPU per turn and one worker using one core, the ratio is at
+    most 2S/(S+P+L). A thread reads each process tree from /proc once a second (processes that
+    exit between two reads lose at most a second of CPU; backends and workers live for the run),
+    keeping each process's last total; reading costs ~1 ms a second, in the harness's share.
+    """
+
+    INTERVAL_S = 1.0
+
+    def __init__(self, nodes: list[Node], db: Database) -> None:
+        import threading
+
+        self.nodes, self.db = nodes, db
+        self.first: dict[tuple[int, int], int] = {}
+        self.last: dict[tuple[int, int], tuple[str, int]] = {}
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _roots(self) -> list[tuple[str, int]]:
+        roots = [("server", n.proc.pid) for n in self.nodes if n.alive] + [("loadgen", os.getpid())]
+        with contextlib.suppress(OSError, ValueError, IndexError):  # the postmaster's pid changes on --pg-restart
+            roots.append(("postgres", int((self.db.server.pgdata / "postmaster.pid").read_text().split()[0])))
+        return roots
+
+    def sample(self) -> None:
+        for kind, root in self._roots():
+            pids, i = [root], 0
+            while kind != "loadgen" and i < len(pids):
+                pids += _children(pids[i])
+                i += 1
+            for pid in pids:
+                ticks = _cpu_ticks(pid)
+                if ticks is None:
+                    continue
+                key = (pid, ticks[0])
+                self.first.setdefault(key, ticks[1])
+                self.last[key] = (kind, ticks[1])
+
+    def _loop(self) -> None:
+        while not self.stopped.wait(self.INTERVAL_S):
+            self.sample()
+
+    def start(self) -> None:
+        self.sample()
+        self.thread.start()
+
+    def stop(self) -> dict[str, float]:
+        self.stopped.set()
+        self.thread.join()
+        self.sample()
+        tick = os.sysconf("SC_CLK_TCK")
+        spent: dict[str, float] = collections.defaultdict(float)
+        for key, (kind, total) in self.last.items():
+            spent[kind] += (total - self.first[key]) / tick
+        return dict(spent)
 
 
 @dataclass
@@ -218,6 +320,8 @@ class Client:
                     msg = await self.ws.receive(timeout=60)
                     if msg.type != aiohttp.WSMsgType.TEXT:
                         raise ConnectionResetError(str(msg.type))
+                    if msg.data.startswith(DELTA_PREFIX):  # a piece of the reply the message frame repeats
+                        continue
                     frame = json.loads(msg.data)
                     if frame["type"] == "message":
                         self.stats.latencies_ms.append((time.monotonic() - started) * 1000)
@@ -393,12 +497,15 @@ async def run(
                 print(f"  t={events[-1]['t_s']}s provider stopped (SIGSTOP)", flush=True)
 
         connector = aiohttp.TCPConnector(limit=0)
+        meter = CpuMeter(nodes, db)
+        meter.start()
         async with aiohttp.ClientSession(connector=connector) as http:
             clients = [Client(i, nodes, http, stats, customer_id=i % 40 + 1) for i in range(args.sessions)]
             fault_task = asyncio.create_task(faults())
             await asyncio.gather(*(c.run(until, args.think_s) for c in clients))
             elapsed = time.monotonic() - started
             fault_task.cancel()
+        cpu_s = meter.stop()
         rss = {f"node{n.index}": n.rss_mb() for n in nodes if n.alive}
         checks = await check_database(db.dsn, stats, args.settle_s)
     finally:
@@ -434,6 +541,9 @@ async def run(
         "messages_given_up_by_clients": stats.lost,
         **checks,
         "rss_mb": rss,
+        # CPU per answered turn by part; server+postgres+loadgen over the cores is the ceiling (CpuMeter).
+        "cpu_ms_per_turn": {k: round(v * 1000 / max(answered, 1), 2) for k, v in sorted(cpu_s.items())},
+        "cpu_share": {k: round(v / max(sum(cpu_s.values()), 1e-9), 3) for k, v in sorted(cpu_s.items())},
     }
 
 
@@ -447,11 +557,12 @@ def compare_workers(
         for workers in (a, b):
             args.workers = workers
             load_before = os.getloadavg()[0]
-            result = asyncio.run(run(args, code, db, env, fake))
+            result = run_clients(run(args, code, db, env, fake))
             result["load_average_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
             print(
                 f"  round {round_ + 1}: --workers {workers}: {result['turns_per_s']} turns/s, "
-                f"p95 {result['latency_ms']['p95']} ms, load average {result['load_average_1m']}",
+                f"p95 {result['latency_ms']['p95']} ms, load average {result['load_average_1m']}, "
+                f"CPU ms per turn {result['cpu_ms_per_turn']}",
                 flush=True,
             )
             runs.append(result)
@@ -522,7 +633,7 @@ def main() -> int:
         if args.compare_workers:
             result = compare_workers(args, code, db, env, fake)
         else:
-            result = asyncio.run(run(args, code, db, env, fake))
+            result = run_clients(run(args, code, db, env, fake))
     finally:
         if fake is not None:
             os.kill(fake.pid, signal.SIGCONT)

@@ -42,7 +42,15 @@ from callcenter.types import HandoffContext, Priority, RouteDecision
 log = structlog.get_logger(__name__)
 
 
-__all__ = ["InvalidMessage", "Orchestrator", "SessionBusy", "SessionForbidden", "SessionNotFound", "TurnResult"]
+__all__ = [
+    "InvalidMessage",
+    "Orchestrator",
+    "SessionBusy",
+    "SessionForbidden",
+    "SessionNotFound",
+    "TurnResult",
+    "chunk_text",
+]
 
 
 class SessionNotFound(Exception):
@@ -195,9 +203,8 @@ class Orchestrator:
         """A resent message: the reply already stored for it, sent again, nothing run again."""
         assert begun.turn_id is not None
         text, agent = begun.reply or "", begun.reply_agent or "general"
-        if on_delta is not None:
-            for piece in chunk_text(text):
-                await on_delta(piece)
+        if on_delta is not None and text:
+            await on_delta(text)
         return TurnResult(
             session_id=session_id,
             text=text,
@@ -275,8 +282,7 @@ class Orchestrator:
             summary=_summary(history, text),
             priority=Priority.URGENT if decision.emergency else Priority.NORMAL,
         )
-        if switched:
-            await self.store.record_handoff(ctx, turn_id=turn_id)
+        if switched:  # recorded with the reply (complete_turn): a turn that dies re-runs and records it then
             observe_handoff(agent.name, human=False)
             log_.info("turn.handoff", to_agent=agent.name, from_agent=ctx.from_agent)
 
@@ -289,6 +295,7 @@ class Orchestrator:
             agent=agent.name,
             now=self._clock(),
             max_calls=self.settings.max_tool_calls_per_turn,
+            defer_reads=begun.kind == "new",  # nothing recorded by an earlier attempt (tooling/executor.py)
         )
         directory = await self.output_filter.directory()  # no reply names another customer (output_filter.py)
         own = session.customer_id
@@ -300,6 +307,7 @@ class Orchestrator:
             ) or await self._run_specialist(session, agent, text, state, ctx, tools, history, turn_id, decision, sink)
         human, handed = result.human, None
         if human is not None:
+            await tools.flush()  # what the turn read is stored before the handoff writes
             result.text, handed = await self._hand_to_human(session, turn_id, agent, human, result.text)
         done = result.done or human is not None
         result.text, glue = close_turn(self.app, plan, result.text, result.state, done=done, human=human is not None)
@@ -336,6 +344,8 @@ class Orchestrator:
                 escalations=result.escalations,
                 latency_ms=latency,
             ),
+            handoff=ctx if switched else None,
+            tool_records=tools.unrecorded(),
         )
         if not completed:  # presumed dead and taken over: the other node's reply is the one stored
             log_.warning("turn.taken_over")

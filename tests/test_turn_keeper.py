@@ -155,6 +155,29 @@ async def test_a_dead_nodes_turn_is_answered_by_the_sweeper_without_any_client(r
     assert await counts(runtime, session.id) == {"users": 1, "replies": 1, "pending": 0}
 
 
+async def test_a_turns_agent_change_and_reads_are_stored_once_with_its_reply_even_after_a_crash(
+    runtime: Runtime,
+) -> None:
+    """The handoff and the read-only tool calls ride in the reply's statement; a re-run stores them once."""
+    orch = runtime.orchestrator
+    session = await orch.open_session(channel="chat", customer_id=7)
+    records = """SELECT (SELECT count(*) FROM handoffs WHERE session_id=$1 AND kind='agent') AS handoffs,
+                        (SELECT count(*) FROM tool_calls WHERE session_id=$1) AS tools,
+                        (SELECT count(*) FROM tool_calls c WHERE session_id=$1 AND NOT EXISTS
+                            (SELECT 1 FROM turns t WHERE t.id = c.turn_id AND t.outcome <> 'pending')) AS orphans"""
+    with pytest.raises(NodeDied):  # died before its reply: the handoff and the read went nowhere
+        await dying_node(runtime, lease_s=0.3).handle_turn(session.id, "can I have a cat?", client_id="cat")
+    sid = uuid.UUID(session.id)
+    assert dict(await runtime.pool.fetchrow(records, sid) or {}) == {"handoffs": 0, "tools": 0, "orphans": 0}
+    await asyncio.sleep(0.4)  # the lease lapses; the resend finishes the turn
+    result = await orch.handle_turn(session.id, "can I have a cat?", client_id="cat")
+    assert result.text and result.tools, result
+    stored = dict(await runtime.pool.fetchrow(records, sid) or {})
+    assert stored == {"handoffs": 1, "tools": len(result.tools), "orphans": 0}, stored
+    await orch.handle_turn(session.id, "can I have a cat?", client_id="cat")  # the same resend again
+    assert dict(await runtime.pool.fetchrow(records, sid) or {}) == stored
+
+
 @pytest.mark.parametrize("messages_per_socket", [3])  # harden: more than 3 waiting per socket get rate_limited
 async def test_two_sockets_on_two_nodes_sending_into_one_session_are_all_answered(
     runtime: Runtime,

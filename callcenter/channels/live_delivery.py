@@ -84,6 +84,8 @@ class SessionFeed:
         self.subscription: Subscription | None = None
 
     async def on_event(self, event: Event) -> None:
+        if event.kind == "message" and event.role not in (None, "agent"):
+            return  # the customer's own message or the bot's reply: nothing to deliver, nothing to read
         async with self._lock:
             if event.kind == "message" and event.message_id is not None:
                 if event.message_id <= self.last_id:

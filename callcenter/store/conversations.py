@@ -17,6 +17,18 @@ import asyncpg
 from callcenter.store.db import RetryingPool
 from callcenter.types import HandoffContext
 
+RECORD_READS_SQL = """INSERT INTO tool_calls (session_id, turn_id, agent, tool, idempotency_key, arguments, result,
+           latency_ms, status, error)
+       SELECT {session}, {turn}, r.agent, r.tool, r.key, r.arguments, r.result, r.latency_ms, r.status, r.error
+       FROM jsonb_to_recordset({rows}) AS r(agent text, tool text, key text, arguments jsonb, result jsonb,
+            latency_ms double precision, status text, error text)
+       {also_from}
+       ON CONFLICT (session_id, idempotency_key) DO NOTHING"""
+"""Read-only tool calls a new turn deferred (callcenter/tooling/executor.py), in one statement.
+
+`TurnTools.flush` runs it before a write; `complete_turn` embeds it in the turn's closing statement.
+"""
+
 
 @dataclass(slots=True)
 class SessionRecord:
@@ -204,11 +216,16 @@ class ConversationStore:
         state: dict[str, Any],
         steps: int,
         outcome: TurnOutcome,
+        handoff: HandoffContext | None = None,
+        tool_records: list[dict[str, Any]] | None = None,
     ) -> bool:
         """Store the reply, the session's new state and the turn's outcome in one round trip.
 
-        Only the turn's current owner completes it: False means another node claimed the turn
-        (this one was presumed dead) and its reply, not ours, is the one stored.
+        With them go the turn's agent change (`handoff`, as `record_handoff` would write it) and
+        the read-only tool calls not stored yet (`TurnTools.unrecorded`): one statement and one
+        commit where they used to take three. Only the turn's current owner completes it: False
+        means another node claimed the turn (this one was presumed dead) and its reply, not ours,
+        is the one stored, with its own records; ours are not written.
         """
         done = await self.db.fetchval(
             """WITH t AS (SELECT id FROM turns WHERE id=$7 AND outcome='pending' AND owner=$16 FOR UPDATE)
@@ -219,6 +236,16 @@ class ConversationStore:
                    RETURNING id)
                , s AS (UPDATE sessions SET active_agent=$4, state=$5, step_count=step_count+$6, updated_at=now()
                        WHERE id=$1 AND EXISTS (SELECT 1 FROM t) RETURNING id)
+               , h AS (INSERT INTO handoffs (session_id, turn_id, from_agent, to_agent, kind, vertical, confidence,
+                           priority, queue, summary, context)
+                       SELECT $1, $7, $17::jsonb->>'from_agent', $17::jsonb->>'to_agent', 'agent',
+                              $17::jsonb->>'vertical', ($17::jsonb->>'confidence')::double precision,
+                              $17::jsonb->>'priority', NULL, $17::jsonb->>'summary', $17::jsonb
+                       FROM t WHERE $17::jsonb IS NOT NULL
+                        AND NOT EXISTS (SELECT 1 FROM handoffs WHERE turn_id = $7 AND kind = 'agent'))
+               , c AS ("""
+            + RECORD_READS_SQL.format(session="$1", turn="$7", rows="COALESCE($18::jsonb, '[]')", also_from=", t")
+            + """)
                UPDATE turns SET vertical=$8, confidence=$9, difficulty=$10, agent=$11, tier=$12, outcome=$13,
                    escalations=$14, latency_ms=$15, finished_at=now(), reply_id=(SELECT id FROM m),
                    owner=NULL, lease_until=NULL
@@ -239,6 +266,8 @@ class ConversationStore:
             outcome.escalations,
             outcome.latency_ms,
             owner,
+            handoff.model_dump(mode="json") if handoff is not None else None,
+            tool_records or None,
         )
         return done is not None
 

@@ -42,6 +42,7 @@ class Event:
     session_id: str | None = None
     message_id: int | None = None
     handoff_id: int | None = None
+    role: str | None = None  # a message's role (migration 0013); None from an older trigger
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -58,12 +59,13 @@ def parse_payload(payload: str) -> Event | None:
         data = json.loads(payload)
         kind = str(data["k"])
         sid = data.get("s")
-        mid, hid = data.get("m"), data.get("h")
+        mid, hid, role = data.get("m"), data.get("h"), data.get("r")
         return Event(
             kind,
             str(sid) if sid else None,
             int(mid) if mid is not None else None,
             int(hid) if hid is not None else None,
+            str(role) if role is not None else None,
         )
     except (ValueError, KeyError, TypeError):
         log.warning("events.bad_payload", payload=payload[:200])

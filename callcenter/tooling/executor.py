@@ -6,6 +6,13 @@ unique constraint on (session_id, idempotency_key) makes a concurrent replay wai
 read the first call's result. A tool that only reads (a handbook search, a balance) has
 nothing to do twice: it runs first and its record is written after it in one statement (one
 round trip instead of a transaction's seven); a replay still gets what the turn first saw.
+
+In a turn that has just opened (`defer_reads`), no earlier attempt can have recorded anything,
+so a read's record waits (`unrecorded`) and is written with the next write: inside the next
+writing tool's transaction, by `flush` before the human handoff, or with the reply by
+`complete_turn`. Every read a write may have depended on is therefore stored, in the same
+commit, before the write can be replayed; reads followed by no write are stored with the reply,
+and a turn that dies before it simply reads again when it is re-run.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import asyncpg
 import structlog
 from pydantic import ValidationError
 
+from callcenter.store.conversations import RECORD_READS_SQL
 from callcenter.store.db import acquire, retry_on_connection_loss
 from callcenter.telemetry.metrics import TOOL_CALLS
 from callcenter.telemetry.tracing import span
@@ -66,6 +74,31 @@ class TurnTools:
     now: datetime
     max_calls: int
     calls: list[ToolCallRecord] = field(default_factory=list)
+    defer_reads: bool = False  # a new turn: read-only records go with the next write (module docstring)
+    pending: list[dict[str, Any]] = field(default_factory=list)  # read-only records not yet written
+
+    def unrecorded(self) -> list[dict[str, Any]]:
+        """Read-only calls not stored yet, for `ConversationStore.complete_turn` to store with the reply."""
+        return list(self.pending)
+
+    async def flush(self, conn: asyncpg.Connection | None = None) -> None:
+        """Store the deferred read-only records now (before a write that may depend on them)."""
+        if not self.pending:
+            return
+        rows, self.pending = self.pending, []
+        try:
+            if conn is not None:
+                await _record_reads(conn, uuid.UUID(self.session_id), self.turn_id, rows)
+                return
+
+            async def record() -> None:
+                async with acquire(self.pool) as own:
+                    await _record_reads(own, uuid.UUID(self.session_id), self.turn_id, rows)
+
+            await retry_on_connection_loss(record, what="tool records")
+        except BaseException:
+            self.pending = rows + self.pending  # not stored: a retry (or the reply) stores them
+            raise
 
     async def call(
         self, name: str, raw_args: dict[str, Any] | str, *, idempotency_key: str | None = None
@@ -110,7 +143,10 @@ class TurnTools:
             return await self._run_read_only(tool, raw_args, key, record)
         sid = uuid.UUID(self.session_id)
         failure: ToolError | None = None
+        stored: tuple[dict[str, Any], bool] | None = None
         async with acquire(self.pool) as conn, conn.transaction():
+            if self.pending:  # the reads this write may depend on are committed with it
+                await _record_reads(conn, sid, self.turn_id, self.pending)
             claimed = await conn.fetchval(  # waits for a concurrent replay's transaction, then does nothing
                 """INSERT INTO tool_calls (session_id, turn_id, agent, tool, idempotency_key, arguments, status)
                    VALUES ($1,$2,$3,$4,$5,$6,'ok') ON CONFLICT (session_id, idempotency_key) DO NOTHING
@@ -123,24 +159,28 @@ class TurnTools:
                 _as_json_args(raw_args),
             )
             if claimed is None:  # an earlier run of this call (a recovered turn, a concurrent replay) committed
-                return await _stored(conn, sid, key)
-            started = time.perf_counter()
-            try:
-                result = await self._invoke(conn, name, raw_args, key, record)
-            except ToolError as exc:
-                failure, result = exc, {}
-            status, error = ("error", str(failure)) if failure else ("ok", None)
-            await conn.execute(
-                """UPDATE tool_calls SET result=$3, arguments=$4, latency_ms=$5, status=$6, error=$7
-                   WHERE session_id=$1 AND idempotency_key=$2""",
-                sid,
-                key,
-                None if failure else result,
-                record.arguments or _as_json_args(raw_args),
-                (time.perf_counter() - started) * 1000,
-                status,
-                error,
-            )
+                stored = await _stored(conn, sid, key)
+            else:
+                started = time.perf_counter()
+                try:
+                    result = await self._invoke(conn, name, raw_args, key, record)
+                except ToolError as exc:
+                    failure, result = exc, {}
+                status, error = ("error", str(failure)) if failure else ("ok", None)
+                await conn.execute(
+                    """UPDATE tool_calls SET result=$3, arguments=$4, latency_ms=$5, status=$6, error=$7
+                       WHERE session_id=$1 AND idempotency_key=$2""",
+                    sid,
+                    key,
+                    None if failure else result,
+                    record.arguments or _as_json_args(raw_args),
+                    (time.perf_counter() - started) * 1000,
+                    status,
+                    error,
+                )
+        self.pending = []  # committed with the write (a rolled-back or retried attempt keeps them)
+        if stored is not None:
+            return stored
         # Raised after the transaction commits, so the error row is kept for replays.
         if failure is not None:
             raise failure
@@ -159,6 +199,22 @@ class TurnTools:
                 result = await self._invoke(conn, tool.name, raw_args, key, record, savepoint=False)
             except ToolError as exc:
                 failure, result = exc, {}
+            if self.defer_reads:
+                self.pending.append(
+                    {
+                        "agent": self.agent,
+                        "tool": tool.name,
+                        "key": key,
+                        "arguments": record.arguments or _as_json_args(raw_args),
+                        "result": None if failure else result,
+                        "latency_ms": (time.perf_counter() - started) * 1000,
+                        "status": "error" if failure else "ok",
+                        "error": str(failure) if failure else None,
+                    }
+                )
+                if failure is not None:
+                    raise failure
+                return result, False
             recorded = await conn.fetchval(
                 """INSERT INTO tool_calls (session_id, turn_id, agent, tool, idempotency_key, arguments, result,
                        latency_ms, status, error)
@@ -214,6 +270,13 @@ class TurnTools:
                 return await tool.fn(ctx, args)
         except ValidationError as exc:  # a tool validating its own inputs further
             raise ToolArgumentError(_validation_message(exc)) from exc
+
+
+async def _record_reads(
+    conn: asyncpg.Connection, sid: uuid.UUID, turn_id: int | None, rows: list[dict[str, Any]]
+) -> None:
+    sql = RECORD_READS_SQL.format(session="$1::uuid", turn="$2::bigint", rows="$3::jsonb", also_from="")
+    await conn.execute(sql, sid, turn_id, rows)
 
 
 async def _stored(conn: asyncpg.Connection, sid: uuid.UUID, key: str) -> tuple[dict[str, Any], bool]:
