@@ -25,6 +25,7 @@ from callcenter_agents.conversation import (
 from callcenter_agents.escalation import AGENT as ESCALATION
 from callcenter_agents.general import AGENT as GENERAL
 from callcenter_agents.out_of_scope import AGENT as OUT_OF_SCOPE
+from callcenter_agents.phone import CALL_NEED_TERMS, CALLER_LOOKUP, VOICE_GREETING
 from callcenter_tools.escalation import EMERGENCY_LINE
 from callcenter_tools.knowledge import handbook_text
 
@@ -121,6 +122,8 @@ asked; reveals another resident's data; or is rude or unsafe. Otherwise PASS."""
 __all__ = [
     "AGENTS",
     "BARE_ACK",
+    "CALL_NEED_TERMS",
+    "CALLER_LOOKUP",
     "CONTINUATIONS",
     "CUSTOMER_NOUN",
     "EMERGENCY_LINE",
@@ -138,4 +141,5 @@ __all__ = [
     "STRIP_COURTESY",
     "TICKET_CATEGORIES",
     "TICKET_TOOL",
+    "VOICE_GREETING",
 ]

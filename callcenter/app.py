@@ -19,6 +19,9 @@ does on the business's behalf is optional and named there too:
 | `EVAL_TABLES` | the tables the eval judge snapshots (table -> query, None for every column) |
 | `PROMISE_PHRASES` | promises a reply may not make unless a tool did (beside the engine's refund, guarantee…) |
 | `SHARED_CONTEXT` | the text every agent's model prompt starts with (one cached prefix for all agents) |
+| `CALLER_LOOKUP` | a `CallerLookup`: how a phone call asks an unknown caller for their place and a PIN |
+| `CALL_NEED_TERMS` | words that make a posted call's sentence its reason, beside the engine's generic ones |
+| `VOICE_GREETING` | what a phone call hears when it connects (the setting `voice_greeting` overrides it) |
 | `EMERGENCY_QUEUE` | the human queue emergencies go to (default `emergency`) |
 | `BASE_LANGUAGE` | the language the flows speak (default `en`) |
 | `LANGUAGE_DIRS` | folders of language files (default: the module's `languages/`; see `callcenter/language/`) |
@@ -53,6 +56,29 @@ from callcenter.tooling.toolkit import Tool
 from callcenter.types import Vertical
 
 
+@dataclass(frozen=True, slots=True)
+class CallerLookup:
+    """What a phone call says while it finds an unknown caller's account and asks for their PIN.
+
+    An unknown number is asked for the customer's place (the `unit` of the customers table, any
+    building); these are the engine's neutral words, and a business names its own in `CALLER_LOOKUP`
+    ("Which suite is your office in?"). `filler` are the business's words a caller puts around the place
+    ("apartment 4 B") that are not part of it.
+    """
+
+    ask: str = (
+        "I can help with that once I know who you are. What is the number of your address with us? "
+        "You can say it or key it in."
+    )
+    again: str = "I couldn't find that. Could you say it again?"
+    not_found: str = "I couldn't find that."
+    no_pin: str = (
+        "Your account doesn't have a phone PIN yet, so I can't open it on this call. "
+        "Would you like me to connect you to a person instead?"
+    )
+    filler: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class App:
     agents: dict[str, AgentSpec]
@@ -70,6 +96,9 @@ class App:
     ticket_categories: dict[Vertical, str] = field(default_factory=dict)
     user_persona: str | None = None
     emergency_queue: str = "emergency"
+    caller_lookup: CallerLookup = field(default_factory=CallerLookup)
+    voice_greeting: str = "Thanks for calling. How can I help you today?"
+    call_need_terms: frozenset[str] = frozenset()
     languages: Languages = field(default_factory=Languages)
     eval_tables: dict[str, str | None] = field(default_factory=dict)
     promises: tuple[str, ...] = GENERIC_PROMISES
@@ -137,6 +166,9 @@ def load_app(agents_module: str = "callcenter_agents") -> App:
         ticket_categories=dict(getattr(mod, "TICKET_CATEGORIES", {})),
         user_persona=getattr(mod, "EVAL_USER_PERSONA", None),
         emergency_queue=str(getattr(mod, "EMERGENCY_QUEUE", "emergency")),
+        caller_lookup=getattr(mod, "CALLER_LOOKUP", CallerLookup()),
+        voice_greeting=str(getattr(mod, "VOICE_GREETING", App.voice_greeting)),
+        call_need_terms=frozenset(getattr(mod, "CALL_NEED_TERMS", ())),
         languages=load_languages(_language_dirs(mod), base=str(getattr(mod, "BASE_LANGUAGE", "en"))),
         eval_tables=dict(getattr(mod, "EVAL_TABLES", {})),
         promises=(*GENERIC_PROMISES, *getattr(mod, "PROMISE_PHRASES", ())),

@@ -1,11 +1,11 @@
 """Emergency mode: after an emergency handoff the session remembers it, on any node.
 
-A resident who reported gas or a flood and then asks "what should I do now?" or "is anyone
+A customer who reported gas or a flood and then asks "what should I do now?" or "is anyone
 coming?" is still in that emergency: the question must reach the emergency agent with what
 was reported and which ticket holds it, not the router's guess at a three-word sentence
 (which is how "is anyone coming?" became a new booking). The mode lives in the session's
 stored state (PostgreSQL), so whichever process answers the next turn continues it; it ends
-when the resident clearly asks for something else, or after `EMERGENCY_MODE_HOURS`.
+when the customer clearly asks for something else, or after `EMERGENCY_MODE_HOURS`.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ _VOCABULARY: dict[int, dict[str, frozenset[str]]] = {}
 
 
 def _topic_words(app: App) -> dict[str, frozenset[str]]:
-    """Per vertical, the words of its agent's examples that name its topics ("balance", "plumber").
+    """Per vertical, the words of its agent's examples that name its topics ("balance", "refill").
 
     A word counts when the emergency agent's examples never use it and at most two verticals do:
     "when can I go back in?" has none, so the router's confident guess at it is not trusted.

@@ -100,7 +100,7 @@ class Orchestrator:
         self.backend = backend
         self.settings = settings
         self._clock = clock or (lambda: datetime.now(UTC))
-        self.output_filter = OutputFilter(store.pool)
+        self.output_filter = OutputFilter(store.pool, noun=app.customer_noun)
         self.keeper = keeper or TurnKeeper(store, settings)
         self.handoff = HumanHandoff(app, store.pool, clock=self._clock)
         self.languages = LanguageTurns(app, store, self.handoff)

@@ -130,10 +130,10 @@ class Settings(BaseSettings):
         description="Public https:// base URL Twilio reaches us at (TwiML's relay and action URLs). "
         "Unset: taken from the request (and its forwarded headers).",
     )
-    voice_greeting: str = Field(
-        default="Thanks for calling Maple Property Management. How can I help you today?",
+    voice_greeting: str | None = Field(
+        default=None,
         max_length=500,
-        description="welcomeGreeting spoken when a call connects.",
+        description="welcomeGreeting spoken when a call connects; unset: the business's VOICE_GREETING.",
     )
     voice_language: str = Field(default="en-US", description="ConversationRelay language (speech and voice).")
     voice_tts_voice: str | None = Field(default=None, description="ConversationRelay voice; unset: Twilio's default.")

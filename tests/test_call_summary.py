@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from callcenter_agents import CALL_NEED_TERMS
 
 from callcenter.channels.call_summary import call_priority, summarise_call
 from callcenter.types import Priority
@@ -19,7 +20,12 @@ LEAK_CALL = [
 
 
 def test_summary_says_who_what_done_and_follow_up_within_the_limit() -> None:
-    s = summarise_call(LEAK_CALL, who="Alex Rivera, Maple Court 4B (verified)", follow_up="maintenance ticket")
+    s = summarise_call(
+        LEAK_CALL,
+        who="Alex Rivera, Maple Court 4B (verified)",
+        follow_up="maintenance ticket",
+        need_terms=CALL_NEED_TERMS,
+    )
     assert len(s.text) <= 600
     assert s.text.startswith("Caller: Alex Rivera, Maple Court 4B (verified).")
     assert "leaking" in s.text and "spreading" in s.text  # what they needed, in their words
@@ -36,7 +42,11 @@ def test_long_calls_fit_any_limit_and_keep_the_follow_up(limit: int) -> None:
         ("agent", "I've logged it and a technician will come by on Monday morning. " * 30),
     ] * 20
     s = summarise_call(
-        turns, who="Unidentified caller +16175550142 (unverified)", follow_up="maintenance ticket", limit=limit
+        turns,
+        who="Unidentified caller +16175550142 (unverified)",
+        follow_up="maintenance ticket",
+        limit=limit,
+        need_terms=CALL_NEED_TERMS,
     )
     assert len(s.text) <= limit
     assert s.text.endswith("Priority normal.") and "Follow-up: maintenance ticket." in s.text
@@ -44,9 +54,21 @@ def test_long_calls_fit_any_limit_and_keep_the_follow_up(limit: int) -> None:
 
 def test_a_call_with_no_request_says_so() -> None:
     s = summarise_call(
-        [("customer", "Hello?"), ("agent", "Hi, how can I help?"), ("customer", "Bye.")], who="Unidentified caller"
+        [("customer", "Hello?"), ("agent", "Hi, how can I help?"), ("customer", "Bye.")],
+        who="Unidentified caller",
+        need_terms=CALL_NEED_TERMS,
     )
     assert "nothing specific was asked" in s.text and s.priority is Priority.NORMAL
+
+
+def test_the_reason_for_a_call_is_read_in_the_business_s_words_too() -> None:
+    turns = [
+        ("customer", "Good morning, I was hoping you could help me today with something small."),
+        ("customer", "My prescription ran out."),
+        ("customer", "I am calling from my car today and it is quite loud here, sorry."),
+    ]
+    assert "prescription" not in summarise_call(turns, who="A caller").text  # longer sentences win without it
+    assert "Needed: My prescription ran out." in summarise_call(turns, who="A caller", need_terms={"Prescription"}).text
 
 
 URGENT = [

@@ -16,11 +16,11 @@ from callcenter.providers.client import ModelClient
 from callcenter.providers.recorder import PostgresCallRecorder
 from callcenter.runtime import Runtime
 from callcenter.specialists.model_backend import ModelBackend
-from callcenter.specialists.output_filter import Directory, Resident, scrub_reply
+from callcenter.specialists.output_filter import Customer, Directory, scrub_reply
 from callcenter.specialists.tier_policy import get_policy
 
-ALEX = Resident(1, "Alex Rivera", "alex.rivera@example.com", "+1-617-555-0142", "Maple Court", "4B")
-JORDAN = Resident(2, "Jordan Lee", "jordan.lee@example.com", "+1-617-555-7731", "Harbor View", "2C")
+ALEX = Customer(1, "Alex Rivera", "alex.rivera@example.com", "+1-617-555-0142", "Maple Court", "4B")
+JORDAN = Customer(2, "Jordan Lee", "jordan.lee@example.com", "+1-617-555-7731", "Harbor View", "2C")
 DIRECTORY = Directory.of([ALEX, JORDAN])
 
 phones = st.sampled_from(["+1-617-555-7731", "(617) 555-7731", "617.555.7731", "6175557731", "+1 617 555 7731"])
@@ -43,6 +43,12 @@ def test_the_customers_own_details_and_ordinary_text_stay() -> None:
     assert scrub_reply(own, ALEX.id, DIRECTORY).text == own
     anonymous = scrub_reply("Jordan Lee lives in unit 2C.", None, DIRECTORY)
     assert "Jordan" not in anonymous.text and "2C" not in anonymous.text
+
+
+def test_a_removed_name_is_marked_in_the_business_s_own_word() -> None:
+    assert scrub_reply("Ask Jordan Lee.", ALEX.id, DIRECTORY).text == "Ask [another customer]."
+    patients = Directory.of([ALEX, JORDAN], noun="patient")
+    assert scrub_reply("Ask Jordan Lee.", ALEX.id, patients).text == "Ask [another patient]."
 
 
 @pytest.fixture
@@ -83,3 +89,4 @@ async def test_a_model_that_names_another_resident_is_filtered(runtime: Runtime,
         "SELECT text FROM messages WHERE session_id=$1::uuid AND role='assistant'", session.id
     )
     assert other["email"] not in stored and other["full_name"] not in stored
+    assert "[another resident]" in stored  # the demo's CUSTOMER_NOUN

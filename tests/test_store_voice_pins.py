@@ -7,6 +7,7 @@ import uuid
 
 import asyncpg
 import pytest
+from callcenter_agents import CALLER_LOOKUP
 
 from callcenter.channels.voice_verification import unit_key
 from callcenter.store.voice_pins import VoicePinStore
@@ -107,10 +108,15 @@ async def test_units_are_found_however_they_are_said(pool: asyncpg.Pool) -> None
     unit = f"{uuid.uuid4().int % 900 + 100}Q"
     cid = await _customer(pool, unit=unit)
     for said in (unit, unit.lower(), f"unit {unit[:-1]} {unit[-1]}", f"apartment {unit[:-1]}-{unit[-1]}"):
-        assert await store.customers_in_unit(unit_key(said)) == [cid], said
+        assert await store.customers_in_unit(unit_key(said, CALLER_LOOKUP.filler)) == [cid], said
     assert await store.customers_in_unit(unit_key("nothing like it")) == []
 
 
 @pytest.mark.parametrize(("said", "key"), [("4B", "4B"), ("unit four b", "4B"), ("It's 12-C", "12C"), ("", "")])
 def test_unit_key(said: str, key: str) -> None:
-    assert unit_key(said) == key
+    assert unit_key(said, CALLER_LOOKUP.filler) == key
+
+
+def test_a_place_keeps_words_the_business_does_not_call_filler() -> None:
+    assert unit_key("suite 4 b") == "SUITE4B"  # the engine knows no business's word for a place
+    assert unit_key("suite 4 b", ["suite"]) == "4B"

@@ -436,7 +436,7 @@ async def seed(
     conn: asyncpg.Connection,
     *,
     today: date | None = None,
-    residents: int = 40,
+    customers: int = 40,
     rng_seed: int = 7,
     reset: bool = False,
 ) -> dict[str, int]:
@@ -445,8 +445,8 @@ async def seed(
     With data already present and reset=False nothing is written: the counts of what is
     there are returned, so running `seed` twice is harmless.
     """
-    if residents < 1:
-        raise ValueError("residents must be at least 1 (customer 1 is the demo resident)")
+    if customers < 1:
+        raise ValueError("customers must be at least 1 (customer 1 is the demo resident)")
     day = today or datetime.now(BUSINESS_TZ).date()
     async with conn.transaction():
         if reset:
@@ -457,7 +457,7 @@ async def seed(
         ):
             log.info("seed.skipped", reason="data exists")
             return await _counts(conn)
-        rows = _build(day, residents, random.Random(rng_seed))
+        rows = _build(day, customers, random.Random(rng_seed))
         for table, columns in _COLUMNS.items():
             records = rows.tables[table]
             if table == "tickets":

@@ -11,7 +11,8 @@ smoke or flooding is urgent, an active or spreading leak high.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from callcenter.types import Priority
@@ -19,75 +20,39 @@ from callcenter.types import Priority
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[a-záéíóúñ']+")
 
-# Words that make a caller's sentence the reason for the call.
-_NEED_TERMS = {
-    "leak",
-    "leaking",
-    "leaks",
-    "water",
-    "broken",
-    "repair",
-    "fix",
-    "heat",
-    "heater",
-    "heating",
-    "toilet",
-    "sink",
-    "faucet",
-    "shower",
-    "ceiling",
-    "floor",
-    "outlet",
-    "light",
-    "appliance",
-    "fridge",
-    "oven",
-    "dishwasher",
-    "washer",
-    "dryer",
-    "lock",
-    "door",
-    "window",
-    "mold",
-    "pest",
-    "noise",
-    "neighbor",
-    "rent",
-    "pay",
-    "payment",
-    "balance",
-    "invoice",
-    "fee",
-    "charge",
-    "late",
-    "refund",
-    "lease",
-    "viewing",
-    "tour",
-    "appointment",
-    "visit",
-    "book",
-    "schedule",
-    "reschedule",
-    "cancel",
-    "complaint",
-    "gas",
-    "smoke",
-    "fire",
-    "flood",
-    "flooding",
-    "spreading",
-    "emergency",
-    "urgent",
-    "bill",
-    "deposit",
-    "parking",
-    "key",
-    "ac",
-    "air",
-    "hot",
-    "cold",
-}
+# Words that make a caller's sentence the reason for the call, in any business; a business adds its own
+# (`CALL_NEED_TERMS`: "toilet", "lease"), passed as `need_terms`.
+NEED_TERMS = frozenset(
+    {
+        "appointment",
+        "balance",
+        "bill",
+        "book",
+        "broken",
+        "cancel",
+        "charge",
+        "complaint",
+        "emergency",
+        "fee",
+        "fire",
+        "fix",
+        "flood",
+        "flooding",
+        "gas",
+        "invoice",
+        "late",
+        "pay",
+        "payment",
+        "refund",
+        "repair",
+        "reschedule",
+        "schedule",
+        "smoke",
+        "spreading",
+        "urgent",
+        "visit",
+    }
+)
 _FILLER = re.compile(
     r"^(hi|hello|hey|thanks|thank you|ok(ay)?|yes|yeah|no|bye|goodbye|great|sure|uh|um)\b[\s,.!?]*$", re.IGNORECASE
 )
@@ -142,11 +107,11 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE.split(text.strip()) if s.strip()]
 
 
-def _need_score(sentence: str) -> float:
+def _need_score(sentence: str, terms: AbstractSet[str]) -> float:
     words = _WORD.findall(sentence.lower())
     if not words or _FILLER.match(sentence.strip()):
         return 0.0
-    hits = sum(w in _NEED_TERMS for w in words)
+    hits = sum(w in terms for w in words)
     return hits + min(len(words), 20) / 40  # informative words first, a little credit for detail
 
 
@@ -164,16 +129,23 @@ class CallSummary:
 
 
 def summarise_call(
-    turns: Sequence[tuple[str, str]], *, who: str, follow_up: str | None = None, limit: int = 600
+    turns: Sequence[tuple[str, str]],
+    *,
+    who: str,
+    follow_up: str | None = None,
+    limit: int = 600,
+    need_terms: Iterable[str] = (),
 ) -> CallSummary:
     """An extractive summary of a call: `turns` are (speaker, text) with speaker 'customer' or 'agent'.
 
-    who: how to name the caller ("Alex Rivera, Maple Court 4B (verified)"); follow_up: what the
-    system did after the call ("maintenance ticket, high priority"), or None.
+    who: how to name the caller ("Alex Rivera (verified)"); follow_up: what the system did after the
+    call ("complaint ticket, high priority"), or None; need_terms: the business's words that make a
+    sentence the reason for the call, beside the engine's `NEED_TERMS`.
     """
+    terms = NEED_TERMS | {t.lower() for t in need_terms}
     caller = [s for sp, t in turns if sp == "customer" for s in _sentences(t)]
     agent = [s for sp, t in turns if sp == "agent" for s in _sentences(t)]
-    ranked = sorted(((score, i) for i, s in enumerate(caller) if (score := _need_score(s)) > 0), reverse=True)
+    ranked = sorted(((score, i) for i, s in enumerate(caller) if (score := _need_score(s, terms)) > 0), reverse=True)
     needs = [caller[i] for _, i in sorted(ranked[:2], key=lambda p: p[1])]  # the best two, in the order said
     promises = [s for s in agent if _PROMISE.search(s)][-2:]  # the last commitments made
     priority = call_priority([t for sp, t in turns if sp == "customer"])

@@ -257,15 +257,15 @@ class TranscriptIngest:
         )
 
     async def _who(self, transcript: TranscriptIn, customer_id: int | None, state: dict[str, Any]) -> str:
-        """How the summary names the caller: a verified resident, a caller-id hint, or a number."""
+        """How the summary names the caller: a verified customer, a caller-id hint, or a number."""
         match = (state.get("caller_id_match") or {}).get("customer_id")
         lookup = customer_id or match
-        resident = await self.runtime.store.customer_label(lookup) if lookup else None
+        label = await self.runtime.store.customer_label(lookup) if lookup else None
         number = transcript.from_ or "number withheld"
-        if customer_id is not None and resident:
-            return f"{resident} (verified)"
-        if resident:
-            return f"{number}, unverified (the number matches {resident})"
+        if customer_id is not None and label:
+            return f"{label} (verified)"
+        if label:
+            return f"{number}, unverified (the number matches {label})"
         return f"unidentified caller, {number}"
 
     async def _summary(
@@ -287,7 +287,10 @@ class TranscriptIngest:
             who = f"{who}, speaks {spoken.name}"
             await self.runtime.store.set_session_language(session_id, spoken.code)
         # Up to 500 turns of 10,000 characters: regex work that must not hold up the event loop.
-        extractive = await asyncio.to_thread(summarise_call, turns, who=who, follow_up=follow_up, limit=limit)
+        terms = self.runtime.app.call_need_terms
+        extractive = await asyncio.to_thread(
+            summarise_call, turns, who=who, follow_up=follow_up, limit=limit, need_terms=terms
+        )
         client = self.runtime.extras.get("model_client")
         if not isinstance(client, ModelClient):
             return extractive

@@ -215,7 +215,8 @@ def setup_routes(app: web.Application, runtime: Runtime) -> None:
             return form
         base = public_base(request, settings, _proxies(settings.trusted_proxies))
         try:
-            return twiml_response(incoming_twiml(form, base, settings))
+            greeting = settings.voice_greeting or runtime.app.voice_greeting
+            return twiml_response(incoming_twiml(form, base, settings, greeting))
         except WebhookError as exc:
             return error_response(422, "invalid_webhook", exc.message)
 

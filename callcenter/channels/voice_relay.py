@@ -162,6 +162,7 @@ class RelayCall:
             call_sid=self.call_sid,
             session_id=self.session_id,
             verified=self.customer_id is not None,
+            wording=self.runtime.app.caller_lookup,
         )
         self.log.info(
             "voice.setup",
@@ -211,7 +212,7 @@ class RelayCall:
     async def on_dtmf(self, message: DtmfMessage) -> None:
         """A key press answers like the spoken digit ("press 2" for option 2); * and # are ignored.
 
-        While the caller is keying a PIN or unit number, digits and # go to verification instead
+        While the caller is keying a PIN or the place their account is at, digits and # go to verification instead
         (the digits are never logged), and a pause of voice_pin_digit_timeout_s ends the entry.
         """
         if self.verification is not None and self.verification.collecting_keys:

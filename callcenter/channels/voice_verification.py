@@ -1,13 +1,13 @@
 """Caller verification on a live call: who is this, proven by a PIN, before any account question.
 
-Caller id is a hint, never an identity (it can be spoofed). When an unverified caller asks
-something that needs their account (billing, bookings), the question is held and the caller is
-asked for their voice PIN: from a number that matches one resident, straight away; from an
-unknown number, after their unit number. Keypad digits (ended by #, or by a pause) or spoken
-digits are checked against the PIN hash; a match verifies the session's customer for this call
-and the held question is answered. Wrong PINs count per caller number; too many lock PIN entry
-from that number and the caller is offered a person. Emergencies and general questions never
-wait for any of this.
+Caller id is a hint, never an identity (it can be spoofed). When an unverified caller asks something
+that needs their account (billing, bookings), the question is held and the caller is asked for their
+voice PIN: from a number that matches one customer, straight away; from an unknown number, after the
+place their account is at (in the business's words: `CallerLookup`). Keypad digits (ended by #, or
+by a pause) or spoken digits are checked against the PIN hash; a match verifies the session's
+customer for this call and the held question is answered. Wrong PINs count per caller number; too
+many lock PIN entry from that number and the caller is offered a person. Emergencies and general
+questions never wait for any of this.
 
 This module decides what to do (`Step`); the relay does it (speaks, hands off, runs turns).
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -23,6 +24,7 @@ from typing import Literal
 
 import structlog
 
+from callcenter.app import CallerLookup
 from callcenter.routing.router import Router
 from callcenter.store.voice_pins import Method, PinCheck, VoicePinStore
 
@@ -57,13 +59,6 @@ _SPOKEN_DIGITS = {
 MAX_UNIT_TRIES = 2
 
 ASK_PIN = "For your security, please enter your PIN on the keypad, then press pound. You can also say the digits."
-ASK_UNIT = (
-    "I can help with that once I know who you are. What is your unit number? You can say it, like 4 B, or key it in."
-)
-NO_PIN = (
-    "Your account doesn't have a phone PIN yet, so I can't open it on this call. You can set one in the "
-    "resident portal. Would you like me to connect you to a person instead?"
-)
 OFFER_PERSON = "Would you like me to connect you to a person?"
 _YES = re.compile(r"\b(yes|yeah|yep|sure|please|ok(ay)?|person|human|agent|representative|operator|s[ií])\b", re.I)
 _NO = re.compile(r"\b(no|nope|not now|no thanks)\b", re.I)
@@ -112,6 +107,7 @@ class CallerVerification:
         call_sid: str = "",
         session_id: str | None = None,
         verified: bool = False,
+        wording: CallerLookup | None = None,
     ) -> None:
         self.pins = pins
         self.router = router
@@ -125,6 +121,7 @@ class CallerVerification:
         self.digits = ""
         self.held: str | None = None
         self.unit_tries = 0
+        self.wording = wording or CallerLookup()
         self.log = log.bind(call_sid=call_sid)
 
     @property
@@ -174,7 +171,7 @@ class CallerVerification:
             )
         if self.caller_match is None:
             self.stage = Stage.AWAITING_UNIT
-            return Step(say=ASK_UNIT)
+            return Step(say=self.wording.ask)
         return await self._ask_pin([self.caller_match])
 
     async def _ask_pin(self, candidates: list[int]) -> Step:
@@ -188,7 +185,7 @@ class CallerVerification:
                 session_id=self.session_id,
             )
             self.stage = Stage.OFFERED_PERSON
-            return Step(say=NO_PIN)
+            return Step(say=self.wording.no_pin)
         self.candidates = with_pin
         self.digits = ""
         self.stage = Stage.AWAITING_PIN
@@ -204,10 +201,10 @@ class CallerVerification:
             text, self.digits = self.digits, ""
         elif kind == "timeout":
             text, self.digits = self.digits, ""
-        elif not any(ch.isdigit() for ch in unit_key(text)):  # every unit has a number: this is something else
+        elif not any(ch.isdigit() for ch in self._key(text)):  # every place has a number: this is something else
             self._leave()
             return Step(passthrough=True)
-        candidates = await self.pins.customers_in_unit(unit_key(text)) if text.strip() else []
+        candidates = await self.pins.customers_in_unit(self._key(text)) if text.strip() else []
         if candidates:
             return await self._ask_pin(candidates)
         self.unit_tries += 1
@@ -220,8 +217,11 @@ class CallerVerification:
         )
         if self.unit_tries >= MAX_UNIT_TRIES:
             self.stage = Stage.OFFERED_PERSON
-            return Step(say=f"I couldn't find that unit. {OFFER_PERSON}")
-        return Step(say="I couldn't find that unit. Could you say your unit number again, like 4 B?")
+            return Step(say=f"{self.wording.not_found} {OFFER_PERSON}")
+        return Step(say=self.wording.again)
+
+    def _key(self, text: str) -> str:
+        return unit_key(text, filler=self.wording.filler)
 
     async def _pin_input(self, text: str, kind: str) -> Step:
         method: Method = "speech" if kind == "speech" else "dtmf"
@@ -307,12 +307,15 @@ def digits_in(text: str, limit: int = 8) -> str:
     return "".join(out)[:limit]
 
 
-_UNIT_FILLER = frozenset(
-    {"unit", "apartment", "apt", "number", "is", "its", "my", "i", "live", "in", "the", "and", "suite", "no", "it"}
-)
+_FILLER = frozenset({"number", "is", "its", "my", "i", "live", "in", "the", "and", "no", "it"})
 
 
-def unit_key(text: str) -> str:
-    """A unit as said, normalised like the stored ones: "Unit 4-B" / "4 b" / "four B" / "it's 12-C" -> "4B", "12C"."""
+def unit_key(text: str, filler: Iterable[str] = ()) -> str:
+    """A place as said, normalised like the stored ones: "4-B" / "4 b" / "four B" / "it's 12-C" -> "4B", "12C".
+
+    `filler` are the business's words around a place ("unit", "apartment": `CallerLookup.filler`), dropped
+    like the engine's own ("my", "number", "is").
+    """
+    skip = _FILLER | {w.lower() for w in filler}
     tokens = re.findall(r"[a-z0-9]+", text.lower().replace("'", ""))
-    return "".join(_SPOKEN_DIGITS.get(t, t) for t in tokens if t not in _UNIT_FILLER).upper()
+    return "".join(_SPOKEN_DIGITS.get(t, t) for t in tokens if t not in skip).upper()

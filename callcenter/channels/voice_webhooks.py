@@ -79,8 +79,8 @@ def relay_url(base: str) -> str:
     return f"{'wss' if scheme == 'https' else 'ws'}://{rest}{RELAY_PATH}"
 
 
-def incoming_twiml(form: Mapping[str, str], base: str, settings: Settings) -> str:
-    """The TwiML that answers a new call: connect it to the relay, greeting and voice from settings.
+def incoming_twiml(form: Mapping[str, str], base: str, settings: Settings, greeting: str = "") -> str:
+    """The TwiML that answers a new call: connect it to the relay with `greeting`, the voice from settings.
 
     The `<Parameter>`s repeat what Twilio told this webhook (which number was called, the
     caller's country) so the relay's `setup` carries them; the caller's identity is *not* among
@@ -98,7 +98,7 @@ def incoming_twiml(form: Mapping[str, str], base: str, settings: Settings) -> st
     spec = twiml.RelaySpec(
         relay_url=relay_url(base),
         action_url=base + HANDOFF_PATH,
-        welcome_greeting=settings.voice_greeting,
+        welcome_greeting=greeting,
         language=settings.voice_language,
         voice=settings.voice_tts_voice,
         tts_provider=settings.voice_tts_provider,

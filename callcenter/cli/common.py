@@ -49,7 +49,7 @@ async def require_customer(settings: Settings, customer_id: int) -> None:
     if row is None or not row["n"]:
         raise UsageError(
             f"no customer {customer_id}: the database has no customers yet.\n"
-            "  Run `callcenter seed` for the demo residents, or load your own."
+            "  Run `callcenter seed` for the demo business, or load your own."
         )
     if not row["found"]:
         raise UsageError(

@@ -1,4 +1,4 @@
-"""`callcenter customer set-pin ID [PIN]`: give a resident a voice PIN for phone calls.
+"""`callcenter customer set-pin ID [PIN]`: give a customer a voice PIN for phone calls.
 
 The PIN is checked (4-6 digits, not guessable) and stored only as a salted scrypt hash. Passing
 it on the command line leaves it in shell history and the process list, so it may instead come
@@ -22,13 +22,13 @@ from callcenter.store.voice_pins import VoicePinStore
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c = sub.add_parser(
-        "customer", help="manage residents (voice PIN)", description="Resident settings that are not self-service."
+        "customer", help="manage customers (voice PIN)", description="Customer settings that are not self-service."
     )
     csub = c.add_subparsers(dest="customer_command", metavar="ACTION", required=True)
     p = csub.add_parser(
         "set-pin",
-        help="set a resident's 4-6 digit voice PIN (stored hashed)",
-        description="Set the PIN a resident keys in on the phone to prove who they are. "
+        help="set a customer's 4-6 digit voice PIN (stored hashed)",
+        description="Set the PIN a customer keys in on the phone to prove who they are. "
         "Omit PIN (or pass -) to type it at a hidden prompt or pipe it in.",
     )
     p.add_argument("customer_id", type=int, metavar="ID")

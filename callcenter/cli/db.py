@@ -25,10 +25,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s = sub.add_parser(
         "seed",
         help="fill the database with the demo business",
-        description="Residents, technicians' slots, invoices, payments methods (deterministic).",
+        description="The business's seed (TOOLS_MODULE.seed): the demo's customers, slots, invoices (deterministic).",
     )
     s.add_argument("--reset", action="store_true", help="wipe business and conversation tables first")
-    s.add_argument("--residents", type=int, default=40)
+    s.add_argument("--customers", type=int, default=40, help="how many customers (default 40)")
+    s.add_argument("--residents", type=int, dest="customers", help=argparse.SUPPRESS)  # its first name, for scripts
     add_data_dir(s)
     s.set_defaults(func=cmd_seed)
 
@@ -61,7 +62,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
     async def run(conn: asyncpg.Connection, applied: list[str]) -> None:
         seed = importlib.import_module(settings.tools_module + ".seed").seed
-        counts = await seed(conn, reset=args.reset, residents=args.residents)
+        counts = await seed(conn, reset=args.reset, customers=args.customers)
         print("seeded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
 
     asyncio.run(with_conn(settings, run))

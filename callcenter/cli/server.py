@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--demo",
         action="store_true",
-        help="demo features (resident picker with tokens, unsigned voice) even with DATABASE_URL or a "
+        help="demo features (customer picker with tokens, unsigned voice) even with DATABASE_URL or a "
         "public bind; never on the internet (same as CALLCENTER_DEMO_MODE=true)",
     )
     p.add_argument(

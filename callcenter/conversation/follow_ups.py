@@ -1,6 +1,6 @@
 """Two requests in one message: do the first, queue the second, offer it when the first is done.
 
-"pay my rent and get a plumber for my toilet" is two jobs for two agents. A flow takes one request
+"pay my bill and book a repair for my sink" is two jobs for two agents. A flow takes one request
 at a time, so the message is cut where a joining word separates two parts that the router sends
 to two different agents the business lets queue (`FOLLOW_UP_VERTICALS`); the first part is
 answered now and the second waits in the session until the first agent is done.

@@ -91,7 +91,7 @@ async def plan_turn(
             decision, forced = replace(decision, vertical=vertical, confidence=1.0, reason="continuation"), True
     agent, switched = choose_agent(app, session, decision, core or text, forced)
     if switched and not decision.emergency and decision.reason != "continuation":
-        # A rule may have fired for one of two requests ("pay my rent and get a plumber"): cut first.
+        # A rule may have fired for one of two requests ("pay my bill and book a visit"): cut first.
         split = await split_requests(app, local_router(router), core or text, history, context)
         if split is not None:
             text, decision, queued = split

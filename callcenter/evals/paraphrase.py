@@ -5,7 +5,7 @@ checks the sentences the flows were built for. This generator draws conversation
 template file instead: each template is a class of behaviour (a $0 balance question, an
 emergency with a follow-up, a Spanish request for a person…) with alternative wordings per
 turn, slot fillers, and an end-state expectation in the scenario format of `docs/evals.md`.
-Every drawn conversation is then roughened the way residents type: greetings and thanks,
+Every drawn conversation is then roughened the way customers type: greetings and thanks,
 hesitations, lower case without punctuation, one typo in a longer word. The same seed gives
 the same conversations, so a failure is reproducible by id; a new seed finds new ones.
 
@@ -39,7 +39,7 @@ class GeneratorError(ScenarioError):
 
 @dataclass(frozen=True, slots=True)
 class Roughening:
-    """How a resident's typing departs from the template's clean sentence (probabilities)."""
+    """How a customer's typing departs from the template's clean sentence (probabilities)."""
 
     polite: float = 0.4
     hesitate: float = 0.2
@@ -178,7 +178,7 @@ def fill(text: str, fillers: Mapping[str, Sequence[str]], rng: random.Random, wh
 
 
 def roughen(text: str, spec: Spec, language: str, rng: random.Random) -> tuple[str, list[str]]:
-    """The sentence as a resident might type it, and the names of what was changed."""
+    """The sentence as a customer might type it, and the names of what was changed."""
     applied: list[str] = []
     r = spec.roughening
     polite = spec.politeness.get(language)

@@ -1,6 +1,6 @@
 """Which language a message is in: the language files' lexicons first, a small classifier to break ties.
 
-Why both: on the 1-6 word messages residents type ("cuanto debo", "agent please", "sí") a
+Why both: on the 1-6 word messages customers type ("cuanto debo", "agent please", "sí") a
 character n-gram classifier is unsure or wrong, while a lexicon of each language's frequent words
 is sure; on longer or mixed messages ("mi fregadero is leaking") the lexicons tie and the
 classifier (py3langid, restricted to the business's languages) decides. English traffic that

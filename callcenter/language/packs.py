@@ -4,7 +4,7 @@ Another language is a file, not code: its lexicon (detection), emergency and per
 patterns, reply texts and the human queue of people who speak it. The business's own language
 (`BASE_LANGUAGE`, the one its flows speak) needs only a lexicon, so detection can tell the two
 apart. Patterns and words are matched on folded text (lower case, accents and ñ dropped), so a
-resident typing "calefaccion" or "cuanto debo" on a phone keyboard is read like "calefacción".
+customer typing "calefaccion" or "cuanto debo" on a phone keyboard is read like "calefacción".
 A malformed file stops start-up with a message naming the file and the field.
 """
 

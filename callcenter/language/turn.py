@@ -208,7 +208,7 @@ class LanguageTurns:
                 else:
                     text = replies.other
                 why = "asked for a person" if heard.person else f"needs help ({topic.staff})" if topic else "needs help"
-                reason = f"{pack.name}-speaking resident {why}: {said}"
+                reason = f"{pack.name}-speaking {self.app.customer_noun} {why}: {said}"
                 request = HumanHandoffRequest(pack.queue, Priority.NORMAL, ctx.summary, reason)
         try:  # handed over here so the reference is in their language; the orchestrator's call replays it
             out = await self.handoff.hand_over(

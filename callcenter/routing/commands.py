@@ -185,7 +185,7 @@ def _business_fallback(agents_module: str) -> Vertical | None:
 
 def cmd_route(args: argparse.Namespace) -> int:
     if not args.text and not args.file:
-        raise CommandError('give an utterance (`callcenter route "I need to pay rent"`) or --file FILE')
+        raise CommandError('give an utterance (`callcenter route "I need to pay my bill"`) or --file FILE')
     model, terms = _load_router(args)
     difficulty: DifficultyModel | None = None
     if args.difficulty_model:

@@ -16,7 +16,7 @@ Judgement calls (tested in tests/test_routing_emergency.py):
   its EMERGENCY_TERMS). Things that merely broke do not count: "I broke my key", "the lock broke in
   half", "my car was broken into last month" is a report, not a dispatch.
 - No heat is an emergency only with a cold cue (freezing, below zero, "it's 20 degrees", pipes
-  freezing, a baby or elderly person cold). "The heat is out" alone is urgent maintenance, not a
+  freezing, a baby or elderly person cold). "The heat is out" alone is an urgent repair, not a
   life-safety dispatch, and flagging every such call would drown the real ones.
 """
 

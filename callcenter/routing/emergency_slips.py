@@ -1,6 +1,6 @@
 """Emergencies typed in a hurry: "I smll gas", "theres smmoke in the hallway", "my kitchn is floodign".
 
-A resident reporting danger types fast, and the emergency rules match words. A slip in the one
+A customer reporting danger types fast, and the emergency rules match words. A slip in the one
 word that matters must not turn a gas leak into a handbook search, so when the rules find nothing
 the router tries them again on the text with each danger word typed with one slip spelled right.
 A slip here is a dropped letter ("smll"), a doubled one ("smmoke"), two swapped ("fier") or, in a

@@ -44,7 +44,6 @@ class FlowReply:
     state: dict[str, Any] = field(default_factory=dict)
     done: bool = False
     human: HumanHandoffRequest | None = None
-    handoff_to: str | None = None
     tool_results: list[dict[str, Any]] = field(default_factory=list)
 
 

@@ -113,16 +113,7 @@ class GuidedModelBackend:
                 escalations=ladder.escalations,
                 outcome="model_failed",
             )
-        results = list(reply.tool_results) or [c.result for c in turn.tools.calls if c.result is not None]
-        return SpecialistResult(
-            text=reply.text,
-            state=reply.state,
-            done=reply.done,
-            human=reply.human,
-            tool_results=results,
-            tier=ladder.tier,
-            escalations=ladder.escalations,
-        )
+        return SpecialistResult.of_flow(reply, turn, tier=ladder.tier, escalations=ladder.escalations)
 
     async def _attempt(
         self,

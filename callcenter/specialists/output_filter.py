@@ -1,6 +1,6 @@
-"""No reply names another customer: other residents' names, units, emails and phones are removed.
+"""No reply names another customer: other customers' names, places, emails and phones are removed.
 
-A model can be talked into (or simply make up a reply with) another resident's details: "your
+A model can be talked into (or simply make up a reply with) another customer's details: "your
 neighbour Jordan Lee in Harbor View 2C, jordan.lee@example.com". The verifier checks claims
 against tool results, not privacy, so this filter runs on every reply, chat and voice, after the
 verifier and before anything is sent or stored. It is a lookup, not a guess: only details that
@@ -21,7 +21,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"\+?\d[\d\s().\-]{5,}\d")
 _UNIT = re.compile(r"\b(?:unit|apt\.?|apartment|suite)\s*#?\s*([0-9]{1,4}[A-Za-z]?)\b", re.IGNORECASE)
 
-NAME = "[another resident]"
+NAME = "[another {noun}]"  # the business's CUSTOMER_NOUN ("[another customer]" by default)
 UNIT = "[another unit]"
 EMAIL = "[email withheld]"
 PHONE = "[phone withheld]"
@@ -34,7 +34,9 @@ def _phone_key(text: str) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Resident:
+class Customer:
+    """One customer's identifying details; `building` and `unit` are the customer's place (docs/architecture.md)."""
+
     id: int
     name: str
     email: str
@@ -47,18 +49,19 @@ class Resident:
 class Directory:
     """Every customer's identifying details, indexed for lookups while scanning a reply."""
 
-    residents: dict[int, Resident]
+    customers: dict[int, Customer]
     names: dict[str, set[int]] = field(default_factory=dict)
     emails: dict[str, int] = field(default_factory=dict)
     phones: dict[str, set[int]] = field(default_factory=dict)
     places: dict[tuple[str, str], set[int]] = field(default_factory=dict)  # (building, unit)
     units: dict[str, set[int]] = field(default_factory=dict)
     buildings: set[str] = field(default_factory=set)
+    name_mark: str = NAME.format(noun="customer")
 
     @classmethod
-    def of(cls, residents: Iterable[Resident]) -> Directory:
-        d = cls({r.id: r for r in residents})
-        for r in d.residents.values():
+    def of(cls, customers: Iterable[Customer], noun: str = "customer") -> Directory:
+        d = cls({r.id: r for r in customers}, name_mark=NAME.format(noun=noun))
+        for r in d.customers.values():
             d.names.setdefault(" ".join(_WORD.findall(r.name.lower())), set()).add(r.id)
             d.emails[r.email.lower()] = r.id
             if r.phone and (key := _phone_key(r.phone)):
@@ -98,15 +101,15 @@ def scrub_reply(text: str, own: int | None, directory: Directory) -> Scrubbed:
                 continue
             key = " ".join(lowered[i : i + n])
             if _others(directory.names.get(key), own):
-                spans.append((words[i].start(), words[i + n - 1].end(), NAME, "name"))
-    own_place = directory.residents.get(own) if own is not None else None
+                spans.append((words[i].start(), words[i + n - 1].end(), directory.name_mark, "name"))
+    own_place = directory.customers.get(own) if own is not None else None
     for building in directory.buildings:  # "Harbor View 2C", "Harbor View, unit 2C"
         pattern = re.escape(building) + r"[\s,]*(?:unit|apt\.?|apartment)?\s*#?\s*([0-9]{1,4}[a-z]?)\b"
         for m in re.finditer(pattern, text, re.IGNORECASE):
             place = (building, m.group(1).lower())
             if _others(directory.places.get(place), own):
                 spans.append((m.start(), m.end(), UNIT, "unit"))
-    for m in _UNIT.finditer(text):  # "unit 2C" alone: another resident's unit unless it is the customer's own
+    for m in _UNIT.finditer(text):  # "unit 2C" alone: another customer's unit unless it is the customer's own
         unit = m.group(1).lower()
         if own_place is not None and unit == own_place.unit.lower():
             continue
@@ -129,11 +132,16 @@ def scrub_reply(text: str, own: int | None, directory: Directory) -> Scrubbed:
 
 
 class OutputFilter:
-    """The directory, read from the customers table and refreshed every DIRECTORY_TTL_S."""
+    """The directory, read from the customers table and refreshed every DIRECTORY_TTL_S.
 
-    def __init__(self, pool: asyncpg.Pool, ttl_s: float = DIRECTORY_TTL_S) -> None:
+    `noun` is what the business calls its customers (`CUSTOMER_NOUN`): a removed name reads "[another patient]"
+    where CUSTOMER_NOUN is "patient" and "[another customer]" by default.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, ttl_s: float = DIRECTORY_TTL_S, *, noun: str = "customer") -> None:
         self.pool = pool
         self.ttl_s = ttl_s
+        self.noun = noun
         self._directory: Directory | None = None
         self._loaded_at = 0.0
 
@@ -141,7 +149,8 @@ class OutputFilter:
         if self._directory is None or time.monotonic() - self._loaded_at > self.ttl_s:
             rows = await self.pool.fetch("SELECT id, full_name, email, phone, building, unit FROM customers")
             self._directory = Directory.of(
-                Resident(r["id"], r["full_name"], r["email"], r["phone"], r["building"], r["unit"]) for r in rows
+                (Customer(r["id"], r["full_name"], r["email"], r["phone"], r["building"], r["unit"]) for r in rows),
+                noun=self.noun,
             )
             self._loaded_at = time.monotonic()
         return self._directory

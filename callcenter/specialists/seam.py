@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from callcenter.specialists.agent_spec import AgentSpec
-from callcenter.specialists.flow import FlowTurn, HumanHandoffRequest
+from callcenter.specialists.flow import FlowReply, FlowTurn, HumanHandoffRequest
 from callcenter.specialists.verifier import GENERIC_PROMISES, verify_reply
 from callcenter.tooling.executor import TurnTools
 from callcenter.types import HandoffContext, Tier, Verdict
@@ -77,6 +77,15 @@ class SpecialistResult:
     """The verifier's verdict on `text` when the backend already checked it (through `turn.verify`);
     None and the orchestrator checks it."""
 
+    @classmethod
+    def of_flow(cls, reply: FlowReply, turn: SpecialistTurn, **extra: Any) -> SpecialistResult:
+        """A flow's reply as a result; its evidence is the results the flow names, else every result this
+        turn's tools returned (the one place a flow step's tool results are gathered)."""
+        results = list(reply.tool_results) or [c.result for c in turn.tools.calls if c.result is not None]
+        return cls(
+            text=reply.text, state=reply.state, done=reply.done, human=reply.human, tool_results=results, **extra
+        )
+
 
 class SpecialistBackend(Protocol):
     name: str
@@ -104,11 +113,4 @@ class FlowBackend:
                 history=turn.history,
             )
         )
-        results = list(reply.tool_results) or [c.result for c in turn.tools.calls if c.result is not None]
-        return SpecialistResult(
-            text=reply.text,
-            state=reply.state,
-            done=reply.done,
-            human=reply.human,
-            tool_results=results,
-        )
+        return SpecialistResult.of_flow(reply, turn)

@@ -1,7 +1,7 @@
-"""Voice PIN hashing: the secret a resident keys in on the phone, stored only as a salted slow hash.
+"""Voice PIN hashing: the secret a customer keys in on the phone, stored only as a salted slow hash.
 
-Caller id can be spoofed, so on the phone a resident proves who they are with a 4-6 digit PIN.
-A PIN has little entropy, so the hash must be slow (scrypt, memory-hard) and salted per resident,
+Caller id can be spoofed, so on the phone a customer proves who they are with a 4-6 digit PIN.
+A PIN has little entropy, so the hash must be slow (scrypt, memory-hard) and salted per customer,
 and guessing is capped by a lockout (callcenter.store.voice_pins), not by the hash alone. Hashing
 costs tens of milliseconds of CPU: async callers use the `*_async` forms, which run it in a thread
 so the event loop never blocks.
@@ -62,7 +62,7 @@ def pin_matches(pin: str, stored: str) -> bool:
 
 
 def demo_pin(customer_id: int) -> str:
-    """The voice PIN the demo seed gives resident `customer_id` (shown by the demo picker; demo data only).
+    """The voice PIN the demo seed gives customer `customer_id` (shown by the demo picker; demo data only).
 
     Derived from the id so the seed, the widget and the docs agree without storing a PIN anywhere;
     a real deployment sets PINs with `callcenter customer set-pin`.

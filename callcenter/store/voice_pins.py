@@ -50,7 +50,7 @@ class VoicePinStore:
         )
 
     async def customers_in_unit(self, key: str) -> list[int]:
-        """Residents whose unit, letters and digits only, is `key` ("4B"; any building), at most MAX_UNIT_MATCHES."""
+        """Customers whose unit, letters and digits only, is `key` ("4B"; any building), at most MAX_UNIT_MATCHES."""
         if not key:
             return []
         rows = await self.pool.fetch(
@@ -107,7 +107,7 @@ class VoicePinStore:
         session_id: str | None = None,
         method: Method = "dtmf",
     ) -> PinCheck:
-        """Check `pin` against the candidate residents' PINs for a call from `caller`, counting and auditing it."""
+        """Check `pin` against the candidate customers' PINs for a call from `caller`, counting and auditing it."""
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext('voice_pin:' || $1))", caller)
             sid = uuid.UUID(session_id) if session_id else None
