@@ -120,3 +120,49 @@ def test_unit_key(said: str, key: str) -> None:
 def test_a_place_keeps_words_the_business_does_not_call_filler() -> None:
     assert unit_key("suite 4 b") == "SUITE4B"  # the engine knows no business's word for a place
     assert unit_key("suite 4 b", ["suite"]) == "4B"
+
+
+async def test_rotating_spoofed_numbers_cannot_keep_guessing_one_residents_pin(pool: asyncpg.Pool) -> None:
+    """Red-team F3: 3 wrong PINs per number, a new number each time, found the PIN on the 10th guess.
+
+    Now every wrong PIN also counts against the resident: once the budget is spent, from any
+    numbers, not even the right PIN verifies them by phone (a person does), and the audit says so.
+    """
+    store = VoicePinStore(pool, max_attempts=3, resident_max_failures=6, resident_window_hours=24)
+    victim = await _customer(pool, unit="7K")
+    await store.set_pin(victim, "4827")
+    guesses = iter(f"{n:04d}" for n in range(1000, 9999, 7))
+    for _number in range(2):  # two spoofed numbers, three wrong guesses each: both numbers locked
+        caller = _caller()
+        outcomes = [(await store.check(caller, [victim], next(guesses))).outcome for _ in range(3)]
+        assert outcomes == ["wrong", "wrong", "locked"]
+    fresh = _caller()
+    right = await store.check(fresh, [victim], "4827")
+    assert right.outcome == "resident_locked" and right.customer_id is None
+    audit = await pool.fetch("SELECT outcome FROM voice_pin_attempts WHERE caller=$1", fresh)
+    assert [r["outcome"] for r in audit] == ["resident_locked"]
+    # The rest of the unit's residents, and other residents, are not affected.
+    neighbour = await _customer(pool, unit="7K")
+    await store.set_pin(neighbour, "5190")
+    assert (await store.check(_caller(), [victim, neighbour], "5190")).customer_id == neighbour
+
+
+async def test_the_resident_budget_holds_for_simultaneous_calls_from_many_numbers(pool: asyncpg.Pool) -> None:
+    store = VoicePinStore(pool, max_attempts=3, resident_max_failures=5)
+    victim = await _customer(pool)
+    await store.set_pin(victim, "4827")
+    results = await asyncio.gather(*(store.check(_caller(), [victim], f"{1000 + i:04d}") for i in range(20)))
+    counted = [r.outcome for r in results]
+    assert counted.count("wrong") == 5 and counted.count("resident_locked") == 15, counted
+
+
+async def test_the_right_pin_before_the_budget_is_spent_clears_it(pool: asyncpg.Pool) -> None:
+    store = VoicePinStore(pool, max_attempts=3, resident_max_failures=4)
+    victim = await _customer(pool)
+    await store.set_pin(victim, "4827")
+    for _ in range(3):
+        assert (await store.check(_caller(), [victim], "0000")).outcome == "wrong"
+    assert (await store.check(_caller(), [victim], "4827")).outcome == "verified"  # the resident, a typo earlier
+    for _ in range(3):
+        assert (await store.check(_caller(), [victim], "0000")).outcome == "wrong"
+    assert (await store.check(_caller(), [victim], "4827")).outcome == "verified"

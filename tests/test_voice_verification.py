@@ -181,6 +181,35 @@ async def test_three_wrong_pins_lock_the_number_and_offer_a_person(
     assert await _audit(runtime, again) == ["refused_locked"]
 
 
+async def test_rotating_caller_ids_cannot_guess_a_residents_pin(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
+    """Red-team F3, as the attacker ran it: new spoofed number per call, the victim's unit, three guesses each."""
+    victim, _ = await _resident(runtime)
+    unit = await runtime.pool.fetchval("SELECT unit FROM customers WHERE id=$1", victim)
+    right = demo_pin(victim)
+    budget = runtime.settings.voice_pin_resident_max_failures
+    guesses = (f"{(int(right) + k * 37) % 10000:04d}" for k in range(1, 100))
+    spent = 0
+    while spent < budget:
+        async with client.ws_connect(RELAY) as ws:
+            await setup(ws, "CA" + uuid.uuid4().hex, from_=f"+1202{uuid.uuid4().int % 10_000_000:07d}")
+            await say(ws, "how much do I owe")
+            await say(ws, f"unit {unit}")
+            for _ in range(min(3, budget - spent)):
+                await press(ws, next(guesses) + "#")
+                await reply(ws)
+                spent += 1
+    call_sid = "CA" + uuid.uuid4().hex
+    async with client.ws_connect(RELAY) as ws:
+        await setup(ws, call_sid, from_="+12025550199")
+        await say(ws, "how much do I owe")
+        await say(ws, f"unit {unit}")
+        await press(ws, right + "#")  # the right PIN, found at last: too late
+        heard = (await reply(ws))[0]
+    assert "can't verify this account by PIN" in heard and "person" in heard and "dollar" not in heard
+    assert (await _session(runtime, call_sid))["customer_id"] is None
+    assert await _audit(runtime, call_sid) == ["resident_locked"]
+
+
 async def test_unknown_number_gives_unit_then_pin(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
     customer_id, _ = await _resident(runtime)
     unit = await runtime.pool.fetchval("SELECT unit FROM customers WHERE id=$1", customer_id)

@@ -108,6 +108,8 @@ class RelayCall:
             runtime.pool,
             max_attempts=runtime.settings.voice_pin_max_attempts,
             lockout_minutes=runtime.settings.voice_pin_lockout_minutes,
+            resident_max_failures=runtime.settings.voice_pin_resident_max_failures,
+            resident_window_hours=runtime.settings.voice_pin_resident_window_hours,
         )
         self._digit_timer: asyncio.TimerHandle | None = None
         self.feed: SessionFeed | None = None  # a person at the desk speaks to the caller (docs/desk.md)
