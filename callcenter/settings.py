@@ -157,15 +157,15 @@ class Settings(BaseSettings):
     )
     voice_pin_max_attempts: int = Field(default=3, ge=1, le=10, description="Wrong PINs before entry is locked.")
     voice_pin_lockout_minutes: int = Field(default=15, ge=1, le=1440, description="How long a lock lasts.")
-    voice_pin_resident_max_failures: int = Field(
+    voice_pin_customer_max_failures: int = Field(
         default=10,
         ge=3,
         le=100,
-        description="Wrong PINs against one resident, from any caller numbers, before PIN entry for that resident "
+        description="Wrong PINs against one customer, from any caller numbers, before PIN entry for that customer "
         "stops (a person verifies them): caller id is easily spoofed, so the per-number lock alone does not "
         "bound guesses.",
     )
-    voice_pin_resident_window_hours: int = Field(
+    voice_pin_customer_window_hours: int = Field(
         default=24, ge=1, le=720, description="The window those wrong PINs are counted in."
     )
     voice_pin_digit_timeout_s: float = Field(

@@ -128,7 +128,7 @@ async def test_rotating_spoofed_numbers_cannot_keep_guessing_one_residents_pin(p
     Now every wrong PIN also counts against the resident: once the budget is spent, from any
     numbers, not even the right PIN verifies them by phone (a person does), and the audit says so.
     """
-    store = VoicePinStore(pool, max_attempts=3, resident_max_failures=6, resident_window_hours=24)
+    store = VoicePinStore(pool, max_attempts=3, customer_max_failures=6, customer_window_hours=24)
     victim = await _customer(pool, unit="7K")
     await store.set_pin(victim, "4827")
     guesses = iter(f"{n:04d}" for n in range(1000, 9999, 7))
@@ -138,9 +138,9 @@ async def test_rotating_spoofed_numbers_cannot_keep_guessing_one_residents_pin(p
         assert outcomes == ["wrong", "wrong", "locked"]
     fresh = _caller()
     right = await store.check(fresh, [victim], "4827")
-    assert right.outcome == "resident_locked" and right.customer_id is None
+    assert right.outcome == "customer_locked" and right.customer_id is None
     audit = await pool.fetch("SELECT outcome FROM voice_pin_attempts WHERE caller=$1", fresh)
-    assert [r["outcome"] for r in audit] == ["resident_locked"]
+    assert [r["outcome"] for r in audit] == ["customer_locked"]
     # The rest of the unit's residents, and other residents, are not affected.
     neighbour = await _customer(pool, unit="7K")
     await store.set_pin(neighbour, "5190")
@@ -148,16 +148,16 @@ async def test_rotating_spoofed_numbers_cannot_keep_guessing_one_residents_pin(p
 
 
 async def test_the_resident_budget_holds_for_simultaneous_calls_from_many_numbers(pool: asyncpg.Pool) -> None:
-    store = VoicePinStore(pool, max_attempts=3, resident_max_failures=5)
+    store = VoicePinStore(pool, max_attempts=3, customer_max_failures=5)
     victim = await _customer(pool)
     await store.set_pin(victim, "4827")
     results = await asyncio.gather(*(store.check(_caller(), [victim], f"{1000 + i:04d}") for i in range(20)))
     counted = [r.outcome for r in results]
-    assert counted.count("wrong") == 5 and counted.count("resident_locked") == 15, counted
+    assert counted.count("wrong") == 5 and counted.count("customer_locked") == 15, counted
 
 
 async def test_the_right_pin_before_the_budget_is_spent_clears_it(pool: asyncpg.Pool) -> None:
-    store = VoicePinStore(pool, max_attempts=3, resident_max_failures=4)
+    store = VoicePinStore(pool, max_attempts=3, customer_max_failures=4)
     victim = await _customer(pool)
     await store.set_pin(victim, "4827")
     for _ in range(3):

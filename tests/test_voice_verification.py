@@ -186,7 +186,7 @@ async def test_rotating_caller_ids_cannot_guess_a_residents_pin(client: TestClie
     victim, _ = await _resident(runtime)
     unit = await runtime.pool.fetchval("SELECT unit FROM customers WHERE id=$1", victim)
     right = demo_pin(victim)
-    budget = runtime.settings.voice_pin_resident_max_failures
+    budget = runtime.settings.voice_pin_customer_max_failures
     guesses = (f"{(int(right) + k * 37) % 10000:04d}" for k in range(1, 100))
     spent = 0
     while spent < budget:
@@ -207,7 +207,7 @@ async def test_rotating_caller_ids_cannot_guess_a_residents_pin(client: TestClie
         heard = (await reply(ws))[0]
     assert "can't verify this account by PIN" in heard and "person" in heard and "dollar" not in heard
     assert (await _session(runtime, call_sid))["customer_id"] is None
-    assert await _audit(runtime, call_sid) == ["resident_locked"]
+    assert await _audit(runtime, call_sid) == ["customer_locked"]
 
 
 async def test_unknown_number_gives_unit_then_pin(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]

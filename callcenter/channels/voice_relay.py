@@ -104,13 +104,7 @@ class RelayCall:
         self.reply: _Reply | None = None
         self.turns: asyncio.Queue[tuple[str, InputKind] | None] = asyncio.Queue()
         self.verification: CallerVerification | None = None
-        self.pins = VoicePinStore(
-            runtime.pool,
-            max_attempts=runtime.settings.voice_pin_max_attempts,
-            lockout_minutes=runtime.settings.voice_pin_lockout_minutes,
-            resident_max_failures=runtime.settings.voice_pin_resident_max_failures,
-            resident_window_hours=runtime.settings.voice_pin_resident_window_hours,
-        )
+        self.pins = VoicePinStore.from_settings(runtime.pool, runtime.settings)
         self._digit_timer: asyncio.TimerHandle | None = None
         self.feed: SessionFeed | None = None  # a person at the desk speaks to the caller (docs/desk.md)
         self.drain: Drain | None = None  # graceful shutdown (callcenter/shutdown.py), set by relay_handler

@@ -261,7 +261,7 @@ class CallerVerification:
                 "Please enter your PIN again, then press pound."
             )
         self.stage = Stage.OFFERED_PERSON
-        if result.outcome == "resident_locked":  # the account's budget, spent from any numbers: say nothing more
+        if result.outcome == "customer_locked":  # the account's budget, spent from any numbers: say nothing more
             return Step(say=f"I can't verify this account by PIN on the phone right now. {OFFER_PERSON}")
         if result.outcome == "locked":
             return Step(

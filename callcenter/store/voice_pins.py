@@ -2,11 +2,11 @@
 
 The rules (docs/voice.md): a caller number gets `max_attempts` wrong PINs; the next wrong one
 locks PIN entry from that number for `lockout_minutes`. Caller id is easily spoofed, so wrong
-PINs are also counted per resident: after `resident_max_failures` within `resident_window_hours`,
-from any numbers, that resident can no longer be verified by PIN on the phone (a person verifies
+PINs are also counted per customer: after `customer_max_failures` within `customer_window_hours`,
+from any numbers, that customer can no longer be verified by PIN on the phone (a person verifies
 them) until the window has passed. A correct PIN clears both counts. Every step is a row in
 voice_pin_attempts, with the outcome but never the digits. Checks for one number, and for one
-resident, are serialised by advisory locks, so simultaneous calls cannot both guess.
+customer, are serialised by advisory locks, so simultaneous calls cannot both guess.
 """
 
 from __future__ import annotations
@@ -14,14 +14,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import asyncpg
 import structlog
 
 from callcenter.store.pin_hash import hash_pin_async, pin_matches_async
 
-Outcome = Literal["verified", "wrong", "locked", "refused_locked", "no_pin", "unknown_unit", "resident_locked"]
+if TYPE_CHECKING:
+    from callcenter.settings import Settings
+
+Outcome = Literal["verified", "wrong", "locked", "refused_locked", "no_pin", "unknown_unit", "customer_locked"]
 Method = Literal["dtmf", "speech"]
 MAX_UNIT_MATCHES = 5
 
@@ -45,14 +48,25 @@ class VoicePinStore:
         *,
         max_attempts: int = 3,
         lockout_minutes: int = 15,
-        resident_max_failures: int = 10,
-        resident_window_hours: int = 24,
+        customer_max_failures: int = 10,
+        customer_window_hours: int = 24,
     ) -> None:
         self.pool = pool
         self.max_attempts = max_attempts
         self.lockout = timedelta(minutes=lockout_minutes)
-        self.resident_max_failures = resident_max_failures
-        self.resident_window = timedelta(hours=resident_window_hours)
+        self.customer_max_failures = customer_max_failures
+        self.customer_window = timedelta(hours=customer_window_hours)
+
+    @classmethod
+    def from_settings(cls, pool: asyncpg.Pool, settings: Settings) -> VoicePinStore:
+        """The limits a deployment configured (docs/voice.md, "Caller verification")."""
+        return cls(
+            pool,
+            max_attempts=settings.voice_pin_max_attempts,
+            lockout_minutes=settings.voice_pin_lockout_minutes,
+            customer_max_failures=settings.voice_pin_customer_max_failures,
+            customer_window_hours=settings.voice_pin_customer_window_hours,
+        )
 
     async def set_pin(self, customer_id: int, pin: str) -> bool:
         """Store `pin` (already checked by check_new_pin) as a fresh salted hash; False if no such customer."""
@@ -148,24 +162,24 @@ class VoicePinStore:
                 return PinCheck(None, "refused_locked", 0, until)
             for customer_id in sorted(candidates):  # in id order: two calls never wait on each other in a circle
                 await conn.execute(
-                    "SELECT pg_advisory_xact_lock(hashtext('voice_pin_resident:' || $1::bigint))", customer_id
+                    "SELECT pg_advisory_xact_lock(hashtext('voice_pin_customer:' || $1::bigint))", customer_id
                 )
             spent = {
                 r["customer_id"]
                 for r in await conn.fetch(
-                    """SELECT customer_id FROM voice_pin_resident_failures
+                    """SELECT customer_id FROM voice_pin_customer_failures
                        WHERE customer_id = ANY($1::bigint[]) AND created_at > now() - $2::interval
                        GROUP BY customer_id HAVING count(*) >= $3""",
                     candidates,
-                    self.resident_window,
-                    self.resident_max_failures,
+                    self.customer_window,
+                    self.customer_max_failures,
                 )
             }
             open_ = [c for c in candidates if c not in spent]
-            if not open_:  # every resident it could be has had too many wrong PINs, from any numbers
-                await audit("resident_locked", candidates[0] if len(candidates) == 1 else None)
-                log.warning("voice.pin_resident_locked", customers=sorted(spent), caller_tail=caller[-4:])
-                return PinCheck(None, "resident_locked", 0)
+            if not open_:  # every customer it could be has had too many wrong PINs, from any numbers
+                await audit("customer_locked", candidates[0] if len(candidates) == 1 else None)
+                log.warning("voice.pin_customer_locked", customers=sorted(spent), caller_tail=caller[-4:])
+                return PinCheck(None, "customer_locked", 0)
             rows = await conn.fetch(
                 "SELECT id, voice_pin_hash FROM customers WHERE id = ANY($1::bigint[]) AND voice_pin_hash IS NOT NULL"
                 " ORDER BY id",
@@ -174,11 +188,11 @@ class VoicePinStore:
             for row in rows:
                 if await pin_matches_async(pin, row["voice_pin_hash"]):
                     await audit("verified", row["id"])
-                    await conn.execute("DELETE FROM voice_pin_resident_failures WHERE customer_id=$1", row["id"])
+                    await conn.execute("DELETE FROM voice_pin_customer_failures WHERE customer_id=$1", row["id"])
                     return PinCheck(row["id"], "verified", self.max_attempts)
             await audit("wrong", candidates[0] if len(candidates) == 1 else None)
             await conn.execute(
-                "INSERT INTO voice_pin_resident_failures (customer_id) SELECT unnest($1::bigint[])", open_
+                "INSERT INTO voice_pin_customer_failures (customer_id) SELECT unnest($1::bigint[])", open_
             )
             # Wrong guesses since the last success or the end of the last lock, within one lockout window.
             failures = await conn.fetchval(
