@@ -18,8 +18,10 @@ COST_SOURCE = (
     "cost = each model call's token usage as the provider returned it (stored in model_calls) x the catalog's "
     "list price on the day of the call (callcenter/catalog.toml, prices_read_on per model); all-frontier = the "
     "same calls' usage re-priced at the provider's tier-3 price (not a frontier-only run, which would make other "
-    "calls: `callcenter eval` measures that); cache hit rate = cache-read tokens / all prompt tokens. Calls "
-    "answered by `callcenter fake-llm` have modelled usage, so their cost is modelled too."
+    "calls: `callcenter eval` measures that); turns answered with no model call (emergency rules, a flow under "
+    "CALLCENTER_FLOW_FIRST, the offline backend) cost $0 and add nothing to all-frontier; cache hit rate = "
+    "cache-read tokens / all prompt tokens. Calls answered by `callcenter fake-llm` have modelled usage, so "
+    "their cost is modelled too."
 )
 
 
@@ -37,6 +39,8 @@ class RouteFigures:
     tier_mix: dict[str, float]
     escalation_rate: float
     handoff_rate: float
+    no_model_turns: int = 0
+    """Turns answered without any model call (rules, flows): $0, and nothing in all-frontier either."""
 
 
 @dataclass(slots=True)
@@ -65,7 +69,7 @@ class Report:
         return conv(asdict(self))  # type: ignore[no-any-return]
 
 
-_SUCCESS = ("ok", "fallback_flow")
+_SUCCESS = ("ok", "fallback_flow", "flow")
 
 _ROUTE_SQL = """
 WITH t AS (
@@ -84,7 +88,8 @@ SELECT {group} AS route,
        COALESCE(sum(c.cost), 0) AS cost,
        COALESCE(sum(c.frontier), 0) AS frontier,
        avg(CASE WHEN t.escalations > 0 THEN 1.0 ELSE 0.0 END) AS escalation_rate,
-       avg(CASE WHEN t.outcome = 'human' THEN 1.0 ELSE 0.0 END) AS handoff_rate
+       avg(CASE WHEN t.outcome = 'human' THEN 1.0 ELSE 0.0 END) AS handoff_rate,
+       count(*) FILTER (WHERE c.turn_id IS NULL) AS no_model_turns
 FROM t LEFT JOIN c ON c.turn_id = t.id
 GROUP BY {group} ORDER BY {group}
 """
@@ -114,6 +119,7 @@ def _figures(row: asyncpg.Record, tiers: dict[str, dict[str, int]]) -> RouteFigu
         tier_mix={k: v / total for k, v in sorted(mix.items())},
         escalation_rate=float(row["escalation_rate"] or 0),
         handoff_rate=float(row["handoff_rate"] or 0),
+        no_model_turns=int(row["no_model_turns"] or 0),
     )
 
 
@@ -182,7 +188,7 @@ def format_report(report: Report) -> str:
     lines.append(
         f"model calls: {report.calls}   cache hit rate: {report.cache_hit_rate:.1%}   "
         f"spent ${report.overall.cost_usd:.4f} vs ${report.overall.frontier_cost_usd:.4f} all-frontier "
-        f"({report.savings_vs_frontier:.0%} saved)"
+        f"({report.savings_vs_frontier:.0%} saved)" + f"   turns with no model call: {report.overall.no_model_turns}"
     )
     lines.append(f"Figures: {report.cost_source}")
     for s in report.sessions:

@@ -284,6 +284,11 @@ class Settings(BaseSettings):
     )
     difficulty_model_path: Path | None = None
     difficulty_threshold: float = 0.5
+    flow_first: bool = Field(
+        default=False,
+        description="On the model path, turns of the agents the business marks `flow_first` are answered by "
+        "their deterministic flow with no model call (the `flow-first` policy; evals report it next to `routed`).",
+    )
     verifier_min_confidence: float = 0.5
     logprob_threshold: float = Field(
         default=0.7, description="Mean token probability below which a step is escalated (models with logprobs)."

@@ -156,3 +156,27 @@ def test_calibrate_writes_thresholds_and_eval_uses_them(eval_env: Path, capsys: 
     assert main(args) == 1
     assert capsys.readouterr().err.strip().startswith("CALIBRATION FAILED")
     assert not config.exists()
+
+
+def test_flow_first_is_reported_next_to_routed_with_its_flow_turns(
+    eval_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A complaint goes to the escalation agent, whose flow the demo vouches for: under flow-first that
+    turn costs nothing and is counted per route; routed and frontier-only still send it to models."""
+    report_dir = eval_env / "flows"
+    args = ["eval", str(SUITE), "--no-progress", "--latency-scale", "0.02", "--report", str(report_dir)]
+    for sid in ("dispute-double-charge-complaint", "pay-exact-amount"):
+        args += ["--only", sid]
+    assert main([*args, "--policy", "routed", "--policy", "flow-first", "--policy", "frontier-only"]) == 0
+    printed = capsys.readouterr().out
+    assert "| flow-first |" in printed and "turns by flow" in printed
+    data = json.loads((report_dir / "report.json").read_text())["policies"]
+    assert data["flow-first"]["flow_turns"] >= 1
+    assert data["routed"]["flow_turns"] == 0 and data["frontier-only"]["flow_turns"] == 0
+    assert data["flow-first"]["per_route"]["escalation"]["flow_turns"] >= 1
+    others = {r: b["flow_turns"] for r, b in data["flow-first"]["per_route"].items() if r != "escalation"}
+    assert others and set(others.values()) == {0}, others  # billing is not vouched for: models as before
+    assert data["flow-first"]["cost_per_task_usd"] < data["routed"]["cost_per_task_usd"]
+    assert data["flow-first"]["success_rate"] == data["routed"]["success_rate"] == 1.0
+    markdown = (report_dir / "report.md").read_text()
+    assert "## Turns answered by flows (no model call)" in markdown and "| escalation |" in markdown

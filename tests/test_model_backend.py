@@ -236,3 +236,35 @@ async def test_runtime_with_keys_runs_on_models(seeded_dsn: str, test_settings: 
         await rt.close()
     sdk_clients = [p._client for p in rt.extras["model_client"].providers.values()]
     assert sdk_clients and all(c.is_closed() for c in sdk_clients)  # the runtime closed its providers
+
+
+async def test_flow_first_answers_a_vouched_agent_by_its_flow_with_no_model_call(
+    model_runtime: Runtime, fake: FakeLLMServer
+) -> None:
+    """Under flow-first, an agent the business marks `flow_first` costs nothing; under routed it
+    goes to a model as before; an unmarked agent goes to a model under both."""
+    from dataclasses import replace
+
+    app = model_runtime.orchestrator.app
+    original = app.agents["out_of_scope"]
+    app.agents["out_of_scope"] = replace(original, flow_first=True)
+    try:
+        client = _use_models(model_runtime, fake)
+        model_runtime.orchestrator.backend = ModelBackend(client, get_policy("flow-first"))
+        sid = await _session(model_runtime)
+        result = await model_runtime.orchestrator.handle_turn(sid, "who wrote Pride and Prejudice?")
+        assert result.agent == "out_of_scope" and result.text
+        assert await _calls(model_runtime, sid) == []
+        outcome = await model_runtime.pool.fetchval("SELECT outcome FROM turns WHERE session_id=$1", uuid.UUID(sid))
+        assert outcome == "flow"
+        fake.script([Reply(text="Our office is open weekdays from 9 to 5.")], model=HAIKU)
+        other = await model_runtime.orchestrator.handle_turn(sid, "what are your office hours?")
+        assert other.agent == "general" and [c["tier"] for c in await _calls(model_runtime, sid)] == [1]
+
+        model_runtime.orchestrator.backend = ModelBackend(client, get_policy("routed"))
+        fake.script([Reply(text="I can only help with your home: repairs, rent and building questions.")], model=HAIKU)
+        sid = await _session(model_runtime)
+        await model_runtime.orchestrator.handle_turn(sid, "who wrote Pride and Prejudice?")
+        assert [c["agent"] for c in await _calls(model_runtime, sid)] == ["out_of_scope"]
+    finally:
+        app.agents["out_of_scope"] = original

@@ -51,6 +51,7 @@ async def test_report_figures(runtime: Runtime, model_turns: None) -> None:
     assert general.turns >= 1 and general.escalation_rate > 0
     text = format_report(report)
     assert "cache hit rate" in text and "general" in text
+    assert "turns with no model call" in text and 0 <= report.overall.no_model_turns < report.overall.turns
     assert "Figures: cost = each model call's token usage" in text and "modelled" in text  # where cost comes from
     assert report.as_json()["cost_source"] == report.cost_source
 

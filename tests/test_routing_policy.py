@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from callcenter.specialists.tier_policy import POLICIES, get_policy
+from callcenter.settings import Settings
+from callcenter.specialists.tier_policy import POLICIES, get_policy, policy_from_settings
 from callcenter.types import StepType, Tier
 
 
@@ -36,3 +37,14 @@ def test_single_tier_policies_never_move() -> None:
 def test_agent_overrides() -> None:
     p = POLICIES["routed"].with_overrides({"difficulty_threshold": 0.9, "unknown": 1})
     assert p.difficulty_threshold == 0.9
+
+
+def test_flow_first_is_a_policy_of_its_own() -> None:
+    """The routed policy never serves turns from flows; flow-first is named, and only it does."""
+    assert not POLICIES["routed"].flow_first
+    assert POLICIES["flow-first"].flow_first
+    for name in ("frontier-only", "mid-only", "cheap-only"):
+        assert not POLICIES[name].flow_first
+    settings = Settings(_env_file=None)
+    assert policy_from_settings(settings, "flow-first").flow_first
+    assert not policy_from_settings(settings).flow_first

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-DEFAULT_POLICIES = ("routed", "frontier-only", "mid-only", "cheap-only")
+DEFAULT_POLICIES = ("routed", "flow-first", "frontier-only", "mid-only", "cheap-only")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="append",
         dest="policies",
         metavar="NAME",
-        help="routed | frontier-only | mid-only | cheap-only | local (repeatable; "
+        help="routed | flow-first | frontier-only | mid-only | cheap-only | local (repeatable; "
         f"default: {' '.join(DEFAULT_POLICIES)})",
     )
     e.add_argument("--gate-policy", default=None, help="policy the gates apply to (default: routed, else the first)")

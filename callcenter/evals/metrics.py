@@ -31,6 +31,8 @@ class TrialResult:
     tier_usage: dict[int, dict[str, Decimal]] = field(default_factory=dict)
     """Per tier: cost_usd and the four token counts (input, output, cache_read, cache_write)."""
     turns: int = 0
+    flow_turns: int = 0
+    """Turns a deterministic flow answered with no model call (the flow-first policy)."""
     escalated_turns: int = 0
     handoff: bool = False
     session_id: str = ""
@@ -103,6 +105,8 @@ def _summary(trials: Sequence[TrialResult]) -> dict[str, Any]:
         "n_trials": n,
         "success_rate": sum(t.passed for t in trials) / n,
         "cost_per_task_usd": float(cost),
+        "turns": sum(t.turns for t in trials),
+        "flow_turns": sum(t.flow_turns for t in trials),
     }
 
 

@@ -82,12 +82,31 @@ def _delta(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:+.1f} pt"
 
 
+def _flow_share(block: dict[str, Any]) -> str:
+    """Turns answered by a deterministic flow with no model call (flow-first), of all turns."""
+    turns = int(block.get("turns", 0))
+    return "–" if not turns else f"{int(block.get('flow_turns', 0))}/{turns}"
+
+
+def flow_table(report: dict[str, Any]) -> str | None:
+    """Per route, the turns each flow-using policy answered by flow: what its cost leaves out."""
+    names = [n for n, p in report["policies"].items() if p.get("flow_turns")]
+    if not names:
+        return None
+    routes = sorted({r for n in names for r in report["policies"][n]["per_route"]})
+    rows = ["| route | " + " | ".join(f"{n}: turns by flow" for n in names) + " |", "|---|" + "---|" * len(names)]
+    for route in routes:
+        cells = [_flow_share(report["policies"][n]["per_route"].get(route, {})) for n in names]
+        rows.append(f"| {route} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
 def summary_table(report: dict[str, Any]) -> str:
     """The policy comparison as a markdown table (also printed by `callcenter eval`)."""
     rows = [
         "| policy | success | pass^k | cost/task | vs frontier | vs all-mid | Δ success vs frontier | "
-        "p50 ms | p95 ms | tier mix 1/2/3 | escalation | handoff |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "p50 ms | p95 ms | tier mix 1/2/3 | escalation | handoff | turns by flow |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, p in report["policies"].items():
         mix = p["tier_mix"]
@@ -100,7 +119,7 @@ def summary_table(report: dict[str, Any]) -> str:
             f"{'–' if vs_m is None else f'{100 * (vs_m - 1):+.0f}%'} | {_delta(p.get('success_delta_vs_frontier'))} | "
             f"{p['p50_latency_ms']:.0f} | {p['p95_latency_ms']:.0f} | "
             f"{100 * mix['1']:.0f} / {100 * mix['2']:.0f} / {100 * mix['3']:.0f} % | "
-            f"{_pct(p['escalation_rate'])} | {_pct(p['handoff_rate'])} |"
+            f"{_pct(p['escalation_rate'])} | {_pct(p['handoff_rate'])} | {_flow_share(p)} |"
         )
     return "\n".join(rows)
 
@@ -135,6 +154,17 @@ def render_markdown(report: dict[str, Any], sweep: Sequence[dict[str, Any]] | No
             r = report["policies"][n]["per_route"].get(route)
             cells.append("– | –" if r is None else f"{_pct(r['success_rate'])} | {_usd(r['cost_per_task_usd'])}")
         out.append(f"| {route} | " + " | ".join(cells) + " |")
+    flows = flow_table(report)
+    if flows is not None:
+        out += [
+            "",
+            "## Turns answered by flows (no model call)",
+            "",
+            "Under `flow-first` the turns of agents marked `flow_first` are answered by their deterministic "
+            "flow at $0; the other policies, frontier-only included, send every turn to models.",
+            "",
+            flows,
+        ]
     out += ["", "## Where the cost goes (per task, by tier)", "", tier_table(report)]
     if sweep:
         out += ["", "## Calibration sweep", "", sweep_table(sweep)]

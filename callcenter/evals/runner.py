@@ -46,7 +46,13 @@ from callcenter.orchestrator import Orchestrator
 from callcenter.providers.budget import Budget, BudgetedProvider
 from callcenter.routing.router import Router
 from callcenter.settings import Settings
-from callcenter.specialists.seam import FlowBackend, SpecialistBackend
+from callcenter.specialists.seam import (
+    FlowBackend,
+    OnDelta,
+    SpecialistBackend,
+    SpecialistResult,
+    SpecialistTurn,
+)
 from callcenter.specialists.tier_policy import policy_from_settings
 from callcenter.store.conversations import ConversationStore
 from callcenter.store.db import create_pool
@@ -85,6 +91,22 @@ class EvalRun:
     seconds: float
     mode: str
     budget: dict[str, Any] | None = None  # {max_usd, spent_usd, not_run} when a cap was set
+
+
+class CountingBackend:
+    """A trial's specialist backend, counting the turns a flow answered under the flow-first
+    policy (outcome `flow`), so the report can say per route how many turns cost nothing."""
+
+    def __init__(self, inner: SpecialistBackend) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.flow_turns = 0
+
+    async def run(self, turn: SpecialistTurn, on_delta: OnDelta | None = None) -> SpecialistResult:
+        result = await self.inner.run(turn, on_delta)
+        if result.outcome == "flow":
+            self.flow_turns += 1
+        return result
 
 
 class SuiteRunner:
@@ -218,7 +240,8 @@ class SuiteRunner:
             async with pool.acquire() as conn:
                 await apply_fixtures(conn, scenario, self.config.today)
                 before = await Snapshot.take(conn)
-            backend, _client = self._backend(policy_name, pool, trial)
+            inner, _client = self._backend(policy_name, pool, trial)
+            backend = CountingBackend(inner)
             now = self._now(scenario)
             orch = Orchestrator(
                 app=self.app,
@@ -251,6 +274,7 @@ class SuiteRunner:
                 result.escalated_turns += 1 if out.escalations else 0
                 result.handoff = result.handoff or out.human_handoff
                 tools.extend(out.tools)
+            result.flow_turns = backend.flow_turns
             async with pool.acquire() as conn:
                 verdict = await judge(
                     conn, scenario, Transcript(session.id, result.replies, tools), before, today=self.config.today

@@ -29,6 +29,10 @@ class AgentSpec:
     acts_on_account: bool = False
     """True when the agent's tools read or change the customer's own account (balances, bookings):
     on a channel where identity is not yet proven (a phone call), the caller verifies first."""
+    flow_first: bool = False
+    """The business vouches for this agent's deterministic flow: under the `flow-first` policy
+    (`CALLCENTER_FLOW_FIRST`) its turns are answered by the flow with no model call. Mark only
+    agents whose flow passes every eval of its routes, held-out generated ones included."""
 
     def tool(self, name: str) -> Tool[Any]:
         for t in self.tools:

@@ -23,7 +23,7 @@ from callcenter.providers.client import AllProvidersFailed, CallContext, ModelCl
 from callcenter.specialists.escalation import Ladder, NoTierLeft, Retry, climb
 from callcenter.specialists.flow import FlowTurn, HumanHandoffRequest
 from callcenter.specialists.prompt_layout import SharedPrefix, agent_request
-from callcenter.specialists.seam import OnDelta, SpecialistResult, SpecialistTurn
+from callcenter.specialists.seam import OnDelta, SpecialistResult, SpecialistTurn, flow_first_turn
 from callcenter.specialists.tier_policy import RoutingPolicy
 from callcenter.types import Priority, StepType, Tier
 
@@ -62,6 +62,8 @@ class GuidedModelBackend:
         if flow_cls is None:
             raise RuntimeError(f"agent {turn.agent.name} has no flow to guide the model")
         policy = self.policy.with_overrides(turn.agent.routing)
+        if policy.flow_first and turn.agent.flow_first:
+            return await flow_first_turn(turn)
         difficulty = self.difficulty_for(turn)
         step = StepType.TOOL_SELECTION if turn.agent.tools else StepType.RESPONSE
         ladder = Ladder(

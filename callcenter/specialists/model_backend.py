@@ -24,7 +24,7 @@ from callcenter.specialists.escalation import Ladder, NoTierLeft, Retry, RoundLi
 from callcenter.specialists.flow import HumanHandoffRequest
 from callcenter.specialists.judge import ModelJudge
 from callcenter.specialists.prompt_layout import SharedPrefix, agent_request, cache_plan_for
-from callcenter.specialists.seam import FlowBackend, OnDelta, SpecialistResult, SpecialistTurn
+from callcenter.specialists.seam import FlowBackend, OnDelta, SpecialistResult, SpecialistTurn, flow_first_turn
 from callcenter.specialists.tier_policy import RoutingPolicy, policy_from_settings
 from callcenter.specialists.verified_stream import VerifiedStream
 from callcenter.specialists.verifier import is_non_answer
@@ -79,6 +79,8 @@ class ModelBackend:
         """One turn. With `on_delta` the reply streams sentence by sentence as it is generated:
         sentences without a claim at once, the rest once verified (specialists/verified_stream.py)."""
         policy = self.policy.with_overrides(turn.agent.routing)
+        if policy.flow_first and turn.agent.flow_first and turn.agent.flow is not None:
+            return await flow_first_turn(turn)
         step = StepType.TOOL_SELECTION if turn.agent.tools else StepType.RESPONSE
         ladder = Ladder(
             policy,
@@ -263,7 +265,7 @@ async def build_model_backend(settings: Settings, pool: asyncpg.Pool, app: App, 
     )
     extras["model_client"] = client
     extras["close"] = client.aclose  # Runtime.close() closes the providers' connections
-    policy = policy_from_settings(settings)
+    policy = policy_from_settings(settings, "flow-first" if settings.flow_first else "routed")
     judge = (
         ModelJudge(client, instructions=app.judge_instructions, customer_noun=app.customer_noun)
         if settings.verifier_judge

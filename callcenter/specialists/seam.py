@@ -114,3 +114,11 @@ class FlowBackend:
             )
         )
         return SpecialistResult.of_flow(reply, turn)
+
+
+async def flow_first_turn(turn: SpecialistTurn) -> SpecialistResult:
+    """A turn of a `flow_first` agent under the flow-first policy: its flow answers, no model is
+    called, and the turn's outcome says so (`flow`) for reports."""
+    result = await FlowBackend().run(turn)
+    result.outcome = "flow"
+    return result

@@ -4,6 +4,11 @@ Three mechanisms compose: static step-type routing (the kind of work picks the t
 difficulty-predicted routing (a hard turn starts one tier up), and confidence-based
 escalation (a low-confidence answer is re-run one tier up, capped per turn). The
 single-tier policies exist to measure the routed one against.
+
+`flow-first` is the routed policy plus the cheapest "model" of all: the turns of agents
+whose deterministic flow the business vouches for (`AgentSpec.flow_first`) are answered by
+that flow with no model call. It is a policy of its own, never the routed one in disguise,
+so every report shows both.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ class RoutingPolicy:
     name: str
     step_tiers: Mapping[StepType, Tier] = field(default_factory=lambda: dict(STATIC_STEP_TIERS))
     difficulty_threshold: float | None = 0.5
+    flow_first: bool = False
+    """Turns of an agent marked `flow_first` are answered by its deterministic flow, no model."""
     escalate: bool = True
     min_tier: Tier = Tier.CHEAP
     max_tier: Tier = Tier.FRONTIER
@@ -79,6 +86,7 @@ def _single(name: str, tier: Tier) -> RoutingPolicy:
 
 POLICIES: dict[str, RoutingPolicy] = {
     "routed": RoutingPolicy(name="routed"),
+    "flow-first": RoutingPolicy(name="flow-first", flow_first=True),
     "cheap-only": _single("cheap-only", Tier.CHEAP),
     "mid-only": _single("mid-only", Tier.MID),
     "frontier-only": _single("frontier-only", Tier.FRONTIER),
@@ -102,7 +110,7 @@ def policy_from_settings(
     settings, then any explicit overrides (a calibration sweep's point); the single-tier
     baselines take only the overrides.
     """
-    if name != "routed":
+    if name not in ("routed", "flow-first"):
         return get_policy(name, **dict(overrides or {}))
     tuned: dict[str, Any] = {
         "difficulty_threshold": settings.difficulty_threshold,
