@@ -16,6 +16,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from seeded import seeded_database
 
 from callcenter.runtime import Runtime, build_runtime
 from callcenter.settings import Settings
@@ -78,18 +79,8 @@ def shared_datasets() -> Path:
 @pytest.fixture(scope="session")
 async def seeded_dsn(server_dsn: str) -> AsyncIterator[str]:
     """A database of its own with the demo business seeded, for end-to-end tests."""
-    from callcenter_tools.seed import seed
-
-    name = f"cc_test_{uuid.uuid4().hex[:12]}"
-    url = await create_database(server_dsn, name)
-    conn = await connect(url)
-    try:
-        await migrate(conn)
-        await seed(conn)
-    finally:
-        await conn.close()
-    yield url
-    await drop_database(server_dsn, name)
+    async with seeded_database(server_dsn) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
