@@ -16,7 +16,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from seeded import seeded_database
+from seeded import seeded_database, with_trained_models
 
 from callcenter.runtime import Runtime, build_runtime
 from callcenter.settings import Settings
@@ -84,7 +84,23 @@ async def seeded_dsn(server_dsn: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's router and difficulty models, trained once for the run (the router takes ~15 s of CPU).
+
+    A test that starts the product in a data dir of its own copies them in (`with_trained_models`)
+    instead of training again; the models are cached by a hash of the examples, so a copy is what a
+    second start of the product would load from its own cache.
+    """
+    from callcenter.app import load_app
+    from callcenter.runtime import build_local_router
+
+    data = tmp_path_factory.mktemp("trained")
+    build_local_router(Settings(data_dir=data, backend="local"), load_app())  # type: ignore[call-arg]
+    return data / "models"
+
+
+@pytest.fixture(scope="session")
+def test_settings(tmp_path_factory: pytest.TempPathFactory, trained_models: Path) -> Settings:
     """Settings for in-process servers: offline backend, models cached per test run.
 
     Demo features are on (unsigned voice routes, the resident picker) as in the laptop demo;
@@ -92,7 +108,7 @@ def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     127.0.0.1, so the per-address limits are raised; tests/test_chat_limits.py checks them.
     """
     return Settings(  # type: ignore[arg-type]
-        data_dir=tmp_path_factory.mktemp("data"),
+        data_dir=with_trained_models(tmp_path_factory.mktemp("data"), trained_models),
         backend="local",
         secret=TEST_SECRET,
         demo_mode=True,

@@ -1,5 +1,6 @@
 """Set-up shared by tests that need the demo business: a seeded database of their own, a runtime on
-it, an orchestrator with its clock fixed, and resident lines in generated variations.
+it, an orchestrator with its clock fixed, resident lines in generated variations, and a data dir
+holding the run's trained models.
 
 A test module that books, pays or cancels gets a database of its own (the session's seeded one is
 shared, and other tests change it), seeded for the day its conversations happen on.
@@ -8,10 +9,12 @@ shared, and other tests change it), seeded for the day its conversations happen 
 from __future__ import annotations
 
 import random
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
+from pathlib import Path
 
 from callcenter.evals.paraphrase import Spec, roughen
 from callcenter.orchestrator import Orchestrator
@@ -76,3 +79,12 @@ def variants(spec: Spec, text: str, n: int, seed: int) -> list[str]:
         if rough not in out:
             out.append(rough)
     return out
+
+
+def with_trained_models(data_dir: Path, models: Path, pattern: str = "*.npz") -> Path:
+    """`data_dir` with the run's trained models (those matching `pattern`) in its model cache."""
+    cache = data_dir / "models"
+    cache.mkdir(parents=True, exist_ok=True)
+    for model in models.glob(pattern):
+        shutil.copy2(model, cache / model.name)
+    return data_dir
