@@ -13,17 +13,27 @@ from datetime import date, datetime
 from typing import Any
 
 from callcenter_agents.booking_changes import booked_note, changes_booking
-from callcenter_agents.booking_moves import is_relative_move, move_window, on_side
+from callcenter_agents.booking_followups import (
+    asks_hours,
+    bare_hour,
+    counts_from_a_day,
+    find_openings,
+    hours_sentence,
+    reference_day,
+    relative_window,
+)
+from callcenter_agents.booking_moves import is_relative_move, move_window
 from callcenter_agents.booking_prompt import BOOKING_EXAMPLES, BOOKING_INSTRUCTIONS
 from callcenter_agents.booking_requests import (
     CANCEL_WORDS,
-    MAX_OPTIONS,
     NAMES_THE_VISIT,
     appointment_number,
     carry_window,
     describe_issue,
     detect_intent,
     fits_window,
+    named_trade,
+    specialist_trade,
     visit_noun,
     window_from_state,
     window_to_state,
@@ -43,7 +53,6 @@ from callcenter_agents.extract import (
 from callcenter_agents.replies import choice_prompt, numbered, sign_in_prompt, tool_error_reply
 from callcenter_agents.tool_turn import ToolTurn
 from callcenter_tools.booking import BOOKING_TOOLS, BUSINESS_TZ
-from callcenter_tools.booking_windows import starts_within, widened_windows
 
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import FlowReply, FlowTurn
@@ -106,6 +115,7 @@ class BookingFlow:
                 "anchor": anchor,
                 "move": text[:300] if anchor is None or is_relative_move(text) else None,
                 "ref": detect_appointment_ref(text),
+                "trade": named_trade(text),
                 "number": appointment_number(text),
             }
             return await self._choose_appointment(t, state)
@@ -119,11 +129,17 @@ class BookingFlow:
             }
             return await self._search(t, state)
         issue = detect_issue(text)
+        trade = specialist_trade(text)
         state = {"intent": "book", "kind": "maintenance", "window": window}
         if issue is None:
-            state.update(stage="need_issue", said=text[:500])
-            return t.reply("I can book a maintenance visit for you. What needs fixing?", state)
-        state["category"], state["description"] = issue[0], describe_issue(issue, text)
+            # A trade named without the job ("can I book a plumber?", "an electrician for the end of
+            # the month") is kept, with the day asked for, while the question what needs fixing is
+            # asked once; the answer describes the work order, it does not change the trade.
+            state.update(stage="need_issue", said=text[:500], category=trade)
+            noun = visit_noun("maintenance", trade)
+            return t.reply(f"I can book {with_article(noun)} for you. What needs fixing?", state)
+        state["category"] = trade or issue[0]
+        state["description"] = describe_issue(issue, text)
         return await self._search(t, state)
 
     async def _got_issue(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
@@ -135,7 +151,8 @@ class BookingFlow:
         said = str(state.pop("said", "") or "")
         issue = detect_issue(text) or (detect_issue(said) if said else None)
         words = " ".join(p for p in (said, text) if p)
-        category = issue[0] if issue is not None else "general"
+        trade = specialist_trade(said) or specialist_trade(text)
+        category = trade or (issue[0] if issue is not None else "general")
         state["category"], state["description"] = category, describe_issue(issue, words)
         return await self._search(t, state)
 
@@ -145,6 +162,8 @@ class BookingFlow:
         the week talked about, and a change of only the time or only the day keeps the other."""
         before = window_from_state(state.get("window"))
         anchor = before.date_from if before is not None else None
+        if state.get("options") and counts_from_a_day(text):
+            anchor = reference_day(state)  # "what about the day after": after the day just offered
         if anchor is None and state.get("anchor"):
             anchor = date.fromisoformat(str(state["anchor"]))
         when = parse_when(text, t.turn.now.astimezone(BUSINESS_TZ), anchor)
@@ -155,31 +174,15 @@ class BookingFlow:
     async def _search(self, t: ToolTurn, state: dict[str, Any], lead: str = "") -> FlowReply:
         kind = state.get("kind", "maintenance")
         category = state.get("category") if kind == "maintenance" else None
-        exclude = {opt["slot_id"] for opt in state.get("exclude", [])}
-        direction, visit = state.get("direction"), (state.get("appointment") or {}).get("starts_at")
-        slots: list[dict[str, Any]] = []
-        note = ""
-        for bounds, widened_note in widened_windows(state.get("window"), t.turn.now.astimezone(BUSINESS_TZ).date()):
-            args: dict[str, Any] = {"kind": kind, "limit": 10, **bounds}
-            args.pop("latest", None)  # the tool bounds a slot's end; the resident's "before 5" bounds its start
-            if category:
-                args["category"] = category
-            found = (await t.call("find_slots", args)).get("slots", [])
-            slots = [
-                s
-                for s in found
-                if s.get("slot_id") not in exclude and starts_within(bounds, s) and on_side(direction, visit, s)
-            ]
-            slots = slots[:MAX_OPTIONS]
-            if slots:
-                note = widened_note
-                break
         noun = visit_noun(kind, category)
+        today = t.turn.now.astimezone(BUSINESS_TZ).date()
+        slots, note, reason = await find_openings(t, state, kind, category, today)
         state.pop("exclude", None)
         if not slots:
             return t.reply(
-                f"{lead}I'm sorry, there are no openings for {with_article(noun)} in the next couple of "
-                "weeks. I can pass this to the maintenance team so they call you to arrange a time.",
+                f"{lead}{reason + ' ' if reason else ''}I'm sorry, there are no openings for {with_article(noun)} "
+                "in the next couple of weeks. I can pass this to the maintenance team so they call you to arrange "
+                "a time.",
                 done=True,
             )
         options = [
@@ -196,7 +199,9 @@ class BookingFlow:
             # One opening: the question that names it is the confirmation, so a single yes books
             # it (asking "does that work?" and then "shall I book it?" is one question too many).
             state.update(stage="confirm", options=options, chosen=options[0])
-            if note:
+            if reason:
+                head = f"{lead}{reason.rstrip(':')}."
+            elif note:
                 head = f"{lead}{note} There's one opening."
             elif window:
                 head = f"{lead}There's one opening {window.get('text') or 'then'}."
@@ -204,7 +209,9 @@ class BookingFlow:
                 head = f"{lead}There's one opening soon."
             return t.reply(f"{head} {self._confirm_question(state)} Or tell me another day or time.", state)
         state.update(stage="offer", options=options)
-        if note:
+        if reason:
+            text = f"{lead}{reason}\n"
+        elif note:
             text = f"{lead}{note} Here's what's free for {with_article(noun)}:\n"
         elif window:
             text = f"{lead}Here's what's free {window.get('text') or 'then'} for {with_article(noun)}:\n"
@@ -219,6 +226,8 @@ class BookingFlow:
         idx = pick_choice(text, len(options), [o["label"] for o in options])
         when = self._later_when(t, text, state)
         if when is not None and (idx is None or not fits_window(when, options[idx])):
+            if is_negative(text):  # "none of those work, do you have evenings?": not those again
+                state["exclude"] = options
             state["window"] = window_to_state(when)
             return await self._search(t, state)
         if idx is None and len(options) == 1 and is_affirmative(text) and not is_negative(text):
@@ -226,6 +235,9 @@ class BookingFlow:
         if idx is not None:
             state.update(stage="confirm", chosen=options[idx])
             return t.reply(self._confirm_question(state), state)
+        followed = await self._follow_up(t, text, state)
+        if followed is not None:
+            return followed
         if is_negative(text):
             state["stage"] = "offer"
             return t.reply(
@@ -234,6 +246,42 @@ class BookingFlow:
         return t.reply(
             f"Sorry, I didn't catch which one. {choice_prompt(len(options))} Or tell me another day or time.", state
         )
+
+    async def _follow_up(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply | None:
+        """A question about the slots just offered that names no slot nor a full window: "anything
+        later that day?", "11" (to options 1-3), "till what time?" (booking_followups.py)."""
+        options: list[dict[str, Any]] = state.get("options", [])
+        relative = relative_window(text, state)
+        if relative is not None:
+            state.update(window=relative, exclude=options)
+            return await self._search(t, state)
+        hour = bare_hour(text, len(options))
+        day = reference_day(state)
+        if hour is not None:
+            when = parse_when(f"at {hour}", t.turn.now.astimezone(BUSINESS_TZ))
+            if when is not None:
+                at = window_to_state(when)
+                if day is not None:
+                    at.update(
+                        date_from=day.isoformat(), date_to=day.isoformat(), text=f"{day:%a %b} {day.day} at {hour}"
+                    )
+                state["window"] = at
+                return await self._search(t, state)
+        if asks_hours(text):
+            kind = state.get("kind", "maintenance")
+            category = state.get("category") if kind == "maintenance" else None
+            args: dict[str, Any] = {"kind": kind, "limit": 1, "schedule": True}
+            if category:
+                args["category"] = category
+            schedule = (await t.call("find_slots", args)).get("schedule")
+            if not isinstance(schedule, dict):
+                return None
+            head = hours_sentence(schedule, visit_noun(kind, category))
+            listing = numbered([o["label"] for o in options])
+            ask = f"{choice_prompt(len(options))} Or tell me another day or time." if options else ""
+            offered = f" The openings I offered:\n{listing}\n{ask}" if options else " Which day would suit you?"
+            return t.reply(f"{head}{offered}", {**state, "stage": "offer"} if options else state)
+        return None
 
     def _confirm_question(self, state: dict[str, Any]) -> str:
         chosen = state["chosen"]
@@ -260,6 +308,10 @@ class BookingFlow:
             return await self._search(t, state)
         if is_affirmative(text) and not is_negative(text):
             return await self._commit(t, state)
+        if idx is None and when is None and not is_negative(text):
+            followed = await self._follow_up(t, text, state)
+            if followed is not None:
+                return followed
         if is_negative(text):
             others = [o for o in options if o["slot_id"] != chosen["slot_id"]]
             if others:
@@ -320,11 +372,13 @@ class BookingFlow:
 
     # -- existing appointments --------------------------------------------------------
 
-    async def _upcoming(self, t: ToolTurn, ref: str | None = None) -> list[dict[str, Any]]:
+    async def _upcoming(self, t: ToolTurn, ref: str | None = None, trade: str | None = None) -> list[dict[str, Any]]:
         appts = (await t.call("list_my_appointments", {})).get("appointments", [])
         live = [a for a in appts if a.get("status", "booked") == "booked"]
         if ref:
             live = [a for a in live if a.get("kind") == ref] or live
+        if trade:  # "move my plumbing thing": the plumbing visit, when there is one
+            live = [a for a in live if a.get("kind") == "maintenance" and a.get("category") == trade] or live
         return live
 
     async def _list(self, t: ToolTurn) -> FlowReply:
@@ -362,7 +416,7 @@ class BookingFlow:
             if not appts:
                 return t.reply(f"{lead}Would you like to book one?", done=True)
         else:
-            appts = await self._upcoming(t, state.get("ref"))
+            appts = await self._upcoming(t, state.get("ref"), state.get("trade"))
             if not appts:
                 return t.reply(
                     f"I don't see any upcoming appointments to {verb}. Would you like to book one?", done=True

@@ -17,7 +17,10 @@ from callcenter_agents.extract.polite import fix_typos, polite_core
 
 RESCHEDULE = re.compile(
     r"\b(re-?schedul\w*|re-?book\w*|postpone\w*|"
-    r"(move|change|push|shift|switch)\b.{0,40}\b(appointment|visit|viewing|booking|tour|it|time|date)|"
+    r"(move|change|push|shift|switch|bump)\b.{0,40}\b(appointment|appt|visit|viewing|booking|tour|it|time|date)|"
+    # "move my plumbing thing to the 9th", "push the electrician to next week": the visit by its trade
+    r"(move|change|push|shift|switch|bump)\s+(my|the|our|that)\s+(\w+\s+){0,2}?(thing|one|plumb\w*|electric\w*|hvac"
+    r"|heating|repair\w*|maintenance|technician|tech|handyman|service|inspection|guy)\b|"
     r"(different|another|later|earlier) (time|day|date|slot))\b",
     re.I,
 )

@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from callcenter_agents.booking_changes import RESCHEDULE
-from callcenter_agents.extract import DateWindow, detect_appointment_ref
+from callcenter_agents.extract import DateWindow, detect_appointment_ref, detect_issue, detect_trade
 from callcenter_tools.booking import BUSINESS_TZ
 
 CANCEL_WORDS = re.compile(
@@ -181,3 +181,16 @@ def fits_window(when: DateWindow, option: dict[str, Any]) -> bool:
     if not raw:
         return False
     return when.admits(datetime.fromisoformat(str(raw)).astimezone(BUSINESS_TZ))
+
+
+def specialist_trade(text: str) -> str | None:
+    """A specialist trade the resident names ("a plumber"); a handyman names no job, so the
+    question what needs fixing is still asked and the answer decides."""
+    trade = detect_trade(text)
+    return trade if trade != "general" else None
+
+
+def named_trade(text: str) -> str | None:
+    """The trade of the visit the resident points at: named ("my plumber") or by its object ("the sink one")."""
+    issue = detect_issue(text)
+    return detect_trade(text) or (issue[0] if issue is not None and issue[0] != "general" else None)

@@ -7,7 +7,8 @@ it to a booking or the complaint script. A repair request typed in a hurry ("my 
 sombody coem fix it") or wrapped in polite padding has the words of no example at all, so it lands
 out of scope. Both are recognised here by what they are made of — a permission question about a
 handbook topic; a fixture with a symptom and no grievance — and routed by `ROUTE_RULES`
-(agents/conversation.py) whatever the classifier thinks. Pure functions, English only.
+(agents/conversation.py) whatever the classifier thinks. A trade named for a visit ("book an
+electrician for the end of the month") is a repair request too. Pure functions, English only.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import re
 from typing import Final
 
 from callcenter_agents.extract.polite import fix_typos
-from callcenter_agents.extract.refs import ISSUE_WORDS, detect_issue
+from callcenter_agents.extract.refs import ISSUE_WORDS, detect_issue, detect_trade
 from callcenter_agents.replies import is_prompt_probe, split_requests
 
 # Asking whether something is allowed, or what the rule is.
@@ -94,6 +95,8 @@ _QUESTION_ABOUT: Final = re.compile(
 # Money in the same message ("make a payment and get a plumber"): two requests, which the glue splits.
 _ACCOUNT: Final = re.compile(r"\b(pay\w*|balance|rent|bill|invoice|fees?|owe)\b")
 _ACCOUNT_WORDS: Final = ("payment", "balance", "invoice")
+# Asking for a trade's visit ("book an electrician", "I need a plumber", "send the HVAC guy").
+_TRADE_REQUEST: Final = re.compile(r"\b(book|schedul\w*|send|need|get|want|come\s+out|appointment|visit|arrange)\b")
 # Issues that are not a repair booking whatever words come with them.
 _NOT_A_REPAIR: Final = frozenset({"gas smell", "locked out", "pests", "mold", "lost", "flooding", "sewage backup"})
 
@@ -106,6 +109,8 @@ def is_repair_request(text: str) -> bool:
         return False  # two requests, or one and an injection: the classifier and the glue split them
     t = fix_typos(text, ISSUE_WORDS)
     issue = detect_issue(text)
+    if issue is None and detect_trade(text) is not None and _TRADE_REQUEST.search(t) and not _PERMISSION.search(t):
+        issue = ("trade", "")  # "book an electrician for the end of the month": the trade is the request
     if issue is None or issue[1] in _NOT_A_REPAIR or any(n in issue[1] for n in _NOT_A_REPAIR):
         return False
     return not (_GRIEVANCE.search(t) or _QUESTION_ABOUT.search(t) or is_policy_question(text))

@@ -29,7 +29,7 @@ from tests.desk_helpers import (
     wait_in_queue,
 )
 
-pytestmark = pytest.mark.processes
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -74,6 +74,56 @@ class FindSlotsArgs(Args):
         default=None, description="Slots must end by this local time of day, e.g. 12:00 for 'before noon'."
     )
     limit: int = Field(default=5, ge=1, le=10, description="How many slots to return.")
+    latest_first: bool = Field(
+        default=False, description="Return the latest slots of the range first (e.g. 'the end of the month')."
+    )
+    schedule: bool = Field(
+        default=False,
+        description="Also return when visits of this kind run (days, first and last start, last bookable day); "
+        "always returned when no slot is free.",
+    )
+
+
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _clock_label(at: time) -> str:
+    return f"{at.hour % 12 or 12}:{at:%M} {'PM' if at.hour >= 12 else 'AM'}"
+
+
+async def _schedule(ctx: ToolContext, kind: str, skills: list[str]) -> dict[str, Any] | None:
+    """When visits of this kind run, read from the slots themselves: a resident told "nothing is free
+    on Saturday" deserves the reason (visits are on weekdays), and the slots are the truth of it."""
+    row = await ctx.conn.fetchrow(
+        """
+        SELECT min((s.starts_at AT TIME ZONE $4)::time) AS first_start,
+               max((s.starts_at AT TIME ZONE $4)::time) AS last_start,
+               max((s.ends_at AT TIME ZONE $4)::time) AS last_end,
+               max((s.starts_at AT TIME ZONE $4)::date) AS last_date,
+               array_agg(DISTINCT (extract(isodow FROM s.starts_at AT TIME ZONE $4))::int - 1) AS weekdays
+        FROM slots s JOIN technicians t ON t.id = s.technician_id
+        WHERE s.kind = $1 AND t.skill = ANY($2::text[]) AND s.starts_at > $3
+        """,
+        kind,
+        skills,
+        ctx.now,
+        BUSINESS_TZ.key,
+    )
+    if row is None or row["first_start"] is None:
+        return None
+    weekdays = sorted(int(d) for d in row["weekdays"])
+    last_date: date = row["last_date"]
+    return {
+        "weekdays": weekdays,
+        "days": [_DAY_NAMES[d] for d in weekdays],
+        "first_start": _clock_label(row["first_start"]),
+        "last_start": _clock_label(row["last_start"]),
+        "last_end": _clock_label(row["last_end"]),
+        "first_start_time": row["first_start"].isoformat(timespec="minutes"),
+        "last_start_time": row["last_start"].isoformat(timespec="minutes"),
+        "last_date": last_date.isoformat(),
+        "last_day": f"{last_date:%a %b} {last_date.day}",
+    }
 
 
 @tool(vertical="booking")
@@ -101,7 +151,7 @@ async def find_slots(ctx: ToolContext, args: FindSlotsArgs) -> dict[str, Any]:
               AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.status = 'booked')
             ORDER BY s.starts_at, s.id
         ) free
-        ORDER BY starts_at
+        ORDER BY CASE WHEN $10 THEN starts_at END DESC, starts_at
         LIMIT $9
         """,
         args.kind,
@@ -113,8 +163,14 @@ async def find_slots(ctx: ToolContext, args: FindSlotsArgs) -> dict[str, Any]:
         args.latest.replace(tzinfo=None) if args.latest else None,
         BUSINESS_TZ.key,
         args.limit,
+        args.latest_first,
     )
-    return {"slots": [_slot_out(r) for r in rows]}
+    out: dict[str, Any] = {"slots": [_slot_out(r) for r in rows]}
+    if args.schedule or not rows:
+        schedule = await _schedule(ctx, args.kind, skills_for(args.kind, args.category))
+        if schedule is not None:
+            out["schedule"] = schedule
+    return out
 
 
 async def _usable_slot(ctx: ToolContext, slot_id: int, kind: str, category: str | None) -> asyncpg.Record:

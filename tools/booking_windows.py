@@ -6,10 +6,13 @@ flow's state; times are the business's local time (`BUSINESS_TZ`).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from callcenter_tools.booking import BUSINESS_TZ
+
+_WEEKDAY = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)", re.I)
 
 WIDEN_DAYS = 14
 """How far ahead a widened search looks, in days."""
@@ -18,8 +21,10 @@ WIDEN_DAYS = 14
 def widened_windows(window: dict[str, Any] | None, today: date) -> list[tuple[dict[str, Any], str]]:
     """Search windows to try in order: as asked, then gradually relaxed, then soonest.
 
-    A single day moves a week at a time first (same weekday, same time of day), then the
-    time of day is kept over two weeks, then dropped. Each entry carries a phrase telling
+    A named weekday ("tuesday") moves a week at a time first (same weekday, same time of day);
+    any other single day ("today", "the 3rd") the days right after it first, as a resident who
+    asked for today wants tomorrow rather than a week later. Then the time of day is kept over
+    two weeks, then dropped. Each entry carries a phrase telling
     the resident the search was widened: offering Thursday when they asked for Tuesday
     without saying so reads as a mistake.
     """
@@ -31,7 +36,15 @@ def widened_windows(window: dict[str, Any] | None, today: date) -> list[tuple[di
     out: list[tuple[dict[str, Any], str]] = [(asked, "")]
     start = date.fromisoformat(window["date_from"]) if window.get("date_from") else today
     single_day = bool(window.get("date_from")) and window.get("date_from") == window.get("date_to")
-    if single_day:
+    if single_day and not _WEEKDAY.search(str(wanted)):
+        after = start + timedelta(days=1)
+        out.append(
+            (
+                {"date_from": after.isoformat(), "date_to": (after + timedelta(days=6)).isoformat(), **times},
+                f"Nothing is free {wanted}, so I looked at the days right after.",
+            )
+        )
+    elif single_day:
         for weeks in (1, 2):
             day = (start + timedelta(weeks=weeks)).isoformat()
             later = "a week later" if weeks == 1 else f"{weeks} weeks later"

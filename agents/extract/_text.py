@@ -7,6 +7,7 @@ else stays next to the one parser that uses it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Final
 
 SMALL_NUMBERS: Final[dict[str, int]] = {
@@ -59,6 +60,21 @@ WEEKDAY_RE: Final = (
     r"\b(monday|mon|tuesday|tues?|wednesday|weds?|thursday|thu(?:rs?)?|friday|fri|saturday"
     r"|(?<!\bi )(?<!\bwe )(?<!\bhe )(?<!\bshe )(?<!\bthey )(?<!\byou )sat|sunday|(?<!the )sun)s?\b\.?"
 )
+MONTHS: Final[dict[str, int]] = {
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
+
 WORD_HOUR: Final = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 
 
@@ -101,3 +117,9 @@ def words_value(words: Sequence[str]) -> int | None:
             return None
         seen = True
     return total + current if seen else None
+
+
+def add_months(day: date, months: int) -> date:
+    """The first day of the month `months` after `day`'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)

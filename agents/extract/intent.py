@@ -145,7 +145,7 @@ _NONE_OF = re.compile(r"\b(?:none|neither|no\s+one|not\s+any)\b")
 _LABEL_TIME = re.compile(r"\b(\d{1,2})(?::([0-5]\d))?\s*(am|pm|a\.m\.?|p\.m\.?)(?![a-z])|\b(\d{1,2}):([0-5]\d)\b")
 _TEXT_TIME = re.compile(
     rf"\b(\d{{1,2}})(?::([0-5]\d))?\s*(am|pm|a\.m\.?|p\.m\.?)(?![a-z])|\b(\d{{1,2}}):([0-5]\d)\b"
-    rf"|(?:\bat|\bthe|\baround|@)\s*(\d{{1,2}}|{WORD_HOUR})\b(?!\s*(?:st|nd|rd|th|:))"
+    rf"|(?:\bat|\bthe|\baround|@|\b(?:how|what)\s+about)\s*(\d{{1,2}}|{WORD_HOUR})\b(?!\s*(?:st|nd|rd|th|:))"
     rf"(?:\s*o'?clock)?(?=\s*(?:one|slot|o'?clock|$|[,.!?]|please|works|is|would|sounds|on))"
     rf"|\b(\d{{1,2}}|{WORD_HOUR})\s*o'?clock\b|\b(noon|midday)\b"
 )

@@ -11,7 +11,15 @@ from typing import Final, Literal
 from callcenter_agents.extract._text import lower
 from callcenter_agents.extract.polite import fix_typos
 
-__all__ = ["ISSUE_WORDS", "detect_appointment_ref", "detect_charge_kind", "detect_invoice_ref", "detect_issue"]
+__all__ = [
+    "ISSUE_WORDS",
+    "TRADE_WORDS",
+    "detect_appointment_ref",
+    "detect_charge_kind",
+    "detect_invoice_ref",
+    "detect_issue",
+    "detect_trade",
+]
 
 # Words a hurried resident misspells in a repair request ("my toilte is clogd", "diswhasher"): one
 # slip in them is mended before the issue is read. Long, distinctive words only, none a real word's
@@ -89,6 +97,11 @@ _PROBLEMS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (r"\bflicker(?:s|ing)?\b", "flickering"),
         (r"\b(?:not|isn'?t|wasn'?t|stopped)\s+cool(?:ing)?\b|\bblowing\s+(?:warm|hot)\s+air\b", "not cooling"),
         (r"\b(?:not|isn'?t|stopped)\s+heat(?:ing)?\b|\bblowing\s+cold\s+air\b", "not heating"),
+        (
+            r"\b(?:weak|barely\s+(?:works?|working|warm|cold)|lukewarm|not\s+(?:warm|hot|cold)\s+enough"
+            r"|(?:isn'?t|not)\s+(?:getting|keeping)\s+(?:warm|hot|cold))\b",
+            "weak",
+        ),
         (
             r"\bstuck\b|\bjammed\b|\bstick(?:s|ing|y)\b"
             r"|\b(?:won'?t|will\s+not|doesn'?t|does\s+not|can'?t|cannot)\s+(?:open|close|shut|lock|latch)\b",
@@ -183,6 +196,41 @@ def _detect_issue(t: str) -> tuple[str, str] | None:
     if pattern.search(t):
         return category, name
     return None
+
+
+# Trade names a resident books by ("get me a plumber", "electrical work", "the HVAC guy"); their slips
+# are mended first ("plumer", "electrican", "handy man").
+TRADE_WORDS: Final = (
+    *("plumber", "plumbers", "plumbing", "electrician", "electricians", "electrical", "handyman", "heating"),
+    *("technician", "appliance", "furnace"),
+)
+_TRADES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
+    (category, re.compile(pattern))
+    for category, pattern in (
+        ("plumbing", r"\bplumb(?:er|ers|ing)\b|\bplummer\b"),
+        (
+            "electrical",
+            r"\belectrician'?s?\b|\belectrical\b(?!\s+(?:bill|charge|usage))|\belectric\s+(?:guy|work|repair)\b",
+        ),
+        (
+            "hvac",
+            r"\bhvac\b|\b(?:heating|a/?c|air\s*con\w*|furnace|boiler)\s+(?:and\s+(?:cooling|ac|a/c)\s+)?"
+            r"(?:guy|tech|technician|person|repair\s*(?:man|guy|person)?|company|service|contractor|specialist)\b",
+        ),
+        ("appliance", r"\bappliance\s+(?:repair|tech|technician|guy|person|service|specialist)\w*\b"),
+        ("general", r"\bhandy\s*m[ae]n\b|\blocksmith\b|\bcarpenter\b"),
+    )
+)
+
+
+def detect_trade(text: str) -> str | None:
+    """The trade the resident names for the visit ("a plumber", "plumbing visit", "HVAC tech"), or None.
+
+    A stated trade is what the resident asked for: the booking keeps it even when the object named
+    suggests another (a plumber for the dishwasher is still a plumber's visit).
+    """
+    t = fix_typos(text, TRADE_WORDS)
+    return next((category for category, pattern in _TRADES if pattern.search(t)), None)
 
 
 _VIEWING = re.compile(

@@ -15,6 +15,17 @@ Rules chosen where English is ambiguous (tests pin each one):
   such date on or after today; an explicit year is kept even if it is in the past.
 - A bare clock hour 1-7 means pm, 8-11 am, 12 noon; "morning" in the same phrase makes
   it am and "afternoon"/"evening"/"tonight" pm.
+- "The end of the month" is its last seven days (from today at the earliest); said in the
+  month's last two days it means next month's end. "The beginning of the month" is days 1-7
+  (next month's once this month's have passed), "the middle of the month" days 11-20; the
+  same words with "week" are Thursday-Sunday, Monday-Tuesday and Wednesday-Thursday, and a
+  month's name works too ("early january", "end of dec").
+- The past is not a request: "same as last month", "a week ago", "every month", "last
+  tuesday" name no date.
+- "The day after", "the next day", "a week later" count from `anchor` (the day the
+  conversation was about), from today without one.
+- Day numbers may be words where a date is plain: "the third of december", "december
+  third", "on the twenty-first"; a bare "the third" stays a choice of option.
 """
 
 from __future__ import annotations
@@ -24,7 +35,28 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final
 
-from callcenter_agents.extract._text import MONTH_RE, SMALL_NUMBERS, WEEKDAY_RE, WEEKDAYS, WORD_HOUR, lower, words_value
+from callcenter_agents.extract._text import (
+    MONTH_RE,
+    MONTHS,
+    SMALL_NUMBERS,
+    WEEKDAY_RE,
+    WEEKDAYS,
+    WORD_HOUR,
+    add_months,
+    lower,
+    words_value,
+)
+from callcenter_agents.extract.day_phrases import (
+    CALENDAR_WORDS,
+    ORDINAL_DATE,
+    PART_OF,
+    PAST,
+    RELATIVE_DAY,
+    ordinal_value,
+    part_of,
+    relative_day,
+)
+from callcenter_agents.extract.polite import fix_typos
 
 __all__ = ["DateWindow", "parse_when"]
 
@@ -62,22 +94,6 @@ class DateWindow:
     def admits(self, start: datetime) -> bool:
         """Whether a slot starting at `start` (in the customer's local time) fits."""
         return self.admits_date(start.date()) and self.admits_time(start.time())
-
-
-_MONTHS: Final[dict[str, int]] = {
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "may": 5,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
-}
 
 
 def _small_number(word: str) -> int | None:
@@ -120,13 +136,8 @@ _ASAP = re.compile(
 )
 _RANGE = re.compile(
     r"\b(?:(this|next|early\s+next|that(?:\s+same)?|the\s+same|same|the)\s+)?(week|weekend|month)\b(?!\s*(?:ly|s\b))"
-    r"|\b(?:on\s+the\s+|this\s+)?(weekend)\b"
+    r"|\b(?:on\s+the\s+|this\s+|on\s+|over\s+the\s+)?(weekend)s?\b"
 )
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
@@ -166,7 +177,7 @@ def _explicit_date(t: str, today: date) -> tuple[date, tuple[int, int]] | None:
             return found, m.span()
     for pattern, month_group, day_group in ((_MONTH_DAY, 1, 2), (_DAY_MONTH, 2, 1)):
         if m := pattern.search(t):
-            month = _MONTHS[m[month_group][:3]]
+            month = MONTHS[m[month_group][:3]]
             day = int(m[day_group])
             year = _year(m[3]) if pattern is _MONTH_DAY else None
             found = _safe_date(year, month, day) if year else _upcoming(month, day, today)
@@ -175,7 +186,7 @@ def _explicit_date(t: str, today: date) -> tuple[date, tuple[int, int]] | None:
     if m := _NTH.search(t):
         day = int(m[1] or m[3])
         for ahead in range(0, 4):
-            first = _add_months(today, ahead)
+            first = add_months(today, ahead)
             found = _safe_date(first.year, first.month, day)
             if found is not None and found >= today:
                 return found, m.span()
@@ -202,7 +213,7 @@ def _range(kind: str, modifier: str, today: date, anchor: date | None = None) ->
             saturday = monday + timedelta(days=5)
             return max(today, saturday), max(today, saturday + timedelta(days=1))
         first = anchor.replace(day=1)
-        return max(today, first), max(today, _add_months(first, 1) - timedelta(days=1))
+        return max(today, first), max(today, add_months(first, 1) - timedelta(days=1))
     if modifier in ("that", "that same", "the same", "same"):
         modifier = "this"
     monday = today - timedelta(days=today.weekday())
@@ -219,9 +230,9 @@ def _range(kind: str, modifier: str, today: date, anchor: date | None = None) ->
         return max(today, saturday), saturday + timedelta(days=1)
     # month
     if modifier == "next":
-        first = _add_months(today, 1)
-        return first, _add_months(today, 2) - timedelta(days=1)
-    return today, _add_months(today, 1) - timedelta(days=1)
+        first = add_months(today, 1)
+        return first, add_months(today, 2) - timedelta(days=1)
+    return today, add_months(today, 1) - timedelta(days=1)
 
 
 _Span = tuple[int, int]
@@ -232,6 +243,13 @@ def _find_dates(t: str, today: date, anchor: date | None = None) -> tuple[date |
     explicit = _explicit_date(t, today)
     if explicit:
         return explicit[0], explicit[0], [explicit[1]]
+    if m := RELATIVE_DAY.search(t):
+        low, high = relative_day(m, today, anchor)
+        return low, high, [m.span()]
+    if m := PART_OF.search(t):
+        found = part_of(m[1], " ".join((m[2] or "").split()), m[3], today)
+        if found is not None:
+            return found[0], found[1], [m.span()]
     for pattern, offset in ((_DAY_AFTER, 2), (_TOMORROW, 1), (_TODAY, 0), (_TONIGHT, 0)):
         if m := pattern.search(t):
             day = today + timedelta(days=offset)
@@ -293,11 +311,11 @@ _BEFORE = re.compile(
     rf"\s+({_CLOCK})"
 )
 _AROUND = re.compile(
-    rf"\b(?:around|about|approximately|approx\.?|roughly|close\s+to|near)\s+({_CLOCK})"
+    rf"\b(?:around|(?<!how\s)(?<!what\s)about|approximately|approx\.?|roughly|close\s+to|near)\s+({_CLOCK})"
     rf"|\b({_CLOCK})\s*-?\s*ish\b"
 )
-_AT = re.compile(
-    rf"(?:\bat|@)\s*({_CLOCK})"
+_AT = re.compile(  # "how about 11" suggests 11, where "about 11" is roughly 11
+    rf"(?:\bat|@|\b(?:how|what)\s+about)\s*({_CLOCK})"
     rf"|\b(\d{{1,2}}(?::[0-5]\d)?{_AP}|\d{{1,2}}:[0-5]\d|noon|midday)(?![\w:])"
     rf"|\b(\d{{1,2}}|{WORD_HOUR})\s*o'?clock\b"
 )
@@ -441,6 +459,9 @@ def parse_when(text: str, now: datetime, anchor: date | None = None) -> DateWind
     "that week" is this week).
     """
     lowered = _GREETING.sub(lambda m: " " * len(m[0]), lower(text))
+    lowered = fix_typos(lowered, CALENDAR_WORDS)  # "the day afer", "end of monht", "sundy"
+    lowered = PAST.sub(lambda m: " " * len(m[0]), lowered)
+    lowered = ORDINAL_DATE.sub(ordinal_value, lowered)
     today = now.date()
     date_from, date_to, date_spans = _find_dates(lowered, today, anchor)
     earliest, latest, time_matched, time_spans = _find_times(lowered)
