@@ -25,7 +25,7 @@ from callcenter.language.turn import LanguageTurns
 from callcenter.providers.client import CallContext
 from callcenter.providers.deadline import turn_deadline
 from callcenter.redaction import may_continue_a_number, redact_continuation
-from callcenter.routing.router import Router
+from callcenter.routing.router import Router, clip_long_text
 from callcenter.settings import Settings
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import HumanHandoffRequest
@@ -235,9 +235,10 @@ class Orchestrator:
         if note:
             history.append(("assistant", f"[Note from our team, who handled this conversation: {note}]"))
 
+        full, text = text, clip_long_text(text, self.settings.understand_max_chars)  # a long paste: head and tail
         glossed = self.languages.glossed(text)  # "mi inodoro esta tapado, can you send someone": words it knows
         with span("route"):
-            said = routing_text(self.app, glossed)  # the request, not the "hi" and "thanks" around it
+            said = routing_text(self.app, glossed) if full is text else full  # the request; all of a long one
             decision = await self.router.route(said, history, context=CallContext(session_id, turn_id))
         heard = await self.languages.hear(session, text, decision)  # another language: caught and answered in it
         decision = heard.decision

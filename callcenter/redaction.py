@@ -10,7 +10,11 @@ People type numbers any way they like, so a "digit run" is digits joined by any 
 separators a person or a keyboard produces: spaces of every width, dashes of every length,
 dots, slashes, underscores and invisible (zero-width) characters, repeated. Commas and
 letters end a run, so amounts like "$1,250.00" and words between numbers never join up.
-A number split over consecutive messages is caught by `redact_continuation`.
+Commas, semicolons and line breaks do join the groups of a number shaped like a card (four
+digits, four, four, ...; or 4-6-5) that passes the Luhn check: "4111,1111,1111,1111" typed on
+a phone, or pasted from a note one group per line, is a card, and no amount is shaped so.
+Digits said as words ("four one one one ...", Spanish too), as a phone transcript carries them,
+count like digits. A number split over consecutive messages is caught by `redact_continuation`.
 """
 
 from __future__ import annotations
@@ -39,6 +43,29 @@ _RUN = re.compile(rf"(?<!\d){_DIGIT}(?:{_SEP}{{0,{MAX_SEPARATOR_RUN}}}{_DIGIT})*
 _SHORT_RUN = re.compile(rf"(?<!\d){_DIGIT}(?:{_SEP}?{_DIGIT})*(?!\d)")
 _TAIL_RUN = re.compile(rf"{_DIGIT}(?:{_SEP}{{0,{MAX_SEPARATOR_RUN}}}{_DIGIT})*{_SEP}*$")
 _HEAD_RUN = re.compile(rf"^{_SEP}*{_DIGIT}(?:{_SEP}{{0,{MAX_SEPARATOR_RUN}}}{_DIGIT})*(?!\d)")
+# Card-shaped runs may also be joined by these (a phone keyboard's comma, a pasted list's line breaks).
+_WIDE_SEP = "[" + re.escape(SEPARATORS + ",;\n\r\u2028\u2029\u0085\x0b\x0c") + "]"
+_WIDE_RUN = re.compile(rf"(?<!\d){_DIGIT}(?:{_WIDE_SEP}{{0,{MAX_SEPARATOR_RUN}}}{_DIGIT})*(?!\d)")
+_GROUP = re.compile(r"\d+")
+_WIDE_ONLY = frozenset(",;\n\r\u2028\u2029\u0085\x0b\x0c")
+# Digits said as words, as speech-to-text writes them (English and Spanish), "oh" for zero.
+DIGIT_WORDS = {
+    **dict.fromkeys(("zero", "oh", "o", "cero"), "0"),
+    **dict.fromkeys(("one", "uno", "una"), "1"),
+    **dict.fromkeys(("two", "dos"), "2"),
+    **dict.fromkeys(("three", "tres"), "3"),
+    **dict.fromkeys(("four", "for", "cuatro"), "4"),
+    **dict.fromkeys(("five", "cinco"), "5"),
+    **dict.fromkeys(("six", "seis"), "6"),
+    **dict.fromkeys(("seven", "siete"), "7"),
+    **dict.fromkeys(("eight", "ocho"), "8"),
+    **dict.fromkeys(("nine", "nueve"), "9"),
+}
+_SPOKEN = re.compile(
+    r"(?<![\w])(?:(?:" + "|".join(sorted(DIGIT_WORDS, key=len, reverse=True)) + r"|\d)(?:[\s,.\-]+|$)){9,}",
+    re.IGNORECASE,
+)
+_SPOKEN_TOKEN = re.compile(r"[a-z]+|\d", re.IGNORECASE)
 _SSN_KEYWORD = re.compile(r"\b(?:ssn|social\s*security|social|ss\s*#|tax\s*id|itin)\b", re.IGNORECASE)
 _ROUTING_KEYWORD = re.compile(r"\b(?:routing|aba|rtn|transit)\b", re.IGNORECASE)
 _ACCOUNT_KEYWORD = re.compile(r"\b(?:account|acct|a/c|checking|savings|iban)\b", re.IGNORECASE)
@@ -147,6 +174,74 @@ def _card_hits(text: str) -> list[_Hit]:
     return hits
 
 
+_CARD_SHAPES = (
+    (4, 4, 4, 4, 3),
+    (4, 4, 4, 7),
+    (4, 4, 4, 6),
+    (4, 4, 4, 5),
+    (4, 4, 4, 4),
+    (4, 4, 4, 3),
+    (4, 4, 4, 2),
+    (4, 4, 4, 1),
+    (4, 6, 5),
+)
+"""Groups as cards are printed: 4-4-4-4 (a 1-7 digit tail, or a 3-digit code after), American Express's 4-6-5."""
+
+
+def _wide_card_hits(text: str) -> list[_Hit]:
+    """Card numbers whose groups are joined by commas, semicolons or line breaks: card-shaped and Luhn-valid."""
+    hits = []
+    for m in _WIDE_RUN.finditer(text):
+        run = m.group(0)
+        if len(run) < CARD_MIN or not any(ch in run for ch in _WIDE_ONLY):
+            continue  # too short, or the narrow pass has seen it
+        groups = [(g.start(), g.end(), g.group(0)) for g in _GROUP.finditer(run)]
+        lengths = [len(g[2]) for g in groups]
+        i = 0
+        while i < len(groups):
+            found = 0
+            if lengths[i] == 4:
+                for shape in _CARD_SHAPES:
+                    j = i + len(shape)
+                    if tuple(lengths[i:j]) == shape:
+                        digits = "".join(g[2] for g in groups[i:j])
+                        if luhn_ok(digits):
+                            hits.append(
+                                _Hit(
+                                    m.start() + groups[i][0],
+                                    m.start() + groups[j - 1][1],
+                                    f"[card ending {digits[-4:]}]",
+                                )
+                            )
+                            found = j - i
+                            break
+            i += found or 1
+    return hits
+
+
+def _has_digit_words(text: str) -> bool:
+    """A cheap test before the spoken-digits pass: at least nine digit words in the text."""
+    return sum(1 for w in re.findall(r"[a-z]+", text.lower()) if w in DIGIT_WORDS) >= 9
+
+
+def _spoken_hits(text: str) -> list[_Hit]:
+    """Card numbers and SSNs said digit by digit in words ("four one one one ..."), as transcripts carry them."""
+    hits = []
+    for m in _SPOKEN.finditer(text):
+        digits = "".join(DIGIT_WORDS.get(t.lower(), t) for t in _SPOKEN_TOKEN.findall(m.group(0)))
+        if not any(not t.isdigit() for t in _SPOKEN_TOKEN.findall(m.group(0))):
+            continue  # all digits: the other passes judge it
+        end = m.start() + len(m.group(0).rstrip(" \t\n,.-"))
+        before = text[max(0, m.start() - KEYWORD_WINDOW) : m.start()]
+        if CARD_MIN <= len(digits) <= CARD_MAX and luhn_ok(digits):
+            hits.append(_Hit(m.start(), end, f"[card ending {digits[-4:]}]"))
+        elif len(digits) == 9 and ssn_ok(digits) and _SSN_KEYWORD.search(before):
+            hits.append(_Hit(m.start(), end, "[SSN]"))
+        elif len(digits) > LONG_RUN:
+            hits.append(_Hit(m.start(), end, "[card number]"))
+    return hits
+
+
 def _ssn_hits(text: str) -> list[_Hit]:
     hits = []
     for m in _RUN.finditer(text):
@@ -208,8 +303,11 @@ def _apply(text: str, hits: list[_Hit]) -> str:
 def redact(text: str) -> str:
     """`text` with every card number, SSN and bank routing/account number masked."""
     if not any(ch.isdecimal() for ch in text):
-        return text
+        return _apply(text, _spoken_hits(text)) if _has_digit_words(text) else text
     masked = _apply(text, _card_hits(text))
+    masked = _apply(masked, _wide_card_hits(masked))
+    if _has_digit_words(masked):
+        masked = _apply(masked, _spoken_hits(masked))
     masked = _apply(masked, _ssn_hits(masked))
     return _apply(masked, _bank_hits(masked))
 

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     )
     token_ttl_seconds: int = 7 * 24 * 3600
     max_message_chars: int = Field(default=10_000, le=10_000, ge=1)
+    understand_max_chars: int = Field(
+        default=2_000,
+        ge=200,
+        le=10_000,
+        description="Of a longer message, the flows, glue and verifier read the first 4/5 and the last 1/5 of this "
+        "many characters (the stored message and the emergency rules keep all of it): CPU per turn stays bounded.",
+    )
     twilio_auth_token: SecretStr | None = Field(
         default=None,
         validation_alias="TWILIO_AUTH_TOKEN",

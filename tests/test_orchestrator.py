@@ -84,3 +84,13 @@ async def test_specialist_crash_still_answers_and_keeps_the_message(runtime: Run
         )
     ]
     assert texts[0] == "what's my balance?" and len(texts) == 2
+
+
+def test_a_long_message_is_read_by_its_head_and_tail() -> None:
+    from callcenter.routing.router import clip_long_text
+
+    short = "my sink leaks"
+    assert clip_long_text(short, 2000) is short
+    pasted = "A" * 6000 + " please send a plumber"
+    clipped = clip_long_text(pasted, 2000)
+    assert len(clipped) <= 2003 and clipped.startswith("A" * 1600) and clipped.endswith("please send a plumber")

@@ -102,6 +102,81 @@ def test_routing_and_account_pairs_are_masked(routing_body: str, account: str) -
         assert account not in digits_of(out), (text, out)
 
 
+wide_separators = st.lists(
+    st.sampled_from([",", ", ", ";", "; ", "\n", "\r\n", ",\n", " \n", "\u2028"]), min_size=1, max_size=1
+)
+card_shapes = st.sampled_from([(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 4, 4, 1), (4, 4, 4, 3), (4, 6, 5)])
+
+
+@st.composite
+def comma_cards(draw: st.DrawFn) -> tuple[str, str]:
+    """(card, typed): printed groups joined by a phone keyboard's comma or a pasted note's line breaks."""
+    shape = draw(card_shapes)
+    card = _luhn_complete(draw(st.text("0123456789", min_size=sum(shape) - 1, max_size=sum(shape) - 1)))
+    groups, at = [], 0
+    for n in shape:
+        groups.append(card[at : at + n])
+        at += n
+    typed = groups[0]
+    for group in groups[1:]:
+        typed += draw(wide_separators)[0] + group
+    return card, typed
+
+
+@given(comma_cards(), words, words)
+def test_a_card_typed_with_commas_or_line_breaks_is_masked(typed: tuple[str, str], before: str, after: str) -> None:
+    """Red-team F1: "4111,1111,1111,1111" and one group per line were stored, summarised and sent to the model."""
+    card, spelled = typed
+    out = redact(f"{before} {spelled} {after}")
+    assert not _leaks(card, out), (spelled, out)
+    assert f"[card ending {card[-4:]}]" in out
+
+
+SAID = {"0": ["zero", "oh", "cero"], "1": ["one", "uno"], "2": ["two", "dos"], "3": ["three", "tres"],
+        "4": ["four", "cuatro"], "5": ["five", "cinco"], "6": ["six", "seis"], "7": ["seven", "siete"],
+        "8": ["eight", "ocho"], "9": ["nine", "nueve"]}  # fmt: skip
+
+
+@given(
+    cards, st.data(), st.sampled_from([" ", ", ", " - ", ". "]), st.sampled_from(["my card is", "la tarjeta es", ""])
+)
+def test_a_card_said_digit_by_digit_in_words_is_masked(card: str, data: st.DataObject, sep: str, lead: str) -> None:
+    """A phone transcript writes what was said: "four one one one ...", Spanish too, digits mixed in."""
+    said = sep.join(
+        d if data.draw(st.booleans()) and i % 3 == 0 else data.draw(st.sampled_from(SAID[d]))
+        for i, d in enumerate(card)
+    )
+    out = redact(f"{lead} {said} thanks")
+    assert f"[card ending {card[-4:]}]" in out, (said, out)
+
+
+@given(st.text(alphabet="0123456789", min_size=9, max_size=9))
+def test_an_ssn_said_in_words_after_social_is_masked(digits: str) -> None:
+    from callcenter.redaction import ssn_ok
+
+    out = redact("my social security number is " + " ".join(SAID[d][0] for d in digits))
+    if ssn_ok(digits):
+        assert out.endswith("[SSN]"), out
+
+
+amounts_and_talk = st.sampled_from(
+    [
+        "paid $1,250.00, then 2,500, then 3,750",
+        "1,234,567,890 and 1,234",
+        "invoices 1042, 1043, 1044, 1045",
+        "call me at five five five, one two one two",
+        "I have one dog, two cats, three fish, four birds, five mice, six rats, seven ants, eight bees, nine flies",
+        "one two three four, I declare a thumb war",
+        "unit 4B\n2 bedrooms\n1 bath\n1,250 a month",
+    ]
+)
+
+
+@given(amounts_and_talk)
+def test_amounts_lists_and_counting_are_not_taken_for_cards(text: str) -> None:
+    assert redact(text) == text
+
+
 ordinary = st.sampled_from(
     [
         "unit 4B, invoice 1042, $1,250.00, call 555-0100",
@@ -170,3 +245,21 @@ async def test_a_card_split_over_two_chat_messages_is_masked_in_both(runtime: Ru
     joined = " ".join(r["text"] for r in stored)
     assert "4111111111111111" not in digits_of(joined), joined
     assert "[card ending 1111]" in stored[1]["text"]
+
+
+async def test_the_first_half_of_a_split_card_leaves_every_copy_the_session_made(runtime: Runtime) -> None:
+    """Red-team F2: the messages were masked, but the handoff summary and ticket kept "4111 1111"."""
+    session = await runtime.orchestrator.open_session(channel="chat", customer_id=2)
+    await runtime.orchestrator.handle_turn(session.id, "I want to talk to a real person, my card number is 4111 1111")
+    sid = uuid.UUID(session.id)
+    copies = """SELECT concat_ws(' ', (SELECT string_agg(text, ' ') FROM messages WHERE session_id = $1),
+                  (SELECT string_agg(summary || ' ' || context::text, ' ') FROM handoffs WHERE session_id = $1),
+                  (SELECT string_agg(subject || ' ' || body, ' ') FROM tickets WHERE session_id = $1),
+                  (SELECT string_agg(arguments::text || ' ' || coalesce(result::text, ''), ' ')
+                     FROM tool_calls WHERE session_id = $1),
+                  (SELECT state::text FROM sessions WHERE id = $1))"""
+    assert "4111 1111" in await runtime.pool.fetchval(copies, sid)  # the handoff copied it: the scenario formed
+    await runtime.orchestrator.handle_turn(session.id, "1111 1111")
+    everywhere = await runtime.pool.fetchval(copies, sid)
+    assert "4111" not in everywhere, everywhere
+    assert "[card number, continued]" in everywhere

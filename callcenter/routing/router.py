@@ -24,6 +24,22 @@ from callcenter.routing.emergency import detect_emergency
 from callcenter.types import RouteDecision, Vertical
 
 ROUTE_PREFIX_CHARS = 2_000
+
+
+def clip_long_text(text: str, limit: int) -> str:
+    """What the flows, the glue and the verifier read of a message: all of it, or its head and tail.
+
+    A 10,000-character paste costs every regex in the turn five times a 2,000-character one, on
+    the event loop, while what it asks shows at its start or its end (red-team F4: 18 sockets of
+    such pastes took another resident's turn from 30 ms to 4 s). The stored message keeps every
+    character, and the emergency rules still read all of it (LocalRouter.decide).
+    """
+    if len(text) <= limit:
+        return text
+    head = limit * 4 // 5
+    return text[:head] + " … " + text[len(text) - (limit - head) :]
+
+
 INLINE_CHARS = 1_000
 
 

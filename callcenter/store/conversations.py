@@ -6,6 +6,8 @@ any process can continue any session and storage can be tested on its own.
 
 from __future__ import annotations
 
+import json
+import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -110,6 +112,22 @@ def _session(row: asyncpg.Record | dict[str, Any]) -> SessionRecord:
     )
 
 
+SCRUB_COPIES_SQL = """
+WITH m AS (UPDATE messages SET text = $2 WHERE id = $1 RETURNING session_id),
+h AS (UPDATE handoffs SET summary = replace(summary, $3, $4), context = replace(context::text, $5, $6)::jsonb
+      WHERE $7 AND session_id = (SELECT session_id FROM m)
+        AND (strpos(summary, $3) > 0 OR strpos(context::text, $5) > 0)),
+t AS (UPDATE tickets SET subject = replace(subject, $3, $4), body = replace(body, $3, $4)
+      WHERE $7 AND session_id = (SELECT session_id FROM m) AND (strpos(subject, $3) > 0 OR strpos(body, $3) > 0)),
+c AS (UPDATE tool_calls SET arguments = replace(arguments::text, $5, $6)::jsonb,
+             result = replace(result::text, $5, $6)::jsonb
+      WHERE $7 AND session_id = (SELECT session_id FROM m)
+        AND (strpos(arguments::text, $5) > 0 OR strpos(coalesce(result::text, ''), $5) > 0))
+UPDATE sessions SET state = replace(state::text, $5, $6)::jsonb
+ WHERE $7 AND id = (SELECT session_id FROM m) AND strpos(state::text, $5) > 0"""
+"""A split number's first part, masked in its message and in every copy the session made of it ($7: it has digits)."""
+
+
 class ConversationStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
@@ -166,8 +184,21 @@ class ConversationStore:
         return [MessageRecord(**dict(r)) for r in reversed(rows)]
 
     async def replace_message_text(self, message_id: int, text: str) -> None:
-        """Rewrite a stored message (redaction only: a number the customer split over messages)."""
-        await self.db.execute("UPDATE messages SET text = $2 WHERE id = $1", message_id, text)
+        """Rewrite a stored message (redaction only: a number the customer split over messages).
+
+        The turn that stored the first part may have copied it already (red-team F2: a handoff's
+        summary and context, a ticket, a tool call, the session's state held "4111 1111"), so the
+        masked part is replaced in the session's copies too, in the same statement.
+        """
+        old = await self.db.fetchval("SELECT text FROM messages WHERE id = $1", message_id)
+        if old is None:
+            return
+        kept = len(os.path.commonprefix([old, text]))
+        gone, now = old[kept:], text[kept:]
+        as_json = json.dumps(gone, ensure_ascii=False)[1:-1], json.dumps(now, ensure_ascii=False)[1:-1]
+        await self.db.execute(
+            SCRUB_COPIES_SQL, message_id, text, gone, now, *as_json, sum(ch.isdigit() for ch in gone) >= 4
+        )
 
     async def begin_turn(
         self, session_id: str, text: str | None, *, owner: str, lease_s: float, client_id: str | None = None
