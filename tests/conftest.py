@@ -16,6 +16,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from seeded import seeded_database, with_trained_models
 
 from callcenter.runtime import Runtime, build_runtime
 from callcenter.settings import Settings
@@ -78,22 +79,28 @@ def shared_datasets() -> Path:
 @pytest.fixture(scope="session")
 async def seeded_dsn(server_dsn: str) -> AsyncIterator[str]:
     """A database of its own with the demo business seeded, for end-to-end tests."""
-    from callcenter_tools.seed import seed
-
-    name = f"cc_test_{uuid.uuid4().hex[:12]}"
-    url = await create_database(server_dsn, name)
-    conn = await connect(url)
-    try:
-        await migrate(conn)
-        await seed(conn)
-    finally:
-        await conn.close()
-    yield url
-    await drop_database(server_dsn, name)
+    async with seeded_database(server_dsn) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
-def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's router and difficulty models, trained once for the run (the router takes ~15 s of CPU).
+
+    A test that starts the product in a data dir of its own copies them in (`with_trained_models`)
+    instead of training again; the models are cached by a hash of the examples, so a copy is what a
+    second start of the product would load from its own cache.
+    """
+    from callcenter.app import load_app
+    from callcenter.runtime import build_local_router
+
+    data = tmp_path_factory.mktemp("trained")
+    build_local_router(Settings(data_dir=data, backend="local"), load_app())  # type: ignore[call-arg]
+    return data / "models"
+
+
+@pytest.fixture(scope="session")
+def test_settings(tmp_path_factory: pytest.TempPathFactory, trained_models: Path) -> Settings:
     """Settings for in-process servers: offline backend, models cached per test run.
 
     Demo features are on (unsigned voice routes, the resident picker) as in the laptop demo;
@@ -101,7 +108,7 @@ def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     127.0.0.1, so the per-address limits are raised; tests/test_chat_limits.py checks them.
     """
     return Settings(  # type: ignore[arg-type]
-        data_dir=tmp_path_factory.mktemp("data"),
+        data_dir=with_trained_models(tmp_path_factory.mktemp("data"), trained_models),
         backend="local",
         secret=TEST_SECRET,
         demo_mode=True,

@@ -26,7 +26,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.test_cli_errors import assert_short_error, run_cli
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.processes
 
 START_TIMEOUT_S = 240  # a supervisor and its workers start on a box shared with other suites
 SECRET = "serve-test-secret-of-at-least-32-bytes"

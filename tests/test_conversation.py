@@ -8,7 +8,6 @@ the tests hold for the class, not for the one sentence written here.
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -17,14 +16,13 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
+from seeded import clocked, seeded_runtime, variants
 
 from callcenter.conversation.memory import KEY, GlueMemory
-from callcenter.evals.paraphrase import Spec, load_spec, roughen
+from callcenter.evals.paraphrase import Spec, load_spec
 from callcenter.orchestrator import Orchestrator
-from callcenter.runtime import Runtime, build_runtime
+from callcenter.runtime import Runtime
 from callcenter.settings import Settings
-from callcenter.store.db import connect, create_database, drop_database
-from callcenter.store.migrate import migrate
 
 TZ = ZoneInfo("America/New_York")
 MORNING = datetime(2026, 3, 10, 11, 0, tzinfo=TZ)  # office open
@@ -39,48 +37,15 @@ def spec() -> Spec:
     return load_spec(TEMPLATES)
 
 
-def variants(spec: Spec, text: str, n: int, seed: int) -> list[str]:
-    """`text` and n-1 roughened versions of it (courtesy, hesitation, casing, typos), deterministic."""
-    rng = random.Random(f"{seed}:{text}")
-    out = [text]
-    for _ in range(n * 5):
-        if len(out) >= n:
-            break
-        rough, _applied = roughen(text, spec, "en", rng)
-        if rough not in out:
-            out.append(rough)
-    return out
-
-
 @pytest.fixture(scope="module")
 async def glue_runtime(server_dsn: str, test_settings: Settings) -> AsyncIterator[Runtime]:
     """A database of this module's own, seeded for 2026-03-10 (payments and bookings change it)."""
-    from callcenter_tools.seed import seed
-
-    name = f"cc_test_{uuid.uuid4().hex[:12]}"
-    url = await create_database(server_dsn, name)
-    conn = await connect(url)
-    try:
-        await migrate(conn)
-        await seed(conn, today=MORNING.date())
-    finally:
-        await conn.close()
-    rt = await build_runtime(test_settings, dsn=url, run_migrations=False)
-    yield rt
-    await rt.close()
-    await drop_database(server_dsn, name)
+    async with seeded_runtime(server_dsn, test_settings, today=MORNING.date()) as rt:
+        yield rt
 
 
 def orchestrator(rt: Runtime, now: datetime) -> Orchestrator:
-    first = rt.orchestrator
-    return Orchestrator(
-        app=first.app,
-        store=first.store,
-        router=first.router,
-        backend=first.backend,
-        settings=first.settings,
-        clock=lambda: now,
-    )
+    return clocked(rt, now)
 
 
 async def converse(orch: Orchestrator, customer: int | None, turns: list[str]) -> tuple[str, list[str]]:

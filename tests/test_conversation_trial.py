@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import random
 import re
-import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from seeded import clocked, seeded_runtime, variants
 
-from callcenter.evals.paraphrase import Spec, load_spec, roughen, typo
+from callcenter.evals.paraphrase import Spec, load_spec, typo
 from callcenter.orchestrator import Orchestrator
-from callcenter.runtime import Runtime, build_runtime
+from callcenter.runtime import Runtime
 from callcenter.settings import Settings
-from callcenter.store.db import connect, create_database, drop_database
-from callcenter.store.migrate import migrate
 
 TZ = ZoneInfo("America/New_York")
 EVENING = datetime(2026, 11, 30, 20, 45, tzinfo=TZ)
@@ -38,47 +36,14 @@ def spec() -> Spec:
     return load_spec(TEMPLATES)
 
 
-def variants(spec: Spec, text: str, n: int, seed: int) -> list[str]:
-    """`text` and n-1 roughened versions of it (courtesy, hesitation, casing, typos), deterministic."""
-    rng = random.Random(f"{seed}:{text}")
-    out = [text]
-    for _ in range(n * 5):
-        if len(out) >= n:
-            break
-        rough, _applied = roughen(text, spec, "en", rng)
-        if rough not in out:
-            out.append(rough)
-    return out
-
-
 @pytest.fixture(scope="module")
 async def trial_runtime(server_dsn: str, test_settings: Settings) -> AsyncIterator[Runtime]:
-    from callcenter_tools.seed import seed
-
-    name = f"cc_test_{uuid.uuid4().hex[:12]}"
-    url = await create_database(server_dsn, name)
-    conn = await connect(url)
-    try:
-        await migrate(conn)
-        await seed(conn, today=EVENING.date())
-    finally:
-        await conn.close()
-    rt = await build_runtime(test_settings, dsn=url, run_migrations=False)
-    yield rt
-    await rt.close()
-    await drop_database(server_dsn, name)
+    async with seeded_runtime(server_dsn, test_settings, today=EVENING.date()) as rt:
+        yield rt
 
 
 def orchestrator(rt: Runtime, now: datetime = EVENING) -> Orchestrator:
-    first = rt.orchestrator
-    return Orchestrator(
-        app=first.app,
-        store=first.store,
-        router=first.router,
-        backend=first.backend,
-        settings=first.settings,
-        clock=lambda: now,
-    )
+    return clocked(rt, now)
 
 
 async def converse(orch: Orchestrator, customer: int | None, turns: list[str]) -> list[tuple[str, str]]:

@@ -29,7 +29,7 @@ from tests.desk_helpers import (
     wait_in_queue,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.processes
 
 
 @pytest.fixture(scope="module")

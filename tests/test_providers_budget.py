@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from seeded import with_trained_models
 
 from callcenter.cli.main import main
 from callcenter.fakellm import FakeLLMServer, Reply
@@ -76,9 +77,9 @@ async def test_a_failed_call_releases_its_reservation(fake: FakeLLMServer) -> No
 
 
 @pytest.fixture
-def live_env(server_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def live_env(server_dsn: str, tmp_path: Path, trained_models: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("DATABASE_URL", server_dsn)
-    monkeypatch.setenv("CALLCENTER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CALLCENTER_DATA_DIR", str(with_trained_models(tmp_path / "data", trained_models)))
     monkeypatch.setenv("CALLCENTER_CONFIG", str(tmp_path / "callcenter.toml"))
     monkeypatch.setenv("CALLCENTER_BACKEND", "auto")
     monkeypatch.setenv("ANTHROPIC_API_KEY", "fake-key-for-the-fake-provider")

@@ -188,6 +188,7 @@ def test_default_classifier_trains_once_and_caches(tmp_path: Path) -> None:
 
 
 @pytest.mark.dataset
+@pytest.mark.slow  # router training on a public set
 def test_clinc_subset_accuracy(shared_datasets: Path) -> None:
     folder = shared_datasets / "clinc150"
     data = json.loads((folder / "data_full.json").read_text())

@@ -82,14 +82,17 @@ def router_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = folder / "train.jsonl"
     data.write_text("".join(json.dumps({"text": t, "vertical": v}) + "\n" for v, ts in EXAMPLES.items() for t in ts))
     out = folder / "router.npz"
-    assert main(["router", "train", "--data", str(data), "--out", str(out), "--min-confidence", "0.2"]) == 0
+    # Only these examples, no spoken copies: a second of training instead of the business's whole set
+    # (test_train_prints_accuracy trains that once, with the defaults).
+    argv = ["router", "train", "--data", str(data), "--out", str(out), "--min-confidence", "0.2"]
+    assert main([*argv, "--without-business-examples", "--spoken-copies", "0"]) == 0
     return out
 
 
 def test_train_prints_accuracy(router_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "d.jsonl"
     data.write_text("".join(json.dumps({"text": t, "vertical": v}) + "\n" for v, ts in EXAMPLES.items() for t in ts))
-    assert main(["router", "train", "--data", str(data), "--out", str(tmp_path / "m.npz")]) == 0
+    assert main(["router", "train", "--data", str(data), "--out", str(tmp_path / "m.npz"), "--spoken-copies", "0"]) == 0
     out = capsys.readouterr().out
     assert "training accuracy" in out and "wrote" in out
     assert "plus the agents'" in out  # the business's own utterances train along by default

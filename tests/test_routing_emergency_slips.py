@@ -7,7 +7,10 @@ matters. And the other side: ordinary words one wrong letter from a danger word 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from seeded import with_trained_models
 
 from callcenter.app import load_app
 from callcenter.routing.emergency_slips import slip_fixer
@@ -17,8 +20,9 @@ from callcenter.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def router(tmp_path_factory: pytest.TempPathFactory) -> LocalRouter:
-    settings = Settings(backend="local", data_dir=tmp_path_factory.mktemp("models"))  # type: ignore[call-arg]
+def router(tmp_path_factory: pytest.TempPathFactory, trained_models: Path) -> LocalRouter:
+    data = with_trained_models(tmp_path_factory.mktemp("models"), trained_models)
+    settings = Settings(backend="local", data_dir=data)  # type: ignore[call-arg]
     return build_local_router(settings, load_app())
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from callcenter.store import embedded
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.processes
 
 
 def run_cli(*args: str, data_dir: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -28,6 +28,7 @@ import asyncpg
 import pytest
 from callcenter_agents import tool_turn
 from callcenter_tools.booking import BUSINESS_TZ
+from seeded import seeded_database
 
 from callcenter.app import load_app
 from callcenter.specialists.agent_spec import AgentSpec
@@ -201,21 +202,8 @@ async def residents(conn: asyncpg.Connection) -> dict[str, int | None]:
 async def own_seeded_dsn(server_dsn: str) -> AsyncIterator[str]:
     """A freshly seeded database of this module's own: the shared seeded one is changed by other tests
     (visits cancelled, balances paid), which picked other residents and left reply templates unreached."""
-    from callcenter_tools.seed import seed
-
-    from callcenter.store.db import connect, create_database, drop_database
-    from callcenter.store.migrate import migrate
-
-    name = f"cc_test_{uuid.uuid4().hex[:12]}"
-    url = await create_database(server_dsn, name)
-    conn = await connect(url)
-    try:
-        await migrate(conn)
-        await seed(conn)
-    finally:
-        await conn.close()
-    yield url
-    await drop_database(server_dsn, name)
+    async with seeded_database(server_dsn) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

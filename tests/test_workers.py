@@ -210,7 +210,7 @@ def test_a_dying_worker_is_restarted_with_backoff_and_a_crash_loop_gives_up(monk
     assert RESTART_DELAYS_S[0] <= 1.0  # the production backoff starts quickly
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 async def test_a_worker_that_dies_during_a_database_outage_comes_back_and_answers_unavailable(
     own_pg_dir: Path, tmp_path: Path
 ) -> None:
@@ -281,7 +281,7 @@ async def _connect_to_every_worker(
     pytest.fail("the kernel never gave both workers a connection")
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 @pytest.mark.parametrize("how", ["SIGTERM to the supervisor", "Ctrl-C in its terminal"])
 async def test_a_signal_drains_every_worker_in_flight_turns_finish_then_1012(
     how: str, seeded_dsn: str, runtime: Runtime
@@ -359,7 +359,7 @@ def _serve_as_the_readme_says(port: int, data_dir: Path, log: Path) -> subproces
         )
 
 
-@pytest.mark.slow
+@pytest.mark.processes
 async def test_the_readme_quick_start_serves_the_demo_with_nothing_configured(own_pg_dir: Path, tmp_path: Path) -> None:
     """`callcenter serve` as the README says, on a 2-core laptop: no DATABASE_URL, no secret.
 

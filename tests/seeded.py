@@ -1,0 +1,90 @@
+"""Set-up shared by tests that need the demo business: a seeded database of their own, a runtime on
+it, an orchestrator with its clock fixed, resident lines in generated variations, and a data dir
+holding the run's trained models.
+
+A test module that books, pays or cancels gets a database of its own (the session's seeded one is
+shared, and other tests change it), seeded for the day its conversations happen on.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+from callcenter.evals.paraphrase import Spec, roughen
+from callcenter.orchestrator import Orchestrator
+from callcenter.runtime import Runtime, build_runtime
+from callcenter.settings import Settings
+from callcenter.store.db import connect, create_database, drop_database
+from callcenter.store.migrate import migrate
+
+
+@asynccontextmanager
+async def seeded_database(server_dsn: str, *, today: date | None = None) -> AsyncIterator[str]:
+    """The URL of a new database on `server_dsn`, migrated and seeded with the demo business for
+    `today` (None: the real today); dropped afterwards."""
+    from callcenter_tools.seed import seed
+
+    name = f"cc_test_{uuid.uuid4().hex[:12]}"
+    url = await create_database(server_dsn, name)
+    try:
+        conn = await connect(url)
+        try:
+            await migrate(conn)
+            await seed(conn, today=today)
+        finally:
+            await conn.close()
+        yield url
+    finally:
+        await drop_database(server_dsn, name)
+
+
+@asynccontextmanager
+async def seeded_runtime(server_dsn: str, settings: Settings, *, today: date) -> AsyncIterator[Runtime]:
+    """The product (offline backend) on a seeded database of its own."""
+    async with seeded_database(server_dsn, today=today) as url:
+        rt = await build_runtime(settings, dsn=url, run_migrations=False)
+        try:
+            yield rt
+        finally:
+            await rt.close()
+
+
+def clocked(rt: Runtime, now: datetime) -> Orchestrator:
+    """`rt`'s orchestrator with its clock stopped at `now` (opening hours, 'tomorrow', the week)."""
+    first = rt.orchestrator
+    return Orchestrator(
+        app=first.app,
+        store=first.store,
+        router=first.router,
+        backend=first.backend,
+        settings=first.settings,
+        clock=lambda: now,
+    )
+
+
+def variants(spec: Spec, text: str, n: int, seed: int) -> list[str]:
+    """`text` and n-1 roughened versions of it (courtesy, hesitation, casing, typos), deterministic."""
+    rng = random.Random(f"{seed}:{text}")
+    out = [text]
+    for _ in range(n * 5):
+        if len(out) >= n:
+            break
+        rough, _applied = roughen(text, spec, "en", rng)
+        if rough not in out:
+            out.append(rough)
+    return out
+
+
+def with_trained_models(data_dir: Path, models: Path, pattern: str = "*.npz") -> Path:
+    """`data_dir` with the run's trained models (those matching `pattern`) in its model cache."""
+    cache = data_dir / "models"
+    cache.mkdir(parents=True, exist_ok=True)
+    for model in models.glob(pattern):
+        shutil.copy2(model, cache / model.name)
+    return data_dir
