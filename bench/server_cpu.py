@@ -246,7 +246,9 @@ def main() -> int:
             asyncio.run(enable_statements(db))
         env = node_env(args, code, db)
         # Migrate and load the demo business with the node's own code (a deployment's `serve` never seeds).
-        subprocess.run([sys.executable, "-m", "callcenter", "seed"], env=env, cwd=code, check=True, capture_output=True)
+        seeded = subprocess.run([sys.executable, "-m", "callcenter", "seed"], env=env, cwd=code, capture_output=True)
+        if seeded.returncode:
+            raise RuntimeError("`callcenter seed` failed:\n" + seeded.stderr.decode(errors="replace")[-3000:])
         port = free_port()
         cmd = [sys.executable, "-m", "callcenter", "serve", "--host", "127.0.0.1", "--port", str(port)]
         cmd += ["--workers", "1", "--no-seed", "--data-dir", str(args.data_dir)]

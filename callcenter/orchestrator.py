@@ -297,6 +297,7 @@ class Orchestrator:
             now=self._clock(),
             max_calls=self.settings.max_tool_calls_per_turn,
             defer_reads=begun.kind == "new",  # nothing recorded by an earlier attempt (tooling/executor.py)
+            handoff=ctx if switched else None,  # stored before the turn's first write, else with the reply
         )
         directory = await self.output_filter.directory()  # no reply names another customer (output_filter.py)
         own = session.customer_id
@@ -308,7 +309,7 @@ class Orchestrator:
             ) or await self._run_specialist(session, agent, text, state, ctx, tools, history, turn_id, decision, sink)
         human, handed = result.human, None
         if human is not None:
-            await tools.flush()  # what the turn read is stored before the handoff writes
+            await tools.flush()  # the agent change and what the turn read are stored before the handoff writes
             result.text, handed = await self._hand_to_human(session, turn_id, agent, human, result.text)
         done = result.done or human is not None
         result.text, glue = close_turn(self.app, plan, result.text, result.state, done=done, human=human is not None)
@@ -345,7 +346,7 @@ class Orchestrator:
                 escalations=result.escalations,
                 latency_ms=latency,
             ),
-            handoff=ctx if switched else None,
+            handoff=tools.handoff,
             tool_records=tools.unrecorded(),
         )
         if not completed:  # presumed dead and taken over: the other node's reply is the one stored

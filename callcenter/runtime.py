@@ -41,6 +41,7 @@ class Runtime:
         closer = self.extras.get("close")
         if closer is not None:
             await closer()
+        await self.store.close()  # queued message notifications go out before the pool closes
         await self.pool.close()
 
 

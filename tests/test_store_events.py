@@ -16,12 +16,14 @@ async def _new_session(pool: asyncpg.Pool) -> str:
     return str(sid)
 
 
-async def _add_message(pool: asyncpg.Pool, sid: str, text: str) -> int:
+async def _add_message(pool: asyncpg.Pool, sid: str, text: str, role: str = "agent") -> int:
+    """A message stored by SQL: a person's ('agent') is announced by the trigger with its commit."""
     mid: int = await pool.fetchval(
         """INSERT INTO messages (session_id, seq, role, text)
-           SELECT $1, COALESCE(max(seq), 0) + 1, 'user', $2 FROM messages WHERE session_id = $1 RETURNING id""",
+           SELECT $1, COALESCE(max(seq), 0) + 1, $3, $2 FROM messages WHERE session_id = $1 RETURNING id""",
         uuid.UUID(sid),
         text,
+        role,
     )
     return mid
 
@@ -72,8 +74,46 @@ async def test_payload_carries_ids_only(dsn: str, pool: asyncpg.Pool) -> None:
         assert "swordfish" not in raw and "4111" not in raw
         event = parse_payload(raw)
         assert event is not None and event.session_id == sid and event.message_id is not None
+        assert event.role == "agent"
     finally:
         await conn.close()
+
+
+async def test_a_turns_messages_are_announced_after_their_commit_in_order(dsn: str, pool: asyncpg.Pool) -> None:
+    """The customer's message and the reply reach every process, sent by the store once each
+    transaction has committed (migration 0015): never under the cluster-wide notify lock."""
+    from callcenter.store.conversations import ConversationStore, TurnOutcome
+
+    bus = EventBus(dsn)
+    await bus.start()
+    store = ConversationStore(pool)
+    try:
+        session = await store.create_session(channel="chat", customer_id=None)
+        inbox = Inbox()
+        bus.subscribe(inbox, [session_topic(session.id)])
+        silent = await _add_message(pool, session.id, "stored by SQL as the customer: no trigger", role="user")
+        begun = await store.begin_turn(session.id, "my sink leaks, card 4111 1111 1111 1111", owner="n", lease_s=5)
+        assert begun.kind == "new" and begun.turn_id is not None
+        done = await store.complete_turn(
+            session.id,
+            begun.turn_id,
+            owner="n",
+            reply="When would suit you?",
+            agent="booking",
+            active_agent="booking",
+            state={},
+            steps=1,
+            outcome=TurnOutcome(),
+        )
+        assert done
+        first, second = await inbox.next(), await inbox.next()
+        assert (first.role, first.message_id) == ("user", begun.message_id)
+        assert second.role == "assistant" and second.message_id is not None and second.message_id > silent
+        await asyncio.sleep(0.2)
+        assert inbox.events.empty()  # each once; the SQL-stored one never
+    finally:
+        await store.close()
+        await bus.close()
 
 
 async def test_human_handoffs_reach_queue_subscribers_and_agent_handoffs_do_not(dsn: str, pool: asyncpg.Pool) -> None:

@@ -169,12 +169,13 @@ async def test_a_turns_agent_change_and_reads_are_stored_once_with_its_reply_eve
         await dying_node(runtime, lease_s=0.3).handle_turn(session.id, "can I have a cat?", client_id="cat")
     sid = uuid.UUID(session.id)
     assert dict(await runtime.pool.fetchrow(records, sid) or {}) == {"handoffs": 0, "tools": 0, "orphans": 0}
-    await asyncio.sleep(0.4)  # the lease lapses; the resend finishes the turn
+    await asyncio.sleep(0.4)  # the lease lapses; the resend (or the sweeper, first) finishes the turn
     result = await orch.handle_turn(session.id, "can I have a cat?", client_id="cat")
-    assert result.text and result.tools, result
+    assert "cat" in result.text.lower(), result
     stored = dict(await runtime.pool.fetchrow(records, sid) or {})
-    assert stored == {"handoffs": 1, "tools": len(result.tools), "orphans": 0}, stored
-    await orch.handle_turn(session.id, "can I have a cat?", client_id="cat")  # the same resend again
+    assert stored["handoffs"] == 1 and stored["tools"] >= 1 and stored["orphans"] == 0, stored
+    again = await orch.handle_turn(session.id, "can I have a cat?", client_id="cat")  # the same resend again
+    assert again.text == result.text
     assert dict(await runtime.pool.fetchrow(records, sid) or {}) == stored
 
 

@@ -6,18 +6,23 @@ any process can continue any session and storage can be tested on its own.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
+import structlog
 
 from callcenter.store.db import RetryingPool
 from callcenter.types import HandoffContext
+
+log = structlog.get_logger(__name__)
 
 RECORD_READS_SQL = """INSERT INTO tool_calls (session_id, turn_id, agent, tool, idempotency_key, arguments, result,
            latency_ms, status, error)
@@ -128,10 +133,117 @@ UPDATE sessions SET state = replace(state::text, $5, $6)::jsonb
 """A split number's first part, masked in its message and in every copy the session made of it ($7: it has digits)."""
 
 
+class _Fetches(Protocol):
+    async def fetchval(self, query: str, *args: Any) -> Any: ...
+
+
+async def insert_handoff(
+    db: _Fetches, ctx: HandoffContext, *, turn_id: int | None, kind: str = "agent", queue: str | None = None
+) -> int | None:
+    """Insert a handoff row once per turn and kind (a pool, or a connection inside a transaction)."""
+    handoff_id: int | None = await db.fetchval(
+        """INSERT INTO handoffs (session_id, turn_id, from_agent, to_agent, kind, vertical, confidence,
+               priority, queue, summary, context)
+           SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11
+           WHERE $2::bigint IS NULL OR NOT EXISTS (SELECT 1 FROM handoffs WHERE turn_id = $2 AND kind = $5)
+           RETURNING id""",
+        uuid.UUID(ctx.session_id),
+        turn_id,
+        ctx.from_agent,
+        ctx.to_agent,
+        kind,
+        ctx.vertical,
+        ctx.confidence,
+        ctx.priority.value,
+        queue,
+        ctx.summary,
+        ctx.model_dump(mode="json"),
+    )
+    return handoff_id
+
+
+def message_payload(session_id: str, message_id: int, role: str) -> str:
+    """The `callcenter_events` payload the messages trigger sends (migrations 0004, 0013): ids and role."""
+    return json.dumps({"k": "message", "s": session_id, "m": message_id, "r": role}, separators=(",", ":"))
+
+
+SOON_S = 0.5
+"""How long a notification queued `soon` may wait for another to share its statement."""
+
+
+class Notifier:
+    """Announces stored customer and bot messages after their commit (migration 0015 says why).
+
+    `add` never waits: payloads queue up and one task sends them, all of those queued since its
+    last send in one `pg_notify` statement (no write, so no WAL flush while PostgreSQL's global
+    notify lock is held). A notification is a hint, never the record: one lost to a crash between
+    commit and send leaves the message stored, and subscribers re-read on `resync`.
+    """
+
+    def __init__(self, db: RetryingPool) -> None:
+        self.db = db
+        self.pending: list[str] = []
+        self.wake = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+        self.closing = False
+
+    def add(self, session_id: str, message_id: int | None, role: str, *, soon: bool = False) -> None:
+        """Queue a message's notification; `soon`: it may wait up to `SOON_S` for the next one's
+        statement (a turn's customer message goes out with its reply: one statement per turn)."""
+        if message_id is None:
+            return
+        self.pending.append(message_payload(session_id, message_id, role))
+        if not soon:
+            self.wake.set()
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout=SOON_S if self.pending else None)
+            self.wake.clear()
+            batch, self.pending = self.pending, []
+            if batch:
+                await self._send(batch)
+            if self.closing and not self.pending:
+                return
+
+    async def _send(self, batch: list[str]) -> None:
+        try:
+            await self.db.execute(
+                "SELECT pg_notify('callcenter_events', p)"
+                " FROM unnest($1::text[]) WITH ORDINALITY AS n(p, i) ORDER BY i",
+                batch,
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the database is away: the messages are stored, only the hint is lost
+            log.warning("events.notify_failed", notifications=len(batch), error=type(exc).__name__)
+
+    async def close(self) -> None:
+        """Send what is queued (within 2 s), then stop."""
+        task, self.task = self.task, None
+        if task is None or task.done():
+            return
+        self.closing = True
+        self.wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=2.0)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
 class ConversationStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
         self.db = RetryingPool(pool)
+        self.notifier = Notifier(self.db)
+
+    async def close(self) -> None:
+        await self.notifier.close()
 
     async def create_session(
         self, *, channel: str, customer_id: int | None, policy: str = "routed", session_id: str | None = None
@@ -217,7 +329,11 @@ class ConversationStore:
             "SELECT * FROM cc_begin_turn($1, $2, $3, $4, $5)", sid, text, client_id, owner, lease_s
         )
         assert row is not None
-        return BegunTurn(**dict(row))
+        begun = BegunTurn(**dict(row))
+        if begun.kind in ("new", "held") and text is not None:  # stored now (a resent held one: announced again)
+            # A person holding the session reads it at once; a turn's goes out with its reply.
+            self.notifier.add(session_id, begun.message_id, "user", soon=begun.kind == "new")
+        return begun
 
     async def store_held_message(self, session_id: str, text: str) -> int:
         """Store a customer's message for the operator holding the session: no turn, no reply."""
@@ -230,6 +346,7 @@ class ConversationStore:
                     uuid.UUID(session_id),
                     text,
                 )
+                self.notifier.add(session_id, message_id, "user")
                 return message_id
             except asyncpg.UniqueViolationError:
                 continue
@@ -280,7 +397,7 @@ class ConversationStore:
                UPDATE turns SET vertical=$8, confidence=$9, difficulty=$10, agent=$11, tier=$12, outcome=$13,
                    escalations=$14, latency_ms=$15, finished_at=now(), reply_id=(SELECT id FROM m),
                    owner=NULL, lease_until=NULL
-               WHERE id IN (SELECT id FROM t) AND EXISTS (SELECT 1 FROM s) RETURNING id""",
+               WHERE id IN (SELECT id FROM t) AND EXISTS (SELECT 1 FROM s) RETURNING reply_id""",
             uuid.UUID(session_id),
             reply,
             agent,
@@ -300,7 +417,10 @@ class ConversationStore:
             handoff.model_dump(mode="json") if handoff is not None else None,
             tool_records or None,
         )
-        return done is not None
+        if done is None:
+            return False
+        self.notifier.add(session_id, done, "assistant")
+        return True
 
     async def turn_reply(self, turn_id: int) -> tuple[str, str | None] | None:
         """The stored reply (text, agent) of a finished turn, None while it is pending."""
@@ -344,25 +464,7 @@ class ConversationStore:
         self, ctx: HandoffContext, *, turn_id: int | None, kind: str = "agent", queue: str | None = None
     ) -> int | None:
         """Record an agent change; None when this turn already recorded one (a recovered turn's re-run)."""
-        handoff_id: int | None = await self.db.fetchval(
-            """INSERT INTO handoffs (session_id, turn_id, from_agent, to_agent, kind, vertical, confidence,
-                   priority, queue, summary, context)
-               SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11
-               WHERE $2::bigint IS NULL OR NOT EXISTS (SELECT 1 FROM handoffs WHERE turn_id = $2 AND kind = $5)
-               RETURNING id""",
-            uuid.UUID(ctx.session_id),
-            turn_id,
-            ctx.from_agent,
-            ctx.to_agent,
-            kind,
-            ctx.vertical,
-            ctx.confidence,
-            ctx.priority.value,
-            queue,
-            ctx.summary,
-            ctx.model_dump(mode="json"),
-        )
-        return handoff_id
+        return await insert_handoff(self.db, ctx, turn_id=turn_id, kind=kind, queue=queue)
 
     # --- phone calls: sessions known by the phone system's id, callers known by number -----------
 
@@ -430,6 +532,13 @@ class ConversationStore:
                 await conn.executemany(
                     "INSERT INTO messages (session_id, seq, role, text, agent) VALUES ($1, $2, $3, $4, $5)",
                     [(sid, seq, role, text, agent) for seq, (role, text, agent) in enumerate(messages, start=1)],
+                )
+                # Once per finished call: announced with the commit, as the trigger did before 0015.
+                await conn.execute(
+                    """SELECT pg_notify('callcenter_events',
+                           json_build_object('k', 'message', 's', session_id, 'm', id, 'r', role)::text)
+                       FROM messages WHERE session_id = $1 AND role IN ('user', 'assistant') ORDER BY seq""",
+                    sid,
                 )
                 return str(sid), state
         row = await self.pool.fetchrow(

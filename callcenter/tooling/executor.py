@@ -28,11 +28,12 @@ import asyncpg
 import structlog
 from pydantic import ValidationError
 
-from callcenter.store.conversations import RECORD_READS_SQL
+from callcenter.store.conversations import RECORD_READS_SQL, insert_handoff
 from callcenter.store.db import acquire, retry_on_connection_loss
 from callcenter.telemetry.metrics import TOOL_CALLS
 from callcenter.telemetry.tracing import span
 from callcenter.tooling.toolkit import Tool, ToolContext, ToolError
+from callcenter.types import HandoffContext
 
 log = structlog.get_logger(__name__)
 
@@ -76,29 +77,30 @@ class TurnTools:
     calls: list[ToolCallRecord] = field(default_factory=list)
     defer_reads: bool = False  # a new turn: read-only records go with the next write (module docstring)
     pending: list[dict[str, Any]] = field(default_factory=list)  # read-only records not yet written
+    handoff: HandoffContext | None = None  # the turn's agent change, stored before its first write
 
     def unrecorded(self) -> list[dict[str, Any]]:
         """Read-only calls not stored yet, for `ConversationStore.complete_turn` to store with the reply."""
         return list(self.pending)
 
-    async def flush(self, conn: asyncpg.Connection | None = None) -> None:
-        """Store the deferred read-only records now (before a write that may depend on them)."""
-        if not self.pending:
+    async def flush(self) -> None:
+        """Store the agent change and the deferred reads now (before a write that may depend on them)."""
+        if not self.pending and self.handoff is None:
             return
-        rows, self.pending = self.pending, []
-        try:
-            if conn is not None:
-                await _record_reads(conn, uuid.UUID(self.session_id), self.turn_id, rows)
-                return
 
-            async def record() -> None:
-                async with acquire(self.pool) as own:
-                    await _record_reads(own, uuid.UUID(self.session_id), self.turn_id, rows)
+        async def record() -> None:
+            async with acquire(self.pool) as conn, conn.transaction():
+                await self._record_deferred(conn)
 
-            await retry_on_connection_loss(record, what="tool records")
-        except BaseException:
-            self.pending = rows + self.pending  # not stored: a retry (or the reply) stores them
-            raise
+        await retry_on_connection_loss(record, what="tool records")
+        self.pending, self.handoff = [], None
+
+    async def _record_deferred(self, conn: asyncpg.Connection) -> None:
+        """In the caller's transaction: the agent change, then the reads, in the order they happened."""
+        if self.handoff is not None:
+            await insert_handoff(conn, self.handoff, turn_id=self.turn_id)
+        if self.pending:
+            await _record_reads(conn, uuid.UUID(self.session_id), self.turn_id, self.pending)
 
     async def call(
         self, name: str, raw_args: dict[str, Any] | str, *, idempotency_key: str | None = None
@@ -145,8 +147,7 @@ class TurnTools:
         failure: ToolError | None = None
         stored: tuple[dict[str, Any], bool] | None = None
         async with acquire(self.pool) as conn, conn.transaction():
-            if self.pending:  # the reads this write may depend on are committed with it
-                await _record_reads(conn, sid, self.turn_id, self.pending)
+            await self._record_deferred(conn)  # what this write may depend on commits with it
             claimed = await conn.fetchval(  # waits for a concurrent replay's transaction, then does nothing
                 """INSERT INTO tool_calls (session_id, turn_id, agent, tool, idempotency_key, arguments, status)
                    VALUES ($1,$2,$3,$4,$5,$6,'ok') ON CONFLICT (session_id, idempotency_key) DO NOTHING
@@ -178,7 +179,7 @@ class TurnTools:
                     status,
                     error,
                 )
-        self.pending = []  # committed with the write (a rolled-back or retried attempt keeps them)
+        self.pending, self.handoff = [], None  # committed with the write (a rolled-back attempt keeps them)
         if stored is not None:
             return stored
         # Raised after the transaction commits, so the error row is kept for replays.
