@@ -188,3 +188,9 @@ def test_flow_first_is_reported_next_to_routed_with_its_flow_turns(
     assert data["flow-first"]["success_rate"] == data["routed"]["success_rate"] == 1.0
     markdown = (report_dir / "report.md").read_text()
     assert "## Turns answered by flows (no model call)" in markdown and "| escalation |" in markdown
+    # each policy pays its own cold prompt-cache writes, shown apart from the rest of its cost
+    for name in ("routed", "frontier-only"):
+        tiers = [t for t in data[name]["per_tier"].values() if t["calls_per_task"]]
+        writes = sum(t["cache_write_cost_usd_per_task"] for t in tiers)
+        assert 0 < writes < data[name]["cost_per_task_usd"], (name, writes)
+    assert "of it cache writes" in markdown

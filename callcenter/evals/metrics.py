@@ -73,7 +73,14 @@ def tier_mix(tier_calls: Mapping[int, int]) -> dict[str, float]:
     return {str(t): (tier_calls.get(t, 0) / total if total else 0.0) for t in (1, 2, 3)}
 
 
-USAGE_KEYS = ("cost_usd", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
+USAGE_KEYS = (
+    "cost_usd",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "cache_write_cost_usd",
+)
 
 
 def per_tier(trials: Sequence[TrialResult]) -> dict[str, dict[str, float]]:

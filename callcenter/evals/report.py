@@ -165,7 +165,16 @@ def render_markdown(report: dict[str, Any], sweep: Sequence[dict[str, Any]] | No
             "",
             flows,
         ]
-    out += ["", "## Where the cost goes (per task, by tier)", "", tier_table(report)]
+    out += [
+        "",
+        "## Where the cost goes (per task, by tier)",
+        "",
+        tier_table(report),
+        "",
+        "Cache writes are mostly each prompt prefix's first write, paid once per policy and cache lifetime "
+        "however many calls then read it: a policy spread over three models writes three sets, and a short "
+        "eval spreads them over few calls, so they weigh more here than in service.",
+    ]
     if sweep:
         out += ["", "## Calibration sweep", "", sweep_table(sweep)]
     out += ["", "## Failures", ""]
@@ -187,9 +196,9 @@ def render_markdown(report: dict[str, Any], sweep: Sequence[dict[str, Any]] | No
 def tier_table(report: dict[str, Any]) -> str:
     """Per policy and tier: calls, cost and the share of prompt tokens read from the cache."""
     rows = [
-        "| policy | tier | calls/task | cost/task | input tok | cache read tok | cache write tok | output tok | "
-        "cache read share |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| policy | tier | calls/task | cost/task | of it cache writes | input tok | cache read tok | "
+        "cache write tok | output tok | cache read share |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, p in report["policies"].items():
         for tier, t in (p.get("per_tier") or {}).items():
@@ -197,8 +206,9 @@ def tier_table(report: dict[str, Any]) -> str:
                 continue
             rows.append(
                 f"| {name} | {tier} | {t['calls_per_task']:.2f} | {_usd(t['cost_usd_per_task'])} | "
-                f"{t['input_tokens_per_task']:.0f} | {t['cache_read_tokens_per_task']:.0f} | "
-                f"{t['cache_write_tokens_per_task']:.0f} | {t['output_tokens_per_task']:.0f} | "
+                f"{_usd(t.get('cache_write_cost_usd_per_task', 0.0))} | {t['input_tokens_per_task']:.0f} | "
+                f"{t['cache_read_tokens_per_task']:.0f} | {t['cache_write_tokens_per_task']:.0f} | "
+                f"{t['output_tokens_per_task']:.0f} | "
                 f"{_pct(t['cache_read_share'])} |"
             )
     return "\n".join(rows)

@@ -302,8 +302,7 @@ class SuiteRunner:
 
         return ModelClient(self._catalog, self._live_providers, None)
 
-    @staticmethod
-    async def _collect_costs(conn: asyncpg.Connection, result: TrialResult) -> None:
+    async def _collect_costs(self, conn: asyncpg.Connection, result: TrialResult) -> None:
         rows = await conn.fetch(
             """SELECT tier, count(*) AS n, COALESCE(sum(cost_usd), 0) AS cost,
                       COALESCE(sum(frontier_cost_usd), 0) AS frontier,
@@ -319,11 +318,32 @@ class SuiteRunner:
                 "output_tokens": Decimal(r["output"]),
                 "cache_read_tokens": Decimal(r["read"]),
                 "cache_write_tokens": Decimal(r["write"]),
+                "cache_write_cost_usd": Decimal(0),
             }
             for r in rows
         }
+        for tier, spent in (await self._write_costs(conn)).items():
+            result.tier_usage[tier]["cache_write_cost_usd"] = spent
         result.cost_usd = sum((Decimal(r["cost"]) for r in rows), Decimal(0))
         result.frontier_cost_usd = sum((Decimal(r["frontier"]) for r in rows), Decimal(0))
+
+    async def _write_costs(self, conn: asyncpg.Connection) -> dict[int, Decimal]:
+        """Per tier, what the trial's prompt-cache writes cost (each call's model and day priced as
+        in its cost_usd): mostly each prefix's first write, which a policy pays once per cache
+        lifetime however many calls then read it, so it weighs more in a short eval than in service."""
+        if self._catalog is None:
+            return {}
+        out: dict[int, Decimal] = {}
+        for r in await conn.fetch(
+            """SELECT tier, model, created_at::date AS day, sum(cache_write_tokens) AS write
+               FROM model_calls WHERE cache_write_tokens > 0 GROUP BY 1, 2, 3"""
+        ):
+            try:
+                price = self._catalog.get(r["model"]).prices_on(r["day"]).cache_write_5m
+            except KeyError:
+                continue
+            out[int(r["tier"])] = out.get(int(r["tier"]), Decimal(0)) + Decimal(r["write"]) * price / 1_000_000
+        return out
 
     async def run(
         self, scenarios: Sequence[Scenario], on_result: Callable[[TrialResult], None] | None = None
