@@ -37,6 +37,26 @@ def test_detects(text: str, kind: str) -> None:
     assert detect_emergency(text) == kind
 
 
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in text)
+
+
+def _invisible(text: str, mark: str) -> str:
+    return "".join(ch + mark if ch.isalpha() and i % 3 == 1 else ch for i, ch in enumerate(text))
+
+
+_DETECTS = test_detects.pytestmark[0].args[1]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("text", "kind"), _DETECTS)
+@pytest.mark.parametrize("disguise", ["fullwidth", "\u200b", "\u00ad", "\u2060", "\ufeff", "\u200d"])
+def test_detects_what_a_cjk_keyboard_or_a_paste_makes_of_it(text: str, kind: str, disguise: str) -> None:
+    """Red-team F14: "I smell ｇａｓ" and "g\u200bas" were offered a complaint."""
+    typed = _fullwidth(text) if disguise == "fullwidth" else _invisible(text, disguise)
+    assert typed != text
+    assert detect_emergency(typed) == kind, repr(typed)
+
+
 @pytest.mark.parametrize(
     "text",
     [

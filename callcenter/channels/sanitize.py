@@ -1,5 +1,7 @@
 """Text from outside made safe to store: no NUL, no other control characters, no lone surrogates.
 
+No bidi overrides either: an operator must read what the customer wrote in the order it was written.
+
 PostgreSQL refuses NUL in text and asyncpg cannot encode a lone surrogate (`"\\ud800"` is valid
 JSON but not UTF-8), so either would turn a customer's typo into a server error. Every string a
 client sends (chat frames, relay messages, transcript bodies) passes through here first.
@@ -10,8 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# C0 controls but tab, newline and carriage return; DEL; C1 controls.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 controls but tab, newline and carriage return; DEL; C1 controls; bidi embeddings, overrides and
+# isolates (U+202A-202E, U+2066-2069: "\u202e" makes the desk console show text reversed, red-team
+# F19) and the byte-order mark. Left-to-right/right-to-left marks stay: Arabic and Hebrew use them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_DEPTH = 32
 

@@ -23,6 +23,7 @@ Judgement calls (tested in tests/test_routing_emergency.py):
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -248,6 +249,18 @@ def _detect_builtin(text: str, kinds: frozenset[str] | set[str]) -> str | None:
     return None
 
 
+def plain_letters(text: str) -> str:
+    """`text` as the rules can read it: fullwidth and other compatibility forms folded (NFKC) and
+    invisible format characters (zero-width space, joiners, soft hyphen) dropped.
+
+    "I smell ｇａｓ" (a CJK keyboard) and "g\u200bas" (a paste) are a gas smell too (red-team F14).
+    """
+    if text.isascii():
+        return text
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+
+
 def detect_emergency(text: str, terms: Sequence[str] | None = None) -> str | None:
     """The emergency kind this turn reports, or None.
 
@@ -257,6 +270,7 @@ def detect_emergency(text: str, terms: Sequence[str] | None = None) -> str | Non
     slug. An app's EMERGENCY_TERMS are combined with the defaults by the caller if it wants both.
     """
     kinds, literals = _read_terms(DEFAULT_EMERGENCY_TERMS if terms is None else tuple(terms))
+    text = plain_letters(text)
     found = _detect_builtin(text, kinds)
     if found is not None:
         return found
