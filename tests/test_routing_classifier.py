@@ -216,3 +216,130 @@ def test_spoken_copies_train_on_transcripts_too() -> None:
     model = VerticalClassifier.fit(rows(), fallback="out_of_scope", spoken_copies=1)
     assert model.meta["n_rows_with_variants"] == 2 * model.meta["n_examples"]
     assert model.predict("um yeah hi so i wanna pay my rent thanks").vertical == "billing"
+
+
+# --- intents (labels finer than verticals), sparse weights, tuning -----------------------------
+
+INTENTS: dict[str, tuple[Vertical, list[str]]] = {
+    "weather": ("out_of_scope", ["what's the weather tomorrow", "will it rain today", "weather forecast please"]),
+    "timer": ("out_of_scope", ["set a timer for ten minutes", "start a five minute timer", "timer for the oven"]),
+    "trivia": ("out_of_scope", ["what is the capital of france", "how tall is everest", "who wrote hamlet"]),
+    "pay": ("billing", ["pay my rent", "I want to pay my bill", "make a payment on my account"]),
+    "balance": ("billing", ["what is my balance", "how much rent do I owe", "how much do I still owe"]),
+    "repair": ("booking", ["book a plumber for tomorrow", "schedule a repair visit", "send a technician friday"]),
+    "person": ("escalation", ["I want to talk to a human", "let me speak to a manager", "get me a real person"]),
+    "hours": ("general", ["what are your office hours", "when is the office open", "are you open on sunday"]),
+}
+
+
+def intent_rows() -> list[tuple[str, str, str]]:
+    return [(t, v, name) for name, (v, ts) in INTENTS.items() for t in ts]
+
+
+def test_intents_are_learnt_and_verticals_served() -> None:
+    model = VerticalClassifier.fit(intent_rows(), fallback="out_of_scope", spoken_copies=0, learner="linear-svm")
+    assert model.labels == list(INTENTS) and model.classes == [
+        "out_of_scope",
+        "billing",
+        "booking",
+        "escalation",
+        "general",
+    ]
+    p = model.proba("will it snow this weekend")
+    assert p.shape == (5,) and abs(float(p.sum()) - 1.0) < 1e-9
+    assert model.predict("will it rain on saturday").vertical == "out_of_scope"  # weather, an out_of_scope intent
+    assert model.predict("I'd like to pay my bill").vertical == "billing"
+    assert model.agreement([t for t, _, _ in intent_rows()]) >= 0.95  # pruned weights, same argmax
+
+
+def test_an_intent_with_two_verticals_is_refused() -> None:
+    with pytest.raises(ValueError, match="two verticals"):
+        VerticalClassifier.fit([*intent_rows(), ("pay the plumber", "booking", "pay")], spoken_copies=0)
+
+
+def test_intent_model_roundtrip_and_old_dense_files_load(clf: VerticalClassifier, tmp_path: Path) -> None:
+    model = VerticalClassifier.fit(intent_rows(), fallback="out_of_scope", spoken_copies=0, learner="linear-svm")
+    loaded = VerticalClassifier.load(model.save(tmp_path / "intents.npz"))
+    assert loaded.labels == model.labels
+    for t, _, _ in intent_rows():
+        assert np.allclose(loaded.proba(t), model.proba(t))
+    # a file written before labels and sparse weights: one dense column per class, no labels
+    from callcenter.routing.features import blocks_to_arrays
+    from callcenter.routing.model_file import write_model
+
+    dense = np.zeros((len(clf.weights.indptr) - 1, len(clf.labels)))
+    for j in range(dense.shape[0]):
+        lo, hi = clf.weights.indptr[j], clf.weights.indptr[j + 1]
+        dense[j, clf.weights.indices[lo:hi]] = clf.weights.data[lo:hi]
+    meta = {
+        "format": "callcenter.vertical-classifier",
+        "version": 1,
+        "classes": clf.classes,
+        "analyzers": [b.analyzer for b in clf.blocks],
+        "temperature": clf.temperature,
+        "min_confidence": clf.min_confidence,
+        "info": {},
+    }
+    old = write_model(
+        tmp_path / "old.npz", meta, {"coef_t": dense, "intercept": clf.intercept, **blocks_to_arrays(clf.blocks, "b")}
+    )
+    again = VerticalClassifier.load(old)
+    for t, _ in rows()[:20]:
+        assert np.allclose(again.proba(t), clf.proba(t))
+
+
+def test_damaged_sparse_weights_are_refused(tmp_path: Path) -> None:
+    model = VerticalClassifier.fit(intent_rows(), spoken_copies=0, learner="linear-svm")
+    path = model.save(tmp_path / "m.npz")
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: np.asarray(data[k]) for k in data.files}
+    arrays["w_indices"] = arrays["w_indices"] + len(model.labels)  # labels that do not exist
+    np.savez_compressed(path, allow_pickle=False, **arrays)
+    with pytest.raises(ValueError, match="damaged"):
+        VerticalClassifier.load(path)
+
+
+def test_sparse_weights_score_like_the_dense_product() -> None:
+    from callcenter.routing.features import SparseWeights
+
+    rng = np.random.default_rng(3)
+    dense = rng.normal(size=(40, 7)) * (rng.random((40, 7)) < 0.3)
+    weights = SparseWeights.from_dense(dense)
+    intercept = rng.normal(size=7)
+    for _ in range(20):
+        idx = sorted(set(rng.integers(0, 40, size=9).tolist()))
+        vals = rng.random(len(idx)).tolist()
+        assert np.allclose(weights.scores(idx, vals, intercept), intercept + np.asarray(vals) @ dense[idx])
+    assert np.array_equal(weights.scores([], [], intercept), intercept)
+    pruned = SparseWeights.from_dense(dense, prune=0.5)
+    assert len(pruned.data) == int((np.abs(dense) > 0.5).sum())
+
+
+def test_word_cache_gives_the_same_features_and_stays_bounded(clf: VerticalClassifier) -> None:
+    from callcenter.routing import features
+
+    block = next(b for b in clf.blocks if b.analyzer == "char25")
+    text = "Hi, I was charged TWICE for rent\tthis month ¿qué? 4B"
+    cold = block.features(text)
+    assert block.features(text) == cold  # warm cache, same columns and values
+    uncached = features.TextBlock(block.analyzer, block.vocab, block.idf, block.offset)
+    features.WORD_LOCAL.pop("char25")
+    try:
+        assert uncached.features(text) == cold  # the generic path over char_wb_ngrams
+    finally:
+        features.WORD_LOCAL["char25"] = features.word_char_ngrams
+    block.features("x" * 5000)
+    assert "x" * 5000 not in block._word_columns  # a hostile long word is scored, not kept
+
+
+def test_tuning_picks_temperature_and_threshold_on_validation_rows() -> None:
+    from callcenter.routing.tuning import THRESHOLDS, tune
+
+    model = VerticalClassifier.fit(intent_rows(), fallback="out_of_scope", spoken_copies=0, learner="linear-svm")
+    val = [("is it going to rain", "out_of_scope"), ("pay what I owe", "billing"), ("a plumber please", "booking")]
+    tuned = tune(model, val)
+    assert tuned.min_confidence in THRESHOLDS and tuned.rows == 3
+    assert 0.5 * model.temperature <= tuned.temperature <= 2.0 * model.temperature + 1e-12
+    assert tuned.balanced_accuracy >= 2 / 3
+    with pytest.raises(ValueError, match="no validation rows"):
+        tune(model, [])

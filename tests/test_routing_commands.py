@@ -151,6 +151,39 @@ def test_errors_say_what_to_do(router_model: Path, tmp_path: Path, capsys: pytes
     assert "callcenter router train" in capsys.readouterr().err
 
 
+def test_train_on_intents_and_tune_on_validation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    intents = {"weather": "out_of_scope", "joke": "out_of_scope", "pay": "billing", "manager": "escalation"}
+    said = {
+        "weather": ["what's the weather tomorrow", "will it rain", "weather forecast for the weekend"],
+        "joke": ["tell me a joke", "say something funny", "know any jokes"],
+        "pay": ["pay my rent", "I want to pay", "make a payment"],
+        "manager": ["let me speak to a manager", "get me your supervisor", "I want a human"],
+    }
+    data = tmp_path / "intents.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps({"text": t, "vertical": intents[i], "intent": i}) + "\n" for i, ts in said.items() for t in ts
+        )
+    )
+    val = tmp_path / "val.jsonl"
+    val.write_text(json.dumps({"text": "is it going to snow", "vertical": "out_of_scope"}) + "\n")
+    out = tmp_path / "m.npz"
+    argv = ["router", "train", "--data", str(data), "--out", str(out), "--without-business-examples"]
+    assert main([*argv, "--tune-on", str(val)]) == 0
+    printed = capsys.readouterr().out
+    assert "4 intents" in printed and "tuned on 1 validation rows" in printed
+    assert main(["route", "--model", str(out), "--json", "I'd like to pay my rent"]) == 0
+    assert json.loads(capsys.readouterr().out)["vertical"] == "billing"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"text": "pay", "vertical": "billing", "intent": 3}) + "\n")
+    assert main(["router", "train", "--data", str(bad), "--out", str(tmp_path / "x.npz")]) == 2
+    assert "an intent is a string" in capsys.readouterr().err
+    clash = tmp_path / "clash.jsonl"
+    clash.write_text(data.read_text() + json.dumps({"text": "pay the plumber", "vertical": "booking", "intent": "pay"}))
+    assert main(["router", "train", "--data", str(clash), "--out", str(tmp_path / "y.npz")]) == 2
+    assert "two verticals" in capsys.readouterr().err
+
+
 async def _seed(dsn: str, n_hard: int, n_easy: int) -> None:
     conn = await connect(dsn)
     try:

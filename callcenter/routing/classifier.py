@@ -27,6 +27,7 @@ import structlog
 
 from callcenter.routing.features import (
     FloatArray,
+    SparseWeights,
     TextBlock,
     blocks_from_arrays,
     blocks_to_arrays,
@@ -48,33 +49,66 @@ FORMAT = "callcenter.vertical-classifier"
 ANALYZERS_DEFAULT = ("word12", "char25")
 SPOKEN_COPIES = 1
 SPOKEN_WEIGHT = 0.5
-FALLBACK_BIAS = 1.0
+FALLBACK_BIAS = {"logistic": 1.0, "linear-svm": 0.0}
+"""Added to the out-of-scope logit by `router train`, per learner; each chosen on CLINC150's
+validation split with all three public sets in training (`python -m bench.router_bench`)."""
 CALIBRATION_EXAMPLES = 6000
+CALIBRATION_MIN_PER_LABEL = 6
+LEARNERS = {"logistic": 10.0, "linear-svm": 1.0}  # learner -> its default C
 BUSINESS_REPEAT = 5
+BUSINESS_LABEL = "business:"
+
+Example = tuple[str, str] | tuple[str, str, str]
+"""(text, vertical) or (text, vertical, label): a label is a finer class (an intent) of the vertical."""
 
 # --- the classifier ---------------------------------------------------------------------------
 
 
 class VerticalClassifier:
-    """Vertical router: trained with scikit-learn, served by a compact numpy path."""
+    """Vertical router: trained with scikit-learn, served by a compact numpy path.
+
+    The linear model may score finer `labels` than the verticals it serves (a public set's
+    intents: `book_flight`, `card_declined`...), each mapped to one vertical; a vertical's
+    probability is the sum of its labels'. A vertical such as out_of_scope is a union of
+    unrelated topics (weather, timers, recipes), which one linear class separates badly and one
+    class per intent separates well. Without labels, the labels are the verticals themselves."""
 
     def __init__(
         self,
         classes: Sequence[Vertical],
         blocks: list[TextBlock],
-        coef: FloatArray,
+        coef: FloatArray | SparseWeights,
         intercept: FloatArray,
         *,
+        labels: Sequence[str] | None = None,
+        label_vertical: Sequence[int] | npt.NDArray[np.int64] | None = None,
         temperature: float = 1.0,
         min_confidence: float = 0.45,
         fallback: Vertical | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
         self.classes = list(classes)
-        self.blocks = blocks
-        # Column-major copy: a single utterance touches few columns, gathered in one take().
-        self.coef_t: FloatArray = np.ascontiguousarray(coef.T, dtype=np.float64)
+        self.labels = list(labels) if labels is not None else [str(c) for c in self.classes]
+        self.label_vertical = (
+            np.asarray(label_vertical, dtype=np.int64)
+            if label_vertical is not None
+            else np.arange(len(self.labels), dtype=np.int64)
+        )
+        if len(self.label_vertical) != len(self.labels) or (
+            len(self.labels) and int(self.label_vertical.max()) >= len(self.classes)
+        ):
+            raise ValueError("every label must map to one of the classes")
+        self.pool: FloatArray | None = None
+        """labels x classes, 1 where a label belongs to a class; None when labels are the classes."""
+        if labels is not None and not np.array_equal(self.label_vertical, np.arange(len(self.classes))):
+            self.pool = np.zeros((len(self.labels), len(self.classes)), dtype=np.float64)
+            self.pool[np.arange(len(self.labels)), self.label_vertical] = 1.0
+        # By feature: a single utterance touches few features, gathered in one vectorised take.
+        self.weights = (
+            coef if isinstance(coef, SparseWeights) else SparseWeights.from_dense(np.asarray(coef, dtype=np.float64).T)
+        )
         self.intercept = np.asarray(intercept, dtype=np.float64)
+        self.blocks = blocks
         self.temperature = temperature
         self.min_confidence = min_confidence
         self.meta = meta or {}
@@ -88,54 +122,88 @@ class VerticalClassifier:
     @classmethod
     def fit(
         cls,
-        examples: Iterable[tuple[str, Vertical | str]],
+        examples: Iterable[Example],
         *,
         min_confidence: float = 0.45,
         fallback: Vertical | None = None,
-        c: float = 10.0,
+        c: float | None = None,
         min_df: int = 1,
         analyzers: Sequence[str] = ANALYZERS_DEFAULT,
         calibration_folds: int = 3,
         spoken_copies: int = SPOKEN_COPIES,
         spoken_weight: float = SPOKEN_WEIGHT,
         fallback_bias: float = 0.0,
+        learner: str = "logistic",
+        prune: float | None = None,
     ) -> VerticalClassifier:
-        """Train on (text, vertical) pairs. Probabilities are temperature-scaled on out-of-fold
-        logits (`calibration_folds` > 1), because in-sample logits of a well-fit model are
-        overconfident, and the confidence threshold needs honest probabilities.
+        """Train on (text, vertical) pairs or (text, vertical, label) triples. Probabilities are
+        temperature-scaled on out-of-fold logits (`calibration_folds` > 1), because in-sample
+        logits of a well-fit model are overconfident, and the confidence threshold needs honest
+        probabilities.
+
+        `learner`: "logistic" (multinomial logistic regression, C=10) or "linear-svm" (one-vs-rest
+        linear SVM, C=1: minutes instead of tens of minutes on a public set's hundreds of intents,
+        and its weights are mostly near zero, so weights with |w| <= `prune` (default 0.01) are
+        dropped; the bench measures that this changes no figure). Labels, when given, are what
+        the model learns; each must always come with the same vertical.
 
         `spoken_copies` adds that many transcript-style variants of every example (routing/spoken.py),
         each weighing `spoken_weight`, so a phone turn routes like the typed request it transcribes
         while typed text keeps the larger say. `fallback_bias` is added to the `fallback` vertical's
-        logit: out of scope is the one vertical no training set can cover, so when large in-scope
-        sets swamp it (a public intent set), an utterance unlike every example must lean to it;
-        `callcenter router train` uses FALLBACK_BIAS, chosen on CLINC150's validation split with all
-        three public sets in training (`python -m bench.router_bench`). The router trained from the
-        business's own few hundred examples needs none (its hand-written suite says so)."""
+        logit (each of its labels'): out of scope is the one vertical no training set can cover, so
+        when large in-scope sets swamp it (a public intent set), an utterance unlike every example
+        must lean to it. The router trained from the business's own few hundred examples needs none
+        (its hand-written suite says so)."""
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
+        from sklearn.svm import LinearSVC
 
-        originals = [(t, str(v)) for t, v in examples]
+        if learner not in LEARNERS:
+            raise ValueError(f"unknown learner {learner!r}; use one of {', '.join(LEARNERS)}")
+        originals: list[tuple[str, str]] = []
+        label_of: dict[str, str] = {}
+        for example in examples:
+            text, vertical = example[0], str(example[1])
+            label = str(example[2]) if len(example) > 2 else vertical
+            if label_of.setdefault(label, vertical) != vertical:
+                raise ValueError(f"label {label!r} comes with two verticals: {label_of[label]!r} and {vertical!r}")
+            originals.append((text, label))
         if not originals:
             raise ValueError("no training examples")
-        classes = list(dict.fromkeys(v for _, v in originals))  # in the order the business declares them
+        classes = list(dict.fromkeys(label_of.values()))  # in the order the business declares them
         if len(classes) < 2:
             raise ValueError("need examples of at least two verticals")
+        labels = list(label_of)
+        label_vertical = np.array([classes.index(label_of[x]) for x in labels], dtype=np.int64)
+        fine = labels != classes
+        pool: FloatArray | None = None
+        if fine:
+            pool = np.zeros((len(labels), len(classes)), dtype=np.float64)
+            pool[np.arange(len(labels)), label_vertical] = 1.0
         rows = with_spoken_variants(originals, copies=spoken_copies, seed=0) if spoken_copies > 0 else originals
         texts = [t for t, _ in rows]
-        y = np.array([classes.index(v) for _, v in rows], dtype=np.int64)
+        index = {x: i for i, x in enumerate(labels)}
+        y = np.array([index[x] for _, x in rows], dtype=np.int64)
         groups = np.arange(len(rows)) % len(originals)  # an example and its variants share a fold
         weights = np.ones(len(rows), dtype=np.float64)
         weights[len(originals) :] = spoken_weight
-        bias = np.zeros(len(classes) if len(classes) > 2 else 2, dtype=np.float64)
+        bias = np.zeros(len(labels) if len(labels) > 2 else 2, dtype=np.float64)
         if fallback is not None and fallback in classes:
-            bias[classes.index(fallback)] = fallback_bias
+            bias[: len(labels)][label_vertical == classes.index(fallback)] = fallback_bias
+        strength = c if c is not None else LEARNERS[learner]
+        cut = prune if prune is not None else (0.01 if learner == "linear-svm" else 0.0)
+
+        def make() -> Any:
+            if learner == "linear-svm":
+                return LinearSVC(C=strength)
+            return LogisticRegression(C=strength, max_iter=2000)
+
         start = time.perf_counter()
         blocks, x, union = fit_blocks(texts, analyzers, min_df)
-        lr = LogisticRegression(C=c, max_iter=2000)
+        lr = make()
         lr.fit(x, y, sample_weight=weights)
         # sklearn's own model carries the bias too, so agreement() compares like with like
-        lr.intercept_ = lr.intercept_ + (bias if len(classes) > 2 else bias[1] - bias[0])
+        lr.intercept_ = lr.intercept_ + (bias if len(labels) > 2 else bias[1] - bias[0])
         temperature = 1.0
         picked = _calibration_rows(y, groups, len(originals))
         min_count = int(np.bincount(y[picked]).min()) // (1 + max(0, spoken_copies))
@@ -143,7 +211,7 @@ class VerticalClassifier:
         if folds >= 2:
             cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
             oof = cross_val_predict(
-                LogisticRegression(C=c, max_iter=2000),
+                make(),
                 x[picked],
                 y[picked],
                 groups=groups[picked],
@@ -151,15 +219,21 @@ class VerticalClassifier:
                 method="decision_function",
                 params={"sample_weight": weights[picked]},
             )
-            temperature = fit_temperature(_two_column(np.asarray(oof, dtype=np.float64)) + bias, y[picked])
+            held = _two_column(np.asarray(oof, dtype=np.float64)) + bias
+            target = label_vertical[y[picked]] if fine else y[picked]
+            temperature = fit_temperature(held, target, pool)
         elapsed = time.perf_counter() - start
-        train_acc = float(np.mean(lr.predict(x) == y))
+        train_acc = float(np.mean(label_vertical[np.asarray(lr.predict(x))] == label_vertical[y]))
+        coef_t = _two_column(np.asarray(lr.coef_, dtype=np.float64).T)
         meta = {
             "n_examples": len(originals),
             "n_rows_with_variants": len(rows),
+            "n_labels": len(labels),
             "train_accuracy": train_acc,
             "train_seconds": elapsed,
-            "c": c,
+            "learner": learner,
+            "c": strength,
+            "prune": cut,
             "min_df": min_df,
             "analyzers": list(analyzers),
             "spoken_copies": spoken_copies,
@@ -169,8 +243,10 @@ class VerticalClassifier:
         model = cls(
             classes,
             blocks,
-            _two_column(np.asarray(lr.coef_, dtype=np.float64).T).T,
+            SparseWeights.from_dense(coef_t, cut),
             _two_column(np.asarray(lr.intercept_, dtype=np.float64)[None, :])[0],
+            labels=labels if fine else None,
+            label_vertical=label_vertical if fine else None,
             temperature=temperature,
             min_confidence=min_confidence,
             fallback=fallback,
@@ -183,6 +259,7 @@ class VerticalClassifier:
             "router.trained",
             n=len(rows),
             classes=len(classes),
+            labels=len(labels),
             seconds=round(elapsed, 2),
             train_accuracy=round(train_acc, 4),
             temperature=round(temperature, 3),
@@ -191,16 +268,14 @@ class VerticalClassifier:
 
     # inference -----------------------------------------------------------------------------
     def logits(self, text: str) -> FloatArray:
-        """Raw (uncalibrated) class scores of the compact path."""
+        """Raw (uncalibrated) scores of every label (`self.labels`) on the compact path."""
         idx, vals = sparse_features(self.blocks, text)
-        if not idx:
-            return self.intercept.copy()
-        z: FloatArray = self.intercept + np.asarray(vals) @ self.coef_t.take(idx, axis=0)
-        return z
+        return self.weights.scores(idx, vals, self.intercept)
 
     def proba(self, text: str) -> FloatArray:
-        """Calibrated probabilities over `self.classes`."""
-        return softmax(self.logits(text) / self.temperature)
+        """Calibrated probabilities over `self.classes` (each the sum of its labels')."""
+        p = softmax(self.logits(text) / self.temperature)
+        return p if self.pool is None else p @ self.pool
 
     def predict(self, text: str, min_confidence: float | None = None) -> RouteDecision:
         """Vertical, calibrated confidence of that vertical, scores for every vertical, latency.
@@ -236,14 +311,14 @@ class VerticalClassifier:
         if self._sk is None:
             raise RuntimeError("agreement() needs the sklearn pipeline of a fresh fit()")
         sk = np.asarray(self._sk.predict(list(texts)))
-        ours = np.array([int(self.logits(t).argmax()) for t in texts])
+        ours = np.array([int(self.logits(t).argmax()) for t in texts])  # label level, as sklearn's
         return float(np.mean(sk == ours)) if len(texts) else 1.0
 
     def sklearn_predict(self, text: str) -> Vertical:
         """sklearn's own single-utterance predict (for latency comparison in benches)."""
         if self._sk is None:
             raise RuntimeError("sklearn_predict() needs the sklearn pipeline of a fresh fit()")
-        return self.classes[int(self._sk.predict([text])[0])]
+        return self.classes[int(self.label_vertical[int(self._sk.predict([text])[0])])]
 
     # persistence ---------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
@@ -251,25 +326,39 @@ class VerticalClassifier:
             "format": FORMAT,
             "version": FORMAT_VERSION,
             "classes": self._class_names,
+            "labels": self.labels,
             "analyzers": [b.analyzer for b in self.blocks],
             "temperature": self.temperature,
             "min_confidence": self.min_confidence,
             "info": self.meta,
         }
-        arrays = {"coef_t": self.coef_t, "intercept": self.intercept, **blocks_to_arrays(self.blocks, "b")}
+        arrays = {
+            **self.weights.to_arrays("w_"),
+            "intercept": self.intercept,
+            "label_vertical": self.label_vertical,
+            **blocks_to_arrays(self.blocks, "b"),
+        }
         return write_model(path, meta, arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> VerticalClassifier:
         meta, data = read_model(path, FORMAT, kind="router", train_command="callcenter router train")
         blocks = blocks_from_arrays(data, "b", meta["analyzers"])
-        coef_t = np.asarray(data["coef_t"], dtype=np.float64)
         intercept = np.asarray(data["intercept"], dtype=np.float64)
+        classes = [str(c) for c in meta["classes"]]
+        labels = [str(x) for x in meta.get("labels", classes)]
+        weights: FloatArray | SparseWeights
+        if "coef_t" in data:  # written before labels and sparse weights: dense, one column per class
+            weights = np.asarray(data["coef_t"], dtype=np.float64).T
+        else:
+            weights = SparseWeights.from_arrays(data, "w_", len(labels))
         return cls(
-            [str(c) for c in meta["classes"]],
+            classes,
             blocks,
-            coef_t.T,
+            weights,
             intercept,
+            labels=labels,
+            label_vertical=np.asarray(data.get("label_vertical", np.arange(len(labels))), dtype=np.int64),
             temperature=float(meta["temperature"]),
             min_confidence=float(meta["min_confidence"]),
             meta=dict(meta.get("info", {})),
@@ -280,12 +369,19 @@ def _calibration_rows(
     y: npt.NDArray[np.int64], groups: npt.NDArray[np.int64], n_examples: int
 ) -> npt.NDArray[np.int64]:
     """Rows whose out-of-fold logits set the temperature: all of them up to CALIBRATION_EXAMPLES
-    examples, else a seeded sample of that many examples (with their variants). Three more fits
-    on a public set of 30,000 rows would triple the training time for one scalar."""
+    examples, else a seeded sample of about that many examples (with their variants), the same
+    share of every label so that each is in every fold. Three more fits on a public set of
+    30,000 rows would triple the training time for one scalar."""
     if n_examples <= CALIBRATION_EXAMPLES:
         return np.arange(len(y))
+    rng = np.random.default_rng(0)
+    originals = y[:n_examples]
+    share = CALIBRATION_EXAMPLES / n_examples
     keep = np.zeros(n_examples, dtype=bool)
-    keep[np.random.default_rng(0).choice(n_examples, CALIBRATION_EXAMPLES, replace=False)] = True
+    for label in np.unique(originals):
+        members = np.flatnonzero(originals == label)
+        take = min(len(members), max(CALIBRATION_MIN_PER_LABEL, round(share * len(members))))
+        keep[rng.choice(members, take, replace=False)] = True
     return np.flatnonzero(keep[groups])
 
 
@@ -300,19 +396,26 @@ def _two_column(scores: FloatArray) -> FloatArray:
 
 
 def with_business_examples(
-    rows: Sequence[tuple[str, Vertical]], business: Sequence[tuple[str, Vertical]], repeat: int = BUSINESS_REPEAT
-) -> list[tuple[str, Vertical]]:
+    rows: Sequence[Example],
+    business: Sequence[tuple[str, Vertical]],
+    repeat: int = BUSINESS_REPEAT,
+    *,
+    labelled: bool = False,
+) -> list[Example]:
     """`rows` (say, a public intent set) plus the business's own examples `repeat` times.
 
     Public sets know nothing of the business's words (a leaking radiator, a lease, a late fee); a
-    few hundred of its own utterances among tens of thousands of others need the extra weight."""
-    return [*rows, *(list(business) * repeat)]
+    few hundred of its own utterances among tens of thousands of others need the extra weight.
+    `labelled` (rows carry intent labels): each business vertical is one more label,
+    `business:<vertical>`, its own cluster beside the public intents of the same vertical."""
+    own: list[Example] = [(t, v, f"{BUSINESS_LABEL}{v}") for t, v in business] if labelled else list(business)
+    return [*rows, *(own * repeat)]
 
 
-def examples_hash(examples: Sequence[tuple[str, Vertical | str]], **params: Any) -> str:
+def examples_hash(examples: Sequence[Example], **params: Any) -> str:
     """Stable key of a training set plus hyper-parameters and format version (cache key)."""
     payload = json.dumps(
-        {"v": FORMAT_VERSION, "params": params, "rows": [[t, str(v)] for t, v in examples]},
+        {"v": FORMAT_VERSION, "params": params, "rows": [[str(x) for x in e] for e in examples]},
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()

@@ -20,7 +20,9 @@ import asyncpg
 from callcenter.routing.classifier import (
     BUSINESS_REPEAT,
     FALLBACK_BIAS,
+    LEARNERS,
     SPOKEN_COPIES,
+    Example,
     VerticalClassifier,
     default_classifier,
     with_business_examples,
@@ -54,8 +56,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     router = subparsers.add_parser("router", help="train the local router and difficulty models")
     rsub = router.add_subparsers(dest="router_command", metavar="ACTION", required=True)
 
-    train = rsub.add_parser("train", help="train the vertical router from JSONL rows {text, vertical}")
-    train.add_argument("--data", required=True, help='JSONL file, rows {"text": ..., "vertical": ...}')
+    train = rsub.add_parser("train", help="train the vertical router from JSONL rows {text, vertical[, intent]}")
+    train.add_argument(
+        "--data",
+        required=True,
+        help='JSONL file, rows {"text": ..., "vertical": ..., "intent": ...}; intent (optional) is a finer label '
+        "the model learns (a public set's intent), each always with the same vertical",
+    )
     train.add_argument("--out", required=True, help="where to write the model (.npz)")
     train.add_argument("--min-confidence", type=float, default=0.45, help="out_of_scope below this (default 0.45)")
     train.add_argument(
@@ -66,8 +73,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     train.add_argument(
         "--fallback-bias",
         type=float,
-        default=FALLBACK_BIAS,
-        help=f"added to the out-of-scope logit (default {FALLBACK_BIAS}, tuned on CLINC150 validation; 0: none)",
+        help="added to the out-of-scope logit (default per learner, tuned on CLINC150 validation: "
+        + ", ".join(f"{k} {v}" for k, v in FALLBACK_BIAS.items())
+        + "; 0: none)",
+    )
+    train.add_argument(
+        "--tune-on",
+        metavar="FILE",
+        help="validation JSONL rows {text, vertical} (never the test split): temperature and min confidence "
+        "are chosen on them by balanced accuracy (overrides --min-confidence)",
+    )
+    train.add_argument(
+        "--learner",
+        choices=("auto", *LEARNERS),
+        default="auto",
+        help="auto (default): linear-svm when rows name an intent, else logistic",
     )
     train.add_argument(
         "--spoken-copies",
@@ -253,28 +273,45 @@ def cmd_train(args: argparse.Namespace) -> int:
     except (ImportError, ValueError):
         app = None
     known: tuple[Vertical, ...] = app.verticals if app is not None else ()
-    examples: list[tuple[str, Vertical]] = []
+    examples: list[Example] = []
+    labelled = any(r.get("intent") not in (None, "") for r in rows)
     for i, r in enumerate(rows, 1):
         vertical = str(r["vertical"])
         if known and vertical not in known:
             raise CommandError(f"{args.data}: row {i} has vertical {r['vertical']!r}; use one of {', '.join(known)}")
-        examples.append((str(r["text"]), vertical))
-    counts = {v: sum(1 for _, x in examples if x == v) for v in known or dict.fromkeys(v for _, v in examples)}
+        intent = r.get("intent")
+        if intent is not None and not isinstance(intent, str):
+            raise CommandError(f"{args.data}: row {i} has intent {intent!r}; an intent is a string (or leave it out)")
+        examples.append((str(r["text"]), vertical, intent or vertical) if labelled else (str(r["text"]), vertical))
+    counts = {v: sum(1 for e in examples if e[1] == v) for v in known or dict.fromkeys(e[1] for e in examples)}
     print(f"training the router on {len(examples)} rows: " + ", ".join(f"{k} {n}" for k, n in counts.items() if n))
+    if labelled:
+        print(f"  {len({e[-1] for e in examples})} intents, each mapped to its row's vertical")
     if app is not None and not args.without_business_examples:
         own = app.training_examples()
-        examples = with_business_examples(examples, own)
+        examples = with_business_examples(examples, own, labelled=labelled)
         print(f"  plus the agents' {len(own)} example utterances x{BUSINESS_REPEAT} (--without-business-examples: not)")
+    learner = args.learner if args.learner != "auto" else ("linear-svm" if labelled else "logistic")
+    bias = args.fallback_bias if args.fallback_bias is not None else FALLBACK_BIAS[learner]
     try:
         model = VerticalClassifier.fit(
             examples,
             min_confidence=args.min_confidence,
             fallback=app.fallback_vertical if app is not None else None,
             spoken_copies=max(0, args.spoken_copies),
-            fallback_bias=args.fallback_bias,
+            fallback_bias=bias,
+            learner=learner,
         )
     except ValueError as exc:
-        raise CommandError(f"{exc}; add rows to {args.data}") from exc
+        raise CommandError(f"{exc}; fix or add rows in {args.data}") from exc
+    if args.tune_on:
+        from callcenter.routing.tuning import tune
+
+        val = read_jsonl(args.tune_on, ("text", "vertical"))
+        tuned = tune(model, [(str(r["text"]), str(r["vertical"])) for r in val])
+        model.temperature, model.min_confidence = tuned.temperature, tuned.min_confidence
+        model.meta["tuned_on"] = {"rows": tuned.rows, "balanced_accuracy": tuned.balanced_accuracy}
+        print(f"  tuned on {tuned.rows} validation rows: balanced accuracy {tuned.balanced_accuracy:.1%}")
     path = model.save(args.out)
     print(
         f"trained in {model.meta['train_seconds']:.1f} s, "

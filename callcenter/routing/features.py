@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -39,19 +39,31 @@ def word_ngrams(text: str, max_n: int = 2) -> list[str]:
     return grams
 
 
+def wb_words(text: str) -> list[str]:
+    """The words `char_wb_ngrams` pads and cuts (lower-cased, split on any whitespace)."""
+    return _SPACE.sub(" ", text.lower()).split()
+
+
+def word_char_ngrams(word: str, min_n: int = 2, max_n: int = 5) -> list[str]:
+    """Character n-grams of one word padded with spaces."""
+    grams: list[str] = []
+    padded = f" {word} "
+    length = len(padded)
+    for n in range(min_n, max_n + 1):
+        if n > length:
+            if n == min_n:
+                grams.append(padded)
+            break
+        grams.extend(padded[i : i + n] for i in range(length - n + 1))
+    return grams
+
+
 def char_wb_ngrams(text: str, min_n: int = 2, max_n: int = 5) -> list[str]:
     """Character n-grams inside word boundaries (each word padded with spaces), like sklearn's
     `char_wb`: robust to typos and inflections, which matter for short chat turns."""
     grams: list[str] = []
-    for w in _SPACE.sub(" ", text.lower()).split():
-        padded = f" {w} "
-        length = len(padded)
-        for n in range(min_n, max_n + 1):
-            if n > length:
-                if n == min_n:
-                    grams.append(padded)
-                break
-            grams.extend(padded[i : i + n] for i in range(length - n + 1))
+    for w in wb_words(text):
+        grams.extend(word_char_ngrams(w, min_n, max_n))
     return grams
 
 
@@ -59,6 +71,14 @@ ANALYZERS: dict[str, Callable[[str], list[str]]] = {
     "word12": word_ngrams,
     "char25": char_wb_ngrams,
 }
+
+
+WORD_LOCAL: dict[str, Callable[[str], list[str]]] = {"char25": word_char_ngrams}
+"""Analyzers whose n-grams never cross a word boundary, with their one-word form: a text's n-grams
+are the concatenation of its words' (`wb_words`), so each word's vocabulary columns can be
+cached, and a turn made of known words costs one dict lookup per word instead of ~15."""
+WORD_CACHE_SIZE = 50_000
+CACHED_WORD_CHARS = 40
 
 
 @dataclass
@@ -69,15 +89,30 @@ class TextBlock:
     vocab: dict[str, int]
     idf: FloatArray
     offset: int = 0
+    _word_columns: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
 
     def features(self, text: str) -> tuple[list[int], list[float]]:
         """Column indices (global, with offset) and values of this block for one text."""
         counts: dict[int, int] = {}
         vocab = self.vocab
-        for g in ANALYZERS[self.analyzer](text):
-            j = vocab.get(g)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
+        one_word = WORD_LOCAL.get(self.analyzer)
+        if one_word is not None:
+            cache = self._word_columns
+            for w in wb_words(text):
+                cols = cache.get(w)
+                if cols is None:
+                    cols = [j for j in (vocab.get(g) for g in one_word(w)) if j is not None]
+                    if len(w) <= CACHED_WORD_CHARS:  # bounded in count and size: hostile input cannot grow it
+                        if len(cache) >= WORD_CACHE_SIZE:
+                            cache.clear()
+                        cache[w] = cols
+                for j in cols:
+                    counts[j] = counts.get(j, 0) + 1
+        else:
+            for g in ANALYZERS[self.analyzer](text):
+                k = vocab.get(g)
+                if k is not None:
+                    counts[k] = counts.get(k, 0) + 1
         if not counts:
             return [], []
         idx = list(counts)
@@ -148,14 +183,68 @@ def softmax(z: FloatArray) -> FloatArray:
     return out
 
 
-def fit_temperature(logits: FloatArray, y: npt.NDArray[np.int64]) -> float:
+def fit_temperature(logits: FloatArray, y: npt.NDArray[np.int64], pool: FloatArray | None = None) -> float:
     """Temperature T minimising the negative log-likelihood of softmax(logits / T) on held-out
-    logits: one scalar, so calibration costs nothing at inference and keeps the argmax."""
+    logits: one scalar, so calibration costs nothing at inference and keeps the argmax.
+
+    `pool` (labels x classes, 0/1) sums fine-grained label probabilities into the classes `y`
+    counts in, so the temperature is right for the probabilities that are served."""
     from scipy.optimize import minimize_scalar
 
     def nll(log_t: float) -> float:
         p = softmax(logits / math.exp(log_t))
+        if pool is not None:
+            p = p @ pool
         return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None))))
 
     res = minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded")
     return float(math.exp(float(res.x)))
+
+
+@dataclass
+class SparseWeights:
+    """A linear model's weights stored by feature (CSR: for each feature column, the labels it
+    moves and by how much), so scoring one utterance touches only its few hundred features
+    whatever the number of labels, and near-zero weights of a many-label model need no space."""
+
+    indptr: npt.NDArray[np.int64]
+    indices: npt.NDArray[np.int32]
+    data: FloatArray
+    n_labels: int
+
+    @classmethod
+    def from_dense(cls, coef_t: FloatArray, prune: float = 0.0) -> SparseWeights:
+        """From a features x labels matrix, dropping weights with |w| <= `prune` (0: exact zeros)."""
+        keep = np.abs(coef_t) > prune
+        rows, cols = np.nonzero(keep)
+        indptr = np.zeros(coef_t.shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=coef_t.shape[0]), out=indptr[1:])
+        return cls(indptr, cols.astype(np.int32), np.asarray(coef_t[rows, cols], dtype=np.float64), coef_t.shape[1])
+
+    def scores(self, idx: Sequence[int], vals: Sequence[float], intercept: FloatArray) -> FloatArray:
+        """intercept + sum over features j of vals[j] * weights[idx[j]]: one vectorised gather."""
+        if not idx:
+            return intercept.copy()
+        cols = np.asarray(idx, dtype=np.int64)
+        starts = self.indptr[cols]
+        lens = self.indptr[cols + 1] - starts
+        total = int(lens.sum())
+        if total == 0:
+            return intercept.copy()
+        first = np.cumsum(lens) - lens  # where each feature's run starts in the gathered arrays
+        pos = np.arange(total) + np.repeat(starts - first, lens)
+        weights = self.data[pos] * np.repeat(np.asarray(vals, dtype=np.float64), lens)
+        out: FloatArray = intercept + np.bincount(self.indices[pos], weights=weights, minlength=self.n_labels)
+        return out
+
+    def to_arrays(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
+        return {f"{prefix}indptr": self.indptr, f"{prefix}indices": self.indices, f"{prefix}data": self.data}
+
+    @classmethod
+    def from_arrays(cls, data: Any, prefix: str, n_labels: int) -> SparseWeights:
+        indptr = np.asarray(data[f"{prefix}indptr"], dtype=np.int64)
+        indices = np.asarray(data[f"{prefix}indices"], dtype=np.int32)
+        values = np.asarray(data[f"{prefix}data"], dtype=np.float64)
+        if indptr[-1] != len(indices) or len(values) != len(indices) or (len(indices) and indices.max() >= n_labels):
+            raise ValueError("damaged weights in model file")
+        return cls(indptr, indices, values, n_labels)
