@@ -80,8 +80,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     train.add_argument(
         "--tune-on",
         metavar="FILE",
-        help="validation JSONL rows {text, vertical} (never the test split): temperature and min confidence "
-        "are chosen on them by balanced accuracy (overrides --min-confidence)",
+        help="validation JSONL rows {text, vertical[, group]} (never the test split): temperature and min "
+        "confidence are chosen on them by balanced accuracy over groups (default: the vertical; give rows on "
+        "topics no training row covers a group of their own, e.g. unknown_topic); overrides --min-confidence",
     )
     train.add_argument(
         "--learner",
@@ -308,7 +309,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         from callcenter.routing.tuning import tune
 
         val = read_jsonl(args.tune_on, ("text", "vertical"))
-        tuned = tune(model, [(str(r["text"]), str(r["vertical"])) for r in val])
+        tuned = tune(model, [(str(r["text"]), str(r["vertical"]), str(r.get("group") or r["vertical"])) for r in val])
         model.temperature, model.min_confidence = tuned.temperature, tuned.min_confidence
         model.meta["tuned_on"] = {"rows": tuned.rows, "balanced_accuracy": tuned.balanced_accuracy}
         print(f"  tuned on {tuned.rows} validation rows: balanced accuracy {tuned.balanced_accuracy:.1%}")
