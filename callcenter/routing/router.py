@@ -31,7 +31,7 @@ def clip_long_text(text: str, limit: int) -> str:
 
     A 10,000-character paste costs every regex in the turn five times a 2,000-character one, on
     the event loop, while what it asks shows at its start or its end (red-team F4: 18 sockets of
-    such pastes took another resident's turn from 30 ms to 4 s). The stored message keeps every
+    such pastes took another customer's turn from 30 ms to 4 s). The stored message keeps every
     character, and the emergency rules still read all of it (LocalRouter.decide).
     """
     if len(text) <= limit:
