@@ -4,7 +4,8 @@
     python -m bench.load --sessions 200 --nodes 2 --think-s 2 --pg-restart
     python -m bench.load --sessions 50 --nodes 1 --think-s 2 --provider-hang
     python -m bench.load --sessions 64 --nodes 1 --think-s 0 --workers 2      # throughput
-    python -m bench.load --sessions 64 --nodes 1 --think-s 0 --duration 20 --compare-workers 1,2
+    python -m bench.load --sessions 64 --nodes 1 --think-s 0 --duration 20 --compare-workers 1,2 --rounds 2 \
+        --label workers-compare-quiet   # one line: --workers 2 over --workers 1
 
 Everything runs on 127.0.0.1 and is bounded in count and time: the harness starts its own
 embedded PostgreSQL in a temporary directory (the only server --pg-restart ever restarts),
@@ -19,7 +20,11 @@ Prints p50/p95/p99, turns/s, errors by code, RSS; writes bench/out/load-<label>.
 
 `--compare-workers A,B` measures `--workers A` and `--workers B` in one command, alternating
 A, B, A, B... (`--rounds`), so a shared machine's load drifts over both alike, and prints
-B's turns/s over A's with the load average seen (bench/out/load-<label>.json).
+B's turns/s over A's with the load average seen (bench/out/load-<label>.json). That one line is
+how `--workers 2` over `--workers 1` is measured (docs/scaling.md: on 2 cores shared with
+PostgreSQL and these clients the ratio is bounded by 2S/(S+P+L); every run records the CPU
+per turn of each part, `cpu_ms_per_turn`, and `python -m bench.server_cpu` measures them
+one turn at a time).
 """
 
 from __future__ import annotations
