@@ -1,5 +1,5 @@
-"""Abuse limits on the chat websocket, as an attacker meets them: floods, session storms, foreign
-pages, idle sockets, hostile frames. A real server on the real database, with a deployment's limits."""
+"""Abuse limits on the chat and desk websockets, as an attacker meets them: floods, session storms,
+foreign pages, idle sockets, hostile frames. A real server on the real database, with a deployment's limits."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from callcenter.runtime import Runtime
+from callcenter.runtime import RUNTIME_KEY, Runtime
 from callcenter.web.auth import issue_token
+from callcenter.web.operator_auth import issue_operator_token
 from callcenter.web.server import create_app
 from tests.conftest import TEST_SECRET
+from tests.desk_helpers import new_operator
 
 Client = TestClient  # type: ignore[type-arg]
 MakeClient = Callable[..., Awaitable[Client]]
@@ -161,6 +163,68 @@ async def test_connections_per_address_are_capped(make_client: MakeClient) -> No
     fourth = await client.ws_connect("/v1/chat")
     for ws in [*sockets[1:], fourth]:
         await ws.close()
+
+
+async def _closed_for_hello_timeout(ws: aiohttp.ClientWebSocketResponse, wait_s: float) -> bool:
+    """True when the server said hello_timeout and closed the socket within wait_s (other frames skipped)."""
+    loop = asyncio.get_running_loop()
+    deadline, told = loop.time() + wait_s, False
+    while (left := deadline - loop.time()) > 0:
+        msg = await ws.receive(timeout=left)
+        if msg.type == aiohttp.WSMsgType.TEXT:
+            told = told or json.loads(msg.data).get("code") == "hello_timeout"
+        elif msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+            return told and ws.close_code == 4408
+    return False
+
+
+async def test_desk_sockets_per_address_are_capped_like_the_chat(make_client: MakeClient) -> None:
+    """Red-team F9: 500 idle desk sockets from one address were all held. Now the chat's cap applies,
+    counted apart from the chat's (customers behind an office's address do not lock its operators out)."""
+    client = await make_client()
+    cap = type(client.server.app[RUNTIME_KEY].settings).model_fields["max_connections_per_address"].default
+    chats = [await client.ws_connect("/v1/chat") for _ in range(cap)]  # the chat's share, used up
+    desks = [await client.ws_connect("/v1/desk") for _ in range(cap)]
+    for _ in range(5):
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await client.ws_connect("/v1/desk")
+        assert refused.value.status == 429
+    await desks[0].close()
+    await asyncio.sleep(0.1)
+    desks[0] = await client.ws_connect("/v1/desk")  # a closed socket gives its place back
+    for ws in [*chats, *desks]:
+        await ws.close()
+
+
+async def test_a_desk_socket_without_a_good_hello_is_closed(make_client: MakeClient, runtime: Runtime) -> None:
+    """Red-team F9: unauthenticated desk sockets answered pings for 45 s. Now whatever such a socket
+    sends (nothing, pings, bad or customer tokens, junk), it is closed at the hello timeout."""
+    client = await make_client(hello_timeout_s=0.6)
+    secret = runtime.settings.secret.get_secret_value()
+    rng = random.Random(9)
+    tries: list[list[str]] = [
+        [],
+        ['{"type":"ping"}'] * 3,
+        ['{"type":"hello","token":"op1.1.99999999999.forged"}'],
+        ['{"type":"hello","token":"' + issue_token(1, secret, ttl_seconds=60) + '"}'],  # a customer's token
+        ['{"type":"hello","token":"' + issue_operator_token(1, secret, ttl_seconds=0) + '"}'],  # expired
+        ['{"type":"queue"}', '{"type":"take","handoff_id":1}', "not json", "[" * 500],
+        *[[rng.choice(['{"type":"ping"}', '{"type":"hello"}', "{}", "\u0000"]) for _ in range(4)] for _ in range(3)],
+    ]
+    for frames in tries:
+        async with client.ws_connect("/v1/desk") as ws:
+            for frame in frames:
+                await ws.send_str(frame)
+            assert await _closed_for_hello_timeout(ws, 5.0), frames
+    _, name_token = await new_operator(runtime.pool, secret)
+    async with client.ws_connect("/v1/desk") as ws:  # an operator who said hello stays as long as they like
+        await ws.send_json({"type": "hello", "token": name_token})
+        await asyncio.sleep(1.0)
+        await ws.send_json({"type": "ping"})
+        kinds = set()
+        while "pong" not in kinds:
+            kinds.add((await ws.receive_json(timeout=5))["type"])
+        assert "error" not in kinds and "desk" in kinds
 
 
 def _hostile_frames(rng: random.Random) -> list[str | bytes]:

@@ -1,4 +1,5 @@
-"""Admission for the chat websocket: Origin allowlist, connections per address, session and message rates.
+"""Admission for the chat and desk websockets: Origin allowlist, connections per address, hello timeout,
+session, hello and message rates.
 
 The limits are named settings (docs/security.md); this module turns them into yes/no answers for
 chat_ws, so the transport stays about the protocol. One guard per aiohttp application: the
@@ -7,11 +8,12 @@ counts are per process, which is what an attacker flooding one server meets.
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from aiohttp import web
+from aiohttp import WSMessage, web
 
 from callcenter.channels.forwarding import TrustedProxies, client_address, forwarded_scheme_host
 from callcenter.channels.limits import ConnectionCounter, SlidingWindow
@@ -32,6 +34,7 @@ class ChatGuard:
     trusted: TrustedProxies = field(init=False)
     allowed_origins: frozenset[str] = field(init=False)
     connections: ConnectionCounter = field(init=False)
+    desk_connections: ConnectionCounter = field(init=False)
     sessions: SlidingWindow = field(init=False)
     messages: SlidingWindow = field(init=False)
 
@@ -40,6 +43,8 @@ class ChatGuard:
         self.trusted = TrustedProxies.parse(s.trusted_proxies)
         self.allowed_origins = frozenset(_origin(o) for o in s.allowed_origins.split(",") if o.strip())
         self.connections = ConnectionCounter(s.max_connections_per_address)
+        # Desk sockets count apart: customers behind an office's address must not lock its operators out.
+        self.desk_connections = ConnectionCounter(s.max_connections_per_address)
         self.sessions = SlidingWindow(s.rate_sessions_per_min, 60.0)
         self.messages = SlidingWindow(s.rate_messages_per_min, 60.0)
 
@@ -68,6 +73,33 @@ class ChatGuard:
             return theirs != _origin(f"{web_scheme}://{host}")
         except ValueError:
             return True
+
+
+def too_many_connections(message: str) -> web.Response:
+    """The handshake's refusal when an address already holds its share of sockets."""
+    return web.json_response(
+        {"error": {"code": "too_many_connections", "message": message}},
+        status=429,
+        headers={"Retry-After": "5"},
+    )
+
+
+async def receive_before(ws: web.WebSocketResponse, hello_by: float | None) -> WSMessage | None:
+    """The next frame; None when the loop time `hello_by` passed first (the caller answers hello_timeout).
+
+    `hello_by` is None once the socket said a good hello: from then on it may wait for frames freely.
+    """
+    if hello_by is None:
+        return await ws.receive()
+    try:
+        return await ws.receive(timeout=max(0.0, hello_by - asyncio.get_running_loop().time()))
+    except TimeoutError:
+        return None
+
+
+async def close_for_hello_timeout(ws: web.WebSocketResponse) -> None:
+    """Close a socket that sent no good hello in time: 4408, the code both sockets document."""
+    await ws.close(code=4408, message=b"hello timeout")
 
 
 _guards: weakref.WeakKeyDictionary[web.Application, ChatGuard] = weakref.WeakKeyDictionary()

@@ -19,7 +19,13 @@ from typing import Any
 import structlog
 from aiohttp import WSMsgType, web
 
-from callcenter.channels.chat_guard import ChatGuard, chat_guard
+from callcenter.channels.chat_guard import (
+    ChatGuard,
+    chat_guard,
+    close_for_hello_timeout,
+    receive_before,
+    too_many_connections,
+)
 from callcenter.channels.chat_protocol import (
     HelloFrame,
     MessageFrame,
@@ -263,16 +269,7 @@ async def chat_handler(request: web.Request) -> web.StreamResponse:
         )
     address = guard.address(request)
     if not guard.connections.acquire(address):
-        return web.json_response(
-            {
-                "error": {
-                    "code": "too_many_connections",
-                    "message": "Too many open chats from your address; close one and retry.",
-                }
-            },
-            status=429,
-            headers={"Retry-After": "5"},
-        )
+        return too_many_connections("Too many open chats from your address; close one and retry.")
     try:
         return await _serve_chat(request, runtime, guard, address)
     finally:
@@ -290,12 +287,10 @@ async def _serve_chat(request: web.Request, runtime: Runtime, guard: ChatGuard, 
     tracked.__enter__()
     try:
         while True:
-            waiting = None if conn.session_id else hello_by - asyncio.get_running_loop().time()
-            try:
-                msg = await ws.receive(timeout=max(0.0, waiting) if waiting is not None else None)
-            except TimeoutError:
+            msg = await receive_before(ws, None if conn.session_id else hello_by)
+            if msg is None:
                 await conn.error("hello_timeout", "No hello arrived in time; reconnect and send hello first.")
-                await ws.close(code=4408, message=b"hello timeout")
+                await close_for_hello_timeout(ws)
                 break
             if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                 if drain.stopping:

@@ -5,6 +5,11 @@ frame and the socket stays open. Nothing here is the source of truth: who holds 
 is a row (callcenter/store/desk.py), and everything operators must see (the queue, the
 customer's messages) arrives as LISTEN/NOTIFY events that this process turns into frames,
 so operators and customers may be connected to different server processes.
+
+Admission is the chat's (callcenter.channels.chat_guard): at most CALLCENTER_MAX_CONNECTIONS_PER_ADDRESS
+desk sockets per address (429 at the handshake) and a socket with no good hello within
+CALLCENTER_HELLO_TIMEOUT_S gets `hello_timeout` and is closed (4408): an unauthenticated socket
+holds nothing for long.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import asyncpg
 import structlog
 from aiohttp import WSMsgType, web
 
+from callcenter.channels.chat_guard import chat_guard, close_for_hello_timeout, receive_before, too_many_connections
 from callcenter.channels.desk_protocol import (
     CloseFrame,
     HelloFrame,
@@ -35,7 +41,7 @@ from callcenter.channels.desk_protocol import (
 from callcenter.channels.live_delivery import event_bus
 from callcenter.orchestrator import InvalidMessage
 from callcenter.redaction import mask_card_numbers
-from callcenter.runtime import Runtime
+from callcenter.runtime import RUNTIME_KEY, Runtime
 from callcenter.shutdown import DRAIN_KEY, Drain
 from callcenter.store.db import CONNECTION_LOST
 from callcenter.store.desk import DeskError, DeskStore, StoredMessage
@@ -374,7 +380,18 @@ class HubSlot:
 DESK_HUB: web.AppKey[HubSlot] = web.AppKey("desk_hub", HubSlot)
 
 
-async def desk_handler(request: web.Request) -> web.WebSocketResponse:
+async def desk_handler(request: web.Request) -> web.StreamResponse:
+    guard = chat_guard(request.app, request.app[RUNTIME_KEY].settings)
+    address = guard.address(request)
+    if not guard.desk_connections.acquire(address):
+        return too_many_connections("Too many open desk sockets from your address; close one and retry.")
+    try:
+        return await _desk_socket(request)
+    finally:
+        guard.desk_connections.release(address)
+
+
+async def _desk_socket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4 * 1024 * 1024)
     await ws.prepare(request)
     hub = request.app[DESK_HUB].hub
@@ -393,7 +410,15 @@ async def desk_handler(request: web.Request) -> web.WebSocketResponse:
 
 
 async def _serve(ws: web.WebSocketResponse, conn: DeskConnection, drain: Drain | None) -> None:
-    async for msg in ws:
+    hello_by = asyncio.get_running_loop().time() + conn.hub.runtime.settings.hello_timeout_s
+    while True:
+        msg = await receive_before(ws, None if conn.operator else hello_by)
+        if msg is None:
+            await conn.error("hello_timeout", "No operator hello arrived in time; reconnect and send hello first.")
+            await close_for_hello_timeout(ws)
+            return
+        if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+            return
         if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
             if drain is not None and drain.stopping:
                 await conn.error("unavailable", "The server is restarting; reconnect in a moment.")
@@ -411,3 +436,4 @@ async def _serve(ws: web.WebSocketResponse, conn: DeskConnection, drain: Drain |
                 await conn.error("internal_error", "Something went wrong handling that frame; please retry.")
         elif msg.type == WSMsgType.ERROR:
             log.warning("desk.ws_error", error=str(ws.exception()))
+            return
