@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from callcenter_agents.extract.intent import is_negative
 from callcenter_agents.extract.polite import is_bare_ack
 
+from callcenter.specialists.flow import clip_words
 from callcenter.tooling.toolkit import ToolError
 
 CAPABILITIES = (
@@ -167,7 +168,12 @@ def is_prompt_probe(text: str) -> bool:
 
 
 def summarize_history(history: Sequence[tuple[str, str]], text: str, limit: int = 900) -> str:
-    """A plain transcript tail for a human agent: who said what, newest last, capped."""
+    """A plain transcript tail for a human agent: who said what, newest last, capped.
+
+    The newest line is always kept, cut on a word boundary when it alone is over `limit`: a
+    1,000-character gas report once gave an empty summary, the handoff tool refused it and
+    nobody was alerted (red-team F13).
+    """
     lines = [f"{role}: {msg.strip()}" for role, msg in history if msg.strip()]
     if text.strip() and (not history or history[-1][1].strip() != text.strip()):
         lines.append(f"user: {text.strip()}")
@@ -175,6 +181,8 @@ def summarize_history(history: Sequence[tuple[str, str]], text: str, limit: int 
     size = 0
     for line in reversed(lines):
         if size + len(line) + 1 > limit:
+            if not out:
+                out.append(clip_words(line, limit))
             break
         out.append(line)
         size += len(line) + 1

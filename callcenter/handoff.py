@@ -8,15 +8,23 @@ so a retried turn or a re-posted call never hands over twice.
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+import structlog
 
 from callcenter.app import App
-from callcenter.specialists.flow import HumanHandoffRequest
+from callcenter.routing.emergency import detect_emergency
+from callcenter.specialists.flow import HumanHandoffRequest, clip_words
+from callcenter.store.conversations import BegunTurn, ConversationStore
 from callcenter.tooling.executor import TurnTools
+from callcenter.tooling.toolkit import ToolError
+
+log = structlog.get_logger(__name__)
 
 SUMMARY_CHARS = 1000
 REASON_CHARS = 300
@@ -60,10 +68,132 @@ class HumanHandoff:
             now=self._clock(),
             max_calls=1,
         )
-        args = {
-            "queue": request.queue,
-            "priority": request.priority.value,
-            "summary": request.summary[:SUMMARY_CHARS],
-            "reason": request.reason[:REASON_CHARS],
-        }
-        return await runner.call(tool.name, args, idempotency_key=idempotency_key)
+        try:
+            return await runner.call(tool.name, handoff_arguments(request), idempotency_key=idempotency_key)
+        except ToolError as exc:  # once more with the reason as the summary: a summary is never why nobody came
+            log.error("handoff.retrying", session_id=session_id, error=str(exc), queue=request.queue)
+            plain = HumanHandoffRequest(request.queue, request.priority, request.reason, request.reason)
+            runner.max_calls += 1
+            return await runner.call(tool.name, handoff_arguments(plain), idempotency_key=f"{idempotency_key}:plain")
+
+
+def recent_words(history: list[tuple[str, str]], text: str, limit: int = 400) -> str:
+    """A short deterministic summary: the customer's recent words, newest last."""
+    said = [t for role, t in history if role == "user"][-3:] + [text]
+    joined = " / ".join(said)
+    return joined[-limit:]
+
+
+def handoff_arguments(request: HumanHandoffRequest) -> dict[str, str]:
+    """The handoff tool's arguments, each within its bounds and the summary never empty.
+
+    A flow's summary may come out empty (a long message over its cap once did, red-team F13) or
+    blank: the reason, else the queue, stands in, so a person is never left unalerted because
+    of how the conversation was summarised.
+    """
+    summary = clip_words(request.summary.strip(), SUMMARY_CHARS)
+    reason = clip_words(request.reason.strip(), REASON_CHARS)
+    return {
+        "queue": request.queue,
+        "priority": request.priority.value,
+        "summary": summary or reason or f"Handoff to {request.queue} ({request.priority.value})",
+        "reason": reason,
+    }
+
+
+# A sentence of a reply that says a person was reached: dropped when the handoff was not stored.
+_PERSON_CLAIM = re.compile(
+    r"[^.!?]*\b(alerted|notified|is joining|are joining|will join|connecting you|connected you|pass(ed|ing) (you|it|"
+    r"your)|handed|hand(ing)? you|they'll see|will see this conversation|a person|our team will|someone will)"
+    r"\b[^.!?]*[.!?]?",
+    re.I,
+)
+
+
+def unreached_reply(text: str, line: str | None, *, urgent: bool) -> str:
+    """The reply when no person could be reached: what it said, less any claim that one was, and
+    the number to call. An emergency keeps its safety steps (red-team F13: a long gas report was
+    told "a person is joining" while the handoff had failed)."""
+    kept = " ".join(_PERSON_CLAIM.sub(" ", text).split())
+    number = f" at {line}" if line else ""
+    if urgent:
+        tail = f"I could not reach our team just now. Please call our emergency line{number} right away."
+    else:
+        tail = f"I could not reach our team just now. Please call us{number} or try again in a few minutes."
+    return f"{kept} {tail}" if kept else tail
+
+
+class HeldEmergencies:
+    """An emergency reported while a person holds the conversation: the whole team hears of it, at once.
+
+    While an operator holds a session the bot stays silent and the customer's messages go to that
+    operator (docs/desk.md). The red-team found (F17) that "I smell gas" then got only `received`:
+    no safety steps, no emergency number, the handoff stayed `normal` in the `general` queue, and
+    the holder had closed their desk a quarter of an hour earlier, so nobody read it.
+
+    So the emergency rules read every held message too. One that reports an emergency lifts the
+    hold: the session's held handoffs go back to the queue (the holder's desk gets `released`
+    with `by_other`), and the message gets a bot turn like any other, so the emergency agent
+    answers with its safety steps and the emergency line and opens the urgent handoff, which tops
+    every operator's queue. The previous holder can take it back with one click.
+    """
+
+    def __init__(
+        self,
+        app: App,
+        store: ConversationStore,
+        rules: Callable[[str], str | None] | None,
+        other_languages: Callable[[str], str | None],
+    ) -> None:
+        self.app = app
+        self.store = store
+        self._rules = rules  # the router's emergency rules (with its slip fixer), when it has them
+        self._other_languages = other_languages
+
+    @classmethod
+    def for_router(
+        cls, app: App, store: ConversationStore, router: object, other_languages: Callable[[str], str | None]
+    ) -> HeldEmergencies:
+        """With the router's own emergency rules (a wrapping router's inner one's), when it has them."""
+        rules = getattr(router, "emergency_kind", None) or getattr(
+            getattr(router, "inner", None), "emergency_kind", None
+        )
+        return cls(app, store, rules, other_languages)
+
+    def kind(self, text: str) -> str | None:
+        """The emergency `text` reports, by the same rules the router reads every message with."""
+        if self.app.emergency_vertical is None:
+            return None
+        if self._rules is not None:
+            kind = self._rules(text)
+        else:
+            terms = self.app.emergency_terms
+            kind = detect_emergency(text, terms) if terms else detect_emergency(text)
+        return kind or self._other_languages(text)
+
+    async def lift(self, session_id: str, begun: BegunTurn, *, owner: str, lease_s: float) -> BegunTurn | None:
+        """The held message's own bot turn, begun, when it reports an emergency; else None (it stays held)."""
+        text, message_id = begun.message_text, begun.message_id
+        if text is None or message_id is None or (kind := self.kind(text)) is None:
+            return None
+        async with self.store.pool.acquire() as conn, conn.transaction():
+            sid = uuid.UUID(session_id)
+            holder = await conn.fetchval("SELECT held_by FROM sessions WHERE id = $1 FOR UPDATE", sid)
+            await conn.execute("UPDATE sessions SET held_by = NULL, updated_at = now() WHERE id = $1", sid)
+            await conn.execute(
+                """UPDATE handoffs SET status = 'waiting', operator_id = NULL, taken_at = NULL
+                   WHERE session_id = $1 AND kind = 'human' AND status = 'held'""",
+                sid,
+            )
+            await conn.execute(
+                """INSERT INTO turns (session_id, message_id, owner, lease_until)
+                   SELECT $1, $2, $3, clock_timestamp() + make_interval(secs => $4)
+                   WHERE NOT EXISTS (SELECT 1 FROM turns WHERE session_id = $1 AND outcome = 'pending')""",
+                sid,
+                message_id,
+                owner,
+                lease_s,
+            )
+        log.warning("turn.held_emergency", session_id=session_id, kind=kind, holder=holder)
+        lifted = await self.store.begin_turn(session_id, None, owner=owner, lease_s=lease_s)
+        return lifted if lifted.kind == "recover" and lifted.message_id == message_id else None

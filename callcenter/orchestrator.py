@@ -20,7 +20,7 @@ from callcenter.app import App
 from callcenter.conversation import SWITCH_CONFIDENCE, close_turn, plan_turn, routing_text
 from callcenter.conversation.memory import KEY as GLUE_KEY
 from callcenter.delivery import DeltaSink, chunk_text
-from callcenter.handoff import HumanHandoff
+from callcenter.handoff import HeldEmergencies, HumanHandoff, recent_words, unreached_reply
 from callcenter.language.turn import LanguageTurns
 from callcenter.providers.client import CallContext
 from callcenter.providers.deadline import turn_deadline
@@ -73,7 +73,8 @@ class TurnResult:
     vertical: str
     confidence: float
     turn_id: int
-    human_handoff: bool = False
+    human_handoff: bool = False  # a person was alerted (the handoff is stored)
+    unreached_queue: str | None = None  # a handoff to this queue was asked for and could not be stored
     escalations: int = 0
     latency_ms: float = 0.0
     tools: list[str] = field(default_factory=list)
@@ -104,6 +105,7 @@ class Orchestrator:
         self.keeper = keeper or TurnKeeper(store, settings)
         self.handoff = HumanHandoff(app, store.pool, clock=self._clock)
         self.languages = LanguageTurns(app, store, self.handoff)
+        self.held = HeldEmergencies.for_router(app, store, router, self.languages.emergency_in)
 
     # --- sessions ------------------------------------------------------------------
     async def open_session(
@@ -161,6 +163,10 @@ class Orchestrator:
                 if begun.kind == "replied":
                     return await self._stored_result(session_id, begun, on_delta)
                 if begun.kind == "held":  # a person at the desk answers (docs/desk.md): stored, no bot turn
+                    lease = self.settings.turn_lease_s  # unless it reports an emergency (handoff.py)
+                    lifted = await self.held.lift(session_id, begun, owner=self.keeper.node_id, lease_s=lease)
+                    if lifted is not None:
+                        return await self._run_turn(session_id, lifted, on_delta)
                     log.info("turn.held", session_id=session_id)
                     return TurnResult(
                         session_id=session_id,
@@ -280,7 +286,7 @@ class Orchestrator:
                 **({"operator_note": note} if note else {}),
                 **emergency_mode.details(mode),
             },
-            summary=_summary(history, text),
+            summary=recent_words(history, text),
             priority=Priority.URGENT if decision.emergency else Priority.NORMAL,
         )
         if switched:  # recorded with the reply (complete_turn): a turn that dies re-runs and records it then
@@ -307,10 +313,12 @@ class Orchestrator:
             result = await self.languages.answer(
                 heard, session, ctx, turn_id, agent.name
             ) or await self._run_specialist(session, agent, text, state, ctx, tools, history, turn_id, decision, sink)
-        human, handed = result.human, None
+        human, handed, unreached = result.human, None, None
         if human is not None:
             await tools.flush()  # the agent change and what the turn read are stored before the handoff writes
             result.text, handed = await self._hand_to_human(session, turn_id, agent, human, result.text)
+            if handed is None and self.handoff.available:  # no person was alerted: never said to be
+                unreached = human
         done = result.done or human is not None
         result.text, glue = close_turn(self.app, plan, result.text, result.state, done=done, human=human is not None)
         scrubbed = scrub_reply(result.text, own, directory)
@@ -373,7 +381,8 @@ class Orchestrator:
             vertical=decision.vertical,
             confidence=decision.confidence,
             turn_id=turn_id,
-            human_handoff=human is not None,
+            human_handoff=human is not None and unreached is None,
+            unreached_queue=unreached.queue if unreached is not None else None,
             escalations=result.escalations,
             latency_ms=latency,
             tools=[c.tool for c in tools.calls],
@@ -483,17 +492,9 @@ class Orchestrator:
                 idempotency_key=f"turn{turn_id}:human",
             )
         except ToolError as exc:
-            log.error("handoff.failed", session_id=session.id, error=str(exc))
-            line = self.app.emergency_line
-            return (f"{text} If this is urgent, call our line at {line}." if line else text), None
+            log.error("handoff.failed", session_id=session.id, error=str(exc), queue=req.queue, priority=req.priority)
+            return unreached_reply(text, self.app.emergency_line, urgent=req.priority is Priority.URGENT), None
         ticket = (out or {}).get("ticket_id")
         if ticket and f"#{ticket}" not in text:
             text = f"{text} (Reference: ticket #{ticket}.)"
         return text, out
-
-
-def _summary(history: list[tuple[str, str]], text: str, limit: int = 400) -> str:
-    """A short deterministic summary: the customer's recent words, newest last."""
-    said = [t for role, t in history if role == "user"][-3:] + [text]
-    joined = " / ".join(said)
-    return joined[-limit:]

@@ -362,6 +362,8 @@ class RelayCall:
         await self._close_reply(reply, stream.finish())
         if result.human_handoff and not result.held:  # held: a person at the desk has the call already
             await self.hand_off(result)
+        elif result.unreached_queue and result.unreached_queue == self.runtime.app.emergency_queue:
+            await self._end_with_handoff(result.session_id, result.agent, unstored=result.unreached_queue)
 
     async def _close_reply(self, reply: _Reply, tail: str) -> None:
         """Send the rest of the reply with last=true (or close an interrupted one so Twilio's turn ends)."""
@@ -381,15 +383,17 @@ class RelayCall:
         """End the relay with what the human side needs; the action URL connects the caller."""
         await self._end_with_handoff(result.session_id, result.agent)
 
-    async def _end_with_handoff(self, session_id: str, agent: str) -> None:
-        row = await self.runtime.store.latest_human_handoff(session_id)
+    async def _end_with_handoff(self, session_id: str, agent: str, unstored: str | None = None) -> None:
+        """`unstored`: an emergency whose handoff could not be stored still goes to its route (F13)."""
+        fallback = {"queue": unstored, "priority": "urgent"} if unstored else None
+        row = None if fallback else await self.runtime.store.latest_human_handoff(session_id)
         data = handoff_data(
             session_id=session_id,
             call_sid=self.call_sid,
             agent=agent,
             customer_id=self.customer_id,
             caller=self.caller,
-            handoff=row or {},
+            handoff=row or fallback or {},
             language=self.spoken.code,
         )
         self.ended = True

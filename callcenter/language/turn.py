@@ -103,6 +103,10 @@ class LanguageTurns:
             return decision
         return RouteDecision(self.app.emergency_vertical, 1.0, decision.latency_ms, emergency=True, reason=kind)
 
+    def emergency_in(self, text: str) -> str | None:
+        """The emergency another language's file finds in `text` (a held message), else None."""
+        return self._emergency(fold(text)) if self.languages.others else None
+
     def with_emergencies(self, text: str, decision: RouteDecision) -> RouteDecision:
         """The router's verdict, raised to an emergency another language's file catches (posted call transcripts)."""
         return self._raised(decision, self._emergency(fold(text))) if self.languages.others else decision
@@ -221,7 +225,10 @@ class LanguageTurns:
             )
         except ToolError as exc:
             log.error("language.handoff_failed", session_id=session.id, error=str(exc))
-            return SpecialistResult(text=replies.unavailable.format(line=line), done=True, outcome="error")
+            unavailable = replies.unavailable.format(line=line)
+            if heard.emergency:  # the safety steps first, whoever could be reached (red-team F13)
+                unavailable = f"{pack.safety(heard.emergency)}. {unavailable}"
+            return SpecialistResult(text=unavailable, done=True, outcome="error")
         ticket = (out or {}).get("ticket_id")
         if ticket:
             text = f"{text} {replies.reference.format(ticket=ticket)}"

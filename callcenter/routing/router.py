@@ -71,10 +71,7 @@ class LocalRouter:
     def decide(self, text: str, history: Sequence[tuple[str, str]] = ()) -> RouteDecision:
         started = time.perf_counter()
         if self.emergency_vertical is not None:
-            kind = self._emergency(text)
-            if kind is None and self.slips is not None:
-                fixed = self.slips(text)
-                kind = self._emergency(fixed) if fixed != text.lower() else None
+            kind = self.emergency_kind(text)
             if kind:
                 elapsed = (time.perf_counter() - started) * 1000
                 return RouteDecision(self.emergency_vertical, 1.0, elapsed, emergency=True, reason=kind)
@@ -85,6 +82,14 @@ class LocalRouter:
             said = [t[:ROUTE_PREFIX_CHARS] for role, t in history if role == "user"][-4:]
             score = self.difficulty.score(head, said)
         return replace(decision, latency_ms=(time.perf_counter() - started) * 1000, difficulty=score)
+
+    def emergency_kind(self, text: str) -> str | None:
+        """The emergency the rules find in `text` (typed slips in danger words fixed), else None."""
+        kind = self._emergency(text)
+        if kind is None and self.slips is not None:
+            fixed = self.slips(text)
+            kind = self._emergency(fixed) if fixed != text.lower() else None
+        return kind
 
     def _emergency(self, text: str) -> str | None:
         return detect_emergency(text, self.emergency_terms) if self.emergency_terms else detect_emergency(text)

@@ -38,6 +38,19 @@ class HumanHandoffRequest:
     reason: str
 
 
+def clip_words(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters on a word boundary, with "…" when cut.
+
+    For summaries and reasons a person reads: a word is cut only when the last space is in the
+    first half (one 900-character pasted link).
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: max(1, limit - 1)]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip() + "…"
+
+
 @dataclass(slots=True)
 class FlowReply:
     text: str
