@@ -95,6 +95,12 @@ class Settings(BaseSettings):
         description="Demo features (/v1/demo/residents hands out tokens; voice routes unsigned without "
         "TWILIO_AUTH_TOKEN). Unset: on only for the laptop demo, the embedded database with a loopback bind.",
     )
+    demo_automatic: bool = Field(
+        default=False,
+        description="Set by `serve --workers N` for its workers only: the supervisor found the laptop demo "
+        "(embedded database, loopback bind), so demo mode is on with the automatic mode's limits "
+        "(callcenter/web/demo_guard.py). Not for setting by hand: use demo_mode.",
+    )
 
     # --- exposure limits (docs/security.md) ---------------------------------------
     trusted_proxies: str = Field(
@@ -337,7 +343,7 @@ class Settings(BaseSettings):
         """Demo features on: explicitly, or by default on the laptop demo (embedded DB, loopback bind)."""
         if self.demo_mode is not None:
             return self.demo_mode
-        return self.database_url is None and is_loopback(self.host)
+        return self.demo_automatic or (self.database_url is None and is_loopback(self.host))
 
     def secret_problem(self) -> str | None:
         """Why the token secret is unfit to serve the public with, in one line; None when it is fine."""

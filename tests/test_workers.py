@@ -378,7 +378,11 @@ async def test_the_readme_quick_start_serves_the_demo_with_nothing_configured(ow
             demo = await http.get(url + "/v1/demo/residents")  # the widget's resident picker
             assert demo.status == 200, await demo.text()
             assert (await demo.json())["residents"]
+            # The same laptop behind a same-host proxy (red-team F11): nobody else gets the tokens.
+            proxied = await http.get(url + "/v1/demo/residents", headers={"X-Forwarded-For": "203.0.113.9"})
+            assert proxied.status == 404
         assert await _turn(url) == "message"
+        assert "DEMO MODE IS ON" in (tmp_path / "serve.log").read_text()  # said, not silently
     except BaseException:
         print((tmp_path / "serve.log").read_text()[-5000:])
         raise

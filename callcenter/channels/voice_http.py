@@ -38,6 +38,7 @@ from callcenter.channels.voice_webhooks import (
     twiml_response,
 )
 from callcenter.runtime import Runtime
+from callcenter.web.demo_guard import demo_refusal
 
 log = structlog.get_logger(__name__)
 
@@ -159,10 +160,20 @@ def setup_routes(app: web.Application, runtime: Runtime) -> None:
 
     settings = runtime.settings
 
+    def _unsigned_refusal(request: web.Request) -> str | None:
+        """Why a request without a Twilio signature is refused (no TWILIO_AUTH_TOKEN); None in the demo."""
+        if not settings.demo:
+            return _NO_TOKEN
+        refused = demo_refusal(settings, request.headers, request.host)  # a proxy in front of the laptop demo
+        if refused is not None:
+            log.warning("demo.refused", path=request.path, reason=refused)
+            return f"{_NO_TOKEN}; {refused}"
+        return None
+
     async def relay(request: web.Request) -> web.StreamResponse:
         token = twilio_auth_token(runtime)
-        if token is None and not settings.demo:
-            return _forbidden(_NO_TOKEN)
+        if token is None and (refused := _unsigned_refusal(request)):
+            return _forbidden(refused)
         if token is not None:
             refused = check_signature(request, token, None, websocket=True, trusted=_proxies(settings.trusted_proxies))
             if refused:
@@ -174,8 +185,8 @@ def setup_routes(app: web.Application, runtime: Runtime) -> None:
         limit = settings.max_body_bytes
         token = twilio_auth_token(runtime)
         trusted = _proxies(settings.trusted_proxies)
-        if token is None and not settings.demo:
-            return _forbidden(_NO_TOKEN)
+        if token is None and (refused := _unsigned_refusal(request)):
+            return _forbidden(refused)
         if token is not None:
             refused = _refuse_before_body(request, token, trusted)
             if refused:
@@ -194,8 +205,8 @@ def setup_routes(app: web.Application, runtime: Runtime) -> None:
     async def signed_form(request: web.Request, path: str) -> dict[str, str] | web.Response:
         """A Twilio webhook's form parameters, or the refusal (unsigned, too large, not a form)."""
         token = twilio_auth_token(runtime)
-        if token is None and not settings.demo:
-            return _forbidden(_NO_TOKEN)
+        if token is None and (refused := _unsigned_refusal(request)):
+            return _forbidden(refused)
         body = await _read_body(request, MAX_FORM_BYTES)
         if body is None:
             return error_response(413, "body_too_large", f"Webhook forms are limited to {MAX_FORM_BYTES} bytes.")

@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="demo features (customer picker with tokens, unsigned voice) even with DATABASE_URL or a "
         "public bind; never on the internet (same as CALLCENTER_DEMO_MODE=true)",
     )
+    p.add_argument("--demo-automatic", action="store_true", help=argparse.SUPPRESS)  # a supervisor's workers
     p.add_argument(
         "--workers",
         type=int,
@@ -79,6 +80,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     overrides: dict[str, object] = {"host": args.host} if args.host else {}
     if args.demo:
         overrides["demo_mode"] = True
+    if args.demo_automatic:
+        overrides["demo_automatic"] = True
     settings = settings.model_copy(update=overrides)
     if not settings.demo:  # a deployment: tokens must not be forgeable
         problem = settings.secret_problem()
@@ -113,6 +116,16 @@ async def serve(settings: Settings, host: str, port: int, *, seed: bool = True, 
     from callcenter.web.server import create_app
 
     log.info("serve.starting", database="DATABASE_URL" if settings.database_url else "embedded PostgreSQL")
+    if settings.demo:  # never silently: a forgotten DATABASE_URL behind a proxy once published every PIN
+        from callcenter.web.demo_guard import EXPOSED
+
+        how = "--demo / CALLCENTER_DEMO_MODE" if settings.demo_mode else "automatic: embedded database, loopback bind"
+        log.warning(
+            "serve.demo_mode",
+            message=f"DEMO MODE IS ON ({how}): {EXPOSED}. Not for the internet: set DATABASE_URL and "
+            "CALLCENTER_SECRET for a deployment."
+            + ("" if settings.demo_mode else " Requests through a proxy or for another Host are refused them."),
+        )
     # CPU work (routing long texts, transcripts) runs in threads; the event loop waits for the GIL
     # at most this long each time it wants it back (Python's default, 5 ms, adds up per ping).
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)

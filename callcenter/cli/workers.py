@@ -205,7 +205,7 @@ def supervise(settings: Settings, host: str, port: int, workers: int, *, seed: b
     cmd = [sys.executable, "-m", "callcenter", "serve", "--host", host, "--port", str(port)]
     cmd += ["--workers", "1", "--reuse-port", "--no-seed"]
     if settings.demo:  # decided here: workers see the embedded server only as a DATABASE_URL
-        cmd.append("--demo")
+        cmd.append("--demo" if settings.demo_mode else "--demo-automatic")  # automatic keeps its limits
     if settings.data_dir:
         cmd += ["--data-dir", str(settings.data_dir)]
     sup = Supervisor(cmd, env, workers)

@@ -12,6 +12,7 @@ from callcenter.runtime import RUNTIME_KEY, Runtime
 from callcenter.shutdown import install_drain
 from callcenter.store.pin_hash import demo_pin
 from callcenter.web.auth import issue_token
+from callcenter.web.demo_guard import demo_refusal
 from callcenter.web.health import setup_health_routes
 
 log = structlog.get_logger(__name__)
@@ -31,6 +32,10 @@ async def demo_residents(request: web.Request) -> web.Response:
     """Demo only: residents with ready-made tokens, so a visitor can pick who they are."""
     runtime = request.app[RUNTIME_KEY]
     if not runtime.settings.demo:
+        raise web.HTTPNotFound()
+    refused = demo_refusal(runtime.settings, request.headers, request.host)
+    if refused is not None:  # through a proxy, or a rebound DNS name: as a deployment would answer
+        log.warning("demo.refused", path=request.path, reason=refused)
         raise web.HTTPNotFound()
     # Any site may embed the widget in demo mode, so the picker must load cross-origin; the
     # tokens are for anyone here anyway (no cookies are involved: the widget omits credentials).
