@@ -18,6 +18,7 @@ from callcenter_agents.booking_moves import on_side
 from callcenter_agents.booking_requests import MAX_OPTIONS, visit_noun
 from callcenter_agents.extract.day_phrases import RELATIVE_DAY
 from callcenter_agents.extract.polite import answer_text, fix_typos
+from callcenter_agents.extract.when import parse_when
 from callcenter_agents.tool_turn import ToolTurn
 from callcenter_tools.booking import BUSINESS_TZ
 from callcenter_tools.booking_windows import starts_within, widened_windows
@@ -94,6 +95,24 @@ def bare_hour(text: str, n_options: int) -> int | None:
 def asks_hours(text: str) -> bool:
     """Whether the resident asks when visits run ("till what time?", "how late do they come?")."""
     return bool(_HOURS.search(fix_typos(text)))
+
+
+# Words of another request: the office's hours, the pool, the rent are not questions about openings.
+_ELSEWHERE: Final = re.compile(
+    r"\b(office|leasing|pool|gym|package|parcel|mail|rent|pay\w*|balance|bill|invoice|fee|parking|trash|garbage"
+    r"|laundry|amenit\w*|quiet|guests?|pets?|smell|gas|fire|smoke|flood\w*|leak\w*|emergenc\w*|person|human|agent)\b"
+)
+
+
+def is_about_openings(text: str, now: datetime) -> bool:
+    """Whether a message answers or questions the openings on offer ("do you do saturdays?",
+    "anything later?", "till what time?", "11") rather than asking for something else."""
+    t = fix_typos(text)
+    if _ELSEWHERE.search(t):
+        return False
+    if asks_hours(t) or _LATER.search(t) or _BARE_HOUR.match(answer_text(text).strip(" .!")):
+        return True
+    return parse_when(text, now.astimezone(BUSINESS_TZ)) is not None
 
 
 def _days_phrase(weekdays: list[int]) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from callcenter_agents.billing_intents import is_payment_timing_question
 from callcenter_agents.booking_changes import changes_booking
+from callcenter_agents.booking_followups import is_about_openings
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.polite import fix_typos, is_bare_ack, polite_core
 from callcenter_agents.request_kinds import is_policy_question, is_repair_request
@@ -84,7 +85,10 @@ FOLLOW_UP_OFFER = 'You also mentioned "{request}". Would you like me to help wit
 
 
 def continues_booking(text: str, closing: dict[str, Any], now: datetime) -> bool:
-    """A change to the booking the booking agent just made ("actually make it friday")."""
+    """A change to the booking the booking agent just made ("actually make it friday"), or, while
+    its openings are on offer, a question about them ("do you do saturdays?", "till what time?")."""
+    if closing.get("stage") in ("offer", "confirm"):
+        return is_about_openings(text, now)
     return isinstance(closing.get("booked"), dict) and changes_booking(text, now)
 
 
@@ -99,7 +103,8 @@ def continues_billing(text: str, closing: dict[str, Any], now: datetime) -> bool
     return isinstance(closing.get("paid"), dict) and bool(_WHAT_IS_LEFT.search(fix_typos(text)))
 
 
-# Messages that go back to the agent that finished last turn, whatever the classifier thinks.
+# Messages that go back to the agent that finished last turn (with the state it closed with), or
+# stay with the agent whose question is open (with its flow state), whatever the classifier thinks.
 CONTINUATIONS: dict[str, Callable[[str, dict[str, Any], datetime], bool]] = {
     "booking": continues_booking,
     "billing": continues_billing,

@@ -89,6 +89,12 @@ async def plan_turn(
             # "can you move it to friday?" right after "You're booked": the booking it changes.
             vertical = app.agents[recent_agent].vertical
             decision, forced = replace(decision, vertical=vertical, confidence=1.0, reason="continuation"), True
+        stays = app.continuations.get(session.active_agent or "")
+        open_state = dict(session.state.get("agent_state", {}))
+        if not forced and session.active_agent in app.agents and stays is not None and stays(text, open_state, now):
+            # "do you do saturdays?" to a list of openings: about them, whatever the classifier guessed.
+            vertical = app.agents[str(session.active_agent)].vertical
+            decision, forced = replace(decision, vertical=vertical, confidence=1.0, reason="continuation"), True
     agent, switched = choose_agent(app, session, decision, core or text, forced)
     if switched and not decision.emergency and decision.reason != "continuation":
         # A rule may have fired for one of two requests ("pay my bill and book a visit"): cut first.
