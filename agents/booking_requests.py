@@ -13,6 +13,7 @@ from typing import Any
 
 from callcenter_agents.booking_changes import RESCHEDULE
 from callcenter_agents.extract import DateWindow, detect_appointment_ref, detect_issue, detect_trade
+from callcenter_agents.extract.polite import fix_typos
 from callcenter_tools.booking import BUSINESS_TZ
 
 CANCEL_WORDS = re.compile(
@@ -67,11 +68,14 @@ def with_article(noun: str) -> str:
     return f"an {noun}" if vowel else f"a {noun}"
 
 
+_MOVE_WORDS = ("switch", "change", "reschedule", "postpone", "plumbing", "plumber", "electrician", "technician")
+
+
 def detect_intent(text: str) -> str:
     """book | reschedule | cancel | list | viewing, from the resident's first message."""
     if CANCEL_WORDS.search(text):
         return "cancel"
-    if RESCHEDULE.search(text):
+    if RESCHEDULE.search(text) or RESCHEDULE.search(fix_typos(text, _MOVE_WORDS)):  # "swicth my sink reapir"
         return "reschedule"
     if _LIST.search(text):
         return "list"

@@ -18,9 +18,17 @@ from callcenter_agents.booking import AGENT
 from callcenter_agents.extract import parse_when
 from callcenter_tools.booking import BUSINESS_TZ
 from flow_convo import Convo
-from test_agents_booking import a_monday_morning, at, booked, resident, slots
+from test_agents_booking import at, booked, resident, slots
 
 from callcenter.evals.paraphrase import typo
+
+
+def a_monday_morning() -> datetime:
+    """9:00 on a random Monday of weeks the other booking tests never use (theirs start in 2045):
+    these tests create many weeks of slots, which another test's widened search must not find."""
+    base = datetime(2090, 1, 2, 9, 0, tzinfo=BUSINESS_TZ)  # a Monday
+    return base + timedelta(weeks=random.randrange(0, 2000))
+
 
 COURTESY = ("", "hi, ", "um ", "ok so ", "hey there. ")
 THANKS = ("", " please", " thx", ", thanks")
@@ -175,7 +183,8 @@ async def test_moving_the_visit_named_by_its_trade_moves_that_one(pool: asyncpg.
         thursday = now + timedelta(days=3)
         day = rng.choice([f"{thursday:%A}".lower(), f"the {thursday.day}th", f"{thursday:%B} {thursday.day}"])
         c = await Convo(pool, AGENT, cid, now).open()
-        r = await c.say(rough(template.format(thing=rng.choice(THINGS), day=day), rng))
+        said = rough(template.format(thing=rng.choice(THINGS), day=day), rng)
+        r = await c.say(said)
         assert "What needs fixing" not in r.text and "plumbing visit" in r.text, (template, r.text)
         if c.state.get("stage") == "offer":
             await c.say("1")
@@ -183,7 +192,7 @@ async def test_moving_the_visit_named_by_its_trade_moves_that_one(pool: asyncpg.
         assert rows["plumbing"]["slot_id"] == plumbing[0]  # not moved before the yes
         await c.say("yes")
         rows_after = await booked(pool, cid)
-        assert len(rows_after) == 2  # moved, nothing new
+        assert len(rows_after) == 2, (said, r.text)  # moved, nothing new
         moved = {row["category"]: row for row in rows_after}
         assert moved["plumbing"]["slot_id"] in plumbing[1:], template
         assert moved["hvac"]["slot_id"] == hvac[0]
