@@ -16,6 +16,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from seeded import seeded_database, with_trained_models
 
 from callcenter.runtime import Runtime, build_runtime
@@ -23,6 +24,7 @@ from callcenter.settings import Settings
 from callcenter.store.db import connect, create_database, create_pool, drop_database
 from callcenter.store.embedded import embedded_dsn
 from callcenter.store.migrate import migrate
+from callcenter.web.server import create_app
 
 # At least 32 bytes: `callcenter serve` refuses a shorter secret outside the demo (docs/security.md).
 TEST_SECRET = "test-secret-of-the-suite-0123456789"
@@ -123,6 +125,13 @@ async def runtime(seeded_dsn: str, test_settings: Settings) -> AsyncIterator[Run
     rt = await build_runtime(test_settings, dsn=seeded_dsn)
     yield rt
     await rt.close()
+
+
+@pytest.fixture(scope="module")
+async def client(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
+    """The product's aiohttp app in-process (chat, desk, voice, transcripts), one per test module."""
+    async with TestClient(TestServer(create_app(runtime))) as c:
+        yield c
 
 
 @pytest.fixture

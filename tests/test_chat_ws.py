@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from callcenter.runtime import Runtime
 from callcenter.tooling.executor import TurnTools
 from callcenter.web.auth import issue_token
-from callcenter.web.server import create_app
-
-
-@pytest.fixture(scope="module")
-async def client(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
-    async with TestClient(TestServer(create_app(runtime))) as c:
-        yield c
 
 
 def _token(runtime: Runtime, customer_id: int, ttl: int = 600) -> str:

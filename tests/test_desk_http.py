@@ -8,14 +8,12 @@ the server's routes and frame types must match what the files declare.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import pytest
 import yaml
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from openapi_spec_validator import validate as validate_openapi
 
 from callcenter.channels.desk_protocol import ERROR_CODES, FRAME_TYPES
@@ -50,12 +48,6 @@ def check_asyncapi(frame: dict[str, Any]) -> None:
     name = frame.get("type")
     assert name in SERVER_MESSAGES, f"server sent an undocumented frame type {name!r}"
     jsonschema.validate(frame, {**ASYNCAPI, "$ref": f"#/components/messages/{name}/payload"})
-
-
-@pytest.fixture(scope="module")
-async def client(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
-    async with TestClient(TestServer(create_app(runtime))) as c:
-        yield c
 
 
 def test_published_contracts_are_valid_and_match_the_protocol_module() -> None:

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from relay_caller import RELAY, recv, reply, setup
 
 from callcenter.runtime import Runtime
-from callcenter.web.server import create_app
 from tests.desk_helpers import desk_hello, new_operator, recv_until
 from tests.test_voice_relay import _session
-
-
-@pytest.fixture(scope="module")
-async def client(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
-    async with TestClient(TestServer(create_app(runtime))) as c:
-        yield c
 
 
 async def test_operator_words_are_spoken_to_the_caller(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from callcenter.runtime import Runtime
-from callcenter.web.server import create_app
 from tests.desk_helpers import customer_token, desk_hello, new_operator, recv, recv_until, say, wait_in_queue
 from tests.test_desk_http import check_asyncapi, check_openapi
-
-
-@pytest.fixture(scope="module")
-async def client(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
-    async with TestClient(TestServer(create_app(runtime))) as c:
-        yield c
 
 
 async def test_a_spanish_chat_waits_in_the_spanish_queue_and_the_desk_sees_its_language(

@@ -13,34 +13,17 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from fake_models import on_fake_models
 
 from callcenter.fakellm import FakeLLMServer, Reply
-from callcenter.providers.anthropic_provider import AnthropicProvider
-from callcenter.providers.catalog import Catalog
-from callcenter.providers.client import ModelClient
-from callcenter.providers.recorder import PostgresCallRecorder
 from callcenter.runtime import Runtime
-from callcenter.specialists.model_backend import ModelBackend
-from callcenter.specialists.tier_policy import get_policy
 from callcenter.specialists.verifier import is_non_answer
 
 
 @pytest.fixture
 async def on_models(runtime: Runtime) -> AsyncIterator[tuple[Runtime, FakeLLMServer]]:
-    original = runtime.orchestrator.backend
-    async with FakeLLMServer(seed=5, latency_scale=0.0) as fake:
-        client = ModelClient(
-            Catalog.load(),
-            {"anthropic": AnthropicProvider(api_key="fake", base_url=fake.base_url)},
-            PostgresCallRecorder(runtime.pool),
-            max_retries=0,
-        )
-        runtime.orchestrator.backend = ModelBackend(client, get_policy("routed"))
-        try:
-            yield runtime, fake
-        finally:
-            runtime.orchestrator.backend = original
-            await client.aclose()
+    async with FakeLLMServer(seed=5, latency_scale=0.0) as fake, on_fake_models(runtime, fake):
+        yield runtime, fake
 
 
 @pytest.mark.parametrize("question", ["How much do I owe?", "what's my balance right now", "do I owe you anything"])

@@ -6,18 +6,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from fake_models import on_fake_models
 from hypothesis import given
 from hypothesis import strategies as st
 
 from callcenter.fakellm import FakeLLMServer, Reply
-from callcenter.providers.anthropic_provider import AnthropicProvider
-from callcenter.providers.catalog import Catalog
-from callcenter.providers.client import ModelClient
-from callcenter.providers.recorder import PostgresCallRecorder
 from callcenter.runtime import Runtime
-from callcenter.specialists.model_backend import ModelBackend
 from callcenter.specialists.output_filter import Customer, Directory, scrub_reply
-from callcenter.specialists.tier_policy import get_policy
 
 ALEX = Customer(1, "Alex Rivera", "alex.rivera@example.com", "+1-617-555-0142", "Maple Court", "4B")
 JORDAN = Customer(2, "Jordan Lee", "jordan.lee@example.com", "+1-617-555-7731", "Harbor View", "2C")
@@ -53,17 +48,8 @@ def test_a_removed_name_is_marked_in_the_business_s_own_word() -> None:
 
 @pytest.fixture
 async def leaky_model(runtime: Runtime) -> AsyncIterator[FakeLLMServer]:
-    original = runtime.orchestrator.backend
-    async with FakeLLMServer(seed=5, latency_scale=0.0) as fake:
-        client = ModelClient(
-            Catalog.load(),
-            {"anthropic": AnthropicProvider(api_key="fake", base_url=fake.base_url)},
-            PostgresCallRecorder(runtime.pool),
-            max_retries=0,
-        )
-        runtime.orchestrator.backend = ModelBackend(client, get_policy("routed"))
+    async with FakeLLMServer(seed=5, latency_scale=0.0) as fake, on_fake_models(runtime, fake):
         yield fake
-    runtime.orchestrator.backend = original
 
 
 async def test_a_model_that_names_another_resident_is_filtered(runtime: Runtime, leaky_model: FakeLLMServer) -> None:

@@ -7,36 +7,26 @@ from decimal import Decimal
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from fake_models import on_fake_models
 
 from callcenter.cli.main import main
 from callcenter.fakellm import FakeLLMServer, Reply
-from callcenter.providers.anthropic_provider import AnthropicProvider
-from callcenter.providers.catalog import Catalog
-from callcenter.providers.client import ModelClient
-from callcenter.providers.recorder import PostgresCallRecorder
 from callcenter.reporting import build_report, format_report
 from callcenter.runtime import Runtime
-from callcenter.specialists.model_backend import ModelBackend
-from callcenter.specialists.tier_policy import get_policy
 from callcenter.web.server import create_app
 
 
 @pytest.fixture(scope="module")
 async def model_turns(runtime: Runtime) -> None:
-    original = runtime.orchestrator.backend
-    async with FakeLLMServer(seed=5, latency_scale=0.0) as fake:
-        client = ModelClient(
-            Catalog.load(),
-            {"anthropic": AnthropicProvider(api_key="fake", base_url=fake.base_url)},
-            PostgresCallRecorder(runtime.pool),
-        )
-        runtime.orchestrator.backend = ModelBackend(client, get_policy("routed"))
+    async with (
+        FakeLLMServer(seed=5, latency_scale=0.0) as fake,
+        on_fake_models(runtime, fake, max_retries=2),  # ModelClient's default
+    ):
         fake.script([Reply(text="I'm not sure."), Reply(text="Rent is due on the 1st.")], model="claude-haiku-4-5")
         fake.script([Reply(text="Pets are welcome with a deposit.")], model="claude-sonnet-4-6")
         sid = (await runtime.orchestrator.open_session(channel="test", customer_id=1)).id
         await runtime.orchestrator.handle_turn(sid, "can I have a dog?")
         await runtime.orchestrator.handle_turn(sid, "when is rent due?")
-    runtime.orchestrator.backend = original
 
 
 async def test_report_figures(runtime: Runtime, model_turns: None) -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 from relay_caller import RELAY, press, reply, say, setup
@@ -22,15 +21,8 @@ from callcenter.runtime import Runtime
 from callcenter.store.pin_hash import demo_pin
 from callcenter.types import RouteDecision, Vertical
 from callcenter.web.auth import issue_token
-from callcenter.web.server import create_app
 
 PATH = "/v1/voice/transcripts"
-
-
-@pytest.fixture(scope="module")
-async def client(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
-    async with TestClient(TestServer(create_app(runtime))) as c:
-        yield c
 
 
 def _call(*turns: tuple[str, str], **fields: Any) -> dict[str, Any]:

@@ -11,15 +11,10 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from fake_models import on_fake_models
 
 from callcenter.fakellm import FakeLLMServer, Reply
-from callcenter.providers.anthropic_provider import AnthropicProvider
-from callcenter.providers.catalog import Catalog
-from callcenter.providers.client import ModelClient
-from callcenter.providers.recorder import PostgresCallRecorder
 from callcenter.runtime import Runtime
-from callcenter.specialists.model_backend import ModelBackend
-from callcenter.specialists.tier_policy import get_policy
 from callcenter.specialists.verified_stream import VerifiedStream
 from callcenter.types import Verdict
 
@@ -87,17 +82,9 @@ async def fake() -> AsyncIterator[FakeLLMServer]:
 
 @pytest.fixture
 async def model_runtime(runtime: Runtime, fake: FakeLLMServer) -> AsyncIterator[Runtime]:
-    original = runtime.orchestrator.backend
     fake.reset()
-    client = ModelClient(
-        Catalog.load(),
-        {"anthropic": AnthropicProvider(api_key="fake", base_url=fake.base_url)},
-        PostgresCallRecorder(runtime.pool),
-        max_retries=0,
-    )
-    runtime.orchestrator.backend = ModelBackend(client, get_policy("routed"))
-    yield runtime
-    runtime.orchestrator.backend = original
+    async with on_fake_models(runtime, fake):
+        yield runtime
 
 
 FALSE_MID_REPLY = [

@@ -5,21 +5,12 @@ from __future__ import annotations
 import json
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from relay_caller import RELAY, recv, reply, say, setup
 
 from callcenter.runtime import Runtime
-from callcenter.web.server import create_app
-
-
-@pytest.fixture(scope="module")
-async def client(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
-    async with TestClient(TestServer(create_app(runtime))) as c:
-        yield c
 
 
 async def _speak(ws: Any, text: str) -> tuple[list[dict[str, Any]], str]:

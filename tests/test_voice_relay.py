@@ -23,12 +23,6 @@ from callcenter.web.auth import issue_token
 from callcenter.web.server import create_app
 
 
-@pytest.fixture(scope="module")
-async def client(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
-    async with TestClient(TestServer(create_app(runtime))) as c:
-        yield c
-
-
 class SlowStreamingBackend:
     """The offline flows, streamed slowly like a model would, so a caller can talk over the reply.
 

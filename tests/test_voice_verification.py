@@ -10,11 +10,10 @@ import itertools
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from relay_caller import RELAY, press, recv, reply, say, setup
 
 from callcenter.channels.voice_numbers import speak_numbers
@@ -23,15 +22,8 @@ from callcenter.runtime import Runtime
 from callcenter.store.pin_hash import demo_pin
 from callcenter.store.voice_pins import VoicePinStore
 from callcenter.types import format_cents
-from callcenter.web.server import create_app
 
 BALANCE_QUESTIONS = ["what is my current balance?", "How much do I owe?", "whats my balance", "check my rent balance"]
-
-
-@pytest.fixture(scope="module")
-async def client(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
-    async with TestClient(TestServer(create_app(runtime))) as c:
-        yield c
 
 
 async def _resident(runtime: Runtime, *, owing: bool = True) -> tuple[int, str]:
