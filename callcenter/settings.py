@@ -112,7 +112,17 @@ class Settings(BaseSettings):
         "(e.g. https://www.example.com). Clients sending no Origin (not browsers) are allowed.",
     )
     rate_messages_per_min: int = Field(default=30, ge=1, description="Chat messages per session per minute.")
-    rate_sessions_per_min: int = Field(default=20, ge=1, description="New sessions per client address per minute.")
+    rate_sessions_per_min: int = Field(
+        default=20, ge=1, description="Chat hellos (new sessions and resumes) per client address per minute."
+    )
+    rate_hellos_per_socket_per_min: int = Field(
+        default=10, ge=1, description="Chat hellos (new, resume or re-sign-in) per websocket per minute."
+    )
+    resume_history_max_bytes: int = Field(
+        default=128 * 1024,
+        ge=1024,
+        description="Most bytes of history a resumed chat session is sent (newest messages; the newest always).",
+    )
     max_connections_per_address: int = Field(default=20, ge=1, description="Open websockets per client address.")
     turn_queue_max: int = Field(
         default=2, ge=0, description="Messages waiting behind the one turn in flight on a connection."

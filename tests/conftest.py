@@ -115,6 +115,7 @@ def test_settings(tmp_path_factory: pytest.TempPathFactory, trained_models: Path
         secret=TEST_SECRET,
         demo_mode=True,
         rate_sessions_per_min=100_000,
+        rate_hellos_per_socket_per_min=100_000,
         rate_messages_per_min=1_000,
         max_connections_per_address=1_000,
     )

@@ -38,6 +38,8 @@ async def make_client(runtime: Runtime) -> AsyncIterator[MakeClient]:
             for name in (
                 "rate_messages_per_min",
                 "rate_sessions_per_min",
+                "rate_hellos_per_socket_per_min",
+                "resume_history_max_bytes",
                 "max_connections_per_address",
                 "turn_queue_max",
                 "hello_timeout_s",
@@ -95,7 +97,7 @@ async def test_a_pipelined_flood_is_mostly_rate_limited_and_opens_one_ticket(
 async def test_rapid_new_sessions_from_one_address_are_mostly_refused(
     make_client: MakeClient, runtime: Runtime
 ) -> None:
-    client = await make_client()
+    client = await make_client(rate_hellos_per_socket_per_min=1_000)  # the address's budget, not the socket's
     before = await runtime.pool.fetchval("SELECT count(*) FROM sessions")
     opened = refused = 0
     async with client.ws_connect("/v1/chat") as ws:
@@ -109,6 +111,52 @@ async def test_rapid_new_sessions_from_one_address_are_mostly_refused(
     assert opened == 20 and refused == 40
     # Saying hello writes nothing: a session row comes with the first message.
     assert await runtime.pool.fetchval("SELECT count(*) FROM sessions") == before
+
+
+async def _long_session(runtime: Runtime, messages: int, chars: int) -> str:
+    """An anonymous chat session holding `messages` customer messages of `chars` characters each."""
+    sid = (await runtime.store.create_session(channel="chat", customer_id=None)).id
+    for i in range(messages):
+        await runtime.store.store_held_message(sid, f"{i:04d} " + "é" * (chars - 5))
+    return sid
+
+
+async def test_resume_hellos_are_budgeted_and_their_history_bounded(make_client: MakeClient, runtime: Runtime) -> None:
+    """Red-team F20: 60-byte resume hellos made the server send 100 KB-2 MB of history each (103 MB in
+    9 s). Now every hello counts per socket and per address, and a resumed history is bounded by bytes."""
+    client = await make_client()
+    defaults = type(runtime.settings).model_fields
+    cap = defaults["resume_history_max_bytes"].default
+    per_socket = defaults["rate_hellos_per_socket_per_min"].default
+    per_address = defaults["rate_sessions_per_min"].default
+    sid = await _long_session(runtime, 60, 9_000)  # ~60 x 54 KB as JSON (é is \u00e9)
+    got = {"session": 0, "rate_limited": 0}
+    received = 0
+    sockets = [await client.ws_connect("/v1/chat") for _ in range(5)]
+    for ws in sockets:
+        for _ in range(per_socket + 5):  # each socket goes over its own budget
+            await ws.send_json({"type": "hello", "session_id": sid})
+            msg = await ws.receive(timeout=30)
+            received += len(msg.data)
+            frame = json.loads(msg.data)
+            if frame["type"] == "session":
+                got["session"] += 1
+                assert frame["history_truncated"] is True and frame["history"][-1]["text"].startswith("0059 ")
+                assert [int(m["text"][:4]) for m in frame["history"]] == list(range(60 - len(frame["history"]), 60))
+            else:
+                assert frame["code"] == "rate_limited" and frame["retry_after_s"] > 0, frame
+                got["rate_limited"] += 1
+    for ws in sockets:
+        await ws.close()
+    assert got["session"] == per_address and got["rate_limited"] == 5 * (per_socket + 5) - per_address
+    assert received < per_address * (cap + 2_000) + 10_000  # was ~3.2 MB per hello here
+    short = await _long_session(runtime, 3, 20)
+    fresh = await make_client(resume_history_max_bytes=1024)  # another server, fresh budgets
+    async with fresh.ws_connect("/v1/chat") as ws:
+        frame = await _hello(ws, session_id=short)
+        assert len(frame["history"]) == 3 and "history_truncated" not in frame  # a short history comes whole
+        huge = await _hello(ws, session_id=await _long_session(runtime, 1, 10_000))
+        assert len(huge["history"]) == 1  # the newest message is always sent, even over the cap
 
 
 async def test_a_session_row_is_written_with_the_first_message(make_client: MakeClient, runtime: Runtime) -> None:

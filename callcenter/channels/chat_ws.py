@@ -13,6 +13,7 @@ answered while it runs; a few messages may wait behind it, more get `rate_limite
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from typing import Any
 
@@ -34,7 +35,7 @@ from callcenter.channels.chat_protocol import (
     error_frame,
     parse_client_frame,
 )
-from callcenter.channels.limits import retry_after
+from callcenter.channels.limits import SlidingWindow, retry_after
 from callcenter.channels.live_delivery import SessionFeed, agent_frame, follow_session
 from callcenter.orchestrator import InvalidMessage, SessionBusy, SessionForbidden, SessionNotFound
 from callcenter.runtime import RUNTIME_KEY, Runtime
@@ -47,6 +48,23 @@ log = structlog.get_logger(__name__)
 
 # What a client is told to wait when its queue is full: about one turn.
 QUEUE_FULL_RETRY_S = 1.0
+
+
+def newest_within(items: list[dict[str, Any]], max_bytes: int) -> list[dict[str, Any]]:
+    """The newest items whose JSON fits in max_bytes, oldest first; the newest one always.
+
+    A resumed session's history is bounded by bytes, not only by count: 200 messages of 10,000
+    characters would be a 2 MB frame for a 60-byte hello.
+    """
+    kept: list[dict[str, Any]] = []
+    used = 0
+    for item in reversed(items):
+        used += len(json.dumps(item)) + 2
+        if kept and used > max_bytes:
+            break
+        kept.append(item)
+    kept.reverse()
+    return kept
 
 
 class ChatConnection:
@@ -63,6 +81,7 @@ class ChatConnection:
         self.runtime = runtime
         self.guard = guard or ChatGuard(runtime.settings)
         self.address = address
+        self.hellos = SlidingWindow(runtime.settings.rate_hellos_per_socket_per_min, 60.0)
         self.customer_id: int | None = None
         self.session_id: str | None = None
         self.feed: SessionFeed | None = None  # what a person at the desk writes in this session
@@ -82,8 +101,26 @@ class ChatConnection:
             RATE_LIMITED.labels("chat").inc()
         await self.send({**error_frame(code, message), **extra})
 
+    def hello_refused(self) -> tuple[str, float] | None:
+        """(why, seconds to wait) when this hello is over budget: per socket, then per address.
+
+        Every hello counts, resumes included (red-team F20: 60-byte resume frames made the server
+        read and send up to 2 MB of history each, 103 MB in 9 s from one address).
+        """
+        wait = self.hellos.hit("")
+        if wait is not None:
+            return "Too many hellos on this connection; wait and retry.", wait
+        wait = self.guard.sessions.hit(self.address)
+        if wait is not None:
+            return "Too many new or resumed conversations from your address; wait and retry.", wait
+        return None
+
     async def on_hello(self, frame: HelloFrame) -> None:
         settings = self.runtime.settings
+        refused = self.hello_refused()
+        if refused is not None:
+            await self.error("rate_limited", refused[0], retry_after_s=retry_after(refused[1]))
+            return
         customer_id: int | None = None
         if frame.token:
             try:
@@ -106,27 +143,23 @@ class ChatConnection:
                 return
             session_id, unsaved = session.id, False
         else:
-            wait = self.guard.sessions.hit(self.address)
-            if wait is not None:
-                await self.error(
-                    "rate_limited",
-                    "Too many new conversations from your address; wait and retry.",
-                    retry_after_s=retry_after(wait),
-                )
-                return
             session_id, unsaved = str(uuid.uuid4()), True
         self.customer_id, self.session_id, self.unsaved_session = customer_id, session_id, unsaved
         if frame.session_id:  # a turn left pending by a node that died is answered before the history is sent
             await orch.finish_pending(session_id)
         name = await self.runtime.store.customer_name(customer_id)
         history = await self.runtime.store.history(session_id) if frame.session_id else []
+        shown = newest_within(
+            [{"role": m.role, "text": m.text, "agent": m.agent} for m in history], settings.resume_history_max_bytes
+        )
         await self.send(
             {
                 "type": "session",
                 "session_id": session_id,
                 "customer": name,
                 "resumed": bool(frame.session_id),
-                "history": [{"role": m.role, "text": m.text, "agent": m.agent} for m in history],
+                "history": shown,
+                **({"history_truncated": True} if len(shown) < len(history) else {}),
             }
         )
         self.feed = await follow_session(
