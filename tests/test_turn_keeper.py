@@ -61,9 +61,9 @@ async def node_b(seeded_dsn: str, test_settings: Settings) -> AsyncIterator[Runt
 
 
 @pytest.fixture(scope="module")
-async def client_a(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
-    async with TestClient(TestServer(create_app(runtime))) as c:
-        yield c
+def client_a(client: TestClient) -> TestClient:  # type: ignore[type-arg]
+    """Node A is the run's runtime, served by conftest's client."""
+    return client
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ import json
 import re
 import shutil
 import socket
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +19,10 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from seeded import seeded_database
 
 from callcenter.runtime import Runtime, build_runtime
 from callcenter.settings import Settings
-from callcenter.store.db import connect, create_database, drop_database
-from callcenter.store.migrate import migrate
 from callcenter.web.server import create_app
 
 pytestmark = pytest.mark.browser
@@ -71,17 +69,8 @@ class Frames:
 @pytest.fixture(scope="module")
 async def widget_db(server_dsn: str) -> AsyncIterator[str]:
     """A database of this module's own, seeded with the demo business (customer 1 = Alex Rivera)."""
-    from callcenter_tools.seed import seed
-
-    url = await create_database(server_dsn, f"cc_widget_{uuid.uuid4().hex[:12]}")
-    conn = await connect(url)
-    try:
-        await migrate(conn)
-        await seed(conn, reset=False)
-    finally:
-        await conn.close()
-    yield url
-    await drop_database(server_dsn, url.rsplit("/", 1)[-1].split("?")[0])
+    async with seeded_database(server_dsn) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
