@@ -193,3 +193,38 @@ async def test_session_survives_lost_database_connections(client: TestClient, ru
             uuid.UUID(session["session_id"]),
         )
         assert [r["text"] for r in texts] == ["what are your office hours?", "is there a package room?"]
+
+
+async def test_only_chat_sessions_resume_and_never_under_another_name(
+    client: TestClient,  # type: ignore[type-arg]
+    runtime: Runtime,
+) -> None:
+    """Red-team F15: a phone call's session id (it travels to Twilio in handoffData) resumed on the chat
+    showed the call's transcript and the bot answered inside the closed call record; a signed-in
+    customer resuming an anonymous session was shown as its customer while the session stayed anonymous."""
+    store = runtime.store
+    others: list[tuple[str, int | None]] = []
+    for channel in ("voice", "voice_transcript", "terminal"):
+        for owner in (None, 4):
+            sid = (await store.create_session(channel=channel, customer_id=owner)).id
+            await store.store_held_message(sid, "my card is on file, what do I owe")
+            others.append((sid, owner))
+    async with client.ws_connect("/v1/chat") as ws:
+        for sid, owner in others:
+            for spelled in (sid, sid.upper()):
+                frame = await _hello(ws, token=_token(runtime, owner), session_id=spelled) if owner else None
+                for got in [f for f in (frame, await _hello(ws, session_id=spelled)) if f is not None]:
+                    assert got["type"] == "error" and got["code"] in ("session_wrong_channel", "session_forbidden")
+                    assert "history" not in got and "my card" not in str(got)
+                if owner:  # its own customer gets the precise code
+                    assert frame is not None and frame["code"] == "session_wrong_channel", frame
+        anonymous = await _hello(ws)
+        await _say(ws, "what are your office hours?")
+        for customer in (2, 3):  # signed-in resumers of an anonymous conversation are refused, whoever they are
+            refused = await _hello(ws, token=_token(runtime, customer), session_id=anonymous["session_id"])
+            assert refused["type"] == "error" and refused["code"] == "session_anonymous", refused
+            assert "customer" not in refused and "history" not in refused
+        again = await _hello(ws, session_id=anonymous["session_id"])  # anonymous, it resumes as before
+        assert again["resumed"] is True and again["customer"] is None and len(again["history"]) == 2
+    sid = uuid.UUID(anonymous["session_id"])
+    assert await runtime.pool.fetchval("SELECT customer_id FROM sessions WHERE id=$1", sid) is None

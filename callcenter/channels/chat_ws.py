@@ -50,6 +50,24 @@ log = structlog.get_logger(__name__)
 QUEUE_FULL_RETRY_S = 1.0
 
 
+def resume_refused(channel: str, owner: int | None, customer_id: int | None) -> tuple[str, str] | None:
+    """(code, message) when a chat may not resume a session the orchestrator would open.
+
+    Red-team F15: a phone call's session id (it travels to Twilio in handoffData) resumed on the
+    chat showed the call's transcript and the bot answered inside the closed call record; and a
+    signed-in customer resuming an anonymous session was shown as its customer while the session
+    stayed anonymous. Only chat sessions resume here, and an anonymous one only without a token.
+    """
+    if channel != "chat":
+        return "session_wrong_channel", "That session is not a web chat; send hello without session_id to start one."
+    if owner is None and customer_id is not None:
+        return (
+            "session_anonymous",
+            "That conversation was started without signing in; send hello without session_id to start one signed in.",
+        )
+    return None
+
+
 def newest_within(items: list[dict[str, Any]], max_bytes: int) -> list[dict[str, Any]]:
     """The newest items whose JSON fits in max_bytes, oldest first; the newest one always.
 
@@ -140,6 +158,10 @@ class ChatConnection:
                 return
             except SessionForbidden:
                 await self.error("session_forbidden", "That session belongs to another customer.")
+                return
+            refused = resume_refused(session.channel, session.customer_id, customer_id)
+            if refused is not None:
+                await self.error(*refused)
                 return
             session_id, unsaved = session.id, False
         else:

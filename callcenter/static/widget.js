@@ -634,7 +634,8 @@
     var code = frame.code || "error";
     var text = frame.message || "Something went wrong.";
     if (awaitingSession) {
-      if (code === "session_not_found" || code === "session_forbidden") {
+      if (code === "session_not_found" || code === "session_forbidden" ||
+          code === "session_wrong_channel" || code === "session_anonymous") {
         save(sessionKey(), null); // stale: start afresh rather than fail
         sendHello();
         return;
