@@ -159,9 +159,9 @@ class ChatConnection:
             except SessionForbidden:
                 await self.error("session_forbidden", "That session belongs to another customer.")
                 return
-            refused = resume_refused(session.channel, session.customer_id, customer_id)
-            if refused is not None:
-                await self.error(*refused)
+            wrong = resume_refused(session.channel, session.customer_id, customer_id)
+            if wrong is not None:
+                await self.error(*wrong)
                 return
             session_id, unsaved = session.id, False
         else:
