@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -228,3 +229,25 @@ async def test_only_chat_sessions_resume_and_never_under_another_name(
         assert again["resumed"] is True and again["customer"] is None and len(again["history"]) == 2
     sid = uuid.UUID(anonymous["session_id"])
     assert await runtime.pool.fetchval("SELECT customer_id FROM sessions WHERE id=$1", sid) is None
+
+
+async def test_an_open_socket_stops_acting_for_the_customer_when_the_token_expires(
+    client: TestClient,  # type: ignore[type-arg]
+    runtime: Runtime,
+) -> None:
+    """Red-team F18: with `--ttl 4`, 7 s later the open socket still answered "what is my balance"."""
+    async with client.ws_connect("/v1/chat") as ws:
+        session = await _hello(ws, token=_token(runtime, 1, ttl=2))
+        sid = uuid.UUID(session["session_id"])
+        frame, _ = await _say(ws, "what are your office hours?")  # in time: answered
+        assert frame["type"] == "message"
+        await asyncio.sleep(2.2)
+        for text in ("what is my balance", "How much do I owe?", "pay it all now", "yes"):
+            await ws.send_json({"type": "message", "text": text, "client_id": text})
+            late = await _recv(ws)
+            assert late["type"] == "error" and late["code"] == "expired_token" and late["client_id"] == text, late
+        assert await runtime.pool.fetchval("SELECT count(*) FROM messages WHERE session_id=$1", sid) == 2
+        again = await _hello(ws, token=_token(runtime, 1), session_id=session["session_id"])  # sign in again
+        assert again["resumed"] is True and again["customer"] == "Alex Rivera"
+        frame, _ = await _say(ws, "what is my balance")
+        assert frame["type"] == "message" and "$" in frame["text"], frame

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from typing import Any
 
@@ -42,7 +43,7 @@ from callcenter.runtime import RUNTIME_KEY, Runtime
 from callcenter.shutdown import DRAIN_KEY, Drain
 from callcenter.store.db import CONNECTION_LOST
 from callcenter.telemetry.metrics import ERRORS, RATE_LIMITED, WEBSOCKETS
-from callcenter.web.auth import InvalidToken, verify_token
+from callcenter.web.auth import InvalidToken, token_expiry, verify_token
 
 log = structlog.get_logger(__name__)
 
@@ -101,6 +102,7 @@ class ChatConnection:
         self.address = address
         self.hellos = SlidingWindow(runtime.settings.rate_hellos_per_socket_per_min, 60.0)
         self.customer_id: int | None = None
+        self.signed_in_until: int | None = None  # the token's expiry: no turn acts for the customer after it
         self.session_id: str | None = None
         self.feed: SessionFeed | None = None  # what a person at the desk writes in this session
         self.unsaved_session = False  # session_id allocated at hello, row not written yet
@@ -140,12 +142,14 @@ class ChatConnection:
             await self.error("rate_limited", refused[0], retry_after_s=retry_after(refused[1]))
             return
         customer_id: int | None = None
+        until: int | None = None
         if frame.token:
             try:
                 customer_id = verify_token(frame.token, settings.secret.get_secret_value())
             except InvalidToken as exc:
                 await self.error(exc.code, str(exc))
                 return
+            until = token_expiry(frame.token)
             if not await self.runtime.store.customer_exists(customer_id):
                 await self.error("invalid_token", "Token names a customer that does not exist.")
                 return
@@ -167,6 +171,7 @@ class ChatConnection:
         else:
             session_id, unsaved = str(uuid.uuid4()), True
         self.customer_id, self.session_id, self.unsaved_session = customer_id, session_id, unsaved
+        self.signed_in_until = until
         if frame.session_id:  # a turn left pending by a node that died is answered before the history is sent
             await orch.finish_pending(session_id)
         name = await self.runtime.store.customer_name(customer_id)
@@ -196,6 +201,13 @@ class ChatConnection:
         """Admit a message: checked and rate limited here, answered in order by the turn worker."""
         if self.session_id is None:
             await self.error("hello_required", 'Send {"type":"hello"} first to open a session.')
+            return
+        if self.signed_in_until is not None and time.time() >= self.signed_in_until:
+            await self.error(
+                "expired_token",
+                "Your sign-in has expired; send hello with a new token (and this session_id) to go on.",
+                client_id=frame.client_id,
+            )
             return
         try:
             self.runtime.orchestrator.validate_text(frame.text)

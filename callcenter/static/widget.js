@@ -662,7 +662,7 @@
       retry = function () { if (ready()) sendMessage(again); };
     }
     addNotice(text, { kind: "error", code: code, retry: retry });
-    if (code === "hello_required") sendHello();
+    if (code === "hello_required" || code === "expired_token") sendHello(); // expired mid-chat: sign in again
   }
 
   // --- start ---------------------------------------------------------------------------------

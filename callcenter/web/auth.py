@@ -53,3 +53,12 @@ def verify_token(token: str, secret: str, *, now: float | None = None) -> int:
     if expires_at <= (now if now is not None else time.time()):
         raise InvalidToken("Token has expired; sign in again.", code="expired_token")
     return customer_id
+
+
+def token_expiry(token: str) -> int:
+    """The unix second a token that verify_token accepted stops being valid (its third field).
+
+    An open socket keeps its hello's identity; it checks this before every turn so a token
+    that expires mid-conversation stops acting for the customer (red-team F18).
+    """
+    return int(token.split(".")[2])
