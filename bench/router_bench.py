@@ -47,6 +47,7 @@ from callcenter.routing.classifier import (
     BUSINESS_REPEAT,
     FALLBACK_BIAS,
     SPOKEN_COPIES,
+    SPOKEN_WEIGHT,
     Example,
     VerticalClassifier,
     examples_hash,
@@ -236,10 +237,16 @@ def scored(
 
 
 def _fit_public(
-    examples: list[Example], learner: str, spoken_copies: int, fallback_bias: float, cache: Path | None
+    examples: list[Example],
+    learner: str,
+    spoken_copies: int,
+    fallback_bias: float,
+    cache: Path | None,
+    spoken_weight: float = SPOKEN_WEIGHT,
 ) -> tuple[VerticalClassifier, float, bool]:
     """The trained model, from `cache` (a model file keyed by data and parameters) when it has it."""
-    key = examples_hash(examples, learner=learner, spoken=spoken_copies, bias=fallback_bias)[:16]
+    weight = {} if spoken_weight == SPOKEN_WEIGHT else {"spoken_weight": spoken_weight}
+    key = examples_hash(examples, learner=learner, spoken=spoken_copies, bias=fallback_bias, **weight)[:16]
     path = cache / f"router-public-{key}.npz" if cache is not None else None
     if path is not None and path.exists():
         clf = VerticalClassifier.load(path)
@@ -251,6 +258,7 @@ def _fit_public(
         min_confidence=0.45,
         fallback="out_of_scope",
         spoken_copies=spoken_copies,
+        spoken_weight=spoken_weight,
         fallback_bias=fallback_bias,
         learner=learner,
     )
@@ -270,6 +278,7 @@ def bench_public(
     learner: str = PUBLIC_LEARNER,
     intents: bool = True,
     cache: Path | None = None,
+    spoken_weight: float = SPOKEN_WEIGHT,
 ) -> dict[str, Any]:
     """One model on all three public train splits, as `callcenter router train --tune-on` builds
     it from a file of them (plus the business's examples unless `business` is off): the issue's
@@ -289,7 +298,7 @@ def bench_public(
     if business:
         examples = with_business_examples(examples, load_app().training_examples(), labelled=intents)
     bias = fallback_bias if fallback_bias is not None else FALLBACK_BIAS[learner]
-    clf, fit_s, cached = _fit_public(examples, learner, spoken_copies, bias, cache)
+    clf, fit_s, cached = _fit_public(examples, learner, spoken_copies, bias, cache, spoken_weight)
     val = splits["val"]
     tuned = tune(clf, tuning_rows(val))
     test_in, test_oos = splits["clinc150_in_scope"], splits["clinc150_oos_test"]
@@ -307,6 +316,7 @@ def bench_public(
         "intents": intents,
         "business_examples": business,
         "spoken_copies": spoken_copies,
+        "spoken_weight": spoken_weight,
         "fallback_bias": bias,
         "train_seconds": fit_s,
         "loaded_from_cache": cached,
@@ -553,6 +563,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="public (one model on all three sets, the issue's protocol) and/or one model per set",
     )
     ap.add_argument("--spoken-copies", type=int, default=SPOKEN_COPIES, help="training's spoken variants per example")
+    ap.add_argument("--spoken-weight", type=float, default=SPOKEN_WEIGHT, help="public: weight of each spoken variant")
     ap.add_argument("--fallback-bias", type=float, help="added to the out_of_scope logit (default: per learner)")
     ap.add_argument("--without-business-examples", action="store_true", help="public: the public sets alone")
     ap.add_argument("--learner", default=PUBLIC_LEARNER, help="public: logistic or linear-svm")
@@ -588,6 +599,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             learner=args.learner,
             intents=not args.verticals_only,
             cache=args.cache,
+            spoken_weight=args.spoken_weight,
         )
         report["public"]["business_repeat"] = BUSINESS_REPEAT
     if "clinc150" in sections:
