@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,10 +20,12 @@ import asyncpg
 import structlog
 
 from callcenter.app import App
+from callcenter.channels.limits import SlidingWindow
 from callcenter.routing.emergency import detect_emergency
+from callcenter.settings import Settings
 from callcenter.specialists.flow import HumanHandoffRequest, clip_words
 from callcenter.store.conversations import BegunTurn, ConversationStore
-from callcenter.tooling.executor import TurnTools
+from callcenter.tooling.executor import ToolCapExceeded, TurnTools
 from callcenter.tooling.toolkit import ToolError
 
 log = structlog.get_logger(__name__)
@@ -30,11 +34,75 @@ SUMMARY_CHARS = 1000
 REASON_CHARS = 300
 
 
+# The client address of the conversation a turn belongs to, set by a channel that has one (the
+# web chat) around its turn: an anonymous conversation's handoffs count against its budget.
+CLIENT_ADDRESS: ContextVar[str | None] = ContextVar("handoff_client_address", default=None)
+
+
+class HandoffBudgetSpent(ToolError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="handoff_budget")
+
+
+@dataclass
+class AnonymousHandoffBudget:
+    """How many people anonymous conversations may alert: per client address and in all, per hour.
+
+    A gas report needs no sign-in, so one address once opened 20 urgent handoffs and tickets a
+    minute, each ahead of every real customer in the queue (red-team F5; any Spanish sentence
+    likewise reached the Spanish queue). Past the budget the customer still gets every safety step
+    and the emergency line, only not the claim that a person was alerted. A conversation whose
+    handoff is already open (a second "I smell gas") costs nothing: the tool updates that ticket.
+    The address window is per process (like the other per-address limits); the total is counted
+    in the database, across processes.
+    """
+
+    per_address: int
+    total: int
+    window: SlidingWindow | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> AnonymousHandoffBudget:
+        return cls(settings.anonymous_handoffs_per_address_per_hour, settings.anonymous_handoffs_per_hour)
+
+    def __post_init__(self) -> None:
+        self.window = SlidingWindow(max(1, self.per_address), 3600.0, max_keys=50_000)
+
+    async def refusal(self, conn: asyncpg.Connection | asyncpg.Pool, session_id: str, address: str) -> str | None:
+        """Why this anonymous conversation may not alert a person now; None when it may (and is counted)."""
+        sid = uuid.UUID(session_id)
+        if await conn.fetchval(
+            "SELECT 1 FROM handoffs WHERE session_id = $1 AND kind = 'human' AND status IN ('waiting', 'held')", sid
+        ):
+            return None
+        spent = await conn.fetchval(
+            """SELECT count(*) FROM handoffs h JOIN sessions s ON s.id = h.session_id
+               WHERE h.kind = 'human' AND s.customer_id IS NULL AND h.created_at > now() - interval '1 hour'"""
+        )
+        if spent >= self.total:
+            return f"{spent} anonymous handoffs in the last hour (CALLCENTER_ANONYMOUS_HANDOFFS_PER_HOUR)"
+        assert self.window is not None
+        if self.per_address <= 0 or self.window.hit(address) is not None:
+            return (
+                f"{self.per_address} anonymous handoffs from this address in the last hour "
+                "(CALLCENTER_ANONYMOUS_HANDOFFS_PER_ADDRESS_PER_HOUR)"
+            )
+        return None
+
+
 class HumanHandoff:
-    def __init__(self, app: App, pool: asyncpg.Pool, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        pool: asyncpg.Pool,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        budget: AnonymousHandoffBudget | None = None,
+    ) -> None:
         self.app = app
         self.pool = pool
         self._clock = clock or (lambda: datetime.now(UTC))
+        self.budget = budget
 
     @property
     def available(self) -> bool:
@@ -57,6 +125,12 @@ class HumanHandoff:
         """
         if not self.available:
             return None
+        address = CLIENT_ADDRESS.get()
+        if customer_id is None and address is not None and self.budget is not None:
+            refused = await self.budget.refusal(self.pool, session_id, address)
+            if refused is not None:
+                log.warning("handoff.budget_spent", session_id=session_id, queue=request.queue, why=refused)
+                raise HandoffBudgetSpent(f"Not handed over: {refused}.")
         tool = self.app.tools[str(self.app.human_handoff_tool)]
         runner = TurnTools(
             pool=self.pool,
@@ -70,6 +144,8 @@ class HumanHandoff:
         )
         try:
             return await runner.call(tool.name, handoff_arguments(request), idempotency_key=idempotency_key)
+        except ToolCapExceeded:
+            raise
         except ToolError as exc:  # once more with the reason as the summary: a summary is never why nobody came
             log.error("handoff.retrying", session_id=session_id, error=str(exc), queue=request.queue)
             plain = HumanHandoffRequest(request.queue, request.priority, request.reason, request.reason)

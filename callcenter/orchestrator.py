@@ -20,7 +20,7 @@ from callcenter.app import App
 from callcenter.conversation import SWITCH_CONFIDENCE, close_turn, plan_turn, routing_text
 from callcenter.conversation.memory import KEY as GLUE_KEY
 from callcenter.delivery import DeltaSink, chunk_text
-from callcenter.handoff import HeldEmergencies, HumanHandoff, recent_words, unreached_reply
+from callcenter.handoff import AnonymousHandoffBudget, HeldEmergencies, HumanHandoff, recent_words, unreached_reply
 from callcenter.language.turn import LanguageTurns
 from callcenter.providers.client import CallContext
 from callcenter.providers.deadline import turn_deadline
@@ -103,7 +103,7 @@ class Orchestrator:
         self._clock = clock or (lambda: datetime.now(UTC))
         self.output_filter = OutputFilter(store.pool, noun=app.customer_noun)
         self.keeper = keeper or TurnKeeper(store, settings)
-        self.handoff = HumanHandoff(app, store.pool, clock=self._clock)
+        self.handoff = HumanHandoff(app, store.pool, clock=self._clock, budget=AnonymousHandoffBudget.of(settings))
         self.languages = LanguageTurns(app, store, self.handoff)
         self.held = HeldEmergencies.for_router(app, store, router, self.languages.emergency_in)
 

@@ -51,6 +51,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+ANONYMOUS_HANDOFFS = (
+    "People alerted (human handoff + ticket) for chats nobody signed in to, per client address per hour; "
+    "past it an emergency gets the safety steps and the emergency line only (docs/security.md)."
+)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CALLCENTER_", env_file=".env", extra="ignore")
 
@@ -124,6 +130,10 @@ class Settings(BaseSettings):
         description="Most bytes of history a resumed chat session is sent (newest messages; the newest always).",
     )
     max_connections_per_address: int = Field(default=20, ge=1, description="Open websockets per client address.")
+    anonymous_handoffs_per_address_per_hour: int = Field(default=3, ge=0, description=ANONYMOUS_HANDOFFS)
+    anonymous_handoffs_per_hour: int = Field(
+        default=60, ge=0, description="The same for all addresses together (database)."
+    )
     turn_queue_max: int = Field(
         default=2, ge=0, description="Messages waiting behind the one turn in flight on a connection."
     )

@@ -38,6 +38,7 @@ from callcenter.channels.chat_protocol import (
 )
 from callcenter.channels.limits import SlidingWindow, retry_after
 from callcenter.channels.live_delivery import SessionFeed, agent_frame, follow_session
+from callcenter.handoff import CLIENT_ADDRESS
 from callcenter.orchestrator import InvalidMessage, SessionBusy, SessionForbidden, SessionNotFound
 from callcenter.runtime import RUNTIME_KEY, Runtime
 from callcenter.shutdown import DRAIN_KEY, Drain
@@ -272,7 +273,11 @@ class ChatConnection:
         try:
             if unsaved:  # the session's row is written with its first message
                 await self.runtime.store.create_session(channel="chat", customer_id=customer_id, session_id=session_id)
-            result = await orch.handle_turn(session_id, frame.text, on_delta=on_delta, client_id=frame.client_id)
+            origin = CLIENT_ADDRESS.set(self.address)  # an anonymous chat's handoffs count against its address
+            try:
+                result = await orch.handle_turn(session_id, frame.text, on_delta=on_delta, client_id=frame.client_id)
+            finally:
+                CLIENT_ADDRESS.reset(origin)
         except SessionBusy as exc:  # another turn of this session is running (here or on another node)
             await self.error(
                 "busy",
