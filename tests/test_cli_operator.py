@@ -45,6 +45,18 @@ async def test_add_token_disable(dsn: str, pool: asyncpg.Pool) -> None:
     fresh = _run(dsn, "token", name, "--ttl", "120")
     assert fresh.returncode == 0 and verify_operator_token(fresh.stdout.strip().splitlines()[-1], SECRET) == op_id
 
+    # An admin asking for a short-lived or no token never gets the 12-hour default (red-team F7).
+    expired = _run(dsn, "token", name, "--ttl", "0")
+    assert expired.returncode == 0, expired.stderr
+    with pytest.raises(InvalidToken) as caught:
+        verify_operator_token(expired.stdout.strip().splitlines()[-1], SECRET)
+    assert caught.value.code == "expired_token"
+    for negative in ("-5", "-1"):
+        refused_ttl = _run(dsn, "token", name, "--ttl", negative)
+        assert refused_ttl.returncode == 2 and "--ttl must be 0 or more" in refused_ttl.stderr
+        assert "op1." not in refused_ttl.stdout
+    assert _run(dsn, "add", f"x{name}", "--ttl", "-5").returncode == 2
+
     disabled = _run(dsn, "disable", name)
     assert disabled.returncode == 0, disabled.stderr
     assert await pool.fetchval("SELECT disabled FROM operators WHERE id=$1", op_id) is True

@@ -80,7 +80,9 @@ async def test_operators_are_served_and_everyone_else_refused(
     runtime: Runtime,
 ) -> None:
     secret = runtime.settings.secret.get_secret_value()
-    _, op_token = await new_operator(runtime.pool, secret)
+    _, op_token = await new_operator(
+        runtime.pool, secret, role="supervisor"
+    )  # an agent: tests/test_desk_http_hostile.py
     async with client.ws_connect("/v1/chat") as customer:
         sid = await customer_asks_for_person(customer, customer_token(secret, 5))
     expired = op_token.split(".")

@@ -8,6 +8,8 @@ Registered by the web app as an optional route group, like voice and metrics.
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 
 from aiohttp import web
@@ -61,6 +63,39 @@ async def bearer_operator(request: web.Request) -> Operator:
     return operator
 
 
+async def supervising_operator(request: web.Request) -> Operator:
+    """The operator behind the bearer token when they may see the supervisors' views; else 401/403.
+
+    The live view, the dashboard and the reports are for supervisors and admins (docs/desk.md),
+    as `watch` on the websocket is; an `agent` read them all over HTTP (red-team F6).
+    """
+    operator = await bearer_operator(request)
+    if not operator.supervises:
+        raise _problem(
+            web.HTTPForbidden,
+            "forbidden",
+            f"The {operator.role} role may not read this: live sessions, the dashboard and reports need "
+            "the supervisor or admin role.",
+        )
+    return operator
+
+
+_DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?([eE][+-]?[0-9]{1,3})?")
+MAX_SINCE_DAYS = 36_500  # a century: further back than any record, and within date arithmetic
+
+
+def _since_days(raw: str) -> float:
+    """`since_days` as a number of days from 0 to MAX_SINCE_DAYS, or a 400 that says so."""
+    days = float(raw) if _DECIMAL.fullmatch(raw) else math.nan  # float() also takes '1_0', ' 7', Arabic digits
+    if not 0 <= days <= MAX_SINCE_DAYS:  # also NaN, inf, 1e308, negative
+        raise _problem(
+            web.HTTPBadRequest,
+            "bad_request",
+            f"since_days must be a number of days from 0 to {MAX_SINCE_DAYS}, not {raw[:40]!r}.",
+        )
+    return days
+
+
 async def handoffs(request: web.Request) -> web.Response:
     await bearer_operator(request)
     hub = request.app[DESK_HUB].hub
@@ -82,31 +117,29 @@ async def report_summary(request: web.Request) -> web.Response:
 
     from callcenter.reporting import build_report
 
-    await bearer_operator(request)
+    await supervising_operator(request)
     since = None
     if "since_days" in request.query:
-        try:
-            days = float(request.query["since_days"])
-        except ValueError:
-            raise _problem(web.HTTPBadRequest, "bad_request", "since_days must be a number of days.") from None
-        since = datetime.now(UTC) - timedelta(days=days)
+        since = datetime.now(UTC) - timedelta(days=_since_days(request.query["since_days"]))
     report = await build_report(request.app[DESK_RUNTIME].pool, since=since)
     return web.json_response(report.as_json())
 
 
 async def agent_costs(request: web.Request) -> web.Response:
     """Cost and calls per agent, for the supervisors' dashboard (the report groups by route)."""
-    await bearer_operator(request)
+    await supervising_operator(request)
     return web.json_response(await costs_by_agent(request.app[DESK_RUNTIME].pool))
 
 
 async def live_sessions(request: web.Request) -> web.Response:
     """Sessions active in the last `minutes` (default 30), newest first: the supervisors' live view."""
-    await bearer_operator(request)
-    try:
-        minutes = min(24 * 60, max(1, int(request.query.get("minutes", "30"))))
-    except ValueError:
-        raise _problem(web.HTTPBadRequest, "bad_request", "minutes must be a whole number.") from None
+    await supervising_operator(request)
+    raw = request.query.get("minutes", "30")
+    minutes = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else 0
+    if not 1 <= minutes <= 24 * 60:
+        raise _problem(
+            web.HTTPBadRequest, "bad_request", f"minutes must be a whole number from 1 to 1440, not {raw[:40]!r}."
+        )
     return web.json_response({"sessions": await recent_sessions(request.app[DESK_RUNTIME].pool, minutes)})
 
 

@@ -30,14 +30,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="agent",
         help="agent takes handoffs; supervisor also watches sessions and sees the dashboard",
     )
-    add.add_argument("--ttl", type=int, default=None, metavar="S", help="token lifetime in seconds (default 12 h)")
+    add.add_argument(
+        "--ttl",
+        type=int,
+        default=None,
+        metavar="S",
+        help="token lifetime in seconds (default 12 h; 0: already expired)",
+    )
     add.add_argument("--url", default=None, help="server base URL for the console link (default from settings)")
     add_data_dir(add)
     add.set_defaults(func=cmd_operator)
 
     tok = ops.add_parser("token", help="print a fresh sign-in token for an operator (last line)")
     tok.add_argument("name")
-    tok.add_argument("--ttl", type=int, default=None, metavar="S", help="token lifetime in seconds (default 12 h)")
+    tok.add_argument(
+        "--ttl",
+        type=int,
+        default=None,
+        metavar="S",
+        help="token lifetime in seconds (default 12 h; 0: already expired)",
+    )
     tok.add_argument("--url", default=None, help="server base URL for the console link (default from settings)")
     add_data_dir(tok)
     tok.set_defaults(func=cmd_operator)
@@ -56,6 +68,11 @@ def cmd_operator(args: argparse.Namespace) -> int:
     from callcenter.web.operator_auth import issue_operator_token
 
     settings = settings_from_args(args)
+    ttl = getattr(args, "ttl", None)
+    if ttl is not None and ttl < 0:  # as for customer tokens: 0 is an expired token, never the default
+        print("--ttl must be 0 or more seconds.", file=sys.stderr)
+        return 2
+    ttl = settings.operator_token_ttl_seconds if ttl is None else ttl
 
     async def run() -> int:
         conn = await connect(resolve_dsn(settings))
@@ -93,7 +110,6 @@ def cmd_operator(args: argparse.Namespace) -> int:
                 return 2
         finally:
             await conn.close()
-        ttl = args.ttl or settings.operator_token_ttl_seconds
         token = issue_operator_token(operator.id, settings.secret.get_secret_value(), ttl_seconds=ttl)
         base = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
         print(f"Console: {base}/desk/#token={token}")

@@ -51,7 +51,7 @@ def verify_operator_token(token: str, secret: str, *, now: float | None = None) 
         operator_id, expires_at = int(oid), int(expires)
     except ValueError as exc:
         raise InvalidToken("Operator token is malformed.") from exc
-    if expires_at < (now if now is not None else time.time()):
+    if expires_at <= (now if now is not None else time.time()):  # up to, not including, its expiry: --ttl 0 is expired
         raise InvalidToken(
             "Operator token has expired; get a new one with `callcenter operator token NAME`.", code="expired_token"
         )
