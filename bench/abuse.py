@@ -40,7 +40,7 @@ from typing import Any
 import aiohttp
 
 OUT = Path(__file__).resolve().parent / "out"
-SECRET = "bench-secret-" + "x" * 32
+SECRET = "bench-abuse-secret-7Qm2vK9xR4tLp8Zw3Nc6Hj"  # serve refuses predictable secrets ("x" * 32)
 TWILIO = "bench-twilio-token"
 HELLO_TIMEOUT_S = 3
 PROBE_TIMEOUT_S = 120.0  # a ping unanswered this long is recorded as this long

@@ -57,6 +57,35 @@ ANONYMOUS_HANDOFFS = (
 )
 
 
+def predictable(secret: bytes) -> str | None:
+    """Why a long enough secret is still guessable, or None (red-team F16: `aaaa…` and
+    `passwordpassword…` were accepted, and one customer token lets anyone test such guesses offline).
+
+    Refused: fewer than 8 different bytes (`aaaa…`, `abab…`), one byte for over half of it
+    (`secret-xxxxxxxx…`), mostly repeated 4-byte pieces (`passwordpassword…1`), or mostly runs of
+    consecutive characters (`abcdefgh…`, `0123456789…`, `zyxw…`). Not "fewer than 16 distinct
+    bytes": a random 32-character hex secret (`openssl rand -hex 16`) has about 14 and must pass.
+    Random secrets of 32+ bytes (hex, base64, token_urlsafe) trip none of these in practice.
+    """
+    n = len(secret)
+    if len(set(secret)) < 8:
+        return "has fewer than 8 different characters"
+    if max(secret.count(b) for b in set(secret)) * 2 > n:
+        return "is mostly one character"
+    seen: set[bytes] = set()
+    repeats = 0
+    for i in range(n - 3):
+        gram = secret[i : i + 4]
+        repeats += gram in seen
+        seen.add(gram)
+    if repeats * 2 >= n - 3:
+        return "mostly repeats itself"
+    steps = [secret[i + 1] - secret[i] for i in range(n - 1)]
+    if sum(1 for a, b in zip(steps, steps[1:], strict=False) if a == b and abs(a) == 1) * 4 >= 3 * (n - 2):
+        return "is mostly runs of consecutive characters"
+    return None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CALLCENTER_", env_file=".env", extra="ignore")
 
@@ -376,6 +405,12 @@ class Settings(BaseSettings):
         if len(secret.encode()) < MIN_SECRET_BYTES:
             return (
                 f"CALLCENTER_SECRET is {len(secret.encode())} bytes: set it to at least {MIN_SECRET_BYTES} "
+                "random bytes (python -c 'import secrets; print(secrets.token_urlsafe(32))'), or use --demo."
+            )
+        why = predictable(secret.encode())
+        if why is not None:
+            return (
+                f"CALLCENTER_SECRET {why}: set it to at least {MIN_SECRET_BYTES} "
                 "random bytes (python -c 'import secrets; print(secrets.token_urlsafe(32))'), or use --demo."
             )
         return None

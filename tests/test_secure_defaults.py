@@ -6,6 +6,8 @@ import asyncio
 import dataclasses
 import json
 import os
+import random
+import secrets
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -17,10 +19,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from callcenter.channels.voice_protocol import body_sha256, twilio_signature
 from callcenter.runtime import Runtime
-from callcenter.settings import BUILTIN_SECRET, Settings
+from callcenter.settings import BUILTIN_SECRET, Settings, predictable
 from callcenter.web.server import create_app
 
-STRONG = "k" * 40
+STRONG = "kV3-q9Zr_T7mWx2pL8cN4bHy6Jd0fGs5aE1u"  # random-looking: serve refuses "k" * 40 (red-team F16)
 TRANSCRIPTS = "/v1/voice/transcripts"
 
 
@@ -37,7 +39,10 @@ def _serve(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProces
     )
 
 
-@pytest.mark.parametrize("secret", [None, BUILTIN_SECRET, "short-but-not-builtin"])
+@pytest.mark.parametrize(
+    "secret",
+    [None, BUILTIN_SECRET, "short-but-not-builtin", "a" * 32, "password" * 4],  # the last two: red-team F16
+)
 def test_serve_refuses_a_weak_secret_in_one_line(tmp_path: Path, secret: str | None) -> None:
     env = {} if secret is None else {"CALLCENTER_SECRET": secret}
     done = _serve(tmp_path, **env)
@@ -45,6 +50,41 @@ def test_serve_refuses_a_weak_secret_in_one_line(tmp_path: Path, secret: str | N
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "CALLCENTER_SECRET" in lines[0], done.stderr
     assert "Starting" not in done.stdout  # refused before touching the database
+
+
+def _weak_secrets(rng: random.Random) -> list[str]:
+    """What a hurried admin types when told "32 bytes": one key held down, a word or a keyboard row
+    repeated, the alphabet, counting, a word padded with one character; random variations of each."""
+    words = ["password", "secret", "changeme", "letmein", "callcenter", "admin123", "qwertyuiop", "p@ssw0rd!"]
+    out = ["a" * 32, "password" * 4, "passwordpasswordpasswordpassword1", "abcdefghijklmnopqrstuvwxyz012345"]
+    out += ["0123456789" * 4, "9876543210" * 4, "zyxwvutsrqponmlkjihgfedcba987654", "x" * 31 + "y"]
+    for _ in range(40):
+        word = rng.choice(words)
+        length = rng.randint(32, 64)
+        out.append((word * 20)[:length])
+        out.append(word + rng.choice("x0-_ .") * (length - len(word)))
+        out.append(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") * length)
+        start = rng.randint(ord("0"), ord("z") - 32)
+        out.append("".join(chr(start + i) for i in range(length if start + length <= 126 else 32)))
+    return out
+
+
+def test_predictable_secrets_are_refused_in_one_line_and_random_ones_pass() -> None:
+    """Red-team F16: `aaaa…` and `passwordpassword…` (32 bytes) started a deployment; one customer's
+    own token then lets anyone test such guesses offline and mint every token."""
+    base = {"_env_file": None, "database_url": "postgresql://x/y"}
+    for weak in _weak_secrets(random.Random(16)):
+        problem = Settings(**base, secret=weak).secret_problem()  # type: ignore[arg-type]
+        assert problem is not None and "CALLCENTER_SECRET" in problem and "\n" not in problem, weak
+    for _ in range(3000):  # what the docs and common tools generate: never refused
+        for good in (
+            secrets.token_urlsafe(32),
+            secrets.token_hex(16),
+            secrets.token_hex(32),
+            secrets.token_urlsafe(24),
+        ):
+            assert predictable(good.encode()) is None, good
+    assert Settings(**base, secret=STRONG).secret_problem() is None  # type: ignore[arg-type]
 
 
 def test_demo_mode_follows_the_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
