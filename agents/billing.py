@@ -18,7 +18,7 @@ from callcenter_agents.billing_intents import (
     invoice_line,
     is_billing,
 )
-from callcenter_agents.billing_payment import confirm_pay, got_amount, pay, picked_method
+from callcenter_agents.billing_payment import confirm_pay, got_amount, is_share, pay, picked_method, said_amount
 from callcenter_agents.billing_prompt import BILLING_EXAMPLES, BILLING_INSTRUCTIONS
 from callcenter_agents.extract import (
     detect_charge_kind,
@@ -40,7 +40,7 @@ from callcenter_agents.replies import (
 )
 from callcenter_agents.tool_turn import ToolTurn
 from callcenter_tools.billing import BILLING_TOOLS
-from callcenter_tools.knowledge import GENERAL_TOOLS
+from callcenter_tools.knowledge import GENERAL_TOOLS, topic_words
 
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import FlowReply, FlowTurn, HumanHandoffRequest
@@ -48,6 +48,8 @@ from callcenter.tooling.toolkit import ToolError
 from callcenter.types import Priority, Tier, format_cents
 
 # Words every charge question has, which say nothing about which charge it is.
+# Stages where money is about to move: a waiver request there starts the waiver, never a payment.
+_MONEY_STAGES = frozenset(("offer_pay", "need_amount", "confirm_pay", "pick_method"))
 _GENERIC_CHARGE_WORDS = frozenset({"fee", "charge", "bill", "invoice", "account", "whats", "what", "this", "why"})
 
 
@@ -69,6 +71,9 @@ class BillingFlow:
 
     async def _step(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         stage = state.get("stage")
+        if stage in _MONEY_STAGES and detect_intent(text) == "waiver":
+            # "ok waive it" after "Would you like to pay…?": a waiver request, never an ok to pay
+            return await self._start(t, text)
         if stage == "need_amount":
             return await got_amount(t, text, state, self._start)
         if stage == "confirm_pay":
@@ -85,9 +90,10 @@ class BillingFlow:
             if is_negative(text) or is_cancel(text):
                 return t.reply("Okay. Anything else I can help with on your account?", done=True)
         if stage == "offer_pay":  # "Would you like to pay now? You can say an amount": "75" is one
-            amount = parse_amount(amount_text(text), expect_amount=True)
-            if amount is not None or (is_affirmative(text) and not is_negative(text)):
-                return await pay(t, text, None, full_if_missing=amount is None)
+            share = is_share(text)  # "half of it": pay() knows the balance it is half of
+            amount = None if share else said_amount(text, expected=True)
+            if amount is not None or share or (is_affirmative(text) and not is_negative(text)):
+                return await pay(t, text, None, full_if_missing=amount is None and not share)
             if is_negative(text) or is_cancel(text):
                 return t.reply("No problem. Anything else I can help with?", done=True)
         if stage == "offer_human":
@@ -146,7 +152,7 @@ class BillingFlow:
         best = articles[0] if articles else None
         if best is None or not (words(text) & words(f"{best.get('title', '')} {best.get('text', '')}")):
             return await self._balance(t)
-        quote = best_sentences(text, str(best.get("text", "")), limit=2)
+        quote = best_sentences(text, str(best.get("text", "")), limit=2, topic=topic_words(str(best.get("id", ""))))
         return t.reply(f"{quote} Would you like me to check your balance or make a payment?", {"stage": "offer_pay"})
 
     async def _also_note(self, t: ToolTurn, rest: str) -> str:

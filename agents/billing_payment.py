@@ -49,6 +49,37 @@ def limited_to(text: str, *, answering: bool = False) -> str | None:
     return None
 
 
+# A share of the balance: "half of it", "a third now". Only the flow knows the balance it is of.
+_FRACTION = re.compile(r"\b(half|a third|one third|a quarter|one quarter)\b", re.I)
+_SHARE = {"half": 2, "a third": 3, "one third": 3, "a quarter": 4, "one quarter": 4}
+# Words around an amount said without "$" or "dollars" in a payment ("pay 75", "wait no, just a
+# thousand", "make it fifteen hundred"): then a bare number is the amount.
+_SAYS_AMOUNT = re.compile(
+    r"\b(pay|paying|payment|just|only|instead|make it|actually|rather|change|wait|how about|no|nope)\b", re.I
+)
+
+
+def is_share(text: str) -> bool:
+    """Whether a payment message names a share of the balance ("half of it", "a third now")."""
+    return bool(_FRACTION.search(text))
+
+
+def said_amount(text: str, owed: int | None = None, *, expected: bool = False) -> int | str | None:
+    """The amount a payment message names: cued ("$75", "fifty dollars", "everything"), a share of
+    the balance ("half of it"), or a bare number when the message is about paying ("pay 75", "just
+    a thousand") or the flow asked for an amount (`expected`). None when it names none."""
+    cleaned = amount_text(text)
+    share = _FRACTION.search(cleaned)
+    cued = parse_amount(cleaned)
+    if share and owed and cued in (None, FULL):  # "half now and the rest on the 15th": the half
+        return max(1, owed // _SHARE[share.group(1).lower()])
+    if cued is not None:
+        return cued
+    if expected or _SAYS_AMOUNT.search(cleaned):
+        return parse_amount(cleaned, expect_amount=True)
+    return None
+
+
 async def offer_charge(t: ToolTurn, state: dict[str, Any], kind: str, owed: int) -> FlowReply:
     """The payment of the open charge of that kind (the oldest, when several), on that invoice only,
     so "just the rent" never pays the fees that came before it; a plain answer when there is none."""
@@ -76,7 +107,7 @@ async def pay(t: ToolTurn, text: str, invoice_id: int | None, *, full_if_missing
     kind = limited_to(text) if invoice_id is None else None
     if kind is not None:
         return await offer_charge(t, {"invoice_id": None, "method_hint": text}, kind, owed)
-    amount = parse_amount(amount_text(text))
+    amount = said_amount(text, owed)
     if amount is None and full_if_missing:
         amount = FULL
     state: dict[str, Any] = {"invoice_id": invoice_id, "method_hint": text}
@@ -91,13 +122,10 @@ async def offer_payment(t: ToolTurn, state: dict[str, Any], amount: int | str, o
     if cents <= 0:
         state["stage"] = "need_amount"
         return t.reply(f"Please tell me an amount above $0.00. Your balance is {format_cents(owed)}.", state)
-    if cents > owed:
-        state.update(stage="need_amount", suggested=owed)
-        return t.reply(
-            f"That's more than you owe. The most you can pay right now is your balance of "
-            f"{format_cents(owed)}. Would you like to pay {format_cents(owed)}?",
-            state,
-        )
+    lead = ""
+    if cents > owed:  # the question that follows names the balance: a yes to it pays that, never more
+        lead = f"That's more than you owe: the most you can pay right now is your balance of {format_cents(owed)}. "
+        cents = owed
     methods = (await t.call("list_payment_methods", {})).get("methods", [])
     method, missing = pick_method(methods, str(state.get("method_hint", "")))
     if not methods:
@@ -117,7 +145,7 @@ async def offer_payment(t: ToolTurn, state: dict[str, Any], amount: int | str, o
             ],
         )
         return t.reply(
-            f"I don't see {missing or 'that payment method'} on your account. Your saved payment "
+            f"{lead}I don't see {missing or 'that payment method'} on your account. Your saved payment "
             f"methods are: {method_labels(methods)}. Which one would you like to use for "
             f"{format_cents(cents)}?",
             state,
@@ -131,7 +159,7 @@ async def offer_payment(t: ToolTurn, state: dict[str, Any], amount: int | str, o
         method_label=method["label"],
     )
     on = f" for {state['invoice_label']}" if state.get("invoice_label") else ""
-    return t.reply(f"Pay {format_cents(cents)}{on} with {method['label']}?", state)
+    return t.reply(f"{lead}Pay {format_cents(cents)}{on} with {method['label']}?", state)
 
 
 async def picked_method(t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
@@ -156,7 +184,8 @@ async def got_amount(t: ToolTurn, text: str, state: dict[str, Any], restart: Res
     if kind is not None:
         bal = await t.call("get_balance", {})
         return await offer_charge(t, state, kind, int(bal.get("balance_cents", 0)))
-    amount = parse_amount(amount_text(text), expect_amount=True)
+    owed_now = int((await t.call("get_balance", {})).get("balance_cents", 0)) if is_share(text) else None
+    amount = said_amount(text, owed_now, expected=True)
     if amount is None and is_affirmative(text) and not is_negative(text):
         # "yes" to "How much? Your balance is $75.00" (or to "Would you like to pay $75.00?"):
         # the amount the question named.
@@ -165,7 +194,8 @@ async def got_amount(t: ToolTurn, text: str, state: dict[str, Any], restart: Res
         if is_negative(text) or is_cancel(text):
             return t.reply("Okay, I haven't charged anything.", done=True)
         paying_with = mentions_method(text) and not _CHANGE_METHOD.search(text)  # "the card on file is fine"
-        if detect_intent(text) not in ("balance", "pay") and not paying_with:
+        asks = bool(_NEW_QUESTION.search(request_core(text) or text))  # "now whats my balance": answered
+        if (detect_intent(text) not in ("balance", "pay") or asks) and not paying_with:
             return await restart(t, text)
         if paying_with:
             state["method_hint"] = text
@@ -194,7 +224,7 @@ async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any], restart: Re
         bal = await t.call("get_balance", {})
         state["stage"] = None
         return await offer_charge(t, state, kind, int(bal.get("balance_cents", 0)))
-    amount = parse_amount(amount_text(text))
+    amount = said_amount(text, int(state.get("owed") or 0) or None)
     if (
         amount is not None
         and amount != state["amount_cents"]
@@ -213,7 +243,8 @@ async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any], restart: Re
             bal = await t.call("get_balance", {})
             state["method_hint"] = text
             return await offer_payment(t, state, int(state["amount_cents"]), int(bal.get("balance_cents", 0)))
-    if is_affirmative(text) and not is_negative(text):
+    other = detect_intent(text) in _OTHER_REQUESTS or bool(_NEW_QUESTION.search(request_core(text) or text))
+    if is_affirmative(text) and not is_negative(text) and not other:
         args: dict[str, Any] = {"amount_cents": state["amount_cents"], "method_id": state["method_id"]}
         if state.get("invoice_id"):
             args["invoice_id"] = state["invoice_id"]
@@ -237,14 +268,17 @@ async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any], restart: Re
                 "method_hint": state.get("method_hint", ""),
             },
         )
-    if restart is not None and amount is None and ("?" in text or _NEW_QUESTION.search(request_core(text))):
+    if restart is not None and amount is None and ("?" in text or other):
         return await restart(t, text)
     return t.reply(f"Pay {format_cents(state['amount_cents'])} with {state['method_label']}? (yes or no)", state)
 
 
 # A question of its own, not an answer to "Pay $75.00 with Visa?": a wh-word or an auxiliary first.
 _NEW_QUESTION = re.compile(
-    r"^\W*(?:(?:wait|hold on|actually|hmm+|oh)\W+)?"
-    r"(what|when|where|which|who|why|how|do|does|did|is|are|am|can|could|will|would|should|have|has)\b",
+    r"^\W*(?:(?:wait|hold on|actually|hmm+|oh|ok|okay|and|so|now)\W+)?"
+    r"(what|what'?s|whats|when|where|which|who|why|how|hows|do|does|did|is|are|am|can|could|will|would|should|"
+    r"have|has|show|send|email|give)\b|^\W*(balance|receipt|invoices?)\W*$",
     re.I,
 )
+# Requests that are never a yes to "Pay $75.00 with Visa?", however they start ("ok waive it").
+_OTHER_REQUESTS = frozenset(("waiver", "receipts", "explain", "autopay", "policy", "invoices"))

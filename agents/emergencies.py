@@ -68,7 +68,15 @@ _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
-    ("elevator", re.compile(r"\b(stuck in (the|an) (elevator|lift)|(elevator|lift) (is )?stuck with)\b", re.I)),
+    (
+        "elevator",
+        re.compile(
+            r"\b(stuck in (the|an) (elevator|lift)|(elevator|lift) (is )?stuck with|trapped in (the|an) (elevator|lift)"
+            r"|(elevator|lift) (is )?stuck\b.{0,40}\b(inside|in it|in there|trapped|someone|somebody|neighbou?r|person"
+            r"|people|kids?|child|baby|my (mom|dad|wife|husband|son|daughter))\b)",
+            re.I,
+        ),
+    ),
 )
 
 _SAFETY = {

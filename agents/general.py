@@ -27,7 +27,7 @@ from callcenter_agents.replies import (
 )
 from callcenter_tools.booking import BUSINESS_TZ
 from callcenter_tools.escalation import EMERGENCY_LINE, ESCALATION_TOOLS, handoff_eta
-from callcenter_tools.knowledge import GENERAL_TOOLS
+from callcenter_tools.knowledge import GENERAL_TOOLS, topic_words
 
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import FlowReply, FlowTurn, HumanHandoffRequest
@@ -196,7 +196,7 @@ class GeneralFlow:
                 state={"stage": "offer_human", "question": text[:300]},
                 tool_results=[res],
             )
-        quote = best_sentences(text, str(best.get("text", "")), limit=2)
+        quote = best_sentences(text, str(best.get("text", "")), limit=2, topic=topic_words(str(best.get("id", ""))))
         return FlowReply(text=f"{quote}{_TAIL}", done=True, tool_results=[res])
 
     async def _lockout(self, turn: FlowTurn) -> FlowReply:

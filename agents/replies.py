@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from callcenter_agents.extract.intent import is_negative
 from callcenter_agents.extract.polite import is_bare_ack
+from callcenter_tools.knowledge import mend_word
 
 from callcenter.specialists.flow import clip_words
 from callcenter.tooling.toolkit import ToolError
@@ -87,17 +88,37 @@ def words(text: str) -> set[str]:
     return out
 
 
-def best_sentences(query: str, text: str, limit: int = 2) -> str:
+TOPIC_WEIGHT = 0.5  # a word that names the section ("parking" in Parking) says little about which sentence
+
+
+def best_sentences(query: str, text: str, limit: int = 2, topic: frozenset[str] = frozenset()) -> str:
     """The sentence(s) of an article that answer the query, in article order.
 
     Quoting the relevant sentence keeps replies short and every claim traceable to the
-    knowledge-base result the verifier sees.
+    knowledge-base result the verifier sees. A sentence scores a point per word of the question
+    it has (half a point for a word of the section's title, `topic`: "parking" in Parking names
+    the section, not a sentence), after one-letter slips in the question are mended against the
+    article's own words ("EV chargig"); a sentence holding the kind of fact asked for (a price, a
+    time, a place, a duration, a day's rule) gains points, and a question framed by the fact it
+    wants ("how late…", "how much…", "till when…") is answered only by sentences holding one.
     """
     sentences = [s.strip() for s in _SENTENCE.split(text.strip()) if s.strip()]
     if not sentences:
         return ""
-    q = words(query)
-    scored = [(len(q & words(s)) + _cue_bonus(query, s, sentences), -i, i) for i, s in enumerate(sentences)]
+    query = _mend_against(query, text)
+    asked = words(_FRAME.sub(" ", query))
+    folded_topic = {w for w in words(" ".join(topic))} | set(topic)
+    cue = f"{query} {' '.join(asked)}"  # "office hoours" still asks for a time
+    scored, cues = [], []
+    for i, sentence in enumerate(sentences):
+        bonus = _cue_bonus(cue, sentence, sentences)
+        cues.append(bonus)
+        shared = sum(TOPIC_WEIGHT if w in folded_topic else 1.0 for w in asked & words(sentence))
+        scored.append((shared + bonus, -i, i))
+    if _FRAME.search(query) and any(c > 0 for c in cues):
+        # "how late can I make noise", "how much for a new fob": only a sentence with a time or an
+        # amount answers it (an amount rather than "is free"), however many other words the rest share
+        scored = [row for row, c in zip(scored, cues, strict=True) if c == max(cues)]
     scored.sort(reverse=True)
     if scored[0][0] == 0:  # the question named the topic, not a sentence's words: the section's opening
         return " ".join(sentences[:limit])
@@ -105,32 +126,62 @@ def best_sentences(query: str, text: str, limit: int = 2) -> str:
     return " ".join(sentences[i] for i in chosen)
 
 
-_PRICE_Q = re.compile(r"\b(how much|cost\w*|price\w*|fees?|charge\w*|pay)\b", re.I)
-_TIME_Q = re.compile(r"\b(when|hours?|open|close[sd]?|what time)\b", re.I)
-_MONEY = re.compile(r"\$\d")
+# The words of a question's frame, not of its subject: "how late can I make noise" asks for a time.
+_FRAME = re.compile(r"\bhow (late|early|much|long|soon)\b|\b(what time|till when|until when)\b", re.I)
+
+
+def _mend_against(query: str, text: str) -> str:
+    """The query with each word of five letters or more that the article never uses read as the one
+    article word a slip away ("EV charing" -> "EV charging")."""
+    known = {w for w in _WORD.findall(text.lower()) if len(w) > 3}
+    return _WORD.sub(lambda m: mend_word(m.group(0), known), query.lower())
+
+
+_PRICE_Q = re.compile(r"\b(how much|cost\w*|price\w*|fees?|extra)\b|\b(a|any|the) charges?\b", re.I)
+_TIME_Q = re.compile(
+    r"^\W*(\w+\W+){0,2}when\b|\b(hours?|open|close[sd]?|what time|how (late|early)|until|till|start|end|curfew)\b"
+    r"|\d\s*(am|pm)\b",
+    re.I,
+)
+_MONEY = re.compile(r"\$\d|\bfree\b|\bno fees?\b", re.I)
+_AMOUNT = re.compile(r"\$\d")
+_PLACE_Q = re.compile(r"\bwh?ere?'?s?\b|\blocat\w+", re.I)
+_PLACE = re.compile(
+    r"\b(in|on|at) (the|each|every|your)\b[^.;]{0,40}\b(lobby|floor|level|room|street|garage|lot)\b", re.I
+)
+_DURATION_Q = re.compile(r"\bhow (soon|long|many days|many weeks)\b|\bwhen will\b", re.I)
+_DURATION = re.compile(r"\b(within|up to|at least) \d+\b|\b\d+ (days?|weeks?|months?|nights?)\b", re.I)
 _CLOCK = re.compile(r"\b\d{1,2}:\d{2}\s*(AM|PM)\b|\b(noon|midnight|24 hours)\b", re.I)
 
 
 _DAY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b", re.I)
 
 
-def _cue_bonus(query: str, sentence: str, sentences: Sequence[str] = ()) -> int:
-    """A point for a sentence that has the kind of fact asked for: a price, a time, or the rule for a day.
+CUE_POINTS = 1  # the kind of fact asked for (a time, a price, a place): worth a shared word
+
+
+def _cue_bonus(query: str, sentence: str, sentences: Sequence[str] = ()) -> float:
+    """Points for a sentence that has the kind of fact asked for: a price, a time, a place, a duration,
+    or the rule for a day.
 
     "what if I pay on the 8th?" is answered by the rule that starts on the latest day of the month
     the handbook names on or before the 8th ("From the 6th a late fee is charged"), not by the
     sentences that share the question's words.
     """
-    bonus = 0
+    bonus = 0.0
     if _PRICE_Q.search(query) and _MONEY.search(sentence):
-        bonus += 1
+        bonus += CUE_POINTS if _AMOUNT.search(sentence) else CUE_POINTS / 2  # "$75" over "is free"
     if _TIME_Q.search(query) and _CLOCK.search(sentence):
-        bonus += 1
+        bonus += CUE_POINTS
+    if _PLACE_Q.search(query) and _PLACE.search(sentence):
+        bonus += CUE_POINTS
+    if _DURATION_Q.search(query) and _DURATION.search(sentence):
+        bonus += CUE_POINTS
     asked = [int(d) for d in _DAY.findall(query)]
     if asked:
         named = {int(d) for s in sentences for d in _DAY.findall(s) if int(d) <= max(asked)}
         if named and max(named) in {int(d) for d in _DAY.findall(sentence)}:
-            bonus += 2
+            bonus += CUE_POINTS + 1
     return bonus
 
 

@@ -204,3 +204,19 @@ async def test_emergency_follow_ups_answer_what_was_asked_briefly(runtime: Runti
                 assert "join this conversation" in out.text, (said, out.text)
             if asked == "back_in":
                 assert re.search(r"don't go back in|Only once", out.text), (said, out.text)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "the elevator is stuck and my neighbor is inside it!!",
+        "my kid is trapped in the lift",
+        "elevator stuck with my mom inside, help",
+    ],
+)
+async def test_someone_trapped_in_the_elevator_is_an_emergency(runtime: Runtime, said: str) -> None:
+    orch = runtime.orchestrator
+    session = await orch.open_session(channel="test", customer_id=6)
+    out = await orch.handle_turn(session.id, said)
+    assert out.human_handoff and "alarm button" in out.text and "555-0100" in out.text, (said, out.text)
+    assert "complaint" not in out.text

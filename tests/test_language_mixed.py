@@ -99,3 +99,22 @@ async def test_ordinary_spanish_requests_are_handed_over_honestly_in_spanish(
     assert "habla español" in out.text and "outside" not in out.text
     [(queue, reason)] = await _handoffs(runtime.pool, session.id)
     assert queue == "spanish" and f"({topic})" in reason, (text, reason)
+
+
+SHORT_ANSWERS = ["el jueves por favor", "mañana en la tarde", "el lunes", "la primera", "sí, gracias"]
+
+
+@pytest.mark.parametrize("answer", SHORT_ANSWERS)
+def test_a_short_spanish_answer_to_an_english_question_stays_english(answer: str) -> None:
+    assert DETECT.resolve(DETECT.detect(answer), None, answer, in_flow=True) == "en", answer
+
+
+@pytest.mark.parametrize("answer", ["el jueves por favor", "el jueves", "jueves porfa"])
+async def test_a_spanish_day_mid_booking_is_the_day(runtime: Runtime, answer: str) -> None:
+    orch = runtime.orchestrator
+    session = await orch.open_session(channel="test", customer_id=12)
+    first = await orch.handle_turn(session.id, "my washer is leaking, can someone come")
+    assert first.agent == "booking" and "1)" in first.text
+    out = await orch.handle_turn(session.id, answer)
+    assert out.agent == "booking" and not out.human_handoff, (answer, out.text)
+    assert "Thu" in out.text and "español" not in out.text, (answer, out.text)

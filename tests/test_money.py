@@ -62,9 +62,16 @@ async def test_another_residents_invoice_is_refused_and_pays_nothing(runtime: Ru
         "SELECT id FROM invoices WHERE customer_id <> $1 AND status = 'open' ORDER BY id LIMIT 1", CUSTOMER
     )
     before = await _payments(runtime.pool)
+    on_theirs = "SELECT count(*) FROM payments WHERE invoice_id = $1"
+    paid_theirs = await runtime.pool.fetchval(on_theirs, theirs)
     replies = await _talk(runtime, template.format(n=theirs), "yes", "yes")
-    assert await _payments(runtime.pool) == before, replies
+    assert await runtime.pool.fetchval(on_theirs, theirs) == paid_theirs, replies  # never their invoice
     assert f"can't find invoice #{theirs} on your account" in replies[0], replies
+    # "yes" to "How much would you like to pay?" offers the resident's own balance; it is paid only
+    # after a yes to the question naming that exact amount (as in the negative-amount cases above)
+    if await _payments(runtime.pool) != before:
+        asked = [r for r in replies[:-1] if r.startswith("Pay $")]
+        assert asked and asked[-1].split()[1] in replies[-1], replies
 
 
 async def test_sql_refuses_payments_beyond_what_is_owed(runtime: Runtime) -> None:

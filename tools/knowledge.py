@@ -10,8 +10,9 @@ import importlib.resources
 import math
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from pydantic import Field
@@ -143,6 +144,47 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+MEND_MIN_CHARS = 6  # shorter words have too many neighbours one slip away
+# Everyday words one slip away from a handbook word: never "mended" into it.
+_EVERYDAY = """
+sister waiting wording handed worded wanted seated hearing heated bother brother mother father cousin
+longer finger ginger litter letter better butter matter setter sitter fitter gutter hatter
+"""
+_REAL_WORDS = frozenset(_EVERYDAY.split())
+
+
+def one_slip(a: str, b: str) -> bool:
+    """Whether `a` is `b` with one letter dropped, added, changed, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1 :]
+
+
+def mend_word(word: str, known: Collection[str]) -> str:
+    """`word`, or the word of `known` one slip away from it when there is one (words that only
+    differ by an ending count as one: "packagse" is "packages" or "package", the same word).
+
+    Typos keep the first letter and hide in longer words; shorter words and other first letters
+    are mostly other real words ("sparking" is not "parking", "small" not "smell"), as are the
+    `_REAL_WORDS` listed, so those are never mended.
+    """
+    if len(word) < MEND_MIN_CHARS or word in known or word in _REAL_WORDS:
+        return word
+    hits = [k for k in known if k[:1] == word[:1] and one_slip(word, k)]
+    if len(hits) > 1 and len({tuple(tokenize(h)) for h in hits}) == 1:
+        hits = sorted(hits, key=lambda h: abs(len(h) - len(word)))[:1]
+    return hits[0] if len(hits) == 1 else word
+
+
 def parse_sections(markdown: str) -> list[Article]:
     """Every `## Title` section of the handbook as one article.
 
@@ -183,7 +225,7 @@ def _pairs(tokens: list[str]) -> set[tuple[str, str]]:
 
 
 @dataclass(frozen=True)
-class Index:
+class Index:  # frozen, no slots: `words` is a cached_property
     articles: tuple[Article, ...]
     docs: tuple[Counter[str], ...]
     lengths: tuple[int, ...]
@@ -209,8 +251,23 @@ class Index:
         )
         return cls(tuple(articles), tuple(docs), tuple(lengths), idf, avg, titles, pairs)
 
+    def mended(self, query: str) -> str:
+        """The query with each word the handbook never uses read as the one handbook word a slip away
+        ("grace peroid", "pacages", "EV charing"); words of fewer than five letters are left alone."""
+        return _WORD.sub(lambda m: self._mend_word(m.group(0)), query.lower())
+
+    def _mend_word(self, word: str) -> str:
+        return word if word in _STOPWORDS else mend_word(word, self.words)
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """Every word of the handbook (text, titles, keywords) as written, lower case."""
+        return frozenset(
+            w for a in self.articles for w in _WORD.findall(f"{a.title} {a.text} {a.keywords}".lower()) if len(w) > 3
+        )
+
     def score(self, query: str) -> list[tuple[float, Article]]:
-        terms = tokenize(query)
+        terms = tokenize(self.mended(query))
         wanted_pairs = _pairs(terms)
         scored: list[tuple[float, Article]] = []
         for i, (article, doc, length) in enumerate(zip(self.articles, self.docs, self.lengths, strict=True)):
@@ -255,7 +312,8 @@ def search(query: str, limit: int = 3) -> list[dict[str, Any]]:
     question that names the topic only indirectly ("a second car" for Parking) matches through the
     keywords, and a reply must not take the absence of those words from the text for a miss.
     """
-    terms = {t for t in tokenize(query) if len(t) > 2}  # not the "s" of "what's"
+    index = load_index()
+    terms = {t for t in tokenize(index.mended(query)) if len(t) > 2}  # not the "s" of "what's"
     return [
         {
             "id": a.id,
@@ -264,8 +322,16 @@ def search(query: str, limit: int = 3) -> list[dict[str, Any]]:
             "score": round(s, 3),
             "matched": sorted(terms & _article_terms(a)),
         }
-        for s, a in load_index().score(query)[:limit]
+        for s, a in index.score(query)[:limit]
     ]
+
+
+@lru_cache(maxsize=64)
+def topic_words(article_id: str) -> frozenset[str]:
+    """A section's title words, tokenized: what names the section ("parking" in Parking), not one of
+    its facts; a reply weighs them less when it picks the sentence that answers a question."""
+    title = next((a.title for a in load_index().articles if a.id == article_id), "")
+    return frozenset(tokenize(title))
 
 
 @lru_cache(maxsize=1024)

@@ -37,7 +37,8 @@ _FULL_RE = re.compile(
     r"|in\s+full|the\s+full\s+(?:one|thing)|the\s+total|everything|all\s+of\s+it|all\s+of\s+the\s+balance"
     r"|pay\s+(?:it|(?:it\s+)?all|everything|the\s+(?:whole\s+|entire\s+|full\s+)?balance|that)\s+off"
     r"|pay\s+off\s+(?:the|my)\s+(?:whole\s+|entire\s+|full\s+)?balance|what\s+i\s+owe"
-    r"|all\s+(?:of\s+)?what\s+i\s+owe|pay\s+(?:it\s+|them\s+)?all|all\s+of\s+(?:them|that))\b"
+    r"|all\s+(?:of\s+)?what\s+i\s+owe|pay\s+(?:it\s+|them\s+)?all|all\s+of\s+(?:them|that)"
+    r"|(?:pay|paying|clear|settle)\s+(?:off\s+)?(?:the\s+rest|the\s+remainder|the\s+remaining(?:\s+balance)?|what'?s\s+left))\b"
     r"|^\s*(?:all|full|the\s+full\s+amount|all\s+of\s+it)\s*[.!]*\s*$"
 )
 _NOT_MONEY = re.compile(

@@ -35,6 +35,10 @@ PATTERN_WEIGHT = 2  # an emergency or person pattern of a language is strong evi
 # A message with this many distinct words of the base language (and of no other) holds a clause in
 # it: "mi inodoro esta tapado, can you send someone" is written by someone who reads the base language.
 MIXED_BASE_WORDS = 3
+# A reply this short to a question the base language's flow asked is an answer to it (glossed by the
+# language file: "el jueves por favor" is "the thursday please"), unless it reports an emergency or
+# asks for a person (the language's own patterns, checked first).
+IN_FLOW_ANSWER_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,8 @@ class LanguageDetector:
             return code  # its own emergency or person patterns ("help, huele a gas")
         if current == base and self._base_clause(text):
             return base  # code-switching into the base language: answered in it, not handed to other speakers
+        if in_flow and current == base and len(words(fold(text))) <= IN_FLOW_ANSWER_WORDS:
+            return base  # "el jueves por favor" to "Which one works?": an answer to the open question
         if detection.sure and (current == base or detection.scores.get(current, 0.0) == 0):
             return code  # back from another language only once its words are gone ("mi fregadero is leaking")
         short = len(words(fold(text))) <= 3
