@@ -167,6 +167,12 @@ class Settings(BaseSettings):
         default=2, ge=0, description="Messages waiting behind the one turn in flight on a connection."
     )
     hello_timeout_s: float = Field(default=10.0, gt=0, description="Close a websocket that sent no hello by then.")
+    http_idle_timeout_s: float = Field(
+        default=75.0,
+        gt=0,
+        description="Close an HTTP connection with no complete request head by then, or idle that long between "
+        "requests (slowloris). Keep it above a proxy's upstream keep-alive (nginx 60 s).",
+    )
     max_body_bytes: int = Field(
         default=8 * 1024 * 1024, ge=1024, description="Largest transcript body accepted (bytes)."
     )
