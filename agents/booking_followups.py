@@ -104,6 +104,16 @@ _ELSEWHERE: Final = re.compile(
 )
 
 
+_GRIEVANCE: Final = re.compile(r"\b(complain\w*|complaint|manager|ridiculous|unacceptable|lawyer|attorney|sue)\b")
+
+
+def answers_what_needs_fixing(text: str) -> bool:
+    """Whether a message answers "What needs fixing?" ("it's hard to explain", "the thing on the
+    wall"), rather than asking for something else (the rent, a person, a complaint)."""
+    t = fix_typos(text)
+    return not (_ELSEWHERE.search(t) or _GRIEVANCE.search(t))
+
+
 def is_about_openings(text: str, now: datetime) -> bool:
     """Whether a message answers or questions the openings on offer ("do you do saturdays?",
     "anything later?", "till what time?", "11") rather than asking for something else."""

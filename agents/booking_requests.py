@@ -68,6 +68,7 @@ def with_article(noun: str) -> str:
     return f"an {noun}" if vowel else f"a {noun}"
 
 
+_VIEWING_WORDS = ("viewing", "viewings", "showing", "showings", "apartment")
 _MOVE_WORDS = ("switch", "change", "reschedule", "postpone", "plumbing", "plumber", "electrician", "technician")
 
 
@@ -79,7 +80,8 @@ def detect_intent(text: str) -> str:
         return "reschedule"
     if _LIST.search(text):
         return "list"
-    if _VIEWING.search(text) or detect_appointment_ref(text) == "viewing":
+    viewing_words = fix_typos(text, _VIEWING_WORDS)  # "book me a viewimg"
+    if _VIEWING.search(viewing_words) or detect_appointment_ref(viewing_words) == "viewing":
         return "viewing"
     return "book"
 

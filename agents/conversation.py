@@ -15,7 +15,7 @@ from typing import Any
 
 from callcenter_agents.billing_intents import is_payment_timing_question
 from callcenter_agents.booking_changes import changes_booking
-from callcenter_agents.booking_followups import is_about_openings
+from callcenter_agents.booking_followups import answers_what_needs_fixing, is_about_openings
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.polite import fix_typos, is_bare_ack, polite_core
 from callcenter_agents.request_kinds import is_policy_question, is_repair_request
@@ -89,6 +89,8 @@ def continues_booking(text: str, closing: dict[str, Any], now: datetime) -> bool
     its openings are on offer, a question about them ("do you do saturdays?", "till what time?")."""
     if closing.get("stage") in ("offer", "confirm"):
         return is_about_openings(text, now)
+    if closing.get("stage") == "need_issue":  # "What needs fixing?" -> "it's hard to explain"
+        return answers_what_needs_fixing(text)
     return isinstance(closing.get("booked"), dict) and changes_booking(text, now)
 
 

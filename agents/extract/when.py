@@ -315,7 +315,7 @@ _AROUND = re.compile(
     rf"|\b({_CLOCK})\s*-?\s*ish\b"
 )
 _AT = re.compile(  # "how about 11" suggests 11, where "about 11" is roughly 11
-    rf"(?:\bat|@|\b(?:how|what)\s+about)\s*({_CLOCK})"
+    rf"(?:\bat\s*|@\s*|(?<=\bhow about )|(?<=\bwhat about ))({_CLOCK})"
     rf"|\b(\d{{1,2}}(?::[0-5]\d)?{_AP}|\d{{1,2}}:[0-5]\d|noon|midday)(?![\w:])"
     rf"|\b(\d{{1,2}}|{WORD_HOUR})\s*o'?clock\b"
 )
