@@ -180,7 +180,7 @@ def handoff_arguments(request: HumanHandoffRequest) -> dict[str, str]:
 # A sentence of a reply that says a person was reached: dropped when the handoff was not stored.
 _PERSON_CLAIM = re.compile(
     r"[^.!?]*\b(alerted|notified|is joining|are joining|will join|connecting you|connected you|pass(ed|ing) (you|it|"
-    r"your)|handed|hand(ing)? you|they'll see|will see this conversation|a person|our team will|someone will)"
+    r"your)|handed|hand(ing)? you|they'll see|will see this conversation|our team will|someone will)"
     r"\b[^.!?]*[.!?]?",
     re.I,
 )
