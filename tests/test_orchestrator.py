@@ -94,3 +94,26 @@ def test_a_long_message_is_read_by_its_head_and_tail() -> None:
     pasted = "A" * 6000 + " please send a plumber"
     clipped = clip_long_text(pasted, 2000)
     assert len(clipped) <= 2003 and clipped.startswith("A" * 1600) and clipped.endswith("please send a plumber")
+
+
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+async def test_a_ten_thousand_character_paste_is_answered_and_an_emergency_anywhere_in_it_is_caught(
+    runtime: Runtime, where: str
+) -> None:
+    """Red-team F4 bounded what the turn reads of a paste; the gas smell in its middle must still count."""
+    filler = "The hallway light flickers and the mailbox is stuck, and the elevator is slow again. "
+    body = (filler * 130)[:9000]
+    at = {"start": 0, "middle": 4500, "end": 9000}[where]
+    text = body[:at] + " I smell gas near the stove. " + body[at:]
+    session = await runtime.orchestrator.open_session(channel="chat", customer_id=4)
+    result = await runtime.orchestrator.handle_turn(session.id, text[:10_000])
+    assert result.human_handoff, result.text
+    priority = await runtime.pool.fetchval(
+        "SELECT priority FROM handoffs WHERE session_id=$1 AND kind='human'", uuid.UUID(session.id)
+    )
+    assert priority == "urgent"
+    assert len(
+        await runtime.pool.fetchval(
+            "SELECT text FROM messages WHERE session_id=$1 AND role='user'", uuid.UUID(session.id)
+        )
+    ) == len(text[:10_000].strip())
