@@ -367,8 +367,7 @@ class BookingFlow:
 
     @staticmethod
     def _with_tech(res: dict[str, Any]) -> str:
-        tech = res.get("technician")
-        return f" with {tech}" if tech else ""
+        return f" with {res['technician']}" if res.get("technician") else ""
 
     # -- existing appointments --------------------------------------------------------
 
@@ -420,6 +419,11 @@ class BookingFlow:
             if not appts:
                 return t.reply(
                     f"I don't see any upcoming appointments to {verb}. Would you like to book one?", done=True
+                )
+            trade = state.get("trade")
+            if trade and not any(a.get("category") == trade for a in appts):  # never the wrong one silently
+                lead = (
+                    f"I don't see {with_article(visit_noun('maintenance', trade))} among your upcoming appointments. "
                 )
         if len(appts) == 1:
             if lead:
