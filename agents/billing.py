@@ -30,6 +30,8 @@ from callcenter_agents.extract import (
     pick_choice,
 )
 from callcenter_agents.replies import (
+    MAX_MISSES,
+    asks_something_else,
     best_sentences,
     choice_prompt,
     numbered,
@@ -326,7 +328,12 @@ class BillingFlow:
         if idx is None:
             ref = detect_invoice_ref(text)
             idx = next((n for n, i in enumerate(invoices) if ref is not None and int(i["invoice_id"]) == ref), None)
+        if idx is None and asks_something_else(text):  # "can you waive that", "balance?": answered
+            return await self._start(t, text)
         if idx is None:
+            state["misses"] = int(state.get("misses", 0)) + 1
+            if state["misses"] >= MAX_MISSES:
+                return t.reply("Okay, let's leave that. Anything else I can help with on your account?", done=True)
             return t.reply(f"Sorry, which one? {choice_prompt(len(invoices))}", state)
         if state.get("purpose") == "waiver":
             return self._confirm_waiver_question(t, invoices[idx], str(state.get("reason", "")))

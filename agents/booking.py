@@ -50,7 +50,14 @@ from callcenter_agents.extract import (
     parse_when,
     pick_choice,
 )
-from callcenter_agents.replies import choice_prompt, numbered, sign_in_prompt, tool_error_reply
+from callcenter_agents.replies import (
+    MAX_MISSES,
+    asks_something_else,
+    choice_prompt,
+    numbered,
+    sign_in_prompt,
+    tool_error_reply,
+)
 from callcenter_agents.tool_turn import ToolTurn
 from callcenter_tools.booking import BOOKING_TOOLS, BUSINESS_TZ
 
@@ -243,6 +250,8 @@ class BookingFlow:
             return t.reply(
                 'No problem. Which day or time would suit you better (for example "Thursday morning")?', state
             )
+        if asks_something_else(text) and detect_intent(text) in ("cancel", "reschedule", "list"):
+            return await self._start(t, text)  # "actually cancel my appointment": that, not "which one?" again
         return t.reply(
             f"Sorry, I didn't catch which one. {choice_prompt(len(options))} Or tell me another day or time.", state
         )
@@ -447,7 +456,12 @@ class BookingFlow:
             ref = detect_appointment_ref(text)
             matches = [i for i, a in enumerate(appts) if ref and a.get("kind") == ref]
             idx = matches[0] if len(matches) == 1 else None
+        if idx is None and asks_something_else(text):  # "do i have anything booked?": answered, not re-asked
+            return await self._start(t, text)
         if idx is None:
+            state["misses"] = int(state.get("misses", 0)) + 1
+            if state["misses"] >= MAX_MISSES:
+                return t.reply("No problem, I haven't changed anything. What would you like to do?", done=True)
             return t.reply(f"Sorry, which one? {choice_prompt(len(appts))}", state)
         return await self._with_appointment(t, state, appts[idx])
 

@@ -240,6 +240,23 @@ def summarize_history(history: Sequence[tuple[str, str]], text: str, limit: int 
     return "\n".join(reversed(out))
 
 
+# A question or request of its own ("do i have anything booked?", "whats my balance", "can you waive
+# that"): wh-word, auxiliary or request verb first, after the little words residents start with.
+_OWN_REQUEST = re.compile(
+    r"^\W*(?:(?:wait|hold on|actually|hmm+|oh|ok|okay|and|so|now|also|um+|uh+)\W+)*"
+    r"(what|what'?s|whats|when|where|why|how|hows|do|does|did|is|are|am|can|could|will|would|should|"
+    r"have|has|show|send|email|give|tell|cancel|book|pay|waive|move|reschedule)\b",
+    re.I,
+)
+MAX_MISSES = 2  # "Sorry, which one?" at most this many times in a row, then the question is let go
+
+
+def asks_something_else(text: str) -> bool:
+    """Whether a message that picked none of the options is a request of its own rather than a
+    failed pick: it is then answered as one, instead of "Sorry, which one?" again."""
+    return "?" in text or bool(_OWN_REQUEST.search(text.strip()))
+
+
 WHAT_CAN_I_HELP = "What can I help with?"
 _ANYTHING_ELSE = re.compile(r"\b(anything else|something else)\b[^?]*\?\s*$", re.I)
 

@@ -10,6 +10,7 @@ when the agent is done.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -77,7 +78,13 @@ async def plan_turn(
     core = app.courtesy(text) if app.courtesy is not None else text
     forced = False
     fallback = app.fallback_vertical
-    if fallback is not None and not decision.emergency and session.active_agent is None and _bare_ack(app, text):
+    if (
+        fallback is not None
+        and not decision.emergency
+        and session.active_agent is None
+        and _bare_ack(app, text)
+        and not _offered_something(history)
+    ):
         # "sure go ahead" with no question open: nothing to go ahead with, whatever the classifier
         # guessed ("What needs fixing?" or a handbook answer); the fallback agent asks what they need.
         acked = replace(decision, vertical=fallback, confidence=1.0, reason="acknowledgement")
@@ -111,6 +118,16 @@ async def plan_turn(
 
 def _bare_ack(app: App, text: str) -> bool:
     return app.bare_ack is not None and app.bare_ack(text)
+
+
+_GENERIC_CLOSE = re.compile(r"(anything else|what can i (help|do)|how can i help)[^?]*\?\s*$", re.I)
+
+
+def _offered_something(history: Sequence[tuple[str, str]]) -> bool:
+    """Whether our last reply ended with a question of its own ("Would you like to book one?"), not the
+    generic "Anything else I can help with?": a yes then answers it, through the router as before."""
+    last = next((said for role, said in reversed(history) if role == "assistant"), "")
+    return last.rstrip().endswith("?") and not _GENERIC_CLOSE.search(last)
 
 
 def routing_text(app: App, text: str) -> str:
