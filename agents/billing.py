@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from callcenter_agents.billing_amounts import requested_amount
 from callcenter_agents.billing_intents import (
     BOOKING_CUE,
     CHARGE_WORDS,
@@ -18,7 +19,15 @@ from callcenter_agents.billing_intents import (
     invoice_line,
     is_billing,
 )
-from callcenter_agents.billing_payment import confirm_pay, got_amount, is_share, pay, picked_method, said_amount
+from callcenter_agents.billing_payment import (
+    asks_about_payment,
+    confirm_pay,
+    got_amount,
+    pay,
+    pay_invoice,
+    payment_line,
+    picked_method,
+)
 from callcenter_agents.billing_prompt import BILLING_EXAMPLES, BILLING_INSTRUCTIONS
 from callcenter_agents.extract import (
     detect_charge_kind,
@@ -29,6 +38,7 @@ from callcenter_agents.extract import (
     parse_amount,
     pick_choice,
 )
+from callcenter_agents.extract.polite import fix_typos
 from callcenter_agents.replies import (
     MAX_MISSES,
     asks_something_else,
@@ -48,6 +58,14 @@ from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import FlowReply, FlowTurn, HumanHandoffRequest
 from callcenter.tooling.toolkit import ToolError
 from callcenter.types import Priority, Tier, format_cents
+
+# Stages where money may be about to move, and the requests that never answer them with a payment.
+_MONEY_STAGES = frozenset({"offer_pay", "need_amount", "confirm_pay", "pick_method"})
+_NEVER_A_PAYMENT = frozenset({"waiver", "history", "refund", "plan", "receipts", "autopay"})
+FINISHED_KEY = "finished"  # the glue's closing note of this agent's last finished turn (conversation/turn_glue.py)
+
+# What a thank-you around a request is made of: not a second request.
+_COURTESY = frozenset({"thx", "thank", "thanks", "ty", "hi", "hey", "hello", "ok", "okay", "also", "pls", "please"})
 
 # Words every charge question has, which say nothing about which charge it is.
 # Stages where money is about to move: a waiver request there starts the waiver, never a payment.
@@ -73,8 +91,12 @@ class BillingFlow:
 
     async def _step(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         stage = state.get("stage")
-        if stage in _MONEY_STAGES and detect_intent(text) == "waiver":
-            # "ok waive it" after "Would you like to pay…?": a waiver request, never an ok to pay
+        finished = state.get(FINISHED_KEY)
+        if isinstance(finished, dict) and finished.get("payments") and asks_about_payment(text):
+            return await self._history(t, text, last=True)  # "and when was it?" after "your last payment was…"
+        if stage in _MONEY_STAGES and detect_intent(text) in _NEVER_A_PAYMENT:
+            # "ok waive it" to "Would you like to pay?", "wait, what did I pay last month?" to
+            # "Pay $X?": another request, answered as such; nothing pending is charged.
             return await self._start(t, text)
         if stage == "need_amount":
             return await got_amount(t, text, state, self._start)
@@ -87,15 +109,21 @@ class BillingFlow:
         if stage == "confirm_waiver":
             return await self._confirm_waiver(t, text, state)
         if stage == "offer_waiver":
+            if PAY_WORDS.search(text) and not is_negative(text):  # "fine, pay it": this fee, not the balance
+                return await pay_invoice(t, text, state["invoice"])
             if is_affirmative(text) and not is_negative(text):
                 return await self._waive(t, state["invoice"], state.get("reason") or text)
             if is_negative(text) or is_cancel(text):
                 return t.reply("Okay. Anything else I can help with on your account?", done=True)
+            if detect_intent(text) == "balance" and "?" not in text and not PAY_WORDS.search(text):
+                # "that's bs, I never got a notice": a reason for the waiver just offered, not a new request.
+                return self._confirm_waiver_question(t, state["invoice"], text, lead="I understand.")
         if stage == "offer_pay":  # "Would you like to pay now? You can say an amount": "75" is one
-            share = is_share(text)  # "half of it": pay() knows the balance it is half of
-            amount = None if share else said_amount(text, expected=True)
-            if amount is not None or share or (is_affirmative(text) and not is_negative(text)):
-                return await pay(t, text, None, full_if_missing=amount is None and not share)
+            amount = requested_amount(amount_text(text), answering=True)
+            if state.get("invoice") and (amount is not None or is_affirmative(text)) and not is_negative(text):
+                return await pay_invoice(t, text, state["invoice"])  # "half of it" after "your rent is…"
+            if amount is not None or (is_affirmative(text) and not is_negative(text)):
+                return await pay(t, text, None, full_if_missing=amount is None, answering=True)
             if is_negative(text) or is_cancel(text):
                 return t.reply("No problem. Anything else I can help with?", done=True)
         if stage == "offer_human":
@@ -109,6 +137,8 @@ class BillingFlow:
         first, rest = split_requests(text)
         if rest and not is_billing(first) and is_billing(rest):
             first, rest = rest, first  # "the office hours, and also my balance?": the billing part here
+        if rest and not (words(rest) - _COURTESY):
+            first, rest = text, ""  # "thx. can you also email me a receipt" is one request
         if rest:
             reply = await self._start(t, first)
             note = await self._also_note(t, rest)
@@ -130,8 +160,16 @@ class BillingFlow:
             )
         if intent == "waiver":
             return await self._waiver_start(t, text)
+        if intent == "history":
+            return await self._history(t, text)
+        if intent == "refund":
+            return await self._refund(t)
+        if intent == "plan":
+            return self._plan(t)
+        if intent == "rent":
+            return await self._rent(t)
         if intent == "receipts":
-            return await self._receipts(t)
+            return await self._receipts(t, text)
         if intent == "methods":
             return await self._methods(t, text)
         if intent == "explain":
@@ -203,11 +241,104 @@ class BillingFlow:
             {"stage": "offer_pay"},
         )
 
-    async def _receipts(self, t: ToolTurn) -> FlowReply:
+    async def _receipts(self, t: ToolTurn, text: str = "") -> FlowReply:
+        if re.search(r"\b(e-?mail|send|text|mail)\b", text, re.I):
+            payments = (await t.call("list_payments", {"limit": 1})).get("payments", [])
+            if payments:
+                return t.reply(
+                    "I can't send receipts from this chat. Your last payment was "
+                    f"{payment_line(payments[0])}. Would you like me to connect you with the billing team "
+                    "for a copy?",
+                    {"stage": "offer_human", "reason": "Resident asks for a receipt to be sent"},
+                )
         invoices = (await t.call("list_invoices", {"status": "paid", "limit": 5})).get("invoices", [])
         if not invoices:
             return t.reply("I don't see any paid invoices on your account yet.", done=True)
         return t.reply("Your most recent paid invoices:\n" + numbered([invoice_line(i) for i in invoices]), done=True)
+
+    async def _history(self, t: ToolTurn, text: str, *, last: bool = False) -> FlowReply:
+        """Payments already made, from list_payments: the last one, today's, or the recent few."""
+        today_only = bool(re.search(r"\b(today|tday|todays)\b", fix_typos(text, ("today",))))
+        found = await t.call("list_payments", {"limit": 5})
+        payments = found.get("payments", [])
+        if not payments:
+            return await self._receipts(t)  # nothing recorded as a payment: the paid invoices, if any
+        closing = {"payments": {"last": payments[0]}}
+        if today_only:
+            today = str(found.get("today", ""))
+            todays = [p for p in payments if p.get("paid_on") == today]
+            total = sum(int(p["amount_cents"]) for p in todays)
+            if not todays:
+                head = f"I don't see a payment from you today. Your last payment was {payment_line(payments[0])}."
+            elif len(todays) == 1:
+                head = f"Today you paid {payment_line(todays[0], day=False)}."
+            else:
+                lines = "; ".join(payment_line(p, day=False) for p in todays)
+                head = f"Today you paid {format_cents(total)} in all: {lines}."
+            return t.reply(f"{head} {await self._balance_note(t)}", closing, done=True)
+        if last or (
+            re.search(r"\b(last|latest|most recent|previous)\b", text, re.I)
+            and not re.search(r"\b(payments|history)\b", text, re.I)
+        ):
+            reply = f"Your last payment was {payment_line(payments[0])}."
+            return t.reply(f"{reply} {await self._balance_note(t)}", closing, done=True)
+        reply = "Your recent payments:\n" + numbered([payment_line(p) for p in payments])
+        note = await self._balance_note(t)
+        missing = ""
+        if re.search(r"\b(i (already |just )?paid|still (say|show)|go through|post|clear)\b", text, re.I):
+            missing = " If a payment you made isn't listed, I can connect you with the billing team to trace it."
+        return t.reply(f"{reply}\n{note}{missing}", closing, done=True)
+
+    async def _balance_note(self, t: ToolTurn) -> str:
+        bal = await t.call("get_balance", {})
+        cents = int(bal.get("balance_cents", 0))
+        return "You're all paid up now." if cents <= 0 else f"Your balance now is {format_cents(cents)}."
+
+    async def _refund(self, t: ToolTurn) -> FlowReply:
+        """A refund or an overcharge: a person decides it. Say so, show the last payment, connect them."""
+        payments = (await t.call("list_payments", {"limit": 1})).get("payments", [])
+        seen = f" I see your last payment was {payment_line(payments[0])}." if payments else ""
+        human = HumanHandoffRequest(
+            queue="billing",
+            priority=Priority.NORMAL,
+            summary=summarize_history(t.turn.history, t.turn.text),
+            reason="Resident asks for a refund or reports an overcharge",
+        )
+        return t.reply(
+            f"I can't send money back or reverse a charge from this chat.{seen} I'm connecting you with a person "
+            "on our billing team now to review it; they'll see this conversation, so you won't need to repeat "
+            "yourself.",
+            done=True,
+            human=human,
+        )
+
+    def _plan(self, t: ToolTurn) -> FlowReply:
+        return t.reply(
+            "Payment plans are set up by our billing team, not in this chat. Would you like me to connect "
+            "you with them now?",
+            {"stage": "offer_human", "reason": "Resident asks for a payment plan"},
+        )
+
+    async def _rent(self, t: ToolTurn) -> FlowReply:
+        """ "How much is my rent and when is it due?": the monthly rent from the latest rent invoice,
+        the due day, and whether this month's is still open."""
+        invoices = (await t.call("list_invoices", {"status": "all", "limit": 24})).get("invoices", [])
+        rents = [i for i in invoices if i.get("kind") == "rent"]
+        if not rents:
+            return await self._policy_answer(t, "when is rent due")
+        latest = max(rents, key=lambda i: str(i.get("due_on", "")))
+        text = (
+            f"Your rent is {format_cents(int(latest['amount_cents']))} a month, due on the 1st, with a 5-day "
+            "grace period."
+        )
+        open_rent = [i for i in rents if i.get("status") == "open" and int(i.get("due_cents", 0)) > 0]
+        if not open_rent:
+            return t.reply(f"{text} Your rent is paid up: {invoice_line(latest)}.", done=True)
+        oldest = min(open_rent, key=lambda i: str(i.get("due_on", "")))
+        return t.reply(
+            f"{text} Open now: {invoice_line(oldest)}. Would you like to pay it?",
+            {"stage": "offer_pay", "invoice": _slim(oldest)},
+        )
 
     async def _methods(self, t: ToolTurn, text: str) -> FlowReply:
         methods = (await t.call("list_payment_methods", {})).get("methods", [])
@@ -239,7 +370,7 @@ class BillingFlow:
                 return exact
         if kind:
             invoices = [i for i in invoices if i.get("kind") == kind]
-        amount = parse_amount(amount_text(text))
+        amount = parse_amount(amount_text(text), expect_amount=True)  # "whats the 97.25 for"
         if isinstance(amount, int):
             same = [i for i in invoices if amount in (i.get("amount_cents"), i.get("due_cents"))]
             invoices = same or invoices
@@ -359,11 +490,11 @@ class BillingFlow:
                 + numbered([invoice_line(i) for i in own[:5]])
                 + f"\nYour balance is {format_cents(int(bal.get('balance_cents', 0)))}. How much would "
                 "you like to pay?",
-                {"stage": "need_amount", "invoice_id": None, "method_hint": reason},
+                # the invoice they named is not theirs: a bare "yes" now is not an amount
+                {"stage": "need_amount", "invoice_id": None, "method_hint": reason, "unclear": True},
             )
         if len(own) == 1 and purpose == "waiver":
-            reply = self._confirm_waiver_question(t, own[0], reason)
-            return t.reply(f"{lead} Your open fee is this one. {reply.text}", reply.state)
+            return self._confirm_waiver_question(t, own[0], reason, lead=f"{lead} Your open fee is this one.")
         state = {
             "stage": "pick_invoice",
             "purpose": purpose,
@@ -389,16 +520,18 @@ class BillingFlow:
             return self._confirm_waiver_question(t, fees[0], text)
         return self._ask_invoice(t, fees[:5], "waiver", text)
 
-    def _confirm_waiver_question(self, t: ToolTurn, inv: dict[str, Any], reason: str) -> FlowReply:
+    def _confirm_waiver_question(self, t: ToolTurn, inv: dict[str, Any], reason: str, *, lead: str = "") -> FlowReply:
         due = int(inv.get("due_cents", inv.get("amount_cents", 0)))
         state = {"stage": "confirm_waiver", "invoice": _slim(inv), "reason": reason[:500]}
         return t.reply(
-            f"Shall I request a waiver of the {inv.get('description', 'fee')} "
-            f"({format_cents(due)}, invoice #{inv['invoice_id']})?",
+            f"{lead} Shall I request a waiver of the {inv.get('description', 'fee')} "
+            f"({format_cents(due)}, invoice #{inv['invoice_id']})?".strip(),
             state,
         )
 
     async def _confirm_waiver(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
+        if PAY_WORDS.search(text) and detect_intent(text) == "pay" and not is_negative(text):
+            return await pay_invoice(t, text, state["invoice"])  # "fine, I'll just pay it": never a waiver
         if is_affirmative(text) and not is_negative(text):
             return await self._waive(t, state["invoice"], str(state.get("reason") or text))
         if is_negative(text) or is_cancel(text):

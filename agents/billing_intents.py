@@ -8,10 +8,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from callcenter_agents.billing_amounts import requested_amount
 from callcenter_agents.extract import (
+    FULL,
     detect_invoice_ref,
 )
-from callcenter_agents.extract.lead_in import strip_lead_in
+from callcenter_agents.extract.lead_in import request_core, strip_lead_in
 from callcenter_agents.extract.polite import fix_typos
 
 from callcenter.types import format_cents
@@ -22,11 +24,40 @@ _WAIVER = re.compile(
     r"refund (the|that|this) fee|reverse (the|that|this) (late )?fee)\b",
     re.I,
 )
-_RECEIPT = re.compile(
-    r"\b(receipts?|payment history|past payments|proof of payment|paid invoices|"
-    r"did my payment (go through|post|clear)|confirmation of (my )?payment)\b",
+_RECEIPT = re.compile(r"\b(receipts?|proof of payment|paid invoices|confirmation of (my )?payment)\b", re.I)
+# Payments already made: "how much was my last payment", "what did I pay today", "show me my payments",
+# "I paid last week, why does it still say I owe". Answered from list_payments, never with a pay prompt.
+_HISTORY = re.compile(
+    r"\b((last|latest|recent|previous|past|most recent) (\w+ )?payments?|payment history|history of (my )?payments|"
+    r"my payments|payments (i'?ve|i have|i) made|what (did|have) i (pay|paid)|how much (did|have) i (pay|paid)|"
+    r"when (did|was) (i|my) (last )?(pay|paid|payment)|when i (last )?paid|"
+    r"did my (last )?payment (go through|post|clear|come through|get through)|"
+    r"did (you|y'?all) (get|receive) my payment|have i (already )?paid|"
+    r"(?<!if )i (already |just |recently )?paid\b(?! (it|that|them) (off|now))|what i paid|i made a payment)",
     re.I,
 )
+# Money back, or more time to pay: a person decides both; the chat says so and connects them.
+_REFUND = re.compile(
+    r"\b(refund\w*|money back|overcharg\w*|charged (me )?(too much|twice|double|more than)|double[- ]?charg\w*|"
+    r"charged for the same|paid (too much|twice|more than)|took too much|wrong amount (was )?charged)\b",
+    re.I,
+)
+_PLAN = re.compile(
+    r"\b(payment (plan|arrangement)s?|installments?|instal?ments?|pay (it |this |that )?(off )?(in|over) "
+    r"(parts|pieces|installments|chunks|(a few|several|two|three|\d) (months|payments))|"
+    r"split (up )?(it|the|my) (payment|balance|rent|bill)|(more|extra) time to pay|extension (on|for) (my )?(rent|"
+    r"payment|balance)|can'?t afford|cannot afford|financial hardship|hardship)\b",
+    re.I,
+)
+# "how much is my rent", "what's my monthly rent", "how much is my rent and when is it due".
+_RENT_Q = re.compile(
+    r"\b(how much (is|'?s) (my |the )?(monthly )?rent|what('?s| is) (my |the )?(monthly )?rent\b(?! (for|charge))|"
+    r"my (monthly )?rent (amount|cost)|rent amount|how much (do i|will i) pay (for|in) rent|"
+    r"when('?s| is) my rent due|when do i (have to |need to )?pay (my )?rent)",
+    re.I,
+)
+# An amount typed without "$" in a question about a charge: "whats the 97.25 for".
+_BARE_MONEY = re.compile(r"(?<![\d/-])\$?\d{1,6}\.\d{2}\b|\$\d")
 _METHODS = re.compile(
     r"\b(payment methods?|cards? on file|which card|what card|bank account on file|"
     r"(update|change|add|remove) (my|a|the) (card|bank|payment))\b",
@@ -104,26 +135,94 @@ BOOKING_CUE = re.compile(
 )
 
 
+# Words the billing detectors look for, mended when typed with one slip ("histry", "tday", "monthy", "wats").
+_BILLING_WORDS = (
+    *("history", "payment", "payments", "today", "monthly", "rent", "refund", "installments"),
+    *("receipt", "toward", "towards", "remaining", "charged", "overcharged", "arrangement", "plan"),
+)
+# "put $1,500 on my account", "send 1k toward my balance": money toward the account is a payment.
+_MONEY_VERB = re.compile(r"\b(put|send|apply|transfer|give (you|y'?all))\b", re.I)
+# An amount offered as the answer to "how much?": "I can do 1,000", "let's do one thousand", "how about 1k".
+_AMOUNT_OFFER = re.compile(
+    r"^\W*(?:(?:so|ok(?:ay)?|um+|uh+|well|hmm+|excuse me|hi|hey|hello)[\s,.!]+)*"
+    r"(?:i\s+can\s+(?:do|pay|afford|manage)|let'?s\s+(?:do|say|go\s+with)|how\s+about|make\s+it|i'?ll\s+(?:do|pay|go\s+with)"
+    r"|can\s+i\s+do|i\s+could\s+(?:do|pay))\b",
+    re.I,
+)
+_STRONG_MONEY = re.compile(
+    r"\$\s?\d|\d\s*k\b|\d{1,3},\d{3}|\d+\.\d{2}\b|\b(?:hundred|thousand|grand|dollars?|bucks?)\b", re.I
+)
+
+
+# The resident says they are paying ("I'll pay…", "I want to pay…", "can I pay…"), not asking a rule.
+_PAYING_NOW = re.compile(
+    r"^\W*(?:\w+[\s,]+){0,3}?(?:i'?ll|i will|i want to|i wanna|i'd like to|id like to|let me|can i|could i|i can"
+    r"|i'?m going to|im gonna|i'?m gonna|gonna) (?:just )?pay\b",
+    re.I,
+)
+
+
+def is_amount_offer(text: str) -> bool:
+    """ "I can do 1,000" / "let's do one thousand": an amount to pay, whatever the classifier hears
+    ("let's do 2" is a slot's number, not money: only amounts that read as money count)."""
+    mended = fix_typos(text)
+    return bool(_AMOUNT_OFFER.search(mended) and _STRONG_MONEY.search(mended))
+
+
 def detect_intent(text: str) -> str:
-    """autopay | waiver | receipts | methods | policy | explain | pay | invoices | balance."""
+    """autopay | waiver | refund | plan | history | receipts | methods | policy | explain | rent | pay |
+    invoices | balance."""
+    text = fix_typos(text, _BILLING_WORDS)
     if _AUTOPAY.search(text):
         return "autopay"
     if _WAIVER.search(text):
         return "waiver"
+    if _REFUND.search(text) and not re.search(r"\bdeposit\b", text, re.I):
+        return "refund"
+    if _PLAN.search(text):
+        return "plan"
     if _RECEIPT.search(text):
         return "receipts"
+    disputes = re.search(r"\b(dispute|contest|challenge|unfair|wrong)\b", text, re.I) and CHARGE_WORDS.search(text)
+    if _HISTORY.search(text) and not disputes:  # "I want to dispute the late fee, I paid on time" is a dispute
+        return "history"
     if _METHODS.search(text):
         return "methods"
+    if _PAYING_NOW.search(request_core(text)) and requested_amount(text) is not None:
+        return "pay"  # "I'll pay half today and the rest on the 15th": a payment now, not a rule question
     if is_policy_question(text):
         return "policy"
     explain = _EXPLAIN.search(text) or _EXPLAIN.search(fix_typos(text, _EXPLAIN_WORDS))  # "wyats", "expalin"
-    if explain and (CHARGE_WORDS.search(text) or detect_invoice_ref(text) is not None):
+    if explain and (CHARGE_WORDS.search(text) or detect_invoice_ref(text) is not None or _BARE_MONEY.search(text)):
         return "explain"
-    if PAY_WORDS.search(text):
+    if _RENT_Q.search(text):
+        return "rent"
+    if PAY_WORDS.search(text) or is_amount_offer(text):
         return "pay"
+    if _MONEY_VERB.search(text) and requested_amount(text) is not None:
+        return "pay"  # "can i put 1,500.00 on my account"
+    if requested_amount(text) == FULL and re.search(r"\b(rest|remainder|remaining)\b", text):
+        return "pay"  # "and the rest of it too" after a payment
     if _INVOICES.search(text):
         return "invoices"
     return "balance"
+
+
+def is_account_money_question(text: str) -> bool:
+    """Payments made, a refund, a payment plan, or "what's the 97.25 for": billing answers these from
+    the account or hands them to its team (a business route rule: the classifier hears them as
+    out of scope or as a request to pay)."""
+    if re.search(r"\bdeposit\b", text, re.I):
+        return False  # the security deposit is the move-out handbook's
+    explain = _EXPLAIN.search(text) or _EXPLAIN.search(fix_typos(text, _EXPLAIN_WORDS))  # "wats the 97.25 for"
+    text = fix_typos(text, _BILLING_WORDS)
+    if _PLAN.search(text) or re.search(
+        r"\b(receipts?|refund\w*|money back|overcharg\w*|charged (me )?too much)\b", text
+    ):
+        return True  # a double charge reported as a grievance stays the classifier's (a complaint, a person)
+    if _HISTORY.search(text):
+        return not BOOKING_CUE.search(text)  # "I paid for a plumber last time and it still leaks" is a repair
+    return bool(explain and _BARE_MONEY.search(text))
 
 
 def is_payment_timing_question(text: str) -> bool:
@@ -154,7 +253,7 @@ def is_billing(text: str) -> bool:
         CHARGE_WORDS.search(text)
         or PAY_WORDS.search(text)
         or _INVOICES.search(text)
-        or re.search(r"\b(balance|owe|payments?|autopay)\b", text, re.I)
+        or re.search(r"\b(balance|owe|payments?|autopay|receipts?|refund\w*)\b", text, re.I)
     )
 
 

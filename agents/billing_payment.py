@@ -7,8 +7,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any
 
+from callcenter_agents.billing_amounts import (
+    Requested,
+    Share,
+    attempted_amount,
+    requested_amount,
+    share_cents,
+    unclear_request,
+    wants_correction,
+)
 from callcenter_agents.billing_intents import amount_text, detect_intent, mentions_method, method_labels, pick_method
 from callcenter_agents.extract import (
     FULL,
@@ -20,6 +30,7 @@ from callcenter_agents.extract import (
     pick_choice,
 )
 from callcenter_agents.extract.lead_in import request_core
+from callcenter_agents.extract.polite import polite_core
 from callcenter_agents.tool_turn import ToolTurn
 
 from callcenter.specialists.flow import FlowReply
@@ -99,7 +110,32 @@ async def offer_charge(t: ToolTurn, state: dict[str, Any], kind: str, owed: int)
     return await offer_payment(t, state, int(invoice["due_cents"]), owed)
 
 
-async def pay(t: ToolTurn, text: str, invoice_id: int | None, *, full_if_missing: bool = False) -> FlowReply:
+def _cents_of(amount: Requested | None, owed: int) -> int | str | None:
+    """A requested amount against the balance: a share becomes cents, FULL stays FULL."""
+    if isinstance(amount, Share):
+        return share_cents(amount, owed)
+    return amount
+
+
+def _how_much(t: ToolTurn, state: dict[str, Any], owed: int, unclear: bool, lead: str = "") -> FlowReply:
+    """Ask for the amount. When the message tried to say one and it could not be read, say so, and
+    remember it: a bare "yes" after that is not an amount (and never the whole balance)."""
+    state["stage"] = "need_amount"
+    state.pop("suggested", None)
+    if unclear:
+        state["unclear"] = True
+        lead = lead or "Sorry, I didn't catch the amount. "
+        return t.reply(
+            f"{lead}How much would you like to pay? Your balance is "
+            f'{format_cents(owed)}; you can say an amount like "500", "half" or "all of it".',
+            state,
+        )
+    return t.reply(f"{lead}How much would you like to pay? Your balance is {format_cents(owed)}.", state)
+
+
+async def pay(
+    t: ToolTurn, text: str, invoice_id: int | None, *, full_if_missing: bool = False, answering: bool = False
+) -> FlowReply:
     bal = await t.call("get_balance", {})
     owed = int(bal.get("balance_cents", 0))
     if owed <= 0:
@@ -107,13 +143,41 @@ async def pay(t: ToolTurn, text: str, invoice_id: int | None, *, full_if_missing
     kind = limited_to(text) if invoice_id is None else None
     if kind is not None:
         return await offer_charge(t, {"invoice_id": None, "method_hint": text}, kind, owed)
-    amount = said_amount(text, owed)
-    if amount is None and full_if_missing:
-        amount = FULL
+    amount = _cents_of(requested_amount(amount_text(text), answering=answering), owed)
     state: dict[str, Any] = {"invoice_id": invoice_id, "method_hint": text}
+    if amount is None and full_if_missing and not unclear_request(text):
+        amount = FULL
     if amount is None:
-        state["stage"] = "need_amount"
-        return t.reply(f"How much would you like to pay? Your balance is {format_cents(owed)}.", state)
+        return _how_much(t, state, owed, unclear_request(text))
+    return await offer_payment(t, state, amount, owed)
+
+
+async def pay_invoice(t: ToolTurn, text: str, invoice: dict[str, Any]) -> FlowReply:
+    """ "Fine, pay it" after a charge was explained, "half of it" after "your rent is…": that
+    invoice's open amount (or the share or amount named), paid on that invoice only."""
+    bal = await t.call("get_balance", {})
+    owed = int(bal.get("balance_cents", 0))
+    if owed <= 0:
+        return t.reply("You're all paid up: your balance is $0.00, so there's nothing to pay.", done=True)
+    invoices = (await t.call("list_invoices", {"status": "open"})).get("invoices", [])
+    current = next((i for i in invoices if int(i["invoice_id"]) == int(invoice["invoice_id"])), None)
+    if current is None or int(current.get("due_cents", 0)) <= 0:
+        return await pay(t, text, None)  # paid or waived meanwhile: an ordinary payment
+    due = int(current["due_cents"])
+    state: dict[str, Any] = {
+        "invoice_id": int(current["invoice_id"]),
+        "invoice_label": str(current.get("description", "")),
+        "method_hint": text,
+    }
+    requested = requested_amount(amount_text(text), answering=True)
+    amount = _cents_of(requested, due)
+    if amount is None and attempted_amount(text):
+        return _how_much(t, {**state, "invoice_id": None, "invoice_label": None}, owed, True)
+    if amount is None or amount == FULL:
+        amount = due
+    if isinstance(amount, int) and amount > due:  # more than this charge: toward the balance instead
+        state.update(invoice_id=None)
+        state.pop("invoice_label", None)
     return await offer_payment(t, state, amount, owed)
 
 
@@ -184,12 +248,24 @@ async def got_amount(t: ToolTurn, text: str, state: dict[str, Any], restart: Res
     if kind is not None:
         bal = await t.call("get_balance", {})
         return await offer_charge(t, state, kind, int(bal.get("balance_cents", 0)))
-    owed_now = int((await t.call("get_balance", {})).get("balance_cents", 0)) if is_share(text) else None
-    amount = said_amount(text, owed_now, expected=True)
+    requested = requested_amount(amount_text(text), answering=True)
+    bal = await t.call("get_balance", {})
+    owed = int(bal.get("balance_cents", 0))
+    amount = _cents_of(requested, owed)
     if amount is None and is_affirmative(text) and not is_negative(text):
-        # "yes" to "How much? Your balance is $75.00" (or to "Would you like to pay $75.00?"):
-        # the amount the question named.
-        amount = int(state["suggested"]) if state.get("suggested") else FULL
+        if state.get("suggested"):  # "yes" to "Would you like to pay $75.00?": the amount it named
+            amount = int(state["suggested"])
+        elif state.get("unclear"):
+            # "yes" after an amount that could not be read is not an amount, and never the balance.
+            return t.reply(
+                f'I still need the amount. How much would you like to pay? For example "500", "half" or '
+                f'"all of it". Your balance is {format_cents(owed)}.',
+                state,
+            )
+        else:
+            # "yes" to a bare "How much?": the question back names the whole balance and the method,
+            # and nothing moves until the resident says yes to that.
+            amount = FULL
     if amount is None:
         if is_negative(text) or is_cancel(text):
             return t.reply("Okay, I haven't charged anything.", done=True)
@@ -199,20 +275,19 @@ async def got_amount(t: ToolTurn, text: str, state: dict[str, Any], restart: Res
             return await restart(t, text)
         if paying_with:
             state["method_hint"] = text
-        bal = await t.call("get_balance", {})
-        owed = int(bal.get("balance_cents", 0))
+        if attempted_amount(text) or state.get("unclear"):
+            return _how_much(t, state, owed, True)
         # Never the same question twice: the second time it is a yes/no about the whole balance.
         state["suggested"] = owed
         return t.reply(
             f"Would you like to pay your full balance of {format_cents(owed)}? Or tell me another amount.",
             state,
         )
-    bal = await t.call("get_balance", {})
-    owed = int(bal.get("balance_cents", 0))
     if owed <= 0:
         return t.reply("You're all paid up: your balance is $0.00, so there's nothing to pay.", done=True)
     if mentions_method(text):
         state["method_hint"] = text
+    state.pop("unclear", None)
     return await offer_payment(t, state, amount, owed)
 
 
@@ -224,7 +299,10 @@ async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any], restart: Re
         bal = await t.call("get_balance", {})
         state["stage"] = None
         return await offer_charge(t, state, kind, int(bal.get("balance_cents", 0)))
-    amount = said_amount(text, int(state.get("owed") or 0) or None)
+    plain_yes = is_affirmative(text) and not is_negative(text) and not wants_correction(text)
+    # Anything but a plain yes is read as a possible new amount: "wait no, just a thousand".
+    requested = requested_amount(amount_text(text), answering=not plain_yes)
+    amount = _cents_of(requested, int(state.get("owed") or state["amount_cents"]))
     if (
         amount is not None
         and amount != state["amount_cents"]
@@ -244,6 +322,15 @@ async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any], restart: Re
             state["method_hint"] = text
             return await offer_payment(t, state, int(state["amount_cents"]), int(bal.get("balance_cents", 0)))
     other = detect_intent(text) in _OTHER_REQUESTS or bool(_NEW_QUESTION.search(request_core(text) or text))
+    question = amount is None and ("?" in text or bool(_NEW_QUESTION.search(request_core(text))))
+    if restart is not None and question and not is_affirmative(text):
+        return await restart(t, text)  # "wait, what's my balance right now?": answered, nothing charged
+    if amount is None and not is_negative(text) and (wants_correction(text) or attempted_amount(text)):
+        # "wait no, just some of it": the pending amount is not what they want, and the new one was
+        # not understood. Nothing is charged; the next bare "yes" is not an amount either.
+        bal = await t.call("get_balance", {})
+        keep = {"invoice_id": None, "method_hint": state.get("method_hint", "")}
+        return _how_much(t, keep, int(bal.get("balance_cents", 0)), True, lead="Okay, I haven't charged anything. ")
     if is_affirmative(text) and not is_negative(text) and not other:
         args: dict[str, Any] = {"amount_cents": state["amount_cents"], "method_id": state["method_id"]}
         if state.get("invoice_id"):
@@ -266,6 +353,7 @@ async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any], restart: Re
                 "stage": "need_amount",
                 "invoice_id": state.get("invoice_id"),
                 "method_hint": state.get("method_hint", ""),
+                "unclear": True,  # they just said no to that amount: a "yes" now is not it
             },
         )
     if restart is not None and amount is None and ("?" in text or other):
@@ -282,3 +370,27 @@ _NEW_QUESTION = re.compile(
 )
 # Requests that are never a yes to "Pay $75.00 with Visa?", however they start ("ok waive it").
 _OTHER_REQUESTS = frozenset(("waiver", "receipts", "explain", "autopay", "policy", "invoices"))
+
+
+def payment_line(payment: dict[str, Any], *, day: bool = True) -> str:
+    """ "$97.25 on Mar 10, 2026 with Discover ending 7909 (Late fee - rent November 2025)"."""
+    paid_on = date.fromisoformat(str(payment["paid_on"]))
+    paid_for = [str(x) for x in payment.get("paid_for") or []]
+    what = f" ({', '.join(paid_for[:3])}{', …' if len(paid_for) > 3 else ''})" if paid_for else ""
+    when = f" on {paid_on:%b} {paid_on.day}, {paid_on.year}" if day else ""
+    return f"{format_cents(int(payment['amount_cents']))}{when} with {payment['method']}{what}"
+
+
+# A follow-up about the payment just read back: "and when was it?", "which card?", "what was it for".
+_ABOUT_PAYMENT = re.compile(
+    r"^\W*(?:and|ok(?:ay)?|so|um+|oh)?[\s,]*(?:when|what (?:day|date|time)|how much|which (?:card|method|account)"
+    r"|what (?:card|was it for|did it pay|for)|on what|was it)\b",
+    re.I,
+)
+
+
+def asks_about_payment(text: str) -> bool:
+    """Whether a short message asks about the payment just read back (not a new request)."""
+    core = polite_core(text) or text  # "quick question, and when was it" / "hi tehre. when was it" ask "when was it"
+    short = len(core.split()) <= 8
+    return short and bool(_ABOUT_PAYMENT.search(core)) and detect_intent(core) in ("balance", "history")

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from callcenter_agents.billing_intents import is_payment_timing_question
+from callcenter_agents.billing_intents import is_account_money_question, is_amount_offer, is_payment_timing_question
+from callcenter_agents.billing_payment import asks_about_payment
 from callcenter_agents.booking_changes import changes_booking
 from callcenter_agents.booking_followups import answers_what_needs_fixing, is_about_openings
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
@@ -77,6 +78,8 @@ ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("general", is_lockout),
     ("general", is_policy_question),
     ("billing", is_payment_timing_question),
+    ("billing", is_account_money_question),  # payments made, refunds, payment plans, "the 97.25"
+    ("billing", is_amount_offer),  # "I can do 1,000" answers "How much?", whatever the classifier hears
     ("booking", is_repair_request),
 )
 # Requests worth queuing when one message asks for two: the ones that take a flow of several turns.
@@ -101,7 +104,12 @@ _WHAT_IS_LEFT = re.compile(
 
 
 def continues_billing(text: str, closing: dict[str, Any], now: datetime) -> bool:
-    """What is left to pay, asked right after a payment ("how much is left?")."""
+    """What is left to pay, asked right after a payment ("how much is left?"); a question about the
+    payment just read back ("and when was it?")."""
+    if isinstance(closing.get("payments"), dict) and asks_about_payment(text):
+        return True
+    if isinstance(closing.get("paid"), dict) and re.search(r"\b(the )?(rest|remainder)\b", fix_typos(text)):
+        return True  # "and the rest of it too" right after a payment
     return isinstance(closing.get("paid"), dict) and bool(_WHAT_IS_LEFT.search(fix_typos(text)))
 
 

@@ -26,6 +26,7 @@ EXPECTED_TOOLS = {
         "get_balance",
         "list_invoices",
         "list_payment_methods",
+        "list_payments",
         "pay_balance",
         "explain_charge",
         "request_fee_waiver",

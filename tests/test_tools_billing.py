@@ -13,6 +13,7 @@ from callcenter_tools.billing import (
     late_fee_cents,
     list_invoices,
     list_payment_methods,
+    list_payments,
     pay_balance,
     request_fee_waiver,
     waiver_decision,
@@ -191,3 +192,25 @@ async def test_fee_waiver_policy(pool: asyncpg.Pool) -> None:
         assert "again late" in ticket["body"]
         parking = await call(request_fee_waiver, conn, r["cid"], invoice_id=r["parking"], reason="no car")
         assert parking["waived"] is False and parking["ticket_id"]
+
+
+async def test_list_payments_reads_back_one_entry_per_payment_for_the_signed_in_resident_only(
+    pool: asyncpg.Pool,
+) -> None:
+    async with pool.acquire() as conn:
+        r = await resident(conn)
+        assert (await call(list_payments, conn, r["cid"]))["payments"] == []
+        await call(pay_balance, conn, r["cid"], key="split", amount_cents=160_000)  # rent rest + late fee + ...
+        out = await call(list_payments, conn, r["cid"])
+        assert len(out["payments"]) == 1  # one payment over several invoices is one entry
+        first = out["payments"][0]
+        assert first["amount_cents"] == 160_000 and first["amount"] == "$1,600.00"
+        assert first["paid_on"] == "2031-03-10" and first["method"] == "Visa ending 4242"
+        assert first["paid_for"][0] == "Rent February 2031" and len(first["paid_for"]) > 1
+        later = await call(list_payments, conn, r["cid"], since="2031-03-11")
+        assert later["payments"] == [] and later["today"] == "2031-03-10"
+        other = await resident(conn)
+        assert (await call(list_payments, conn, other["cid"]))["payments"] == []
+        with pytest.raises(ToolError):
+            await call(list_payments, conn, None)
+        assert list_payments.facts_of(out) and not list_payments.facts_of({"payments": []})

@@ -385,6 +385,61 @@ async def pay_balance(ctx: ToolContext, args: PayBalanceArgs) -> dict[str, Any]:
     return await _payment_result(ctx, customer_id, rows)
 
 
+class ListPaymentsArgs(Args):
+    limit: int = Field(default=5, ge=1, le=24, description="How many payments to return, most recent first.")
+    since: date | None = Field(
+        default=None, description="Only payments made on or after this day (YYYY-MM-DD, business time)."
+    )
+
+
+def _payments_facts(result: dict[str, Any]) -> tuple[str, ...]:
+    """Payments read back ("your last payment of $97.25 was…", "you paid…") are facts, not new payments."""
+    return ("paid", "payment of") if result.get("payments") else ()
+
+
+@tool(vertical="billing", facts=_payments_facts)
+async def list_payments(ctx: ToolContext, args: ListPaymentsArgs) -> dict[str, Any]:
+    """The resident's payments already made, most recent first: day, amount, method and what each paid for.
+
+    One payment toward several invoices is one entry (the allocations are stored per invoice).
+    """
+    customer_id = ctx.require_customer()
+    rows = await ctx.conn.fetch(
+        """
+        SELECT p.id, p.amount_cents, p.created_at, p.idempotency_key, p.method_id,
+               m.kind, m.brand, m.last4, i.description
+        FROM payments p JOIN payment_methods m ON m.id = p.method_id
+        LEFT JOIN invoices i ON i.id = p.invoice_id
+        WHERE p.customer_id = $1
+        ORDER BY p.created_at DESC, p.id DESC LIMIT 200
+        """,
+        customer_id,
+    )
+    groups: dict[tuple[str, Any, int], dict[str, Any]] = {}
+    for r in rows:
+        day = r["created_at"].astimezone(BUSINESS_TZ).date()
+        if args.since is not None and day < args.since:
+            continue
+        key = (str(r["idempotency_key"]).rsplit(":", 1)[0], r["created_at"], int(r["method_id"]))
+        entry = groups.get(key)
+        if entry is None:
+            if len(groups) >= args.limit:
+                continue
+            entry = groups[key] = {
+                "paid_on": day.isoformat(),
+                "amount_cents": 0,
+                "method": _method_label(r["kind"], r["brand"], r["last4"]),
+                "paid_for": [],
+            }
+        entry["amount_cents"] += int(r["amount_cents"])
+        if r["description"] and r["description"] not in entry["paid_for"]:
+            entry["paid_for"].insert(0, r["description"])  # rows come newest first: allocation order is oldest first
+    payments = list(groups.values())
+    for entry in payments:
+        entry["amount"] = format_cents(entry["amount_cents"])
+    return {"payments": payments, "today": _today(ctx).isoformat()}
+
+
 class InvoiceArgs(Args):
     invoice_id: Id = Field(description="invoice_id from list_invoices.")
 
@@ -477,6 +532,7 @@ BILLING_TOOLS = (
     get_balance,
     list_invoices,
     list_payment_methods,
+    list_payments,
     pay_balance,
     explain_charge,
     request_fee_waiver,
