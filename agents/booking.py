@@ -12,6 +12,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from callcenter_agents.booking_appointments import appointment_line, upcoming, with_tech
 from callcenter_agents.booking_changes import booked_note, changes_booking
 from callcenter_agents.booking_followups import (
     asks_hours,
@@ -348,7 +349,7 @@ class BookingFlow:
                 prev = res.get("previous_label") or appt["label"]
                 return t.reply(
                     f"Done: your {noun} is moved from {prev} to {res['label']}"
-                    f"{self._with_tech(res)}. Appointment number #{res['appointment_id']}.",
+                    f"{with_tech(res)}. Appointment number #{res['appointment_id']}.",
                     booked_note(res, appt.get("kind") or "maintenance", appt.get("category")),
                     done=True,
                 )
@@ -368,32 +369,19 @@ class BookingFlow:
             return await self._search(t, state, lead=f"Sorry, {chosen['label']} was just taken. ")
         noun = visit_noun(state.get("kind", "maintenance"), res.get("category") or state.get("category"))
         return t.reply(
-            f"You're booked: {with_article(noun)} on {res['label']}{self._with_tech(res)}. "
+            f"You're booked: {with_article(noun)} on {res['label']}{with_tech(res)}. "
             f"Your appointment number is #{res['appointment_id']}.",
             booked_note(res, state.get("kind", "maintenance"), state.get("category")),
             done=True,
         )
 
-    @staticmethod
-    def _with_tech(res: dict[str, Any]) -> str:
-        return f" with {res['technician']}" if res.get("technician") else ""
-
     # -- existing appointments --------------------------------------------------------
 
-    async def _upcoming(self, t: ToolTurn, ref: str | None = None, trade: str | None = None) -> list[dict[str, Any]]:
-        appts = (await t.call("list_my_appointments", {})).get("appointments", [])
-        live = [a for a in appts if a.get("status", "booked") == "booked"]
-        if ref:
-            live = [a for a in live if a.get("kind") == ref] or live
-        if trade:  # "move my plumbing thing": the plumbing visit, when there is one
-            live = [a for a in live if a.get("kind") == "maintenance" and a.get("category") == trade] or live
-        return live
-
     async def _list(self, t: ToolTurn) -> FlowReply:
-        appts = await self._upcoming(t)
+        appts = await upcoming(t)
         if not appts:
             return t.reply("You have no upcoming appointments. Would you like to book one?", done=True)
-        lines = [self._appt_line(a) for a in appts]
+        lines = [appointment_line(a) for a in appts]
         # One appointment read back is the one "can you move it to thursday?" means next turn: the
         # same closing note a booking leaves (booking_changes.py).
         note = (
@@ -403,12 +391,6 @@ class BookingFlow:
         )
         return t.reply("Your upcoming appointments:\n" + numbered(lines), note, done=True)
 
-    @staticmethod
-    def _appt_line(a: dict[str, Any]) -> str:
-        noun = visit_noun(a.get("kind", "maintenance"), a.get("category"))
-        tech = f" with {a['technician']}" if a.get("technician") else ""
-        return f"{noun[0].upper()}{noun[1:]} on {a['label']}{tech} (#{a['appointment_id']})"
-
     async def _choose_appointment(self, t: ToolTurn, state: dict[str, Any]) -> FlowReply:
         number = state.pop("number", None)
         verb = "cancel" if state["intent"] == "cancel" else "reschedule"
@@ -416,7 +398,7 @@ class BookingFlow:
         if number is not None:
             # Only the resident's own appointments are ever looked at, so a number that is not
             # among them gets the same answer whether or not it exists for someone else.
-            appts = await self._upcoming(t)
+            appts = await upcoming(t)
             named = [a for a in appts if int(a["appointment_id"]) == int(number)]
             if named:
                 return await self._with_appointment(t, state, named[0])
@@ -424,7 +406,7 @@ class BookingFlow:
             if not appts:
                 return t.reply(f"{lead}Would you like to book one?", done=True)
         else:
-            appts = await self._upcoming(t, state.get("ref"), state.get("trade"))
+            appts = await upcoming(t, state.get("ref"), state.get("trade"))
             if not appts:
                 return t.reply(
                     f"I don't see any upcoming appointments to {verb}. Would you like to book one?", done=True
@@ -437,7 +419,7 @@ class BookingFlow:
         if len(appts) == 1:
             if lead:
                 lead += "You have one upcoming appointment: "
-                lead += f"{self._appt_line(appts[0])}. "
+                lead += f"{appointment_line(appts[0])}. "
             return await self._with_appointment(t, state, appts[0], lead=lead)
         state.update(
             stage="pick_appt",
@@ -446,7 +428,7 @@ class BookingFlow:
         head = f"{lead}Your upcoming appointments are:" if lead else f"Which appointment would you like to {verb}?"
         tail = f"Which one would you like to {verb}? " if lead else ""
         return t.reply(
-            f"{head}\n" + numbered([self._appt_line(a) for a in appts]) + f"\n{tail}{choice_prompt(len(appts))}", state
+            f"{head}\n" + numbered([appointment_line(a) for a in appts]) + f"\n{tail}{choice_prompt(len(appts))}", state
         )
 
     async def _picked_appointment(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
