@@ -19,13 +19,19 @@ from callcenter_agents.billing_intents import (
     invoice_line,
     is_billing,
 )
+from callcenter_agents.billing_ledger import (
+    payment_history,
+    payment_methods,
+    payment_plan,
+    receipts,
+    refund,
+)
 from callcenter_agents.billing_payment import (
     asks_about_payment,
     confirm_pay,
     got_amount,
     pay,
     pay_invoice,
-    payment_line,
     picked_method,
 )
 from callcenter_agents.billing_prompt import BILLING_EXAMPLES, BILLING_INSTRUCTIONS
@@ -38,7 +44,6 @@ from callcenter_agents.extract import (
     parse_amount,
     pick_choice,
 )
-from callcenter_agents.extract.polite import fix_typos
 from callcenter_agents.replies import (
     MAX_MISSES,
     asks_something_else,
@@ -68,8 +73,6 @@ FINISHED_KEY = "finished"  # the glue's closing note of this agent's last finish
 _COURTESY = frozenset({"thx", "thank", "thanks", "ty", "hi", "hey", "hello", "ok", "okay", "also", "pls", "please"})
 
 # Words every charge question has, which say nothing about which charge it is.
-# Stages where money is about to move: a waiver request there starts the waiver, never a payment.
-_MONEY_STAGES = frozenset(("offer_pay", "need_amount", "confirm_pay", "pick_method"))
 _GENERIC_CHARGE_WORDS = frozenset({"fee", "charge", "bill", "invoice", "account", "whats", "what", "this", "why"})
 
 
@@ -93,7 +96,7 @@ class BillingFlow:
         stage = state.get("stage")
         finished = state.get(FINISHED_KEY)
         if isinstance(finished, dict) and finished.get("payments") and asks_about_payment(text):
-            return await self._history(t, text, last=True)  # "and when was it?" after "your last payment was…"
+            return await payment_history(t, text, last=True)  # "and when was it?" after "your last payment was…"
         if stage in _MONEY_STAGES and detect_intent(text) in _NEVER_A_PAYMENT:
             # "ok waive it" to "Would you like to pay?", "wait, what did I pay last month?" to
             # "Pay $X?": another request, answered as such; nothing pending is charged.
@@ -161,17 +164,17 @@ class BillingFlow:
         if intent == "waiver":
             return await self._waiver_start(t, text)
         if intent == "history":
-            return await self._history(t, text)
+            return await payment_history(t, text)
         if intent == "refund":
-            return await self._refund(t)
+            return await refund(t)
         if intent == "plan":
-            return self._plan(t)
+            return payment_plan(t)
         if intent == "rent":
             return await self._rent(t)
         if intent == "receipts":
-            return await self._receipts(t, text)
+            return await receipts(t, text)
         if intent == "methods":
-            return await self._methods(t, text)
+            return await payment_methods(t, text)
         if intent == "explain":
             return await self._explain_start(t, text)
         if intent == "pay":
@@ -241,84 +244,6 @@ class BillingFlow:
             {"stage": "offer_pay"},
         )
 
-    async def _receipts(self, t: ToolTurn, text: str = "") -> FlowReply:
-        if re.search(r"\b(e-?mail|send|text|mail)\b", text, re.I):
-            payments = (await t.call("list_payments", {"limit": 1})).get("payments", [])
-            if payments:
-                return t.reply(
-                    "I can't send receipts from this chat. Your last payment was "
-                    f"{payment_line(payments[0])}. Would you like me to connect you with the billing team "
-                    "for a copy?",
-                    {"stage": "offer_human", "reason": "Resident asks for a receipt to be sent"},
-                )
-        invoices = (await t.call("list_invoices", {"status": "paid", "limit": 5})).get("invoices", [])
-        if not invoices:
-            return t.reply("I don't see any paid invoices on your account yet.", done=True)
-        return t.reply("Your most recent paid invoices:\n" + numbered([invoice_line(i) for i in invoices]), done=True)
-
-    async def _history(self, t: ToolTurn, text: str, *, last: bool = False) -> FlowReply:
-        """Payments already made, from list_payments: the last one, today's, or the recent few."""
-        today_only = bool(re.search(r"\b(today|tday|todays)\b", fix_typos(text, ("today",))))
-        found = await t.call("list_payments", {"limit": 5})
-        payments = found.get("payments", [])
-        if not payments:
-            return await self._receipts(t)  # nothing recorded as a payment: the paid invoices, if any
-        closing = {"payments": {"last": payments[0]}}
-        if today_only:
-            today = str(found.get("today", ""))
-            todays = [p for p in payments if p.get("paid_on") == today]
-            total = sum(int(p["amount_cents"]) for p in todays)
-            if not todays:
-                head = f"I don't see a payment from you today. Your last payment was {payment_line(payments[0])}."
-            elif len(todays) == 1:
-                head = f"Today you paid {payment_line(todays[0], day=False)}."
-            else:
-                lines = "; ".join(payment_line(p, day=False) for p in todays)
-                head = f"Today you paid {format_cents(total)} in all: {lines}."
-            return t.reply(f"{head} {await self._balance_note(t)}", closing, done=True)
-        if last or (
-            re.search(r"\b(last|latest|most recent|previous)\b", text, re.I)
-            and not re.search(r"\b(payments|history)\b", text, re.I)
-        ):
-            reply = f"Your last payment was {payment_line(payments[0])}."
-            return t.reply(f"{reply} {await self._balance_note(t)}", closing, done=True)
-        reply = "Your recent payments:\n" + numbered([payment_line(p) for p in payments])
-        note = await self._balance_note(t)
-        missing = ""
-        if re.search(r"\b(i (already |just )?paid|still (say|show)|go through|post|clear)\b", text, re.I):
-            missing = " If a payment you made isn't listed, I can connect you with the billing team to trace it."
-        return t.reply(f"{reply}\n{note}{missing}", closing, done=True)
-
-    async def _balance_note(self, t: ToolTurn) -> str:
-        bal = await t.call("get_balance", {})
-        cents = int(bal.get("balance_cents", 0))
-        return "You're all paid up now." if cents <= 0 else f"Your balance now is {format_cents(cents)}."
-
-    async def _refund(self, t: ToolTurn) -> FlowReply:
-        """A refund or an overcharge: a person decides it. Say so, show the last payment, connect them."""
-        payments = (await t.call("list_payments", {"limit": 1})).get("payments", [])
-        seen = f" I see your last payment was {payment_line(payments[0])}." if payments else ""
-        human = HumanHandoffRequest(
-            queue="billing",
-            priority=Priority.NORMAL,
-            summary=summarize_history(t.turn.history, t.turn.text),
-            reason="Resident asks for a refund or reports an overcharge",
-        )
-        return t.reply(
-            f"I can't send money back or reverse a charge from this chat.{seen} I'm connecting you with a person "
-            "on our billing team now to review it; they'll see this conversation, so you won't need to repeat "
-            "yourself.",
-            done=True,
-            human=human,
-        )
-
-    def _plan(self, t: ToolTurn) -> FlowReply:
-        return t.reply(
-            "Payment plans are set up by our billing team, not in this chat. Would you like me to connect "
-            "you with them now?",
-            {"stage": "offer_human", "reason": "Resident asks for a payment plan"},
-        )
-
     async def _rent(self, t: ToolTurn) -> FlowReply:
         """ "How much is my rent and when is it due?": the monthly rent from the latest rent invoice,
         the due day, and whether this month's is still open."""
@@ -339,22 +264,6 @@ class BillingFlow:
             f"{text} Open now: {invoice_line(oldest)}. Would you like to pay it?",
             {"stage": "offer_pay", "invoice": _slim(oldest)},
         )
-
-    async def _methods(self, t: ToolTurn, text: str) -> FlowReply:
-        methods = (await t.call("list_payment_methods", {})).get("methods", [])
-        change = re.search(r"\b(update|change|add|remove)\b", text, re.I)
-        if not methods:
-            head = "There's no saved payment method on your account."
-        else:
-            labels = [f"{m['label']}{' (default)' if m.get('is_default') else ''}" for m in methods]
-            head = "Payment methods on file: " + "; ".join(labels) + "."
-        if change or not methods:
-            return t.reply(
-                f"{head} I can't add or change payment methods from this chat. Would you like "
-                "me to connect you with the billing team?",
-                {"stage": "offer_human", "reason": "Resident wants to change a payment method"},
-            )
-        return t.reply(head, done=True)
 
     # -- paying -----------------------------------------------------------------------
 

@@ -7,17 +7,15 @@ from typing import Any
 import asyncpg
 import pytest
 from callcenter_tools.billing import (
-    allocate,
     explain_charge,
     get_balance,
-    late_fee_cents,
     list_invoices,
     list_payment_methods,
     list_payments,
     pay_balance,
     request_fee_waiver,
-    waiver_decision,
 )
+from callcenter_tools.billing_policy import allocate, late_fee_cents, waiver_decision
 from callcenter_tools.booking import BUSINESS_TZ
 from pydantic import ValidationError
 

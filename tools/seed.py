@@ -18,7 +18,7 @@ from typing import Any
 
 import asyncpg
 import structlog
-from callcenter_tools.billing import late_fee_cents
+from callcenter_tools.billing_policy import late_fee_cents
 from callcenter_tools.booking import BUSINESS_TZ
 
 from callcenter.store.pin_hash import demo_pin, hash_pin_async
