@@ -301,6 +301,19 @@ async def test_a_signal_drains_every_worker_in_flight_turns_finish_then_1012(
             lock = admin.transaction()
             await lock.start()
             await admin.execute("LOCK TABLE messages IN EXCLUSIVE MODE")  # storing a message waits
+
+            async def last_frames(ws: aiohttp.ClientWebSocketResponse) -> tuple[list[dict[str, Any]], int | None]:
+                frames: list[dict[str, Any]] = []
+                while True:
+                    msg = await ws.receive(timeout=120)  # the lock wait (<= 60 s) and the drain (15 s) fit
+                    if msg.type != aiohttp.WSMsgType.TEXT:
+                        return frames, ws.close_code
+                    frames.append(json.loads(msg.data))
+
+            # Each chat reads its socket from the moment it asks, as the widget does: an unread socket
+            # answers no heartbeat ping, and past 45 s (30 s ping + 15 s pong wait) the server drops it,
+            # which under load, while the turns are slow to reach the lock, is before the drain begins.
+            readers = [asyncio.create_task(last_frames(ws)) for ws, _ in chats]
             try:
                 for i, (ws, _) in enumerate(chats):
                     await ws.send_json({"type": "message", "text": "what are your office hours?", "client_id": f"d{i}"})
@@ -320,18 +333,14 @@ async def test_a_signal_drains_every_worker_in_flight_turns_finish_then_1012(
                 assert proc.poll() is None
                 with pytest.raises((aiohttp.ClientError, OSError)):
                     await http.get(url + "/healthz")
+            except BaseException:  # skipped or failed: the readers end here too
+                for reader in readers:
+                    reader.cancel()
+                raise
             finally:
                 await lock.rollback()
 
-            async def last_frames(ws: aiohttp.ClientWebSocketResponse) -> tuple[list[dict[str, Any]], int | None]:
-                frames: list[dict[str, Any]] = []
-                while True:
-                    msg = await ws.receive(timeout=30)
-                    if msg.type != aiohttp.WSMsgType.TEXT:
-                        return frames, ws.close_code
-                    frames.append(json.loads(msg.data))
-
-            ends = await asyncio.gather(*(last_frames(ws) for ws, _ in chats))
+            ends = await asyncio.gather(*readers)
         for i, (frames, code) in enumerate(ends):
             final = [f for f in frames if f["type"] == "message"]
             assert len(final) == 1 and final[0]["client_id"] == f"d{i}", frames
