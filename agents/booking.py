@@ -29,6 +29,7 @@ from callcenter_agents.booking_requests import (
     CANCEL_WORDS,
     NAMES_THE_VISIT,
     appointment_number,
+    asks_booked_time,
     carry_window,
     describe_issue,
     detect_intent,
@@ -89,6 +90,8 @@ class BookingFlow:
             when = parse_when(text, t.turn.now.astimezone(BUSINESS_TZ))
             state = {"intent": "reschedule", "window": window_to_state(when) if when else None, "move": text[:300]}
             return await self._with_appointment(t, state, booked)
+        if not stage and isinstance(booked, dict) and asks_booked_time(text):  # "what time was that again?"
+            return await self._list(t)
         if stage == "confirm_cancel":
             return await self._confirm_cancel(t, text, state)
         if stage and is_cancel(text) and not (stage == "confirm" and is_affirmative(text)):

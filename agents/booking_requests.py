@@ -24,6 +24,22 @@ _LIST = re.compile(
     r"any appointments|scheduled|is (the|my) \w+ (still )?coming|booked for)\b",
     re.I,
 )
+# "whats booked", "what do i have booked", "anything scheduled for me?": the resident's own
+# appointments asked for in a few words, which the classifier reads as off-topic or a handbook question.
+_WHAT_IS_BOOKED_WORDS = ("booked", "scheduled", "coming", "appointments", "bookings", "visits")
+_WHAT_IS_BOOKED = re.compile(
+    r"\b(what('?s| is| do i have| have i (got )?|'?ve i got| i have)? ?(got )?booked|what (did|have) i book(ed)?|"
+    r"(do i have|have i got|got) (anything|something|any\w*) (booked|scheduled|coming up)|"
+    r"(anything|something) (booked|scheduled) for me|what (do i have|have i got|'?s) coming up|"
+    r"what (appointments?|visits?|bookings?) (do i have|have i got|are (booked|scheduled|coming up))|"
+    r"(check|see|show) (me )?(my|what i have) (bookings?|booked|appointments?|visits?))\b"
+)
+# "wait what time was that again", "when was it again?": the time of the visit just booked or read back.
+_BOOKED_TIME = re.compile(
+    r"\b((what time|when|what day|which day)( is| was|'s|s)? (it|that|the (appointment|visit|viewing|booking)|"
+    r"my (appointment|visit|viewing|booking))( again| for)?|what time did you (say|book)|"
+    r"remind me (of )?(the )?(time|day|when))\b"
+)
 _VIEWING = re.compile(
     r"\b(viewings?|tours?|showings?|see (the|a|an|that) (unit|apartment|place|flat|\w+ bedroom)|"
     r"view (the|a|an) (unit|apartment))\b",
@@ -78,12 +94,23 @@ def detect_intent(text: str) -> str:
         return "cancel"
     if RESCHEDULE.search(text) or RESCHEDULE.search(fix_typos(text, _MOVE_WORDS)):  # "swicth my sink reapir"
         return "reschedule"
-    if _LIST.search(text):
+    if _LIST.search(text) or asks_what_is_booked(text):
         return "list"
     viewing_words = fix_typos(text, _VIEWING_WORDS)  # "book me a viewimg"
     if _VIEWING.search(viewing_words) or detect_appointment_ref(viewing_words) == "viewing":
         return "viewing"
     return "book"
+
+
+def asks_what_is_booked(text: str) -> bool:
+    """The resident's upcoming appointments asked for in a few words ("whats booked", "what do i
+    have booked"): the booking flow lists them, whatever the classifier guessed."""
+    return bool(_WHAT_IS_BOOKED.search(fix_typos(text, _WHAT_IS_BOOKED_WORDS)))
+
+
+def asks_booked_time(text: str) -> bool:
+    """ "what time was that again?": asked right after a booking or a read-back, the visit's time."""
+    return bool(_BOOKED_TIME.search(fix_typos(text)))
 
 
 def appointment_number(text: str) -> int | None:

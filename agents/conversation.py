@@ -17,6 +17,7 @@ from callcenter_agents.billing_intents import is_account_money_question, is_amou
 from callcenter_agents.billing_payment import asks_about_payment
 from callcenter_agents.booking_changes import changes_booking
 from callcenter_agents.booking_followups import answers_what_needs_fixing, is_about_openings
+from callcenter_agents.booking_requests import asks_booked_time, asks_what_is_booked
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.polite import fix_typos, is_bare_ack, polite_core
 from callcenter_agents.request_kinds import is_policy_question, is_repair_request
@@ -81,6 +82,7 @@ ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("billing", is_account_money_question),  # payments made, refunds, payment plans, "the 97.25"
     ("billing", is_amount_offer),  # "I can do 1,000" answers "How much?", whatever the classifier hears
     ("booking", is_repair_request),
+    ("booking", asks_what_is_booked),  # "whats booked": the resident's appointments, not off-topic
 )
 # Requests worth queuing when one message asks for two: the ones that take a flow of several turns.
 FOLLOW_UP_VERTICALS: tuple[str, ...] = ("booking", "billing")
@@ -94,7 +96,9 @@ def continues_booking(text: str, closing: dict[str, Any], now: datetime) -> bool
         return is_about_openings(text, now)
     if closing.get("stage") == "need_issue":  # "What needs fixing?" -> "it's hard to explain"
         return answers_what_needs_fixing(text)
-    return isinstance(closing.get("booked"), dict) and changes_booking(text, now)
+    booked = isinstance(closing.get("booked"), dict)
+    # "wait what time was that again?" right after "You're booked": the appointments, read back
+    return booked and (changes_booking(text, now) or asks_booked_time(text))
 
 
 _WHAT_IS_LEFT = re.compile(
