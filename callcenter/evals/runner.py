@@ -235,8 +235,10 @@ class SuiteRunner:
         refused_before = self.budget.refused if self.budget is not None else 0
         name, dsn = await self.template.clone()
         pool: asyncpg.Pool | None = None
+        store: ConversationStore | None = None
         try:
             pool = await create_pool(dsn, min_size=1, max_size=3)
+            store = ConversationStore(pool)
             async with pool.acquire() as conn:
                 await apply_fixtures(conn, scenario, self.config.today)
                 before = await Snapshot.take(conn)
@@ -245,7 +247,7 @@ class SuiteRunner:
             now = self._now(scenario)
             orch = Orchestrator(
                 app=self.app,
-                store=ConversationStore(pool),
+                store=store,
                 router=self.router,
                 backend=backend,
                 settings=self.settings,
@@ -290,6 +292,8 @@ class SuiteRunner:
             log.exception("eval.trial_error", scenario=scenario.id, policy=policy_name)
             result.passed, result.reason = False, f"error: {type(exc).__name__}: {exc}"[:300]
         finally:
+            if store is not None:
+                await store.close()  # its queued message notifications, sent before the pool closes
             if pool is not None:
                 await pool.close()
             self.template.drop_copy(name)
