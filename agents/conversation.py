@@ -117,9 +117,34 @@ def continues_billing(text: str, closing: dict[str, Any], now: datetime) -> bool
     return isinstance(closing.get("paid"), dict) and bool(_WHAT_IS_LEFT.search(fix_typos(text)))
 
 
+# "till what time?", "and on weekends?", "what about saturdays": a few words about the topic just answered.
+_WHEN_WORD = (
+    r"(the )?(weekends?|holidays?|(mon|tues|wednes|thurs|fri|satur|sun)days?|sat|sun|nights?|mornings?|"
+    r"evenings?|afternoons?|today|tomorrow|tonight)"
+)
+_WHEN_SLIPS = ("weekend", "weekends", "holiday", "holidays", "saturdays", "sundays", "nights", "until", "till")
+_FOLLOW_UP = re.compile(
+    r"^(and |but |so |ok |okay )?((till|until|til|from) (what|which) (time|hour|day)|until when|till when|"
+    rf"(((what|how) about|and) )?((on|at|during|over) )?{_WHEN_WORD}( {_WHEN_WORD})?( too| as well)?|"
+    r"what time does it (close|open)|when does it (close|open)|is it (open|closed)|how late|how early|what hours)$"
+)
+
+
+def follows_up_handbook(text: str) -> bool:
+    """A short follow-up to the handbook answer just given, meaningless on its own."""
+    core = polite_core(fix_typos(text, _WHEN_SLIPS)).strip(" ?.!")
+    return len(core.split()) <= 5 and bool(_FOLLOW_UP.search(core))
+
+
+def continues_general(text: str, closing: dict[str, Any], now: datetime) -> bool:
+    """ "till what time?" right after the handbook answered a question: about that question."""
+    return bool(closing.get("asked")) and follows_up_handbook(text)
+
+
 # Messages that go back to the agent that finished last turn (with the state it closed with), or
 # stay with the agent whose question is open (with its flow state), whatever the classifier thinks.
 CONTINUATIONS: dict[str, Callable[[str, dict[str, Any], datetime], bool]] = {
     "booking": continues_booking,
     "billing": continues_billing,
+    "general": continues_general,
 }

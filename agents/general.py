@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from callcenter_agents.conversation import is_lockout
+from callcenter_agents.conversation import follows_up_handbook, is_lockout
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.lead_in import strip_lead_in
 from callcenter_agents.replies import (
@@ -132,6 +132,9 @@ class GeneralFlow:
     async def step(self, turn: FlowTurn) -> FlowReply:
         text = turn.text.strip()
         state = dict(turn.state)
+        finished = state.pop("finished", None)  # the handbook question answered last turn, if any
+        if isinstance(finished, dict) and finished.get("asked") and follows_up_handbook(text):
+            return await self._answer(turn, f"{finished['asked']} {text}", str(finished.get("article") or ""))
         if state.get("stage") == "offer_human":
             if is_affirmative(text) and not is_negative(text):
                 return self._to_human(turn, str(state.get("question") or text))
@@ -174,17 +177,20 @@ class GeneralFlow:
         # question, not for the courtesy around it ("checking" is a payment word there).
         return await self._answer(turn, with_antecedent(strip_lead_in(text) or text, turn.history))
 
-    async def _answer(self, turn: FlowTurn, text: str) -> FlowReply:
-        """The handbook's answer to one question, or an honest miss with an offer of the office."""
+    async def _answer(self, turn: FlowTurn, text: str, article: str | None = None) -> FlowReply:
+        """The handbook's answer to one question, or an honest miss with an offer of the office;
+        `article`: the one a follow-up is about ("what about sundays" after the pool's hours)."""
         try:
-            res = await turn.call_tool("search_knowledge_base", {"query": text[:300] or "help", "limit": 3})
+            res = await turn.call_tool(
+                "search_knowledge_base", {"query": text[:300] or "help", "limit": 5 if article else 3}
+            )
         except ToolError:
             return FlowReply(
                 text="Sorry, I can't look that up right now. Would you like me to connect you with the office?",
                 state={"stage": "offer_human", "question": text[:300]},
             )
         articles: list[dict[str, Any]] = res.get("articles", [])
-        best = articles[0] if articles else None
+        best = next((a for a in articles if article and a.get("id") == article), articles[0] if articles else None)
         if (
             best is None
             or float(best.get("score", 0.0)) < MIN_SCORE
@@ -197,7 +203,13 @@ class GeneralFlow:
                 tool_results=[res],
             )
         quote = best_sentences(text, str(best.get("text", "")), limit=2, topic=topic_words(str(best.get("id", ""))))
-        return FlowReply(text=f"{quote}{_TAIL}", done=True, tool_results=[res])
+        # the question stays for one turn: "till what time?", "and on weekends?" are about it
+        return FlowReply(
+            text=f"{quote}{_TAIL}",
+            state={"asked": text[:200], "article": best.get("id")},
+            done=True,
+            tool_results=[res],
+        )
 
     async def _lockout(self, turn: FlowTurn) -> FlowReply:
         """The handbook's lockout procedure for the hour it is: the office by day, the emergency line after hours."""

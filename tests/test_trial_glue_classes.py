@@ -96,3 +96,25 @@ async def test_the_time_of_a_visit_just_booked_is_read_back(
     # read back, not moved or booked again: the same appointment, at the time just booked
     reply = result.text
     assert result.agent == "booking" and f"{booked[1]} with" in reply and f"({booked[2]})" in reply, (said, reply)
+
+
+# (a handbook question, words its answer has, short follow-ups meaningless on their own)
+_HANDBOOK_FOLLOW_UPS = (
+    ("when is the office open", "office is open", ("till what time?", "and on weekends?", "what about saturdays")),
+    ("is the pool open", "[Pp]ool", ("until when?", "what about sundays", "and on holidays?")),
+    ("when are quiet hours", "[Qq]uiet hours", ("and on weekends?", "what about friday nights")),
+    ("when can i pick up packages", "package room", ("till what time", "and sundays?")),
+)
+
+
+@pytest.mark.parametrize("case", _HANDBOOK_FOLLOW_UPS, ids=lambda c: c[0].split()[-2])
+async def test_a_short_follow_up_to_a_handbook_answer_is_about_its_topic(
+    glue_runtime: Runtime, spec: Spec, case: tuple[str, str, tuple[str, ...]]
+) -> None:
+    question, topic, follow_ups = case
+    orch = clocked(glue_runtime, EVENING)
+    for follow_up in follow_ups:
+        for said in variants(spec, follow_up, 2, seed=3):
+            (_, first), (agent, reply) = await converse(orch, 4, [question, said])
+            assert re.search(topic, first), first
+            assert agent == "general" and re.search(topic, reply), (said, agent, reply)
