@@ -46,6 +46,14 @@ _LOCKOUT = re.compile(
 )
 
 
+_HELP = re.compile(r"^(i )?(need|want|could use|would like) (some )?(help|assistance)( please| pls)?\W*$")
+
+
+def asks_for_help(text: str) -> bool:
+    """ "i need help", "need some help pls": a request for the menu, not for a handbook snippet or a booking."""
+    return bool(_HELP.search(polite_core(fix_typos(text, ("assistance",))) or fix_typos(text)))
+
+
 def is_legal_threat(text: str) -> bool:
     """A lawyer, a lawsuit, the housing authority: a person handles it, with a ticket."""
     return bool(_LEGAL.search(fix_typos(text, _LEGAL_WORDS)))
@@ -76,6 +84,7 @@ BARE_ACK: Callable[[str], bool] = is_bare_ack
 # to a booking (agents/request_kinds.py): the classifier reads both as something else.
 ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("escalation", is_legal_threat),
+    ("general", asks_for_help),  # "i need help": the front desk's menu
     ("general", is_lockout),
     ("general", is_policy_question),
     ("billing", is_payment_timing_question),

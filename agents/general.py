@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from callcenter_agents.conversation import follows_up_handbook, is_lockout
+from callcenter_agents.conversation import asks_for_help, follows_up_handbook, is_lockout
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.lead_in import strip_lead_in
 from callcenter_agents.replies import (
@@ -60,7 +60,7 @@ def small_talk(text: str, name: str | None, history: Sequence[tuple[str, str]] =
     """A reply to greetings, thanks, goodbyes, bare acknowledgements and 'what can you do', else None."""
     hello = f"Hi {first_name(name)}!" if first_name(name) else "Hi!"
     short = len(text.split()) <= 8
-    if _CAPABILITIES.search(text):
+    if _CAPABILITIES.search(text) or asks_for_help(text):
         bot = (
             "I'm the automated assistant for the resident help line, not a person, but I can get you one. "
             if re.search(r"\b(bot|robot|human|real|person|ai|who are you|what are you)\b", text, re.I)

@@ -118,3 +118,13 @@ async def test_a_short_follow_up_to_a_handbook_answer_is_about_its_topic(
             (_, first), (agent, reply) = await converse(orch, 4, [question, said])
             assert re.search(topic, first), first
             assert agent == "general" and re.search(topic, reply), (said, agent, reply)
+
+
+@pytest.mark.parametrize("wording", ["i need help", "I need some help please", "hi, i need help", "need assistance"])
+async def test_a_bare_request_for_help_gets_the_menu(glue_runtime: Runtime, spec: Spec, wording: str) -> None:
+    orch = clocked(glue_runtime, EVENING)
+    for said in variants(spec, wording, 3, seed=7):
+        [(agent, reply)] = await converse(orch, 4, [said])
+        assert agent == "general" and "What can I do for you?" in reply and "guest" not in reply, (said, reply)
+    [(agent, reply)] = await converse(orch, 4, ["i need help with my sink, it leaks"])
+    assert agent == "booking", reply  # help with something named is that request, not the menu
