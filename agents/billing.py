@@ -35,7 +35,6 @@ from callcenter_agents.billing_payment import (
     picked_method,
 )
 from callcenter_agents.billing_prompt import BILLING_EXAMPLES, BILLING_INSTRUCTIONS
-from callcenter_agents.billing_questions import answer, matching_charge, question_kind
 from callcenter_agents.extract import (
     detect_charge_kind,
     detect_invoice_ref,
@@ -98,7 +97,7 @@ class BillingFlow:
         finished = state.get(FINISHED_KEY)
         if isinstance(finished, dict) and finished.get("payments") and asks_about_payment(text):
             return await payment_history(t, text, last=True)  # "and when was it?" after "your last payment was…"
-        if stage in _MONEY_STAGES and (detect_intent(text) in _NEVER_A_PAYMENT or question_kind(text)):
+        if stage in _MONEY_STAGES and detect_intent(text) in _NEVER_A_PAYMENT:
             # "ok waive it" to "Would you like to pay?", "wait, what did I pay last month?" to
             # "Pay $X?": another request, answered as such; nothing pending is charged.
             return await self._start(t, text)
@@ -153,11 +152,6 @@ class BillingFlow:
                 human=reply.human,
                 tool_results=reply.tool_results,
             )
-        kind = question_kind(text)  # "how much was it again?", "can i pay on the 15th?": never a pay prompt
-        if kind == "charge_amount" and (inv := await matching_charge(t, text)) is not None:
-            return await self._explain(t, inv)
-        if kind is not None and kind != "charge_amount":
-            return await answer(t, text, kind)
         intent = detect_intent(text)
         if intent == "policy":
             return await self._policy_answer(t, text)

@@ -114,9 +114,4 @@ BILLING_EXAMPLES: tuple[str, ...] = (
     "how much do I owe and where do I pick up packages",
     "pay $200 with my bank account",
     "use my checking account for the payment",
-    "how much was that payment again?",
-    "did my november rent payment go through?",
-    "what cards do i have on file",
-    "why am i being charged 35 dollars",
-    "can i pay the rest on the 15th instead",
 )
