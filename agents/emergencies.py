@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 
+from callcenter_agents.replies import summarize_history
+
 from callcenter.routing.emergency import detect_emergency as rule_emergency
+from callcenter.specialists.flow import FlowTurn, HumanHandoffRequest
+from callcenter.types import Priority
 
 # Ordered: the first matching kind decides the safety advice.
 _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -79,103 +83,6 @@ _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
-_SAFETY = {
-    "gas": (
-        "Please leave your home now. Don't touch light switches, appliances or anything that could "
-        "spark, and don't use your phone until you're outside. Once you're out, call 911 and the gas "
-        "company's emergency number"
-    ),
-    "carbon_monoxide": (
-        "Please get everyone, including pets, out into fresh air now and leave the door open "
-        "behind you. Once you're outside, call 911"
-    ),
-    "fire": (
-        "If there's fire or smoke, leave the building now by the stairs, not the elevator, close doors "
-        "behind you, and call 911 once you're out"
-    ),
-    "electrical": (
-        "Stay away from it and don't touch it or use water near it. If you can do so safely, switch "
-        "off that circuit's breaker at your panel. If there's smoke or fire, leave and call 911"
-    ),
-    "flood": (
-        "If it's safe, turn off the water at your unit's shut-off valve (often under the sink or by "
-        "the water heater) and keep away from outlets and electrical appliances near the water"
-    ),
-    "no_heat": (
-        "Keep doors and windows closed and dress in warm layers; please don't use the oven or a gas "
-        "stove to heat your home"
-    ),
-    "security": "If you're in danger, get somewhere safe and call 911 now",
-    "elevator": (
-        "If someone is stuck, press the elevator's alarm button and stay calm; if anyone is hurt or unwell, call 911"
-    ),
-}
-
-_PERSON = re.compile(
-    r"\b((talk|speak|chat) (to|with) (a |an |the |your |some )?(human|person|real person|someone|somebody|agent|"
-    r"representative|rep|manager|supervisor|staff|people|office)|real (person|human)|human (being|agent)|"
-    r"representative|operator|supervisor|(the |a |your )manager|escalate|call me back|callback|"
-    r"(live|human|real|customer service|support) (agent|rep)|(connect|transfer|put) me (to|with|through to) "
-    r"(a |an |the )?(agent|human|person|rep|someone))\b"
-    # A bare "agent please", "human!", "rep": the whole message is the request.
-    r"|^\W*(an? )?(agent|human|person|rep|operator|representative)( please| now| pls)?\W*$",
-    re.I,
-)
-_LEGAL = re.compile(
-    r"\b(lawyer|attorney|sue|suing|lawsuit|legal action|small claims|court|"
-    r"housing authority|code enforcement|tenant rights|report you)\b",
-    re.I,
-)
-_HARASS = re.compile(
-    r"\b(harass\w*|stalk\w*|discriminat\w*|bull(y|ied|ying)|threaten\w*|"
-    r"intimidat\w*|unsafe|afraid|racist|slur)\b",
-    re.I,
-)
-_NOISE = re.compile(
-    r"\b(noise|noisy|loud|party|parties|music|bass|bark\w*|stomping|yelling|screaming|"
-    r"quiet hours)\b",
-    re.I,
-)
-_SECURITY = re.compile(
-    r"\b(security|suspicious|door (won't|doesn't|will not) lock|lock (is )?broken|"
-    r"gate (is )?broken|package (was )?stolen|stolen|theft|broken into|vandali\w*|"
-    r"trespass\w*)\b",
-    re.I,
-)
-_COMPLAINT = re.compile(
-    r"\b(complain\w*|unacceptable|terrible|awful|worst|ridiculous|frustrat\w*|angry|"
-    r"upset|fed up|disappointed|still (not|hasn't|hasnt|isn't) (been )?(fixed|done|resolved)|"
-    r"nobody (came|showed|called|fixed)|no one (came|showed|called|fixed)|rude)\b",
-    re.I,
-)
-_TICKET_WORDS = re.compile(r"\b(log|ticket|file|report|record|write it)\b", re.I)
-
-_QUEUE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "billing",
-        re.compile(
-            r"\b(rent|balance|charge\w*|fee|fees|payment\w*|pay|invoice\w*|bill\w*|refund|"
-            r"deposit)\b",
-            re.I,
-        ),
-    ),
-    (
-        "maintenance",
-        re.compile(
-            r"\b(repair\w*|leak\w*|broken|technician|plumb\w*|maintenance|fix\w*|"
-            r"appointment|heater|ac|toilet|sink)\b",
-            re.I,
-        ),
-    ),
-    (
-        "leasing",
-        re.compile(
-            r"\b(lease|leasing|viewing|tour|renew\w*|move[- ]?(out|in)|apartment available|"
-            r"application|transfer)\b",
-            re.I,
-        ),
-    ),
-)
 SAFETY = {
     "gas": (
         "Please leave your home now. Don't touch light switches, appliances or anything that could "
@@ -221,3 +128,13 @@ def detect_emergency(text: str) -> str | None:
     # The router's break-in rules ("someone broke in to my apartment"), so the flow never
     # treats as a complaint what the router dispatched as an emergency.
     return "security" if rule_emergency(text, ("security",)) == "security" else None
+
+
+def urgent_handoff(turn: FlowTurn, text: str, kind: str, what: str = "reported") -> HumanHandoffRequest:
+    """The emergency team's urgent handoff for `kind`, worded the same for a first report and an update."""
+    return HumanHandoffRequest(
+        queue="emergency",
+        priority=Priority.URGENT,
+        summary=summarize_history(turn.history, text),
+        reason=f"Emergency {what} ({kind.replace('_', ' ')}): {text[:200]}",
+    )

@@ -14,13 +14,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from callcenter_agents.emergencies import detect_emergency
-from callcenter_agents.replies import summarize_history
+from callcenter_agents.emergencies import detect_emergency, urgent_handoff
 from callcenter_tools.escalation import EMERGENCY_LINE
 
-from callcenter.specialists.flow import FlowReply, FlowTurn, HumanHandoffRequest
+from callcenter.specialists.flow import FlowReply, FlowTurn
 from callcenter.tooling.toolkit import ToolError
-from callcenter.types import Priority
 
 # The step that matters most now, per kind, in one sentence (the full steps were said at the report).
 BRIEF = {
@@ -75,24 +73,25 @@ _WHAT_NOW = re.compile(
     r"what do (i|we) do( now)?|what should (i|we) do|then what|and now|next steps?|what happens (now|next))\b",
     re.I,
 )
+# Ordered: the first that matches is what the follow-up asks.
+_ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("out", _OUT_NOW),
+    ("thanks", _THANKS_ONLY),
+    ("back_in", _BACK_IN),
+    ("leave", _LEAVE_Q),
+    ("ticket", _TICKET),
+    ("status", _STATUS),
+)
 
 
 def follow_up_kind(text: str) -> str:
     """What a follow-up asks: report | out | thanks | ticket | back_in | leave | status | steps."""
     if detect_emergency(text) or _AGAIN.search(text):
         return "report"
-    if _OUT_NOW.search(text):
-        return "out"
-    if _THANKS_ONLY.search(text):
-        return "thanks"
-    if _BACK_IN.search(text):
-        return "back_in"
-    if _LEAVE_Q.search(text):
-        return "leave"
-    if _TICKET.search(text) and not _WHAT_NOW.search(text):
-        return "ticket"
-    if _STATUS.search(text) and not _WHAT_NOW.search(text):
-        return "status"
+    asks_next = bool(_WHAT_NOW.search(text))  # "what now?" wants the steps, not the ticket's number
+    for asked, cue in _ASKS:
+        if cue.search(text) and not (asks_next and asked in ("ticket", "status")):
+            return asked
     return "steps"
 
 
@@ -143,12 +142,7 @@ async def emergency_follow_up(turn: FlowTurn, text: str, mode: dict[str, Any]) -
             f"team again; a person is joining this conversation. If anyone is in danger, call 911; our 24/7 "
             f"emergency line is {EMERGENCY_LINE}.",
             done=True,
-            human=HumanHandoffRequest(
-                queue="emergency",
-                priority=Priority.URGENT,
-                summary=summarize_history(turn.history, text),
-                reason=f"Emergency update ({kind.replace('_', ' ')}): {text[:200]}",
-            ),
+            human=urgent_handoff(turn, text, kind, "update"),
         )
     try:
         status = await turn.call_tool("handoff_status", {"queue": "emergency"})

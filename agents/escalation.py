@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from callcenter_agents.conversation import is_legal_threat
-from callcenter_agents.emergencies import SAFETY, detect_emergency
+from callcenter_agents.emergencies import SAFETY, detect_emergency, urgent_handoff
 from callcenter_agents.emergency_follow_up import emergency_follow_up
 from callcenter_agents.escalation_prompt import ESCALATION_EXAMPLES, ESCALATION_INSTRUCTIONS
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
@@ -60,6 +60,14 @@ _COMPLAINT = re.compile(
     r"upset|fed up|disappointed|still (not|hasn't|hasnt|isn't) (been )?(fixed|done|resolved)|"
     r"nobody (came|showed|called|fixed)|no one (came|showed|called|fixed)|rude)\b",
     re.I,
+)
+# After emergencies and legal threats, the first that matches decides.
+_INTENT_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("harassment", _HARASS),
+    ("person", _PERSON),
+    ("security", _SECURITY),
+    ("noise", _NOISE),
+    ("complaint", _COMPLAINT),
 )
 _TICKET_WORDS = re.compile(r"\b(log|ticket|file|report|record|write it)\b", re.I)
 
@@ -116,17 +124,7 @@ def detect_intent(text: str) -> str:
         return "emergency"
     if _LEGAL.search(text) or is_legal_threat(text):
         return "legal"
-    if _HARASS.search(text):
-        return "harassment"
-    if _PERSON.search(text):
-        return "person"
-    if _SECURITY.search(text):
-        return "security"
-    if _NOISE.search(text):
-        return "noise"
-    if _COMPLAINT.search(text):
-        return "complaint"
-    return "unclear"
+    return next((intent for intent, cue in _INTENT_CUES if cue.search(text)), "unclear")
 
 
 def emergency_reply(kind: str) -> str:
@@ -165,12 +163,7 @@ class EscalationFlow:
             return FlowReply(
                 text=emergency_reply(kind),
                 done=True,
-                human=HumanHandoffRequest(
-                    queue="emergency",
-                    priority=Priority.URGENT,
-                    summary=summarize_history(turn.history, text),
-                    reason=f"Emergency reported ({kind.replace('_', ' ')}): {text[:200]}",
-                ),
+                human=urgent_handoff(turn, text, kind),
             )
         if intent == "person":
             queue = pick_queue(text, turn.history, turn.context.details)
