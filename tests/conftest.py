@@ -123,6 +123,21 @@ def test_settings(tmp_path_factory: pytest.TempPathFactory, trained_models: Path
     )
 
 
+@pytest.fixture
+def offline_eval_env(
+    server_dsn: str, tmp_path: Path, test_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """The environment `run_eval(Settings(), …)` reads for an offline run: the shared server, the run's
+    trained router (reused, not trained again), a config file of its own and no provider keys."""
+    monkeypatch.setenv("DATABASE_URL", server_dsn)
+    monkeypatch.setenv("CALLCENTER_DATA_DIR", str(test_settings.data_dir))
+    monkeypatch.setenv("CALLCENTER_CONFIG", str(tmp_path / "callcenter.toml"))
+    monkeypatch.setenv("CALLCENTER_BACKEND", "local")
+    for key in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY"):
+        monkeypatch.delenv(key, raising=False)
+    yield tmp_path
+
+
 @pytest.fixture(scope="session")
 async def runtime(seeded_dsn: str, test_settings: Settings) -> AsyncIterator[Runtime]:
     rt = await build_runtime(test_settings, dsn=seeded_dsn)

@@ -11,10 +11,7 @@ change through. The per-class figures are printed for the report.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from callcenter.evals.paraphrase import generate, load_spec, per_class
 from callcenter.evals.runner import EvalConfig, run_eval
@@ -27,20 +24,7 @@ SCALE = 0.2
 MIN_PASS_RATE = 0.98
 
 
-@pytest.fixture
-def eval_env(
-    server_dsn: str, tmp_path: Path, test_settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    monkeypatch.setenv("DATABASE_URL", server_dsn)
-    monkeypatch.setenv("CALLCENTER_DATA_DIR", str(test_settings.data_dir))  # the run's trained router, reused
-    monkeypatch.setenv("CALLCENTER_CONFIG", str(tmp_path / "callcenter.toml"))
-    monkeypatch.setenv("CALLCENTER_BACKEND", "local")
-    for key in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY"):
-        monkeypatch.delenv(key, raising=False)
-    yield tmp_path
-
-
-async def test_generated_conversations_pass_at_least_the_ratchet(eval_env: Path) -> None:
+async def test_generated_conversations_pass_at_least_the_ratchet(offline_eval_env: Path) -> None:
     started = time.perf_counter()
     scenarios = generate(load_spec(TEMPLATES), seed=SEED, scale=SCALE)
     assert len({s.route for s in scenarios}) >= 6  # every class is in the draw

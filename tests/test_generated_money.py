@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from callcenter.evals.paraphrase import generate, load_spec, per_class
 from callcenter.evals.runner import EvalConfig, run_eval
@@ -31,19 +28,6 @@ SCALE = 0.5
 MIN_PASS_RATE = 1.0
 
 
-@pytest.fixture
-def eval_env(
-    server_dsn: str, tmp_path: Path, test_settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    monkeypatch.setenv("DATABASE_URL", server_dsn)
-    monkeypatch.setenv("CALLCENTER_DATA_DIR", str(test_settings.data_dir))  # the run's trained router, reused
-    monkeypatch.setenv("CALLCENTER_CONFIG", str(tmp_path / "callcenter.toml"))
-    monkeypatch.setenv("CALLCENTER_BACKEND", "local")
-    for key in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY"):
-        monkeypatch.delenv(key, raising=False)
-    yield tmp_path
-
-
 def test_the_templates_cover_every_money_class() -> None:
     scenarios = generate(load_spec(TEMPLATES), seed=SEED, scale=SCALE)
     classes = {s.route for s in scenarios}
@@ -51,7 +35,7 @@ def test_the_templates_cover_every_money_class() -> None:
     assert len({s.id for s in scenarios}) == len(scenarios)
 
 
-async def test_generated_money_conversations_leave_the_right_end_state(eval_env: Path) -> None:
+async def test_generated_money_conversations_leave_the_right_end_state(offline_eval_env: Path) -> None:
     started = time.perf_counter()
     scenarios = generate(load_spec(TEMPLATES), seed=SEED, scale=SCALE)
     config = EvalConfig(policies=["local"], trials=1, concurrency=4, progress=False)
