@@ -1,6 +1,6 @@
 """Set-up shared by tests that need the demo business: a seeded database of their own, a runtime on
-it, an orchestrator with its clock fixed, resident lines in generated variations, and a data dir
-holding the run's trained models.
+it, an orchestrator with its clock fixed, a conversation through it, resident lines in generated
+variations, and a data dir holding the run's trained models.
 
 A test module that books, pays or cancels gets a database of its own (the session's seeded one is
 shared, and other tests change it), seeded for the day its conversations happen on.
@@ -66,6 +66,16 @@ def clocked(rt: Runtime, now: datetime) -> Orchestrator:
         settings=first.settings,
         clock=lambda: now,
     )
+
+
+async def converse(orch: Orchestrator, customer: int | None, turns: list[str]) -> list[tuple[str, str]]:
+    """(agent, reply) for each turn of one new session of `customer` (None: anonymous)."""
+    session = await orch.open_session(channel="test", customer_id=customer)
+    out = []
+    for said in turns:
+        result = await orch.handle_turn(session.id, said)
+        out.append((result.agent, result.text))
+    return out
 
 
 def variants(spec: Spec, text: str, n: int, seed: int) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from seeded import clocked, seeded_runtime, variants
+from seeded import clocked, converse, seeded_runtime, variants
 
 from callcenter.evals.paraphrase import Spec, load_spec, typo
 from callcenter.orchestrator import Orchestrator
@@ -44,16 +44,6 @@ async def trial_runtime(server_dsn: str, test_settings: Settings) -> AsyncIterat
 
 def orchestrator(rt: Runtime, now: datetime = EVENING) -> Orchestrator:
     return clocked(rt, now)
-
-
-async def converse(orch: Orchestrator, customer: int | None, turns: list[str]) -> list[tuple[str, str]]:
-    """(agent, reply) for each turn of one new session."""
-    session = await orch.open_session(channel="test", customer_id=customer)
-    out = []
-    for said in turns:
-        result = await orch.handle_turn(session.id, said)
-        out.append((result.agent, result.text))
-    return out
 
 
 # --- a question whether something is allowed goes to the handbook ---------------------------------------

@@ -16,10 +16,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from seeded import clocked, seeded_runtime, variants
+from seeded import clocked, converse, seeded_runtime, variants
 
 from callcenter.evals.paraphrase import Spec, load_spec
-from callcenter.orchestrator import Orchestrator
 from callcenter.runtime import Runtime
 from callcenter.settings import Settings
 
@@ -38,16 +37,6 @@ def spec() -> Spec:
 async def glue_runtime(server_dsn: str, test_settings: Settings) -> AsyncIterator[Runtime]:
     async with seeded_runtime(server_dsn, test_settings, today=EVENING.date()) as rt:
         yield rt
-
-
-async def converse(orch: Orchestrator, customer: int, turns: list[str]) -> list[tuple[str, str]]:
-    """(agent, reply) for each turn of one new session."""
-    session = await orch.open_session(channel="test", customer_id=customer)
-    out = []
-    for said in turns:
-        result = await orch.handle_turn(session.id, said)
-        out.append((result.agent, result.text))
-    return out
 
 
 _WHAT_IS_BOOKED = (
