@@ -1,4 +1,5 @@
-"""Helpers for desk tests: operators with tokens, customer and desk sockets, waiting for frames."""
+"""Helpers for desk tests: operators with tokens, customer and desk sockets, waiting for frames, and a
+chat that an operator holds (the set-up of every test of what happens while a person has the session)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
+from callcenter.runtime import Runtime
 from callcenter.store.operators import OperatorStore
 from callcenter.web.auth import issue_token
 from callcenter.web.operator_auth import issue_operator_token
@@ -21,6 +23,17 @@ async def new_operator(pool: asyncpg.Pool, secret: str, role: str = "agent") -> 
     name = f"op-{role}-{uuid.uuid4().hex[:8]}"
     op = await OperatorStore(pool).add(name, role)
     return name, issue_operator_token(op.id, secret, ttl_seconds=600)
+
+
+def desk_secret(runtime: Runtime) -> str:
+    """The product's signing secret: operator and customer tokens are issued with it."""
+    return runtime.settings.secret.get_secret_value()
+
+
+async def operator_token(runtime: Runtime, role: str = "agent") -> str:
+    """The token of a fresh operator of `role` on `runtime`'s database."""
+    _, token = await new_operator(runtime.pool, desk_secret(runtime), role)
+    return token
 
 
 def customer_token(secret: str, customer_id: int) -> str:
@@ -81,3 +94,25 @@ async def wait_in_queue(ws: aiohttp.ClientWebSocketResponse, session_id: str, wa
         entry = entry_for(frame["queue"], session_id)
         if entry is not None:
             return entry
+
+
+async def take(desk: aiohttp.ClientWebSocketResponse, session_id: str) -> dict[str, Any]:
+    """Wait until the session is in the desk's queue and take it; its queue entry (the take answered `taken`)."""
+    entry = await wait_in_queue(desk, session_id)
+    await desk.send_json({"type": "take", "handoff_id": entry["handoff_id"]})
+    await recv_until(desk, "taken")
+    return entry
+
+
+async def held_chat(
+    runtime: Runtime,
+    customer: aiohttp.ClientWebSocketResponse,
+    desk: aiohttp.ClientWebSocketResponse,
+    customer_id: int,
+) -> str:
+    """A fresh operator opens `desk`, resident `customer_id` asks for a person on `customer` and the
+    operator takes the chat; its session id (the person holds it now)."""
+    await desk_hello(desk, await operator_token(runtime))
+    sid = await customer_asks_for_person(customer, customer_token(desk_secret(runtime), customer_id))
+    await take(desk, sid)
+    return sid

@@ -13,24 +13,22 @@ from tests.desk_helpers import (
     customer_asks_for_person,
     customer_token,
     desk_hello,
+    desk_secret,
     entry_for,
     new_operator,
     recv,
     recv_until,
     say,
+    take,
     wait_in_queue,
 )
-
-
-def _secret(runtime: Runtime) -> str:
-    return runtime.settings.secret.get_secret_value()
 
 
 async def test_operator_takes_replies_holds_the_bot_and_releases(
     client: TestClient,
     runtime: Runtime,  # type: ignore[type-arg]
 ) -> None:
-    secret = _secret(runtime)
+    secret = desk_secret(runtime)
     name, token = await new_operator(runtime.pool, secret)
     async with client.ws_connect("/v1/chat") as customer, client.ws_connect("/v1/desk") as desk:
         hello = await desk_hello(desk, token)
@@ -93,7 +91,7 @@ async def test_two_operators_racing_for_one_handoff_give_one_winner(
     client: TestClient,
     runtime: Runtime,  # type: ignore[type-arg]
 ) -> None:
-    secret = _secret(runtime)
+    secret = desk_secret(runtime)
     for _ in range(3):
         (_, t1), (_, t2) = await new_operator(runtime.pool, secret), await new_operator(runtime.pool, secret)
         async with (
@@ -125,7 +123,7 @@ async def test_only_the_holder_may_write_release_or_close(
     client: TestClient,
     runtime: Runtime,  # type: ignore[type-arg]
 ) -> None:
-    secret = _secret(runtime)
+    secret = desk_secret(runtime)
     (_, holder), (_, other) = await new_operator(runtime.pool, secret), await new_operator(runtime.pool, secret)
     async with (
         client.ws_connect("/v1/chat") as customer,
@@ -135,9 +133,7 @@ async def test_only_the_holder_may_write_release_or_close(
         await desk_hello(d1, holder)
         await desk_hello(d2, other)
         sid = await customer_asks_for_person(customer, customer_token(secret, 3))
-        entry = await wait_in_queue(d1, sid)
-        await d1.send_json({"type": "take", "handoff_id": entry["handoff_id"]})
-        await recv_until(d1, "taken")
+        entry = await take(d1, sid)
         for frame in (
             {"type": "message", "session_id": sid, "text": "hello"},
             {"type": "release", "session_id": sid},
@@ -166,7 +162,7 @@ async def test_only_the_holder_may_write_release_or_close(
 
 
 async def test_supervisor_watches_a_session_live(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
-    secret = _secret(runtime)
+    secret = desk_secret(runtime)
     _, sup = await new_operator(runtime.pool, secret, role="supervisor")
     async with client.ws_connect("/v1/chat") as customer, client.ws_connect("/v1/desk") as desk:
         await desk_hello(desk, sup)
@@ -187,7 +183,7 @@ async def test_bad_tokens_and_frames_get_precise_errors_and_the_socket_stays_ope
     client: TestClient,
     runtime: Runtime,  # type: ignore[type-arg]
 ) -> None:
-    secret = _secret(runtime)
+    secret = desk_secret(runtime)
     async with client.ws_connect("/v1/desk") as desk:
         cases = [
             ({"type": "take", "handoff_id": 1}, "hello_required"),
@@ -210,7 +206,7 @@ async def test_bad_tokens_and_frames_get_precise_errors_and_the_socket_stays_ope
 async def test_a_disabled_operator_is_refused_at_once(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]
     from callcenter.store.operators import OperatorStore
 
-    name, token = await new_operator(runtime.pool, _secret(runtime))
+    name, token = await new_operator(runtime.pool, desk_secret(runtime))
     async with client.ws_connect("/v1/desk") as desk:
         await desk_hello(desk, token)
         await OperatorStore(runtime.pool).set_disabled(name)
@@ -240,7 +236,7 @@ async def test_hostile_frames_get_errors_and_the_desk_keeps_working(
     import json
     import random
 
-    _, token = await new_operator(runtime.pool, _secret(runtime))
+    _, token = await new_operator(runtime.pool, desk_secret(runtime))
     rng = random.Random(7)
     hostile: list[str | bytes] = [
         json.dumps({"type": "message", "session_id": "x", "text": "a\u0000b"}),
@@ -274,7 +270,7 @@ async def test_shutdown_closes_desk_sockets_with_service_restart(runtime: Runtim
 
     app = create_app(runtime)
     drain = install_drain(app, 2.0)
-    _, token = await new_operator(runtime.pool, _secret(runtime))
+    _, token = await new_operator(runtime.pool, desk_secret(runtime))
     async with TestClient(TestServer(app)) as c, c.ws_connect("/v1/desk") as desk:
         await desk_hello(desk, token)
         await drain.drain()

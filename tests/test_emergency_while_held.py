@@ -10,18 +10,17 @@ urgent emergency, and the holder's desk is told the session left them.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from callcenter.runtime import Runtime
-from callcenter.web.server import create_app
 from tests.desk_helpers import (
-    customer_asks_for_person,
     customer_token,
     desk_hello,
-    new_operator,
+    desk_secret,
+    held_chat,
+    operator_token,
     recv,
     recv_until,
     say,
@@ -29,12 +28,6 @@ from tests.desk_helpers import (
 )
 
 LINE = "555-0100"
-
-
-@pytest.fixture(scope="module")
-async def client(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
-    async with TestClient(TestServer(create_app(runtime))) as c:
-        yield c
 
 
 async def _urgent_waiting(runtime: Runtime, sid: str) -> list[dict[str, object]]:
@@ -50,20 +43,13 @@ async def test_gas_while_an_online_operator_holds_gets_safety_steps_and_tops_eve
     client: TestClient,  # type: ignore[type-arg]
     runtime: Runtime,
 ) -> None:
-    secret = runtime.settings.secret.get_secret_value()
-    _, holder_token = await new_operator(runtime.pool, secret)
-    _, other_token = await new_operator(runtime.pool, secret)
     async with (
         client.ws_connect("/v1/chat") as customer,
         client.ws_connect("/v1/desk") as holder,
         client.ws_connect("/v1/desk") as other,
     ):
-        await desk_hello(holder, holder_token)
-        await desk_hello(other, other_token)
-        sid = await customer_asks_for_person(customer, customer_token(secret, 3))
-        entry = await wait_in_queue(holder, sid)
-        await holder.send_json({"type": "take", "handoff_id": entry["handoff_id"]})
-        await recv_until(holder, "taken")
+        await desk_hello(other, await operator_token(runtime))
+        sid = await held_chat(runtime, customer, holder, 3)
         assert (await say(customer, "thanks, my heater is noisy"))["type"] == "received"  # held: the person answers
 
         reply = await say(customer, "I smell gas in my kitchen, it's really strong")
@@ -89,17 +75,12 @@ async def test_gas_after_the_holder_closed_their_desk_is_not_left_unread(
     runtime: Runtime,
     emergency: str,
 ) -> None:
-    secret = runtime.settings.secret.get_secret_value()
-    _, token = await new_operator(runtime.pool, secret)
     async with client.ws_connect("/v1/chat") as customer, client.ws_connect("/v1/desk") as desk:
-        await desk_hello(desk, token)
-        sid = await customer_asks_for_person(customer, customer_token(secret, 4))
-        entry = await wait_in_queue(desk, sid)
-        await desk.send_json({"type": "take", "handoff_id": entry["handoff_id"]})
-        await recv_until(desk, "taken")
+        sid = await held_chat(runtime, customer, desk, 4)
     # The operator's desk is closed; the resident comes back later on a new socket.
     async with client.ws_connect("/v1/chat") as customer:
-        await customer.send_json({"type": "hello", "token": customer_token(secret, 4), "session_id": sid})
+        token = customer_token(desk_secret(runtime), 4)
+        await customer.send_json({"type": "hello", "token": token, "session_id": sid})
         assert (await recv(customer))["type"] == "session"
         reply = await say(customer, emergency)
     assert reply["type"] == "message" and LINE in reply["text"] and reply["handoff"] is True, reply
@@ -111,14 +92,8 @@ async def test_an_ordinary_message_while_held_still_goes_only_to_the_person(
     client: TestClient,  # type: ignore[type-arg]
     runtime: Runtime,
 ) -> None:
-    secret = runtime.settings.secret.get_secret_value()
-    _, token = await new_operator(runtime.pool, secret)
     async with client.ws_connect("/v1/chat") as customer, client.ws_connect("/v1/desk") as desk:
-        await desk_hello(desk, token)
-        sid = await customer_asks_for_person(customer, customer_token(secret, 5))
-        entry = await wait_in_queue(desk, sid)
-        await desk.send_json({"type": "take", "handoff_id": entry["handoff_id"]})
-        await recv_until(desk, "taken")
+        sid = await held_chat(runtime, customer, desk, 5)
         for text in ("the gas bill seems high this month", "my stove is electric, no gas smell at all"):
             assert (await say(customer, text))["type"] == "received", text
     assert await runtime.pool.fetchval("SELECT held_by FROM sessions WHERE id=$1", uuid.UUID(sid)) is not None
