@@ -19,6 +19,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from seeded import seeded_database, with_trained_models
 
+from callcenter.fakellm import FakeLLMServer
 from callcenter.runtime import Runtime, build_runtime
 from callcenter.settings import Settings
 from callcenter.store.db import connect, create_database, create_pool, drop_database
@@ -150,6 +151,16 @@ async def client(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore
     """The product's aiohttp app in-process (chat, desk, voice, transcripts), one per test module."""
     async with TestClient(TestServer(create_app(runtime))) as c:
         yield c
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeLLMServer]:
+    """The project's fake provider (Anthropic and OpenAI wire formats) on a loopback port, seed 0.
+
+    A module that wants another seed or no simulated latency defines its own `fake`, which wins.
+    """
+    async with FakeLLMServer(seed=0) as server:
+        yield server
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -89,12 +88,6 @@ def test_openai_shared_layout_names_allowed_tools_and_shares_one_key() -> None:
     assert kwargs["prompt_cache_key"] == SHARED_CACHE_KEY
     per_agent = openai_request(mini, request_for("billing"), PLAN)
     assert per_agent["prompt_cache_key"] == "callcenter:billing" and "tool_choice" not in per_agent
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeLLMServer]:
-    async with FakeLLMServer(seed=0) as server:
-        yield server
 
 
 async def test_tier_one_reads_the_prefix_another_agent_wrote(fake: FakeLLMServer) -> None:

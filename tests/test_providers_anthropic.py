@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from slot_tools import book_slot, find_slots
 
 from callcenter.fakellm import Fail, FakeLLMServer, Reply, ToolCall
 from callcenter.providers.anthropic_provider import AnthropicProvider, build_messages, build_request
@@ -16,35 +17,11 @@ from callcenter.providers.base import ChatMessage, ModelRequest, ProviderError, 
 from callcenter.providers.caching import MAX_BREAKPOINTS, apply_anthropic_cache, count_breakpoints
 from callcenter.providers.catalog import Catalog
 from callcenter.providers.cost import cost_usd
-from callcenter.tooling.toolkit import ToolArgs, ToolContext, tool
 from callcenter.types import Usage
 
 CATALOG = Catalog.load(None)
 HAIKU = CATALOG.get("claude-haiku-4-5")
 SONNET = CATALOG.get("claude-sonnet-4-6")
-
-
-class SlotArgs(ToolArgs):
-    kind: str
-    day: str | None = None
-
-
-@tool()
-async def find_slots(ctx: ToolContext, args: SlotArgs) -> dict[str, Any]:
-    """Find free maintenance slots of a kind."""
-    return {}
-
-
-@tool()
-async def book_slot(ctx: ToolContext, args: SlotArgs) -> dict[str, Any]:
-    """Book a maintenance slot."""
-    return {}
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeLLMServer]:
-    async with FakeLLMServer(seed=0) as server:
-        yield server
 
 
 @pytest.fixture

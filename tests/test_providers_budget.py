@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
@@ -25,12 +25,6 @@ from callcenter.providers.cost import cost_usd
 CATALOG = Catalog.load(None)
 OPUS = CATALOG.get("claude-opus-4-7")
 SUITE = Path(__file__).resolve().parents[1] / "evals"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeLLMServer]:
-    async with FakeLLMServer(seed=0) as server:
-        yield server
 
 
 def request(text: str) -> ModelRequest:

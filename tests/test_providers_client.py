@@ -43,12 +43,6 @@ class Sleeps:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeLLMServer]:
-    async with FakeLLMServer(seed=0) as server:
-        yield server
-
-
-@pytest.fixture
 async def providers(fake: FakeLLMServer) -> AsyncIterator[dict[str, Provider]]:
     a = AnthropicProvider(api_key="k", base_url=fake.base_url, timeout_s=5.0)
     o = OpenAIProvider(api_key="k", base_url=fake.openai_base_url, timeout_s=5.0)

@@ -11,41 +11,18 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from slot_tools import book_slot, find_slots
 
 from callcenter.fakellm import Fail, FakeLLMServer, Reply, ToolCall
 from callcenter.providers.base import ChatMessage, ModelRequest, ProviderError, ToolCallRequest
 from callcenter.providers.catalog import Catalog
 from callcenter.providers.cost import cost_usd
 from callcenter.providers.openai_provider import OpenAIProvider, build_request, mean_token_probability
-from callcenter.tooling.toolkit import ToolArgs, ToolContext, tool
 from callcenter.types import Usage
 
 CATALOG = Catalog.load(None)
 GPT5 = CATALOG.get("gpt-5")
 MINI = CATALOG.get("gpt-5-mini")
-
-
-class SlotArgs(ToolArgs):
-    kind: str
-    day: str | None = None
-
-
-@tool()
-async def find_slots(ctx: ToolContext, args: SlotArgs) -> dict[str, Any]:
-    """Find free maintenance slots of a kind."""
-    return {}
-
-
-@tool()
-async def book_slot(ctx: ToolContext, args: SlotArgs) -> dict[str, Any]:
-    """Book a maintenance slot."""
-    return {}
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeLLMServer]:
-    async with FakeLLMServer(seed=0) as server:
-        yield server
 
 
 @pytest.fixture
