@@ -14,6 +14,20 @@ import sys
 from callcenter.cli.common import add_data_dir, settings_from_args
 
 
+def _token_options(parser: argparse.ArgumentParser) -> None:
+    """What `add` and `token` share: they both print a token, so both take its lifetime and the link's base."""
+    parser.add_argument(
+        "--ttl",
+        type=int,
+        default=None,
+        metavar="S",
+        help="token lifetime in seconds (default 12 h; 0: already expired)",
+    )
+    parser.add_argument("--url", default=None, help="server base URL for the console link (default from settings)")
+    add_data_dir(parser)
+    parser.set_defaults(func=cmd_operator)
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "operator",
@@ -30,29 +44,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="agent",
         help="agent takes handoffs; supervisor also watches sessions and sees the dashboard",
     )
-    add.add_argument(
-        "--ttl",
-        type=int,
-        default=None,
-        metavar="S",
-        help="token lifetime in seconds (default 12 h; 0: already expired)",
-    )
-    add.add_argument("--url", default=None, help="server base URL for the console link (default from settings)")
-    add_data_dir(add)
-    add.set_defaults(func=cmd_operator)
+    _token_options(add)
 
     tok = ops.add_parser("token", help="print a fresh sign-in token for an operator (last line)")
     tok.add_argument("name")
-    tok.add_argument(
-        "--ttl",
-        type=int,
-        default=None,
-        metavar="S",
-        help="token lifetime in seconds (default 12 h; 0: already expired)",
-    )
-    tok.add_argument("--url", default=None, help="server base URL for the console link (default from settings)")
-    add_data_dir(tok)
-    tok.set_defaults(func=cmd_operator)
+    _token_options(tok)
 
     dis = ops.add_parser("disable", help="stop an operator's tokens working; their sessions go back to the queue")
     dis.add_argument("name")
