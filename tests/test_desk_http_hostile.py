@@ -8,13 +8,9 @@ huge were quietly clamped; every out-of-range value is now a 400 `bad_request` s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from callcenter.runtime import Runtime
-from callcenter.web.server import create_app
 from tests.desk_helpers import new_operator
 from tests.test_desk_http import check_openapi
 
@@ -37,12 +33,6 @@ QUERIES = [
     ),
     *(("/v1/desk/sessions", "minutes", v, True) for v in ["1", "30", "1440", "0030"]),
 ]
-
-
-@pytest.fixture(scope="module")
-async def client(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
-    async with TestClient(TestServer(create_app(runtime))) as c:
-        yield c
 
 
 async def test_an_agent_gets_forbidden_on_the_supervisors_views(client: TestClient, runtime: Runtime) -> None:  # type: ignore[type-arg]

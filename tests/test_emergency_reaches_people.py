@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from callcenter_agents.replies import summarize_history
 
 from callcenter.handoff import handoff_arguments, unreached_reply
@@ -24,7 +23,6 @@ from callcenter.runtime import Runtime
 from callcenter.specialists.flow import HumanHandoffRequest
 from callcenter.tooling.toolkit import ToolError
 from callcenter.types import Priority
-from callcenter.web.server import create_app
 from tests.relay_caller import RELAY, recv, say, setup
 
 LINE = "555-0100"
@@ -45,12 +43,6 @@ LONG_REPORTS = {
         :1500
     ],
 }
-
-
-@pytest.fixture(scope="module")
-async def client(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
-    async with TestClient(TestServer(create_app(runtime))) as c:
-        yield c
 
 
 async def _chat(ws: aiohttp.ClientWebSocketResponse, text: str) -> dict[str, Any]:
