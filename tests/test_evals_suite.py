@@ -73,6 +73,9 @@ async def test_shipped_suite_all_policies_offline(eval_env: Path) -> None:
     assert p["cheap-only"]["success_rate"] < p["routed"]["success_rate"]
     assert p["routed"]["tier_mix"]["1"] > p["routed"]["tier_mix"]["2"] > p["routed"]["tier_mix"]["3"] > 0
     assert p["frontier-only"]["tier_mix"]["3"] == 1.0
+    # escalations re-run cheap and mid calls; nothing re-runs a frontier call (there is no tier above)
+    reruns = {tier: t["rerun_cost_usd_per_task"] for tier, t in p["routed"]["per_tier"].items()}
+    assert reruns["1"] > 0 and reruns["3"] == 0, reruns
     assert {"routed", "frontier-only"} <= set(p) and p["routed"]["cost_vs_frontier"] < 0.5
     paths = write_report(eval_env / "report", report)
     data = json.loads(paths[0].read_text())
@@ -193,4 +196,6 @@ def test_flow_first_is_reported_next_to_routed_with_its_flow_turns(
         tiers = [t for t in data[name]["per_tier"].values() if t["calls_per_task"]]
         writes = sum(t["cache_write_cost_usd_per_task"] for t in tiers)
         assert 0 < writes < data[name]["cost_per_task_usd"], (name, writes)
-    assert "of it cache writes" in markdown
+    # frontier-only has no tier to escalate to, so none of its calls is ever re-run
+    assert all(t["rerun_cost_usd_per_task"] == 0 for t in data["frontier-only"]["per_tier"].values())
+    assert "of it cache writes" in markdown and "of it re-run calls" in markdown

@@ -80,6 +80,7 @@ USAGE_KEYS = (
     "cache_read_tokens",
     "cache_write_tokens",
     "cache_write_cost_usd",
+    "rerun_cost_usd",
 )
 
 

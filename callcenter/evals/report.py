@@ -173,7 +173,9 @@ def render_markdown(report: dict[str, Any], sweep: Sequence[dict[str, Any]] | No
         "",
         "Cache writes are mostly each prompt prefix's first write, paid once per policy and cache lifetime "
         "however many calls then read it: a policy spread over three models writes three sets, and a short "
-        "eval spreads them over few calls, so they weigh more here than in service.",
+        "eval spreads them over few calls, so they weigh more here than in service. Re-run calls are the "
+        "calls a later call re-ran one tier up (a hedge, a refusal, a wrong tool or argument): what a "
+        "policy pays to learn that a tier was too weak for a step.",
     ]
     if sweep:
         out += ["", "## Calibration sweep", "", sweep_table(sweep)]
@@ -196,9 +198,9 @@ def render_markdown(report: dict[str, Any], sweep: Sequence[dict[str, Any]] | No
 def tier_table(report: dict[str, Any]) -> str:
     """Per policy and tier: calls, cost and the share of prompt tokens read from the cache."""
     rows = [
-        "| policy | tier | calls/task | cost/task | of it cache writes | input tok | cache read tok | "
-        "cache write tok | output tok | cache read share |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| policy | tier | calls/task | cost/task | of it cache writes | of it re-run calls | input tok | "
+        "cache read tok | cache write tok | output tok | cache read share |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, p in report["policies"].items():
         for tier, t in (p.get("per_tier") or {}).items():
@@ -206,7 +208,8 @@ def tier_table(report: dict[str, Any]) -> str:
                 continue
             rows.append(
                 f"| {name} | {tier} | {t['calls_per_task']:.2f} | {_usd(t['cost_usd_per_task'])} | "
-                f"{_usd(t.get('cache_write_cost_usd_per_task', 0.0))} | {t['input_tokens_per_task']:.0f} | "
+                f"{_usd(t.get('cache_write_cost_usd_per_task', 0.0))} | "
+                f"{_usd(t.get('rerun_cost_usd_per_task', 0.0))} | {t['input_tokens_per_task']:.0f} | "
                 f"{t['cache_read_tokens_per_task']:.0f} | {t['cache_write_tokens_per_task']:.0f} | "
                 f"{t['output_tokens_per_task']:.0f} | "
                 f"{_pct(t['cache_read_share'])} |"

@@ -323,11 +323,19 @@ class SuiteRunner:
                 "cache_read_tokens": Decimal(r["read"]),
                 "cache_write_tokens": Decimal(r["write"]),
                 "cache_write_cost_usd": Decimal(0),
+                "rerun_cost_usd": Decimal(0),
             }
             for r in rows
         }
         for tier, spent in (await self._write_costs(conn)).items():
             result.tier_usage[tier]["cache_write_cost_usd"] = spent
+        for r in await conn.fetch(
+            """SELECT m.tier, sum(m.cost_usd) AS cost FROM model_calls m
+               WHERE EXISTS (SELECT 1 FROM model_calls e WHERE e.escalation_of = m.id) GROUP BY m.tier"""
+        ):
+            # A call some later call re-ran one tier up (it hedged, refused or got the step
+            # wrong): its cost bought nothing but the knowledge that the tier was too weak.
+            result.tier_usage[int(r["tier"])]["rerun_cost_usd"] = Decimal(r["cost"])
         result.cost_usd = sum((Decimal(r["cost"]) for r in rows), Decimal(0))
         result.frontier_cost_usd = sum((Decimal(r["frontier"]) for r in rows), Decimal(0))
 
