@@ -12,19 +12,17 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp import web
+from browser_harness import chromium as launched_chromium
+from browser_harness import require_browser, served
 
 from callcenter.runtime import Runtime
 from callcenter.web.server import create_app
 from tests.desk_helpers import ASK_FOR_PERSON, new_operator
 from tests.test_widget_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     FINAL_ASSISTANT,
     REPLY_TIMEOUT_MS,
     _choose_resident,
     _open_widget,
-    _require_browser,
     _wait_online,
 )
 
@@ -33,27 +31,15 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 async def desk_url(runtime: Runtime) -> AsyncIterator[str]:
-    _require_browser()
-    runner = web.AppRunner(create_app(runtime))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
+    require_browser()
+    async with served(create_app(runtime)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 async def chromium(desk_url: str) -> AsyncIterator[Any]:
-    async_api = _require_browser()
-    async with async_api.async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with launched_chromium() as browser:
+        yield browser
 
 
 async def _context_page(browser: Any, errors: list[str]) -> tuple[Any, Any]:

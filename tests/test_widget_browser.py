@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from browser_harness import chromium, require_browser, served
 from seeded import seeded_database
 
 from callcenter.runtime import Runtime, build_runtime
@@ -27,22 +27,10 @@ from callcenter.web.server import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOT = Path("/tmp/widget.png")
 REPLY_TIMEOUT_MS = 20_000
 
 FINAL_ASSISTANT = '[data-testid="message-assistant"]:not([data-streaming])'
-
-
-def _require_browser() -> Any:
-    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
-        pytest.skip(f"needs Debian chromium at {CHROMIUM} (apt-get install -y chromium)")
-    try:
-        from playwright import async_api
-    except ImportError:
-        pytest.skip("needs the playwright package (pip install playwright; browsers are not downloaded)")
-    return async_api
 
 
 @dataclass
@@ -75,7 +63,7 @@ async def widget_db(server_dsn: str) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="module")
 async def live_server(widget_db: str) -> AsyncIterator[LiveServer]:
-    _require_browser()
+    require_browser()
     # data_dir stays the default so the trained router cache is shared with the CLI and
     # later runs (training takes ~25 s on this machine, loading the cache is instant).
     settings = Settings(
@@ -85,27 +73,17 @@ async def live_server(widget_db: str) -> AsyncIterator[LiveServer]:
         demo_mode=True,
     )
     runtime = await build_runtime(settings, dsn=widget_db, run_migrations=False)
-    runner = web.AppRunner(create_app(runtime))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
     try:
-        yield LiveServer(f"http://{host}:{port}", runtime)
+        async with served(create_app(runtime)) as url:
+            yield LiveServer(url, runtime)
     finally:
-        await runner.cleanup()
         await runtime.close()
 
 
 @pytest.fixture(scope="module")
 async def browser(live_server: LiveServer) -> AsyncIterator[Any]:
-    async_api = _require_browser()
-    async with async_api.async_playwright() as p:
-        b = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            await b.close()
+    async with chromium() as b:
+        yield b
 
 
 @pytest.fixture
