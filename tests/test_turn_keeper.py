@@ -216,23 +216,20 @@ async def test_two_sockets_on_two_nodes_sending_into_one_session_are_all_answere
 
 async def test_pings_are_answered_while_a_long_turn_runs(
     runtime: Runtime,
-    client_a: TestClient,  # type: ignore[type-arg]
+    client_a: TestClient,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[type-arg]
 ) -> None:
     orch = runtime.orchestrator
-    original = orch.backend
-    orch.backend = Slow(original, 1.5)
-    try:
-        async with client_a.ws_connect("/v1/chat") as ws:
-            await ws.send_json({"type": "hello"})
-            assert (await ws.receive_json(timeout=30))["type"] == "session"
-            await ws.send_json({"type": "message", "text": "what are your office hours?"})
-            await asyncio.sleep(0.2)
-            await ws.send_json({"type": "ping"})
-            first = await ws.receive_json(timeout=1.0)  # long before the turn's 1.5 s are up
-            assert first == {"type": "pong"}
-            assert (await final_frame(ws))["type"] == "message"
-    finally:
-        orch.backend = original
+    monkeypatch.setattr(orch, "backend", Slow(orch.backend, 1.5))
+    async with client_a.ws_connect("/v1/chat") as ws:
+        await ws.send_json({"type": "hello"})
+        assert (await ws.receive_json(timeout=30))["type"] == "session"
+        await ws.send_json({"type": "message", "text": "what are your office hours?"})
+        await asyncio.sleep(0.2)
+        await ws.send_json({"type": "ping"})
+        first = await ws.receive_json(timeout=1.0)  # long before the turn's 1.5 s are up
+        assert first == {"type": "pong"}
+        assert (await final_frame(ws))["type"] == "message"
 
 
 async def test_a_message_racing_a_running_turn_gets_busy_with_retry_after_then_an_answer(
@@ -242,27 +239,23 @@ async def test_a_message_racing_a_running_turn_gets_busy_with_retry_after_then_a
 ) -> None:
     orch = runtime.orchestrator
     monkeypatch.setattr(orch.settings, "session_wait_s", 0.0)
-    original = orch.backend
-    orch.backend = Slow(original, 1.0)
-    try:
-        async with client_a.ws_connect("/v1/chat") as first, client_a.ws_connect("/v1/chat") as second:
-            await first.send_json({"type": "hello"})
-            sid = (await first.receive_json(timeout=30))["session_id"]
-            await first.send_json({"type": "message", "text": "what are your office hours?", "client_id": "x1"})
-            await asyncio.sleep(0.3)  # the session's row exists now; its first turn is running
-            await second.send_json({"type": "hello", "session_id": sid})
-            assert (await final_frame(second))["type"] == "session"
-            await second.send_json({"type": "message", "text": "can I have a cat?", "client_id": "y1"})
-            busy = await final_frame(second)
-            assert busy["type"] == "error" and busy["code"] == "busy" and busy["client_id"] == "y1", busy
-            assert 0 < busy["retry_after_s"] <= 2
-            assert (await final_frame(first))["client_id"] == "x1"
-            await second.send_json({"type": "message", "text": "can I have a cat?", "client_id": "y1"})
-            answered = await final_frame(second)
-            assert answered["type"] == "message" and answered["client_id"] == "y1"
-        assert await counts(runtime, sid) == {"users": 2, "replies": 2, "pending": 0}
-    finally:
-        orch.backend = original
+    monkeypatch.setattr(orch, "backend", Slow(orch.backend, 1.0))
+    async with client_a.ws_connect("/v1/chat") as first, client_a.ws_connect("/v1/chat") as second:
+        await first.send_json({"type": "hello"})
+        sid = (await first.receive_json(timeout=30))["session_id"]
+        await first.send_json({"type": "message", "text": "what are your office hours?", "client_id": "x1"})
+        await asyncio.sleep(0.3)  # the session's row exists now; its first turn is running
+        await second.send_json({"type": "hello", "session_id": sid})
+        assert (await final_frame(second))["type"] == "session"
+        await second.send_json({"type": "message", "text": "can I have a cat?", "client_id": "y1"})
+        busy = await final_frame(second)
+        assert busy["type"] == "error" and busy["code"] == "busy" and busy["client_id"] == "y1", busy
+        assert 0 < busy["retry_after_s"] <= 2
+        assert (await final_frame(first))["client_id"] == "x1"
+        await second.send_json({"type": "message", "text": "can I have a cat?", "client_id": "y1"})
+        answered = await final_frame(second)
+        assert answered["type"] == "message" and answered["client_id"] == "y1"
+    assert await counts(runtime, sid) == {"users": 2, "replies": 2, "pending": 0}
 
 
 async def test_a_saturated_node_answers_busy_and_readyz_503_until_its_turns_finish(
@@ -274,35 +267,31 @@ async def test_a_saturated_node_answers_busy_and_readyz_503_until_its_turns_fini
     503 and sends traffic elsewhere), and takes work again as soon as its turns finish."""
     orch = runtime.orchestrator
     monkeypatch.setattr(orch.settings, "max_active_turns", 2)
-    original = orch.backend
-    orch.backend = Slow(original, 1.5)
-    try:
-        async with (
-            client_a.ws_connect("/v1/chat") as a,
-            client_a.ws_connect("/v1/chat") as b,
-            client_a.ws_connect("/v1/chat") as c,
-        ):
-            for ws in (a, b, c):
-                await ws.send_json({"type": "hello"})
-                assert (await final_frame(ws))["type"] == "session"
-            for ws, cid in ((a, "a1"), (b, "b1")):
-                await ws.send_json({"type": "message", "text": "what are your office hours?", "client_id": cid})
-            await asyncio.sleep(0.3)  # both turns admitted and running: the node is full
-            ready = await client_a.get("/readyz")
-            assert ready.status == 503 and await ready.json() == {
-                "database": "ok",
-                "turns": "saturated",
-                "status": "not_ready",
-            }
-            await c.send_json({"type": "message", "text": "can I have a cat?", "client_id": "c1"})
-            busy = await final_frame(c)
-            assert busy["type"] == "error" and busy["code"] == "busy" and busy["client_id"] == "c1", busy
-            assert 0 < busy["retry_after_s"] <= 2
-            assert (await final_frame(a))["client_id"] == "a1" and (await final_frame(b))["client_id"] == "b1"
-            assert (await client_a.get("/readyz")).status == 200
-            await asyncio.sleep(busy["retry_after_s"])
-            await c.send_json({"type": "message", "text": "can I have a cat?", "client_id": "c1"})
-            answered = await final_frame(c)
-            assert answered["type"] == "message" and answered["client_id"] == "c1"
-    finally:
-        orch.backend = original
+    monkeypatch.setattr(orch, "backend", Slow(orch.backend, 1.5))
+    async with (
+        client_a.ws_connect("/v1/chat") as a,
+        client_a.ws_connect("/v1/chat") as b,
+        client_a.ws_connect("/v1/chat") as c,
+    ):
+        for ws in (a, b, c):
+            await ws.send_json({"type": "hello"})
+            assert (await final_frame(ws))["type"] == "session"
+        for ws, cid in ((a, "a1"), (b, "b1")):
+            await ws.send_json({"type": "message", "text": "what are your office hours?", "client_id": cid})
+        await asyncio.sleep(0.3)  # both turns admitted and running: the node is full
+        ready = await client_a.get("/readyz")
+        assert ready.status == 503 and await ready.json() == {
+            "database": "ok",
+            "turns": "saturated",
+            "status": "not_ready",
+        }
+        await c.send_json({"type": "message", "text": "can I have a cat?", "client_id": "c1"})
+        busy = await final_frame(c)
+        assert busy["type"] == "error" and busy["code"] == "busy" and busy["client_id"] == "c1", busy
+        assert 0 < busy["retry_after_s"] <= 2
+        assert (await final_frame(a))["client_id"] == "a1" and (await final_frame(b))["client_id"] == "b1"
+        assert (await client_a.get("/readyz")).status == 200
+        await asyncio.sleep(busy["retry_after_s"])
+        await c.send_json({"type": "message", "text": "can I have a cat?", "client_id": "c1"})
+        answered = await final_frame(c)
+        assert answered["type"] == "message" and answered["client_id"] == "c1"
