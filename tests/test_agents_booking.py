@@ -73,6 +73,15 @@ async def week_of_plumbing(pool: asyncpg.Pool, now: datetime) -> dict[str, int]:
     return dict(zip(when, ids, strict=True))
 
 
+async def plumbing_week_chat(pool: asyncpg.Pool) -> tuple[datetime, dict[str, int], int, Convo]:
+    """The usual start: a Monday morning of its own, a week of plumbing slots, a new resident and their
+    booking conversation opened; (now, slot ids by name, resident id, conversation)."""
+    now = a_monday_morning()
+    ids = await week_of_plumbing(pool, now)
+    cid = await resident(pool)
+    return now, ids, cid, await Convo(pool, AGENT, cid, now).open()
+
+
 async def booked(pool: asyncpg.Pool, customer_id: int) -> list[asyncpg.Record]:
     rows: list[asyncpg.Record] = await pool.fetch(
         "SELECT a.*, s.starts_at FROM appointments a JOIN slots s ON s.id = a.slot_id"
@@ -83,10 +92,7 @@ async def booked(pool: asyncpg.Pool, customer_id: int) -> list[asyncpg.Record]:
 
 
 async def test_sink_leak_next_tuesday_after_three_books_one_slot_in_window(pool: asyncpg.Pool) -> None:
-    now = a_monday_morning()
-    ids = await week_of_plumbing(pool, now)
-    cid = await resident(pool)
-    c = await Convo(pool, AGENT, cid, now).open()
+    now, ids, cid, c = await plumbing_week_chat(pool)
 
     r = await c.say("my kitchen sink leaks")
     assert not r.done and "1)" in r.text and "plumbing" in r.text
@@ -111,10 +117,7 @@ async def test_sink_leak_next_tuesday_after_three_books_one_slot_in_window(pool:
 
 
 async def test_missing_issue_is_asked_and_correction_mid_flow_re_searches(pool: asyncpg.Pool) -> None:
-    now = a_monday_morning()
-    ids = await week_of_plumbing(pool, now)
-    cid = await resident(pool)
-    c = await Convo(pool, AGENT, cid, now).open()
+    _, ids, cid, c = await plumbing_week_chat(pool)
 
     r = await c.say("I need a maintenance visit next tuesday after 3")
     assert "What needs fixing?" in r.text and not r.done
@@ -135,10 +138,7 @@ async def test_missing_issue_is_asked_and_correction_mid_flow_re_searches(pool: 
 
 
 async def test_never_mind_at_confirmation_writes_nothing(pool: asyncpg.Pool) -> None:
-    now = a_monday_morning()
-    await week_of_plumbing(pool, now)
-    cid = await resident(pool)
-    c = await Convo(pool, AGENT, cid, now).open()
+    _, _, cid, c = await plumbing_week_chat(pool)
     await c.say("my toilet is clogged")
     r = await c.say("the first one")
     assert "Shall I book" in r.text
@@ -148,10 +148,7 @@ async def test_never_mind_at_confirmation_writes_nothing(pool: asyncpg.Pool) -> 
 
 
 async def test_no_at_confirmation_offers_the_others(pool: asyncpg.Pool) -> None:
-    now = a_monday_morning()
-    ids = await week_of_plumbing(pool, now)
-    cid = await resident(pool)
-    c = await Convo(pool, AGENT, cid, now).open()
+    _, ids, cid, c = await plumbing_week_chat(pool)
     await c.say("the shower drain is clogged, anything next thursday?")
     await c.say("1")
     r = await c.say("no")
@@ -162,20 +159,14 @@ async def test_no_at_confirmation_offers_the_others(pool: asyncpg.Pool) -> None:
 
 
 async def test_nothing_in_window_widens_and_says_so(pool: asyncpg.Pool) -> None:
-    now = a_monday_morning()
-    ids = await week_of_plumbing(pool, now)
-    cid = await resident(pool)
-    c = await Convo(pool, AGENT, cid, now).open()
+    _, ids, _, c = await plumbing_week_chat(pool)
     r = await c.say("my kitchen sink is leaking, can someone come next wednesday?")
     assert "widened" in r.text or "soonest" in r.text
     assert c.state["options"][0]["slot_id"] in ids.values()
 
 
 async def test_reschedule_and_cancel_existing_appointment(pool: asyncpg.Pool) -> None:
-    now = a_monday_morning()
-    ids = await week_of_plumbing(pool, now)
-    cid = await resident(pool)
-    c = await Convo(pool, AGENT, cid, now).open()
+    now, ids, cid, c = await plumbing_week_chat(pool)
     await c.say("my sink is leaking, tomorrow at 10 please")
     await c.say("the first one")
     await c.say("yes")
@@ -223,10 +214,7 @@ async def test_viewing_books_a_leasing_slot(pool: asyncpg.Pool) -> None:
 
 
 async def test_single_matching_slot_needs_one_confirmation(pool: asyncpg.Pool) -> None:
-    now = a_monday_morning()
-    ids = await week_of_plumbing(pool, now)
-    cid = await resident(pool)
-    c = await Convo(pool, AGENT, cid, now).open()
+    now, ids, cid, c = await plumbing_week_chat(pool)
     r = await c.say("my kitchen sink leaks, can someone come next tuesday at 4pm?")
     assert r.text.count("?") >= 1 and "Shall I book a plumbing visit on" in r.text
     assert c.state["stage"] == "confirm" and c.state["chosen"]["slot_id"] == ids["ntue16"]
