@@ -14,6 +14,7 @@ from __future__ import annotations
 from callcenter_agents.billing import AGENT as BILLING
 from callcenter_agents.booking import AGENT as BOOKING
 from callcenter_agents.conversation import (
+    AFTER_HANDOFF,
     BARE_ACK,
     CONTINUATIONS,
     FOLLOW_UP_OFFER,
@@ -120,6 +121,7 @@ show; promises something no tool did (refunds, waivers, visits); does not answer
 asked; reveals another resident's data; or is rude or unsafe. Otherwise PASS."""
 
 __all__ = [
+    "AFTER_HANDOFF",
     "AGENTS",
     "BARE_ACK",
     "CALL_NEED_TERMS",

@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from callcenter_agents.booking_changes import RESCHEDULE
+from callcenter_agents.desk_requests import is_rental_enquiry
 from callcenter_agents.extract import DateWindow, detect_appointment_ref, detect_issue, detect_trade
 from callcenter_agents.extract.polite import fix_typos
 from callcenter_tools.booking import BUSINESS_TZ
@@ -97,7 +98,7 @@ def detect_intent(text: str) -> str:
     if _LIST.search(text) or asks_what_is_booked(text):
         return "list"
     viewing_words = fix_typos(text, _VIEWING_WORDS)  # "book me a viewimg"
-    if _VIEWING.search(viewing_words) or detect_appointment_ref(viewing_words) == "viewing":
+    if _VIEWING.search(viewing_words) or detect_appointment_ref(viewing_words) == "viewing" or is_rental_enquiry(text):
         return "viewing"
     return "book"
 

@@ -18,6 +18,14 @@ from callcenter_agents.billing_payment import asks_about_payment
 from callcenter_agents.booking_changes import changes_booking
 from callcenter_agents.booking_followups import answers_what_needs_fixing, is_about_openings
 from callcenter_agents.booking_requests import asks_booked_time, asks_what_is_booked
+from callcenter_agents.desk_requests import (
+    asks_about_fire_drill,
+    asks_for_document,
+    is_lost_and_found,
+    is_neighbour_disturbance,
+    is_rental_enquiry,
+    is_tenancy_legal_question,
+)
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.polite import fix_typos, is_bare_ack, polite_core
 from callcenter_agents.request_kinds import is_policy_question, is_repair_request
@@ -47,6 +55,23 @@ _LOCKOUT = re.compile(
 
 
 _HELP = re.compile(r"^(i )?(need|want|could use|would like) (some )?(help|assistance)( please| pls)?\W*$")
+
+
+_PERSON_WORDS = ("someone", "somebody", "representative", "agent", "human", "person", "operator", "speak", "talk")
+_WHO = r"(real |live |actual )?(human|person|someone|somebody|agent|representative|rep|operator|staff member|manager)"
+_ASKS_PERSON = re.compile(
+    r"^((can|could|may) i |(i )?(want|need|would like|'d like|wanna) (to )?|let me |please )?"
+    rf"((talk|speak|chat) (to|with) (a |an |the |your |some )?{_WHO}|(an? |the )?{_WHO}|"
+    rf"(get|give|connect|transfer|put) me (to |with |through to )?(a |an |the )?{_WHO})"
+    r"( please| now| pls| asap)?\W*$"
+)
+
+
+def asks_for_person(text: str) -> bool:
+    """ "agent please", "can i speak to somene", "get me a representative, thanks": the whole request
+    is a person, whatever flow is open and however it is padded or typed."""
+    core = polite_core(fix_typos(text, _PERSON_WORDS))
+    return bool(core and _ASKS_PERSON.search(core))
 
 
 def asks_for_help(text: str) -> bool:
@@ -82,11 +107,22 @@ BARE_ACK: Callable[[str], bool] = is_bare_ack
 # the handbook's lockout answer (general), never to a complaint or a booking.
 # A question whether something is allowed goes to the handbook, and a repair request however typed
 # to a booking (agents/request_kinds.py): the classifier reads both as something else.
+# Front-desk requests the classifier misreads (agents/desk_requests.py): an eviction notice or
+# withholding rent gets the handbook's careful answer and the offer of a person, a lease copy,
+# something left in the lobby and the fire drill the handbook, someone looking for an apartment
+# a viewing, and a neighbour's noise that goes on the complaint desk.
 ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("escalation", is_legal_threat),
+    ("escalation", asks_for_person),  # a person, from inside any flow: the handoff desk
     ("general", asks_for_help),  # "i need help": the front desk's menu
     ("general", is_lockout),
+    ("general", is_tenancy_legal_question),
+    ("general", asks_for_document),
+    ("general", is_lost_and_found),
+    ("general", asks_about_fire_drill),
+    ("booking", is_rental_enquiry),
     ("general", is_policy_question),
+    ("escalation", is_neighbour_disturbance),
     ("billing", is_payment_timing_question),
     ("billing", is_account_money_question),  # payments made, refunds, payment plans, "the 97.25"
     ("billing", is_amount_offer),  # "I can do 1,000" answers "How much?", whatever the classifier hears
@@ -149,6 +185,32 @@ def continues_general(text: str, closing: dict[str, Any], now: datetime) -> bool
     """ "till what time?" right after the handbook answered a question: about that question."""
     return bool(closing.get("asked")) and follows_up_handbook(text)
 
+
+# Right after a handoff to a person: the resident asking about it ("is someone coming?", "how long
+# will that take", "ok so what now", "thanks"), answered by the front desk with the handoff's status.
+_ABOUT_HANDOFF_WORDS = ("someone", "somebody", "anyone", "coming", "waiting", "contact", "update", "ticket")
+_ABOUT_HANDOFF = re.compile(
+    r"\b((is|are|will|when will|when('?s| is| are| do| does)?) (some ?one|some ?body|any ?one|any ?body|they|a person|"
+    r"the (person|agent|team|manager|office)|you guys|he|she)( (be|going to|gonna))? "
+    r"(com\w*|call\w*|join\w*|contact\w*|get (back|here|in touch)|reach\w*|respond\w*|answer\w*|text\w*|email\w*|"
+    r"here|there|on (the|their) way|be here|ring)|"
+    r"how (long|soon)( will| does| do| is)?( it| that| this| they| i)?( (take|be|have to wait|wait|until))?|"
+    r"how much longer|(what|so what) (now|next|happens now|happens next|do i do now)|now what|then what|"
+    r"(still|been) waiting|any (update|news|word)|(what'?s|what is) my (ticket|reference|case)( number)?|"
+    r"(ticket|reference|case) (number|#)|(any ?one|any ?body) (there|here)|are you (still )?there|"
+    r"is (any ?one|any ?body|some ?one) (there|here|coming))\b"
+)
+
+
+def asks_after_handoff(text: str) -> bool:
+    """A message about the handoff just made, or a bare thanks / ok: not a new request to route."""
+    core = polite_core(fix_typos(text, _ABOUT_HANDOFF_WORDS))
+    if not core:  # "thanks!", "ok great": courtesy only
+        return True
+    return is_bare_ack(text) or (len(core.split()) <= 9 and bool(_ABOUT_HANDOFF.search(core)))
+
+
+AFTER_HANDOFF: tuple[str, Callable[[str], bool]] = ("general", asks_after_handoff)
 
 # Messages that go back to the agent that finished last turn (with the state it closed with), or
 # stay with the agent whose question is open (with its flow state), whatever the classifier thinks.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from callcenter_agents.conversation import is_legal_threat
+from callcenter_agents.conversation import asks_for_person, is_legal_threat
 from callcenter_agents.emergencies import SAFETY, detect_emergency, urgent_handoff
 from callcenter_agents.emergency_follow_up import emergency_follow_up
 from callcenter_agents.escalation_prompt import ESCALATION_EXAMPLES, ESCALATION_INSTRUCTIONS
@@ -107,11 +107,15 @@ _TEAM = {
 
 
 def pick_queue(text: str, history: list[tuple[str, str]], details: dict[str, Any]) -> str:
-    """The human team that fits what the conversation was about, newest words first."""
+    """The human team that fits what the resident's own words were about, newest first.
+
+    Only the resident's lines count: our replies name every team's topics (the menu offers
+    payments, a booking asks "What needs fixing?"), so "talk to a human" after "hi" is the
+    general desk, not billing."""
     hinted = str(details.get("queue") or "")
     if hinted in _TEAM and hinted != "emergency":
         return hinted
-    for chunk in [text, *(msg for _, msg in reversed(history))]:
+    for chunk in [text, *(msg for role, msg in reversed(history) if role == "user")]:
         for queue, cue in _QUEUE_CUES:
             if cue.search(chunk):
                 return queue
@@ -124,6 +128,8 @@ def detect_intent(text: str) -> str:
         return "emergency"
     if _LEGAL.search(text) or is_legal_threat(text):
         return "legal"
+    if asks_for_person(text):  # the whole message asks for a person, however padded or typed
+        return "person"
     return next((intent for intent, cue in _INTENT_CUES if cue.search(text)), "unclear")
 
 

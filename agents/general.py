@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from callcenter_agents.conversation import asks_for_help, follows_up_handbook, is_lockout
+from callcenter_agents.desk_requests import is_tenancy_legal_question
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.lead_in import strip_lead_in
 from callcenter_agents.replies import (
@@ -96,6 +97,16 @@ _BOOKING_CUE = re.compile(
 # The office's opening hours by weekday (Monday = 0), as the handbook's "Office hours" section says.
 OFFICE_HOURS: dict[int, tuple[int, int]] = {0: (9, 18), 1: (9, 18), 2: (9, 18), 3: (9, 18), 4: (9, 18), 5: (10, 16)}
 _LOCKOUT_QUERY = "locked out lockout keys"
+# How the front desk names the human teams a conversation can be handed to.
+TEAMS = {
+    "general": "our resident services team",
+    "billing": "our billing team",
+    "maintenance": "our maintenance team",
+    "leasing": "our leasing team",
+    "spanish": "our Spanish-speaking team",
+}
+# The handbook section on notices, eviction and withholding rent (tools/knowledge_base.md).
+LEGAL_ARTICLE = "notices-and-legal-questions"
 
 
 def office_open(now: datetime) -> bool:
@@ -133,6 +144,8 @@ class GeneralFlow:
         text = turn.text.strip()
         state = dict(turn.state)
         finished = state.pop("finished", None)  # the handbook question answered last turn, if any
+        if isinstance(finished, dict) and finished.get("handed"):
+            return await self._after_handoff(turn, text, str(finished["handed"]))
         if isinstance(finished, dict) and finished.get("asked") and follows_up_handbook(text):
             return await self._answer(turn, f"{finished['asked']} {text}", str(finished.get("article") or ""))
         if state.get("stage") == "offer_human":
@@ -144,6 +157,8 @@ class GeneralFlow:
             return FlowReply(text=f"{PROBE_REFUSAL}{CAPABILITIES} What can I do for you?", done=True)
         if is_lockout(text):
             return await self._lockout(turn)
+        if is_tenancy_legal_question(text):
+            return await self._legal(turn, text)
         canned = small_talk(text, turn.context.customer_name, turn.history)
         if canned is not None:
             return FlowReply(text=canned, done=True)
@@ -227,6 +242,49 @@ class GeneralFlow:
         quote = best_sentences(cue, str(article.get("text", "")), limit=1)
         tail = "" if EMERGENCY_LINE in quote or open_now else f" Our 24/7 emergency line is {EMERGENCY_LINE}."
         return FlowReply(text=f"I'm sorry you're locked out. {quote}{tail}", done=True, tool_results=[res])
+
+    async def _legal(self, turn: FlowTurn, text: str) -> FlowReply:
+        """An eviction notice, withholding rent: what the handbook says about notices, that we give no
+        legal advice, and a person offered; the resident decides whether to be connected."""
+        offer = {"stage": "offer_human", "question": text[:300]}
+        try:
+            res = await turn.call_tool("search_knowledge_base", {"query": text[:300], "limit": 3})
+        except ToolError:
+            res = {}
+        articles: list[dict[str, Any]] = res.get("articles", [])
+        article = next((a for a in articles if a.get("id") == LEGAL_ARTICLE), None)
+        quote = ""
+        if article is not None:
+            quote = best_sentences(text, str(article.get("text", "")), limit=2, topic=topic_words(LEGAL_ARTICLE))
+        advice = "" if "legal advice" in quote else " I can't give legal advice."
+        return FlowReply(
+            text=f"{quote}{advice} Would you like me to connect you with a person on our team about it?".strip(),
+            state=offer,
+            tool_results=[res] if res else [],
+        )
+
+    async def _after_handoff(self, turn: FlowTurn, text: str, queue: str) -> FlowReply:
+        """A message about the handoff just made ("is someone coming?", "ok thanks"): where it
+        stands, from `handoff_status`; never a new flow's question ("What needs fixing?")."""
+        try:
+            status = await turn.call_tool("handoff_status", {"queue": queue})
+        except ToolError:
+            status = {}
+        team = TEAMS.get(queue, "our team")
+        ticket = f" (ticket #{status['ticket_id']})" if status.get("ticket_id") else ""
+        if status.get("status") == "held":
+            where = f"A person from {team} has your conversation{ticket} and will reply here."
+        elif status.get("open") is False:
+            where = f"Your request to {team}{ticket} has been dealt with; if you still need a person, just say so."
+        else:
+            eta = str(status.get("eta") or handoff_eta(queue, "normal"))
+            where = f"Your conversation is with {team}{ticket}; {eta}. They'll see everything you wrote here."
+        thanks = "You're welcome. " if _THANKS.search(text) else ""
+        return FlowReply(
+            text=f"{thanks}{where} If anything becomes urgent, call our 24/7 emergency line {EMERGENCY_LINE}.",
+            done=True,
+            tool_results=[status] if status else [],
+        )
 
     def _to_human(self, turn: FlowTurn, question: str) -> FlowReply:
         return FlowReply(
@@ -355,7 +413,7 @@ AGENT = AgentSpec(
     vertical="general",
     description="Building questions from the resident handbook, greetings and what the assistant can do.",
     instructions=GENERAL_INSTRUCTIONS,
-    tools=(*GENERAL_TOOLS, *(t for t in ESCALATION_TOOLS if t.name == "create_ticket")),
+    tools=(*GENERAL_TOOLS, *(t for t in ESCALATION_TOOLS if t.name in ("create_ticket", "handoff_status"))),
     default_tier=Tier.CHEAP,
     handoff_targets=("booking", "billing", "escalation"),
     examples=GENERAL_EXAMPLES,

@@ -29,7 +29,7 @@ _PERMISSION: Final = re.compile(
     r"(is|are) (\w+ ){0,2}(allowed|permitted|ok|okay)\b|"
     r"(any|what are the|what's the|whats the|is there a) (rules?|policy|policies|limit|restrictions?)|"
     r"(can|could|may) (i|we|my \w+|he|she|they) (have|keep|get|bring|adopt|rent|sublet|sublease|let|leave|park|"
-    r"play|throw|host|stay)|"
+    r"play|throw|host|stay|paint|repaint|smoke|vape|hang|put up|mount|decorate|wallpaper)|"
     r"(do|would) (you|y'?all|they) (mind|allow|let)|ok (if|to)|okay (if|to)|fine (if|to)|"
     r"how (late|long) can|until what time|what time (do|does|is|are) .{0,20}(quiet|noise|music)|"
     r"(get|be|getting|being) (towed|fined|ticketed|evicted|charged|in trouble)|what happens if)\b"
@@ -43,7 +43,8 @@ _TOPIC: Final = re.compile(
     r"guests?|visitors?|friends?|boyfriend|girlfriend|relatives?|family|parents|cousins?|"
     r"cars?|vehicles?|trucks?|park(ing)?|lot|garage|"
     r"nois\w*|loud|music|party|parties|quiet|"
-    r"grills?|bbq|barbecue|smok(e|ing)|paint\w*|satellite dish)\b"
+    r"grills?|bbq|barbecue|smok(e|ing)|vap(e|ing)|cigarettes?|weed|paint\w*|repaint\w*|wallpaper|decorat\w*|"
+    r"pictures?|posters?|shelves|satellite dish)\b"
 )
 # A repair to book, or a complaint about one: then it isn't a question about the rules.
 _REPAIR_CUE: Final = re.compile(

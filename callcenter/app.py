@@ -32,6 +32,7 @@ does on the business's behalf is optional and named there too:
 | `FOLLOW_UP_VERTICALS` | agents whose requests may be queued when one message asks for two things |
 | `FOLLOW_UP_OFFER` | how the queued request is offered once the first is done (`{request}`: its words) |
 | `CONTINUATIONS` | agent -> (text, state it closed with, now) -> bool: back to the agent that just finished |
+| `AFTER_HANDOFF` | (vertical, text -> bool): after a handoff to a person, a message about it goes to that agent |
 | `REQUEST_JOINERS` | a compiled regex of the words that join two requests (default: English "and", "also"…) |
 
 It may also have a `difficulty` submodule with `HARD_EXAMPLES` / `EASY_EXAMPLES` for the
@@ -110,6 +111,7 @@ class App:
     follow_up_offer: str = "You also mentioned: {request}. Would you like me to help with that now?"
     request_joiners: re.Pattern[str] | None = None
     continuations: dict[str, Callable[[str, dict[str, Any], datetime], bool]] = field(default_factory=dict)
+    after_handoff: tuple[Vertical, Callable[[str], bool]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -180,6 +182,7 @@ def load_app(agents_module: str = "callcenter_agents") -> App:
         follow_up_offer=str(getattr(mod, "FOLLOW_UP_OFFER", App.follow_up_offer)),
         request_joiners=getattr(mod, "REQUEST_JOINERS", None),
         continuations=dict(getattr(mod, "CONTINUATIONS", {})),
+        after_handoff=getattr(mod, "AFTER_HANDOFF", None),
     )
     declared = set(app.verticals)
     for name in ("emergency_vertical", "fallback_vertical"):
@@ -193,9 +196,11 @@ def load_app(agents_module: str = "callcenter_agents") -> App:
         raise ValueError(
             f"{agents_module} has EMERGENCY_TERMS but no EMERGENCY_VERTICAL: name the agent that takes them"
         )
-    for vertical in (*(v for v, _ in app.route_rules), *app.follow_up_verticals):
+    handed_to = (app.after_handoff[0],) if app.after_handoff else ()
+    for vertical in (*(v for v, _ in app.route_rules), *app.follow_up_verticals, *handed_to):
         if vertical not in declared:
-            raise ValueError(f"{agents_module} routes to {vertical!r} (ROUTE_RULES / FOLLOW_UP_VERTICALS), no agent's")
+            rules = "ROUTE_RULES / FOLLOW_UP_VERTICALS / AFTER_HANDOFF"
+            raise ValueError(f"{agents_module} routes to {vertical!r} ({rules}), no agent's")
     if app.human_handoff_tool is not None and app.human_handoff_tool not in app.tools:
         raise ValueError(f"{agents_module}.HUMAN_HANDOFF_TOOL {app.human_handoff_tool!r} is no agent's tool")
     return app

@@ -320,7 +320,7 @@ class Orchestrator:
             if handed is None and self.handoff.available:  # no person was alerted: never said to be
                 unreached = human
         done = result.done or human is not None
-        result.text, glue = close_turn(self.app, plan, result.text, result.state, done=done, human=human is not None)
+        result.text, glue = close_turn(self.app, plan, result.text, result.state, done=done, human=human)
         scrubbed = scrub_reply(result.text, own, directory)
         if scrubbed.removed:  # another customer's details never leave, whatever the model wrote
             log_.warning("reply.scrubbed", removed=list(scrubbed.removed), agent=agent.name)

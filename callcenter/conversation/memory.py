@@ -30,7 +30,8 @@ class GlueMemory:
     `pending`: the agent whose question is open (None: nothing is asked, a bare "yes" means nothing).
     `queued`: requests still to do, oldest first. `offered`: the queued request the last reply
     offered to do now (a "yes" takes it up). `recent`: the agent that finished last turn and the
-    state it closed with (its next fresh turn reads it, once).
+    state it closed with (its next fresh turn reads it, once). `handed`: the human queue the
+    conversation was just handed to, while the customer's messages are about that handoff.
     """
 
     pending: str | None = None
@@ -38,6 +39,7 @@ class GlueMemory:
     offered: Queued | None = None
     recent_agent: str | None = None
     recent_state: dict[str, Any] = field(default_factory=dict)
+    handed: str | None = None
 
     @classmethod
     def load(cls, state: dict[str, Any]) -> GlueMemory:
@@ -53,6 +55,7 @@ class GlueMemory:
             offered=_queued(offered) if isinstance(offered, dict) else None,
             recent_agent=str(recent.get("agent")) if recent.get("agent") else None,
             recent_state=dict(recent.get("state") or {}),
+            handed=str(raw["handed"])[:40] if raw.get("handed") else None,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -65,6 +68,8 @@ class GlueMemory:
             out["offered"] = self.offered.to_json()
         if self.recent_agent:
             out["recent"] = {"agent": self.recent_agent, "state": self.recent_state}
+        if self.handed:
+            out["handed"] = self.handed
         return out
 
 

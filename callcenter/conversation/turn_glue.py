@@ -24,6 +24,7 @@ from callcenter.providers.client import CallContext
 from callcenter.routing.router import Router
 from callcenter.routing.second_opinion import SecondOpinionRouter
 from callcenter.specialists.agent_spec import AgentSpec
+from callcenter.specialists.flow import HumanHandoffRequest
 from callcenter.store.conversations import SessionRecord
 from callcenter.types import RouteDecision
 
@@ -69,6 +70,13 @@ async def plan_turn(
     recent_agent, recent_state = memory.recent_agent, memory.recent_state
     memory.recent_agent, memory.recent_state = None, {}  # read once: the next turn only
     offered, memory.offered = memory.offered, None
+    handed, memory.handed = memory.handed, None
+    if handed and app.after_handoff is not None and not decision.emergency and offered is None:
+        vertical, about_it = app.after_handoff
+        if about_it(text):  # "is someone coming?" after "a person will join": about that, never a booking
+            memory.handed = handed
+            about = replace(decision, vertical=vertical, confidence=1.0, reason="after handoff")
+            return TurnPlan(text, about, app.agent_for(vertical), True, {FINISHED_KEY: {"handed": handed}}, memory)
     if offered is not None and not decision.emergency:
         if app.yes_no is not None and app.yes_no(text) is True:  # "yes" to "You also mentioned…"
             taken = await local_router(router).route(offered.text, history, context=context)
@@ -171,12 +179,20 @@ def choose_agent(
 
 
 def close_turn(
-    app: App, plan: TurnPlan, text: str, closing_state: dict[str, Any], *, done: bool, human: bool
+    app: App,
+    plan: TurnPlan,
+    text: str,
+    closing_state: dict[str, Any],
+    *,
+    done: bool,
+    human: HumanHandoffRequest | None,
 ) -> tuple[str, dict[str, Any]]:
-    """The reply (with the follow-up offer when the agent is done) and the glue's memory to store."""
+    """The reply (with the follow-up offer when the agent is done) and the glue's memory to store.
+    `human`: the handoff to a person the turn asked for; its queue is remembered for the next turns."""
     memory = plan.memory
-    if human:  # a person takes the conversation over, queue and all
-        return text, {}
+    if human is not None:  # a person takes the conversation over, queue and all; what comes next is about them
+        handed = human.queue if human.queue != app.emergency_queue else None  # emergency mode follows those up
+        return text, GlueMemory(handed=handed).to_json()
     if not done:
         memory.pending = plan.agent.name
         return text, memory.to_json()

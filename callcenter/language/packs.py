@@ -151,6 +151,9 @@ class RepliesFile(_Strict):
     other_topic: str | None = Field(
         default=None, description="`other` when a topic of the file is recognised; {topic}: its `said`."
     )
+    greeting: str | None = Field(
+        default=None, description="The answer to a bare greeting (`greeting` patterns): hello and what we can do."
+    )
     voice_connecting: str | None = Field(default=None, description="Said on the phone while a person is dialled.")
     voice_connecting_emergency: str | None = Field(default=None, description="The same, to the emergency line.")
 
@@ -178,6 +181,11 @@ class LanguageFile(_Strict):
     emergency: dict[str, EmergencyFile] = Field(default_factory=dict)
     person: list[str] = Field(default_factory=list)
     ask: list[str] = Field(default_factory=list, description="Asking for this language in any language.")
+    greeting: list[str] = Field(
+        default_factory=list,
+        description="A whole message that only greets or asks for help (hola, buenos dias): answered with "
+        "`replies.greeting` in this language, no handoff.",
+    )
     replies: RepliesFile | None = None
     topics: dict[str, TopicFile] = Field(
         default_factory=dict, description="What a request is about, so the handoff's reply and reason can say it."
@@ -219,11 +227,19 @@ class LanguagePack:
     emergencies: tuple[EmergencyRule, ...] = ()
     person: tuple[re.Pattern[str], ...] = ()
     ask: tuple[re.Pattern[str], ...] = ()
+    greeting: tuple[re.Pattern[str], ...] = ()
     replies: RepliesFile | None = None
     source: str = ""
     spelling: dict[str, str] = field(default_factory=dict)
     glossary: tuple[tuple[re.Pattern[str], str], ...] = ()
     topics: tuple[Topic, ...] = ()
+
+    def greets(self, folded: str, known: frozenset[str] = frozenset()) -> bool:
+        """Whether the whole (folded) message is a greeting or a bare call for help in this language."""
+        text = folded.strip(" \t\n!¡?¿.,;:")
+        if not text or not self.greeting:
+            return False
+        return any(p.fullmatch(t) for t in {text, self.corrected(text, known)} for p in self.greeting)
 
     def topic(self, folded: str) -> Topic | None:
         """The first topic of the file the (folded) text names: what a handoff says it is about."""
@@ -345,6 +361,7 @@ def load_pack(path: Path, base: str) -> LanguagePack:
         emergencies=rules,
         person=person,
         ask=ask,
+        greeting=_compile(path, "greeting", spec.greeting),
         replies=spec.replies,
         glossary=tuple(
             (re.compile(rf"\b{re.escape(fold(k).strip())}\b"), v)
@@ -357,7 +374,9 @@ def load_pack(path: Path, base: str) -> LanguagePack:
         source=str(path),
         spelling=spelling_index(
             _folded([*spec.lexicon.words, *spec.lexicon.vocabulary])
-            | pattern_words([*spec.person, *(p for rule in spec.emergency.values() for p in rule.patterns)])
+            | pattern_words(
+                [*spec.person, *spec.greeting, *(p for rule in spec.emergency.values() for p in rule.patterns)]
+            )
         ),
     )
 

@@ -49,6 +49,7 @@ class Heard:
     decision: RouteDecision  # the router's verdict, raised to an emergency the language caught
     emergency: str | None = None
     person: bool = False
+    greeting: bool = False  # the whole message greets or asks for help: hello and the menu, no handoff
 
 
 def asks_for_person(pack: LanguagePack, folded: str, known: frozenset[str] = frozenset()) -> bool:
@@ -127,6 +128,12 @@ class LanguageTurns:
         """The language a message asks for by name ("do you speak Spanish?"), whatever it is written in."""
         return next((p for p in self.languages.others if any(a.search(folded) for a in p.ask)), None)
 
+    def _greeted(self, folded: str) -> LanguagePack | None:
+        """The language of a message that only greets ("hola", "buenos días, necesito ayuda"): its
+        words are ones English speakers use too, so detection alone would answer it in English."""
+        known = self.languages.base_words
+        return next((p for p in self.languages.others if p.greets(folded, known)), None)
+
     async def language_of(self, text: str, current: str | None, *, in_flow: bool = False) -> str:
         """The language `text` is answered in, in a conversation so far in `current` (None: the base).
 
@@ -136,7 +143,7 @@ class LanguageTurns:
             return self.languages.base
         if self.detector.needs_classifier(text) and not self.detector.classifier_loaded:
             await asyncio.to_thread(self.detector.classifier)  # seconds, once per process: not on the loop
-        asked = self._asked(fold(text))
+        asked = self._asked(fold(text)) or self._greeted(fold(text))
         if asked is not None:
             return asked.code
         return self.detector.resolve(self.detector.detect(text), current, text, in_flow=in_flow)
@@ -161,7 +168,9 @@ class LanguageTurns:
         asked = self._asked(folded)
         known = self.languages.base_words
         kind = self._emergency(folded)
-        if language != (session.language or base):
+        greeted = self._greeted(folded) if language != base else None
+        # a bare "hola" is answered in Spanish but doesn't switch the conversation: "hi" next is English
+        if language != (session.language or base) and not (greeted and greeted.code == language and not kind):
             await self.store.set_session_language(session.id, language)
             log.info("language.switched", session_id=session.id, language=language, was=session.language)
         decision = self._raised(decision, kind)
@@ -175,7 +184,10 @@ class LanguageTurns:
             )
             decision = replace(decision, vertical=owner.vertical)
         person = asked is not None or asks_for_person(pack, folded, known)
-        return Heard(language=language, pack=pack, decision=decision, emergency=kind or None, person=person)
+        greeting = not person and pack.greets(folded, known)
+        return Heard(
+            language=language, pack=pack, decision=decision, emergency=kind or None, person=person, greeting=greeting
+        )
 
     async def answer(
         self, heard: Heard, session: SessionRecord, ctx: HandoffContext, turn_id: int, agent: str
@@ -201,6 +213,10 @@ class LanguageTurns:
                 text = replies.emergency_waiting.format(safety=pack.safety(kind), line=line)
                 reason = f"Emergency ({kind.replace('_', ' ')}) follow-up in {pack.name}: {said}"
                 request = HumanHandoffRequest(emergency_queue, Priority.URGENT, ctx.summary, reason)
+            elif heard.greeting and replies.greeting and open_queue is None:
+                # "hola": nothing to hand over yet; hello, what we do, and how to reach their people
+                log.info("language.greeted", session_id=session.id, language=pack.code)
+                return SpecialistResult(text=replies.greeting.format(line=line), done=True, outcome="language")
             else:
                 topic = None if heard.person else pack.topic(pack.corrected(fold(said), self.languages.base_words))
                 if open_queue == pack.queue:

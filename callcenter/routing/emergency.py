@@ -97,7 +97,7 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         "fire",
         _rx(
-            r"\bfire\b(?!\s*(?:alarm|drill|extinguisher|inspection|safety|code|escape|exit|door|insurance|"
+            r"\bfire\b(?!\s*(?:alarm|ala?r+m?s?\b|drill|dril\b|extinguisher|inspection|safety|code|escape|exit|door|insurance|"
             r"pit|marshal|hydrant|sprinkler|department|dept|station|place|wood|works|proof|rated|test|lane|"
             r"fighter|truck|hazard))"
         ),
