@@ -45,11 +45,15 @@ _RENTAL_WORDS: Final = (
 _UNIT: Final = (
     r"(apartments?|apts?|units?|places?|flats?|studios?|lofts?|(one|two|three|1|2|3)[- ]?(bed(room)?s?|br|bd)|rooms?)"
 )
+_FLAT: Final = r"(apartments?|apts?|flats?|studios?|lofts?|(one|two|three|1|2|3)[- ]?(bed(room)?s?|br|bd))"
 _RENTAL: Final = re.compile(
     r"\b((looking|searching|hoping|wanting|want|interested|plan(ning)?) (to|in|for) "
     r"(rent|renting|lease|leasing|move in|moving in)\b(?! (it|my|the place|out))|"
     rf"(looking|searching) for (an? |a new )?{_UNIT}|"
-    rf"{_UNIT} (available|for rent|open|free|vacant)|(any|have|got) (an? )?{_UNIT} (available|for rent|open|vacant)|"
+    rf"{_UNIT}( still| currently| right now| now)? (available|for rent|open|free|vacant)|"
+    rf"(any|have|got) (an? )?{_UNIT} (available|for rent|open|vacant)|"
+    rf"{_UNIT} (do you|you) (have|got)( \w+)?( \w+)? (available|for rent|open|free|vacant|to rent)|"
+    rf"how much (is|are|for|does) (an? |the |your )?{_FLAT}\b(?! (inspection|fee|key|fob))|"
     r"(any|have|got) (vacancies|vacancy|availability|openings for (new )?(residents|tenants))|vacancies|"
     rf"(available|vacant|empty) {_UNIT}|(rent|lease) (an? |one of your |a new )?{_UNIT}|"
     r"(how much|what) ?(is|does|'?s) (the )?rent (for|on) (an? |the )?" + _UNIT + r"|"
@@ -68,8 +72,11 @@ _DOCUMENT: Final = re.compile(
     r"paperwork)|(my|the|our) (lease|rental agreement|lease agreement|tenancy agreement|contract|lease documents?|"
     r"lease paperwork)\b.{0,30}\b(copy|send|email|e-mail|find|see|download|access|get|print|read|look at|view)|"
     r"(send|email|e-mail|give|get|find|see|download|access|print|read|view|need|want) (me )?(a copy of )?(my|the|our) "
-    r"(signed )?(lease|rental agreement|lease agreement|tenancy agreement|lease documents?|lease paperwork)"
-    r"(?! (renewal|ends|expires|is up|up|term))\b)"
+    r"(signed )?(lease|rental agreement|lease agreement|tenancy agreement|lease documents?|lease paperwork|"
+    r"move[- ]?in (inspection|report|checklist)( report)?|addend\w*)"
+    r"(?! (renewal|ends|expires|is up|up|term))\b|"
+    r"where('?s| is| can i (find|get|see)| do i (find|get|see)) (my|the|our|a copy of (my|the)) "
+    r"(signed )?(lease|rental agreement|lease agreement|tenancy agreement|contract|lease documents?|paperwork)\b)"
 )
 _DOCUMENT_NOT: Final = re.compile(r"\b(renew\w*|break|breaking|end|ending|terminat\w*|transfer|take over|sublet\w*)\b")
 

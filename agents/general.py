@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from callcenter_agents.conversation import asks_for_help, follows_up_handbook, is_lockout
-from callcenter_agents.desk_requests import is_tenancy_legal_question
+from callcenter_agents.desk_requests import asks_for_document, is_tenancy_legal_question
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.lead_in import strip_lead_in
 from callcenter_agents.replies import (
@@ -107,6 +107,12 @@ TEAMS = {
 }
 # The handbook section on notices, eviction and withholding rent (tools/knowledge_base.md).
 LEGAL_ARTICLE = "notices-and-legal-questions"
+_WITHHOLDS = re.compile(
+    r"\b(withh\w*|hold(ing)? back|stop paying|not (going to |gonna )?pay|refuse to pay|escrow|strike)\b", re.I
+)
+_WITHHOLD_CUE = "rent withheld unpaid repair open escalate property manager"
+_NOTICE_CUE = "receive eviction notice contact office right away resolved"
+_DOCUMENT_CUE = "copy documents portal"
 
 
 def office_open(now: datetime) -> bool:
@@ -159,6 +165,8 @@ class GeneralFlow:
             return await self._lockout(turn)
         if is_tenancy_legal_question(text):
             return await self._legal(turn, text)
+        if asks_for_document(text):  # "where's my lease": its copy, not the rules that name a lease
+            return await self._answer(turn, f"{strip_lead_in(text) or text} {_DOCUMENT_CUE}")
         canned = small_talk(text, turn.context.customer_name, turn.history)
         if canned is not None:
             return FlowReply(text=canned, done=True)
@@ -254,8 +262,9 @@ class GeneralFlow:
         articles: list[dict[str, Any]] = res.get("articles", [])
         article = next((a for a in articles if a.get("id") == LEGAL_ARTICLE), None)
         quote = ""
-        if article is not None:
-            quote = best_sentences(text, str(article.get("text", "")), limit=2, topic=topic_words(LEGAL_ARTICLE))
+        if article is not None:  # the sentences for what was asked: holding rent back, or a notice received
+            cue = _WITHHOLD_CUE if _WITHHOLDS.search(text) else _NOTICE_CUE
+            quote = best_sentences(cue, str(article.get("text", "")), limit=2, topic=topic_words(LEGAL_ARTICLE))
         advice = "" if "legal advice" in quote else " I can't give legal advice."
         return FlowReply(
             text=f"{quote}{advice} Would you like me to connect you with a person on our team about it?".strip(),

@@ -32,7 +32,10 @@ _PERMISSION: Final = re.compile(
     r"play|throw|host|stay|paint|repaint|smoke|vape|hang|put up|mount|decorate|wallpaper)|"
     r"(do|would) (you|y'?all|they) (mind|allow|let)|ok (if|to)|okay (if|to)|fine (if|to)|"
     r"how (late|long) can|until what time|what time (do|does|is|are) .{0,20}(quiet|noise|music)|"
-    r"(get|be|getting|being) (towed|fined|ticketed|evicted|charged|in trouble)|what happens if)\b"
+    r"(get|be|getting|being) (towed|fined|ticketed|evicted|charged|in trouble)|what happens if|"
+    r"(i ?'?d like|(i|we) (would like|want|wanna|plan)|i ?'?m (planning|going|thinking)|we ?'?re (planning|going)|"
+    r"(i|we) (am|are|was|were) (planning|going|thinking)) (to|of|about) (paint\w*|repaint\w*|wallpaper\w*|decorat\w*|"
+    r"put up|hang\w*|mount\w*|smok\w*|vap\w*))\b"
 )
 # Topics the handbook has a rule about, and the words residents use for them.
 _TOPIC: Final = re.compile(
@@ -52,6 +55,15 @@ _REPAIR_CUE: Final = re.compile(
     r"technician|plumber|electrician|maintenance|appointment|visit)\b"
 )
 _TOPIC_WORDS: Final = (
+    "paint",
+    "painting",
+    "repaint",
+    "smoke",
+    "smoking",
+    "vaping",
+    "wallpaper",
+    "pictures",
+    "shelves",
     "allowed",
     "permitted",
     "problem",

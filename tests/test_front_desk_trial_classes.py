@@ -153,6 +153,7 @@ async def test_a_person_asked_for_after_a_topic_goes_to_that_topics_team(
 _LEGAL = (
     "i got an eviction notice",
     "they are trying to evict me",
+    "am i going to be evicted for paying late",
     "i received a notice to quit",
     "can i withhold rent until you fix it",
     "can i hold back my rent until the heater is fixed",
@@ -168,7 +169,8 @@ async def test_an_eviction_or_withholding_rent_gets_a_careful_answer_and_a_perso
     for said in variants(spec, wording, 3, seed=11):
         sid, [answer, yes] = await converse(orch, [said, "yes please"])
         assert answer.agent == "general" and not answer.human_handoff, (said, answer.text)
-        assert re.search(r"notice|withheld|rent stays due", answer.text), (said, answer.text)
+        asked = "withheld" if re.search(r"withh|hold back|pay rent", wording) else "eviction notice, contact the office"
+        assert asked in answer.text, (said, answer.text)
         assert "legal advice" in answer.text and "connect you with a person" in answer.text, (said, answer.text)
         assert "60 days" not in answer.text and "outside what I can help" not in answer.text
         assert yes.human_handoff and await human_queue(desk_runtime, sid) == "general", (said, yes.text)
@@ -180,12 +182,15 @@ FOUND = r"held there|ask the office|hand it in at the office"
 _ROUTED = (
     (("can i smoke on my balcony", "is vaping allowed in my apartment", "am i allowed to smoke inside"),
      "general", r"[Ss]mok"),
-    (("am i allowed to paint the walls", "can i paint my bedroom", "is it ok to repaint the living room"),
+    (("am i allowed to paint the walls", "can i paint my bedroom", "is it ok to repaint the living room",
+      "i want to paint my kids room blue"),
      "general", r"[Pp]aint"),
-    (("can i get a copy of my lease", "could you email me my lease agreement", "where can i download my lease"),
+    (("can i get a copy of my lease", "could you email me my lease agreement", "where can i download my lease",
+      "where's my lease", "i need my move in inspection report"),
      "general", r"resident portal"),
     (("do you have any 2 bedrooms available", "i'm looking to rent", "are there any apartments for rent",
-      "looking for a studio apartment"), "booking", r"unit viewing"),
+      "looking for a studio apartment", "is the 1 bedroom still available", "how much is a 2 bedroom",
+      "what apartments do you have for rent right now"), "booking", r"unit viewing"),
     (("when is the fire drill", "is there a fire alarm test this week", "when are you testing the fire alarms"),
      "general", r"announced"),
     (("my neighbour left his phone in the lobby", "i found a wallet in the hallway",
