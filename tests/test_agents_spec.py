@@ -33,7 +33,7 @@ EXPECTED_TOOLS = {
         "search_knowledge_base",
     },  # the handbook answers "how do I pay rent?"
     "escalation": {"create_ticket", "handoff_to_human", "handoff_status"},
-    "general": {"search_knowledge_base", "create_ticket"},
+    "general": {"search_knowledge_base", "create_ticket", "handoff_status"},
     "out_of_scope": set(),
 }
 
