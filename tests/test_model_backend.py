@@ -246,8 +246,9 @@ async def test_flow_first_answers_a_vouched_agent_by_its_flow_with_no_model_call
     from dataclasses import replace
 
     app = model_runtime.orchestrator.app
-    original = app.agents["out_of_scope"]
+    original, general = app.agents["out_of_scope"], app.agents["general"]
     app.agents["out_of_scope"] = replace(original, flow_first=True)
+    app.agents["general"] = replace(general, flow_first=False)  # the unmarked agent here
     try:
         client = _use_models(model_runtime, fake)
         model_runtime.orchestrator.backend = ModelBackend(client, get_policy("flow-first"))
@@ -267,4 +268,4 @@ async def test_flow_first_answers_a_vouched_agent_by_its_flow_with_no_model_call
         await model_runtime.orchestrator.handle_turn(sid, "who wrote Pride and Prejudice?")
         assert [c["agent"] for c in await _calls(model_runtime, sid)] == ["out_of_scope"]
     finally:
-        app.agents["out_of_scope"] = original
+        app.agents["out_of_scope"], app.agents["general"] = original, general
