@@ -19,7 +19,15 @@ from callcenter.providers.cache_plan import Traffic, build_cache_plan
 from callcenter.providers.caching import count_breakpoints
 from callcenter.providers.catalog import Catalog
 from callcenter.providers.openai_provider import build_request as openai_request
-from callcenter.specialists.prompt_layout import SHARED_CACHE_KEY, SharedPrefix, agent_request, prefix_sizes
+from callcenter.settings import Settings
+from callcenter.specialists.prompt_layout import (
+    SHARED_CACHE_KEY,
+    SharedPrefix,
+    agent_request,
+    cache_plan_for,
+    model_served,
+    prefix_sizes,
+)
 from callcenter.types import StepType
 
 APP = load_app()
@@ -141,3 +149,35 @@ async def test_cache_diagnostics_name_a_prefix_that_drifted(fake: FakeLLMServer,
 
 async def _ignore(piece: str) -> None:
     return None
+
+
+async def test_flow_first_prompts_drop_the_tools_only_flows_use_and_tier_one_still_reads_them(
+    fake: FakeLLMServer,
+) -> None:
+    """Under flow-first no model serves the agents marked `flow_first`, so their tools leave the
+    prefix every call reads; the tools of every agent models serve stay, byte-identical for all of
+    them, and the prefix still reaches Haiku's 4,096-token minimum, so tier-1 calls read it."""
+    flows = SharedPrefix.from_app(APP, flow_first=True)
+    served = model_served(APP, flow_first=True)
+    vouched = {a.name for a in APP.agents.values() if a.flow_first}
+    assert vouched and not vouched & {a.name for a in served}
+    assert {t.name for t in flows.tools} == {t.name for a in served for t in a.tools}
+    assert {t.name for t in flows.tools} < {t.name for t in SHARED.tools}  # e.g. handoff_to_human is gone
+    assert flows.text == SHARED.text
+    plan = cache_plan_for(APP, CATALOG, Settings(cache_plan_calls_per_hour=1200), date(2026, 11, 30), flow_first=True)
+    haiku = plan.models[HAIKU.id]
+    assert set(haiku.agents) == {a.name for a in served}
+    assert HAIKU.min_cacheable_tokens <= haiku.shared_tokens < PLAN.models[HAIKU.id].shared_tokens
+    provider = AnthropicProvider(api_key="test", base_url=fake.base_url, timeout_s=5, cache_plan=plan)
+    try:
+        calls = [
+            await provider.complete(
+                HAIKU,
+                agent_request(APP.agents[name], [ChatMessage("user", text)], shared=flows, step_type=StepType.RESPONSE),
+            )
+            for name, text in (("booking", "my sink leaks"), ("billing", "what do I owe"))
+        ]
+    finally:
+        await provider.aclose()
+    assert calls[0].usage.cache_write_tokens >= HAIKU.min_cacheable_tokens
+    assert calls[1].usage.cache_read_tokens >= HAIKU.min_cacheable_tokens  # the prefix booking's call wrote

@@ -53,7 +53,7 @@ from callcenter.specialists.seam import (
     SpecialistResult,
     SpecialistTurn,
 )
-from callcenter.specialists.tier_policy import policy_from_settings
+from callcenter.specialists.tier_policy import get_policy, policy_from_settings
 from callcenter.store.conversations import ConversationStore
 from callcenter.store.db import create_pool
 
@@ -118,8 +118,8 @@ class SuiteRunner:
         self._fake_providers: dict[tuple[str, int], dict[str, Any]] = {}
         self._live_providers: dict[str, Any] | None = None
         self._catalog: Any = None
-        self._shared: Any = None
-        self._cache_plan: Any = None
+        self._shared: dict[bool, Any] = {}  # by whether the policy answers flow_first agents by their flows
+        self._cache_plans: dict[bool, Any] = {}
         self.budget: Budget | None = Budget(config.max_usd) if config.max_usd is not None else None
         self.not_run = 0
         self.router: Router | None = None
@@ -152,8 +152,12 @@ class SuiteRunner:
 
         self._catalog = Catalog.load(self.settings.catalog_path)
         if self.settings.shared_prompt_prefix and self.app.shared_context:
-            self._shared = SharedPrefix.from_app(self.app)
-            self._cache_plan = cache_plan_for(self.app, self._catalog, self.settings, self.config.today)
+            # A flow-first deployment's prompts carry only the tools of the agents models serve.
+            for flows in {self._flows(p) for p in self.config.policies if p != LOCAL}:
+                self._shared[flows] = SharedPrefix.from_app(self.app, flow_first=flows)
+                self._cache_plans[flows] = cache_plan_for(
+                    self.app, self._catalog, self.settings, self.config.today, flow_first=flows
+                )
         if self.config.live:
             from callcenter.providers import build_providers
 
@@ -162,7 +166,8 @@ class SuiteRunner:
             if self.budget is None:
                 raise EvalError("--live spends real money: give a cap with --max-usd (e.g. --max-usd 5)")
             self._live_providers = self._budgeted(
-                build_providers(self.settings, self._catalog, cache_plan=self._cache_plan)
+                # one set of live providers serves every policy: the plan of the full prefix
+                build_providers(self.settings, self._catalog, cache_plan=self._cache_plans.get(False))
             )
             return
         from callcenter.fakellm import FakeLLMServer
@@ -179,13 +184,14 @@ class SuiteRunner:
                 )
             )
             providers: dict[str, Any] = {}
+            plan = self._cache_plans.get(self._flows(policy))
             if "anthropic" in self.config.providers:
                 providers["anthropic"] = AnthropicProvider(
-                    api_key="fake", base_url=fake.base_url, timeout_s=30, cache_plan=self._cache_plan
+                    api_key="fake", base_url=fake.base_url, timeout_s=30, cache_plan=plan
                 )
             if "openai" in self.config.providers:
                 providers["openai"] = OpenAIProvider(
-                    api_key="fake", base_url=fake.openai_base_url, timeout_s=30, cache_plan=self._cache_plan
+                    api_key="fake", base_url=fake.openai_base_url, timeout_s=30, cache_plan=plan
                 )
             if not providers:
                 raise EvalError("--providers must name anthropic and/or openai")
@@ -194,6 +200,10 @@ class SuiteRunner:
                 if closer is not None:
                     self._stack.push_async_callback(closer)
             self._fake_providers[(policy, trial)] = self._budgeted(providers)
+
+    def _flows(self, policy_name: str) -> bool:
+        """Whether the policy answers the turns of `flow_first` agents by their flows."""
+        return get_policy(base_policy(policy_name)).flow_first
 
     def _budgeted(self, providers: dict[str, Any]) -> dict[str, Any]:
         """The providers behind the run's spending cap, when there is one."""
@@ -216,10 +226,11 @@ class SuiteRunner:
         if self.config.live:
             from callcenter.specialists.model_backend import ModelBackend
 
-            return ModelBackend(client, policy, shared=self._shared), client
+            return ModelBackend(client, policy, shared=self._shared.get(False)), client
         from callcenter.specialists.guided_backend import GuidedModelBackend
 
-        return GuidedModelBackend(client, policy, difficulty_for=labelled_difficulty, shared=self._shared), client
+        shared = self._shared.get(policy.flow_first)
+        return GuidedModelBackend(client, policy, difficulty_for=labelled_difficulty, shared=shared), client
 
     def _now(self, scenario: Scenario) -> datetime:
         from zoneinfo import ZoneInfo

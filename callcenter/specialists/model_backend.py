@@ -247,8 +247,11 @@ async def build_model_backend(settings: Settings, pool: asyncpg.Pool, app: App, 
     from callcenter.providers.recorder import PostgresCallRecorder
 
     catalog = Catalog.load(settings.catalog_path)
-    shared = SharedPrefix.from_app(app) if settings.shared_prompt_prefix and app.shared_context else None
-    plan = cache_plan_for(app, catalog, settings) if shared is not None else None
+    flows = settings.flow_first
+    shared = (
+        SharedPrefix.from_app(app, flow_first=flows) if settings.shared_prompt_prefix and app.shared_context else None
+    )
+    plan = cache_plan_for(app, catalog, settings, flow_first=flows) if shared is not None else None
     providers = build_providers(settings, catalog, cache_plan=plan)
     client = ModelClient(
         catalog,

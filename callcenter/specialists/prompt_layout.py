@@ -49,12 +49,21 @@ class SharedPrefix:
     tools: tuple[Tool[Any], ...]
 
     @classmethod
-    def from_app(cls, app: App) -> SharedPrefix:
+    def from_app(cls, app: App, *, flow_first: bool = False) -> SharedPrefix:
+        """The union of the tools of the agents models serve: every agent, or under the flow-first
+        policy (`flow_first`) every agent but those whose flow answers all their turns, whose
+        tools no model call can use (the prefix every call reads shrinks by their schemas)."""
         union: dict[str, Tool[Any]] = {}
-        for agent in app.agents.values():
+        for agent in model_served(app, flow_first=flow_first):
             for t in agent.tools:
                 union.setdefault(t.name, t)
         return cls(text=app.shared_context, tools=tuple(sorted_tools(list(union.values()))))
+
+
+def model_served(app: App, *, flow_first: bool = False) -> list[AgentSpec]:
+    """The agents whose turns reach a model: all of them, or under flow-first those not marked
+    `flow_first` (an agent marked so but without a flow still goes to models)."""
+    return [a for a in app.agents.values() if not (flow_first and a.flow_first and a.flow is not None)]
 
 
 def agent_instructions(agent: AgentSpec, shared: SharedPrefix | None) -> str:
@@ -110,10 +119,13 @@ def prefix_sizes(shared: SharedPrefix, agents: Sequence[AgentSpec]) -> PrefixSiz
     )
 
 
-def cache_plan_for(app: App, catalog: Catalog, settings: Settings, day: date | None = None) -> CachePlan:
-    """The cache plan of this business on the catalog's enabled models, logged as `cache.plan`."""
-    shared = SharedPrefix.from_app(app)
-    sizes = prefix_sizes(shared, list(app.agents.values()))
+def cache_plan_for(
+    app: App, catalog: Catalog, settings: Settings, day: date | None = None, *, flow_first: bool = False
+) -> CachePlan:
+    """The cache plan of this business on the catalog's enabled models, logged as `cache.plan`:
+    over the agents models serve (under flow-first, not those its flows answer)."""
+    shared = SharedPrefix.from_app(app, flow_first=flow_first)
+    sizes = prefix_sizes(shared, model_served(app, flow_first=flow_first))
     plan = build_cache_plan(
         catalog.enabled(), sizes, Traffic(settings.cache_plan_calls_per_hour), day or datetime.now(UTC).date()
     )
