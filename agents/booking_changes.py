@@ -47,6 +47,32 @@ def changes_booking(text: str, now: datetime) -> bool:
     return len(rest.split()) <= 1 and not is_affirmative(rest) and detect_issue(text) is None
 
 
+# Words that take a visit already booked for granted: "make it thursday instead", "can we do friday
+# instead", "change it to monday", "actually tuesday works better", and in Spanish (read through
+# es.toml's glossary) "mejor el jueves", "cámbialo al jueves", "muévela al lunes".
+_PRESUMES = re.compile(
+    r"\b(instead|rather|(works?|work|be|is|suits?) better|better for me|prefer\w*"
+    r"|(make|change|switch|move|put) (it|that)|mejor|c[aá]mbia\w*|cambiar\w*|mu[eé]ve\w*|mover\w*|p[aá]sa(la|lo)\w*)\b",
+    re.I,
+)
+
+
+_CHANGE_WORDS = ("prefer", "instead", "rather", "better", "switch", "change")
+
+
+def moves_a_booking(text: str, now: datetime) -> bool:
+    """Whether a message, with no repair in it, changes a visit already booked: "actually can you make
+    it thursday afternoon instead", "can we do friday instead", "mejor el jueves". Said to "What needs
+    fixing?" or with no booking just made, it still means the resident's booked visit: moving it, not
+    booking a second one beside it."""
+    text = fix_typos(text, _CHANGE_WORDS)  # "i prfeer friday"
+    if detect_issue(text) is not None:
+        return False
+    if RESCHEDULE.search(text) or is_relative_move(text):
+        return True
+    return parse_when(text, now) is not None and bool(_PRESUMES.search(text))
+
+
 def booked_note(res: dict[str, Any], kind: str, category: str | None) -> dict[str, Any]:
     """The closing note of a booking (or a move): what a correction on the next turn reschedules."""
     return {

@@ -39,7 +39,11 @@ _WHAT_IS_BOOKED = re.compile(
 _BOOKED_TIME = re.compile(
     r"\b((what time|when|what day|which day)( is| was|'s|s)? (it|that|the (appointment|visit|viewing|booking)|"
     r"my (appointment|visit|viewing|booking))( again| for)?|what time did you (say|book)|"
-    r"remind me (of )?(the )?(time|day|when))\b"
+    r"remind me (of )?(the )?(time|day|when|number)|"
+    # "what was the appointment number again", "whats my booking number": its number, read back
+    r"(what|which)( was| is|'s|s)? (the |my |that )?(appointment|appt|booking|visit|confirmation|reference)"
+    r" (number|no)|"
+    r"what number (was|is) (it|that))"
 )
 _VIEWING = re.compile(
     r"\b(viewings?|tours?|showings?|see (the|a|an|that) (unit|apartment|place|flat|\w+ bedroom)|"

@@ -1,0 +1,137 @@
+"""The resident's booked visits in the booking flow: read back, picked, cancelled, moved.
+
+Split from agents/booking.py (the state machine of a new booking) so each reads in one sitting.
+`ExistingAppointments` is the part of `BookingFlow` that starts from a visit already booked: which
+one a request means (by number, kind or trade), the cancel question, and the start of a move (the
+search for the new time is the booking's own `_search`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from callcenter_agents.booking_appointments import appointment_line, upcoming
+from callcenter_agents.booking_moves import move_window
+from callcenter_agents.booking_requests import CANCEL_WORDS, visit_noun, window_to_state, with_article
+from callcenter_agents.extract import detect_appointment_ref, is_affirmative, is_cancel, is_negative, pick_choice
+from callcenter_agents.replies import MAX_MISSES, asks_something_else, choice_prompt, numbered
+from callcenter_agents.tool_turn import ToolTurn
+from callcenter_tools.booking import BUSINESS_TZ
+
+from callcenter.specialists.flow import FlowReply
+
+
+class ExistingAppointments:
+    """Listing, choosing, cancelling and starting to move the resident's booked visits."""
+
+    async def _search(self, t: ToolTurn, state: dict[str, Any], lead: str = "") -> FlowReply:
+        raise NotImplementedError  # the booking flow's search for openings (agents/booking.py)
+
+    async def _start(self, t: ToolTurn, text: str) -> FlowReply:
+        raise NotImplementedError  # the booking flow's reading of a new request (agents/booking.py)
+
+    async def _list(self, t: ToolTurn) -> FlowReply:
+        appts = await upcoming(t)
+        if not appts:
+            return t.reply("You have no upcoming appointments. Would you like to book one?", done=True)
+        lines = [appointment_line(a) for a in appts]
+        # One appointment read back is the one "can you move it to thursday?" means next turn: the
+        # same closing note a booking leaves (booking_changes.py).
+        note = (
+            {"booked": {k: appts[0].get(k) for k in ("appointment_id", "kind", "category", "label")}}
+            if len(appts) == 1
+            else None
+        )
+        return t.reply("Your upcoming appointments:\n" + numbered(lines), note, done=True)
+
+    async def _choose_appointment(self, t: ToolTurn, state: dict[str, Any]) -> FlowReply:
+        number = state.pop("number", None)
+        verb = "cancel" if state["intent"] == "cancel" else "reschedule"
+        lead = ""
+        if number is not None:
+            # Only the resident's own appointments are ever looked at, so a number that is not
+            # among them gets the same answer whether or not it exists for someone else.
+            appts = await upcoming(t)
+            named = [a for a in appts if int(a["appointment_id"]) == int(number)]
+            if named:
+                return await self._with_appointment(t, state, named[0])
+            lead = f"I can't find appointment #{number} among the upcoming appointments on your account. "
+            if not appts:
+                return t.reply(f"{lead}Would you like to book one?", done=True)
+        else:
+            appts = await upcoming(t, state.get("ref"), state.get("trade"))
+            if not appts:
+                return t.reply(
+                    f"I don't see any upcoming appointments to {verb}. Would you like to book one?", done=True
+                )
+            trade = state.get("trade")
+            if trade and not any(a.get("category") == trade for a in appts):  # never the wrong one silently
+                lead = (
+                    f"I don't see {with_article(visit_noun('maintenance', trade))} among your upcoming appointments. "
+                )
+        if len(appts) == 1:
+            if lead:
+                lead += "You have one upcoming appointment: "
+                lead += f"{appointment_line(appts[0])}. "
+            return await self._with_appointment(t, state, appts[0], lead=lead)
+        state.update(
+            stage="pick_appt",
+            appointments=[{k: a.get(k) for k in ("appointment_id", "kind", "category", "label")} for a in appts],
+        )
+        head = f"{lead}Your upcoming appointments are:" if lead else f"Which appointment would you like to {verb}?"
+        tail = f"Which one would you like to {verb}? " if lead else ""
+        return t.reply(
+            f"{head}\n" + numbered([appointment_line(a) for a in appts]) + f"\n{tail}{choice_prompt(len(appts))}", state
+        )
+
+    async def _picked_appointment(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
+        appts: list[dict[str, Any]] = state.get("appointments", [])
+        idx = pick_choice(text, len(appts), [a["label"] for a in appts])
+        if idx is None:
+            ref = detect_appointment_ref(text)
+            matches = [i for i, a in enumerate(appts) if ref and a.get("kind") == ref]
+            idx = matches[0] if len(matches) == 1 else None
+        if idx is None and asks_something_else(text):  # "do i have anything booked?": answered, not re-asked
+            return await self._start(t, text)
+        if idx is None:
+            state["misses"] = int(state.get("misses", 0)) + 1
+            if state["misses"] >= MAX_MISSES:
+                return t.reply("No problem, I haven't changed anything. What would you like to do?", done=True)
+            return t.reply(f"Sorry, which one? {choice_prompt(len(appts))}", state)
+        return await self._with_appointment(t, state, appts[idx])
+
+    async def _with_appointment(
+        self, t: ToolTurn, state: dict[str, Any], appt: dict[str, Any], lead: str = ""
+    ) -> FlowReply:
+        appt = {k: appt.get(k) for k in ("appointment_id", "kind", "category", "label", "starts_at")}
+        state["appointment"] = appt
+        if state["intent"] == "reschedule" and state.get("move") and appt.get("starts_at"):
+            # "push it back a week": read against the visit being moved, not today
+            visit = datetime.fromisoformat(str(appt["starts_at"])).astimezone(BUSINESS_TZ)
+            move = move_window(str(state["move"]), t.turn.now.astimezone(BUSINESS_TZ), visit)
+            state["window"] = window_to_state(move.window) if move.window else state.get("window")
+            state["direction"] = move.direction
+        state.pop("appointments", None)
+        noun = visit_noun(appt.get("kind") or "maintenance", appt.get("category"))
+        if state["intent"] == "cancel":
+            state["stage"] = "confirm_cancel"
+            return t.reply(f"{lead}Shall I cancel your {noun} on {appt['label']}?", state)
+        state.update(kind=appt.get("kind") or "maintenance", category=appt.get("category"))
+        return await self._search(t, state, lead=f"{lead}Let's move your {noun} on {appt['label']}. ")
+
+    async def _confirm_cancel(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
+        appt = state["appointment"]
+        noun = visit_noun(appt.get("kind") or "maintenance", appt.get("category"))
+        keep = is_negative(text) or re.search(r"\b(don'?t|do not|keep)\b", text, re.I)
+        if not keep and (is_affirmative(text) or CANCEL_WORDS.search(text)):
+            res = await t.call("cancel_appointment", {"appointment_id": appt["appointment_id"]})
+            return t.reply(
+                f"Cancelled: your {noun} on {res.get('label') or appt['label']} "
+                f"(appointment #{res['appointment_id']}).",
+                done=True,
+            )
+        if keep or is_cancel(text):
+            return t.reply(f"Okay, I've left your {noun} on {appt['label']} as it is.", done=True)
+        return t.reply(f"Shall I cancel your {noun} on {appt['label']}? (yes or no)", state)
