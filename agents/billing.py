@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from callcenter_agents.billing_amounts import requested_amount
+from callcenter_agents.billing_amounts import requested_amount, scoped_request
+from callcenter_agents.billing_answers import answer, last_payment
 from callcenter_agents.billing_intents import (
     BOOKING_CUE,
     CHARGE_WORDS,
@@ -35,6 +36,7 @@ from callcenter_agents.billing_payment import (
     picked_method,
 )
 from callcenter_agents.billing_prompt import BILLING_EXAMPLES, BILLING_INSTRUCTIONS
+from callcenter_agents.billing_questions import asks_last_amount, question_kind
 from callcenter_agents.extract import (
     detect_charge_kind,
     detect_invoice_ref,
@@ -67,6 +69,8 @@ from callcenter.types import Priority, Tier, format_cents
 # Stages where money may be about to move, and the requests that never answer them with a payment.
 _MONEY_STAGES = frozenset({"offer_pay", "need_amount", "confirm_pay", "pick_method"})
 _NEVER_A_PAYMENT = frozenset({"waiver", "history", "refund", "plan", "receipts", "autopay"})
+# Requests answered as such even when they also read as a billing question ("why was I charged $35? waive it").
+_OWN_ANSWER = frozenset({"waiver", "refund", "plan", "autopay"})
 FINISHED_KEY = "finished"  # the glue's closing note of this agent's last finished turn (conversation/turn_glue.py)
 
 # What a thank-you around a request is made of: not a second request.
@@ -95,9 +99,13 @@ class BillingFlow:
     async def _step(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         stage = state.get("stage")
         finished = state.get(FINISHED_KEY)
+        if isinstance(finished, dict) and finished.get("paid") and asks_last_amount(text):
+            return await last_payment(t)  # "how much was it again?" right after "Done: I've paid…"
         if isinstance(finished, dict) and finished.get("payments") and asks_about_payment(text):
             return await payment_history(t, text, last=True)  # "and when was it?" after "your last payment was…"
-        if stage in _MONEY_STAGES and detect_intent(text) in _NEVER_A_PAYMENT:
+        if stage in _MONEY_STAGES and (
+            detect_intent(text) in _NEVER_A_PAYMENT or question_kind(text) not in (None, "last_amount")
+        ):
             # "ok waive it" to "Would you like to pay?", "wait, what did I pay last month?" to
             # "Pay $X?": another request, answered as such; nothing pending is charged.
             return await self._start(t, text)
@@ -122,7 +130,7 @@ class BillingFlow:
                 # "that's bs, I never got a notice": a reason for the waiver just offered, not a new request.
                 return self._confirm_waiver_question(t, state["invoice"], text, lead="I understand.")
         if stage == "offer_pay":  # "Would you like to pay now? You can say an amount": "75" is one
-            amount = requested_amount(amount_text(text), answering=True)
+            amount = requested_amount(amount_text(text), answering=True) or scoped_request(amount_text(text))
             if state.get("invoice") and (amount is not None or is_affirmative(text)) and not is_negative(text):
                 return await pay_invoice(t, text, state["invoice"])  # "half of it" after "your rent is…"
             if amount is not None or (is_affirmative(text) and not is_negative(text)):
@@ -153,6 +161,9 @@ class BillingFlow:
                 tool_results=reply.tool_results,
             )
         intent = detect_intent(text)
+        kind = question_kind(text)  # "did my november rent go through?", "what cards do i have": never a pay prompt
+        if kind not in (None, "last_amount") and intent not in _OWN_ANSWER:
+            return await answer(t, text, kind, self._explain)
         if intent == "policy":
             return await self._policy_answer(t, text)
         if intent == "autopay":

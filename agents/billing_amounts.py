@@ -23,9 +23,19 @@ from typing import Final, Literal
 
 from callcenter_agents.extract import FULL, parse_amount
 from callcenter_agents.extract._text import SMALL_NUMBERS, TENS, words_value
+from callcenter_agents.extract.lead_in import request_core
 from callcenter_agents.extract.polite import fix_typos
 
-__all__ = ["Share", "attempted_amount", "requested_amount", "share_cents", "unclear_request", "wants_correction"]
+__all__ = [
+    "Scope",
+    "Share",
+    "attempted_amount",
+    "requested_amount",
+    "scoped_request",
+    "share_cents",
+    "unclear_request",
+    "wants_correction",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +46,20 @@ class Share:
 
 
 Requested = int | Literal["full"] | Share
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """A payment of a part of the account named by what it is, not by an amount: what's overdue ("the
+    overdue stuff"), the balance less an amount ("everything except 100 bucks") or charges by name ("the
+    late fee and the water bill"), with a share of it when one is said ("half of what's overdue").
+    Only the flow knows the amounts: it reads them from the open invoices and confirms before paying."""
+
+    base: Literal["overdue", "balance", "charges", "all_but_charges"]
+    charges: tuple[tuple[str, bool], ...] = ()  # (what, plural): ("late fee", False), ("water", True)
+    share: Fraction | None = None
+    less_cents: int = 0
+
 
 _NUMBER_WORD: Final = "|".join([*SMALL_NUMBERS, *TENS, "hundred", "thousand", "grand"])
 _SHARES: Final[tuple[tuple[re.Pattern[str], Fraction], ...]] = (
@@ -179,6 +203,78 @@ def requested_amount(text: str, *, answering: bool = False) -> Requested | None:
     m = _AFTER_VERB.search(masked)
     if m is not None:
         return _number_cents(m[1])
+    return None
+
+
+# "the overdue stuff", "what's past due", "the late stuff": every invoice whose due date has passed.
+_OVERDUE = re.compile(
+    r"\b(?:overdue|over\s+due|past[\s-]+due|late\s+(?:stuff|ones|bills|charges|amount|balance|part|payments?)"
+    r"|(?:what'?s|what\s+is|whatever'?s)\s+(?:late|behind))\b"
+)
+_LESS = re.compile(
+    r"\b(?:everything|all(?:\s+of\s+it)?|it\s+all|(?:the|my)\s+(?:whole|full|entire|total)(?:\s+(?:balance|amount|thing))?"
+    r"|(?:my|the)\s+balance|the\s+total|in\s+full)\s+(?:except(?:\s+for)?|but|minus|less|other\s+than|apart\s+from"
+    rf"|besides|save)\s+({_NUMBER})|\ball\s+but\s+({_NUMBER})|\bleave\s+({_NUMBER})\s+(?:on|for|owing|left)\b"
+)
+# Charges named one by one: (what, pattern); the plural ("the water bills") means every open one.
+_NAMED: Final[tuple[tuple[str, str], ...]] = (
+    ("late fee", r"late\s+(?:fee|charge)(s?)"),
+    (
+        "water",
+        r"(?:water|sewer|trash|utility|utilities)(?:[\s,&]+(?:sewer|trash|and\s+sewer))*(?:\s+(?:bill|charge)(s?))?",
+    ),
+    ("parking", r"parking(?:\s+(?:fee|charge|bill)(s?))?"),
+    ("pet rent", r"pet\s+(?:rent|fee)(s?)"),
+    ("lockout", r"lock\s?out(?:\s+(?:fee|charge)(s?))?"),
+    ("rent", r"(?<!pet\s)rent(s?)"),
+)
+_BUT = re.compile(
+    r"\b(?:everything|all(?:\s+of\s+it)?|it\s+all|(?:the|my)\s+(?:whole\s+|full\s+|entire\s+)?balance|the\s+rest)"
+    r"\s+(?:except(?:\s+for)?|but|other\s+than|apart\s+from|besides|minus|without)\s+(?:the|my|that)\b"
+)
+_JOINED = re.compile(r"\b(?:and|plus|&)\b|,|\bas\s+well\s+as\b")
+
+
+def _named_charges(t: str) -> tuple[tuple[str, bool], ...]:
+    found: list[tuple[int, str, bool]] = []
+    taken: list[tuple[int, int]] = []
+    for what, pattern in _NAMED:
+        for m in re.finditer(rf"\b(?:{pattern})\b", t):
+            if any(a <= m.start() < b for a, b in taken):
+                continue  # "rent" inside "pet rent"
+            taken.append((m.start(), m.end()))
+            plural = any(g == "s" for g in m.groups() if g) or "utilities" in m[0]
+            found.append((m.start(), what, plural))
+    found.sort()
+    seen: dict[str, bool] = {}
+    for _, what, plural in found:
+        seen[what] = seen.get(what, False) or plural
+    return tuple(seen.items())
+
+
+_SCOPE_WORDS: Final = (*_MENDED, "overdue", "except", "minus", "besides", "water", "parking", "utility", "bills")
+_ASKS = re.compile(r"^\W*(?:how|what|what'?s|whats|which|when|why|is|are|does|do\s+i|did)\b")
+
+
+def scoped_request(text: str) -> Scope | None:
+    """The part of the account a payment names by what it is (see `Scope`), or None."""
+    t = fix_typos(" ".join(text.replace("\u2019", "'").lower().split()), _SCOPE_WORDS)
+    if _ASKS.match(request_core(t) or t):
+        return None  # "how much is overdue?" asks; it pays nothing
+    less = _LESS.search(t)
+    if less is not None:
+        raw = next(g for g in less.groups() if g)
+        cents = parse_amount(raw)
+        cents = cents if isinstance(cents, int) else _number_cents(re.sub(r"\s*(?:dollars?|bucks)$", "", raw))
+        return Scope("balance", less_cents=cents) if cents else None
+    named = _named_charges(t)
+    share = _share(t)
+    if named and _BUT.search(t):
+        return Scope("all_but_charges", charges=named)  # "everything except the late fee"
+    if _OVERDUE.search(t) and not named:
+        return Scope("overdue", share=share.fraction if share else None)
+    if len(named) >= 2 and _JOINED.search(t):
+        return Scope("charges", charges=named, share=share.fraction if share else None)
     return None
 
 

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from callcenter_agents.billing_amounts import requested_amount
+from callcenter_agents.billing_questions import question_kind
 from callcenter_agents.extract import (
     FULL,
     detect_invoice_ref,
@@ -209,11 +210,15 @@ def detect_intent(text: str) -> str:
 
 
 def is_account_money_question(text: str) -> bool:
-    """Payments made, a refund, a payment plan, or "what's the 97.25 for": billing answers these from
-    the account or hands them to its team (a business route rule: the classifier hears them as
-    out of scope or as a request to pay)."""
+    """Payments made, a refund, a payment plan, "what's the 97.25 for", the cards on file, paying later:
+    billing answers these from the account or hands them to its team (a business route rule: the
+    classifier hears them as out of scope or as a request to pay)."""
     if re.search(r"\bdeposit\b", text, re.I):
         return False  # the security deposit is the move-out handbook's
+    if question_kind(text) not in (None, "last_amount"):
+        # "did my november rent go through?", "why am i charged 35 dollars"; not "how much was it?",
+        # which means something only right after a payment (the billing continuation takes it then)
+        return True
     explain = _EXPLAIN.search(text) or _EXPLAIN.search(fix_typos(text, _EXPLAIN_WORDS))  # "wats the 97.25 for"
     text = fix_typos(text, _BILLING_WORDS)
     if _PLAN.search(text) or re.search(

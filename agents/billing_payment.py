@@ -12,14 +12,17 @@ from typing import Any
 
 from callcenter_agents.billing_amounts import (
     Requested,
+    Scope,
     Share,
     attempted_amount,
     requested_amount,
+    scoped_request,
     share_cents,
     unclear_request,
     wants_correction,
 )
 from callcenter_agents.billing_intents import amount_text, detect_intent, mentions_method, method_labels, pick_method
+from callcenter_agents.billing_scoped import scoped_amount
 from callcenter_agents.extract import (
     FULL,
     detect_charge_kind,
@@ -60,40 +63,10 @@ def limited_to(text: str, *, answering: bool = False) -> str | None:
     return None
 
 
-# A share of the balance: "half of it", "a third now". Only the flow knows the balance it is of.
-_FRACTION = re.compile(r"\b(half|a third|one third|a quarter|one quarter)\b", re.I)
-_SHARE = {"half": 2, "a third": 3, "one third": 3, "a quarter": 4, "one quarter": 4}
-# Words around an amount said without "$" or "dollars" in a payment ("pay 75", "wait no, just a
-# thousand", "make it fifteen hundred"): then a bare number is the amount.
-_SAYS_AMOUNT = re.compile(
-    r"\b(pay|paying|payment|just|only|instead|make it|actually|rather|change|wait|how about|no|nope)\b", re.I
-)
-
-
-def is_share(text: str) -> bool:
-    """Whether a payment message names a share of the balance ("half of it", "a third now")."""
-    return bool(_FRACTION.search(text))
-
-
-def said_amount(text: str, owed: int | None = None, *, expected: bool = False) -> int | str | None:
-    """The amount a payment message names: cued ("$75", "fifty dollars", "everything"), a share of
-    the balance ("half of it"), or a bare number when the message is about paying ("pay 75", "just
-    a thousand") or the flow asked for an amount (`expected`). None when it names none."""
-    cleaned = amount_text(text)
-    share = _FRACTION.search(cleaned)
-    cued = parse_amount(cleaned)
-    if share and owed and cued in (None, FULL):  # "half now and the rest on the 15th": the half
-        return max(1, owed // _SHARE[share.group(1).lower()])
-    if cued is not None:
-        return cued
-    if expected or _SAYS_AMOUNT.search(cleaned):
-        return parse_amount(cleaned, expect_amount=True)
-    return None
-
-
 async def offer_charge(t: ToolTurn, state: dict[str, Any], kind: str, owed: int) -> FlowReply:
     """The payment of the open charge of that kind (the oldest, when several), on that invoice only,
     so "just the rent" never pays the fees that came before it; a plain answer when there is none."""
+    state.pop("parts", None)
     invoices = (await t.call("list_invoices", {"status": "open"})).get("invoices", [])
     of_kind = [i for i in invoices if i.get("kind") == kind and int(i.get("due_cents", 0)) > 0]
     if not of_kind:
@@ -108,6 +81,21 @@ async def offer_charge(t: ToolTurn, state: dict[str, Any], kind: str, owed: int)
     invoice = min(of_kind, key=lambda i: (str(i.get("due_on", "")), int(i["invoice_id"])))
     state.update(invoice_id=int(invoice["invoice_id"]), invoice_label=str(invoice.get("description", "")))
     return await offer_payment(t, state, int(invoice["due_cents"]), owed)
+
+
+async def offer_scoped(t: ToolTurn, state: dict[str, Any], scope: Scope, bal: dict[str, Any]) -> FlowReply:
+    """ "half of what's overdue", "everything except 100 bucks", "the late fee and the water bill": the
+    amount read from the open invoices, named in the confirm question; when it can't be worked out,
+    why, and the question for an amount (a bare "yes" then is not one)."""
+    owed = int(bal.get("balance_cents", 0))
+    got = await scoped_amount(t, scope, bal)
+    state = {"invoice_id": None, "method_hint": state.get("method_hint", "")}
+    if isinstance(got, str):
+        return _how_much(t, state, owed, True, lead=f"{got} ")
+    state.update(invoice_label=got.label, **got.state)
+    if got.parts:
+        state["parts"] = [list(p) for p in got.parts]
+    return await offer_payment(t, state, got.cents, owed)
 
 
 def _cents_of(amount: Requested | None, owed: int) -> int | str | None:
@@ -140,6 +128,9 @@ async def pay(
     owed = int(bal.get("balance_cents", 0))
     if owed <= 0:
         return t.reply("You're all paid up: your balance is $0.00, so there's nothing to pay.", done=True)
+    scope = scoped_request(amount_text(text)) if invoice_id is None else None
+    if scope is not None:
+        return await offer_scoped(t, {"method_hint": text}, scope, bal)
     kind = limited_to(text) if invoice_id is None else None
     if kind is not None:
         return await offer_charge(t, {"invoice_id": None, "method_hint": text}, kind, owed)
@@ -155,6 +146,8 @@ async def pay(
 async def pay_invoice(t: ToolTurn, text: str, invoice: dict[str, Any]) -> FlowReply:
     """ "Fine, pay it" after a charge was explained, "half of it" after "your rent is…": that
     invoice's open amount (or the share or amount named), paid on that invoice only."""
+    if scoped_request(amount_text(text)) is not None:  # "no, the late fee and the water bill": not this invoice
+        return await pay(t, text, None)
     bal = await t.call("get_balance", {})
     owed = int(bal.get("balance_cents", 0))
     if owed <= 0:
@@ -244,6 +237,8 @@ async def picked_method(t: ToolTurn, text: str, state: dict[str, Any]) -> FlowRe
 
 
 async def got_amount(t: ToolTurn, text: str, state: dict[str, Any], restart: Restart) -> FlowReply:
+    if (scope := scoped_request(amount_text(text))) is not None:  # "half of what's overdue" to "How much?"
+        return await offer_scoped(t, state, scope, await t.call("get_balance", {}))
     kind = limited_to(text, answering=True)
     if kind is not None:
         bal = await t.call("get_balance", {})
@@ -294,6 +289,8 @@ async def got_amount(t: ToolTurn, text: str, state: dict[str, Any], restart: Res
 async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any], restart: Restart | None = None) -> FlowReply:
     """The yes/no that moves money. Anything else that is a question of its own ("what's my balance
     now?") is answered instead, and nothing is charged: asking "(yes or no)" again would loop."""
+    if (scope := scoped_request(amount_text(text))) is not None:  # "actually just the overdue stuff"
+        return await offer_scoped(t, state, scope, await t.call("get_balance", {}))
     kind = limited_to(text, answering=True)
     if kind is not None:  # "actually just the rent": the amount changes, never the yes
         bal = await t.call("get_balance", {})
@@ -312,6 +309,7 @@ async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any], restart: Re
         state["method_hint"] = text if mentions_method(text) else state.get("method_hint", "")
         if state.pop("invoice_label", None):  # an amount of their own: no longer that one charge
             state["invoice_id"] = None
+        state.pop("parts", None)
         return await offer_payment(t, state, amount, int(bal.get("balance_cents", 0)))
     if mentions_method(text):
         methods = (await t.call("list_payment_methods", {})).get("methods", [])
@@ -332,20 +330,7 @@ async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any], restart: Re
         keep = {"invoice_id": None, "method_hint": state.get("method_hint", "")}
         return _how_much(t, keep, int(bal.get("balance_cents", 0)), True, lead="Okay, I haven't charged anything. ")
     if is_affirmative(text) and not is_negative(text) and not other:
-        args: dict[str, Any] = {"amount_cents": state["amount_cents"], "method_id": state["method_id"]}
-        if state.get("invoice_id"):
-            args["invoice_id"] = state["invoice_id"]
-        res = await t.call("pay_balance", args)
-        remaining = int(res.get("remaining_balance_cents", 0))
-        method = res.get("method") or state["method_label"]
-        if isinstance(method, dict):
-            method = method.get("label", state["method_label"])
-        return t.reply(
-            f"Done: I've paid {format_cents(int(res['paid_cents']))} with {method}. "
-            f"Your remaining balance is {format_cents(remaining)}.",
-            {"paid": {"remaining_cents": remaining}},  # the closing note "how much is left?" continues
-            done=True,
-        )
+        return await _pay_confirmed(t, state)
     if is_negative(text) or is_cancel(text):
         return t.reply(
             "Okay, I haven't charged anything. Would you like to pay a different amount?",
@@ -359,6 +344,29 @@ async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any], restart: Re
     if restart is not None and amount is None and ("?" in text or other):
         return await restart(t, text)
     return t.reply(f"Pay {format_cents(state['amount_cents'])} with {state['method_label']}? (yes or no)", state)
+
+
+async def _pay_confirmed(t: ToolTurn, state: dict[str, Any]) -> FlowReply:
+    """The payment the resident just said yes to: one pay_balance, or one per charge they named."""
+    parts: list[tuple[int | None, int]] = [(int(i), int(c)) for i, c in state.get("parts") or []]
+    if not parts:
+        parts = [(state.get("invoice_id"), int(state["amount_cents"]))]
+    paid, res = 0, dict[str, Any]()
+    for invoice_id, cents in parts:
+        args: dict[str, Any] = {"amount_cents": cents, "method_id": state["method_id"]}
+        if invoice_id:
+            args["invoice_id"] = invoice_id
+        res = await t.call("pay_balance", args)
+        paid += int(res["paid_cents"])
+    remaining = int(res.get("remaining_balance_cents", 0))
+    method = res.get("method") or state["method_label"]
+    if isinstance(method, dict):
+        method = method.get("label", state["method_label"])
+    return t.reply(
+        f"Done: I've paid {format_cents(paid)} with {method}. Your remaining balance is {format_cents(remaining)}.",
+        {"paid": {"remaining_cents": remaining, "paid_cents": paid}},  # the closing note "how much is left?" continues
+        done=True,
+    )
 
 
 # A question of its own, not an answer to "Pay $75.00 with Visa?": a wh-word or an auxiliary first.

@@ -15,6 +15,7 @@ from typing import Any
 
 from callcenter_agents.billing_intents import is_account_money_question, is_amount_offer, is_payment_timing_question
 from callcenter_agents.billing_payment import asks_about_payment
+from callcenter_agents.billing_questions import asks_last_amount
 from callcenter_agents.booking_changes import changes_booking
 from callcenter_agents.booking_followups import answers_what_needs_fixing, is_about_openings
 from callcenter_agents.booking_requests import asks_booked_time, asks_what_is_booked
@@ -153,10 +154,12 @@ _WHAT_IS_LEFT = re.compile(
 
 
 def continues_billing(text: str, closing: dict[str, Any], now: datetime) -> bool:
-    """What is left to pay, asked right after a payment ("how much is left?"); a question about the
-    payment just read back ("and when was it?")."""
+    """What is left to pay, or how much was just paid, asked right after a payment ("how much is
+    left?", "how much was it again?"); a question about the payment just read back ("and when was it?")."""
     if isinstance(closing.get("payments"), dict) and asks_about_payment(text):
         return True
+    if isinstance(closing.get("paid"), dict) and asks_last_amount(text):
+        return True  # "how much was it again?" right after a payment: that payment
     if isinstance(closing.get("paid"), dict) and re.search(r"\b(the )?(rest|remainder)\b", fix_typos(text)):
         return True  # "and the rest of it too" right after a payment
     return isinstance(closing.get("paid"), dict) and bool(_WHAT_IS_LEFT.search(fix_typos(text)))

@@ -1,0 +1,140 @@
+"""Answers to the billing questions of agents/billing_questions.py, from the ledger, read-only.
+
+Nothing here moves money or leaves a payment pending: a reply either closes the turn or offers the
+billing team (a yes then reaches a person, never `pay_balance`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from callcenter_agents.billing_intents import invoice_line
+from callcenter_agents.billing_ledger import balance_note, payment_methods
+from callcenter_agents.billing_payment import payment_line
+from callcenter_agents.billing_questions import Kind, charged_cents, months_named, what_named
+from callcenter_agents.replies import numbered
+from callcenter_agents.tool_turn import ToolTurn
+
+from callcenter.specialists.flow import FlowReply
+from callcenter.types import format_cents
+
+# How far back a "did my november rent go through?" looks: list_payments entries, newest first.
+LOOKUP_PAYMENTS = 24
+
+# Invoice words for what a resident names ("water" is the "Water, sewer & trash" bill).
+_DESCRIBED: dict[str, tuple[str, ...]] = {
+    "rent": ("rent",),
+    "water": ("water", "sewer", "trash", "utility"),
+    "late fee": ("late fee",),
+    "parking": ("parking",),
+    "pet rent": ("pet",),
+    "lockout": ("lockout",),
+}
+
+
+def _is_for(description: str, what: str | None, month: str | None) -> bool:
+    low = description.lower()
+    if month is not None and month not in low:
+        return False
+    if what is None:
+        return True
+    if what == "rent" and (low.startswith("late fee") or "pet rent" in low):
+        return False  # "Late fee - rent November 2025" is not the November rent
+    return any(word in low for word in _DESCRIBED[what])
+
+
+Explain = Callable[[ToolTurn, dict[str, Any]], Awaitable[FlowReply]]
+"""The billing flow's explanation of one invoice (with its waiver offer for an open fee)."""
+
+
+async def answer(t: ToolTurn, text: str, kind: Kind, explain: Explain) -> FlowReply:
+    """The reply to one billing question; a charge named by its amount is explained by `explain`."""
+    if kind == "charge_amount":  # "why am i being charged 35 dollars": that invoice, explained
+        cents = charged_cents(text) or 0
+        inv = await matching_charge(t, cents) if cents else None
+        return await explain(t, inv) if inv is not None else await no_such_charge(t, cents)
+    if kind == "methods":
+        return await payment_methods(t, text)
+    if kind == "later":
+        return t.reply(
+            "I can't schedule a payment for a later date from this chat; payments here are made right away. "
+            "I can take a payment now, or connect you with the billing team about paying later. "
+            "Would you like me to connect you with them?",
+            {"stage": "offer_human", "reason": "Resident asks to pay on a later date"},
+        )
+    if kind == "last_amount":
+        return await last_payment(t)
+    return await went_through(t, text)
+
+
+async def last_payment(t: ToolTurn) -> FlowReply:
+    """ "how much was it again?" right after a payment: that payment, not a new "Pay $X?"."""
+    payments: list[dict[str, Any]] = (await t.call("list_payments", {"limit": 1})).get("payments", [])
+    if not payments:
+        return t.reply(f"I don't see any payments on your account yet. {await balance_note(t)}", done=True)
+    return t.reply(
+        f"Your last payment was {payment_line(payments[0])}. {await balance_note(t)}",
+        {"payments": {"last": payments[0]}},
+        done=True,
+    )
+
+
+async def went_through(t: ToolTurn, text: str) -> FlowReply:
+    """ "did my november rent go through?": the payment for that month and/or charge, looked up in
+    list_payments; when none is there, what the invoice says (still open, or paid)."""
+    months = months_named(text)
+    month = months[0] if months else None
+    what = what_named(text)
+    label = " ".join(w for w in ((month or "").capitalize(), what or "") if w) or "that"
+    payments: list[dict[str, Any]] = (await t.call("list_payments", {"limit": LOOKUP_PAYMENTS})).get("payments", [])
+    hits = [p for p in payments if any(_is_for(str(d), what, month) for d in p.get("paid_for") or [])]
+    invoices: list[dict[str, Any]] = (await t.call("list_invoices", {"status": "all", "limit": 24})).get("invoices", [])
+    named = [i for i in invoices if _is_for(str(i.get("description", "")), what, month)]
+    still_open = [i for i in named if i.get("status") == "open" and int(i.get("due_cents", 0)) > 0]
+    if hits and not (month is None and still_open):
+        return t.reply(
+            f"Yes, your {label} payment went through: {payment_line(hits[0])}.",
+            {"payments": {"last": hits[0]}},
+            done=True,
+        )
+    if still_open:
+        open_line = invoice_line(min(still_open, key=lambda i: str(i.get("due_on", ""))))
+        seen = f" Your last {label} payment was {payment_line(hits[0])}." if hits else ""
+        return t.reply(
+            f"I don't see a payment for that yet: {open_line} is still open.{seen} "
+            "If you paid and it isn't showing, I can connect you with the billing team to trace it. "
+            "Would you like that?",
+            {"stage": "offer_human", "reason": f"Resident can't find a payment for {label}"},
+        )
+    if named:
+        return t.reply(f"That's paid: {invoice_line(named[0])}.", done=True)
+    last = f" Your last payment was {payment_line(payments[0])}." if payments else ""
+    return t.reply(
+        f"I don't see a payment or a charge for {label} on your account.{last} "
+        "If you paid and it isn't listed, I can connect you with the billing team to trace it. Would you like that?",
+        {"stage": "offer_human", "reason": f"Resident can't find a payment for {label}"},
+    )
+
+
+async def matching_charge(t: ToolTurn, cents: int) -> dict[str, Any] | None:
+    """The invoice of that amount: an open one first (the most recent), else the most recent one."""
+    for status in ("open", "all"):
+        invoices = (await t.call("list_invoices", {"status": status, "limit": 24})).get("invoices", [])
+        same = [i for i in invoices if cents in (int(i.get("amount_cents", -1)), int(i.get("due_cents", -1)))]
+        if same:
+            found: dict[str, Any] = max(same, key=lambda i: str(i.get("due_on", "")))
+            return found
+    return None
+
+
+async def no_such_charge(t: ToolTurn, cents: int) -> FlowReply:
+    """No invoice of the amount asked about: said plainly, with the open charges; never a pay offer."""
+    invoices = (await t.call("list_invoices", {"status": "open", "limit": 5})).get("invoices", [])
+    head = f"I don't see a charge of {format_cents(cents)} on your account."
+    if invoices:
+        lines = numbered([invoice_line(i) for i in invoices])
+        text = f"{head} Your open charges:\n{lines}\nIf it's one of these, tell me which one and I'll explain it."
+    else:
+        text = f"{head} You have no open charges right now."
+    return t.reply(text, {"asked_cents": cents}, done=True)
