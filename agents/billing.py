@@ -6,14 +6,11 @@ and payment method; every amount the flow states comes from a tool result of the
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from callcenter_agents.billing_amounts import requested_amount, scoped_request
-from callcenter_agents.billing_answers import answer, last_payment
+from callcenter_agents.billing_answers import also_note, answer, last_payment
 from callcenter_agents.billing_intents import (
-    BOOKING_CUE,
-    CHARGE_WORDS,
     PAY_WORDS,
     amount_text,
     detect_intent,
@@ -152,7 +149,7 @@ class BillingFlow:
             first, rest = text, ""  # "thx. can you also email me a receipt" is one request
         if rest:
             reply = await self._start(t, first)
-            note = await self._also_note(t, rest)
+            note = await also_note(t, rest)
             return FlowReply(
                 text=f"{reply.text} {note}",
                 state=reply.state,
@@ -208,21 +205,6 @@ class BillingFlow:
             return await self._balance(t)
         quote = best_sentences(text, str(best.get("text", "")), limit=2, topic=topic_words(str(best.get("id", ""))))
         return t.reply(f"{quote} Would you like me to check your balance or make a payment?", {"stage": "offer_pay"})
-
-    async def _also_note(self, t: ToolTurn, rest: str) -> str:
-        """One line that says the second request was heard and how to get it answered."""
-        intent = detect_intent(rest)
-        if intent != "policy" and (
-            CHARGE_WORDS.search(rest) or PAY_WORDS.search(rest) or re.search(r"\b(balance|owe|payment)\b", rest, re.I)
-        ):
-            return "I can help with your other billing question too — ask me next."
-        if BOOKING_CUE.search(rest):
-            return "I can book that visit for you too — ask me next."
-        articles = (await t.call("search_knowledge_base", {"query": rest[:300], "limit": 1})).get("articles", [])
-        if articles and words(rest) & words(f"{articles[0].get('title', '')} {articles[0].get('text', '')}"):
-            topic = str(articles[0].get("title", "")).lower()
-            return f"I can also answer your question about {topic} — ask me next."
-        return "I can help with your other question too — ask me next."
 
     async def _balance(self, t: ToolTurn) -> FlowReply:
         bal = await t.call("get_balance", {})

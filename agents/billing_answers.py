@@ -1,19 +1,21 @@
 """Answers to the billing questions of agents/billing_questions.py, from the ledger, read-only.
 
 Nothing here moves money or leaves a payment pending: a reply either closes the turn or offers the
-billing team (a yes then reaches a person, never `pay_balance`).
+billing team (a yes then reaches a person, never `pay_balance`). `also_note` is the line that tells a
+resident who asked two things at once that the second one was heard.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from callcenter_agents.billing_intents import invoice_line
+from callcenter_agents.billing_intents import BOOKING_CUE, CHARGE_WORDS, PAY_WORDS, detect_intent, invoice_line
 from callcenter_agents.billing_ledger import balance_note, payment_methods
 from callcenter_agents.billing_payment import payment_line
 from callcenter_agents.billing_questions import Kind, charged_cents, months_named, what_named
-from callcenter_agents.replies import numbered
+from callcenter_agents.replies import numbered, words
 from callcenter_agents.tool_turn import ToolTurn
 
 from callcenter.specialists.flow import FlowReply
@@ -138,3 +140,19 @@ async def no_such_charge(t: ToolTurn, cents: int) -> FlowReply:
     else:
         text = f"{head} You have no open charges right now."
     return t.reply(text, {"asked_cents": cents}, done=True)
+
+
+async def also_note(t: ToolTurn, rest: str) -> str:
+    """One line that says the second request of a message was heard and how to get it answered."""
+    intent = detect_intent(rest)
+    if intent != "policy" and (
+        CHARGE_WORDS.search(rest) or PAY_WORDS.search(rest) or re.search(r"\b(balance|owe|payment)\b", rest, re.I)
+    ):
+        return "I can help with your other billing question too — ask me next."
+    if BOOKING_CUE.search(rest):
+        return "I can book that visit for you too — ask me next."
+    articles = (await t.call("search_knowledge_base", {"query": rest[:300], "limit": 1})).get("articles", [])
+    if articles and words(rest) & words(f"{articles[0].get('title', '')} {articles[0].get('text', '')}"):
+        topic = str(articles[0].get("title", "")).lower()
+        return f"I can also answer your question about {topic} — ask me next."
+    return "I can help with your other question too — ask me next."
