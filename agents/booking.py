@@ -23,7 +23,7 @@ from callcenter_agents.booking_followups import (
     reference_day,
     relative_window,
 )
-from callcenter_agents.booking_moves import is_relative_move
+from callcenter_agents.booking_moves import from_and_to, is_relative_move
 from callcenter_agents.booking_prompt import BOOKING_EXAMPLES, BOOKING_INSTRUCTIONS
 from callcenter_agents.booking_requests import (
     NAMES_THE_VISIT,
@@ -34,6 +34,7 @@ from callcenter_agents.booking_requests import (
     detect_intent,
     fits_window,
     named_trade,
+    same_weekday,
     specialist_trade,
     visit_noun,
     window_from_state,
@@ -48,6 +49,7 @@ from callcenter_agents.extract import (
     is_cancel,
     is_correction,
     is_negative,
+    names_a_position,
     parse_when,
     pick_choice,
 )
@@ -120,11 +122,15 @@ class BookingFlow(ExistingAppointments):
                 # "the visit on the 14th, can we reschedule": that day is the visit being moved, not
                 # the time wanted; it stays only as the day "that week" refers to.
                 window, anchor = None, when.date_from.isoformat()
+            pair = from_and_to(text, t.turn.now.astimezone(BUSINESS_TZ)) if intent == "reschedule" else None
+            if pair is not None:  # "friday to monday": the visit on friday, moved to monday
+                window, anchor = window_to_state(pair[1]), None
             state: dict[str, Any] = {
+                "on": pair[0].date_from.isoformat() if pair and pair[0].date_from else None,
                 "intent": intent,
                 "window": window,
                 "anchor": anchor,
-                "move": text[:300] if anchor is None or is_relative_move(text) else None,
+                "move": pair[1].text if pair else text[:300] if anchor is None or is_relative_move(text) else None,
                 "ref": detect_appointment_ref(text),
                 "trade": named_trade(text),
                 "number": appointment_number(text),
@@ -238,10 +244,14 @@ class BookingFlow(ExistingAppointments):
     async def _offer_answer(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         options: list[dict[str, Any]] = state.get("options", [])
         idx = pick_choice(text, len(options), [o["label"] for o in options])
-        when = self._later_when(t, text, state)
+        # "1st" / "el primero" to a numbered list is option 1, not the first of the month
+        when = None if names_a_position(text, len(options)) else self._later_when(t, text, state)
+        if idx is not None and when is not None and same_weekday(when, options[idx]):
+            when = None  # "the wednesday one" to next week's openings: that one, not this wednesday
         if when is not None and (idx is None or not fits_window(when, options[idx])):
             if is_negative(text):  # "none of those work, do you have evenings?": not those again
-                state["exclude"] = options
+                # ("nah tmrw morning i said": those that fit the morning are no refusal, they stay)
+                state["exclude"] = [o for o in options if not fits_window(when, o)]
             state["window"] = window_to_state(when)
             return await self._search(t, state)
         if idx is None and len(options) == 1 and is_affirmative(text) and not is_negative(text):
@@ -315,7 +325,7 @@ class BookingFlow(ExistingAppointments):
         if idx is not None and options[idx]["slot_id"] != chosen["slot_id"] and not is_affirmative(text):
             state["chosen"] = options[idx]
             return t.reply(self._confirm_question(state), state)
-        when = self._later_when(t, text, state)
+        when = None if names_a_position(text, len(options)) else self._later_when(t, text, state)
         if len(options) == 1 and idx == 0 and not is_negative(text) and (when is None or fits_window(when, chosen)):
             # "that one" to the question that named the only opening is a yes to it.
             return await self._commit(t, state)

@@ -23,6 +23,11 @@ from callcenter_tools.booking import BUSINESS_TZ
 from callcenter.specialists.flow import FlowReply
 
 
+def _day(appt: dict[str, Any]) -> str | None:
+    raw = appt.get("starts_at")
+    return datetime.fromisoformat(str(raw)).astimezone(BUSINESS_TZ).date().isoformat() if raw else None
+
+
 class ExistingAppointments:
     """Listing, choosing, cancelling and starting to move the resident's booked visits."""
 
@@ -62,6 +67,8 @@ class ExistingAppointments:
                 return t.reply(f"{lead}Would you like to book one?", done=True)
         else:
             appts = await upcoming(t, state.get("ref"), state.get("trade"))
+            on = state.pop("on", None)  # "the one on friday": that day's, when there is one
+            appts = [a for a in appts if _day(a) == on] or appts
             if not appts:
                 return t.reply(
                     f"I don't see any upcoming appointments to {verb}. Would you like to book one?", done=True

@@ -109,6 +109,19 @@ def move_window(text: str, now: datetime, visit: datetime | None) -> Move:
     return Move(when, None)
 
 
+_TO = re.compile(r"\b(?:to|until|till|into|for)\s+", re.I)
+
+
+def from_and_to(text: str, now: datetime) -> tuple[DateWindow, DateWindow] | None:
+    """ "move my hvac appointment on friday to monday": (the visit's day, the new day), read on each
+    side of the last "to" after which a date follows; None when the message names no such pair."""
+    for m in reversed(list(_TO.finditer(text))):
+        old, new = parse_when(text[: m.start()], now), parse_when(text[m.end() :], now)
+        if old is not None and new is not None and old.date_from is not None and new.date_from is not None:
+            return old, new
+    return None
+
+
 def is_relative_move(text: str) -> bool:
     """Whether a message moves a visit by itself ("push it back", "a week later", "later that week")."""
     text = fix_typos(text)

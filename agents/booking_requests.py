@@ -221,6 +221,18 @@ def fits_window(when: DateWindow, option: dict[str, Any]) -> bool:
     return when.admits(datetime.fromisoformat(str(raw)).astimezone(BUSINESS_TZ))
 
 
+def same_weekday(when: DateWindow, option: dict[str, Any]) -> bool:
+    """Whether the window is one weekday ("the wednesday one", with the time asked before) and the
+    offered slot falls on that weekday at such a time: the resident points at the slot, whatever
+    week it is in ("wednesday the 9th" against a slot on the 2nd picks no slot: no label matches)."""
+    raw = option.get("starts_at")
+    day = when.date_from
+    if not raw or day is None or when.date_to != day:
+        return False
+    start = datetime.fromisoformat(str(raw)).astimezone(BUSINESS_TZ)
+    return start.weekday() == day.weekday() and when.admits_time(start.time())
+
+
 def specialist_trade(text: str) -> str | None:
     """A specialist trade the resident names ("a plumber"); a handyman names no job, so the
     question what needs fixing is still asked and the answer decides."""

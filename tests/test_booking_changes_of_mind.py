@@ -109,3 +109,106 @@ async def test_a_new_repair_with_a_day_is_still_a_new_booking(pool: asyncpg.Pool
         assert "move" not in r.text and c.state.get("intent") in ("book", None), (said, r.text)
         [row] = await live(pool, cid)
         assert row["id"] == appt and row["starts_at"] == at(now, 2, 8)
+
+
+# -- which slot: positions in English and Spanish, a Spanish yes ---------------------------------
+
+POSITIONS = {
+    0: ["1st", "the 1st one", "first", "the first one pls", "el primero", "la primera", "primero por favor",
+        "option 1", "la opción 1", "el 1"],
+    1: ["2nd", "the 2nd one", "second", "the second please", "la segunda", "el segundo", "opcion 2", "number 2"],
+    2: ["the last one", "last", "el último", "la ultima", "the 1pm one", "3rd one"],
+}  # fmt: skip
+YES = ["yes", "ye", "yep pls", "si", "sí", "sí, por favor", "claro", "dale", "de acuerdo", "ok"]
+
+
+async def test_a_position_or_a_spanish_yes_books_that_slot(pool: asyncpg.Pool) -> None:
+    rng = random.Random(17)
+    for position, answers in POSITIONS.items():
+        for answer in answers:
+            now = a_monday_morning()
+            cid, _ = await a_resident_with_a_visit(pool, now)
+            c = await Convo(pool, AGENT, cid, now).open()
+            await c.say(
+                rough(rng.choice(["my toilet is clogged", "the bathroom sink drips", "kitchen sink leaks"]), rng)
+            )
+            await c.say("friday")  # 8, 10, 1 and 3 are free: the first three are offered
+            offered = [o["slot_id"] for o in c.state["options"]]
+            assert len(offered) == 3, c.history
+            r = await c.say(answer)
+            assert c.state.get("stage") == "confirm", (answer, r.text)
+            assert c.state["chosen"]["slot_id"] == offered[position], answer
+            await c.say(rng.choice(YES))
+            rows = await live(pool, cid)
+            assert len(rows) == 2 and rows[-1]["slot_id"] == offered[position], (answer, c.history)
+
+
+# -- days: "tmrw am", "X or Y", "the wednesday one", "from friday to monday" ----------------------
+
+
+async def test_tomorrow_morning_texted_stays_the_same_morning(pool: asyncpg.Pool) -> None:
+    rng = random.Random(23)
+    for first, again in [
+        ("cn sum1 come tmrw am", "nah tmrw morning i said"),
+        ("tomorrow am pls", "no, tomorrow morning"),
+        ("can someone come tomorow morning", "nope i said tmrw am"),
+    ]:
+        now = a_monday_morning()
+        cid, _ = await a_resident_with_a_visit(pool, now)
+        c = await Convo(pool, AGENT, cid, now).open()
+        await c.say(rough(f"the kitchen sink is leaking again, {first}", rng))
+        tomorrow = (now + timedelta(days=1)).date()
+        starts = [datetime.fromisoformat(o["starts_at"]).astimezone(BUSINESS_TZ) for o in c.state["options"]]
+        assert starts and all(s.date() == tomorrow and s.hour < 12 for s in starts), (first, c.history)
+        r = await c.say(rough(again, rng))
+        again_starts = [datetime.fromisoformat(o["starts_at"]).astimezone(BUSINESS_TZ) for o in c.state["options"]]
+        assert again_starts == starts and "Nothing is free" not in r.text, (again, r.text)
+
+
+EITHER = [
+    "next week sometime, {a} or {b} morning",
+    "{a} or {b} next week, mornings",
+    "next week {a} or {b} in the morning",
+]
+
+
+async def test_either_of_two_days_next_week_and_the_one_picked_by_its_day(pool: asyncpg.Pool) -> None:
+    rng = random.Random(29)
+    for frame in EITHER:
+        now = a_monday_morning()
+        cid, appt = await a_resident_with_a_visit(pool, now)
+        c = await Convo(pool, AGENT, cid, now).open()
+        await c.say(rough("I need to move my appointment, something came up", rng))
+        r = await c.say(rough(frame.format(a="tuesday", b="wednesday"), rng))
+        starts = [datetime.fromisoformat(o["starts_at"]).astimezone(BUSINESS_TZ) for o in c.state["options"]]
+        next_tue, next_wed = (now + timedelta(days=8)).date(), (now + timedelta(days=9)).date()
+        assert {s.date() for s in starts} == {next_tue, next_wed}, (frame, r.text)
+        await c.say(rng.choice(["the wednesday one", "wednesday", "the wed one pls"]))
+        chosen = datetime.fromisoformat(c.state["chosen"]["starts_at"]).astimezone(BUSINESS_TZ)
+        assert chosen.date() == next_wed, "\n".join(f"{a}: {b}" for a, b in c.history)
+        await c.say("yes")
+        [row] = await live(pool, cid)
+        assert row["id"] == appt and row["starts_at"].astimezone(BUSINESS_TZ) == chosen
+
+
+FROM_TO = ["can i move my plumbing appointment on {old} to {new}?", "move my visit from {old} to {new}",
+           "can you change the {old} appointment to {new}", "i need to push my {old} visit to {new}",
+           "reschedule {old}'s plumber to {new} please"]  # fmt: skip
+
+
+async def test_a_move_from_one_day_to_another_offers_the_new_day(pool: asyncpg.Pool) -> None:
+    rng = random.Random(31)
+    for frame in FROM_TO:
+        now = a_monday_morning()
+        cid, appt = await a_resident_with_a_visit(pool, now)  # on wednesday
+        new_day = rng.choice([4, 7])  # friday, next monday
+        target = (now + timedelta(days=new_day)).date()
+        said = frame.format(old=rng.choice(["wednesday", "wed", "weds"]), new=f"{target:%A}".lower())
+        c = await Convo(pool, AGENT, cid, now).open()
+        r = await c.say(rough(said, rng))
+        starts = [datetime.fromisoformat(o["starts_at"]).astimezone(BUSINESS_TZ) for o in c.state["options"]]
+        assert starts and {s.date() for s in starts} == {target}, (said, r.text)
+        await c.say("1")
+        await c.say("yes")
+        [row] = await live(pool, cid)
+        assert row["id"] == appt and row["starts_at"].astimezone(BUSINESS_TZ).date() == target, c.history

@@ -17,7 +17,14 @@ Modules, each documenting the rules it chose where English is ambiguous:
 """
 
 from callcenter_agents.extract.amount import FULL, parse_amount
-from callcenter_agents.extract.intent import is_affirmative, is_cancel, is_correction, is_negative, pick_choice
+from callcenter_agents.extract.intent import (
+    is_affirmative,
+    is_cancel,
+    is_correction,
+    is_negative,
+    names_a_position,
+    pick_choice,
+)
 from callcenter_agents.extract.refs import (
     detect_appointment_ref,
     detect_charge_kind,
@@ -39,6 +46,7 @@ __all__ = [
     "is_cancel",
     "is_correction",
     "is_negative",
+    "names_a_position",
     "parse_amount",
     "parse_when",
     "pick_choice",

@@ -16,7 +16,15 @@ from callcenter_agents.extract._text import MONTH_RE, SMALL_NUMBERS, WEEKDAY_RE,
 from callcenter_agents.extract.polite import answer_text, fix_typos
 from callcenter_agents.extract.when import clock_time
 
-__all__ = ["answer_text", "is_affirmative", "is_cancel", "is_correction", "is_negative", "pick_choice"]
+__all__ = [
+    "answer_text",
+    "is_affirmative",
+    "is_cancel",
+    "is_correction",
+    "is_negative",
+    "names_a_position",
+    "pick_choice",
+]
 
 _ORDINALS: Final[dict[str, int]] = {
     "first": 1,
@@ -30,6 +38,11 @@ _ORDINALS: Final[dict[str, int]] = {
     "ninth": 9,
     "tenth": 10,
 }
+# Spanish positions, as short answers reach the flows ("el primero", "la segunda", "el último").
+_SPANISH_ORDINALS: Final[dict[str, int]] = {
+    "primer": 1, "primero": 1, "primera": 1, "segundo": 2, "segunda": 2, "tercer": 3, "tercero": 3,
+    "tercera": 3, "cuarto": 4, "cuarta": 4, "quinto": 5, "quinta": 5,
+}  # fmt: skip
 
 
 # ---------------------------------------------------------------- yes / no / cancel / correction
@@ -40,9 +53,10 @@ _BENIGN = re.compile(
 )
 _UNSURE = re.compile(r"\b(?:not\s+sure|don'?t\s+know|do\s+not\s+know|no\s+idea|not\s+certain)\b")
 _AFFIRM_START = re.compile(
-    r"^(?:(?:oh|well|um+|uh+|hmm+|ah)[\s,]+)?(?:yes|yeah|yea|yep|yup|ya|yah|yess+|sure|ok|okay|k|kk"
+    r"^(?:(?:oh|well|um+|uh+|hmm+|ah)[\s,]+)?(?:yes|yeah|yea|yep|yup|ya|yah|ye|yeh|yess+|sure|ok|okay|k|kk"
     r"|alright|all\s+right|absolutely|definitely|certainly|affirmative|of\s+course|totally"
-    r"|let'?s\s+do\s+(?:it|that)|lets\s+do\s+it)\b"
+    r"|let'?s\s+do\s+(?:it|that)|lets\s+do\s+it"
+    r"|s[ií]|claro|dale|de\s+acuerdo|est[aá]\s+bien|por\s+supuesto|perfecto|[aá]ndale)\b"
 )
 _AFFIRM_ANY = re.compile(
     r"\b(?:sounds\s+(?:good|great|perfect|fine|right)|book\s+(?:it|that|me)|go\s+ahead|go\s+for\s+it"
@@ -131,9 +145,11 @@ def is_correction(text: str) -> bool:
 
 # ---------------------------------------------------------------- pick_choice
 
-_CHOICE_MARKER = re.compile(rf"(?:\b(?:option|choice|number|no\.|slot|item|num)\s*#?\s*|#\s*)(\d{{1,2}}|{WORD_HOUR})\b")
+_CHOICE_MARKER = re.compile(
+    rf"(?:\b(?:option|choice|number|no\.|slot|item|num|opci[oó]n|n[uú]mero)\s*#?\s*|#\s*)(\d{{1,2}}|{WORD_HOUR})\b"
+)
 _BARE_CHOICE = re.compile(
-    rf"^(?:the\s+|number\s+|option\s+)?(\d{{1,2}}|{WORD_HOUR})(?:\s+(?:one|please|thanks|thank\s+you))*[\s.!]*$"
+    rf"^(?:the\s+|number\s+|option\s+|el\s+|la\s+)?(\d{{1,2}}|{WORD_HOUR})(?:\s+(?:one|please|thanks|thank\s+you))*[\s.!]*$"
 )
 _WORD_ORDINAL = re.compile(
     r"(?<!\ba\s)(?<!\bone\s)(?<!\bjust\sa\s)\b(second[\s-]+to[\s-]+last|first|second|third|fourth|fifth|sixth"
@@ -141,6 +157,16 @@ _WORD_ORDINAL = re.compile(
     r"(?!\s+thing)(?!\s+available\s+(?:day|date|week))"
 )
 _DIGIT_ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b")
+_SPANISH_ORDINAL = re.compile(
+    r"\b(primer[oa]?|segund[oa]|tercer[oa]?|cuart[oa]|quint[oa]|[uú]ltim[oa]|pen[uú]ltim[oa])\b"
+)
+# Nothing but a position: "1st", "the 2nd one", "second pls", "el primero", "option 3".
+_ONLY_POSITION = re.compile(
+    r"^(?:(?:the|el|la|lo|number|option|opci[oó]n|n[uú]mero|#)\s*)*"
+    r"(?:\d{1,2}(?:st|nd|rd|th)?|first|second|third|fourth|fifth|last|final"
+    r"|primer[oa]?|segund[oa]|tercer[oa]?|cuart[oa]|quint[oa]|[uú]ltim[oa])"
+    r"(?:\s+(?:one|option|slot|time|opci[oó]n|please|pls|plz|por\s+favor|thanks|thx))*[\s.!]*$"
+)
 _NONE_OF = re.compile(r"\b(?:none|neither|no\s+one|not\s+any)\b")
 _LABEL_TIME = re.compile(r"\b(\d{1,2})(?::([0-5]\d))?\s*(am|pm|a\.m\.?|p\.m\.?)(?![a-z])|\b(\d{1,2}):([0-5]\d)\b")
 _TEXT_TIME = re.compile(
@@ -249,6 +275,16 @@ def pick_choice(text: str, n_options: int, labels: Sequence[str] = ()) -> int | 
     return index if index is not None and 0 <= index < n_options else None
 
 
+def names_a_position(text: str, n_options: int) -> bool:
+    """Whether the answer is nothing but a position within the list ("1st", "the 2nd one", "el
+    primero"): a choice, even where "1st" could also be a date (the first of the month)."""
+    t = answer_text(text)
+    digits = _DIGIT_ORDINAL.search(t) or _BARE_CHOICE.match(t)
+    if digits is not None and digits[1].isdigit() and not 1 <= int(digits[1]) <= n_options:
+        return False
+    return bool(_ONLY_POSITION.match(t))
+
+
 def _pick(t: str, n_options: int, labels: Sequence[str]) -> int | None:
     if _NONE_OF.search(t):
         return None
@@ -269,6 +305,11 @@ def _pick(t: str, n_options: int, labels: Sequence[str]) -> int | None:
             return found
     if m := _DIGIT_ORDINAL.search(t):
         return int(m[1]) - 1
+    if m := _SPANISH_ORDINAL.search(t):
+        word = m[1].replace("ú", "u")
+        if word.startswith("penultim"):
+            return n_options - 2
+        return n_options - 1 if word.startswith("ultim") else _SPANISH_ORDINALS[word] - 1
     core = re.sub(r"\b(?:the|one|please|i'?ll\s+take|let'?s\s+do|i\s+want|how\s+about)\b|[^\w\s:]", " ", t)
     core = " ".join(core.split())
     if len(core) >= 3 and labels:

@@ -321,6 +321,7 @@ _AT = re.compile(  # "how about 11" suggests 11, where "about 11" is roughly 11
 )
 _CLOCK_PARTS = re.compile(rf"(\d{{1,2}}|{WORD_HOUR})(?::(\d\d))?\s*(a|p)?")
 
+_DAY_WORD = r"tomorrow|tmrw|tmrow|tmr|today|(?:mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?"
 # Part-of-day phrases, most specific first: (pattern, earliest hour, latest hour, am/pm hint).
 _PARTS: Final[tuple[tuple[re.Pattern[str], time | None, time | None, str | None], ...]] = tuple(
     (re.compile(p), time(lo) if lo is not None else None, time(hi) if hi is not None else None, hint)
@@ -335,6 +336,9 @@ _PARTS: Final[tuple[tuple[re.Pattern[str], time | None, time | None, str | None]
         (r"\bafter\s+lunch\b", 13, None, "pm"),
         (r"\bbefore\s+lunch\b", None, 12, "am"),
         (r"\b(?:at\s+)?lunch\s*time\b|\bat\s+lunch\b|\bover\s+lunch\b", 12, 13, "pm"),
+        # "tmrw am", "friday pm": a day's morning or afternoon, as texted
+        (rf"\b(?:{_DAY_WORD})\s+am\b", 8, 12, "am"),
+        (rf"\b(?:{_DAY_WORD})\s+pm\b", 12, 17, "pm"),
         (r"\bmornings?\b|\bin\s+the\s+am\b", 8, 12, "am"),
         (r"\bafternoons?\b|\bin\s+the\s+pm\b", 12, 17, "pm"),
         (r"\bevenings?\b", 17, 20, "pm"),
@@ -442,6 +446,7 @@ def _find_times(t: str) -> tuple[time | None, time | None, bool, list[_Span]]:
     return earliest, latest, matched, spans
 
 
+_OR_DAY = re.compile(rf"\b(?:or|and|/)\s*(?:on\s+)?{WEEKDAY_RE}")
 # "Good afternoon, sorry to bother you..." is a greeting, not a time preference; "good morning
 # works" is an answer and stays.
 _GREETING = re.compile(
@@ -475,4 +480,9 @@ def parse_when(text: str, now: datetime, anchor: date | None = None) -> DateWind
         else:
             merged.append([start, end])
     phrase = " ".join(lowered[s:e].strip(" ,.") for s, e in merged)
+    if date_from is not None and date_from == date_to and (m := _OR_DAY.search(lowered)):
+        # "tuesday or wednesday morning": either day, so the window runs from the first to the second
+        other = date_from + timedelta(days=(WEEKDAYS[m[1][:3]] - date_from.weekday()) % 7)
+        if other > date_from:
+            date_to, phrase = other, f"{phrase} or {m[1]}"
     return DateWindow(date_from, date_to, earliest, latest, phrase)
