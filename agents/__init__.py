@@ -23,6 +23,7 @@ from callcenter_agents.conversation import (
     ROUTE_RULES,
     STRIP_COURTESY,
 )
+from callcenter_agents.emergencies import EMERGENCY_TERMS
 from callcenter_agents.escalation import AGENT as ESCALATION
 from callcenter_agents.general import AGENT as GENERAL
 from callcenter_agents.out_of_scope import AGENT as OUT_OF_SCOPE
@@ -33,37 +34,6 @@ from callcenter_tools.knowledge import handbook_text
 from callcenter.specialists.agent_spec import AgentSpec
 
 AGENTS: list[AgentSpec] = [BOOKING, BILLING, ESCALATION, GENERAL, OUT_OF_SCOPE]
-
-# Lower-case phrases that mean danger whatever else the message says (matched as phrases,
-# so bare "gas" in "gas bill" does not fire).
-EMERGENCY_TERMS: tuple[str, ...] = (
-    "smell gas",
-    "smells like gas",
-    "smell of gas",
-    "gas smell",
-    "gas leak",
-    "rotten egg",
-    "carbon monoxide",
-    "co alarm",
-    "co detector",
-    "fire",
-    "smoke coming",
-    "smell smoke",
-    "flames",
-    "sparking",
-    "sparks",
-    "exposed wire",
-    "flooding",
-    "flooded",
-    "water pouring",
-    "water everywhere",
-    "burst pipe",
-    "pipe burst",
-    "sewage",
-    "no heat",
-    "security",  # a break-in in progress or just happened, an intruder (the rule kind, not a phrase)
-    "stuck in the elevator",
-)
 
 EMERGENCY_VERTICAL = ESCALATION.vertical
 FALLBACK_VERTICAL = OUT_OF_SCOPE.vertical

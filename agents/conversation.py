@@ -30,6 +30,7 @@ from callcenter_agents.desk_requests import (
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.polite import fix_typos, is_bare_ack, polite_core
 from callcenter_agents.request_kinds import is_policy_question, is_repair_request
+from callcenter_agents.ticket_status import about_earlier_report
 
 STRIP_COURTESY: Callable[[str], str] = polite_core
 
@@ -115,6 +116,7 @@ BARE_ACK: Callable[[str], bool] = is_bare_ack
 ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("escalation", is_legal_threat),
     ("escalation", asks_for_person),  # a person, from inside any flow: the handoff desk
+    ("escalation", about_earlier_report),  # "any update on the gas leak i reported", "gas leak got fixed last week"
     ("general", asks_for_help),  # "i need help": the front desk's menu
     ("general", is_lockout),
     ("general", is_tenancy_legal_question),
@@ -131,7 +133,7 @@ ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("booking", asks_what_is_booked),  # "whats booked": the resident's appointments, not off-topic
 )
 # Requests worth queuing when one message asks for two: the ones that take a flow of several turns.
-FOLLOW_UP_VERTICALS: tuple[str, ...] = ("booking", "billing")
+FOLLOW_UP_VERTICALS: tuple[str, ...] = ("booking", "billing", "escalation")
 FOLLOW_UP_OFFER = 'You also mentioned "{request}". Would you like me to help with that now?'
 
 

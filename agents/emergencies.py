@@ -12,8 +12,43 @@ import re
 from callcenter_agents.replies import summarize_history
 
 from callcenter.routing.emergency import detect_emergency as rule_emergency
+from callcenter.routing.emergency import past_emergency, said_as_past
+from callcenter.routing.emergency_slips import slip_fixer
 from callcenter.specialists.flow import FlowTurn, HumanHandoffRequest
 from callcenter.types import Priority
+
+# Lower-case phrases that mean danger whatever else the message says (matched as phrases,
+# so bare "gas" in "gas bill" does not fire).
+EMERGENCY_TERMS: tuple[str, ...] = (
+    "smell gas",
+    "smells like gas",
+    "smell of gas",
+    "gas smell",
+    "gas leak",
+    "rotten egg",
+    "carbon monoxide",
+    "co alarm",
+    "co detector",
+    "fire",
+    "smoke coming",
+    "smell smoke",
+    "flames",
+    "sparking",
+    "sparks",
+    "exposed wire",
+    "flooding",
+    "flooded",
+    "water pouring",
+    "water everywhere",
+    "burst pipe",
+    "pipe burst",
+    "sewage",
+    "no heat",
+    "security",  # a break-in in progress or just happened, an intruder (the rule kind, not a phrase)
+    "stuck in the elevator",
+)
+
+_SLIPS_FIXED = slip_fixer((), EMERGENCY_TERMS)
 
 # Ordered: the first matching kind decides the safety advice.
 _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -111,23 +146,43 @@ SAFETY = {
     ),
     "security": "If you're in danger, get somewhere safe and call 911 now",
     "elevator": (
-        "If someone is stuck, press the elevator's alarm button and stay calm; if anyone is hurt or unwell, call 911"
+        "Stay calm and press the elevator's alarm button (or use its emergency phone) to call for help. Don't try to "
+        "force the doors open or climb out: wait for the rescue team or the technician to get you out safely. If "
+        "anyone is hurt or unwell, call 911"
     ),
 }
 
 
 def detect_emergency(text: str) -> str | None:
     """The kind of emergency the text describes (gas, fire, flood...), else None."""
+    kind = _named(text, past=False)
+    # The router's break-in rules ("someone broke in to my apartment"), so the flow never
+    # treats as a complaint what the router dispatched as an emergency.
+    return kind or ("security" if rule_emergency(text, ("security",)) == "security" else None)
+
+
+def _named(text: str, *, past: bool) -> str | None:
+    """The first kind the text names as happening (`past`: only as over or as reported before)."""
     if re.search(r"\b(chirp\w*|low battery|battery|test(ing)?|drill)\b", text, re.I) and not re.search(
         r"\b(gas|flames?|on fire|flood\w*|spark\w*)\b", text, re.I
     ):
         return None
     for kind, pattern in _EMERGENCIES:
-        if pattern.search(text):
+        if any(said_as_past(text, m.start()) == past for m in pattern.finditer(text)):
             return kind
-    # The router's break-in rules ("someone broke in to my apartment"), so the flow never
-    # treats as a complaint what the router dispatched as an emergency.
-    return "security" if rule_emergency(text, ("security",)) == "security" else None
+    return None
+
+
+def past_danger(text: str) -> str | None:
+    """The kind of danger `text` names only as over ("the gas company fixed it") or as an earlier
+    report ("any update on the gas leak i reported"), else None: logged or looked up, not dispatched."""
+    for said in dict.fromkeys((text, _SLIPS_FIXED(text))):  # "gsa leak got repiared": the router's slips too
+        if detect_emergency(said):
+            return None
+        kind = past_emergency(said, EMERGENCY_TERMS) or _named(said, past=True)
+        if kind:
+            return kind
+    return None
 
 
 def urgent_handoff(turn: FlowTurn, text: str, kind: str, what: str = "reported") -> HumanHandoffRequest:

@@ -12,11 +12,12 @@ import re
 from typing import Any
 
 from callcenter_agents.conversation import asks_for_person, is_legal_threat
-from callcenter_agents.emergencies import SAFETY, detect_emergency, urgent_handoff
+from callcenter_agents.emergencies import SAFETY, detect_emergency, past_danger, urgent_handoff
 from callcenter_agents.emergency_follow_up import emergency_follow_up
 from callcenter_agents.escalation_prompt import ESCALATION_EXAMPLES, ESCALATION_INSTRUCTIONS
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.replies import summarize_history
+from callcenter_agents.ticket_status import asks_ticket_status, log_past_danger, not_found_reply, status_reply
 from callcenter_tools.escalation import EMERGENCY_LINE, ESCALATION_TOOLS, handoff_eta
 
 from callcenter.specialists.agent_spec import AgentSpec
@@ -123,13 +124,19 @@ def pick_queue(text: str, history: list[tuple[str, str]], details: dict[str, Any
 
 
 def detect_intent(text: str) -> str:
-    """emergency | legal | person | harassment | security | noise | complaint | unclear."""
-    if detect_emergency(text) or re.search(r"\bemergency\b", text, re.I):
+    """emergency | status | legal | past | person | harassment | security | noise | complaint | unclear."""
+    if detect_emergency(text):
+        return "emergency"
+    if asks_ticket_status(text):  # "any update on the gas leak i reported": looked up, not reported again
+        return "status"
+    if re.search(r"\bemergency\b", text, re.I):
         return "emergency"
     if _LEGAL.search(text) or is_legal_threat(text):
         return "legal"
     if asks_for_person(text):  # the whole message asks for a person, however padded or typed
         return "person"
+    if past_danger(text):  # "the gas company fixed it, just wanted you to know": logged, not dispatched
+        return "past"
     return next((intent for intent, cue in _INTENT_CUES if cue.search(text)), "unclear")
 
 
@@ -164,10 +171,20 @@ class EscalationFlow:
         if intent != "emergency" and flagged and turn.context.priority is Priority.URGENT:
             # The router's emergency rules fired on this turn: never second-guess them here.
             intent = "emergency"
+        lead = ""
+        if intent == "status":
+            found = await status_reply(turn, text)
+            if found is not None:
+                return found
+            if not past_danger(text):
+                return not_found_reply(text, turn.context.customer_id is not None)
+            intent, lead = "emergency", "I can't find an earlier report of that, so I'm treating it as a new one. "
+        if intent == "past":
+            return await log_past_danger(turn, text, past_danger(text) or "other")
         if intent == "emergency":
-            kind = detect_emergency(text) or flagged or "other"
+            kind = detect_emergency(text) or flagged or past_danger(text) or "other"
             return FlowReply(
-                text=emergency_reply(kind),
+                text=lead + emergency_reply(kind),
                 done=True,
                 human=urgent_handoff(turn, text, kind),
             )
@@ -213,9 +230,14 @@ class EscalationFlow:
         lead = "I'm sorry, that sounds really stressful. " if intent == "harassment" else "I'm sorry about this. "
         if intent == "harassment":
             lead += "If you ever feel in immediate danger, call 911. "
+        logged = (
+            f"This is already logged as {label.lower()} ticket #{ticket} ({res.get('priority', priority.value)} "
+            "priority), so I've added what you said to it rather than filing it twice."
+            if res.get("already_open")
+            else f"I've logged it as {label.lower()} ticket #{ticket} ({res.get('priority', priority.value)} priority)."
+        )
         return FlowReply(
-            text=f"{lead}I've logged it as {label.lower()} ticket #{ticket} ({res.get('priority', priority.value)} "
-            "priority). Would you like me to connect you with a person now as well?",
+            text=f"{lead}{logged} Would you like me to connect you with a person now as well?",
             state={"stage": "offer_human", "priority": priority.value, "ticket_id": ticket, "reason": label},
             tool_results=[res],
         )

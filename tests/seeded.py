@@ -78,14 +78,15 @@ async def converse(orch: Orchestrator, customer: int | None, turns: list[str]) -
     return out
 
 
-def variants(spec: Spec, text: str, n: int, seed: int) -> list[str]:
-    """`text` and n-1 roughened versions of it (courtesy, hesitation, casing, typos), deterministic."""
+def variants(spec: Spec, text: str, n: int, seed: int, language: str = "en") -> list[str]:
+    """`text` and n-1 roughened versions of it (courtesy, hesitation, casing, typos; in another
+    `language`, also accents dropped), deterministic."""
     rng = random.Random(f"{seed}:{text}")
     out = [text]
     for _ in range(n * 5):
         if len(out) >= n:
             break
-        rough, _applied = roughen(text, spec, "en", rng)
+        rough, _applied = roughen(text, spec, language, rng)
         if rough not in out:
             out.append(rough)
     return out

@@ -32,7 +32,7 @@ EXPECTED_TOOLS = {
         "request_fee_waiver",
         "search_knowledge_base",
     },  # the handbook answers "how do I pay rent?"
-    "escalation": {"create_ticket", "handoff_to_human", "handoff_status"},
+    "escalation": {"create_ticket", "handoff_to_human", "handoff_status", "ticket_status"},
     "general": {"search_knowledge_base", "create_ticket", "handoff_status"},
     "out_of_scope": set(),
 }

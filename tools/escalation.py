@@ -7,6 +7,7 @@ person even if they can't sign in, so the customer id is recorded only when know
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -103,11 +104,58 @@ async def create_ticket(ctx: ToolContext, args: CreateTicketArgs) -> dict[str, A
     Works even when the caller is not signed in. Use handoff_to_human instead when a person
     must take over the conversation now.
     """
+    same = await _same_open_ticket(ctx, args)
+    if same is not None:
+        return same
     ticket_id = await _insert_ticket(
         ctx, category=args.category, priority=args.priority, subject=args.subject, body=args.body
     )
     log.info("tool.ticket.created", ticket_id=ticket_id, category=args.category, priority=args.priority)
     return {"ticket_id": ticket_id, "priority": args.priority, "status": "open"}
+
+
+SAME_COMPLAINT_OVERLAP = 0.6  # share of subject words two open tickets of one resident share to be one complaint
+
+
+async def _same_open_ticket(ctx: ToolContext, args: CreateTicketArgs) -> dict[str, Any] | None:
+    """The open ticket this one repeats, brought up to date; None when it is new.
+
+    "log a complaint" said twice (a retry, a resident unsure it worked) must not file the complaint
+    twice: a ticket of the same category still open in this conversation, or one of the resident's
+    open tickets from another conversation with mostly the same words, gets the new words appended
+    and, if more urgent, its priority raised.
+    """
+    session_id = session_uuid(ctx.session_id)
+    await ctx.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1::text))", f"ticket:{ctx.customer_id}:{session_id}")
+    rows = await ctx.conn.fetch(
+        """
+        SELECT id, priority, subject, session_id FROM tickets
+        WHERE category = $1 AND status <> 'closed'
+          AND (session_id = $2 OR ($3::bigint IS NOT NULL AND customer_id = $3))
+        ORDER BY id DESC LIMIT 20
+        """,
+        args.category,
+        session_id,
+        ctx.customer_id,
+    )
+    wanted = _words(args.subject)
+    for row in rows:
+        had = _words(str(row["subject"]))
+        overlap = len(wanted & had) / max(1, min(len(wanted), len(had)))
+        if (session_id is not None and row["session_id"] == session_id) or overlap >= SAME_COMPLAINT_OVERLAP:
+            raised = args.priority if _RANK[args.priority] > _RANK[row["priority"]] else row["priority"]
+            await ctx.conn.execute(
+                """UPDATE tickets SET priority = $2,
+                       body = CASE WHEN length(body) < $4 THEN left(body || E'\nAgain: ' || $3, $4) ELSE body END
+                   WHERE id = $1""",
+                row["id"],
+                raised,
+                args.body or args.subject,
+                MAX_TICKET_BODY,
+            )
+            log.info("tool.ticket.repeated", ticket_id=row["id"], category=args.category, priority=raised)
+            return {"ticket_id": row["id"], "priority": raised, "status": "open", "already_open": True}
+    return None
 
 
 class HandoffArgs(Args):
@@ -263,4 +311,78 @@ async def handoff_status(ctx: ToolContext, args: HandoffStatusArgs) -> dict[str,
     }
 
 
-ESCALATION_TOOLS = (create_ticket, handoff_to_human, handoff_status)
+class TicketStatusArgs(Args):
+    about: str = Field(
+        default="",
+        max_length=200,
+        description="Words of what was reported ('gas leak', 'noise upstairs'); empty: the latest tickets.",
+    )
+
+
+MAX_TICKETS_LISTED = 3  # a status answer names the best few, not the resident's whole history
+_TICKETS_READ = 50  # how many of the newest tickets are read to find the one asked about
+_STATUS_TEXT = {"open": "open", "in_progress": "being worked on", "closed": "closed"}
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in _NOT_TOPIC}
+
+
+_NOT_TOPIC = frozenset(
+    ("the", "and", "for", "you", "your", "about", "with", "that", "this", "user", "assistant", "handoff", "reason")
+    + ("ticket", "report", "reported", "status", "update", "what", "whats", "any", "there", "was", "have", "has")
+    + ("complaint", "complain", "log", "file", "want", "like", "would", "please", "just", "need", "can")
+)
+
+
+@tool(vertical="escalation")
+async def ticket_status(ctx: ToolContext, args: TicketStatusArgs) -> dict[str, Any]:
+    """The caller's earlier tickets (complaints, reports, handoffs to a person), those about `about`
+    first, newest first: number, team, priority, status and whether a person has taken it. Use it when
+    the caller asks about something they reported before ("any update on the leak I reported?").
+    A signed-in caller sees their own tickets from any conversation, anyone else only this one's."""
+    session_id = session_uuid(ctx.session_id)
+    rows = await ctx.conn.fetch(
+        """
+        SELECT t.id, t.category, t.priority, t.status, t.subject, t.body,
+               (SELECT h.status FROM handoffs h WHERE h.kind = 'human'
+                  AND (h.context->>'ticket_id')::bigint = t.id ORDER BY h.id DESC LIMIT 1) AS handoff_status,
+               (SELECT h.queue FROM handoffs h WHERE h.kind = 'human'
+                  AND (h.context->>'ticket_id')::bigint = t.id ORDER BY h.id DESC LIMIT 1) AS queue
+        FROM tickets t
+        WHERE CASE WHEN $1::bigint IS NOT NULL THEN t.customer_id = $1 ELSE t.session_id = $2 END
+        ORDER BY t.id DESC LIMIT $3
+        """,
+        ctx.customer_id,
+        session_id,
+        _TICKETS_READ,
+    )
+    wanted = _words(args.about)
+    scored = [(len(wanted & _words(f"{r['subject']} {r['body']}")), r) for r in rows]
+    # What the words name first; among those, an open emergency (what a resident asking is most likely
+    # waiting on), then the closest match, then the newest.
+    matched = any(score for score, _ in scored) or not wanted
+    best = sorted(  # nothing about those words: the newest open ones, said as such ("matched": False)
+        (x for x in scored if x[0] or not matched),
+        key=lambda x: (x[1]["queue"] != "emergency" or x[1]["status"] == "closed", -x[0], -int(x[1]["id"])),
+    )
+    if not matched:
+        best = [x for x in best if x[1]["status"] != "closed"]
+    tickets = [
+        {
+            "ticket_id": r["id"],
+            "category": r["category"],
+            "priority": r["priority"],
+            "status": r["status"],
+            "status_text": _WAITING.get(str(r["handoff_status"]), "")
+            if r["handoff_status"] and r["status"] != "closed"
+            else _STATUS_TEXT.get(str(r["status"]), str(r["status"])),
+            "queue": r["queue"],
+            "subject": r["subject"],
+        }
+        for _, r in best[:MAX_TICKETS_LISTED]
+    ]
+    return {"found": bool(tickets), "matched": matched and bool(tickets), "tickets": tickets}
+
+
+ESCALATION_TOOLS = (create_ticket, handoff_to_human, handoff_status, ticket_status)

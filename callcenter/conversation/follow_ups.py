@@ -26,6 +26,10 @@ DEFAULT_JOINERS = re.compile(
     r"(?:\s*[,;.]\s*|\s+)(?:and\s+also|and\s+then|as\s+well\s+as|and|also|plus|then)\s+(?=\w)", re.I
 )
 
+# "…the gas company came yesterday and sealed the leak": a verb in the past with no subject of its own
+# goes on telling one story, it is not a second request (a request after "and" is "book a visit").
+_GOES_ON = re.compile(r"[a-z]+ed\b", re.I)
+
 
 async def split_requests(
     app: App,
@@ -45,7 +49,7 @@ async def split_requests(
     joiners = app.request_joiners or DEFAULT_JOINERS
     for m in joiners.finditer(text):
         left, right = text[: m.start()].strip(" ,;"), text[m.end() :].strip(" ,;")
-        if len(left.split()) < 2 or len(right.split()) < 2:
+        if len(left.split()) < 2 or len(right.split()) < 2 or _GOES_ON.match(right):
             continue
         first, _ = ruled(app, left, await router.route(left, history, context=context))
         second, _ = ruled(app, right, await router.route(right, history, context=context))
@@ -63,5 +67,18 @@ async def split_requests(
 
 def offer_text(app: App, queued: Queued) -> str:
     """What the reply says once the first request is done: the second one, offered in the customer's words."""
-    said = (app.courtesy(queued.text) if app.courtesy else queued.text) or queued.text
-    return app.follow_up_offer.format(request=said.strip(" ?.!,"))
+    return app.follow_up_offer.format(request=_in_their_words(app, queued.text))
+
+
+# Said when the first of two requests takes more turns: the second is heard, and comes next.
+QUEUED_NOTE = 'I\'ll come back to "{request}" once this is done.'
+
+
+def queued_note(app: App, text: str) -> str:
+    """The second of two requests, said back while the first one's flow goes on."""
+    return QUEUED_NOTE.format(request=_in_their_words(app, text))
+
+
+def _in_their_words(app: App, text: str) -> str:
+    said = (app.courtesy(text) if app.courtesy else text) or text
+    return said.strip(" ?.!,")

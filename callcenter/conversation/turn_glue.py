@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from callcenter.app import App
-from callcenter.conversation.follow_ups import offer_text, split_requests
+from callcenter.conversation.follow_ups import offer_text, queued_note, split_requests
 from callcenter.conversation.memory import GlueMemory
 from callcenter.conversation.rules import ruled
 from callcenter.providers.client import CallContext
@@ -46,6 +46,7 @@ class TurnPlan:
     switched: bool
     state: dict[str, Any]
     memory: GlueMemory
+    queued_now: str | None = None  # the second request this turn's message was cut from, said back now
 
 
 async def plan_turn(
@@ -111,6 +112,7 @@ async def plan_turn(
             vertical = app.agents[str(session.active_agent)].vertical
             decision, forced = replace(decision, vertical=vertical, confidence=1.0, reason="continuation"), True
     agent, switched = choose_agent(app, session, decision, core or text, forced)
+    queued_now = None
     if switched and not decision.emergency and decision.reason != "continuation":
         # A rule may have fired for one of two requests ("pay my bill and book a visit"): cut first.
         split = await split_requests(app, local_router(router), core or text, history, context)
@@ -118,10 +120,11 @@ async def plan_turn(
             text, decision, queued = split
             agent = app.agent_for(decision.vertical)
             memory.queued.append(queued)
+            queued_now = queued.text
     state: dict[str, Any] = {} if switched else dict(session.state.get("agent_state", {}))
     if switched and recent_agent == agent.name and recent_state:
         state = {FINISHED_KEY: recent_state}
-    return TurnPlan(text, decision, agent, switched, state, memory)
+    return TurnPlan(text, decision, agent, switched, state, memory, queued_now)
 
 
 def _bare_ack(app: App, text: str) -> bool:
@@ -195,6 +198,8 @@ def close_turn(
         return text, GlueMemory(handed=handed).to_json()
     if not done:
         memory.pending = plan.agent.name
+        if plan.queued_now:  # the second request is said back at once, so it is never silently dropped
+            text = f"{text} {queued_note(app, plan.queued_now)}"
         return text, memory.to_json()
     memory.pending = None
     if closing_state:

@@ -28,6 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from callcenter.routing.emergency_slips import slips_of
+
 # Kinds enabled by default. An app's EMERGENCY_TERMS may list these names (enabling the rule)
 # or extra literal phrases (reported as their own slug, e.g. "sewage backup" -> "sewage_backup").
 DEFAULT_EMERGENCY_TERMS: tuple[str, ...] = ("gas", "fire", "flood", "carbon_monoxide", "no_heat")
@@ -177,6 +179,94 @@ _DEGREES = _rx(r"(-?\d{1,3})\s*(?:°|degrees?\b|deg\b)\s*(fahrenheit|celsius|f\b
 
 NEGATION_WINDOW = 120
 
+# A danger reported as over or as asked about: "there was a gas smell yesterday but the gas company
+# fixed it", "gas leak got repaired last week", "any update on the gas leak i reported". Only a repair
+# someone made counts (a smell that "went away" by itself still dispatches), said as done ("is it
+# fixed?", "can you get it fixed", "it hasn't been fixed" are not), in the danger's clause or after it
+# and about it (a pronoun or a danger word: "they fixed my sink" covers nothing); and nothing in
+# the message may say it is there now ("it came back", "i still smell it", "i smell gas").
+_REPAIR_WORDS = ("fixed", "repaired", "resolved", "sealed", "patched", "capped", "extinguished")
+_REPAIRED = re.compile(  # a slip in the word that says it's over ("repiared", "fixd") still says it
+    r"\b(?:"
+    + "|".join(sorted({w for word in _REPAIR_WORDS for w in (word, *slips_of(word))}, key=len, reverse=True))
+    + r"|sorted(?:\s+out)?|(?:taken|took)\s+care\s+of|put\s+(?:it\s+|them\s+)?out)\b",
+    re.IGNORECASE,
+)
+_NOT_DONE = frozenset(
+    {"need", "needs", "needed", "want", "wants", "wanted", "get", "getting", "to", "be", "can", "could", "will"}
+    | {"would", "should", "must", "please", "when", "until", "till", "til", "if", "whether", "never", "not", "no"}
+    | {"isn't", "isnt", "wasn't", "wasnt", "hasn't", "hasnt", "haven't", "havent", "hadn't", "hadnt", "didn't"}
+    | {"didnt", "don't", "dont", "doesn't", "doesnt", "won't", "wont", "weren't", "werent", "aren't", "arent"}
+    | {"supposedly", "thought", "almost", "partly", "partially", "half", "barely"}
+)
+_ABOUT_IT = re.compile(
+    r"\b(?:it|that|this|them|everything|all|gas|leak\w*|smell\w*|odou?r|line|pipes?|fire|smoke|flood\w*|water"
+    r"|heat\w*|furnace|boiler|alarm|detector|co|problem|issue|outlet|wir\w+|elevator|lift|sewage)\b",
+    re.IGNORECASE,
+)
+_ASKED = re.compile(
+    r"^\W*(?:is|was|were|are|has|have|had|did|does|do|will|can|could|would)\s+(?:it|that|this|they|the|someone|"
+    r"anyone|somebody|anybody|you|he|she)\b",
+    re.IGNORECASE,
+)
+# A danger that is the subject of a question about an earlier report, not a report: "any update on the
+# gas leak i reported", "status of my gas leak ticket", "did anyone look at the gas smell i called about".
+_EARLIER_REPORT = re.compile(  # never a bare "report", "ticket": "i want to report a gas leak" is a report
+    r"\b(?:i|we)\s+(?:already\s+|just\s+|recently\s+)?(?:reported|called\s+(?:in\s+)?about|told\s+you\s+about|"
+    r"mentioned|logged|wrote\s+about|messaged\s+about|complained\s+about)"
+    r"|\bmy\s+(?:\w+\s+){0,3}?(?:ticket|report|case|complaint)\b"
+    r"|\b(?:ticket|report|case)\s*(?:#|number|no\.?)\s*\d+"
+    r"|\b(?:status|update|updates|news|progress)\s+(?:of|on|about|for|with|regarding)\b",
+    re.IGNORECASE,
+)
+# Anything saying the danger is there now undoes both: "it came back", "i still smell it", "i smell gas".
+_STILL_THERE = re.compile(
+    r"\b(?:still|again|(?:came|comes?|coming|is|it'?s|its)\s+back|back\s+again|returned|re-?appeared|worse|"
+    r"stronger|(?:i|we)\s+(?:can\s+|do\s+)?smell|smells|smelling|right\s+now|now\s+(?:i|we|it|there)|"
+    r"(?:is|are|'s|'re|'m|am)\s+(?:still\s+)?(?:leaking|hissing|pouring|gushing|burning|sparking|smoking|flooding"
+    r"|spreading|going\s+off|beeping|stuck|trapped)|im\s+(?:still\s+)?(?:stuck|trapped)|on\s+fire|in\s+flames|there(?:'s|\s+is|\s+are)|hurry|help\s+me|urgent|asap|"
+    r"no\s*(?:one|body)\s+(?:has\s+|ever\s+)?(?:come|came|showed|shown|fixed|called))\b",
+    re.IGNORECASE,
+)
+
+
+def _clause_bounds(text: str, at: int) -> tuple[int, int]:
+    """The clause of `text` around `at` (between punctuation, "but", "and", "so"...)."""
+    breaks = [m for m in re.finditer(r"[,;.!?:()\n]|\b(?:but|and|though|although|however|so|yet)\b", text, re.I)]
+    start = max((m.end() for m in breaks if m.end() <= at), default=0)
+    end = min((m.start() for m in breaks if m.start() >= at), default=len(text))
+    return start, end
+
+
+def _asked_not_said(text: str, at: int) -> bool:
+    """Whether the words at `at` are in a question ("is it fixed?", "was the leak repaired")."""
+    sentence_end = re.search(r"[.!?\n]", text[at:])
+    if sentence_end and sentence_end.group() == "?":
+        return True
+    start, _ = _clause_bounds(text, at)
+    return bool(_ASKED.search(text[start:at]))
+
+
+def _repaired_after(text: str, start: int) -> bool:
+    """A repair said as done, about the danger at `start`: in its clause or after it."""
+    clause_start, _ = _clause_bounds(text, start)
+    for m in _REPAIRED.finditer(text, clause_start):
+        before = re.findall(r"[a-z']+", text[_clause_bounds(text, m.start())[0] : m.start()].lower())[-4:]
+        if any(w in _NOT_DONE for w in before) or _asked_not_said(text, m.start()):
+            continue
+        c_start, c_end = _clause_bounds(text, m.start())
+        if m.start() > start and not _ABOUT_IT.search(text, c_start, c_end):
+            continue
+        return True
+    return False
+
+
+def said_as_past(text: str, start: int) -> bool:
+    """The danger at `start` is reported as repaired, or named in a question about an earlier report."""
+    if _STILL_THERE.search(text):
+        return False
+    return _repaired_after(text, start) or bool(_EARLIER_REPORT.search(text))
+
 
 def _negated(text: str, start: int) -> bool:
     """A negator within three words before `start`, in the same clause.
@@ -230,18 +320,19 @@ _KIND_ALIASES = {
 }
 
 
-def _detect_builtin(text: str, kinds: frozenset[str] | set[str]) -> str | None:
+def _detect_builtin(text: str, kinds: frozenset[str] | set[str], *, past: bool = False) -> str | None:
+    """The first kind whose rule matches, not negated; `past`: also those reported as repaired or asked about."""
     for rule in _RULES + _SECURITY_RULES:
         if rule.kind not in kinds:
             continue
         for m in rule.pattern.finditer(text):
-            if not (rule.negatable and _negated(text, m.start())):
+            if not (rule.negatable and _negated(text, m.start())) and (past or not said_as_past(text, m.start())):
                 return rule.kind
     if "no_heat" in kinds:
         cold: bool | None = None  # whether the text says it is cold: read once, not once per match
         for m in _NO_HEAT.finditer(text):
             # "no heat" carries its own "no"; only a negator before it cancels ("not no heat" is rare).
-            if not _negated(text, m.start()):
+            if not _negated(text, m.start()) and (past or not said_as_past(text, m.start())):
                 if cold is None:
                     cold = _is_cold(text)
                 if cold:
@@ -269,14 +360,30 @@ def detect_emergency(text: str, terms: Sequence[str] | None = None) -> str | Non
     phrase, matched literally (case-insensitive, whole words, negation-aware) and reported as its
     slug. An app's EMERGENCY_TERMS are combined with the defaults by the caller if it wants both.
     """
+    return _detect(text, terms, past=False)
+
+
+def past_emergency(text: str, terms: Sequence[str] | None = None) -> str | None:
+    """The emergency kind `text` names only as over or as an earlier report, else None.
+
+    "there was a gas smell yesterday but the gas company fixed it" and "any update on the gas leak
+    i reported" are not dispatched (`detect_emergency` is None) but are about a danger: the business
+    logs the first and looks the second up, and still says what to do if it comes back.
+    """
+    if _detect(text, terms, past=False) is not None:
+        return None
+    return _detect(text, terms, past=True)
+
+
+def _detect(text: str, terms: Sequence[str] | None, *, past: bool) -> str | None:
     kinds, literals = _read_terms(DEFAULT_EMERGENCY_TERMS if terms is None else tuple(terms))
     text = plain_letters(text)
-    found = _detect_builtin(text, kinds)
+    found = _detect_builtin(text, kinds, past=past)
     if found is not None:
         return found
     for pattern, kind in literals:
         for m in pattern.finditer(text):
-            if not _negated(text, m.start()):
+            if not _negated(text, m.start()) and (past or not said_as_past(text, m.start())):
                 return kind
     return None
 

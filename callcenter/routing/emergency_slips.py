@@ -55,7 +55,7 @@ KEY_NEIGHBOURS: dict[str, str] = {  # the keys around each key (QWERTY): where a
 _WORD = re.compile(r"[a-z']+")
 
 
-def _slips(word: str) -> set[str]:
+def slips_of(word: str) -> set[str]:
     """`word` typed with one letter dropped (four letters or more), doubled, swapped with the next, or
     (five letters or more) hit on a neighbouring key."""
     out: set[str] = set()
@@ -75,7 +75,7 @@ def slip_fixer(known: Iterable[str], terms: Iterable[str] = ()) -> Callable[[str
     """A function giving the text with slips in danger words fixed, `known` words kept as typed."""
     danger = set(DANGER_WORDS) | {w for t in terms for w in _WORD.findall(t.lower())}
     kept = set(known) | danger
-    typed = {slip: word for word in sorted(danger) if len(word) >= 3 for slip in _slips(word) if slip not in kept}
+    typed = {slip: word for word in sorted(danger) if len(word) >= 3 for slip in slips_of(word) if slip not in kept}
 
     def fixed(text: str) -> str:
         return _WORD.sub(lambda m: typed.get(m.group(0), m.group(0)), text.lower())
