@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from callcenter.routing.emergency import DEFAULT_EMERGENCY_TERMS, detect_emergency
+from callcenter.routing.emergency import DEFAULT_EMERGENCY_TERMS, detect_emergency, past_emergency
 
 
 @pytest.mark.parametrize(
@@ -149,3 +149,27 @@ def test_no_heat_in_the_cold_whatever_the_tense(subject: str, failure: str) -> N
 def test_no_heat_without_a_cold_cue_is_maintenance(failure: str) -> None:
     text = f"the heat{'' if failure.startswith(chr(39)) else ' '}{failure}"
     assert detect_emergency(text) is None, text
+
+
+# A danger named with a repair or an earlier report, built from parts: over only when the repair is said
+# as done and nothing says the danger is there now; a report in any framing is still a report.
+_DANGERS = (("there was a gas smell", "gas"), ("the burst pipe", "flood"), ("we had a small fire", "fire"))
+_DONE = ("but the gas company fixed it", "and it got repaired", "it's been taken care of", "and it was sealed")
+_NOT_DONE = ("is it fixed?", "and it needs to be fixed", "and it hasn't been fixed", "and nobody fixed it")
+_STILL_THERE = ("but it came back", "and i still smell it", "but there's smoke again", "and it's getting worse")
+_REPORTING = ("i want to report {d}", "calling to report {d}", "i need to open a ticket: {d}", "{d}, please log it")
+
+
+@pytest.mark.parametrize(("danger", "kind"), _DANGERS)
+def test_a_danger_said_as_repaired_is_over_and_nothing_else_is(danger: str, kind: str) -> None:
+    for done in _DONE:
+        over = f"{danger} yesterday {done}"
+        assert detect_emergency(over) is None and past_emergency(over) == kind, over
+        assert detect_emergency(over.upper()) is None, over
+        for still in _STILL_THERE:
+            assert detect_emergency(f"{over}, {still}") == kind, (over, still)
+    for not_done in _NOT_DONE:
+        assert detect_emergency(f"{danger} {not_done}") == kind, not_done
+    for framing in _REPORTING:
+        said = framing.format(d=danger.replace("there was ", "").replace("we had ", ""))
+        assert detect_emergency(said) == kind and past_emergency(said) is None, said
