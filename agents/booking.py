@@ -41,6 +41,7 @@ from callcenter_agents.booking_requests import (
     window_to_state,
     with_article,
 )
+from callcenter_agents.booking_undo import takes_back_cancel, undoes_cancel
 from callcenter_agents.extract import (
     DateWindow,
     detect_appointment_ref,
@@ -92,6 +93,15 @@ class BookingFlow(ExistingAppointments):
             return await self._with_appointment(t, state, booked)
         if not stage and isinstance(booked, dict) and asks_booked_time(text):  # "what time was that again?"
             return await self._list(t)
+        cancelled = finished.get("cancelled") if isinstance(finished, dict) else None
+        if not stage and (takes_back_cancel(text) or (isinstance(cancelled, dict) and undoes_cancel(text))):
+            # "wait no, i meant to keep it. can you put it back?": the visit just cancelled, again
+            return await self._restore(t, cancelled.get("appointment_id") if isinstance(cancelled, dict) else None)
+        if not stage and isinstance(cancelled, dict) and detect_intent(text) == "cancel" and not await upcoming(t):
+            # "yes cancel it" once more: it is done, and an undo on the next turn still finds it
+            noun = visit_noun(cancelled.get("kind") or "maintenance", cancelled.get("category"))
+            done = f"That's done: your {noun} on {cancelled['label']} is cancelled (#{cancelled['appointment_id']})."
+            return t.reply(done, {"cancelled": cancelled}, done=True)
         if stage == "confirm_cancel":
             return await self._confirm_cancel(t, text, state)
         if stage and is_cancel(text) and not (stage == "confirm" and is_affirmative(text)):

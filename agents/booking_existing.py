@@ -15,6 +15,7 @@ from typing import Any
 from callcenter_agents.booking_appointments import appointment_line, upcoming
 from callcenter_agents.booking_moves import move_window
 from callcenter_agents.booking_requests import CANCEL_WORDS, visit_noun, window_to_state, with_article
+from callcenter_agents.booking_undo import cancelled_note, cancelled_visit, same_slot
 from callcenter_agents.extract import detect_appointment_ref, is_affirmative, is_cancel, is_negative, pick_choice
 from callcenter_agents.replies import MAX_MISSES, asks_something_else, choice_prompt, numbered
 from callcenter_agents.tool_turn import ToolTurn
@@ -128,6 +129,34 @@ class ExistingAppointments:
         state.update(kind=appt.get("kind") or "maintenance", category=appt.get("category"))
         return await self._search(t, state, lead=f"{lead}Let's move your {noun} on {appt['label']}. ")
 
+    async def _restore(self, t: ToolTurn, wanted: int | None) -> FlowReply:
+        """ "wait, don't cancel it": the same visit booked again after a yes, or that day's openings."""
+        appt = await cancelled_visit(t, wanted)
+        if appt is None:
+            return t.reply("I don't see a cancelled visit that's still ahead. Would you like to book one?", done=True)
+        kind = appt.get("kind") or "maintenance"
+        category = appt.get("category") if kind == "maintenance" else None
+        noun = visit_noun(kind, category)
+        state: dict[str, Any] = {
+            "intent": "book",
+            "kind": kind,
+            "category": category,
+            "description": f"Booked again after cancelling appointment #{appt['appointment_id']}",
+        }
+        slot = await same_slot(t, appt)
+        if slot is not None:
+            chosen = {k: slot.get(k) for k in ("slot_id", "label", "technician", "starts_at")}
+            state.update(stage="confirm", options=[chosen], chosen=chosen)
+            return t.reply(
+                f"No problem. Your {noun} on {appt['label']} (#{appt['appointment_id']}) was cancelled, but that "
+                f"time is still free. Shall I book {with_article(noun)} on {chosen['label']} again?",
+                state,
+            )
+        day = datetime.fromisoformat(str(appt["starts_at"])).astimezone(BUSINESS_TZ).date().isoformat()
+        state["window"] = {"date_from": day, "date_to": day, "earliest": None, "latest": None, "text": "that day"}
+        lead = f"Sorry, {appt['label']} was taken after you cancelled. "
+        return await self._search(t, state, lead=lead)
+
     async def _confirm_cancel(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         appt = state["appointment"]
         noun = visit_noun(appt.get("kind") or "maintenance", appt.get("category"))
@@ -137,6 +166,7 @@ class ExistingAppointments:
             return t.reply(
                 f"Cancelled: your {noun} on {res.get('label') or appt['label']} "
                 f"(appointment #{res['appointment_id']}).",
+                cancelled_note(appt),
                 done=True,
             )
         if keep or is_cancel(text):

@@ -95,7 +95,7 @@ _MOVE_WORDS = ("switch", "change", "reschedule", "postpone", "plumbing", "plumbe
 
 def detect_intent(text: str) -> str:
     """book | reschedule | cancel | list | viewing, from the resident's first message."""
-    if CANCEL_WORDS.search(text):
+    if CANCEL_WORDS.search(text) or CANCEL_WORDS.search(fix_typos(text, ("cancel",))):  # "cancrl my visit"
         return "cancel"
     if RESCHEDULE.search(text) or RESCHEDULE.search(fix_typos(text, _MOVE_WORDS)):  # "swicth my sink reapir"
         return "reschedule"

@@ -19,6 +19,7 @@ from callcenter_agents.billing_questions import asks_last_amount
 from callcenter_agents.booking_changes import changes_booking
 from callcenter_agents.booking_followups import answers_what_needs_fixing, is_about_openings
 from callcenter_agents.booking_requests import asks_booked_time, asks_what_is_booked
+from callcenter_agents.booking_undo import takes_back_cancel, undoes_cancel
 from callcenter_agents.desk_requests import (
     asks_about_fire_drill,
     asks_for_document,
@@ -131,6 +132,7 @@ ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("billing", is_amount_offer),  # "I can do 1,000" answers "How much?", whatever the classifier hears
     ("booking", is_repair_request),
     ("booking", asks_what_is_booked),  # "whats booked": the resident's appointments, not off-topic
+    ("booking", takes_back_cancel),  # "don't cancel my appointment after all": the visit, booked again
 )
 # Requests worth queuing when one message asks for two: the ones that take a flow of several turns.
 FOLLOW_UP_VERTICALS: tuple[str, ...] = ("booking", "billing", "escalation")
@@ -144,6 +146,8 @@ def continues_booking(text: str, closing: dict[str, Any], now: datetime) -> bool
         return is_about_openings(text, now)
     if closing.get("stage") == "need_issue":  # "What needs fixing?" -> "it's hard to explain"
         return answers_what_needs_fixing(text)
+    if isinstance(closing.get("cancelled"), dict) and undoes_cancel(text):  # "wait, put it back"
+        return True
     booked = isinstance(closing.get("booked"), dict)
     # "wait what time was that again?" right after "You're booked": the appointments, read back
     return booked and (changes_booking(text, now) or asks_booked_time(text))

@@ -16,8 +16,11 @@ import asyncpg
 from callcenter_agents.booking import AGENT
 from callcenter_tools.booking import BUSINESS_TZ
 from flow_convo import Convo
+from seeded import clocked, seeded_runtime
 from test_agents_booking import at, booked, resident, slots
 from test_booking_trial_classes import rough as courteous
+
+from callcenter.settings import Settings
 
 
 def a_monday_morning() -> datetime:
@@ -212,3 +215,86 @@ async def test_a_move_from_one_day_to_another_offers_the_new_day(pool: asyncpg.P
         await c.say("yes")
         [row] = await live(pool, cid)
         assert row["id"] == appt and row["starts_at"].astimezone(BUSINESS_TZ).date() == target, c.history
+
+
+# -- a cancellation taken back -------------------------------------------------------------------
+
+UNDO_RIGHT_AFTER = ["wait no, sorry, i meant to keep it. can you put it back?", "undo that", "wait, don't cancel it",
+                    "i changed my mind, keep it", "oh no can you uncancel it", "can you bring it back",
+                    "sorry i didnt mean to cancel that", "actually i want to keep it"]  # fmt: skip
+UNDO_LATER = ["please don't cancel my appointment after all", "can you restore the appointment i cancelled",
+              "i want to keep my visit, undo the cancellation"]  # fmt: skip
+
+
+async def test_a_cancellation_taken_back_books_the_same_time_again(pool: asyncpg.Pool) -> None:
+    rng = random.Random(37)
+    for i, undo in enumerate(UNDO_RIGHT_AFTER + UNDO_LATER):
+        now = a_monday_morning()
+        cid, appt = await a_resident_with_a_visit(pool, now)
+        c = await Convo(pool, AGENT, cid, now).open()
+        await c.say(rough(rng.choice(["cancel my appointment", "i need to cancel my plumber visit"]), rng))
+        r = await c.say(rng.choice(["yes", "yes cancel it", "yep"]))
+        assert r.done and await live(pool, cid) == [], c.history
+        taken = i % 4 == 3  # someone else books that time meanwhile
+        if taken:
+            other = await resident(pool)
+            slot_id = await pool.fetchval("SELECT slot_id FROM appointments WHERE id = $1", appt)
+            await pool.execute(
+                "INSERT INTO appointments (customer_id, slot_id, kind, category)"
+                " VALUES ($1, $2, 'maintenance', 'plumbing')",
+                other,
+                slot_id,
+            )
+        if undo in UNDO_RIGHT_AFTER:
+            c.state = {"finished": r.state}  # the glue's closing note (callcenter.conversation), next turn
+        r = await c.say(rough(undo, rng))
+        assert await live(pool, cid) == [], (undo, r.text)  # nothing before the yes
+        if not taken:
+            assert "again?" in r.text and c.state.get("stage") == "confirm", (undo, r.text)
+            await c.say("yes")
+            [row] = await live(pool, cid)
+            assert row["starts_at"] == at(now, 2, 8) and row["category"] == "plumbing", (undo, c.history)
+        else:
+            starts = [datetime.fromisoformat(o["starts_at"]).astimezone(BUSINESS_TZ) for o in c.state["options"]]
+            assert "taken" in r.text and starts and all(s.date() == at(now, 2, 8).date() for s in starts), r.text
+            assert at(now, 2, 8) not in starts
+
+
+# -- the same, through the orchestrator on the seeded business (the trial's clock) ----------------
+
+
+async def test_through_the_orchestrator_one_visit_moved_and_a_cancellation_taken_back(
+    server_dsn: str, test_settings: Settings
+) -> None:
+    night = datetime(2026, 12, 1, 3, 15, tzinfo=BUSINESS_TZ)  # resident 1: plumbing Wed 8 AM; 13: Fri Dec 11
+    async with seeded_runtime(server_dsn, test_settings, today=night.date()) as rt:
+        orch = clocked(rt, night)
+        rng = random.Random(41)
+        for customer, turns, undo in (
+            (1, ["when is the plumber coming", "will they call first? i work nights"], False),
+            (13, ["cancel my appointment", "yeah the one on the 11th", "yes cancel it"], True),
+        ):
+            session = await orch.open_session(channel="test", customer_id=customer)
+            for said in turns:
+                await orch.handle_turn(session.id, said)
+            last = rough(
+                rng.choice(UNDO_RIGHT_AFTER) if undo else "actually can you make it thursday afternoon instead", rng
+            )
+            result = await orch.handle_turn(session.id, last)
+            assert result.agent == "booking" and ("again?" in result.text or "move" in result.text), (last, result.text)
+            if "Which one" in result.text:
+                await orch.handle_turn(session.id, "the 2nd one")
+            await orch.handle_turn(session.id, "yes")
+            async with rt.pool.acquire() as conn:
+                rows = await conn.fetch(
+                    "SELECT a.id, s.starts_at FROM appointments a JOIN slots s ON s.id = a.slot_id"
+                    " WHERE a.customer_id = $1 AND a.status = 'booked' AND s.starts_at > $2",
+                    customer,
+                    night,
+                )
+            [row] = rows  # exactly one live visit
+            local = row["starts_at"].astimezone(BUSINESS_TZ)
+            if undo:
+                assert (local.day, local.hour) == (11, 13), local
+            else:
+                assert row["id"] == 1 and local.weekday() == 3 and local.hour >= 12, local
