@@ -54,6 +54,7 @@ from callcenter_agents.extract import (
     parse_when,
     pick_choice,
 )
+from callcenter_agents.extract.polite import answer_text
 from callcenter_agents.replies import (
     asks_something_else,
     choice_prompt,
@@ -104,8 +105,12 @@ class BookingFlow(ExistingAppointments):
             return t.reply(done, {"cancelled": cancelled}, done=True)
         if stage == "confirm_cancel":
             return await self._confirm_cancel(t, text, state)
-        if stage and is_cancel(text) and not (stage == "confirm" and is_affirmative(text)):
-            return t.reply("No problem, I haven't booked or changed anything.", done=True)
+        # "ok so… never mind, keep it": the "ok" is courtesy, not a yes to the move (answer_text)
+        if stage and is_cancel(text) and not (stage == "confirm" and is_affirmative(answer_text(text))):
+            # a move given up leaves the visit as it was: "is it still on friday right?" reads it back
+            kept = state.get("appointment") if state.get("intent") == "reschedule" else None
+            note = {"booked": kept} if isinstance(kept, dict) else None
+            return t.reply("No problem, I haven't booked or changed anything.", note, done=True)
         if stage == "need_issue":
             return await self._got_issue(t, text, state)
         if stage == "pick_appt":

@@ -43,7 +43,10 @@ _BOOKED_TIME = re.compile(
     # "what was the appointment number again", "whats my booking number": its number, read back
     r"(what|which)( was| is|'s|s)? (the |my |that )?(appointment|appt|booking|visit|confirmation|reference)"
     r" (number|no)|"
-    r"what number (was|is) (it|that))"
+    r"what number (was|is) (it|that)|"
+    # "is it still on friday right?", "my visit is still for monday?": the time, confirmed
+    r"(is )?(it|it's|its|that|that's|the (appointment|visit|viewing|booking)|my (appointment|visit|viewing|booking))"
+    r" (is )?still (on|for|at|booked|happening|(mon|tue|wed|thu|fri|sat|sun)\w*))"
 )
 _VIEWING = re.compile(
     r"\b(viewings?|tours?|showings?|see (the|a|an|that) (unit|apartment|place|flat|\w+ bedroom)|"

@@ -298,3 +298,22 @@ async def test_through_the_orchestrator_one_visit_moved_and_a_cancellation_taken
                 assert (local.day, local.hour) == (11, 13), local
             else:
                 assert row["id"] == 1 and local.weekday() == 3 and local.hour >= 12, local
+
+
+async def test_a_move_given_up_leaves_the_visit_and_reads_it_back(pool: asyncpg.Pool) -> None:
+    rng = random.Random(43)
+    for give_up, check in [("hmm actually never mind, keep it on wednesday", "is it still on wednesday right?"),
+                           ("forget it", "so it's still wednesday?"), ("nvm leave it", "my visit is still on for wed?"),
+                           ("never mind, i changed my mind", "is the appointment still at 8?")]:  # fmt: skip
+        now = a_monday_morning()
+        cid, appt = await a_resident_with_a_visit(pool, now)
+        c = await Convo(pool, AGENT, cid, now).open()
+        await c.say(rough("can i move my plumbing appointment on wednesday to friday?", rng))
+        await c.say("the afternoon one")
+        r = await c.say(rough(give_up, rng))
+        assert r.done and "haven't booked or changed anything" in r.text, (give_up, r.text)
+        c.state = {"finished": r.state}  # the glue's closing note, next turn
+        r = await c.say(rough(check, rng))
+        assert f"(#{appt})" in r.text and "8:00 AM" in r.text, (check, r.text)
+        [row] = await live(pool, cid)
+        assert row["id"] == appt and row["starts_at"] == at(now, 2, 8)
