@@ -13,7 +13,7 @@ from typing import Any
 
 from callcenter_agents.booking_appointments import upcoming, with_tech
 from callcenter_agents.booking_changes import booked_note, changes_booking, moves_a_booking
-from callcenter_agents.booking_existing import ExistingAppointments
+from callcenter_agents.booking_existing import ExistingAppointments, names_another_visit
 from callcenter_agents.booking_followups import (
     asks_hours,
     bare_hour,
@@ -33,6 +33,7 @@ from callcenter_agents.booking_requests import (
     describe_issue,
     detect_intent,
     fits_window,
+    named_number,
     named_trade,
     same_weekday,
     specialist_trade,
@@ -103,6 +104,8 @@ class BookingFlow(ExistingAppointments):
             noun = visit_noun(cancelled.get("kind") or "maintenance", cancelled.get("category"))
             done = f"That's done: your {noun} on {cancelled['label']} is cancelled (#{cancelled['appointment_id']})."
             return t.reply(done, {"cancelled": cancelled}, done=True)
+        if stage and names_another_visit(text, state):  # "cancel appointment 1" is no yes to cancelling #7
+            return await self._reresolve(t, text, state)
         if stage == "confirm_cancel":
             return await self._confirm_cancel(t, text, state)
         # "ok so… never mind, keep it": the "ok" is courtesy, not a yes to the move (answer_text)
@@ -148,7 +151,7 @@ class BookingFlow(ExistingAppointments):
                 "move": pair[1].text if pair else text[:300] if anchor is None or is_relative_move(text) else None,
                 "ref": detect_appointment_ref(text),
                 "trade": named_trade(text),
-                "number": appointment_number(text),
+                "number": named_number(text) if intent == "cancel" else appointment_number(text),  # "cancel 1"
             }
             return await self._choose_appointment(t, state)
         if intent == "viewing":
@@ -374,7 +377,11 @@ class BookingFlow(ExistingAppointments):
                 appt = state["appointment"]
                 res = await t.call(
                     "reschedule_appointment",
-                    {"appointment_id": appt["appointment_id"], "new_slot_id": chosen["slot_id"]},
+                    {
+                        "appointment_id": appt["appointment_id"],
+                        "confirmed_appointment_id": appt["appointment_id"],  # the visit the question named
+                        "new_slot_id": chosen["slot_id"],
+                    },
                 )
                 noun = visit_noun(appt.get("kind", "maintenance"), res.get("category") or appt.get("category"))
                 prev = res.get("previous_label") or appt["label"]

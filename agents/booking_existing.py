@@ -14,7 +14,17 @@ from typing import Any
 
 from callcenter_agents.booking_appointments import appointment_line, upcoming
 from callcenter_agents.booking_moves import move_window
-from callcenter_agents.booking_requests import CANCEL_WORDS, visit_noun, window_to_state, with_article
+from callcenter_agents.booking_requests import (
+    CANCEL_WORDS,
+    appointment_number,
+    detect_intent,
+    loose_numbers,
+    named_number,
+    named_trade,
+    visit_noun,
+    window_to_state,
+    with_article,
+)
 from callcenter_agents.booking_undo import cancelled_note, cancelled_visit, same_slot
 from callcenter_agents.extract import detect_appointment_ref, is_affirmative, is_cancel, is_negative, pick_choice
 from callcenter_agents.replies import MAX_MISSES, asks_something_else, choice_prompt, numbered
@@ -22,6 +32,33 @@ from callcenter_agents.tool_turn import ToolTurn
 from callcenter_tools.booking import BUSINESS_TZ
 
 from callcenter.specialists.flow import FlowReply
+
+
+def names_another_visit(text: str, state: dict[str, Any]) -> bool:
+    """Whether a message said to an open question about one visit (or a list of them) points at a
+    different one: "cancel appointment 1" to "Shall I cancel your visit on Friday (#7)?", "cancel
+    the viewing" while a plumbing visit's cancel waits. Such a message is never a yes: the request
+    it makes is read afresh, and a number not among the resident's is refused (red team R5)."""
+    stage = state.get("stage")
+    if stage == "pick_appt":
+        number = appointment_number(text)
+        ids = {int(a["appointment_id"]) for a in state.get("appointments", [])}
+        return number is not None and number not in ids
+    appt = state.get("appointment")
+    if not isinstance(appt, dict) or stage not in ("confirm_cancel", "confirm", "offer"):
+        return False
+    own = int(appt["appointment_id"])
+    number = named_number(text) if stage == "confirm_cancel" else appointment_number(text)
+    if number is not None:
+        return number != own
+    if stage != "confirm_cancel":
+        return False
+    if any(n != own for n in loose_numbers(text)):  # "yes, 13": a yes to #7 names no other visit
+        return True
+    ref, trade = detect_appointment_ref(text), named_trade(text)
+    if ref is not None and ref != appt.get("kind"):
+        return True
+    return trade is not None and (appt.get("kind") != "maintenance" or appt.get("category") != trade)
 
 
 def _day(appt: dict[str, Any]) -> str | None:
@@ -37,6 +74,21 @@ class ExistingAppointments:
 
     async def _start(self, t: ToolTurn, text: str) -> FlowReply:
         raise NotImplementedError  # the booking flow's reading of a new request (agents/booking.py)
+
+    async def _reresolve(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
+        """A message naming another visit than the one asked about: that request, read afresh (the
+        pending question is dropped, so nothing is cancelled or moved on its strength)."""
+        if detect_intent(text) in ("cancel", "reschedule"):
+            return await self._start(t, text)
+        fresh: dict[str, Any] = {
+            "intent": state.get("intent") if state.get("intent") in ("cancel", "reschedule") else "cancel",
+            "number": named_number(text) or next(iter(loose_numbers(text)), None),
+            "ref": detect_appointment_ref(text),
+            "trade": named_trade(text),
+            "window": None,
+            "move": None,
+        }
+        return await self._choose_appointment(t, fresh)
 
     async def _list(self, t: ToolTurn) -> FlowReply:
         appts = await upcoming(t)
@@ -74,11 +126,13 @@ class ExistingAppointments:
                 return t.reply(
                     f"I don't see any upcoming appointments to {verb}. Would you like to book one?", done=True
                 )
-            trade = state.get("trade")
+            trade, ref = state.get("trade"), state.get("ref")
             if trade and not any(a.get("category") == trade for a in appts):  # never the wrong one silently
                 lead = (
                     f"I don't see {with_article(visit_noun('maintenance', trade))} among your upcoming appointments. "
                 )
+            elif ref and not any(a.get("kind") == ref for a in appts):  # "cancel the viewing", none booked
+                lead = f"I don't see {with_article(visit_noun(ref, None))} among your upcoming appointments. "
         if len(appts) == 1:
             if lead:
                 lead += "You have one upcoming appointment: "
@@ -96,7 +150,9 @@ class ExistingAppointments:
 
     async def _picked_appointment(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         appts: list[dict[str, Any]] = state.get("appointments", [])
-        idx = pick_choice(text, len(appts), [a["label"] for a in appts])
+        number = appointment_number(text)  # "appointment #7" is that visit, not the list's 7th line
+        by_number = [i for i, a in enumerate(appts) if number is not None and int(a["appointment_id"]) == number]
+        idx = by_number[0] if by_number else pick_choice(text, len(appts), [a["label"] for a in appts])
         if idx is None:
             ref = detect_appointment_ref(text)
             matches = [i for i, a in enumerate(appts) if ref and a.get("kind") == ref]
@@ -162,7 +218,9 @@ class ExistingAppointments:
         noun = visit_noun(appt.get("kind") or "maintenance", appt.get("category"))
         keep = is_negative(text) or re.search(r"\b(don'?t|do not|keep)\b", text, re.I)
         if not keep and (is_affirmative(text) or CANCEL_WORDS.search(text)):
-            res = await t.call("cancel_appointment", {"appointment_id": appt["appointment_id"]})
+            # the visit the question named is the one confirmed: the tool refuses any other
+            confirmed = {"appointment_id": appt["appointment_id"], "confirmed_appointment_id": appt["appointment_id"]}
+            res = await t.call("cancel_appointment", confirmed)
             return t.reply(
                 f"Cancelled: your {noun} on {res.get('label') or appt['label']} "
                 f"(appointment #{res['appointment_id']}).",

@@ -56,8 +56,15 @@ _VIEWING = re.compile(
 
 # "appointment #4", "appointment number 4", "visit 12", "#4": the number the resident names.
 _APPT_NUMBER = re.compile(
-    r"(?:\b(?:appointment|appt|visit|viewing|booking|tour|reservation)s?\s*(?:number|num|no\.?)?\s*#?\s*"
+    r"(?:\b(?:appointment|appt|visit|viewing|booking|tour|reservation|cita|visita)s?\s*"
+    r"(?:number|num|no\.?|n[uú]mero|n[uú]m\.?|n[oº]\.?)?\s*#?\s*"
     r"|#\s*)(\d{1,9})\b(?!\s*(?:am|pm|a\.m|p\.m|:|st\b|nd\b|rd\b|th\b))",
+    re.I,
+)
+# "cancel 1", "cancela el 3": a number right after the verb, said to a yes/no question about one visit
+_VERB_NUMBER = re.compile(
+    r"\b(?:cancel\w*|call off|move|reschedul\w*|mueve\w*|cambia\w*)\s+(?:(?:the|el|la|number|no\.?|n[uú]mero|one)\s+)*"
+    r"#?\s*(\d{1,9})\b(?!\s*(?:am|pm|a\.m|p\.m|:|st\b|nd\b|rd\b|th\b|de\b|of\b))",
     re.I,
 )
 
@@ -121,9 +128,35 @@ def asks_booked_time(text: str) -> bool:
     return bool(_BOOKED_TIME.search(fix_typos(text)))
 
 
+_NUMBER_WORDS = ("appointment", "appointments", "booking", "reservation", "viewing", "number", "cancel", "numero")
+# Any number said on its own: not a time ("8am", "8:30"), a day ("the 11th", "11 de") or a count of days.
+_LOOSE_NUMBER = re.compile(
+    r"(?<![\d:$.,])\b(\d{1,9})\b(?![.,:]\d)(?!\s*(?:am|pm|a\.m|p\.m|st\b|nd\b|rd\b|th\b|de\b|of\b|o'?clock"
+    r"|days?\b|weeks?\b|min\w*|hours?\b|hrs?\b|%))",
+    re.I,
+)
+
+
 def appointment_number(text: str) -> int | None:
-    """The appointment number the resident names ("cancel appointment #4"), else None."""
-    m = _APPT_NUMBER.search(text)
+    """The appointment number the resident names ("cancel appointment #4", "la cita número 4",
+    "appointent 13"), else None."""
+    m = _APPT_NUMBER.search(text) or _APPT_NUMBER.search(fix_typos(text, _NUMBER_WORDS))
+    return int(m[1]) if m else None
+
+
+def loose_numbers(text: str) -> list[int]:
+    """Every number in the message that is not a time, a day of the month or a duration: to a
+    yes/no question about visit #7, "yes, 13" or "cancel the 3 one" names some other visit."""
+    return [int(n) for n in _LOOSE_NUMBER.findall(text)]
+
+
+def named_number(text: str) -> int | None:
+    """The appointment number a message names while a yes/no question about one visit is open:
+    "cancel appointment 1" and also a bare "cancel 1" (there is no numbered list to pick from)."""
+    found = appointment_number(text)
+    if found is not None:
+        return found
+    m = _VERB_NUMBER.search(fix_typos(text, ("cancel", "reschedule")))  # "cacnel 11"
     return int(m[1]) if m else None
 
 
@@ -247,3 +280,17 @@ def named_trade(text: str) -> str | None:
     """The trade of the visit the resident points at: named ("my plumber") or by its object ("the sink one")."""
     issue = detect_issue(text)
     return detect_trade(text) or (issue[0] if issue is not None and issue[0] != "general" else None)
+
+
+_NOT_A_VISIT = re.compile(r"\b(ticket|invoice|bill|payment|autopay|charge|lease|request|order|case|complaint)s?\b")
+
+
+def changes_a_numbered_visit(text: str) -> bool:
+    """ "can you cancel #13", "move appointment 4 to friday": a visit by its number, the booking
+    agent's whatever the classifier guessed (it read some as off-topic); not a ticket or an invoice."""
+    words = fix_typos(text, _NUMBER_WORDS)
+    return (
+        detect_intent(text) in ("cancel", "reschedule")
+        and named_number(text) is not None
+        and not _NOT_A_VISIT.search(words)
+    )

@@ -18,7 +18,7 @@ from callcenter_agents.billing_payment import asks_about_payment
 from callcenter_agents.billing_questions import asks_last_amount
 from callcenter_agents.booking_changes import changes_booking
 from callcenter_agents.booking_followups import answers_what_needs_fixing, is_about_openings
-from callcenter_agents.booking_requests import asks_booked_time, asks_what_is_booked
+from callcenter_agents.booking_requests import asks_booked_time, asks_what_is_booked, changes_a_numbered_visit
 from callcenter_agents.booking_undo import takes_back_cancel, undoes_cancel
 from callcenter_agents.desk_requests import (
     asks_about_fire_drill,
@@ -133,6 +133,7 @@ ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("booking", is_repair_request),
     ("booking", asks_what_is_booked),  # "whats booked": the resident's appointments, not off-topic
     ("booking", takes_back_cancel),  # "don't cancel my appointment after all": the visit, booked again
+    ("booking", changes_a_numbered_visit),  # "can you cancel #13": that visit, looked up (and refused if not theirs)
 )
 # Requests worth queuing when one message asks for two: the ones that take a flow of several turns.
 FOLLOW_UP_VERTICALS: tuple[str, ...] = ("booking", "billing", "escalation")

@@ -168,13 +168,36 @@ async def test_book_reschedule_cancel_and_ownership(pool: asyncpg.Pool, world: d
 
         # Bob can't see, move or cancel Alice's appointment: it just "doesn't exist" for him.
         with pytest.raises(ToolError) as other:
-            await call(reschedule_appointment, conn, bob, appointment_id=appt, new_slot_id=world["plumb_pm"])
+            await call(
+                reschedule_appointment,
+                conn,
+                bob,
+                appointment_id=appt,
+                confirmed_appointment_id=appt,
+                new_slot_id=world["plumb_pm"],
+            )
         assert other.value.code == "not_found" and "Alice" not in str(other.value)
         with pytest.raises(ToolError):
-            await call(cancel_appointment, conn, bob, appointment_id=appt)
+            await call(cancel_appointment, conn, bob, appointment_id=appt, confirmed_appointment_id=appt)
         assert (await call(list_my_appointments, conn, bob))["appointments"] == []
 
-        moved = await call(reschedule_appointment, conn, alice, appointment_id=appt, new_slot_id=world["plumb_pm"])
+        # A change needs the confirmed visit to be the one changed: a yes to one is never used on another.
+        for tool, extra in ((cancel_appointment, {}), (reschedule_appointment, {"new_slot_id": world["plumb_pm"]})):
+            with pytest.raises(ToolError) as unconfirmed:
+                await call(tool, conn, alice, appointment_id=appt, confirmed_appointment_id=appt + 1, **extra)
+            assert unconfirmed.value.code == "not_confirmed"
+        assert [a["label"] for a in (await call(list_my_appointments, conn, alice))["appointments"]][0].endswith(
+            "9:00 AM"
+        )
+
+        moved = await call(
+            reschedule_appointment,
+            conn,
+            alice,
+            appointment_id=appt,
+            confirmed_appointment_id=appt,
+            new_slot_id=world["plumb_pm"],
+        )
         assert moved["appointment_id"] == appt and moved["slot_id"] == world["plumb_pm"]
         assert moved["previous_label"].endswith("9:00 AM") and moved["label"].endswith("1:00 PM")
 
@@ -182,13 +205,13 @@ async def test_book_reschedule_cancel_and_ownership(pool: asyncpg.Pool, world: d
         assert [a["appointment_id"] for a in mine["appointments"]] == [appt]
         assert mine["appointments"][0]["technician"] == "plumbing tech"
 
-        cancelled = await call(cancel_appointment, conn, alice, appointment_id=appt)
+        cancelled = await call(cancel_appointment, conn, alice, appointment_id=appt, confirmed_appointment_id=appt)
         assert cancelled == {"appointment_id": appt, "status": "cancelled", "label": moved["label"]}
         assert (await call(list_my_appointments, conn, alice))["appointments"] == []
         history = await call(list_my_appointments, conn, alice, include_past=True)
         assert [a["status"] for a in history["appointments"]] == ["cancelled"]
         with pytest.raises(ToolError) as again:
-            await call(cancel_appointment, conn, alice, appointment_id=appt)
+            await call(cancel_appointment, conn, alice, appointment_id=appt, confirmed_appointment_id=appt)
         assert again.value.code == "not_live"
 
         # A cancelled slot is free again.

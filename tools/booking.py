@@ -296,14 +296,34 @@ async def _own_live_appointment(ctx: ToolContext, appointment_id: int) -> asyncp
     return row
 
 
+CONFIRMED_HELP = (
+    "The appointment number the resident said yes to, as your confirmation question named it; "
+    "must equal appointment_id (a yes to one visit never changes another)."
+)
+
+
+def _require_confirmed(appointment_id: int, confirmed_appointment_id: int) -> None:
+    """A change only to the visit the resident confirmed: "cancel appointment 1" (not theirs) said
+    after "Shall I cancel #7?" once cancelled #7 (red team R5); a mismatch is refused, unchanged."""
+    if appointment_id != confirmed_appointment_id:
+        raise ToolError(
+            f"Appointment {appointment_id} is not the one the resident confirmed ({confirmed_appointment_id}); "
+            "ask them to confirm the exact appointment first.",
+            code="not_confirmed",
+        )
+
+
 class RescheduleArgs(Args):
     appointment_id: Id = Field(description="appointment_id from list_my_appointments.")
+    confirmed_appointment_id: Id = Field(description=CONFIRMED_HELP)
     new_slot_id: Id = Field(description="slot_id of the new time, from find_slots.")
 
 
 @tool(writes=True, vertical="booking", claims=("booked", "rescheduled"))
 async def reschedule_appointment(ctx: ToolContext, args: RescheduleArgs) -> dict[str, Any]:
-    """Move one of the resident's upcoming appointments to another free slot of the same kind."""
+    """Move one of the resident's upcoming appointments to another free slot of the same kind
+    (after they said yes to moving exactly that appointment)."""
+    _require_confirmed(args.appointment_id, args.confirmed_appointment_id)
     current = await _own_live_appointment(ctx, args.appointment_id)
     if current["slot_id"] == args.new_slot_id:
         raise ToolError("That is already the appointment's time slot.", code="same_slot")
@@ -331,11 +351,13 @@ async def reschedule_appointment(ctx: ToolContext, args: RescheduleArgs) -> dict
 
 class CancelArgs(Args):
     appointment_id: Id = Field(description="appointment_id from list_my_appointments.")
+    confirmed_appointment_id: Id = Field(description=CONFIRMED_HELP)
 
 
 @tool(writes=True, vertical="booking", claims=("cancelled",))
 async def cancel_appointment(ctx: ToolContext, args: CancelArgs) -> dict[str, Any]:
     """Cancel one of the resident's upcoming appointments (confirm with them first)."""
+    _require_confirmed(args.appointment_id, args.confirmed_appointment_id)
     current = await _own_live_appointment(ctx, args.appointment_id)
     await ctx.conn.execute(
         "UPDATE appointments SET status = 'cancelled', updated_at = $1 WHERE id = $2", ctx.now, current["id"]
