@@ -8,9 +8,7 @@ morning that week" meant this week. Each test books in its own far-future week.
 
 from __future__ import annotations
 
-import itertools
-import random
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import asyncpg
 import pytest
@@ -18,18 +16,18 @@ from callcenter_agents.booking import AGENT
 from callcenter_agents.extract import detect_issue, parse_when
 from callcenter_tools.booking import BUSINESS_TZ
 from flow_convo import Convo
+from own_weeks import OwnWeeks
 from test_agents_booking import at, booked, resident, slots
 
 # Each test takes the next four weeks of its own (its slots reach three weeks ahead), so no two
 # of these tests ever see each other's slots in a search.
-_NEXT_WEEK = itertools.count(random.randrange(0, 100) * 4, 4)
+_WEEKS = OwnWeeks(datetime(2030, 1, 7, 9, 0, tzinfo=BUSINESS_TZ), datetime(2045, 1, 2, tzinfo=BUSINESS_TZ), apart=4)
 
 
 def a_monday_morning() -> datetime:
     """9:00 on a Monday of 2030-2043: years of their own, before test_agents_booking's (2045 on),
     whose "soonest openings" searches look at every later slot of the run's database."""
-    base = datetime(2030, 1, 7, 9, 0, tzinfo=BUSINESS_TZ)  # a Monday
-    return base + timedelta(weeks=next(_NEXT_WEEK))
+    return _WEEKS.next_monday()
 
 
 def ordinal(day: int) -> str:

@@ -18,16 +18,19 @@ from callcenter_agents.booking import AGENT
 from callcenter_agents.extract import parse_when
 from callcenter_tools.booking import BUSINESS_TZ
 from flow_convo import Convo
+from own_weeks import OwnWeeks
 from test_agents_booking import at, booked, resident, slots
 
 from callcenter.evals.paraphrase import typo
 
+# 2090-2139: after test_agents_booking's years, before test_booking_changes_of_mind's 2140.
+_WEEKS = OwnWeeks(datetime(2090, 1, 2, 9, 0, tzinfo=BUSINESS_TZ), datetime(2140, 1, 2, tzinfo=BUSINESS_TZ), apart=2)
+
 
 def a_monday_morning() -> datetime:
-    """9:00 on a random Monday of weeks the other booking tests never use (theirs start in 2045):
-    these tests create many weeks of slots, which another test's widened search must not find."""
-    base = datetime(2090, 1, 2, 9, 0, tzinfo=BUSINESS_TZ)  # a Monday
-    return base + timedelta(weeks=random.randrange(0, 2000))
+    """9:00 on a Monday of weeks the other booking tests never use: these tests create many weeks of
+    slots, which another test's widened search must not find; a week (and the next) of its own."""
+    return _WEEKS.next_monday()
 
 
 COURTESY = ("", "hi, ", "um ", "ok so ", "hey there. ")
@@ -194,7 +197,13 @@ async def test_moving_the_visit_named_by_its_trade_moves_that_one(pool: asyncpg.
         rows_after = await booked(pool, cid)
         assert len(rows_after) == 2, (said, r.text)  # moved, nothing new
         moved = {row["category"]: row for row in rows_after}
-        assert moved["plumbing"]["slot_id"] in plumbing[1:], template
+        # The plumbing visit is now on the Thursday asked, with a plumber; the heating visit is untouched.
+        assert moved["plumbing"]["starts_at"].astimezone(BUSINESS_TZ).date() == thursday.date(), (said, r.text)
+        skill = await pool.fetchval(
+            "SELECT t.skill FROM slots s JOIN technicians t ON t.id = s.technician_id WHERE s.id = $1",
+            moved["plumbing"]["slot_id"],
+        )
+        assert skill == "plumbing" and moved["plumbing"]["slot_id"] in plumbing[1:], (said, r.text)
         assert moved["hvac"]["slot_id"] == hvac[0]
 
 

@@ -13,8 +13,6 @@
 
 from __future__ import annotations
 
-import itertools
-import random
 import re
 import uuid
 from datetime import datetime, timedelta
@@ -25,17 +23,18 @@ from callcenter_agents.booking import AGENT
 from callcenter_agents.extract.polite import is_bare_ack
 from callcenter_tools.booking import BUSINESS_TZ
 from flow_convo import Convo
+from own_weeks import OwnWeeks
 from test_agents_booking import at, resident, slots
 
 from callcenter.runtime import Runtime
 
-_WEEKS = itertools.count(random.randrange(0, 20) * 4, 4)
+_WEEKS = OwnWeeks(datetime(2027, 1, 4, 9, 0, tzinfo=BUSINESS_TZ), datetime(2030, 1, 7, tzinfo=BUSINESS_TZ), apart=4)
 
 
 def a_monday() -> datetime:
     """9:00 on a Monday of 2027-2029: weeks no other test books in, and before test_agents_booking's
     (2045 on), whose "soonest openings" searches look at every later slot of the run's database."""
-    return datetime(2027, 1, 4, 9, 0, tzinfo=BUSINESS_TZ) + timedelta(weeks=next(_WEEKS))
+    return _WEEKS.next_monday()
 
 
 def starts(c: Convo) -> list[datetime]:
