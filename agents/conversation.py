@@ -28,6 +28,7 @@ from callcenter_agents.desk_requests import (
     is_rental_enquiry,
     is_tenancy_legal_question,
 )
+from callcenter_agents.desk_tickets import asks_to_log, is_desk_request
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.polite import fix_typos, is_bare_ack, polite_core
 from callcenter_agents.request_kinds import is_policy_question, is_repair_request
@@ -118,6 +119,8 @@ ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("escalation", is_legal_threat),
     ("escalation", asks_for_person),  # a person, from inside any flow: the handoff desk
     ("escalation", about_earlier_report),  # "any update on the gas leak i reported", "gas leak got fixed last week"
+    ("escalation", is_desk_request),  # "reserve the freight elevator", "take that charge off": a ticket for the office
+    ("escalation", asks_to_log),  # "i want this logged": what they said before, on a ticket
     ("general", asks_for_help),  # "i need help": the front desk's menu
     ("general", is_lockout),
     ("general", is_tenancy_legal_question),

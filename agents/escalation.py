@@ -12,6 +12,13 @@ import re
 from typing import Any
 
 from callcenter_agents.conversation import asks_for_person, is_legal_threat
+from callcenter_agents.desk_tickets import (
+    adds_to_complaint,
+    asks_to_log,
+    desk_request,
+    earlier_request,
+    file_desk_ticket,
+)
 from callcenter_agents.emergencies import SAFETY, detect_emergency, past_danger, urgent_handoff
 from callcenter_agents.emergency_follow_up import emergency_follow_up
 from callcenter_agents.escalation_prompt import ESCALATION_EXAMPLES, ESCALATION_INSTRUCTIONS
@@ -188,6 +195,10 @@ class EscalationFlow:
                 done=True,
                 human=urgent_handoff(turn, text, kind),
             )
+        if intent not in ("harassment", "legal") and not asks_for_person(text):
+            desk = await self._desk_ticket(turn, text, state)  # "leave a message for the manager": a ticket
+            if desk is not None:
+                return desk
         if intent == "person":
             queue = pick_queue(text, turn.history, turn.context.details)
             return self._to_human(turn, queue, Priority.NORMAL, "Resident asked to talk to a person")
@@ -206,6 +217,17 @@ class EscalationFlow:
                 },
             )
         return await self._ticket(turn, text, intent)
+
+    async def _desk_ticket(self, turn: FlowTurn, text: str, state: dict[str, Any]) -> FlowReply | None:
+        """A request only the office can carry out, or a complaint, written on a ticket
+        (agents/desk_tickets.py); "I want this logged", or more of the same right after the ticket
+        ("he's at it again right now"), goes on the ticket of what the resident said before."""
+        request, about = desk_request(text), text
+        if request is None and (asks_to_log(text) or (state.get("ticket_id") and adds_to_complaint(text))):
+            found = earlier_request(turn.history)
+            if found is not None:
+                request, about = found
+        return None if request is None else await file_desk_ticket(turn, request, about)
 
     async def _ticket(self, turn: FlowTurn, text: str, intent: str) -> FlowReply:
         category = {"noise": "noise", "security": "other"}.get(intent, "complaint")

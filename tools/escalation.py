@@ -86,8 +86,21 @@ async def _insert_ticket(ctx: ToolContext, *, category: str, priority: str, subj
 
 
 class CreateTicketArgs(Args):
-    category: Literal["maintenance", "billing", "complaint", "noise", "other"] = Field(
-        description="What the ticket is about."
+    category: Literal[
+        "maintenance",
+        "billing",
+        "complaint",
+        "noise",
+        "package",
+        "parking",
+        "reservation",
+        "leasing",
+        "request",
+        "other",
+    ] = Field(
+        description="What the ticket is about: a repair, a charge, a complaint, a neighbour's noise, a package, a "
+        "parking permit, a reservation (freight elevator, community room), a lease matter (notice to move out), "
+        "another request for the office (a message for the manager, an exception), or other."
     )
     priority: PriorityName = Field(
         default="normal",

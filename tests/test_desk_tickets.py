@@ -1,0 +1,285 @@
+"""Requests only the office can carry out, and complaints, end on a ticket: tried as the resident.
+
+The outsider's trial (docs/trials/2026-12-01-conversations.md #8, #9, #14, #19, #21, #24) found a
+neighbour's drums every night ruled out of scope and "I want this logged" answered with the repair
+prompt, "put in my notice now" and "can you make an exception" refused or ignored, "so can you take
+it off" answered with the subletting paragraph, a missing package and a freight-elevator reservation
+called "outside what I can help with". Whole conversations through the orchestrator on a seeded
+database, each class in several wordings, each wording roughened by the eval generator (courtesy,
+hesitation, casing, one-letter slips): the resident's own ticket of the right category exists
+afterwards, the reply names its number and what happens next, a second report in the conversation
+is added to the same ticket, and questions about the same topics open none.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from seeded import clocked, seeded_runtime, variants
+
+from callcenter.evals.paraphrase import Spec, load_spec
+from callcenter.orchestrator import Orchestrator, TurnResult
+from callcenter.runtime import Runtime
+from callcenter.settings import Settings
+
+TZ = ZoneInfo("America/New_York")
+NIGHT = datetime(2026, 12, 1, 3, 15, tzinfo=TZ)  # the trial's clock: the office is closed
+TEMPLATES = Path(__file__).resolve().parents[1] / "evals" / "generated" / "templates.yaml"
+RESIDENT = 13
+
+
+@pytest.fixture(scope="module")
+def spec() -> Spec:
+    return load_spec(TEMPLATES)
+
+
+@pytest.fixture(scope="module")
+async def desk_runtime(server_dsn: str, test_settings: Settings) -> AsyncIterator[Runtime]:
+    async with seeded_runtime(server_dsn, test_settings, today=NIGHT.date()) as rt:
+        yield rt
+
+
+async def converse(orch: Orchestrator, turns: list[str], customer: int = RESIDENT) -> tuple[str, list[TurnResult]]:
+    session = await orch.open_session(channel="test", customer_id=customer)
+    return session.id, [await orch.handle_turn(session.id, said) for said in turns]
+
+
+async def tickets(rt: Runtime, session_id: str) -> list[dict[str, object]]:
+    rows = await rt.store.pool.fetch(
+        "SELECT id, customer_id, category, status, subject, body FROM tickets WHERE session_id = $1 ORDER BY id",
+        uuid.UUID(session_id),
+    )
+    return [dict(r) for r in rows]
+
+
+async def handoffs(rt: Runtime, session_id: str) -> int:
+    count: int = await rt.store.pool.fetchval(
+        "SELECT count(*) FROM handoffs WHERE session_id = $1 AND kind = 'human'", uuid.UUID(session_id)
+    )
+    return count
+
+
+# (category, wordings): one message that asks the office for something, or complains.
+_REQUESTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "noise",
+        (
+            "there is a guy in 5B who plays drums every night till 1am. i have complained before and nothing happens",
+            "my upstairs neighbor blasts music every night until 2am",
+            "the people next door have parties every weekend, loud music till 3 am",
+            "the dog in 4C barks all night and the owner does nothing",
+        ),
+    ),
+    (
+        "complaint",
+        (
+            "the maintenance guy who came yesterday was really rude to me",
+            "i want to complain about the front desk staff, they hung up on me",
+            "my neighbor keeps parking in my spot",
+            "the neighbours in 2A leave their trash in the hallway every day",
+        ),
+    ),
+    (
+        "request",
+        (
+            "can you leave a message for the manager that the gate code isn't working for my guests",
+            "please tell the property manager that i need to talk about my lease",
+            "can you have the manager call me tomorrow",
+        ),
+    ),
+    (
+        "package",
+        (
+            "I have a package that was delivered 3 days ago but I never got it, "
+            "tracking says delivered to the front desk",
+            "i'm away next week, can you hold my packages at the office",
+            "my amazon package is missing from the package room",
+        ),
+    ),
+    (
+        "parking",
+        (
+            "i need a parking permit for my new car",
+            "can i get a second parking spot",
+            "I'd like to request a guest parking pass for my mom for the weekend",
+        ),
+    ),
+    (
+        "reservation",
+        (
+            "can you reserve the freight elevator for dec 19",
+            "i'd like to book the community room for a birthday party on saturday",
+            "I need to reserve the elevator for moving day next friday",
+        ),
+    ),
+    (
+        "leasing",
+        (
+            "i want to give my notice, i'm moving out at the end of january",
+            "please put in my 60 day notice, we're moving out",
+        ),
+    ),
+)
+
+
+async def replied_ticket(rt: Runtime, reply: str) -> dict[str, object]:
+    """The ticket the reply names, as stored."""
+    found = re.search(r"ticket #(\d+)", reply)
+    assert found, reply
+    row = await rt.store.pool.fetchrow("SELECT * FROM tickets WHERE id = $1", int(found.group(1)))
+    assert row is not None
+    return dict(row)
+
+
+@pytest.mark.parametrize(("category", "wordings"), _REQUESTS, ids=[c for c, _ in _REQUESTS])
+async def test_a_request_for_the_office_is_a_ticket_of_its_kind(
+    desk_runtime: Runtime, spec: Spec, category: str, wordings: tuple[str, ...]
+) -> None:
+    """Each wording from a resident of its own; its roughened repeats from the same resident in new
+    conversations are the same request, added to the open ticket rather than filed again."""
+    orch = clocked(desk_runtime, NIGHT)
+    for i, wording in enumerate(wordings):
+        customer = 20 + i
+        before = await open_tickets(desk_runtime, customer, category)
+        for said in variants(spec, wording, 3, seed=i):
+            session_id, (result,) = await converse(orch, [said], customer)
+            row = await replied_ticket(desk_runtime, result.text)
+            assert (row["category"], row["customer_id"], row["status"]) == (category, customer, "open"), (said, row)
+            assert "outside what I can help with" not in result.text and "What needs fixing" not in result.text
+            assert await handoffs(desk_runtime, session_id) == 0, (said, result.text)  # a ticket, nobody woken
+        assert await open_tickets(desk_runtime, customer, category) == before + 1, wording
+
+
+async def open_tickets(rt: Runtime, customer: int, category: str) -> int:
+    count: int = await rt.store.pool.fetchval(
+        "SELECT count(*) FROM tickets WHERE customer_id = $1 AND category = $2 AND status = 'open'", customer, category
+    )
+    return count
+
+
+# Whole trial conversations: the request leans on what was said before it.
+_CONVERSATIONS: tuple[tuple[int, tuple[str, ...], str, str], ...] = (
+    (  # #8: the complaint, a question, then "I want this logged": one noise ticket, added to
+        13,
+        (
+            "there is a guy in 5B who plays drums every night till 1am. i have complained before and nothing happens",
+            "what are the quiet hours anyway",
+            "so are you going to do something or not? i want this logged",
+        ),
+        "noise",
+        "5B",
+    ),
+    (  # #14: a charge the resident disputes
+        16,
+        (
+            "why am i being charged for parking?? i dont even have a car",
+            "i sold it in october. i told the office",
+            "so can you take it off",
+        ),
+        "billing",
+        "parking",
+    ),
+    (  # #9: the notice, after two questions about moving out
+        4,
+        (
+            "Hi, I'm planning to move out at the end of January. How much notice do I need to give?",
+            "and how do I get my security deposit back, how long does it take",
+            "ok can you put in my notice now then",
+        ),
+        "leasing",
+        "January",
+    ),
+    (  # #21: an exception only the office can grant
+        2,
+        (
+            "whats the rule on subletting? i want to airbnb my place for 2 weeks over christmas while im away",
+            "so airbnb is ok if i ask 30 days ahead?",
+            "christmas is less than 30 days away tho. can you make an exception",
+        ),
+        "request",
+        "airbnb",
+    ),
+    (  # #19: the missing package, where packages go, "can you find out who has it": one ticket
+        8,
+        (
+            "I have a package that was delivered 3 days ago but I never got it, "
+            "tracking says delivered to the front desk",
+            "where do packages go normally?",
+            "can you find out who has it",
+        ),
+        "package",
+        "front desk",
+    ),
+    (  # #24: movers are not ours, but the freight elevator is
+        11,
+        (
+            "can you recommend a good moving company? and also do you guys rent out moving trucks",
+            "can you reserve the freight elevator for dec 19",
+        ),
+        "reservation",
+        "dec 19",
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("customer", "turns", "category", "subject_word"), _CONVERSATIONS, ids=[c for _, _, c, _ in _CONVERSATIONS]
+)
+async def test_the_trials_requests_end_on_one_ticket(
+    desk_runtime: Runtime, spec: Spec, customer: int, turns: tuple[str, ...], category: str, subject_word: str
+) -> None:
+    """The same conversation again (roughened) from the same resident is the same request: added to
+    the open ticket, never a second one."""
+    orch = clocked(desk_runtime, NIGHT)
+    before = await open_tickets(desk_runtime, customer, category)
+    for seed in range(3):
+        said = [variants(spec, t, 2, seed=seed)[-1] if seed else t for t in turns]
+        _session_id, results = await converse(orch, said, customer)
+        row = await replied_ticket(desk_runtime, results[-1].text)
+        assert (row["category"], row["customer_id"], row["status"]) == (category, customer, "open"), (said, row)
+        assert subject_word.lower() in f"{row['subject']} {row['body']}".lower(), row
+        for r in results[1:]:  # movers and trucks (#24) are honestly not ours; the rest is
+            assert "outside what I can help with" not in r.text and "What needs fixing" not in r.text, r.text
+    assert await open_tickets(desk_runtime, customer, category) == before + 1
+
+
+async def test_a_repeat_complaint_is_added_to_the_open_ticket(desk_runtime: Runtime, spec: Spec) -> None:
+    """More of the same in the conversation, or the complaint again in a new one, goes on the open ticket."""
+    orch = clocked(desk_runtime, NIGHT)
+    customer = 33
+    first = "the guy in 5B plays drums every night till 1am"
+    for seed, again in enumerate(
+        ("he's playing the drums again right now", "it's happening again, still drums", "log it please")
+    ):
+        _session_id, results = await converse(orch, [variants(spec, first, 2, seed)[-1], again], customer)
+        rows = await desk_runtime.store.pool.fetch("SELECT * FROM tickets WHERE customer_id = $1", customer)
+        assert [r["category"] for r in rows] == ["noise"], ([r.text for r in results], [dict(r) for r in rows])
+        ticket = rows[0]["id"]
+        assert all(f"ticket #{ticket}" in r.text for r in results), [r.text for r in results]
+        assert "already" in results[1].text and str(rows[0]["body"]).count("Again:") >= 2 * seed + 1
+
+
+_QUESTIONS = (
+    "what are the quiet hours",
+    "how much is a parking permit",
+    "where do packages go normally?",
+    "how much notice do i need to give before moving out",
+    "can my guest park overnight?",
+    "is the community room free to use?",
+)
+
+
+@pytest.mark.parametrize("question", _QUESTIONS)
+async def test_a_question_about_the_same_topics_opens_no_ticket(
+    desk_runtime: Runtime, spec: Spec, question: str
+) -> None:
+    orch = clocked(desk_runtime, NIGHT)
+    for said in variants(spec, question, 3, seed=7):
+        session_id, (result,) = await converse(orch, [said])
+        assert await tickets(desk_runtime, session_id) == [], (said, result.text)
