@@ -159,6 +159,20 @@ class Settings(BaseSettings):
         description="Most bytes of history a resumed chat session is sent (newest messages; the newest always).",
     )
     max_connections_per_address: int = Field(default=20, ge=1, description="Open websockets per client address.")
+    max_frame_bytes: int = Field(
+        default=64 * 1024,
+        ge=4096,
+        le=1024 * 1024,
+        description="Largest websocket message (UTF-8 bytes) on /v1/chat, /v1/desk and /v1/voice/relay: up to twice "
+        "this is refused with frame_too_large, beyond that the socket is closed (1009) without reading it. "
+        "permessage-deflate is never negotiated, so no message is inflated (a zip bomb costs its sender).",
+    )
+    rate_bad_frames_per_min: int = Field(
+        default=10,
+        ge=1,
+        description="Refused websocket frames (too large, not JSON, unknown or invalid) per socket in any 60 s; "
+        "the next gets too_many_bad_frames and the socket is closed (1008).",
+    )
     anonymous_handoffs_per_address_per_hour: int = Field(default=3, ge=0, description=ANONYMOUS_HANDOFFS)
     anonymous_handoffs_per_hour: int = Field(
         default=60, ge=0, description="The same for all addresses together (database)."

@@ -44,6 +44,7 @@ async def make_client(runtime: Runtime) -> AsyncIterator[MakeClient]:
                 "turn_queue_max",
                 "hello_timeout_s",
                 "allowed_origins",
+                "rate_bad_frames_per_min",
             )
         }
         settings = runtime.settings.model_copy(update={**update, **limits})
@@ -324,7 +325,7 @@ def _hostile_frames(rng: random.Random) -> list[str | bytes]:
 async def test_hostile_frames_get_precise_codes_never_internal_error(
     make_client: MakeClient, runtime: Runtime, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    client = await make_client(rate_messages_per_min=1_000, turn_queue_max=1_000)
+    client = await make_client(rate_messages_per_min=1_000, turn_queue_max=1_000, rate_bad_frames_per_min=1_000)
     codes: dict[str, int] = {}
     async with client.ws_connect("/v1/chat") as ws:
         session = await _hello(ws, token=issue_token(1, TEST_SECRET, ttl_seconds=60))

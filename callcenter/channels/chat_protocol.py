@@ -50,24 +50,29 @@ class ProtocolError(Exception):
 MAX_FRAME_BYTES = 64 * 1024
 
 
-def frame_bytes(raw: str | bytes) -> int:
-    """A frame's size on the wire: UTF-8 bytes, not characters (é is two bytes, 日 three)."""
+def frame_bytes(raw: str | bytes, limit: int = MAX_FRAME_BYTES) -> int:
+    """A frame's size on the wire: UTF-8 bytes, not characters (é is two bytes, 日 three).
+
+    Exact whenever it could matter against `limit`; a frame that cannot exceed it is not encoded.
+    """
     if isinstance(raw, bytes):
         return len(raw)
-    if len(raw) * 4 <= MAX_FRAME_BYTES:
+    if len(raw) * 4 <= limit:
         return len(raw)  # cannot be over the limit whatever it encodes to
     return len(raw.encode("utf-8", "surrogatepass"))
 
 
-def decode_frame(raw: str | bytes, adapter: TypeAdapter[T], types: tuple[str, ...], example: str) -> T:
+def decode_frame(
+    raw: str | bytes, adapter: TypeAdapter[T], types: tuple[str, ...], example: str, max_bytes: int = MAX_FRAME_BYTES
+) -> T:
     """One frame of a JSON-object protocol, or ProtocolError with the code a client can act on.
 
     Never any other exception: hostile JSON (nested 20,000 deep, integers of 5,000 digits, invalid
     UTF-8) is `bad_json`; NUL, other control characters and lone surrogates are cleaned out of
     every top-level string before validation.
     """
-    if frame_bytes(raw) > MAX_FRAME_BYTES:
-        raise ProtocolError("frame_too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes (UTF-8).")
+    if frame_bytes(raw, max_bytes) > max_bytes:
+        raise ProtocolError("frame_too_large", f"Frames are limited to {max_bytes} bytes (UTF-8).")
     try:
         data: Any = json.loads(raw)
     except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, int digits limit, depth
@@ -87,8 +92,8 @@ def decode_frame(raw: str | bytes, adapter: TypeAdapter[T], types: tuple[str, ..
         raise ProtocolError("bad_frame", f"Invalid {kind} frame: {loc}: {err['msg'][:100]}.") from None
 
 
-def parse_client_frame(raw: str | bytes) -> HelloFrame | MessageFrame | PingFrame:
-    return decode_frame(raw, _client_frame, ("hello", "message", "ping"), '{"type":"message","text":"hi"}')
+def parse_client_frame(raw: str | bytes, max_bytes: int = MAX_FRAME_BYTES) -> HelloFrame | MessageFrame | PingFrame:
+    return decode_frame(raw, _client_frame, ("hello", "message", "ping"), '{"type":"message","text":"hi"}', max_bytes)
 
 
 def error_frame(code: str, message: str) -> dict[str, Any]:

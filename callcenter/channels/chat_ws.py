@@ -38,6 +38,7 @@ from callcenter.channels.chat_protocol import (
 )
 from callcenter.channels.limits import SlidingWindow, retry_after
 from callcenter.channels.live_delivery import SessionFeed, agent_frame, follow_session
+from callcenter.channels.ws_limits import BadFrames, open_websocket
 from callcenter.handoff import CLIENT_ADDRESS
 from callcenter.orchestrator import InvalidMessage, SessionBusy, SessionForbidden, SessionNotFound
 from callcenter.runtime import RUNTIME_KEY, Runtime
@@ -111,6 +112,7 @@ class ChatConnection:
         self.pending = 0  # the turn in flight and those waiting behind it
         self.drain = Drain(runtime.settings.drain_s)  # the app's shared drain replaces this in the handler
         self.worker: asyncio.Task[None] | None = None
+        self.bad_frames = BadFrames(ws, runtime.settings)
 
     async def send(self, frame: dict[str, Any]) -> None:
         if not self.ws.closed:
@@ -314,9 +316,10 @@ class ChatConnection:
 
     async def handle(self, raw: str | bytes) -> None:
         try:
-            frame = parse_client_frame(raw)
+            frame = parse_client_frame(raw, self.runtime.settings.max_frame_bytes)
         except ProtocolError as exc:
             await self.error(exc.code, exc.message)
+            await self.bad_frames.refused(self.error)
             return
         if isinstance(frame, HelloFrame):
             await self.on_hello(frame)
@@ -349,7 +352,7 @@ async def chat_handler(request: web.Request) -> web.StreamResponse:
 
 
 async def _serve_chat(request: web.Request, runtime: Runtime, guard: ChatGuard, address: str) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4 * 1024 * 1024)
+    ws = open_websocket(runtime.settings)
     await ws.prepare(request)
     conn = ChatConnection(ws, runtime, guard, address)
     conn.drain = drain = request.app[DRAIN_KEY]

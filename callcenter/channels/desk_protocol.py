@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from callcenter.channels.chat_protocol import ProtocolError, decode_frame, error_frame
+from callcenter.channels.chat_protocol import MAX_FRAME_BYTES, ProtocolError, decode_frame, error_frame
 
 __all__ = ["ERROR_CODES", "DeskFrame", "ProtocolError", "error_frame", "parse_desk_frame"]
 
@@ -19,7 +19,8 @@ ERROR_CODES: dict[str, str] = {
     "bad_json": "the frame is not JSON",
     "bad_frame": "JSON but not an object, or a field has the wrong type",
     "unknown_type": "`type` is not a desk frame",
-    "frame_too_large": "the frame exceeds 64 KiB",
+    "frame_too_large": "the frame exceeds CALLCENTER_MAX_FRAME_BYTES (64 KiB)",
+    "too_many_bad_frames": "too many refused frames in a minute; the socket is then closed (1008)",
     "hello_required": "any frame but hello/ping before a successful hello",
     "invalid_token": "the token is malformed, forged, a customer token, or names no active operator",
     "expired_token": "the token's time has passed",
@@ -102,8 +103,8 @@ _adapter: TypeAdapter[DeskFrame] = TypeAdapter(Annotated[DeskFrame, Field(discri
 FRAME_TYPES = ("hello", "take", "message", "release", "close", "watch", "unwatch", "queue", "ping")
 
 
-def parse_desk_frame(raw: str | bytes) -> DeskFrame:
+def parse_desk_frame(raw: str | bytes, max_bytes: int = MAX_FRAME_BYTES) -> DeskFrame:
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     if "\\u0000" in text or "\x00" in text:  # PostgreSQL text cannot hold NUL: refuse it here, precisely
         raise ProtocolError("bad_frame", "Frames may not contain NUL characters (\\u0000).")
-    return decode_frame(raw, _adapter, FRAME_TYPES, '{"type":"take","handoff_id":1}')
+    return decode_frame(raw, _adapter, FRAME_TYPES, '{"type":"take","handoff_id":1}', max_bytes)

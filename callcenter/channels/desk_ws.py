@@ -39,6 +39,7 @@ from callcenter.channels.desk_protocol import (
     parse_desk_frame,
 )
 from callcenter.channels.live_delivery import event_bus
+from callcenter.channels.ws_limits import BadFrames, open_websocket
 from callcenter.orchestrator import InvalidMessage
 from callcenter.redaction import mask_card_numbers
 from callcenter.runtime import RUNTIME_KEY, Runtime
@@ -130,6 +131,7 @@ class DeskConnection:
         self._send_lock = asyncio.Lock()
         self._event_lock = asyncio.Lock()
         self.sub: Subscription = hub.bus.subscribe(self.on_event)
+        self.bad_frames = BadFrames(ws, settings)
 
     # --- output ----------------------------------------------------------------------------
     async def send(self, frame: dict[str, Any]) -> None:
@@ -329,9 +331,10 @@ class DeskConnection:
             await self.error("rate_limited", "Too many frames; wait a moment and send again.")
             return
         try:
-            frame = parse_desk_frame(raw)
+            frame = parse_desk_frame(raw, self.hub.runtime.settings.max_frame_bytes)
         except ProtocolError as exc:
             await self.error(exc.code, exc.message)
+            await self.bad_frames.refused(self.error)
             return
         if isinstance(frame, PingFrame):
             await self.send({"type": "pong"})
@@ -392,7 +395,7 @@ async def desk_handler(request: web.Request) -> web.StreamResponse:
 
 
 async def _desk_socket(request: web.Request) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4 * 1024 * 1024)
+    ws = open_websocket(request.app[RUNTIME_KEY].settings)
     await ws.prepare(request)
     hub = request.app[DESK_HUB].hub
     if hub is None or event_bus(hub.runtime) is None:

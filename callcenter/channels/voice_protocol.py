@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from callcenter.channels.chat_protocol import MAX_FRAME_BYTES, frame_bytes
 from callcenter.channels.sanitize import clean_json
 from callcenter.channels.voice_numbers import speak_numbers
 
@@ -94,7 +95,7 @@ _MODELS: dict[str, type[_Message]] = {
     "error": RelayErrorMessage,
 }
 
-MAX_MESSAGE_BYTES = 64 * 1024
+MAX_MESSAGE_BYTES = MAX_FRAME_BYTES
 
 
 class RelayProtocolError(Exception):
@@ -104,15 +105,10 @@ class RelayProtocolError(Exception):
         self.message = message
 
 
-def parse_relay_message(raw: str | bytes) -> RelayMessage:
+def parse_relay_message(raw: str | bytes, max_bytes: int = MAX_MESSAGE_BYTES) -> RelayMessage:
     """One inbound message; RelayProtocolError when it is not JSON or a known type is malformed."""
-    size = (
-        len(raw)
-        if isinstance(raw, bytes) or len(raw) * 4 <= MAX_MESSAGE_BYTES
-        else len(raw.encode("utf-8", "surrogatepass"))
-    )
-    if size > MAX_MESSAGE_BYTES:
-        raise RelayProtocolError("frame_too_large", f"Messages are limited to {MAX_MESSAGE_BYTES} bytes.")
+    if frame_bytes(raw, max_bytes) > max_bytes:
+        raise RelayProtocolError("frame_too_large", f"Messages are limited to {max_bytes} bytes.")
     try:
         data: Any = json.loads(raw)
     except (ValueError, RecursionError):  # bad JSON or UTF-8, integers past the digit limit, deep nesting

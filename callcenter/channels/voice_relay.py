@@ -24,6 +24,7 @@ import structlog
 from aiohttp import WSMsgType, web
 
 from callcenter.channels.live_delivery import SessionFeed, follow_session
+from callcenter.channels.voice_handoff import CallerMatch, find_caller, handoff_data
 from callcenter.channels.voice_language import CallLanguage
 from callcenter.channels.voice_protocol import (
     DtmfMessage,
@@ -41,10 +42,10 @@ from callcenter.channels.voice_protocol import (
     text_token,
 )
 from callcenter.channels.voice_verification import CallerVerification, Step
+from callcenter.channels.ws_limits import BadFrames, open_websocket
 from callcenter.orchestrator import InvalidMessage, SessionBusy, SessionForbidden, SessionNotFound, TurnResult
 from callcenter.runtime import Runtime
 from callcenter.shutdown import DRAIN_KEY, Drain
-from callcenter.store.conversations import ConversationStore
 from callcenter.store.db import CONNECTION_LOST
 from callcenter.store.desk import StoredMessage
 from callcenter.store.voice_pins import VoicePinStore
@@ -66,28 +67,11 @@ FAILED = "Sorry, something went wrong on our side. Could you say that again?"
 
 
 @dataclass(slots=True)
-class CallerMatch:
-    """A customer whose phone number matches the caller id: a hint for humans, never an identity."""
-
-    customer_id: int
-    verified: bool = False
-
-
-@dataclass(slots=True)
 class _Reply:
     """The reply being streamed for one turn; `silenced` once the caller talks over it."""
 
     silenced: bool = False
     spoke: bool = False
-
-
-async def find_caller(store: ConversationStore, number: str) -> CallerMatch | None:
-    """The one customer whose phone matches `number`; None when none or several do."""
-    key = phone_key(number)
-    if key is None:
-        return None
-    found = await store.customer_by_phone(key)
-    return None if found is None else CallerMatch(found)
 
 
 class RelayCall:
@@ -110,6 +94,7 @@ class RelayCall:
         self.drain: Drain | None = None  # graceful shutdown (callcenter/shutdown.py), set by relay_handler
         self.spoken = CallLanguage(runtime.orchestrator.languages)  # switches the voice with the caller's language
         self.log = log.bind(channel=CHANNEL)
+        self.bad_frames = BadFrames(ws, runtime.settings)
 
     async def send(self, frame: dict[str, Any]) -> None:
         if not self.ws.closed:
@@ -118,9 +103,10 @@ class RelayCall:
     # --- inbound ---------------------------------------------------------------------------
     async def handle(self, raw: str | bytes) -> None:
         try:
-            message = parse_relay_message(raw)
+            message = parse_relay_message(raw, self.runtime.settings.max_frame_bytes)
         except RelayProtocolError as exc:
             self.log.warning("voice.bad_message", code=exc.code, error=exc.message)
+            await self.bad_frames.refused(self.too_many_bad_messages)
             return
         if isinstance(message, SetupMessage):
             await self.on_setup(message)
@@ -136,6 +122,10 @@ class RelayCall:
             self.log.warning("voice.relay_error", description=message.description[:500])
         elif isinstance(message, UnknownMessage):
             self.log.info("voice.unknown_message", type=message.type)
+
+    async def too_many_bad_messages(self, code: str, message: str) -> None:
+        """A caller never hears a protocol error: the relay socket is logged and closed (Twilio sends none)."""
+        self.log.warning("voice.closed_for_bad_messages", code=code, session_id=self.session_id)
 
     async def on_setup(self, message: SetupMessage) -> None:
         if self.session_id is not None:
@@ -435,39 +425,8 @@ class RelayCall:
         await self._end_with_handoff(self.session_id, VERIFICATION_AGENT)
 
 
-def handoff_data(
-    *,
-    session_id: str,
-    call_sid: str,
-    agent: str,
-    customer_id: int | None,
-    caller: CallerMatch | None,
-    handoff: dict[str, Any],
-    language: str | None = None,
-) -> dict[str, Any]:
-    """The `handoffData` for the human side: why, which queue, and where to read the conversation.
-
-    No transcript or summary: Twilio asks that handoffData carry no payment data, and the
-    session id is enough for the agent desk to load the whole conversation.
-    """
-    ticket = handoff.get("ticket_id")
-    return {
-        "reason": handoff.get("reason") or "human handoff",
-        "queue": handoff.get("queue") or "general",
-        "priority": handoff.get("priority") or "normal",
-        "handoff_id": handoff.get("id"),
-        "ticket_id": int(ticket) if ticket and str(ticket).isdigit() else None,
-        "session_id": session_id,
-        "call_sid": call_sid,
-        "agent": agent,
-        "customer_id": customer_id,
-        "caller_id_match": ({"customer_id": caller.customer_id, "verified": False} if caller is not None else None),
-        "language": language,  # the caller's language code when not the business's own (docs/languages.md)
-    }
-
-
 async def relay_handler(request: web.Request, runtime: Runtime) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=1024 * 1024)
+    ws = open_websocket(runtime.settings)
     await ws.prepare(request)
     call = RelayCall(ws, runtime)
     call.drain = request.app.get(DRAIN_KEY)
