@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import datetime
 from typing import Any
@@ -7,7 +8,7 @@ from typing import Any
 import asyncpg
 import pytest
 from callcenter_tools.booking import BUSINESS_TZ
-from callcenter_tools.escalation import create_ticket, handoff_eta, handoff_to_human
+from callcenter_tools.escalation import MAX_TICKET_BODY, create_ticket, handoff_eta, handoff_to_human
 from pydantic import ValidationError
 
 from callcenter.tooling.toolkit import Tool, ToolContext, ToolError
@@ -108,3 +109,38 @@ async def test_a_repeated_handoff_updates_the_open_one(pool: asyncpg.Pool) -> No
         await conn.execute("UPDATE tickets SET status = 'closed' WHERE id = $1", first["ticket_id"])
         later = await call(handoff_to_human, conn, sid, None, queue="general", summary="new problem")
         assert later["ticket_id"] not in (first["ticket_id"], urgent["ticket_id"])
+
+
+async def test_a_repeated_report_adds_every_word_to_the_open_ticket_or_opens_a_new_one(pool: asyncpg.Pool) -> None:
+    """The same leak reported again from new conversations is one ticket holding every report whole;
+    when that ticket has no room for a report, the report goes on a new ticket instead of being cut."""
+    rng = random.Random(4)
+    async with pool.acquire() as conn:
+        cid = await conn.fetchval(
+            "INSERT INTO customers (full_name, email, building, unit) VALUES ('Kim Ode', $1, 'Maple Court', '9D')"
+            " RETURNING id",
+            f"{uuid.uuid4().hex}@example.com",
+        )
+        reports = [
+            f"call {i}: " + " ".join(rng.choice(["water", "still", "dripping", "ceiling", "stain", "bigger", "wet"])
+            for _ in range(rng.randrange(50, 200)))
+            for i in range(30)
+        ]  # fmt: skip
+        outs = []
+        for i, words in enumerate(reports):
+            priority = "high" if i == 3 else "normal"
+            outs.append(
+                await call(
+                    create_ticket, conn, await new_session(conn), cid,
+                    category="maintenance", priority=priority, subject="Kitchen ceiling leak", body=words,
+                )
+            )  # fmt: skip
+        tickets = await conn.fetch("SELECT id, priority, body FROM tickets WHERE customer_id = $1 ORDER BY id", cid)
+        assert len(tickets) >= 2  # the first filled up
+        assert [o.get("already_open", False) for o in outs].count(True) == len(reports) - len(tickets)
+        for out, words in zip(outs, reports, strict=True):
+            [body] = [t["body"] for t in tickets if t["id"] == out["ticket_id"]]
+            assert words in body  # whole, on the ticket the answer named
+        assert sum(t["body"].count("call ") for t in tickets) == len(reports)  # once each
+        assert all(len(t["body"]) <= MAX_TICKET_BODY for t in tickets)
+        assert tickets[0]["priority"] == "high"  # raised by the fourth report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 import uuid
 from typing import Any
 
@@ -249,23 +250,78 @@ SPREADING_LEAK = (
 )
 
 
+async def own_resident(runtime: Runtime) -> tuple[int, str]:
+    """A resident of their own (id, "Name, Building Unit"): the seeded ones have other tests' open tickets,
+    which a report of theirs would be added to."""
+    unit = f"{random.randrange(1, 30)}{random.choice('ABCDEF')}"
+    cid: int = await runtime.pool.fetchval(
+        "INSERT INTO customers (full_name, email, phone, building, unit)"
+        " VALUES ('Robin Okafor', $1, $2, 'Maple Court', $3) RETURNING id",
+        f"{uuid.uuid4().hex}@example.com",
+        f"+1617555{random.randrange(10**4):04d}",
+        unit,
+    )
+    return cid, f"Robin Okafor, Maple Court {unit}"
+
+
 async def test_spreading_leak_gets_a_summary_and_a_high_ticket_for_the_resident(
     client: TestClient,
     runtime: Runtime,  # type: ignore[type-arg]
 ) -> None:
-    token = issue_token(1, runtime.settings.secret.get_secret_value(), ttl_seconds=600)
+    cid, label = await own_resident(runtime)
+    token = issue_token(cid, runtime.settings.secret.get_secret_value(), ttl_seconds=600)
     status, body = await _post(client, _call(*SPREADING_LEAK, token=token, **{"from": "+16175550142"}))
     assert status == 201, body
     summary = body["summary"]
     assert 0 < len(summary) <= 600
-    assert summary.startswith("Caller: Alex Rivera, Maple Court 4B (verified).")
+    assert summary.startswith(f"Caller: {label} (verified).")
     assert "spreading" in summary and "technician will call" in summary  # what they needed, what was promised
-    assert body["priority"] == "high" and body["customer_id"] == 1
+    assert body["priority"] == "high" and body["customer_id"] == cid and body["ticket_already_open"] is False
     ticket = await runtime.pool.fetchrow(
         "SELECT customer_id, priority, body FROM tickets WHERE id=$1", body["ticket_id"]
     )
-    assert ticket["customer_id"] == 1 and ticket["priority"] == "high"
+    assert ticket["customer_id"] == cid and ticket["priority"] == "high"
     assert ticket["body"].startswith(summary)
+
+
+# The same report again (mostly the first call's words: what the ticket tool takes for a repeat).
+CALLED_AGAIN = [
+    "Hi, my kitchen sink is still leaking and the water is spreading across the floor into the hallway.",
+    "hello, my kitchen sink is leaking again and water keeps spreading across the floor",
+    "Hi again, the kitchen sink is leaking and the water is spreading into the hallway now.",
+    "my kitchen sink leak is spreading water into the hallway again",
+]
+
+
+@pytest.mark.parametrize("again", CALLED_AGAIN)
+async def test_a_second_call_about_the_same_leak_is_added_to_the_open_ticket(
+    client: TestClient,
+    runtime: Runtime,  # type: ignore[type-arg]
+    again: str,
+) -> None:
+    """The resident calls back about the leak still open: no second ticket, and nothing they said on
+    either call is lost; the answer says it went on the ticket already open."""
+    cid, _ = await own_resident(runtime)
+    token = issue_token(cid, runtime.settings.secret.get_secret_value(), ttl_seconds=600)
+    _, first = await _post(client, _call(*SPREADING_LEAK, token=token))
+    followup = _call(
+        ("agent", "Maple Property Management, how can I help?"),
+        ("customer", again),
+        ("agent", "I'm sorry. I'll add this to your maintenance request."),
+        ("customer", "Please have someone come today to fix the leak."),
+        token=token,
+    )
+    status, second = await _post(client, followup)
+    assert status == 201, second
+    assert second["ticket_id"] == first["ticket_id"] and second["ticket_already_open"] is True, second
+    assert first["ticket_already_open"] is False
+    tickets = await runtime.pool.fetch("SELECT priority, body FROM tickets WHERE customer_id=$1", cid)
+    [ticket] = tickets
+    assert ticket["body"].startswith(first["summary"]) and second["summary"] in ticket["body"]
+    for turn in followup["turns"]:
+        if turn["speaker"] == "customer":
+            assert turn["text"] in ticket["body"], turn  # the caller's own words of the second call
+    assert ticket["priority"] == "high"  # the first call's, never lowered
 
 
 @pytest.mark.parametrize("said", ["the basement is flooding and water is everywhere", "I smell gas near the boiler"])

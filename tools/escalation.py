@@ -136,7 +136,8 @@ async def _same_open_ticket(ctx: ToolContext, args: CreateTicketArgs) -> dict[st
     "log a complaint" said twice (a retry, a resident unsure it worked) must not file the complaint
     twice: a ticket of the same category still open in this conversation, or one of the resident's
     open tickets from another conversation with mostly the same words, gets the new words appended
-    and, if more urgent, its priority raised.
+    and, if more urgent, its priority raised. A ticket too full to take all of the new words is not
+    reused: they go on a new ticket instead of being cut.
     """
     session_id = session_uuid(ctx.session_id)
     await ctx.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1::text))", f"ticket:{ctx.customer_id}:{session_id}")
@@ -157,18 +158,27 @@ async def _same_open_ticket(ctx: ToolContext, args: CreateTicketArgs) -> dict[st
         overlap = len(wanted & had) / max(1, min(len(wanted), len(had)))
         if (session_id is not None and row["session_id"] == session_id) or overlap >= SAME_COMPLAINT_OVERLAP:
             raised = args.priority if _RANK[args.priority] > _RANK[row["priority"]] else row["priority"]
-            await ctx.conn.execute(
-                """UPDATE tickets SET priority = $2,
-                       body = CASE WHEN length(body) < $4 THEN left(body || E'\nAgain: ' || $3, $4) ELSE body END
-                   WHERE id = $1""",
-                row["id"],
-                raised,
-                args.body or args.subject,
-                MAX_TICKET_BODY,
-            )
+            if not await _append_to_ticket(ctx, row["id"], raised, args.body or args.subject):
+                log.info("tool.ticket.full", ticket_id=row["id"], category=args.category)
+                return None
             log.info("tool.ticket.repeated", ticket_id=row["id"], category=args.category, priority=raised)
             return {"ticket_id": row["id"], "priority": raised, "status": "open", "already_open": True}
     return None
+
+
+async def _append_to_ticket(ctx: ToolContext, ticket_id: int, priority: str, words: str) -> bool:
+    """Append a repeat report's words, whole, to an open ticket and set its priority; False (nothing
+    changed) when the ticket has no room for all of them (MAX_TICKET_BODY bounds what one repeat flood
+    can pile onto one ticket)."""
+    updated: int | None = await ctx.conn.fetchval(
+        """UPDATE tickets SET priority = $2, body = body || E'\nAgain: ' || $3
+           WHERE id = $1 AND length(body) + length(E'\nAgain: ' || $3) <= $4 RETURNING id""",
+        ticket_id,
+        priority,
+        words,
+        MAX_TICKET_BODY,
+    )
+    return updated is not None
 
 
 class HandoffArgs(Args):
@@ -260,15 +270,8 @@ async def _open_handoff(
     if row is None:
         return None
     raised = priority if _RANK[priority] > _RANK[row["priority"]] else row["priority"]
-    await ctx.conn.execute(
-        """UPDATE tickets SET priority = $2,
-               body = CASE WHEN length(body) < $4 THEN left(body || E'\nAgain: ' || $3, $4) ELSE body END
-           WHERE id = $1""",
-        row["ticket_id"],
-        raised,
-        args.summary,
-        MAX_TICKET_BODY,
-    )
+    if not await _append_to_ticket(ctx, row["ticket_id"], raised, args.summary):  # full: the person has the chat
+        await ctx.conn.execute("UPDATE tickets SET priority = $2 WHERE id = $1", row["ticket_id"], raised)
     await ctx.conn.execute("UPDATE handoffs SET priority = $2 WHERE id = $1", row["handoff_id"], raised)
     log.info("tool.handoff.repeated", handoff_id=row["handoff_id"], ticket_id=row["ticket_id"], priority=raised)
     return {

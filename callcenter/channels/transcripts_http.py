@@ -348,6 +348,7 @@ class TranscriptIngest:
         body = f"{summary.text}\n\n{callers_words(transcript, 2000 - len(summary.text) - 2)}"  # tool caps body at 2000
         ticket_id: int | None = None
         handoff_id: int | None = None
+        out: dict[str, Any] = {}
         if triage.emergency:
             out = await self._hand_over(session_id, customer_id, triage.emergency_reason, summary.text)
             ticket_id, handoff_id = out.get("ticket_id"), out.get("handoff_id")
@@ -371,6 +372,8 @@ class TranscriptIngest:
             "verticals": triage.verticals,
             "emergency": triage.emergency,
             "ticket_id": ticket_id,
+            # The caller's same report was still open: this call's summary and words were added to that ticket.
+            "ticket_already_open": bool(out.get("already_open")),
             "handoff_id": handoff_id,
             "customer_id": customer_id,
             "priority": priority.value,
