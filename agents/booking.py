@@ -24,6 +24,14 @@ from callcenter_agents.booking_followups import (
     relative_window,
 )
 from callcenter_agents.booking_moves import from_and_to, is_relative_move
+from callcenter_agents.booking_notes import (
+    VisitNotes,
+    asks_about_a_visit,
+    asks_for_note,
+    asks_what_it_is_about,
+    gives_access_note,
+    routes_access_note,
+)
 from callcenter_agents.booking_prompt import BOOKING_EXAMPLES, BOOKING_INSTRUCTIONS
 from callcenter_agents.booking_requests import (
     NAMES_THE_VISIT,
@@ -72,7 +80,7 @@ from callcenter.tooling.toolkit import ToolError
 from callcenter.types import Tier
 
 
-class BookingFlow(ExistingAppointments):
+class BookingFlow(ExistingAppointments, VisitNotes):
     """Book, reschedule, cancel or list maintenance visits and viewings."""
 
     async def step(self, turn: FlowTurn) -> FlowReply:
@@ -104,6 +112,13 @@ class BookingFlow(ExistingAppointments):
             noun = visit_noun(cancelled.get("kind") or "maintenance", cancelled.get("category"))
             done = f"That's done: your {noun} on {cancelled['label']} is cancelled (#{cancelled['appointment_id']})."
             return t.reply(done, {"cancelled": cancelled}, done=True)
+        if stage == "pick_appt" and state.get("intent") == "note":  # which visit the access note is for
+            return await self._picked_note(t, text, state)
+        just = booked if isinstance(booked, dict) else None
+        if not stage and (asks_about_a_visit(text) or (just is not None and asks_what_it_is_about(text))):
+            return await self._about(t, just)  # "what was the appointment about again?"
+        if not stage and self._gives_note(text, just is not None):  # "the spare key is with the concierge"
+            return await self._note(t, text, just)
         if stage and names_another_visit(text, state):  # "cancel appointment 1" is no yes to cancelling #7
             return await self._reresolve(t, text, state)
         if stage == "confirm_cancel":
@@ -123,6 +138,15 @@ class BookingFlow(ExistingAppointments):
         if stage == "confirm":
             return await self._confirm_answer(t, text, state)
         return await self._start(t, text)
+
+    @staticmethod
+    def _gives_note(text: str, after_a_visit: bool) -> bool:
+        """An access note, not a new repair, a move or a cancellation that mentions the key."""
+        if detect_intent(text) in ("cancel", "reschedule", "list"):
+            return False
+        if detect_issue(text) is not None and not asks_for_note(text):  # "my sink leaks, use the spare key"
+            return False
+        return routes_access_note(text) or (after_a_visit and gives_access_note(text))
 
     # -- first turn -------------------------------------------------------------------
 

@@ -18,6 +18,12 @@ from callcenter_agents.billing_payment import asks_about_payment
 from callcenter_agents.billing_questions import asks_last_amount
 from callcenter_agents.booking_changes import changes_booking
 from callcenter_agents.booking_followups import answers_what_needs_fixing, is_about_openings
+from callcenter_agents.booking_notes import (
+    asks_about_a_visit,
+    asks_what_it_is_about,
+    gives_access_note,
+    routes_access_note,
+)
 from callcenter_agents.booking_requests import asks_booked_time, asks_what_is_booked, changes_a_numbered_visit
 from callcenter_agents.booking_undo import takes_back_cancel, undoes_cancel
 from callcenter_agents.desk_requests import (
@@ -123,6 +129,8 @@ ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("escalation", asks_to_log),  # "i want this logged": what they said before, on a ticket
     ("general", asks_for_help),  # "i need help": the front desk's menu
     ("general", is_lockout),
+    ("booking", routes_access_note),  # "the spare key is with the concierge": a note on their visit
+    ("booking", asks_about_a_visit),  # "what was my appointment about": read back with its notes
     ("general", is_tenancy_legal_question),
     ("general", asks_for_document),
     ("general", is_lost_and_found),
@@ -154,7 +162,9 @@ def continues_booking(text: str, closing: dict[str, Any], now: datetime) -> bool
         return True
     booked = isinstance(closing.get("booked"), dict)
     # "wait what time was that again?" right after "You're booked": the appointments, read back
-    return booked and (changes_booking(text, now) or asks_booked_time(text))
+    # "can the tech use the spare key?" / "add a note to call me first": a note on that visit
+    about = asks_booked_time(text) or asks_what_it_is_about(text)
+    return booked and (changes_booking(text, now) or about or gives_access_note(text))
 
 
 _WHAT_IS_LEFT = re.compile(

@@ -21,6 +21,7 @@ EXPECTED_TOOLS = {
         "reschedule_appointment",
         "cancel_appointment",
         "list_my_appointments",
+        "add_appointment_note",
     },
     "billing": {
         "get_balance",

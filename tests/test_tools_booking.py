@@ -260,8 +260,8 @@ def _check_strict(node: Any, path: str = "") -> None:
 def test_every_tool_exports_strict_openai_and_anthropic_schemas() -> None:
     names = [t.name for t in ALL_TOOLS]
     assert (
-        len(names) == len(set(names)) == 17
-    )  # booking 5, billing 7 (list_payments: past payments), escalation 4 (ticket_status: earlier reports), general 1
+        len(names) == len(set(names)) == 18
+    )  # booking 6 (add_appointment_note), billing 7 (list_payments), escalation 4 (ticket_status), general 1
     for t in ALL_TOOLS:
         openai = t.openai_schema()
         assert openai["type"] == "function" and openai["function"]["strict"] is True

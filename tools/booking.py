@@ -366,6 +366,40 @@ async def cancel_appointment(ctx: ToolContext, args: CancelArgs) -> dict[str, An
     return {"appointment_id": current["id"], "status": "cancelled", "label": slot_label(current["starts_at"])}
 
 
+NOTE_PREFIX = "Note from the resident: "
+MAX_DESCRIPTION = 2_000  # a visit's description with its notes; a longer one is refused, unchanged
+
+
+class AppointmentNoteArgs(Args):
+    appointment_id: Id = Field(description="appointment_id from list_my_appointments.")
+    note: str = Field(min_length=1, max_length=300, description="The resident's words: key, code, pet, call ahead.")
+
+
+@tool(writes=True, vertical="booking", claims=("noted",))
+async def add_appointment_note(ctx: ToolContext, args: AppointmentNoteArgs) -> dict[str, Any]:
+    """Add an access note (how to get in, pets, call ahead) to one of the resident's upcoming appointments."""
+    current = await _own_live_appointment(ctx, args.appointment_id)
+    note = " ".join(args.note.split())
+    if not note:
+        raise ToolError("The note is empty.", code="empty_note")
+    description: str = await ctx.conn.fetchval("SELECT description FROM appointments WHERE id = $1", current["id"])
+    added = f"{NOTE_PREFIX}{note}"
+    updated = f"{description}\n{added}" if description.strip() else added
+    if len(updated) > MAX_DESCRIPTION:
+        raise ToolError(f"Appointment {current['id']} already has as many notes as it can hold.", code="notes_full")
+    await ctx.conn.execute(
+        "UPDATE appointments SET description = $1, updated_at = $2 WHERE id = $3", updated, ctx.now, current["id"]
+    )
+    log.info("tool.appointment.noted", appointment_id=current["id"])
+    return {
+        "appointment_id": current["id"],
+        "kind": current["kind"],
+        "category": current["category"],
+        "label": slot_label(current["starts_at"]),
+        "note": note,
+    }
+
+
 class ListAppointmentsArgs(Args):
     include_past: bool = Field(default=False, description="Also list past, completed and cancelled appointments.")
 
@@ -381,7 +415,7 @@ async def list_my_appointments(ctx: ToolContext, args: ListAppointmentsArgs) -> 
     customer_id = ctx.require_customer()
     rows = await ctx.conn.fetch(
         """
-        SELECT a.id, a.kind, a.category, a.status, s.starts_at, t.name AS technician
+        SELECT a.id, a.kind, a.category, a.status, a.description, s.starts_at, t.name AS technician
         FROM appointments a JOIN slots s ON s.id = a.slot_id JOIN technicians t ON t.id = s.technician_id
         WHERE a.customer_id = $1 AND ($2 OR (a.status = 'booked' AND s.starts_at > $3))
         ORDER BY s.starts_at, a.id
@@ -401,6 +435,7 @@ async def list_my_appointments(ctx: ToolContext, args: ListAppointmentsArgs) -> 
                 "starts_at": r["starts_at"].isoformat(),
                 "technician": r["technician"],
                 "status": r["status"],
+                "description": r["description"],
             }
             for r in rows
         ]
@@ -413,4 +448,5 @@ BOOKING_TOOLS = (
     reschedule_appointment,
     cancel_appointment,
     list_my_appointments,
+    add_appointment_note,
 )
