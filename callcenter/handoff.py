@@ -26,7 +26,7 @@ from callcenter.settings import Settings
 from callcenter.specialists.flow import HumanHandoffRequest, clip_words
 from callcenter.store.conversations import BegunTurn, ConversationStore
 from callcenter.tooling.executor import ToolCapExceeded, TurnTools
-from callcenter.tooling.toolkit import ToolError
+from callcenter.tooling.toolkit import ToolError, ToolLimits
 
 log = structlog.get_logger(__name__)
 
@@ -98,11 +98,20 @@ class HumanHandoff:
         *,
         clock: Callable[[], datetime] | None = None,
         budget: AnonymousHandoffBudget | None = None,
+        limits: ToolLimits | None = None,
     ) -> None:
         self.app = app
         self.pool = pool
         self._clock = clock or (lambda: datetime.now(UTC))
         self.budget = budget
+        self.limits = limits or ToolLimits()
+
+    @classmethod
+    def of(
+        cls, app: App, pool: asyncpg.Pool, settings: Settings, *, clock: Callable[[], datetime] | None = None
+    ) -> HumanHandoff:
+        """With the settings' anonymous budget and per-customer limits (CALLCENTER_OPEN_HANDOFFS_PER_CUSTOMER)."""
+        return cls(app, pool, clock=clock, budget=AnonymousHandoffBudget.of(settings), limits=ToolLimits.of(settings))
 
     @property
     def available(self) -> bool:
@@ -141,6 +150,7 @@ class HumanHandoff:
             agent=agent,
             now=self._clock(),
             max_calls=1,
+            limits=self.limits,
         )
         try:
             return await runner.call(tool.name, handoff_arguments(request), idempotency_key=idempotency_key)

@@ -20,7 +20,7 @@ from callcenter.app import App
 from callcenter.conversation import SWITCH_CONFIDENCE, close_turn, plan_turn, routing_text
 from callcenter.conversation.memory import KEY as GLUE_KEY
 from callcenter.delivery import DeltaSink, chunk_text
-from callcenter.handoff import AnonymousHandoffBudget, HeldEmergencies, HumanHandoff, recent_words, unreached_reply
+from callcenter.handoff import HeldEmergencies, HumanHandoff, recent_words, unreached_reply
 from callcenter.language.turn import LanguageTurns
 from callcenter.providers.client import CallContext
 from callcenter.providers.deadline import turn_deadline
@@ -103,7 +103,7 @@ class Orchestrator:
         self._clock = clock or (lambda: datetime.now(UTC))
         self.output_filter = OutputFilter(store.pool, noun=app.customer_noun)
         self.keeper = keeper or TurnKeeper(store, settings)
-        self.handoff = HumanHandoff(app, store.pool, clock=self._clock, budget=AnonymousHandoffBudget.of(settings))
+        self.handoff = HumanHandoff.of(app, store.pool, settings, clock=self._clock)
         self.languages = LanguageTurns(app, store, self.handoff)
         self.held = HeldEmergencies.for_router(app, store, router, self.languages.emergency_in)
 
@@ -304,6 +304,7 @@ class Orchestrator:
             max_calls=self.settings.max_tool_calls_per_turn,
             defer_reads=begun.kind == "new",  # nothing recorded by an earlier attempt (tooling/executor.py)
             handoff=ctx if switched else None,  # stored before the turn's first write, else with the reply
+            limits=self.handoff.limits,
         )
         directory = await self.output_filter.directory()  # no reply names another customer (output_filter.py)
         own = session.customer_id
@@ -392,11 +393,10 @@ class Orchestrator:
     async def _redact(self, text: str, earlier: list[MessageRecord]) -> str:
         """Mask card numbers, SSNs and bank numbers, also one begun in the customer's previous messages."""
         said = [m for m in earlier if m.role == "user"][-4:]
-        previous = [m.text for m in said]
         if len(text) <= 1_000:
-            masked = redact_continuation(previous, text)
+            masked = redact_continuation([m.text for m in said], text)
         else:  # a long message takes milliseconds to scan: not on the event loop
-            masked = await asyncio.to_thread(redact_continuation, previous, text)
+            masked = await asyncio.to_thread(redact_continuation, [m.text for m in said], text)
         for index, new_text in masked.earlier.items():  # rewritten before the turn reads its history
             await self.store.replace_message_text(said[index].id, new_text)
         return masked.text

@@ -56,6 +56,12 @@ ANONYMOUS_HANDOFFS = (
     "past it an emergency gets the safety steps and the emergency line only (docs/security.md)."
 )
 
+OPEN_HANDOFFS_PER_CUSTOMER = (
+    "Human handoffs one signed-in customer may have waiting or held at once, across all their conversations; "
+    "another request (a new chat, a new call) updates the open one instead: its ticket gets the new words, its "
+    "priority and team go up if the new request is more urgent, and the safety answer is given as always."
+)
+
 
 def predictable(secret: bytes) -> str | None:
     """Why a long enough secret is still guessable, or None (red-team F16: `aaaa…` and
@@ -177,6 +183,7 @@ class Settings(BaseSettings):
     anonymous_handoffs_per_hour: int = Field(
         default=60, ge=0, description="The same for all addresses together (database)."
     )
+    open_handoffs_per_customer: int = Field(default=1, ge=1, description=OPEN_HANDOFFS_PER_CUSTOMER)
     turn_queue_max: int = Field(
         default=2, ge=0, description="Messages waiting behind the one turn in flight on a connection."
     )

@@ -121,6 +121,9 @@ def test_settings(tmp_path_factory: pytest.TempPathFactory, trained_models: Path
         max_connections_per_address=1_000,
         anonymous_handoffs_per_address_per_hour=100_000,  # tests/test_anonymous_handoff_budget.py checks them
         anonymous_handoffs_per_hour=100_000,
+        # Tests share one seeded database: an earlier test's open handoff would absorb a later test's
+        # (tests/test_handoff_flood.py checks the budget).
+        open_handoffs_per_customer=100_000,
     )
 
 

@@ -82,7 +82,8 @@ async def desk_hello(ws: aiohttp.ClientWebSocketResponse, token: str) -> dict[st
 
 
 def entry_for(queue: list[dict[str, Any]], session_id: str) -> dict[str, Any] | None:
-    return next((h for h in queue if h["session_id"] == session_id), None)
+    """The session's queue entry: a row of its own, or one of its resident's `others` (one row per resident)."""
+    return next((e for h in queue for e in (h, *h.get("others", ())) if e["session_id"] == session_id), None)
 
 
 async def wait_in_queue(ws: aiohttp.ClientWebSocketResponse, session_id: str, wait_s: float = 30) -> dict[str, Any]:

@@ -46,6 +46,8 @@ async def test_operator_takes_replies_holds_the_bot_and_releases(
             "customer",
             "channel",
             "language",
+            "waiting",
+            "others",
         }
         assert entry["language"] is None  # an English conversation: the business's own language
 

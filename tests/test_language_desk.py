@@ -5,7 +5,16 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient
 
 from callcenter.runtime import Runtime
-from tests.desk_helpers import customer_token, desk_hello, new_operator, recv, recv_until, say, wait_in_queue
+from tests.desk_helpers import (
+    customer_token,
+    desk_hello,
+    entry_for,
+    new_operator,
+    recv,
+    recv_until,
+    say,
+    wait_in_queue,
+)
 from tests.test_desk_http import check_asyncapi, check_openapi
 
 
@@ -30,6 +39,6 @@ async def test_a_spanish_chat_waits_in_the_spanish_queue_and_the_desk_sees_its_l
     listed = await client.get("/v1/desk/handoffs", headers=headers)
     body = await listed.json()
     check_openapi("/v1/desk/handoffs", 200, body)
-    assert any(h["session_id"] == sid and h["language"] == "es" for h in body["queue"])
+    assert (entry := entry_for(body["queue"], sid)) is not None and entry["language"] == "es"
     trace = await client.get(f"/v1/sessions/{sid}", headers=headers)
     assert (await trace.json())["session"]["language"] == "es"

@@ -48,7 +48,7 @@ async def _held_session(rt: Runtime) -> tuple[str, int, DeskStore]:
     assert result.human_handoff
     op = await OperatorStore(rt.pool).add(f"held-{uuid.uuid4().hex[:8]}")
     desk = DeskStore(rt.pool)
-    entry = next(e for e in await desk.queue() if e.session_id == session.id)
+    entry = next(e for row in await desk.queue() for e in (row, *row.others) if e.session_id == session.id)
     assert await desk.take(entry.handoff_id, op.id) == session.id
     return session.id, op.id, desk
 

@@ -208,6 +208,8 @@ async def handoff_to_human(ctx: ToolContext, args: HandoffArgs) -> dict[str, Any
         )
     priority = effective_priority(args.queue, args.priority)
     repeat = await _open_handoff(ctx, session_id, args, priority)
+    if repeat is None:
+        repeat = await _customer_open_handoff(ctx, session_id, args, priority)
     if repeat is not None:
         return repeat
     ticket_id = await _insert_ticket(
@@ -245,6 +247,8 @@ async def handoff_to_human(ctx: ToolContext, args: HandoffArgs) -> dict[str, Any
 
 _RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 MAX_TICKET_BODY = 8000
+MAX_HANDOFF_SUMMARY = 4000  # what a queue entry's summary grows to with repeats from other conversations
+MAX_ALSO_SESSIONS = 50  # other conversations listed on one open handoff (a flood lists the first ones)
 
 
 async def _open_handoff(
@@ -284,6 +288,72 @@ async def _open_handoff(
     }
 
 
+async def _customer_open_handoff(
+    ctx: ToolContext, session_id: uuid.UUID, args: HandoffArgs, priority: str
+) -> dict[str, Any] | None:
+    """The signed-in resident's open handoff from another conversation, brought up to date, when they
+    already have as many open as CALLCENTER_OPEN_HANDOFFS_PER_CUSTOMER allows; None otherwise.
+
+    One resident's token once opened 210 urgent handoffs in 17 s, one per new chat, and buried another
+    resident's gas leak below the desk's 200-entry frame (red-team R3). Past the budget a new request
+    changes no queue length: the open handoff (the same team's if any, else the most pressing) gets the
+    new words, the higher priority and, when more urgent, the new team; this conversation is listed in
+    its context (`also_sessions`) so `handoff_status` here finds it and the operator sees where else the
+    resident wrote. The customer's lock makes racing sessions count one another.
+    """
+    if ctx.customer_id is None:
+        return None
+    await ctx.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1::text))", f"handoffs:customer:{ctx.customer_id}")
+    rows = await ctx.conn.fetch(
+        """
+        SELECT h.id AS handoff_id, h.queue, h.priority AS handoff_priority, h.context->>'ticket_id' AS ticket_id,
+               t.priority
+        FROM handoffs h JOIN sessions s ON s.id = h.session_id
+        LEFT JOIN tickets t ON t.id = (h.context->>'ticket_id')::bigint
+        WHERE s.customer_id = $1 AND h.kind = 'human' AND h.status IN ('waiting', 'held')
+        ORDER BY h.id DESC
+        """,
+        ctx.customer_id,
+    )
+    if len(rows) < ctx.limits.open_handoffs_per_customer:
+        return None
+    row = min(rows, key=lambda r: (r["queue"] != args.queue, -_RANK.get(str(r["handoff_priority"]), 0)))
+    had = str(row["handoff_priority"])
+    raised = priority if _RANK[priority] > _RANK.get(had, 0) else had
+    queue = args.queue if _RANK[priority] > _RANK.get(had, 0) else str(row["queue"])
+    await ctx.conn.execute(
+        """UPDATE handoffs SET priority = $2, queue = $3, to_agent = 'human:' || $3,
+               summary = CASE WHEN length(summary) < $5 THEN left(summary || E'\nAgain: ' || $4, $5) ELSE summary END,
+               context = CASE WHEN COALESCE(context->'also_sessions', '[]') ? $6
+                                   OR jsonb_array_length(COALESCE(context->'also_sessions', '[]')) >= $7
+                              THEN context
+                              ELSE jsonb_set(context, '{also_sessions}',
+                                             COALESCE(context->'also_sessions', '[]') || to_jsonb($6::text)) END
+           WHERE id = $1""",
+        row["handoff_id"],
+        raised,
+        queue,
+        args.summary,
+        MAX_HANDOFF_SUMMARY,
+        str(session_id),
+        MAX_ALSO_SESSIONS,
+    )
+    ticket = int(row["ticket_id"]) if row["ticket_id"] is not None else None
+    if ticket is not None and not await _append_to_ticket(ctx, ticket, raised, args.summary):  # full: summary has it
+        await ctx.conn.execute("UPDATE tickets SET priority = $2 WHERE id = $1", ticket, raised)
+    log.warning(
+        "tool.handoff.customer_budget", handoff_id=row["handoff_id"], customer_id=ctx.customer_id, priority=raised
+    )
+    return {
+        "handoff_id": row["handoff_id"],
+        "ticket_id": ticket,
+        "queue": queue,
+        "priority": raised,
+        "eta": handoff_eta(queue, raised),
+        "already_open": True,
+    }
+
+
 class HandoffStatusArgs(Args):
     queue: Queue | None = Field(default=None, description="Only a handoff to this team (None: the latest).")
 
@@ -304,12 +374,17 @@ async def handoff_status(ctx: ToolContext, args: HandoffStatusArgs) -> dict[str,
     row = await ctx.conn.fetchrow(
         """
         SELECT h.id, h.queue, h.priority, h.status, h.created_at, t.id AS ticket_id, t.status AS ticket_status
-        FROM handoffs h LEFT JOIN tickets t ON t.id = (h.context->>'ticket_id')::bigint
-        WHERE h.session_id = $1 AND h.kind = 'human' AND ($2::text IS NULL OR h.queue = $2)
+        FROM (SELECT id FROM handoffs WHERE session_id = $1 AND kind = 'human'
+              UNION ALL  -- a request folded into the resident's open handoff of another conversation
+              SELECT o.id FROM handoffs o JOIN sessions s ON s.id = o.session_id
+              WHERE s.customer_id = $3 AND o.kind = 'human' AND o.context->'also_sessions' ? $1::text) ids
+        JOIN handoffs h ON h.id = ids.id LEFT JOIN tickets t ON t.id = (h.context->>'ticket_id')::bigint
+        WHERE $2::text IS NULL OR h.queue = $2
         ORDER BY h.id DESC LIMIT 1
         """,
         session_id,
         args.queue,
+        ctx.customer_id,
     )
     if row is None:
         return {"open": False}

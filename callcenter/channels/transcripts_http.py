@@ -35,7 +35,7 @@ from callcenter.redaction import redact, redact_continuation
 from callcenter.runtime import Runtime
 from callcenter.specialists.flow import HumanHandoffRequest
 from callcenter.tooling.executor import TurnTools
-from callcenter.tooling.toolkit import ToolError
+from callcenter.tooling.toolkit import ToolError, ToolLimits
 from callcenter.types import Priority, RouteDecision, StepType, Tier
 from callcenter.web.auth import InvalidToken, verify_token
 
@@ -384,7 +384,7 @@ class TranscriptIngest:
         self, session_id: str, customer_id: int | None, emergency: str, summary: str
     ) -> dict[str, Any]:
         """An urgent handoff to a person through the business's handoff service."""
-        handoff = HumanHandoff(self.runtime.app, self.pool)
+        handoff = HumanHandoff(self.runtime.app, self.pool, limits=ToolLimits.of(self.runtime.settings))
         if not handoff.available:
             raise TranscriptError(500, "tool_missing", "This deployment has no human handoff tool for follow-up.")
         request = HumanHandoffRequest(
@@ -424,6 +424,7 @@ class TranscriptIngest:
             agent=AGENT,
             now=datetime.now(UTC),
             max_calls=1,
+            limits=ToolLimits.of(self.runtime.settings),
         )
         try:  # the key makes a retried post replay the stored result instead of acting twice
             return await runner.call(name, args, idempotency_key=f"transcript:{name}")

@@ -9,7 +9,7 @@ with NOTIFY; see callcenter/store/events.py.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ import asyncpg
 
 from callcenter.store.db import RetryingPool
 
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+MAX_OTHERS = 20  # a customer's other waiting conversations listed under their queue entry
 
 
 class DeskError(Exception):
@@ -50,6 +50,8 @@ class QueueEntry:
     channel: str
     created_at: datetime
     language: str | None = None  # the conversation's language (sessions.language), None: the business's own
+    waiting: int = 1  # the customer's waiting handoffs this entry stands for (all their conversations)
+    others: tuple[QueueEntry, ...] = ()  # the customer's other waiting conversations, newest first (MAX_OTHERS)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +64,8 @@ class QueueEntry:
             "customer": self.customer,
             "channel": self.channel,
             "language": self.language,
+            "waiting": self.waiting,
+            "others": [o.as_json() for o in self.others],
         }
 
 
@@ -107,40 +111,66 @@ class DeskStore:
 
     # --- reading -------------------------------------------------------------------------
     async def queue(self, limit: int = 200) -> list[QueueEntry]:
-        """One entry per session waiting for a person: its most pressing waiting handoff, oldest first."""
+        """One entry per customer waiting for a person (per conversation for someone not signed in): their
+        most pressing waiting handoff, the most pressing entries first, then the longest waiting.
+
+        Entries are collapsed before the limit is applied, and urgent ones are never cut: one customer's
+        flood of urgent handoffs over many conversations once filled the 200-entry frame and hid another
+        customer's gas leak (red-team R3). Now the flood is one row (`waiting` says how many handoffs it
+        stands for, `others` lists the customer's other waiting conversations, newest first, so any of
+        them can still be taken) and every urgent row is sent, whatever `limit` says for the rest.
+        """
         rows = await self.db.fetch(
-            """SELECT h.id, h.session_id::text AS session_id, h.priority, h.queue, h.summary, h.created_at,
-                      extract(epoch FROM now() - h.created_at)::float8 AS waiting_s,
-                      c.full_name AS customer, s.channel, s.language
-               FROM handoffs h JOIN sessions s ON s.id = h.session_id
-               LEFT JOIN customers c ON c.id = s.customer_id
-               WHERE h.kind = 'human' AND h.status = 'waiting' AND s.held_by IS NULL
-               ORDER BY h.created_at LIMIT $1""",
-            limit * 4,
+            """WITH w AS (
+                   SELECT h.id, h.session_id, h.priority, h.queue, h.summary, h.created_at, s.customer_id, s.channel,
+                          s.language, COALESCE('c' || s.customer_id::text, 's' || h.session_id::text) AS who,
+                          CASE h.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2
+                                          WHEN 'low' THEN 3 ELSE 9 END AS rank
+                   FROM handoffs h JOIN sessions s ON s.id = h.session_id
+                   WHERE h.kind = 'human' AND h.status = 'waiting' AND s.held_by IS NULL),
+               per AS (
+                   SELECT w.*, row_number() OVER (PARTITION BY who ORDER BY rank, created_at, id) AS nth,
+                          row_number() OVER (PARTITION BY who ORDER BY rank, created_at DESC, id DESC) AS newest,
+                          min(created_at) OVER (PARTITION BY w.session_id) AS session_at,
+                          min(created_at) OVER (PARTITION BY who) AS first_at,
+                          count(*) OVER (PARTITION BY who) AS waiting
+                   FROM w),
+               ordered AS (
+                   SELECT who, rank, row_number() OVER (ORDER BY rank, first_at, id) AS place FROM per WHERE nth = 1)
+               SELECT p.id, p.session_id::text AS session_id, p.priority, p.queue, p.summary, p.nth, p.who,
+                      p.first_at, p.session_at, extract(epoch FROM now() - p.first_at)::float8 AS waiting_s,
+                      extract(epoch FROM now() - p.session_at)::float8 AS session_waiting_s, p.waiting,
+                      c.full_name AS customer, p.channel, p.language
+               FROM per p JOIN ordered o ON o.who = p.who LEFT JOIN customers c ON c.id = p.customer_id
+               WHERE (o.place <= $1 OR o.rank = 0) AND (p.nth = 1 OR p.newest <= $2)
+               ORDER BY o.place, p.newest""",
+            limit,
+            MAX_OTHERS,
         )
-        best: dict[str, asyncpg.Record] = {}
+        heads: dict[str, QueueEntry] = {}
+        others: dict[str, list[QueueEntry]] = {}
         for r in rows:
-            cur = best.get(r["session_id"])
-            if cur is None or PRIORITY_RANK.get(r["priority"], 9) < PRIORITY_RANK.get(cur["priority"], 9):
-                best[r["session_id"]] = r
-        oldest = {r["session_id"]: r for r in reversed(rows)}  # the longest wait per session
-        entries = [
-            QueueEntry(
+            entry = QueueEntry(
                 handoff_id=r["id"],
-                session_id=sid,
+                session_id=r["session_id"],
                 priority=r["priority"],
                 queue=r["queue"],
                 summary=r["summary"],
-                waiting_s=max(0.0, oldest[sid]["waiting_s"]),
+                waiting_s=max(0.0, r["waiting_s" if r["nth"] == 1 else "session_waiting_s"]),
                 customer=r["customer"],
                 channel=r["channel"],
-                created_at=oldest[sid]["created_at"],
+                created_at=r["first_at" if r["nth"] == 1 else "session_at"],
                 language=r["language"],
+                waiting=int(r["waiting"]),
             )
-            for sid, r in best.items()
+            if r["nth"] == 1:
+                heads[r["who"]] = entry
+            elif r["session_id"] not in {o.session_id for o in others.get(r["who"], [])}:
+                others.setdefault(r["who"], []).append(entry)
+        return [
+            replace(head, others=tuple(o for o in others.get(who, []) if o.session_id != head.session_id))
+            for who, head in heads.items()
         ]
-        entries.sort(key=lambda e: (PRIORITY_RANK.get(e.priority, 9), e.created_at))
-        return entries[:limit]
 
     async def message(self, message_id: int) -> StoredMessage | None:
         row = await self.db.fetchrow(_MESSAGE_SQL + " WHERE m.id = $1", message_id)

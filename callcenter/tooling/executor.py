@@ -32,7 +32,7 @@ from callcenter.store.conversations import RECORD_READS_SQL, insert_handoff
 from callcenter.store.db import acquire, retry_on_connection_loss
 from callcenter.telemetry.metrics import TOOL_CALLS
 from callcenter.telemetry.tracing import span
-from callcenter.tooling.toolkit import Tool, ToolContext, ToolError
+from callcenter.tooling.toolkit import Tool, ToolContext, ToolError, ToolLimits
 from callcenter.types import HandoffContext
 
 log = structlog.get_logger(__name__)
@@ -78,6 +78,7 @@ class TurnTools:
     defer_reads: bool = False  # a new turn: read-only records go with the next write (module docstring)
     pending: list[dict[str, Any]] = field(default_factory=list)  # read-only records not yet written
     handoff: HandoffContext | None = None  # the turn's agent change, stored before its first write
+    limits: ToolLimits = field(default_factory=ToolLimits)  # the operator's per-customer limits (settings)
 
     def unrecorded(self) -> list[dict[str, Any]]:
         """Read-only calls not stored yet, for `ConversationStore.complete_turn` to store with the reply."""
@@ -263,6 +264,7 @@ class TurnTools:
             now=self.now,
             idempotency_key=key,
             agent=self.agent,
+            limits=self.limits,
         )
         try:
             if not savepoint:

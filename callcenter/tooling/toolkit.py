@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar, get_type_hints
 import asyncpg
 from pydantic import BaseModel, ConfigDict
 
+from callcenter.settings import Settings
 from callcenter.types import Vertical
 
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
@@ -38,6 +39,21 @@ class ToolError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class ToolLimits:
+    """What the operator allows tools acting for one customer (settings); every tool sees them.
+
+    Kept apart from the arguments so no model can choose them, and apart from the tools so the
+    business code reads a named, documented setting instead of a constant of its own.
+    """
+
+    open_handoffs_per_customer: int = 1  # CALLCENTER_OPEN_HANDOFFS_PER_CUSTOMER
+
+    @classmethod
+    def of(cls, settings: Settings) -> ToolLimits:
+        return cls(open_handoffs_per_customer=settings.open_handoffs_per_customer)
+
+
+@dataclass(frozen=True, slots=True)
 class ToolContext:
     """Everything a tool may act on. `customer_id` is the session's verified customer."""
 
@@ -47,6 +63,7 @@ class ToolContext:
     now: datetime
     idempotency_key: str = ""
     agent: str = ""
+    limits: ToolLimits = ToolLimits()
 
     def require_customer(self) -> int:
         if self.customer_id is None:

@@ -264,6 +264,8 @@
           el("span", { class: "d-badge d-pri-" + pri, "data-testid": "priority", text: PRIORITY_LABEL[pri] || pri }),
           el("span", { class: "d-badge", "data-testid": "channel", text: h.channel }),
           h.language ? el("span", { class: "d-badge", "data-testid": "language", text: h.language }) : null,
+          // one row per resident (docs/desk.md): how many of their handoffs wait behind it
+          h.waiting > 1 ? el("span", { class: "d-badge", "data-testid": "waiting-count", text: h.waiting + " waiting" }) : null,
           el("strong", { text: h.customer || "Anonymous visitor" }), wait
         ]),
         el("div", { class: "d-summary", text: (h.queue ? "[" + h.queue + "] " : "") + (h.summary || "") }),
