@@ -238,3 +238,52 @@ async def test_a_message_announced_past_the_ceiling_is_closed_unread(client: Cli
         raw.abort()
         assert got is not None and got[0] == CLOSE and int.from_bytes(got[1][:2], "big") == 1009, (announced, got)
         assert time.perf_counter() - started < 10
+
+
+async def _session_id(raw: RawSocket) -> str:
+    got = await raw.next_frame(wait_s=30)
+    assert got is not None and got[0] == TEXT, got
+    answer = json.loads(got[1])
+    assert answer["type"] == "session", answer
+    return str(answer["session_id"])
+
+
+async def test_clients_hanging_up_on_answers_raise_no_alarm(
+    client: Client, runtime: Runtime, capfd: pytest.CaptureFixture[str], debug_logs: None
+) -> None:
+    """Red team R8: answers meeting a reset connection were logged as database outages, with tracebacks."""
+    rng = random.Random(8)
+    questions = ["what are your office hours?", "whens the ofice open", "are you open saturday", "office hours pls"]
+    junk = [b"{" * 40, b'{"type":"shout"}', b'{"type":"message","text":"' + b"a" * 100_000 + b'"}']
+    sessions: list[str] = []
+    for i in range(24):
+        path = "/v1/desk" if i % 4 == 3 else "/v1/chat"
+        raw = await connect(client.port, path, extensions=None)
+        opening = await _opening(path, runtime)
+        assert opening is not None
+        await raw.send(frame(TEXT, opening))
+        if path == "/v1/chat" and i % 2 == 0:  # a question, then gone before the answer
+            sessions.append(await _session_id(raw))
+            await raw.send(frame(TEXT, json.dumps({"type": "message", "text": rng.choice(questions)}).encode()))
+        else:  # junk, then gone before the error frame
+            for payload in rng.sample(junk, 2):
+                await raw.send(frame(TEXT, payload))
+        raw.abort()
+    deadline = time.monotonic() + 60
+    answered = 0
+    while time.monotonic() < deadline:  # the turns still finish and are stored though nobody reads them
+        answered = await runtime.pool.fetchval(
+            "SELECT count(DISTINCT session_id) FROM messages WHERE role='assistant' AND session_id = ANY($1::uuid[])",
+            sessions,
+        )
+        if answered == len(sessions):
+            break
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(0.5)
+    logged = "".join(capfd.readouterr())
+    assert answered == len(sessions)
+    assert "Traceback" not in logged and "Error handling request" not in logged
+    assert "db_unavailable" not in logged and "frame_failed" not in logged and "turn_failed" not in logged
+    gone = logged.count("ws.client_gone")
+    with capfd.disabled():
+        print(f"24 clients hung up on their answers: {gone} debug lines ws.client_gone, no warning or traceback")

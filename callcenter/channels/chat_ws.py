@@ -39,6 +39,7 @@ from callcenter.channels.chat_protocol import (
 from callcenter.channels.limits import SlidingWindow, retry_after
 from callcenter.channels.live_delivery import SessionFeed, agent_frame, follow_session
 from callcenter.channels.ws_limits import BadFrames, open_websocket
+from callcenter.channels.ws_send import Outbox
 from callcenter.handoff import CLIENT_ADDRESS
 from callcenter.orchestrator import InvalidMessage, SessionBusy, SessionForbidden, SessionNotFound
 from callcenter.runtime import RUNTIME_KEY, Runtime
@@ -113,10 +114,10 @@ class ChatConnection:
         self.drain = Drain(runtime.settings.drain_s)  # the app's shared drain replaces this in the handler
         self.worker: asyncio.Task[None] | None = None
         self.bad_frames = BadFrames(ws, runtime.settings)
+        self.outbox = Outbox(ws, "chat")  # a client that hung up is a disconnect, never a database alarm
 
     async def send(self, frame: dict[str, Any]) -> None:
-        if not self.ws.closed:
-            await self.ws.send_json(frame)
+        await self.outbox.send(frame)
 
     async def error(self, code: str, message: str, **extra: Any) -> None:
         ERRORS.labels("chat", code).inc()

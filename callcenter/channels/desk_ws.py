@@ -40,6 +40,7 @@ from callcenter.channels.desk_protocol import (
 )
 from callcenter.channels.live_delivery import event_bus
 from callcenter.channels.ws_limits import BadFrames, open_websocket
+from callcenter.channels.ws_send import Outbox
 from callcenter.orchestrator import InvalidMessage
 from callcenter.redaction import mask_card_numbers
 from callcenter.runtime import RUNTIME_KEY, Runtime
@@ -132,13 +133,12 @@ class DeskConnection:
         self._event_lock = asyncio.Lock()
         self.sub: Subscription = hub.bus.subscribe(self.on_event)
         self.bad_frames = BadFrames(ws, settings)
+        self.outbox = Outbox(ws, "desk")
 
     # --- output ----------------------------------------------------------------------------
     async def send(self, frame: dict[str, Any]) -> None:
         async with self._send_lock:
-            if not self.ws.closed:
-                with contextlib.suppress(ConnectionError):
-                    await self.ws.send_json(frame)
+            await self.outbox.send(frame)
 
     async def error(self, code: str, message: str, **extra: Any) -> None:
         await self.send({**error_frame(code, message), **extra})

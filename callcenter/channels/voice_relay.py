@@ -43,6 +43,7 @@ from callcenter.channels.voice_protocol import (
 )
 from callcenter.channels.voice_verification import CallerVerification, Step
 from callcenter.channels.ws_limits import BadFrames, open_websocket
+from callcenter.channels.ws_send import Outbox
 from callcenter.orchestrator import InvalidMessage, SessionBusy, SessionForbidden, SessionNotFound, TurnResult
 from callcenter.runtime import Runtime
 from callcenter.shutdown import DRAIN_KEY, Drain
@@ -95,10 +96,10 @@ class RelayCall:
         self.spoken = CallLanguage(runtime.orchestrator.languages)  # switches the voice with the caller's language
         self.log = log.bind(channel=CHANNEL)
         self.bad_frames = BadFrames(ws, runtime.settings)
+        self.outbox = Outbox(ws, CHANNEL)
 
     async def send(self, frame: dict[str, Any]) -> None:
-        if not self.ws.closed:
-            await self.ws.send_json(frame)
+        await self.outbox.send(frame)
 
     # --- inbound ---------------------------------------------------------------------------
     async def handle(self, raw: str | bytes) -> None:
