@@ -87,7 +87,8 @@ def too_many_connections(message: str) -> web.Response:
 async def receive_before(ws: web.WebSocketResponse, hello_by: float | None) -> WSMessage | None:
     """The next frame; None when the loop time `hello_by` passed first (the caller answers hello_timeout).
 
-    `hello_by` is None once the socket said a good hello: from then on it may wait for frames freely.
+    `hello_by` is None once the socket said a good hello: from then on it may wait for frames freely
+    (the desk passes its hello token's expiry instead, and closes the socket at it).
     """
     if hello_by is None:
         return await ws.receive()

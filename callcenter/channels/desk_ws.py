@@ -49,10 +49,12 @@ from callcenter.store.db import CONNECTION_LOST
 from callcenter.store.desk import DeskError, DeskStore, StoredMessage
 from callcenter.store.events import QUEUE_TOPIC, Event, EventBus, Subscription, session_topic
 from callcenter.store.operators import Operator, OperatorStore
-from callcenter.web.auth import InvalidToken
+from callcenter.web.auth import InvalidToken, token_expiry
 from callcenter.web.operator_auth import verify_operator_token
 
 log = structlog.get_logger(__name__)
+
+TOKEN_EXPIRED_CLOSE = 4401  # the hello token expired (docs/desk.md); 4408 is the hello timeout
 
 
 class TokenBucket:
@@ -126,6 +128,7 @@ class DeskConnection:
         settings = hub.runtime.settings
         self.bucket = TokenBucket(settings.desk_rate_per_s, settings.desk_rate_burst)
         self.operator: Operator | None = None
+        self.token_until: int | None = None  # the hello token's expiry: the socket stops acting at it (R4)
         self.held: set[str] = set()
         self.watched: set[str] = set()
         self.last_id: dict[str, int] = {}
@@ -225,7 +228,7 @@ class DeskConnection:
             await self.error("invalid_token", "This operator does not exist or is disabled; ask an admin.")
             return
         async with self._event_lock:
-            self.operator = operator
+            self.operator, self.token_until = operator, token_expiry(frame.token)
             self.hub.desks.add(self)
             held = await self.store.held_sessions(operator.id)
             for sid in held:
@@ -241,6 +244,23 @@ class DeskConnection:
             }
         )
         log.info("desk.hello", operator=operator.name, role=operator.role, holding=len(self.held))
+
+    def expires_at(self) -> float | None:
+        """The event-loop time the hello token expires at (the serving loop waits for frames until then)."""
+        if self.token_until is None:
+            return None
+        return asyncio.get_running_loop().time() + max(0.0, self.token_until - time.time())
+
+    async def expire(self) -> None:
+        """The hello token's time is up (red team R4: an expired 12-hour token kept taking handoffs on an
+        open socket): say so and close, so nothing more is done or pushed on it."""
+        self.hub.desks.discard(self)
+        log.info("desk.token_expired", operator=self.operator.name if self.operator else None)
+        await self.error(
+            "expired_token",
+            "Your operator token has expired; reconnect with a new one (`callcenter operator token NAME`).",
+        )
+        await self.ws.close(code=TOKEN_EXPIRED_CLOSE, message=b"token expired")
 
     async def _still_allowed(self) -> Operator | None:
         """The operator, re-read: a disabled operator's open socket stops working at once."""
@@ -345,6 +365,9 @@ class DeskConnection:
         if self.operator is None:
             await self.error("hello_required", 'Send {"type":"hello","token":"…"} with an operator token first.')
             return
+        if self.token_until is not None and time.time() >= self.token_until:
+            await self.expire()
+            return
         operator = await self._still_allowed()
         if operator is None:
             return
@@ -415,7 +438,10 @@ async def _desk_socket(request: web.Request) -> web.WebSocketResponse:
 async def _serve(ws: web.WebSocketResponse, conn: DeskConnection, drain: Drain | None) -> None:
     hello_by = asyncio.get_running_loop().time() + conn.hub.runtime.settings.hello_timeout_s
     while True:
-        msg = await receive_before(ws, None if conn.operator else hello_by)
+        msg = await receive_before(ws, conn.expires_at() if conn.operator else hello_by)
+        if msg is None and conn.operator is not None:
+            await conn.expire()
+            return
         if msg is None:
             await conn.error("hello_timeout", "No operator hello arrived in time; reconnect and send hello first.")
             await close_for_hello_timeout(ws)
