@@ -34,7 +34,8 @@ from callcenter_agents.desk_requests import (
     is_rental_enquiry,
     is_tenancy_legal_question,
 )
-from callcenter_agents.desk_tickets import asks_to_log, is_desk_request
+from callcenter_agents.desk_tickets import adds_to_filed, asks_to_log, is_desk_request
+from callcenter_agents.detector_chirp import continues_after_chirp, is_chirp_report
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.polite import fix_typos, is_bare_ack, polite_core
 from callcenter_agents.request_kinds import is_policy_question, is_repair_request
@@ -125,6 +126,7 @@ ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("escalation", is_legal_threat),
     ("escalation", asks_for_person),  # a person, from inside any flow: the handoff desk
     ("escalation", about_earlier_report),  # "any update on the gas leak i reported", "gas leak got fixed last week"
+    ("escalation", is_chirp_report),  # "my CO detector keeps chirping every minute": a battery visit, explained
     ("escalation", is_desk_request),  # "reserve the freight elevator", "take that charge off": a ticket for the office
     ("escalation", asks_to_log),  # "i want this logged": what they said before, on a ticket
     ("general", asks_for_help),  # "i need help": the front desk's menu
@@ -235,10 +237,18 @@ def asks_after_handoff(text: str) -> bool:
 
 AFTER_HANDOFF: tuple[str, Callable[[str], bool]] = ("general", asks_after_handoff)
 
+
 # Messages that go back to the agent that finished last turn (with the state it closed with), or
 # stay with the agent whose question is open (with its flow state), whatever the classifier thinks.
+def continues_escalation(text: str, closing: dict[str, Any], now: datetime) -> bool:
+    """ "can someone come change it? i cant reach the ceiling" right after a detector's battery visit was logged;
+    "the water is just a small drip" right after the leak was ticketed."""
+    return continues_after_chirp(text, closing) or adds_to_filed(text, closing)
+
+
 CONTINUATIONS: dict[str, Callable[[str, dict[str, Any], datetime], bool]] = {
     "booking": continues_booking,
     "billing": continues_billing,
     "general": continues_general,
+    "escalation": continues_escalation,
 }

@@ -21,10 +21,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from callcenter_agents.extract.polite import fix_typos, polite_core
 from callcenter_agents.replies import summarize_history
+from callcenter_tools.escalation import EMERGENCY_LINE
 
 from callcenter.specialists.flow import FlowReply, FlowTurn
 from callcenter.tooling.toolkit import ToolError
@@ -47,6 +48,15 @@ class DeskRequest:
 
 
 _KINDS: Final = {
+    "leak_above": DeskRequest(
+        "leak_above",
+        "maintenance",
+        "Urgent repair (water from above)",
+        "Maintenance treats it as urgent and checks your ceiling and the unit above. Meanwhile put a bucket or "
+        "towels under it and keep away from any light or outlet near the water; if it turns into a steady flow, "
+        f"spreads, or the ceiling sags, call our 24/7 emergency line {EMERGENCY_LINE} now.",
+        priority=Priority.URGENT,
+    ),
     "noise": DeskRequest(
         "noise",
         "noise",
@@ -108,7 +118,7 @@ _WORDS: Final = (
     *("parking", "permit", "reserve", "reservation", "elevator", "freight", "community", "notice"),
     *("exception", "dispute", "charge", "charged", "remove", "complaint", "complain", "neighbour", "neighbor"),
     *("drums", "music", "barking", "logged", "record", "report", "maintenance", "technician", "rude", "front"),
-    *("yesterday", "request", "owner", "trash", "hallway", "garbage"),
+    *("yesterday", "request", "owner", "trash", "hallway", "garbage", "ceiling", "dripping", "upstairs", "leaking"),
 )
 
 _MANAGER = r"(the |your |a |my )?(property |building |site |office )?(manager|management|supervisor|landlord|office)"
@@ -205,9 +215,20 @@ _NOISE_PERSISTS: Final = re.compile(
 _QUESTION_ONLY: Final = re.compile(r"\b(what are|what'?s|whats|when are|are there) (the )?quiet hours\b")
 
 
+# Water coming from above: the ceiling, the unit upstairs. Only a drip reaches here (the router dispatches
+# water pouring in, or a drip onto something electrical, as an emergency).
+_LEAK_ABOVE: Final = re.compile(
+    r"\b(drip\w*|leak\w*|water (stain|spot|mark)s?|wet spots?|seep\w*|water (is )?coming)\b.{0,60}\b(ceiling|from "
+    r"(upstairs|above|the (unit|apartment|floor|place) (above|upstairs))|upstairs)\b|"
+    r"\bceiling\b.{0,30}\b(drip\w*|leak\w*|wet|stain\w*)\b"
+)
+
+
 def desk_request(text: str) -> DeskRequest | None:
     """The office request or complaint `text` makes, or None (a question, a repair, anything else)."""
     t = fix_typos(text, _WORDS)
+    if _LEAK_ABOVE.search(t):
+        return _KINDS["leak_above"]
     if _STAFF_COMPLAINT.search(t):
         return _KINDS["complaint"]
     if _is_noise_complaint(t):
@@ -276,8 +297,9 @@ def earlier_request(history: Sequence[tuple[str, str]]) -> tuple[DeskRequest, st
         found = desk_request(said)
         if found is not None:
             return found, said
-        if _GRIEVANCE.search(fix_typos(said, _WORDS)):
-            return _KINDS["complaint"], said
+        t = fix_typos(said, _WORDS)
+        if _GRIEVANCE.search(t) or _NOISE_SOURCE.search(t):
+            return _KINDS["noise" if _NOISE_SOURCE.search(t) else "complaint"], said
     return None
 
 
@@ -301,9 +323,8 @@ def _topic(history: Sequence[tuple[str, str]], about: str) -> str:
     return f"{opened} / {about}"
 
 
-async def file_desk_ticket(turn: FlowTurn, request: DeskRequest, about: str) -> FlowReply | None:
-    """The ticket for `request`, in the resident's words `about` (and the conversation), and the
-    reply saying what was recorded and what happens next; None when the ticket tool refused."""
+async def _record(turn: FlowTurn, request: DeskRequest, about: str) -> tuple[str, dict[str, Any]] | None:
+    """The ticket for `request` in the resident's words `about`, and the sentence saying so."""
     about = _topic(turn.history, about)
     try:
         res = await turn.call_tool(
@@ -326,21 +347,81 @@ async def file_desk_ticket(turn: FlowTurn, request: DeskRequest, about: str) -> 
         )
     else:
         recorded = f"I've recorded your {noun} for the team as ticket #{ticket}: \u201c{_quote(about)}\u201d."
-    lead = "I'm sorry about this. " if request.offer_person else ""
-    if request.offer_person:
+    return f"{recorded} {request.next_step}", res
+
+
+async def file_desk_ticket(turn: FlowTurn, requests: Sequence[tuple[DeskRequest, str]]) -> FlowReply | None:
+    """A ticket for each request (in the resident's words, with the conversation), and one reply
+    saying what was recorded and what happens next; None when the ticket tool refused them all."""
+    said: list[str] = []
+    results: list[dict[str, Any]] = []
+    complaint: tuple[DeskRequest, Any] | None = None
+    for request, about in requests:
+        done = await _record(turn, request, about)
+        if done is None:
+            continue
+        said.append(done[0])
+        results.append(done[1])
+        if request.offer_person and complaint is None:
+            complaint = request, done[1].get("ticket_id")
+    if not said:
+        return None
+    text = " ".join(said)
+    if complaint is not None:
+        request, ticket = complaint
         return FlowReply(
-            text=f"{lead}{recorded} {request.next_step} Would you like me to connect you with a person now as well?",
+            text=f"I'm sorry about this. {text} Would you like me to connect you with a person now as well?",
             state={
                 "stage": "offer_human",
                 "priority": request.priority.value,
                 "ticket_id": ticket,
                 "reason": request.label,
             },
-            tool_results=[res],
+            tool_results=results,
         )
+    kinds = [r.kind for r, _ in requests]
     return FlowReply(
-        text=f"{recorded} {request.next_step} Anything else I can help with?", done=True, tool_results=[res]
+        text=f"{text} Anything else I can help with?", done=True, state={_FILED: kinds}, tool_results=results
     )
+
+
+_FILED: Final = "desk_tickets"  # the closing state's list of the kinds just filed
+_MORE_WATER: Final = re.compile(r"\b(drip\w*|leak\w*|water|ceiling|stain|wet|bucket|upstairs)\b")
+
+
+def adds_to_filed(text: str, closing: dict[str, Any]) -> bool:
+    """More about the request just filed ("the water is just a small drip, not a big deal"), to go on its
+    ticket, not a new request."""
+    kinds = closing.get(_FILED)
+    if not isinstance(kinds, list) or not kinds:
+        return False
+    t = fix_typos(text, _WORDS)
+    return desk_request(text) is None and bool(
+        ("leak_above" in kinds and _MORE_WATER.search(t)) or _MORE_OF_IT.search(t) or asks_to_log(text)
+    )
+
+
+# Where one request ends and another starts in one message ("…from upstairs. anyway, can I get a second spot?").
+_PARTS: Final = re.compile(
+    r"(?<=[.!?])\s+|[,;:]?\s*\b(?:anyway|anyways|also|btw|by the way|oh and|another thing)\b[:,]?\s*|"
+    r"\bthe real reason[^:,.]{0,30}[:,]\s*",
+    re.I,
+)
+MAX_REQUESTS = 2  # a message asks one thing or two; more is a story, filed whole
+
+
+def desk_requests(text: str) -> list[tuple[DeskRequest, str]]:
+    """The office requests `text` makes, in the order said, each with the words that make it (one per
+    kind, at most two); the whole text for a single one."""
+    found: list[tuple[DeskRequest, str]] = []
+    for part in _PARTS.split(text):
+        request = desk_request(part) if part and part.strip() else None
+        if request is not None and all(request.kind != r.kind for r, _ in found):
+            found.append((request, part.strip()))
+    whole = desk_request(text)
+    if len(found) <= 1:
+        return [(whole, text)] if whole is not None else found
+    return found[:MAX_REQUESTS]
 
 
 def _quote(text: str, limit: int = 140) -> str:

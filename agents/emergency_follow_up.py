@@ -14,9 +14,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from callcenter_agents.detector_chirp import battery_visit
 from callcenter_agents.emergencies import detect_emergency, urgent_handoff
 from callcenter_tools.escalation import EMERGENCY_LINE
 
+from callcenter.routing.emergency import low_battery_chirp
 from callcenter.specialists.flow import FlowReply, FlowTurn
 from callcenter.tooling.toolkit import ToolError
 
@@ -36,6 +38,8 @@ BRIEF = {
     "elevator": "Press the elevator's alarm button and call 911 if anyone is hurt or unwell",
 }
 DEFAULT_BRIEF = "If anyone is in danger, call 911 now"
+# Kinds a detector reports: its low-battery chirp, said after the report, is no emergency.
+_DETECTOR_KINDS = frozenset(("carbon_monoxide", "fire", "co_alarm", "co_detector"))
 # Kinds where the home is left until someone says it is safe: "should I leave?" is a yes.
 _LEAVE = frozenset(("gas", "carbon_monoxide", "fire"))
 
@@ -135,6 +139,9 @@ async def emergency_follow_up(turn: FlowTurn, text: str, mode: dict[str, Any]) -
     answered from `handoff_status` and never starts a new flow.
     """
     kind = detect_emergency(text) or kind_of(mode)
+    if kind in _DETECTOR_KINDS and low_battery_chirp(text, about_detector=True):
+        # "its just a chirp every minute or so, i think the battery is low": a battery to change, not a leak
+        return await battery_visit(turn, text, after_emergency=True)
     asked = follow_up_kind(text)
     if asked == "report":
         return FlowReply(

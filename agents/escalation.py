@@ -14,10 +14,18 @@ from typing import Any
 from callcenter_agents.conversation import asks_for_person, is_legal_threat
 from callcenter_agents.desk_tickets import (
     adds_to_complaint,
+    adds_to_filed,
     asks_to_log,
-    desk_request,
+    desk_requests,
     earlier_request,
     file_desk_ticket,
+)
+from callcenter_agents.detector_chirp import (
+    battery_visit,
+    continues_after_chirp,
+    feels_symptoms,
+    is_chirp_report,
+    more_about_the_visit,
 )
 from callcenter_agents.emergencies import SAFETY, detect_emergency, past_danger, urgent_handoff
 from callcenter_agents.emergency_follow_up import emergency_follow_up
@@ -166,9 +174,25 @@ class EscalationFlow:
     async def step(self, turn: FlowTurn) -> FlowReply:
         text = turn.text.strip()
         state = dict(turn.state)
+        finished = state.pop("finished", None)  # what this flow closed with last turn (callcenter.conversation)
         ongoing = turn.context.details.get("emergency_mode")
         if isinstance(ongoing, dict):
             return await emergency_follow_up(turn, text, ongoing)
+        if isinstance(finished, dict) and continues_after_chirp(text, finished) and not detect_emergency(text):
+            if feels_symptoms(text):  # "now my head hurts and i feel dizzy": carbon monoxide after all
+                return FlowReply(
+                    text=emergency_reply("carbon_monoxide"),
+                    done=True,
+                    human=urgent_handoff(turn, text, "carbon_monoxide"),
+                )
+            return await more_about_the_visit(turn, text, finished)  # "can someone come change it? im 82"
+        if isinstance(finished, dict) and adds_to_filed(text, finished):
+            earlier = earlier_request(turn.history)  # "the water is just a small drip": on the ticket just filed
+            added = await file_desk_ticket(turn, [earlier]) if earlier is not None else None
+            if added is not None:
+                return added
+        if is_chirp_report(text):  # "my CO detector keeps chirping every minute": a battery, not an alarm
+            return await battery_visit(turn, text)
         if state.get("stage") == "offer_human":
             answer = await self._offer_answer(turn, text, state)
             if answer is not None:
@@ -196,7 +220,7 @@ class EscalationFlow:
                 human=urgent_handoff(turn, text, kind),
             )
         if intent not in ("harassment", "legal") and not asks_for_person(text):
-            desk = await self._desk_ticket(turn, text, state)  # "leave a message for the manager": a ticket
+            desk = await self._desk_ticket(turn, text, state, intent)  # "leave a message for the manager": a ticket
             if desk is not None:
                 return desk
         if intent == "person":
@@ -218,16 +242,16 @@ class EscalationFlow:
             )
         return await self._ticket(turn, text, intent)
 
-    async def _desk_ticket(self, turn: FlowTurn, text: str, state: dict[str, Any]) -> FlowReply | None:
+    async def _desk_ticket(self, turn: FlowTurn, text: str, state: dict[str, Any], intent: str) -> FlowReply | None:
         """A request only the office can carry out, or a complaint, written on a ticket
         (agents/desk_tickets.py); "I want this logged", or more of the same right after the ticket
         ("he's at it again right now"), goes on the ticket of what the resident said before."""
-        request, about = desk_request(text), text
-        if request is None and (asks_to_log(text) or (state.get("ticket_id") and adds_to_complaint(text))):
-            found = earlier_request(turn.history)
-            if found is not None:
-                request, about = found
-        return None if request is None else await file_desk_ticket(turn, request, about)
+        found = desk_requests(text)
+        named = intent in ("noise", "complaint", "security")  # "log a complaint about the noise": its own subject
+        if not found and not named and (asks_to_log(text) or (state.get("ticket_id") and adds_to_complaint(text))):
+            earlier = earlier_request(turn.history)
+            found = [earlier] if earlier is not None else []
+        return await file_desk_ticket(turn, found) if found else None
 
     async def _ticket(self, turn: FlowTurn, text: str, intent: str) -> FlowReply:
         category = {"noise": "noise", "security": "other"}.get(intent, "complaint")

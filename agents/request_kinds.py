@@ -114,6 +114,13 @@ _TRADE_REQUEST: Final = re.compile(r"\b(book|schedul\w*|send|need|get|want|come\
 _NOT_A_REPAIR: Final = frozenset({"gas smell", "locked out", "pests", "mold", "lost", "flooding", "sewage backup"})
 
 
+# "the water is just a small drip, not a big deal": more about something reported, not a request for a visit.
+_DOWNPLAYED: Final = re.compile(
+    r"\b(not a big deal|no big deal|nothing serious|not (that )?(urgent|serious|bad)|"
+    r"(just|only) (a )?(small|little|tiny|slow|slight) (drip|leak)|(just|only) (a )?(drip|trickle))\b"
+)
+
+
 def is_repair_request(text: str) -> bool:
     """Whether the message reports something in the unit that needs fixing — however it is spelt
     or padded — with no grievance, no question about rules or cost, and nothing the handbook or
@@ -124,6 +131,6 @@ def is_repair_request(text: str) -> bool:
     issue = detect_issue(text)
     if issue is None and detect_trade(text) is not None and _TRADE_REQUEST.search(t) and not _PERMISSION.search(t):
         issue = ("trade", "")  # "book an electrician for the end of the month": the trade is the request
-    if issue is None or issue[1] in _NOT_A_REPAIR or any(n in issue[1] for n in _NOT_A_REPAIR):
+    if issue is None or issue[1] in _NOT_A_REPAIR or any(n in issue[1] for n in _NOT_A_REPAIR) or _DOWNPLAYED.search(t):
         return False
     return not (_GRIEVANCE.search(t) or _QUESTION_ABOUT.search(t) or is_policy_question(text))

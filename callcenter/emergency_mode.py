@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from callcenter.app import App
-from callcenter.specialists.flow import HumanHandoffRequest
+from callcenter.specialists.flow import EMERGENCY_OVER, HumanHandoffRequest
 from callcenter.types import Priority, RouteDecision
 
 EMERGENCY_MODE_HOURS = 12
@@ -29,7 +29,8 @@ DETAILS_KEY = "emergency_mode"
 _FOLLOW_UP = re.compile(
     r"\b(help|com(e|ing)|some(one|body)|any(one|body)|now|what (do|should|now|next|can)|how long|when will"
     r"|should|leave|safe|wait\w*|still|worse|again|stronger|spread\w*|rising|hurry|here|arriv\w*|sen[dt]\w*"
-    r"|ok(ay)?|thanks?|status|update|ticket|reference|ref|case|happening|smell\w*|water|smoke|fire|gas|flood\w*|alarm|911)\b",
+    r"|ok(ay)?|thanks?|status|update|ticket|reference|ref|case|happening|smell\w*|water|smoke|fire|gas|flood\w*|alarm|911"
+    r"|chirp\w*|batter(y|ies)|beep\w*|detector)\b",
     re.I,
 )
 
@@ -101,8 +102,12 @@ def remember(
     handoff: dict[str, Any] | None,
     said: str,
     now: datetime,
+    closing: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The session state's emergency entry after this turn: kept, opened by an urgent handoff, or none."""
+    """The session state's emergency entry after this turn: kept, opened by an urgent handoff, or none.
+    `closing`: the flow's closing state; `EMERGENCY_OVER` in it (the report was a false alarm) ends the mode."""
+    if human is None and (closing or {}).get(EMERGENCY_OVER):
+        return {}
     if human is not None and human.priority is Priority.URGENT:
         ticket = (handoff or {}).get("ticket_id") or (mode or {}).get("ticket_id")
         opened = {

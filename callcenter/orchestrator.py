@@ -342,7 +342,7 @@ class Orchestrator:
                 "last_vertical": agent.vertical,
                 **({GLUE_KEY: glue} if glue else {}),
                 **({"operator_note": note} if note else {}),
-                **emergency_mode.remember(mode, human, handed, text, tools.now),
+                **emergency_mode.remember(mode, human, handed, text, tools.now, result.state),
             },
             steps=1 + len(tools.calls),
             outcome=TurnOutcome(

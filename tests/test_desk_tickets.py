@@ -283,3 +283,58 @@ async def test_a_question_about_the_same_topics_opens_no_ticket(
     for said in variants(spec, question, 3, seed=7):
         session_id, (result,) = await converse(orch, [said])
         assert await tickets(desk_runtime, session_id) == [], (said, result.text)
+
+
+# --- #29: a drip from the unit upstairs is an urgent repair, not the emergency lock ---------------------
+
+_DRIPS = (
+    "there's water dripping from my bathroom ceiling, i think from upstairs",
+    "the ceiling in my kitchen is dripping",
+    "there's a wet spot on my ceiling that drips, probably from upstairs",
+    "hey theres water dripping from my ceiling in the bathroom, i think from upstairs",
+)
+_POURING = (
+    "there is water pouring from my ceiling",
+    "water is dripping from the ceiling light in my kitchen",
+    "water is coming through my bathroom ceiling",
+)
+
+
+async def test_a_drip_from_above_is_an_urgent_repair_ticket(desk_runtime: Runtime, spec: Spec) -> None:
+    orch = clocked(desk_runtime, NIGHT)
+    for i, wording in enumerate(_DRIPS):
+        for said in variants(spec, wording, 3, seed=i):
+            session_id, (result,) = await converse(orch, [said], 30 + i)
+            row = await replied_ticket(desk_runtime, result.text)
+            assert (row["category"], row["priority"], row["customer_id"]) == ("maintenance", "urgent", 30 + i), said
+            assert await handoffs(desk_runtime, session_id) == 0, (said, result.text)
+            assert "shut-off valve" not in result.text and "555-0100" in result.text, result.text
+
+
+async def test_water_pouring_in_or_onto_a_light_is_still_an_emergency(desk_runtime: Runtime, spec: Spec) -> None:
+    orch = clocked(desk_runtime, NIGHT)
+    for i, wording in enumerate(_POURING):
+        for said in variants(spec, wording, 2, seed=i):
+            session_id, (result,) = await converse(orch, [said], 35)
+            assert result.human_handoff and await handoffs(desk_runtime, session_id) == 1, (said, result.text)
+
+
+async def test_the_drip_and_the_parking_question_are_both_taken_up(desk_runtime: Runtime, spec: Spec) -> None:
+    """#29 as the trial sent it (roughened): both requests on tickets in the first reply, the downplay
+    added to the leak's ticket, no emergency lock and no handoff."""
+    orch = clocked(desk_runtime, NIGHT)
+    for seed in range(3):
+        customer = 36 + seed
+        first = (
+            "hey theres water dripping from my ceiling in the bathroom, i think from upstairs. anyway, the real "
+            "reason I'm writing: can I get a second parking spot?"
+        )
+        turns = [first, "the water is just a small drip, not a big deal"]
+        said = [variants(spec, t, 2, seed=seed)[-1] if seed else t for t in turns]
+        session_id, results = await converse(orch, said, customer)
+        rows = await tickets(desk_runtime, session_id)
+        assert sorted(str(r["category"]) for r in rows) == ["maintenance", "parking"], ([r.text for r in results], rows)
+        leak = next(r for r in rows if r["category"] == "maintenance")
+        assert all(f"ticket #{r['id']}" in results[0].text for r in rows), results[0].text
+        assert f"ticket #{leak['id']}" in results[1].text and "Again:" in str(leak["body"]), results[1].text
+        assert await handoffs(desk_runtime, session_id) == 0

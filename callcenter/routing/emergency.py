@@ -110,8 +110,17 @@ _RULES: tuple[_Rule, ...] = (
         "flood",
         _rx(
             r"\bwater\s+(?:is\s+|keeps\s+|has\s+been\s+)?(?:pouring|gushing|spraying|streaming|pooling|"
-            r"rushing|coming|leaking|dripping|flowing|everywhere)\b[^.!?]{0,40}?\b(?:ceiling|through|floor|"
+            r"rushing|coming|leaking|flowing|everywhere)\b[^.!?]{0,40}?\b(?:ceiling|through|floor|"
             r"everywhere|wall|light|outlet|under|in|into|out)\b"
+        ),
+    ),
+    # A drip (from the ceiling, the unit upstairs) is an urgent repair, not a dispatch, unless it reaches
+    # something electrical.
+    _Rule(
+        "flood",
+        _rx(
+            r"\b(?:drip\w*|leak\w*)\b[^.!?]{0,40}?\b(?:light\s*(?:fixture|bulb)?s?|outlets?|sockets?|wires?|wiring"
+            r"|electrical|breakers?|(?:fuse|electric(?:al)?)\s+(?:box|panel)|smoke\s+detector)\b"
         ),
     ),
     _Rule(
@@ -375,9 +384,36 @@ def past_emergency(text: str, terms: Sequence[str] | None = None) -> str | None:
     return _detect(text, terms, past=True)
 
 
+# A detector's low-battery chirp ("my CO detector keeps chirping every minute", "smoke alarm beeps
+# every 30 seconds, battery must be low"): a battery to change, not an alarm. Only with no sign of
+# danger: an alarm going off, a symptom (headache, dizziness, nausea), smoke, a smell, or flames.
+_CHIRP = _rx(
+    r"\b(?:chirp\w*|low[\s-]*batter\w*|batter(?:y|ies)\s+(?:is\s+|are\s+|must\s+be\s+|might\s+be\s+)?"
+    r"(?:low|dying|dead|going|running\s+out)|(?:needs?|replac\w*|chang\w*|new)\s+(?:a\s+|the\s+|its\s+)?batter\w*"
+    r"|beeps?\s+(?:once\s+)?every\s+(?:few\s+)?(?:\d+\s+|couple\s+(?:of\s+)?)?(?:minutes?|mins?|seconds?|secs?))"
+)
+_DETECTOR = _rx(r"\b(?:(?:carbon[\s-]*monoxide|co2?|smoke|fire|heat)\s*)?(?:detector|alarm|monitor|sensor)s?\b")
+_DANGER_SIGNS = _rx(
+    r"\b(?:headaches?|dizz\w*|nause\w*|vomit\w*|throw(?:ing)?\s+up|sleepy|drowsy|confus\w*|faint\w*|passed\s+out|"
+    r"unconscious|short\s+of\s+breath|can'?t\s+breathe|going\s+off|gone\s+off|went\s+off|sounding|blaring|"
+    r"screaming|loud\s+(?:alarm|beeping|beeps)|continuous\w*|non-?stop|(?:four|4|three|3)\s+(?:quick\s+|loud\s+)?beeps"
+    r"|ppm|reading|smoke|smell\w*|fire|flames?|burning|gas)\b"
+)
+
+
+def low_battery_chirp(text: str, *, about_detector: bool = False) -> bool:
+    """A detector chirping for a new battery, with no sign of danger in the message.
+    `about_detector`: the conversation is already about a detector ("it's just a chirp every minute")."""
+    if not (_CHIRP.search(text) and (about_detector or _DETECTOR.search(text))):
+        return False
+    return not _DANGER_SIGNS.search(_DETECTOR.sub(" detector ", text))
+
+
 def _detect(text: str, terms: Sequence[str] | None, *, past: bool) -> str | None:
     kinds, literals = _read_terms(DEFAULT_EMERGENCY_TERMS if terms is None else tuple(terms))
     text = plain_letters(text)
+    if low_battery_chirp(text):  # the detector's name is no emergency; anything else in the message still is
+        text = _DETECTOR.sub(" detector ", text)
     found = _detect_builtin(text, kinds, past=past)
     if found is not None:
         return found

@@ -22,7 +22,7 @@ DANGER_WORDS: tuple[str, ...] = (
     "burning", "fire", "flames", "sparks", "sparking", "flood", "flooding", "flooded", "water", "pouring",
     "gushing", "spraying", "everywhere", "ceiling", "burst", "pipe", "pipes", "sewage", "sewer", "overflowing",
     "carbon", "monoxide", "alarm", "detector", "going", "beeping", "exposed", "wires", "heat", "heating",
-    "freezing", "frozen", "intruder", "burglar", "elevator", "stuck", "coming",
+    "freezing", "frozen", "intruder", "burglar", "elevator", "stuck", "coming", "dripping", "outlet", "light",
 )  # fmt: skip
 KEY_NEIGHBOURS: dict[str, str] = {  # the keys around each key (QWERTY): where a finger slips
     "a": "qsz",

@@ -51,6 +51,11 @@ def clip_words(text: str, limit: int) -> str:
     return (cut[:space] if space > limit // 2 else cut).rstrip() + "…"
 
 
+# A key of a flow's closing state: what was reported as an emergency turned out not to be one ("it's just
+# the low-battery chirp"), so the session's emergency mode (callcenter/emergency_mode.py) ends with this turn.
+EMERGENCY_OVER = "emergency_over"
+
+
 @dataclass(slots=True)
 class FlowReply:
     text: str
