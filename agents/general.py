@@ -249,7 +249,22 @@ class GeneralFlow:
         cue = "during office hours" if open_now else "after hours"
         quote = best_sentences(cue, str(article.get("text", "")), limit=1)
         tail = "" if EMERGENCY_LINE in quote or open_now else f" Our 24/7 emergency line is {EMERGENCY_LINE}."
-        return FlowReply(text=f"I'm sorry you're locked out. {quote}{tail}", done=True, tool_results=[res])
+        if open_now:
+            return FlowReply(text=f"I'm sorry you're locked out. {quote}{tail}", done=True, tool_results=[res])
+        # After hours (trial5 #12, "its freezing out here"): the line, and the on-call team alerted at once,
+        # so "can someone come let me in?" is already under way instead of a repair booking for the morning.
+        return FlowReply(
+            text=f"I'm sorry you're locked out. {quote}{tail} I'm also alerting our on-call team now so someone can "
+            "help you get back in; if you're somewhere unsafe or too cold, call 911.",
+            done=True,
+            human=HumanHandoffRequest(
+                queue="maintenance",
+                priority=Priority.HIGH,
+                summary=summarize_history(turn.history, turn.text),
+                reason=f"After-hours lockout: {turn.text[:200]}",
+            ),
+            tool_results=[res],
+        )
 
     async def _legal(self, turn: FlowTurn, text: str) -> FlowReply:
         """An eviction notice, withholding rent: what the handbook says about notices, that we give no
