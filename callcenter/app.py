@@ -35,6 +35,9 @@ does on the business's behalf is optional and named there too:
 | `AFTER_HANDOFF` | (vertical, text -> bool): after a handoff to a person, a message about it goes to that agent |
 | `REQUEST_JOINERS` | a compiled regex of the words that join two requests (default: English "and", "also"…) |
 
+A `flow_reliability.json` beside the module is the routed policy's tier 0: how each agent's flow did on
+a held-out split (`callcenter/specialists/flow_tiers.py`); without it every turn goes to models.
+
 It may also have a `difficulty` submodule with `HARD_EXAMPLES` / `EASY_EXAMPLES` for the
 difficulty prior.
 """
@@ -52,6 +55,8 @@ from typing import Any
 
 from callcenter.language.packs import Languages, load_languages
 from callcenter.specialists.agent_spec import AgentSpec
+from callcenter.specialists.flow_tiers import FILE_NAME as FLOW_RELIABILITY_FILE
+from callcenter.specialists.flow_tiers import FlowReliability
 from callcenter.specialists.verifier import GENERIC_PROMISES, claim_index
 from callcenter.tooling.toolkit import Tool
 from callcenter.types import Vertical
@@ -112,6 +117,7 @@ class App:
     request_joiners: re.Pattern[str] | None = None
     continuations: dict[str, Callable[[str, dict[str, Any], datetime], bool]] = field(default_factory=dict)
     after_handoff: tuple[Vertical, Callable[[str], bool]] | None = None
+    flow_reliability: FlowReliability = field(default_factory=FlowReliability)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -183,6 +189,7 @@ def load_app(agents_module: str = "callcenter_agents") -> App:
         request_joiners=getattr(mod, "REQUEST_JOINERS", None),
         continuations=dict(getattr(mod, "CONTINUATIONS", {})),
         after_handoff=getattr(mod, "AFTER_HANDOFF", None),
+        flow_reliability=_flow_reliability(mod),
     )
     declared = set(app.verticals)
     for name in ("emergency_vertical", "fallback_vertical"):
@@ -204,6 +211,12 @@ def load_app(agents_module: str = "callcenter_agents") -> App:
     if app.human_handoff_tool is not None and app.human_handoff_tool not in app.tools:
         raise ValueError(f"{agents_module}.HUMAN_HANDOFF_TOOL {app.human_handoff_tool!r} is no agent's tool")
     return app
+
+
+def _flow_reliability(mod: Any) -> FlowReliability:
+    """The held-out record of the flows beside the module (none: no flow is tier 0)."""
+    where = getattr(mod, "__file__", None)
+    return FlowReliability.load(Path(where).parent / FLOW_RELIABILITY_FILE) if where else FlowReliability()
 
 
 def _language_dirs(mod: Any) -> list[Path]:

@@ -18,8 +18,8 @@ COST_SOURCE = (
     "cost = each model call's token usage as the provider returned it (stored in model_calls) x the catalog's "
     "list price on the day of the call (callcenter/catalog.toml, prices_read_on per model); all-frontier = the "
     "same calls' usage re-priced at the provider's tier-3 price (not a frontier-only run, which would make other "
-    "calls: `callcenter eval` measures that); turns answered with no model call (emergency rules, a flow under "
-    "CALLCENTER_FLOW_FIRST, the offline backend) cost $0 and add nothing to all-frontier; cache hit rate = "
+    "calls: `callcenter eval` measures that); turns answered with no model call (emergency rules, a flow at tier 0 "
+    "or under CALLCENTER_FLOW_FIRST, the offline backend) cost $0 and add nothing to all-frontier; cache hit rate = "
     "cache-read tokens / all prompt tokens. Calls answered by `callcenter fake-llm` have modelled usage, so "
     "their cost is modelled too."
 )

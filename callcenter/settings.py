@@ -378,6 +378,12 @@ class Settings(BaseSettings):
         description="On the model path, turns of the agents the business marks `flow_first` are answered by "
         "their deterministic flow with no model call (the `flow-first` policy; evals report it next to `routed`).",
     )
+    flow_tier0: bool = Field(
+        default=True,
+        description="On the model path, the routed policy answers easy turns (below `difficulty_threshold`) of "
+        "the agents whose flow was measured reliable on a held-out split (the agents module's "
+        "`flow_reliability.json`) with that flow, no model call. Off: every turn goes to a model.",
+    )
     verifier_min_confidence: float = 0.5
     logprob_threshold: float = Field(
         default=0.7, description="Mean token probability below which a step is escalated (models with logprobs)."

@@ -55,6 +55,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="allowed p95 rise vs the baseline, relative (default 0.5: wall-clock is noisy)",
     )
     e.add_argument(
+        "--flow-reliability",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="with --policy local on a held-out split (generated conversations, not evals/): write per agent "
+        "how its flow did, the routed policy's tier 0 (agents/flow_reliability.json; docs/evals.md)",
+    )
+    e.add_argument(
         "--out", type=Path, default=None, help="with `export` / `generate`: directory for the YAML (default: stdout)"
     )
     e.add_argument(
@@ -185,11 +193,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not scenarios:
         return _fail("error: no scenarios matched", 2)
     policies = list(dict.fromkeys(args.policies or DEFAULT_POLICIES))
+    if args.flow_reliability is not None and policies != ["local"]:
+        return _fail("error: --flow-reliability measures the flows: run it with --policy local only", 2)
+    if args.flow_reliability is not None and any(_reported_split(s) for s in args.suite):
+        return _fail("error: --flow-reliability must be measured off evals/, the split the cost report uses", 2)
     settings = _settings(args)
     try:
         run = asyncio.run(run_eval(settings, scenarios, _config(args, policies)))
     except EvalError as exc:
         return _fail(f"error: {exc}", 2)
+    if args.flow_reliability is not None and _write_flow_reliability(args, run) != 0:
+        return 2
     report = build_report(run)
     print(summary_table(report))
     print(cost_source_line(report))
@@ -213,6 +227,34 @@ def cmd_eval(args: argparse.Namespace) -> int:
             return _fail(f"error: baseline: {exc}", 2)
     if reason is not None:
         return _fail(f"GATE FAILED: {reason}")
+    return 0
+
+
+def _reported_split(suite: str) -> bool:
+    """Whether `suite` is (in) the hand-written suite evals/ that cost reports are computed on."""
+    path, reported = Path(suite).resolve(), Path("evals").resolve()
+    return (path == reported or reported in path.parents) and (reported / "generated") not in (path, *path.parents)
+
+
+def _write_flow_reliability(args: argparse.Namespace, run: Any) -> int:
+    """Write the flows' held-out record (callcenter/specialists/flow_tiers.py) and print it."""
+    from callcenter.specialists.flow_tiers import FlowReliability
+
+    generated = sum(1 for s in run.scenarios if s.id.startswith("gen-"))  # generated ids start so
+    table = FlowReliability.from_trials(
+        ((t.passed, t.agent_turns) for t in run.results["local"]),
+        measured_on=f"{len(run.scenarios)} scenarios ({generated} generated) in {' '.join(args.suite)}",
+        command=" ".join(["callcenter", "eval", *sys.argv[2:]]),
+    )
+    args.flow_reliability.write_text(table.to_json())
+    failed = [t for t in run.results["local"] if not t.passed]
+    print(f"{len(failed)} of {len(run.results['local'])} held-out scenarios failed (judged as usual):")
+    for t in failed:
+        print(f"  {t.scenario_id}: {t.reason}")
+    for name, rec in table.agents.items():
+        tier = "tier 0" if rec.reliable else "models"
+        print(f"{name:14} {rec.passed:4}/{rec.scenarios:<4} scenarios passed, {rec.turns:5} turns -> {tier}")
+    print(f"wrote {args.flow_reliability}")
     return 0
 
 

@@ -32,7 +32,9 @@ class TrialResult:
     """Per tier: cost_usd and the four token counts (input, output, cache_read, cache_write)."""
     turns: int = 0
     flow_turns: int = 0
-    """Turns a deterministic flow answered with no model call (the flow-first policy)."""
+    """Turns a deterministic flow answered with no model call (tier 0 or the flow-first policy)."""
+    agent_turns: list[tuple[str, bool]] = field(default_factory=list)
+    """Per turn a specialist answered: its agent, and whether it called a tool."""
     escalated_turns: int = 0
     handoff: bool = False
     session_id: str = ""

@@ -83,7 +83,7 @@ def _delta(x: float | None) -> str:
 
 
 def _flow_share(block: dict[str, Any]) -> str:
-    """Turns answered by a deterministic flow with no model call (flow-first), of all turns."""
+    """Turns answered by a deterministic flow with no model call (tier 0, flow-first), of all turns."""
     turns = int(block.get("turns", 0))
     return "–" if not turns else f"{int(block.get('flow_turns', 0))}/{turns}"
 
@@ -160,8 +160,10 @@ def render_markdown(report: dict[str, Any], sweep: Sequence[dict[str, Any]] | No
             "",
             "## Turns answered by flows (no model call)",
             "",
-            "Under `flow-first` the turns of agents marked `flow_first` are answered by their deterministic "
-            "flow at $0; the other policies, frontier-only included, send every turn to models.",
+            "Under `routed` (and `flow-first`) the easy turns of agents whose flow passed a held-out split "
+            "(agents/flow_reliability.json, tier 0) are answered by that flow at $0; under `flow-first` also "
+            "every turn of agents marked `flow_first`; the single-tier policies, frontier-only included, send "
+            "every turn to models.",
             "",
             flows,
         ]

@@ -94,18 +94,22 @@ class EvalRun:
 
 
 class CountingBackend:
-    """A trial's specialist backend, counting the turns a flow answered under the flow-first
-    policy (outcome `flow`), so the report can say per route how many turns cost nothing."""
+    """A trial's specialist backend, counting the turns a flow answered with no model call (outcome
+    `flow`: tier 0 or flow-first), so the report can say per route how many turns cost nothing, and
+    which agent answered each turn (whether it called a tool), for `--flow-reliability`."""
 
     def __init__(self, inner: SpecialistBackend) -> None:
         self.inner = inner
         self.name = inner.name
         self.flow_turns = 0
+        self.agent_turns: list[tuple[str, bool]] = []
 
     async def run(self, turn: SpecialistTurn, on_delta: OnDelta | None = None) -> SpecialistResult:
+        calls_before = len(turn.tools.calls)
         result = await self.inner.run(turn, on_delta)
         if result.outcome == "flow":
             self.flow_turns += 1
+        self.agent_turns.append((turn.agent.name, len(turn.tools.calls) > calls_before))
         return result
 
 
@@ -222,7 +226,12 @@ class SuiteRunner:
         client = ModelClient(
             self._catalog, providers, PostgresCallRecorder(pool), max_retries=self.settings.provider_max_retries
         )
-        policy = policy_from_settings(self.settings, base_policy(policy_name), self.config.overrides.get(policy_name))
+        policy = policy_from_settings(
+            self.settings,
+            base_policy(policy_name),
+            self.config.overrides.get(policy_name),
+            tier0=self.app.flow_reliability.tier0,
+        )
         if self.config.live:
             from callcenter.specialists.model_backend import ModelBackend
 
@@ -288,6 +297,7 @@ class SuiteRunner:
                 result.handoff = result.handoff or out.human_handoff
                 tools.extend(out.tools)
             result.flow_turns = backend.flow_turns
+            result.agent_turns = backend.agent_turns
             async with pool.acquire() as conn:
                 verdict = await judge(
                     conn, scenario, Transcript(session.id, result.replies, tools), before, today=self.config.today

@@ -62,7 +62,7 @@ class GuidedModelBackend:
         if flow_cls is None:
             raise RuntimeError(f"agent {turn.agent.name} has no flow to guide the model")
         policy = self.policy.with_overrides(turn.agent.routing)
-        if policy.flow_first and turn.agent.flow_first:
+        if policy.flow_answers(turn.agent.name, flow_first=turn.agent.flow_first, difficulty=turn.difficulty):
             return await flow_first_turn(turn)
         difficulty = self.difficulty_for(turn)
         step = StepType.TOOL_SELECTION if turn.agent.tools else StepType.RESPONSE

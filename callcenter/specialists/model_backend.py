@@ -79,7 +79,10 @@ class ModelBackend:
         """One turn. With `on_delta` the reply streams sentence by sentence as it is generated:
         sentences without a claim at once, the rest once verified (specialists/verified_stream.py)."""
         policy = self.policy.with_overrides(turn.agent.routing)
-        if policy.flow_first and turn.agent.flow_first and turn.agent.flow is not None:
+        flow_answers = policy.flow_answers(
+            turn.agent.name, flow_first=turn.agent.flow_first, difficulty=turn.difficulty
+        )
+        if flow_answers and turn.agent.flow is not None:
             return await flow_first_turn(turn)
         step = StepType.TOOL_SELECTION if turn.agent.tools else StepType.RESPONSE
         ladder = Ladder(
@@ -268,7 +271,9 @@ async def build_model_backend(settings: Settings, pool: asyncpg.Pool, app: App, 
     )
     extras["model_client"] = client
     extras["close"] = client.aclose  # Runtime.close() closes the providers' connections
-    policy = policy_from_settings(settings, "flow-first" if settings.flow_first else "routed")
+    policy = policy_from_settings(
+        settings, "flow-first" if settings.flow_first else "routed", tier0=app.flow_reliability.tier0
+    )
     judge = (
         ModelJudge(client, instructions=app.judge_instructions, customer_noun=app.customer_noun)
         if settings.verifier_judge

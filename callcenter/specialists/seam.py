@@ -117,8 +117,8 @@ class FlowBackend:
 
 
 async def flow_first_turn(turn: SpecialistTurn) -> SpecialistResult:
-    """A turn of a `flow_first` agent under the flow-first policy: its flow answers, no model is
-    called, and the turn's outcome says so (`flow`) for reports."""
+    """A turn the policy gives the agent's flow (tier 0, or a `flow_first` agent under flow-first):
+    its flow answers, no model is called, and the turn's outcome says so (`flow`) for reports."""
     result = await FlowBackend().run(turn)
     result.outcome = "flow"
     return result

@@ -5,7 +5,12 @@ difficulty-predicted routing (a hard turn starts one tier up), and confidence-ba
 escalation (a low-confidence answer is re-run one tier up, capped per turn). The
 single-tier policies exist to measure the routed one against.
 
-`flow-first` is the routed policy plus the cheapest "model" of all: the turns of agents
+Below the cheapest model sits tier 0, the agent's own deterministic flow: the routed policy
+answers an easy turn (below the difficulty threshold) with the flow of an agent in
+`tier0_agents`, the agents whose flows were measured reliable on a held-out split
+(`specialists/flow_tiers.py`); hard turns and every other agent start on a model.
+
+`flow-first` is the routed policy plus the business's word for the rest: the turns of agents
 whose deterministic flow the business vouches for (`AgentSpec.flow_first`) are answered by
 that flow with no model call. It is a policy of its own, never the routed one in disguise,
 so every report shows both.
@@ -40,6 +45,8 @@ class RoutingPolicy:
     difficulty_threshold: float | None = 0.5
     flow_first: bool = False
     """Turns of an agent marked `flow_first` are answered by its deterministic flow, no model."""
+    tier0_agents: frozenset[str] = frozenset()
+    """Agents whose flow answers their easy turns with no model (measured: `flow_tiers.FlowReliability`)."""
     escalate: bool = True
     min_tier: Tier = Tier.CHEAP
     max_tier: Tier = Tier.FRONTIER
@@ -53,6 +60,16 @@ class RoutingPolicy:
         if self.difficulty_threshold is not None and difficulty is not None and difficulty >= self.difficulty_threshold:
             tier = tier.up()
         return self._clamp(tier)
+
+    def flow_answers(self, agent: str, *, flow_first: bool, difficulty: float | None) -> bool:
+        """Whether the agent's deterministic flow answers this turn, no model: the business vouches
+        for it under flow-first, or it is tier 0 and the turn is below the difficulty threshold
+        (the held-out measurement covers easy turns only)."""
+        if self.flow_first and flow_first:
+            return True
+        if agent not in self.tier0_agents:
+            return False
+        return self.difficulty_threshold is None or difficulty is None or difficulty < self.difficulty_threshold
 
     def next_tier(self, current: Tier, escalations_so_far: int) -> Tier | None:
         """One tier up, or None when escalation is off, capped, or already at the top."""
@@ -102,13 +119,18 @@ def get_policy(name: str, **overrides: Any) -> RoutingPolicy:
 
 
 def policy_from_settings(
-    settings: Settings, name: str = "routed", overrides: Mapping[str, Any] | None = None
+    settings: Settings,
+    name: str = "routed",
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    tier0: frozenset[str] = frozenset(),
 ) -> RoutingPolicy:
     """The policy production runs and evals measure, built in one place.
 
     The routed policy takes the operator's (or `callcenter calibrate`'s) thresholds from
-    settings, then any explicit overrides (a calibration sweep's point); the single-tier
-    baselines take only the overrides.
+    settings, its tier-0 flows (`tier0`, the measured ones; none with `flow_tier0` off), then
+    any explicit overrides (a calibration sweep's point); the single-tier baselines take only
+    the overrides: they measure one model tier.
     """
     if name not in ("routed", "flow-first"):
         return get_policy(name, **dict(overrides or {}))
@@ -117,6 +139,7 @@ def policy_from_settings(
         "verifier_min_confidence": settings.verifier_min_confidence,
         "max_escalations": settings.max_escalations_per_turn,
         "logprob_threshold": settings.logprob_threshold,
+        "tier0_agents": tier0 if settings.flow_tier0 else frozenset(),
     }
     tuned.update(overrides or {})
     return get_policy(name, **tuned)
