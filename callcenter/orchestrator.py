@@ -248,8 +248,7 @@ class Orchestrator:
             decision = await self.router.route(said, history, context=CallContext(session_id, turn_id))
         heard = await self.languages.hear(session, text, decision)  # another language: caught and answered in it
         decision = heard.decision
-        if heard.pack is None:
-            text = glossed  # answered in the base language: the flows read the mixed-in words in it
+        text = self.languages.flows_read(heard, text, glossed)  # the flows read mixed-in words in the base language
         mode = emergency_mode.active(session.state, self._clock())  # an emergency this session reported
         decision = emergency_mode.steer(self.app, mode, decision, text, SWITCH_CONFIDENCE)
         observe_route(decision.latency_ms)
@@ -322,6 +321,7 @@ class Orchestrator:
                 unreached = human
         done = result.done or human is not None
         result.text, glue = close_turn(self.app, plan, result.text, result.state, done=done, human=human)
+        result.text = self.languages.spoken_reply(heard, result.text)  # "necesito cambiar mi cita": in Spanish
         scrubbed = scrub_reply(result.text, own, directory)
         if scrubbed.removed:  # another customer's details never leave, whatever the model wrote
             log_.warning("reply.scrubbed", removed=list(scrubbed.removed), agent=agent.name)

@@ -83,7 +83,8 @@ SPANISH_REQUESTS = {
     ],
     "balance or charges question": ["cuanto debo?", "cuánto debo de renta", "por que me cobraron una multa"],
     "make a payment": ["quiero pagar la renta", "Buenos días, quiero pagar mi renta por favor", "como hago un pago"],
-    "change or cancel an appointment": ["necesito cambiar mi cita", "quiero cancelar la visita del tecnico"],
+    # moving a visit is the booking flow's, in Spanish (es.toml [flows]; tests/test_booking_spanish_moves.py)
+    "change or cancel an appointment": ["quiero cancelar la visita del tecnico", "necesito cancelar mi cita"],
 }
 
 

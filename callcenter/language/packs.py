@@ -20,6 +20,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from callcenter.language.spoken import FlowsFile, SpokenFlows, compile_flows
+
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -194,6 +196,7 @@ class LanguageFile(_Strict):
         default_factory=dict,
         description="Words and phrases -> the base language's, for messages that mix them into it.",
     )
+    flows: FlowsFile | None = Field(default=None, description="Requests the flows answer in this language.")
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,7 @@ class LanguagePack:
     spelling: dict[str, str] = field(default_factory=dict)
     glossary: tuple[tuple[re.Pattern[str], str], ...] = ()
     topics: tuple[Topic, ...] = ()
+    flows: SpokenFlows | None = None  # requests the flows answer in this language (spoken.py)
 
     def greets(self, folded: str, known: frozenset[str] = frozenset()) -> bool:
         """Whether the whole (folded) message is a greeting or a bare call for help in this language."""
@@ -371,6 +375,13 @@ def load_pack(path: Path, base: str) -> LanguagePack:
             Topic(name, _compile(path, f"topics.{name}.patterns", t.patterns), t.said, t.staff)
             for name, t in spec.topics.items()
         ),
+        flows=compile_flows(
+            spec.flows,
+            _compile(path, "flows.starts", spec.flows.starts),
+            _compile(path, "flows.rewrites", [p for p, _ in spec.flows.rewrites]),
+        )
+        if spec.flows
+        else None,
         source=str(path),
         spelling=spelling_index(
             _folded([*spec.lexicon.words, *spec.lexicon.vocabulary])

@@ -50,6 +50,7 @@ class Heard:
     emergency: str | None = None
     person: bool = False
     greeting: bool = False  # the whole message greets or asks for help: hello and the menu, no handoff
+    spoken: LanguagePack | None = None  # a request its file lets the flows answer in it (spoken.py)
 
 
 def asks_for_person(pack: LanguagePack, folded: str, known: frozenset[str] = frozenset()) -> bool:
@@ -178,6 +179,10 @@ class LanguageTurns:
         if pack is None:
             return Heard(language=language, pack=None, decision=decision, emergency=kind)
         kind = decision.reason if decision.emergency else None
+        spoken = self._spoken(pack, session, folded, decision, asked is not None)
+        if spoken is not None:
+            log.info("language.spoken_flow", session_id=session.id, language=pack.code, agent=spoken.vertical)
+            return Heard(language=language, pack=None, decision=spoken, spoken=pack)
         if not decision.emergency and self.app.human_handoff_tool:  # their people answer: the handoff's agent
             owner = next(
                 a for a in self.app.agents.values() if any(t.name == self.app.human_handoff_tool for t in a.tools)
@@ -188,6 +193,37 @@ class LanguageTurns:
         return Heard(
             language=language, pack=pack, decision=decision, emergency=kind or None, person=person, greeting=greeting
         )
+
+    def _spoken(
+        self, pack: LanguagePack, session: SessionRecord, folded: str, decision: RouteDecision, asked: bool
+    ) -> RouteDecision | None:
+        """The decision for a request the file lets the flows answer in the language ("necesito cambiar
+        mi cita del martes 8"), or a short answer to that flow's open question; else None (its people)."""
+        flows, known = pack.flows, self.languages.base_words
+        if flows is None or decision.emergency or asked or flows.agent not in self.app.agents:
+            return None
+        corrected = pack.corrected(folded, known)
+        if asks_for_person(pack, folded, known) or pack.greets(folded, known):
+            return None
+        starts = flows.asks(folded) or flows.asks(corrected)
+        if not (starts or (session.active_agent == flows.agent and flows.answers(folded))):
+            return None
+        vertical = self.app.agents[flows.agent].vertical
+        return replace(decision, vertical=vertical, confidence=1.0, reason="spoken flow")
+
+    def flows_read(self, heard: Heard, text: str, glossed: str) -> str:
+        """What the flows read of a turn: `glossed` when answered in the base language, the words and dates
+        of a request they answer in another language in the base's (spoken.py), else the text as said."""
+        pack = heard.spoken
+        if pack is None or pack.flows is None:
+            return glossed if heard.pack is None else text
+        return pack.glossed(pack.flows.rewritten(fold(text)))  # uncorrected: "claro" is no slip of "carro"
+
+    @staticmethod
+    def spoken_reply(heard: Heard, text: str) -> str:
+        """The flow's reply in the turn's language, as far as the file's phrasebook goes."""
+        pack = heard.spoken
+        return pack.flows.translate(text) if pack is not None and pack.flows is not None else text
 
     async def answer(
         self, heard: Heard, session: SessionRecord, ctx: HandoffContext, turn_id: int, agent: str
