@@ -15,14 +15,20 @@ digits, four, four, ...; or 4-6-5) that passes the Luhn check: "4111,1111,1111,1
 a phone, or pasted from a note one group per line, is a card, and no amount is shaped so.
 Digits said as words ("four one one one ...", Spanish too), as a phone transcript carries them,
 count like digits. A number split over consecutive messages is caught by `redact_continuation`.
+Any other non-alphanumeric character joins digits too ("4111~1111~1111~1111"), as long as the run
+still looks typed as a card (`_plausible`); a card split by a few words is joined (`_split_card_hits`),
+and the words around digits (a card named, cvv, exp) are read by `callcenter.privacy.card_talk`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from callcenter.privacy.card_talk import CARD_WORD, CONTEXT_REACH, Said, card_talk_spans, everyday_number
 
 # Characters that may sit between the digits of one number.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
@@ -34,14 +40,20 @@ SEPARATORS = (
     + "./\\_*\uff0e\uff0f"
 )
 MAX_SEPARATOR_RUN = 10
+# Commas, semicolons and line breaks join only card-shaped groups (`_WIDE_SEP`); brackets are our own masks.
+_NEVER_JOIN = ",;\n\r\u2028\u2029\u0085\x0b\x0c[]"
+CLASSIC = frozenset(SEPARATORS)
 
-_SEP = "[" + re.escape(SEPARATORS) + "]"
+# Any other character that is neither a letter nor a digit also joins digits ("4111~1111~1111~1111",
+# "4111|1111|…"): a run with such separators counts as a card only when card-shaped or joined by one
+# character throughout (`_plausible`), so "2026-12-01 10:30:45" stays a date and a time.
+_SEP = "(?:(?![" + re.escape(_NEVER_JOIN) + "])[\\W_])"
 _DIGIT = r"\d"
 # A maximal digit run: digits joined by short runs of separators.
 _RUN = re.compile(rf"(?<!\d){_DIGIT}(?:{_SEP}{{0,{MAX_SEPARATOR_RUN}}}{_DIGIT})*(?!\d)")
 # Bank numbers are written with at most one separator between groups ("021000021 / 12345678" is two).
-_SHORT_RUN = re.compile(rf"(?<!\d){_DIGIT}(?:{_SEP}?{_DIGIT})*(?!\d)")
-_TAIL_RUN = re.compile(rf"{_DIGIT}(?:{_SEP}{{0,{MAX_SEPARATOR_RUN}}}{_DIGIT})*{_SEP}*$")
+_CLASSIC_SEP = "[" + re.escape(SEPARATORS) + "]"
+_SHORT_RUN = re.compile(rf"(?<!\d){_DIGIT}(?:{_CLASSIC_SEP}?{_DIGIT})*(?!\d)")
 _HEAD_RUN = re.compile(rf"^{_SEP}*{_DIGIT}(?:{_SEP}{{0,{MAX_SEPARATOR_RUN}}}{_DIGIT})*(?!\d)")
 # Card-shaped runs may also be joined by these (a phone keyboard's comma, a pasted list's line breaks).
 _WIDE_SEP = "[" + re.escape(SEPARATORS + ",;\n\r\u2028\u2029\u0085\x0b\x0c") + "]"
@@ -66,11 +78,17 @@ _SPOKEN = re.compile(
     re.IGNORECASE,
 )
 _SPOKEN_TOKEN = re.compile(r"[a-z]+|\d", re.IGNORECASE)
-_SSN_KEYWORD = re.compile(r"\b(?:ssn|social\s*security|social|ss\s*#|tax\s*id|itin)\b", re.IGNORECASE)
+# "ss#" ends in a non-word character, so it cannot take a closing \b (red-team R1: "my ss# is 123456789").
+_SSN_KEYWORD = re.compile(
+    r"\b(?:ssn|social\s*security|social|tax\s*id|itin|seguro\s+social)\b|\bs\.?s\.?\s*(?:#|n\b|no\b|num)",
+    re.IGNORECASE,
+)
 _ROUTING_KEYWORD = re.compile(r"\b(?:routing|aba|rtn|transit)\b", re.IGNORECASE)
 _ACCOUNT_KEYWORD = re.compile(r"\b(?:account|acct|a/c|checking|savings|iban)\b", re.IGNORECASE)
 
+_NOT_ASCII_DIGIT = re.compile(r"[^0-9]+")
 CARD_MIN, CARD_MAX = 13, 19
+SPLIT_GAP, SPLIT_WORDS = 40, 6  # how far apart the parts of a card split by words may be
 ACCOUNT_MIN, ACCOUNT_MAX = 4, 17
 KEYWORD_WINDOW = 40  # characters before a number in which "routing", "account", "SSN" count
 PAIR_WINDOW = 80  # characters between a routing number and the account number beside it
@@ -79,6 +97,8 @@ LONG_RUN = 40  # digits: a longer run is masked whole rather than searched
 
 def digits_of(text: str) -> str:
     """The ASCII digits of `text` (fullwidth and other decimal digits converted), in order."""
+    if text.isascii():  # the common case, without a Unicode lookup per character
+        return _NOT_ASCII_DIGIT.sub("", text)
     return "".join(str(unicodedata.decimal(ch)) for ch in text if ch.isdecimal())
 
 
@@ -132,11 +152,23 @@ def _card_in(groups: list[str]) -> tuple[int, int] | None:
     for g in groups:
         bounds.append(bounds[-1] + len(g))
     spans = sorted(
-        ((a, b) for i, a in enumerate(bounds) for b in bounds[i + 1 :] if CARD_MIN <= b - a <= CARD_MAX),
+        (
+            (a, b)
+            for i, a in enumerate(bounds)
+            for b in bounds[bisect_left(bounds, a + CARD_MIN, i + 1) : bisect_right(bounds, a + CARD_MAX)]
+        ),
         key=lambda ab: ab[0] - ab[1],
     )
+    # Luhn sums of every span from prefix sums (O(1) each): digit i is doubled when (b - 1 - i) is odd.
+    plain = [int(c) for c in digits]
+    twice = [2 * x - 9 if x > 4 else 2 * x for x in plain]
+    sums: tuple[list[int], list[int]] = ([0], [0])  # [0]: even positions doubled, [1]: odd positions doubled
+    for i, x in enumerate(plain):
+        sums[0].append(sums[0][-1] + (twice[i] if i % 2 == 0 else x))
+        sums[1].append(sums[1][-1] + (x if i % 2 == 0 else twice[i]))
     for a, b in spans:
-        if luhn_ok(digits[a:b]):
+        table = sums[1] if (b - 1) % 2 == 0 else sums[0]
+        if (table[b] - table[a]) % 10 == 0:
             return a, b
     return None
 
@@ -146,11 +178,13 @@ def _group_shape(run: str) -> list[int]:
 
 
 def _looks_like_ssn(run: str, digits: str, before: str) -> bool:
-    if not ssn_ok(digits):
+    """Nine digits shaped 3-2-4 that could be issued, or any nine digits named an SSN (any grouping:
+    "SSN: 123 456 789"; a named number is masked even if no SSN was ever issued so)."""
+    if len(digits) != 9:
         return False
-    if _group_shape(run) == [3, 2, 4]:
+    if _SSN_KEYWORD.search(before[-KEYWORD_WINDOW:]):
         return True
-    return bool(_SSN_KEYWORD.search(before[-KEYWORD_WINDOW:]))
+    return ssn_ok(digits) and _group_shape(run) == [3, 2, 4]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,12 +194,24 @@ class _Hit:
     replacement: str
 
 
+def _plausible(run: str, groups: list[str]) -> bool:
+    """Whether a run may hold a card: only the usual separators, or card-shaped groups, or one
+    separator character throughout ("4111~1111~1111~1111", "41|11|…"); not "2026-12-01 10:30:45"."""
+    seps = {ch for ch in run if not ch.isdecimal()}
+    if seps <= CLASSIC:
+        return True
+    if len(seps - {" "}) == 1:
+        return True
+    lengths = tuple(len(g) for g in groups)
+    return any(lengths[: len(shape)] == shape or lengths[-len(shape) :] == shape for shape in _CARD_SHAPES)
+
+
 def _card_hits(text: str) -> list[_Hit]:
     hits = []
     for m in _RUN.finditer(text):
         groups = _groups(m.group(0))
         digits = "".join(groups)
-        if len(digits) < CARD_MIN:
+        if len(digits) < CARD_MIN or not _plausible(m.group(0), groups):
             continue
         found = _card_in(groups)
         if found is not None:
@@ -219,6 +265,48 @@ def _wide_card_hits(text: str) -> list[_Hit]:
     return hits
 
 
+def _split_card_hits(text: str) -> list[_Hit]:
+    """A card number whose digits are split by a few words: "4111 1111 1111 111 and last digit 1".
+
+    Up to three neighbouring runs, a few words apart, that together make a Luhn-valid 13-19 digit
+    number, one of them at least 8 digits long (so a phone number and an extension never join).
+    """
+    runs = [(m.start(), m.end(), digits_of(m.group(0)), m.group(0)) for m in _RUN.finditer(text)]
+    hits: list[_Hit] = []
+    i = 0
+    while i < len(runs):
+        found = 0
+        for j in range(i + 1, min(i + 3, len(runs))):
+            gap = text[runs[j - 1][1] : runs[j][0]]
+            if len(gap) > SPLIT_GAP or len(gap.split()) > SPLIT_WORDS or not gap.strip() or "[" in gap:
+                break
+            if gap[0].isalnum() or gap[-1].isalnum():  # "1Z999AA1012…": letters glued to digits are a code
+                break
+            parts = runs[i : j + 1]
+            digits = "".join(p[2] for p in parts)
+            if len(digits) > CARD_MAX:
+                break
+            if (
+                len(digits) >= CARD_MIN
+                and max(len(p[2]) for p in parts) >= 8
+                and not any(everyday_number(text, p[0], p[3], amounts=False) for p in parts)
+                and all(_plausible(p[3], _groups(p[3])) for p in parts)
+                and luhn_ok(digits)
+            ):
+                hits.extend(_Hit(p[0], p[1], "[card number]") for p in parts[:-1])
+                hits.append(_Hit(parts[-1][0], parts[-1][1], f"[card ending {digits[-4:]}]"))
+                found = j - i + 1
+                break
+        i += found or 1
+    return hits
+
+
+def card_talk_hits(text: str, said: Said) -> list[_Hit]:
+    """Card fragments, security codes and expiry dates named by the words around them (privacy/card_talk.py)."""
+    runs = [(m.start(), m.end(), m.group(0), digits_of(m.group(0))) for m in _RUN.finditer(text)]
+    return [_Hit(a, b, label) for a, b, label in card_talk_spans(text, runs, said)]
+
+
 def _has_digit_words(text: str) -> bool:
     """A cheap test before the spoken-digits pass: at least nine digit words in the text."""
     return sum(1 for w in re.findall(r"[a-z]+", text.lower()) if w in DIGIT_WORDS) >= 9
@@ -242,10 +330,13 @@ def _spoken_hits(text: str) -> list[_Hit]:
     return hits
 
 
-def _ssn_hits(text: str) -> list[_Hit]:
+def _ssn_hits(text: str, context: Said) -> list[_Hit]:
     hits = []
     for m in _RUN.finditer(text):
-        if _looks_like_ssn(m.group(0), digits_of(m.group(0)), text[max(0, m.start() - KEYWORD_WINDOW) : m.start()]):
+        before = text[max(0, m.start() - KEYWORD_WINDOW) : m.start()]
+        if context.ssn and m.start() < CONTEXT_REACH:
+            before = "ssn " + before  # "what is your SSN?" … "123456789"
+        if _looks_like_ssn(m.group(0), digits_of(m.group(0)), before):
             hits.append(_Hit(m.start(), m.end(), "[SSN]"))
     return hits
 
@@ -300,15 +391,18 @@ def _apply(text: str, hits: list[_Hit]) -> str:
     return "".join(out)
 
 
-def redact(text: str) -> str:
-    """`text` with every card number, SSN and bank routing/account number masked."""
+def redact(text: str, context: Said | None = None) -> str:
+    """`text` with every card number, SSN and bank routing/account number masked; with `context`
+    (what the customer's previous messages named), its leading numbers read in that light."""
     if not any(ch.isdecimal() for ch in text):
         return _apply(text, _spoken_hits(text)) if _has_digit_words(text) else text
     masked = _apply(text, _card_hits(text))
     masked = _apply(masked, _wide_card_hits(masked))
+    masked = _apply(masked, _split_card_hits(masked))
+    masked = _apply(masked, card_talk_hits(masked, context or Said()))
     if _has_digit_words(masked):
         masked = _apply(masked, _spoken_hits(masked))
-    masked = _apply(masked, _ssn_hits(masked))
+    masked = _apply(masked, _ssn_hits(masked, context or Said()))
     return _apply(masked, _bank_hits(masked))
 
 
@@ -326,9 +420,25 @@ class Continuation:
 
 
 def may_continue_a_number(text: str) -> bool:
-    """Whether `text` starts with digits that could end a number begun in earlier messages: only then
+    """Whether `text` holds digits that earlier messages could make a card number or an SSN: only then
     does redaction need them (a turn reads no history otherwise)."""
-    return _HEAD_RUN.match(text) is not None
+    return sum(ch.isdecimal() for ch in text) >= 4
+
+
+def _tail(text: str, *, wordy: bool) -> re.Match[str] | None:
+    """The last digit run of `text` when nothing but separators follows it, or (`wordy`) a few words:
+    "my card starts 4111 1111, ok?" may begin a card when a card was named. One linear pass."""
+    last = None
+    for last in _RUN.finditer(text):  # noqa: B007 - the last one is wanted
+        pass
+    if last is None:
+        return None
+    rest = text[last.end() :]
+    return last if not any(ch.isalnum() for ch in rest) or (wordy and len(rest) <= SPLIT_GAP) else None
+
+
+# A card's last part with a few words before it ("and ends 1111 1111"): joined only when a card was named.
+_WORDY_HEAD = re.compile(rf"^[^\d]{{0,{SPLIT_GAP}}}?({_DIGIT}(?:{_SEP}{{0,{MAX_SEPARATOR_RUN}}}{_DIGIT})*)(?!\d)")
 
 
 def redact_continuation(previous: Sequence[str], text: str, *, max_parts: int = 5) -> Continuation:
@@ -337,20 +447,29 @@ def redact_continuation(previous: Sequence[str], text: str, *, max_parts: int = 
     "4111 1111" then "1111 1111" is one card number: neither message holds one alone. The
     new message's leading digits are joined to the trailing digits of up to `max_parts - 1`
     earlier messages (each of which must be only digits to reach further back); when the
-    joined digits hold a card number, every part is masked.
+    joined digits hold a card number, every part is masked. When a card was named (in the new
+    message or the previous two), a few words may stand around the parts ("my card starts 4111
+    1111" then "and ends 1111 1111"), and the new message's numbers are read as card details
+    (`Said`, privacy/card_talk.py); after "what's your SSN?" nine digits are an SSN.
     """
+    said = Said.before(list(previous), _SSN_KEYWORD)
+    named = said.card or said.card_word or CARD_WORD.search(text) is not None
     head = _HEAD_RUN.match(text)
+    if head is None and named:
+        head = _WORDY_HEAD.match(text)
     if head is None or not previous:
-        return Continuation(redact(text), {})
+        return Continuation(redact(text, said), {})
+    first = head.start(1) if head.re is _WORDY_HEAD else 0
     parts: list[tuple[int, re.Match[str]]] = []  # (index into previous, tail match), newest first
     for index in range(len(previous) - 1, max(-1, len(previous) - max_parts), -1):
-        tail = _TAIL_RUN.search(previous[index])
+        tail = _tail(previous[index], wordy=named and index == len(previous) - 1)
         if tail is None:
             break
         parts.append((index, tail))
         if tail.start() > 0 and previous[index][: tail.start()].strip(SEPARATORS):
             break  # words before the digits: the number cannot reach further back
-    head_groups = _groups(head.group(0))
+    head_text = text[first : head.end()]
+    head_groups = _groups(head_text)
     head_digits = "".join(head_groups)
     groups = head_groups
     for used, (_, tail) in enumerate(parts, start=1):
@@ -363,7 +482,10 @@ def redact_continuation(previous: Sequence[str], text: str, *, max_parts: int = 
             and found[0] < len(joined) - len(head_digits)
         ):
             card = joined[found[0] : found[1]]
-            new_text = f"[card ending {card[-4:]}]" + text[head.end() :]
-            earlier = {index: previous[index][: m.start()] + "[card number, continued]" for index, m in parts[:used]}
-            return Continuation(redact(new_text), earlier)
-    return Continuation(redact(text), {})
+            new_text = text[:first] + f"[card ending {card[-4:]}]" + text[head.end() :]
+            earlier = {
+                index: previous[index][: m.start()] + "[card number, continued]" + previous[index][m.end() :]
+                for index, m in parts[:used]
+            }
+            return Continuation(redact(new_text, said), earlier)
+    return Continuation(redact(text, said), {})

@@ -237,7 +237,7 @@ async def test_card_number_typed_in_chat_is_never_stored(runtime: Runtime) -> No
 
 async def test_a_card_split_over_two_chat_messages_is_masked_in_both(runtime: Runtime) -> None:
     session = await runtime.orchestrator.open_session(channel="chat", customer_id=1)
-    await runtime.orchestrator.handle_turn(session.id, "my card is 4111 1111")
+    await runtime.orchestrator.handle_turn(session.id, "it is 4111 1111")  # no card named: joined by Luhn
     await runtime.orchestrator.handle_turn(session.id, "1111 1111")
     stored = await runtime.pool.fetch(
         "SELECT text FROM messages WHERE session_id=$1 AND role='user' ORDER BY seq", uuid.UUID(session.id)
@@ -250,7 +250,7 @@ async def test_a_card_split_over_two_chat_messages_is_masked_in_both(runtime: Ru
 async def test_the_first_half_of_a_split_card_leaves_every_copy_the_session_made(runtime: Runtime) -> None:
     """Red-team F2: the messages were masked, but the handoff summary and ticket kept "4111 1111"."""
     session = await runtime.orchestrator.open_session(channel="chat", customer_id=2)
-    await runtime.orchestrator.handle_turn(session.id, "I want to talk to a real person, my card number is 4111 1111")
+    await runtime.orchestrator.handle_turn(session.id, "I want to talk to a real person, the number is 4111 1111")
     sid = uuid.UUID(session.id)
     copies = """SELECT concat_ws(' ', (SELECT string_agg(text, ' ') FROM messages WHERE session_id = $1),
                   (SELECT string_agg(summary || ' ' || context::text, ' ') FROM handoffs WHERE session_id = $1),
@@ -263,3 +263,10 @@ async def test_the_first_half_of_a_split_card_leaves_every_copy_the_session_made
     everywhere = await runtime.pool.fetchval(copies, sid)
     assert "4111" not in everywhere, everywhere
     assert "[card number, continued]" in everywhere
+
+    # With the card named, the first half is masked before anything copies it (red-team R1).
+    named = await runtime.orchestrator.open_session(channel="chat", customer_id=2)
+    await runtime.orchestrator.handle_turn(named.id, "I want to talk to a real person, my card number is 4111 1111")
+    assert "4111" not in await runtime.pool.fetchval(copies, uuid.UUID(named.id))
+    await runtime.orchestrator.handle_turn(named.id, "and it ends 1111 1111")
+    assert "1111 1111" not in await runtime.pool.fetchval(copies, uuid.UUID(named.id))
