@@ -13,6 +13,7 @@ is added to the same ticket, and questions about the same topics open none.
 
 from __future__ import annotations
 
+import random
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from seeded import clocked, seeded_runtime, variants
 
-from callcenter.evals.paraphrase import Spec, load_spec
+from callcenter.evals.paraphrase import Spec, load_spec, roughen
 from callcenter.orchestrator import Orchestrator, TurnResult
 from callcenter.runtime import Runtime
 from callcenter.settings import Settings
@@ -338,3 +339,46 @@ async def test_the_drip_and_the_parking_question_are_both_taken_up(desk_runtime:
         assert all(f"ticket #{r['id']}" in results[0].text for r in rows), results[0].text
         assert f"ticket #{leak['id']}" in results[1].text and "Again:" in str(leak["body"]), results[1].text
         assert await handoffs(desk_runtime, session_id) == 0
+
+
+# --- #42: an angry Spanish complaint about days without hot water is an urgent repair, not "un pago" ------
+
+_OUTAGES_ES = (
+    "ESTOY HARTA!!! llevo 2 semanas sin agua caliente y nadie viene. pago 2400 de renta para esto???",
+    "llevamos tres días sin calefacción y nadie viene a arreglarla",
+    "no hay agua caliente desde el lunes, ya me quejé dos veces",
+    "estoy harto, pago mi renta puntual y sigo sin luz en la cocina",
+)
+
+
+def spanish(spec: Spec, text: str, n: int, seed: int) -> list[str]:
+    rng = random.Random(f"{seed}:{text}")
+    out = [text]
+    for _ in range(n * 5):
+        rough, _applied = roughen(text, spec, "es", rng)
+        if len(out) < n and rough not in out:
+            out.append(rough)
+    return out
+
+
+async def test_a_spanish_outage_complaint_is_an_urgent_repair_handoff(desk_runtime: Runtime, spec: Spec) -> None:
+    orch = clocked(desk_runtime, NIGHT)
+    for i, wording in enumerate(_OUTAGES_ES):
+        for said in spanish(spec, wording, 3, seed=i):
+            session_id, results = await converse(orch, [said, "quiero hablar con el gerente"], 24)
+            first, manager = results
+            assert "reparación urgente" in first.text and "un pago" not in first.text, (said, first.text)
+            rows = await desk_runtime.store.pool.fetch(
+                "SELECT h.queue, h.priority, t.body FROM handoffs h"
+                " JOIN tickets t ON t.id = (h.context->>'ticket_id')::bigint WHERE h.session_id = $1",
+                uuid.UUID(session_id),
+            )
+            assert [(r["queue"], r["priority"]) for r in rows] == [("spanish", "high")], (said, rows)
+            assert "urgent repair" in str(rows[0]["body"]) and "gerente" in str(rows[0]["body"])
+            assert re.search(r"ticket #\d+", manager.text)
+    # a payment in Spanish is still a payment, at normal priority
+    session_id, (paid,) = await converse(orch, ["hola, quisiera pagar mi renta con la tarjeta"], 19)
+    queue = await desk_runtime.store.pool.fetchrow(
+        "SELECT queue, priority FROM handoffs WHERE session_id = $1", uuid.UUID(session_id)
+    )
+    assert "un pago" in paid.text and queue is not None and tuple(queue) == ("spanish", "normal")

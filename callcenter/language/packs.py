@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -171,6 +172,9 @@ class TopicFile(_Strict):
     patterns: list[str] = Field(min_length=1, description="Folded-text regular expressions that name the topic.")
     said: str = Field(description="The topic in this language, for the reply ('una reparación').")
     staff: str = Field(description="The topic in the base language, for the handoff's reason ('repair request').")
+    priority: Literal["normal", "high"] = Field(
+        default="normal", description="The handoff's priority ('high': an outage going on for days, a repeat)."
+    )
 
 
 class LanguageFile(_Strict):
@@ -213,6 +217,7 @@ class Topic:
     patterns: tuple[re.Pattern[str], ...]
     said: str
     staff: str
+    priority: str = "normal"
 
 
 @dataclass(frozen=True)
@@ -372,7 +377,7 @@ def load_pack(path: Path, base: str) -> LanguagePack:
             for k, v in sorted(spec.glossary.items(), key=lambda kv: -len(kv[0]))
         ),
         topics=tuple(
-            Topic(name, _compile(path, f"topics.{name}.patterns", t.patterns), t.said, t.staff)
+            Topic(name, _compile(path, f"topics.{name}.patterns", t.patterns), t.said, t.staff, t.priority)
             for name, t in spec.topics.items()
         ),
         flows=compile_flows(

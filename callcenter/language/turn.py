@@ -265,7 +265,8 @@ class LanguageTurns:
                     text = replies.other
                 why = "asked for a person" if heard.person else f"needs help ({topic.staff})" if topic else "needs help"
                 reason = f"{pack.name}-speaking {self.app.customer_noun} {why}: {said}"
-                request = HumanHandoffRequest(pack.queue, Priority.NORMAL, ctx.summary, reason)
+                urgency = Priority.HIGH if topic is not None and topic.priority == "high" else Priority.NORMAL
+                request = HumanHandoffRequest(pack.queue, urgency, ctx.summary, reason)
         try:  # handed over here so the reference is in their language; the orchestrator's call replays it
             out = await self.handoff.hand_over(
                 request,
