@@ -172,17 +172,22 @@ def test_calibrate_writes_thresholds_and_eval_uses_them(eval_env: Path, capsys: 
 def test_flow_first_is_reported_next_to_routed_with_its_flow_turns(
     eval_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A complaint goes to the escalation agent, whose flow the demo vouches for: under flow-first that
-    turn costs nothing and is counted per route; routed and frontier-only still send it to models."""
+    """A noise complaint goes to the escalation agent, whose flow the demo vouches for: under flow-first
+    that turn costs nothing and is counted per route; routed and frontier-only still send it to models.
+    (Not the double-charge complaint: the glue splits it into a billing question, answered by the billing
+    team's person, and "I want someone to look into it" queued behind it, so no escalation turn runs.)"""
     report_dir = eval_env / "flows"
     args = ["eval", str(SUITE), "--no-progress", "--latency-scale", "0.02", "--report", str(report_dir)]
-    for sid in ("dispute-double-charge-complaint", "pay-exact-amount"):
+    for sid in ("noise-complaint-ticket", "pay-exact-amount"):
         args += ["--only", sid]
     assert main([*args, "--policy", "routed", "--policy", "flow-first", "--policy", "frontier-only"]) == 0
     printed = capsys.readouterr().out
     assert "| flow-first |" in printed and "turns by flow" in printed
     data = json.loads((report_dir / "report.json").read_text())["policies"]
-    assert data["flow-first"]["flow_turns"] >= 1
+    # Every conversation ran to its end and passed (else the counts below would only echo the failure).
+    runs = {name: [(s["id"], s["pass"], s["reason"]) for s in p["scenarios"]] for name, p in data.items()}
+    assert all(ok for scenarios in runs.values() for _, ok, _ in scenarios), runs
+    assert data["flow-first"]["flow_turns"] >= 1, runs
     assert data["routed"]["flow_turns"] == 0 and data["frontier-only"]["flow_turns"] == 0
     assert data["flow-first"]["per_route"]["escalation"]["flow_turns"] >= 1
     others = {r: b["flow_turns"] for r, b in data["flow-first"]["per_route"].items() if r != "escalation"}

@@ -256,6 +256,7 @@ class SuiteRunner:
         name, dsn = await self.template.clone()
         pool: asyncpg.Pool | None = None
         store: ConversationStore | None = None
+        backend: CountingBackend | None = None
         try:
             pool = await create_pool(dsn, min_size=1, max_size=3)
             store = ConversationStore(pool)
@@ -296,8 +297,6 @@ class SuiteRunner:
                 result.escalated_turns += 1 if out.escalations else 0
                 result.handoff = result.handoff or out.human_handoff
                 tools.extend(out.tools)
-            result.flow_turns = backend.flow_turns
-            result.agent_turns = backend.agent_turns
             async with pool.acquire() as conn:
                 verdict = await judge(
                     conn, scenario, Transcript(session.id, result.replies, tools), before, today=self.config.today
@@ -313,6 +312,9 @@ class SuiteRunner:
             log.exception("eval.trial_error", scenario=scenario.id, policy=policy_name)
             result.passed, result.reason = False, f"error: {type(exc).__name__}: {exc}"[:300]
         finally:
+            if backend is not None:  # the turns flows answered count even if a later turn failed
+                result.flow_turns = backend.flow_turns
+                result.agent_turns = backend.agent_turns
             if store is not None:
                 await store.close()  # its queued message notifications, sent before the pool closes
             if pool is not None:
