@@ -74,8 +74,10 @@ def _signed(url: str) -> str:
 class Server:
     """`callcenter serve` in a subprocess on a database of its own."""
 
-    def __init__(self, python: str, server_dsn: str) -> None:
+    def __init__(self, python: str, server_dsn: str, env: dict[str, str] | None = None, workers: int = 0) -> None:
         self.python = python
+        self.env = env or {}  # more CALLCENTER_* settings (bench/long_flood.py)
+        self.workers = workers  # 0: serve's default
         self.server_dsn = server_dsn
         self.db = f"cc_abuse_{uuid.uuid4().hex[:10]}"
         self.port = _free_port()
@@ -96,11 +98,13 @@ class Server:
             CALLCENTER_BACKEND="local",
             CALLCENTER_DATA_DIR=str(OUT / ".abuse-data"),
         )
+        env.update(self.env)
         seed = [self.python, "-m", "callcenter", "seed"]  # a deployment's `serve` never seeds its database
         await asyncio.to_thread(subprocess.run, seed, env=env, check=True, capture_output=True)
         log = self.log_path.open("wb")
         self.proc = subprocess.Popen(  # noqa: ASYNC220 - starting the server under test, once
-            [self.python, "-m", "callcenter", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [self.python, "-m", "callcenter", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+            + (["--workers", str(self.workers)] if self.workers else []),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -152,7 +152,17 @@ class Settings(BaseSettings):
         description="Comma-separated websocket Origins allowed besides the server's own "
         "(e.g. https://www.example.com). Clients sending no Origin (not browsers) are allowed.",
     )
-    rate_messages_per_min: int = Field(default=30, ge=1, description="Chat messages per session per minute.")
+    rate_messages_per_min: int = Field(
+        default=30,
+        ge=1,
+        description="Chat messages per session per minute; a long message counts more (1 + 1 per 500 characters "
+        "understood: 5 at CALLCENTER_UNDERSTAND_MAX_CHARS 2,000).",
+    )
+    rate_messages_per_address_per_min: int = Field(
+        default=120,
+        ge=1,
+        description="Chat messages per client address per minute, over all its sockets, long ones weighed as above.",
+    )
     rate_sessions_per_min: int = Field(
         default=20, ge=1, description="Chat hellos (new sessions and resumes) per client address per minute."
     )

@@ -118,6 +118,7 @@ def test_settings(tmp_path_factory: pytest.TempPathFactory, trained_models: Path
         rate_sessions_per_min=100_000,
         rate_hellos_per_socket_per_min=100_000,
         rate_messages_per_min=1_000,
+        rate_messages_per_address_per_min=100_000,
         max_connections_per_address=1_000,
         anonymous_handoffs_per_address_per_hour=100_000,  # tests/test_anonymous_handoff_budget.py checks them
         anonymous_handoffs_per_hour=100_000,

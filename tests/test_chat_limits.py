@@ -355,3 +355,54 @@ async def test_pings_are_answered_while_a_turn_runs(make_client: MakeClient) -> 
         while "message" not in kinds:
             kinds.append((await ws.receive_json(timeout=30))["type"])
         assert "pong" in kinds
+
+
+def _long_messages(rng: random.Random, count: int) -> list[str]:
+    """Long pastes in the red team's costliest shapes (R6), 2,000 to 10,000 characters."""
+    shapes = ["a ", "a-", "1,2,", "ssn social security number ", "monday after 1pm ", "my sink leaks again "]
+    out = []
+    for _ in range(count):
+        shape = rng.choice(shapes)
+        out.append((shape * 5000)[: rng.randint(2_000, 10_000)].strip() or "a")
+    return out
+
+
+async def test_long_messages_weigh_more_per_session_and_per_address(make_client: MakeClient, runtime: Runtime) -> None:
+    """Red team R6: one address's long pastes over many sockets stalled other residents. A long message now
+    counts 1 + 1 per 500 characters read (5 at 2,000): 6 per session and 24 per address a minute by default."""
+    client = await make_client(trusted_proxies="127.0.0.1", rate_messages_per_address_per_min=120)
+    rng = random.Random(6)
+    attacker = {"X-Forwarded-For": "198.51.100.7"}
+    async with client.ws_connect("/v1/chat", headers=attacker) as ws:  # one session: 30 / 5 = 6 long messages
+        await _hello(ws)
+        codes = []
+        for text in _long_messages(rng, 7):
+            await ws.send_json({"type": "message", "text": text})
+            final = (await _finals(ws, 1))[0]
+            codes.append(final.get("code", final["type"]))
+        assert codes == ["message"] * 6 + ["rate_limited"], codes
+    sockets = [await client.ws_connect("/v1/chat", headers=attacker) for _ in range(4)]
+    try:  # the address has 120 - 30 = 90 left: 18 long messages, whatever the sockets
+        for ws in sockets:
+            await _hello(ws)
+        answered: dict[str, int] = {}
+        for text in _long_messages(rng, 24):
+            ws = rng.choice(sockets)
+            await ws.send_json({"type": "message", "text": text})
+            final = (await _finals(ws, 1))[0]
+            key = final.get("code", final["type"])
+            answered[key] = answered.get(key, 0) + 1
+            if key == "rate_limited":
+                assert "address" in final["message"] or "too fast" in final["message"], final
+        assert answered.get("message") == 18 and answered.get("rate_limited") == 6, answered
+        async with client.ws_connect("/v1/chat", headers={"X-Forwarded-For": "203.0.113.9"}) as resident:
+            await _hello(resident)
+            await resident.send_json({"type": "message", "text": "what are your office hours?"})
+            assert (await _finals(resident, 1))[0]["type"] == "message"  # another address is not affected
+        async with client.ws_connect("/v1/chat", headers=attacker) as ws:  # a short one costs 1: still in budget?
+            await _hello(ws)
+            await ws.send_json({"type": "message", "text": "hi"})
+            assert (await _finals(ws, 1))[0].get("code") == "rate_limited"  # no: 120 spent
+    finally:
+        for ws in sockets:
+            await ws.close()

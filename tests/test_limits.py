@@ -60,3 +60,17 @@ def test_connection_counter() -> None:
 
 def test_retry_after_is_rounded_up() -> None:
     assert retry_after(0.0001) == 0.1 and retry_after(1.21) == 1.3
+
+
+def test_a_heavy_event_takes_its_weight_and_waits_for_room() -> None:
+    now = [0.0]
+    window = SlidingWindow(limit=10, window_s=60.0, clock=lambda: now[0])
+    assert window.hit("a", 5) is None and window.hit("a", 5) is None
+    assert window.hit("a") == 60.0  # full: room again when the first five leave
+    now[0] = 30.0
+    assert window.hit("a", 1) == 30.0
+    now[0] = 60.0
+    assert window.hit("a", 5) is None  # all ten left at 60 s
+    assert window.hit("a", 50) == 60.0  # heavier than the budget: waits for the window to empty, then gets in alone
+    now[0] = 121.0
+    assert window.hit("a", 50) is None

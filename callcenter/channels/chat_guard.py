@@ -19,6 +19,8 @@ from callcenter.channels.forwarding import TrustedProxies, client_address, forwa
 from callcenter.channels.limits import ConnectionCounter, SlidingWindow
 from callcenter.settings import Settings
 
+LONG_MESSAGE_CHARS = 500  # each this many characters a message's flows read count as one more message
+
 
 def _origin(value: str) -> str:
     """scheme://host[:port] in lower case, default ports dropped."""
@@ -47,6 +49,25 @@ class ChatGuard:
         self.desk_connections = ConnectionCounter(s.max_connections_per_address)
         self.sessions = SlidingWindow(s.rate_sessions_per_min, 60.0)
         self.messages = SlidingWindow(s.rate_messages_per_min, 60.0)
+        self.address_messages = SlidingWindow(s.rate_messages_per_address_per_min, 60.0)
+
+    def message_refused(self, session_id: str, address: str, text: str) -> tuple[str, float] | None:
+        """(why, seconds to wait) when this message is over budget: per address, then per session.
+
+        A message weighs 1 plus 1 per LONG_MESSAGE_CHARS the flows will read (red team R6: 18 sockets of
+        10,000-character messages from one address stalled everyone else; each costs ~20x a short turn).
+        """
+        read = min(len(text), self.settings.understand_max_chars)
+        weight = 1 + read // LONG_MESSAGE_CHARS
+        wait = self.address_messages.wait(address, weight)
+        if wait is not None:
+            return "Too many messages from your address; wait a moment and send it again.", wait
+        wait = self.messages.wait(session_id, weight)
+        if wait is not None:
+            return "You are sending messages too fast; wait a moment and send it again.", wait
+        self.address_messages.hit(address, weight)  # charged only when both let it in
+        self.messages.hit(session_id, weight)
+        return None
 
     def address(self, request: web.Request) -> str:
         return client_address(request.remote, request.headers, self.trusted)

@@ -227,13 +227,10 @@ class ChatConnection:
                 client_id=frame.client_id,
             )
             return
-        wait = self.guard.messages.hit(self.session_id)
-        if wait is not None:
+        refused = self.guard.message_refused(self.session_id, self.address, frame.text)
+        if refused is not None:
             await self.error(
-                "rate_limited",
-                "You are sending messages too fast; wait a moment and send it again.",
-                retry_after_s=retry_after(wait),
-                client_id=frame.client_id,
+                "rate_limited", refused[0], retry_after_s=retry_after(refused[1]), client_id=frame.client_id
             )
             return
         unsaved, self.unsaved_session = self.unsaved_session, False

@@ -30,7 +30,12 @@ class SlidingWindow:
     clock: Clock = time.monotonic
     _events: OrderedDict[str, deque[float]] = field(default_factory=OrderedDict, repr=False)
 
-    def hit(self, key: str) -> float | None:
+    def hit(self, key: str, weight: int = 1) -> float | None:
+        """Record `weight` events at once (a long message counts several, docs/security.md)."""
+        return self.wait(key, weight, record=True)
+
+    def wait(self, key: str, weight: int = 1, *, record: bool = False) -> float | None:
+        """Seconds until `weight` more events would be allowed; None when they are now (recorded if `record`)."""
         now = self.clock()
         events = self._events.get(key)
         if events is None:
@@ -42,9 +47,11 @@ class SlidingWindow:
         horizon = now - self.window_s
         while events and events[0] <= horizon:
             events.popleft()
-        if len(events) >= self.limit:
-            return max(0.001, events[0] + self.window_s - now)
-        events.append(now)
+        weight = max(1, min(weight, self.limit))  # one event heavier than the whole budget still gets in, alone
+        if len(events) + weight > self.limit:
+            return max(0.001, events[weight - 1 + len(events) - self.limit] + self.window_s - now)
+        if record:
+            events.extend([now] * weight)
         return None
 
 

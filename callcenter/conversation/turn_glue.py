@@ -19,6 +19,7 @@ from typing import Any
 from callcenter.app import App
 from callcenter.conversation.follow_ups import offer_text, queued_note, split_requests
 from callcenter.conversation.memory import GlueMemory
+from callcenter.conversation.off_loop import read_long
 from callcenter.conversation.rules import ruled
 from callcenter.providers.client import CallContext
 from callcenter.routing.router import Router
@@ -99,7 +100,7 @@ async def plan_turn(
         acked = replace(decision, vertical=fallback, confidence=1.0, reason="acknowledgement")
         return TurnPlan(text, acked, app.agent_for(fallback), True, {}, memory)
     if not decision.emergency:
-        decision, forced = ruled(app, text, decision)
+        decision, forced = await read_long(text, ruled, app, text, decision)  # the turn's costliest reading
         continues = app.continuations.get(recent_agent or "")
         if not forced and recent_agent and continues is not None and continues(text, recent_state, now):
             # "can you move it to friday?" right after "You're booked": the booking it changes.
