@@ -20,6 +20,7 @@ from callcenter_agents.conversation import (
     FOLLOW_UP_OFFER,
     FOLLOW_UP_VERTICALS,
     READ_YES_NO,
+    ROUTE_FITS,
     ROUTE_RULES,
     STRIP_COURTESY,
 )
@@ -108,6 +109,7 @@ __all__ = [
     "HUMAN_HANDOFF_TOOL",
     "JUDGE_INSTRUCTIONS",
     "READ_YES_NO",
+    "ROUTE_FITS",
     "ROUTE_RULES",
     "SHARED_CONTEXT",
     "STRIP_COURTESY",

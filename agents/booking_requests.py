@@ -21,19 +21,26 @@ CANCEL_WORDS = re.compile(
     r"\b(cancel\w*|call off|don'?t need (the|my|a|that) (visit|appointment|viewing|tour))\b", re.I
 )
 _LIST = re.compile(
-    r"\b(when is|when's|what time is|do i have|list|show me|upcoming|my appointments|"
+    # "my shower has no hot water. also when is the office open?": the building's hours, not a visit's
+    r"\b((when is|when's)(?! the (office|pool|gym|package|leasing|front desk|lobby|laundry|rooftop))|"
+    r"what time is|do i have|list|show me|upcoming|my appointments|"
     r"any appointments|scheduled|is (the|my) \w+ (still )?coming|booked for)\b",
     re.I,
 )
 # "whats booked", "what do i have booked", "anything scheduled for me?": the resident's own
 # appointments asked for in a few words, which the classifier reads as off-topic or a handbook question.
-_WHAT_IS_BOOKED_WORDS = ("booked", "scheduled", "coming", "appointments", "bookings", "visits")
+_WHAT_IS_BOOKED_WORDS = ("booked", "scheduled", "coming", "appointments", "appointment", "bookings", "visits", "still")
 _WHAT_IS_BOOKED = re.compile(
     r"\b(what('?s| is| do i have| have i (got )?|'?ve i got| i have)? ?(got )?booked|what (did|have) i book(ed)?|"
     r"(do i have|have i got|got) (anything|something|any\w*) (booked|scheduled|coming up)|"
     r"(anything|something) (booked|scheduled) for me|what (do i have|have i got|'?s) coming up|"
     r"what (appointments?|visits?|bookings?) (do i have|have i got|are (booked|scheduled|coming up))|"
-    r"(check|see|show) (me )?(my|what i have) (bookings?|booked|appointments?|visits?))\b"
+    r"(check|see|show) (me )?(my|what i have) (bookings?|booked|appointments?|visits?)|"
+    # "is my appointment still on", "is the plumber still coming?": its status, read back from the visits
+    r"(is|are) (my|the|our) (\w+ )?(appointments?|appt|visits?|viewings?|bookings?) still (on|happening|scheduled|"
+    r"booked|confirmed|good|going ahead|a go)|do i still have (an?|my|the) (\w+ )?(appointment|visit|viewing|booking)|"
+    r"(is|are) (my|the|our) (plumber|electrician|technician|tech|handyman|maintenance( guy| person)?|"
+    r"repair ?(man|person)) still (coming|on)|(are|is) (they|he|she) still coming)\b"
 )
 # "wait what time was that again", "when was it again?": the time of the visit just booked or read back.
 _BOOKED_TIME = re.compile(

@@ -39,6 +39,16 @@ from callcenter_agents.detector_chirp import continues_after_chirp, is_chirp_rep
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.polite import fix_typos, is_bare_ack, polite_core
 from callcenter_agents.request_kinds import is_policy_question, is_repair_request
+from callcenter_agents.route_meaning import (
+    asks_about_packages,
+    asks_about_parking,
+    asks_for_call_back,
+    asks_what_i_owe,
+    fits_billing,
+    fits_booking,
+    names_payment_method,
+    reports_hot_water_problem,
+)
 from callcenter_agents.ticket_status import about_earlier_report
 
 STRIP_COURTESY: Callable[[str], str] = polite_core
@@ -125,6 +135,7 @@ BARE_ACK: Callable[[str], bool] = is_bare_ack
 ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("escalation", is_legal_threat),
     ("escalation", asks_for_person),  # a person, from inside any flow: the handoff desk
+    ("escalation", asks_for_call_back),  # "can somebody call me on the telephone": a person, even mid-offer
     ("escalation", about_earlier_report),  # "any update on the gas leak i reported", "gas leak got fixed last week"
     ("escalation", is_chirp_report),  # "my CO detector keeps chirping every minute": a battery visit, explained
     ("escalation", is_desk_request),  # "reserve the freight elevator", "take that charge off": a ticket for the office
@@ -138,16 +149,24 @@ ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("general", is_lost_and_found),
     ("general", asks_about_fire_drill),
     ("booking", is_rental_enquiry),
+    ("general", asks_about_packages),  # "did i get a package? amazon says delivered": the package room
+    ("general", asks_about_parking),  # "do i need a permit for my own car": the parking rules
     ("general", is_policy_question),
     ("escalation", is_neighbour_disturbance),
     ("billing", is_payment_timing_question),
     ("billing", is_account_money_question),  # payments made, refunds, payment plans, "the 97.25"
+    ("billing", asks_what_i_owe),  # "how do I owe", "a letter … something about money": the balance
+    ("billing", names_payment_method),  # "the visa": the card for a payment, never a repair
     ("billing", is_amount_offer),  # "I can do 1,000" answers "How much?", whatever the classifier hears
     ("booking", is_repair_request),
+    ("booking", reports_hot_water_problem),  # "barely any hot water": a repair, not the water bill
     ("booking", asks_what_is_booked),  # "whats booked": the resident's appointments, not off-topic
     ("booking", takes_back_cancel),  # "don't cancel my appointment after all": the visit, booked again
     ("booking", changes_a_numbered_visit),  # "can you cancel #13": that visit, looked up (and refused if not theirs)
 )
+# What a message the classifier sends to an agent must show for the guess to stand; without it the
+# front desk says it did not understand, with what the line can do (agents/route_meaning.py).
+ROUTE_FITS: dict[str, Callable[[str], bool]] = {"booking": fits_booking, "billing": fits_billing}
 # Requests worth queuing when one message asks for two: the ones that take a flow of several turns.
 FOLLOW_UP_VERTICALS: tuple[str, ...] = ("booking", "billing", "escalation")
 FOLLOW_UP_OFFER = 'You also mentioned "{request}". Would you like me to help with that now?'
@@ -196,7 +215,10 @@ _WHEN_SLIPS = ("weekend", "weekends", "holiday", "holidays", "saturdays", "sunda
 _FOLLOW_UP = re.compile(
     r"^(and |but |so |ok |okay )?((till|until|til|from) (what|which) (time|hour|day)|until when|till when|"
     rf"(((what|how) about|and) )?((on|at|during|over) )?{_WHEN_WORD}( {_WHEN_WORD})?( too| as well)?|"
-    r"what time does it (close|open)|when does it (close|open)|is it (open|closed)|how late|how early|what hours)$"
+    r"what time does it (close|open)|when does it (close|open)|is it (open|closed)|how late|how early|what hours|"
+    # "how much is it?" right after the parking rules: what that costs, from the same passage
+    r"how much( is| does| would| will)?( it| that| one| this| they)?( cost| be| run)?( a month| per month| monthly)?|"
+    r"what (does|do|would) (it|that|they) cost|(and )?(the )?(price|cost)( of (it|that|one))?)$"
 )
 
 

@@ -32,6 +32,7 @@ from callcenter_agents.emergency_follow_up import emergency_follow_up
 from callcenter_agents.escalation_prompt import ESCALATION_EXAMPLES, ESCALATION_INSTRUCTIONS
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.replies import summarize_history
+from callcenter_agents.route_meaning import asks_for_call_back
 from callcenter_agents.ticket_status import asks_ticket_status, log_past_danger, not_found_reply, status_reply
 from callcenter_tools.escalation import EMERGENCY_LINE, ESCALATION_TOOLS, handoff_eta
 
@@ -148,7 +149,7 @@ def detect_intent(text: str) -> str:
         return "emergency"
     if _LEGAL.search(text) or is_legal_threat(text):
         return "legal"
-    if asks_for_person(text):  # the whole message asks for a person, however padded or typed
+    if asks_for_person(text) or asks_for_call_back(text):  # a person, however padded, typed or by phone
         return "person"
     if past_danger(text):  # "the gas company fixed it, just wanted you to know": logged, not dispatched
         return "past"

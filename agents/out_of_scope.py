@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from callcenter_agents.replies import CAPABILITIES, PROBE_REFUSAL, bare_ack_reply, is_prompt_probe
 
+from callcenter.conversation import UNRECOGNISED_KEY
 from callcenter.specialists.agent_spec import AgentSpec
 from callcenter.specialists.flow import FlowReply, FlowTurn
 from callcenter.types import Tier
 
 DECLINE = "Sorry, that's outside what I can help with here: I only handle things about your home and building."
+NOT_UNDERSTOOD = "Sorry, I didn't understand that. Could you put it another way?"
 
 
 class OutOfScopeFlow:
@@ -24,6 +26,8 @@ class OutOfScopeFlow:
         ack = bare_ack_reply(turn.text, turn.history)
         if ack is not None:  # "yes" with no question open is not off-topic, it is unfinished
             return FlowReply(text=ack, done=True)
+        if turn.state.get(UNRECOGNISED_KEY):  # about the home, maybe, but nothing we recognise: say so
+            return FlowReply(text=f"{NOT_UNDERSTOOD} {CAPABILITIES}", done=True)
         return FlowReply(text=f"{DECLINE} {CAPABILITIES}", done=True)
 
 

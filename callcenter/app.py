@@ -112,6 +112,8 @@ class App:
     yes_no: Callable[[str], bool | None] | None = None
     bare_ack: Callable[[str], bool] | None = None
     route_rules: tuple[tuple[Vertical, Callable[[str], bool]], ...] = ()
+    # vertical -> what a message must show for the classifier's verdict for it to stand (else: not understood)
+    route_fits: dict[Vertical, Callable[[str], bool]] = field(default_factory=dict)
     follow_up_verticals: tuple[Vertical, ...] = ()
     follow_up_offer: str = "You also mentioned: {request}. Would you like me to help with that now?"
     request_joiners: re.Pattern[str] | None = None
@@ -184,6 +186,7 @@ def load_app(agents_module: str = "callcenter_agents") -> App:
         yes_no=getattr(mod, "READ_YES_NO", None),
         bare_ack=getattr(mod, "BARE_ACK", None),
         route_rules=tuple(getattr(mod, "ROUTE_RULES", ())),
+        route_fits=dict(getattr(mod, "ROUTE_FITS", {})),
         follow_up_verticals=tuple(getattr(mod, "FOLLOW_UP_VERTICALS", ())),
         follow_up_offer=str(getattr(mod, "FOLLOW_UP_OFFER", App.follow_up_offer)),
         request_joiners=getattr(mod, "REQUEST_JOINERS", None),

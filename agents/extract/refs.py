@@ -129,7 +129,9 @@ _PHRASES: Final[tuple[tuple[re.Pattern[str], str, str], ...]] = tuple(
     (re.compile(pattern), category, name)
     for pattern, category, name in (
         (
-            r"\bno\s+hot\s+water\b|\bhot\s+water\s+(?:is\s+)?(?:out|not\s+working)\b|\bwater\s+(?:is\s+)?cold\b",
+            r"\b(?:no|barely(?:\s+any)?|hardly(?:\s+any)?|little|lukewarm)\s+hot\s+water\b|\bwater\s+(?:is\s+)?cold\b"
+            r"|\bhot\s+(?:water|watr|wter|watter|wate)\s+(?:is\s+|keeps\s+)?(?:out|gone|(?:not|isn'?t|is\s+not|doesn'?t"
+            r"|won'?t)\s+work(?:ing)?|stopped(?:\s+working)?|runs?\s+out|\w+ing\s+out|ran\s+out|went\s+out)\b",
             "plumbing",
             "no hot water",
         ),

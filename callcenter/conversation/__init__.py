@@ -8,6 +8,13 @@ it friday" right after a booking reaches the booking it corrects). `plan_turn` r
 specialist and `close_turn` after it; the business supplies the words (`callcenter.app`).
 """
 
-from callcenter.conversation.turn_glue import SWITCH_CONFIDENCE, TurnPlan, close_turn, plan_turn, routing_text
+from callcenter.conversation.turn_glue import (
+    SWITCH_CONFIDENCE,
+    UNRECOGNISED_KEY,
+    TurnPlan,
+    close_turn,
+    plan_turn,
+    routing_text,
+)
 
-__all__ = ["SWITCH_CONFIDENCE", "TurnPlan", "close_turn", "plan_turn", "routing_text"]
+__all__ = ["SWITCH_CONFIDENCE", "UNRECOGNISED_KEY", "TurnPlan", "close_turn", "plan_turn", "routing_text"]

@@ -35,6 +35,8 @@ SWITCH_CONFIDENCE = 0.75
 MIN_NEW_REQUEST_WORDS = 4
 # What a fresh flow's state carries when the same agent finished last turn: the state it closed with.
 FINISHED_KEY = "finished"
+# What the fallback agent's state carries when the classifier's guess did not fit the message.
+UNRECOGNISED_KEY = "unrecognised"
 
 
 @dataclass(slots=True)
@@ -125,7 +127,18 @@ async def plan_turn(
     state: dict[str, Any] = {} if switched else dict(session.state.get("agent_state", {}))
     if switched and recent_agent == agent.name and recent_state:
         state = {FINISHED_KEY: recent_state}
+    if switched and not forced and not decision.emergency and not _fits(app, decision, text):
+        # "did i get a package?" guessed as a booking: "What needs fixing?" would answer a question
+        # never asked; the front desk says it did not understand, and what it can do.
+        decision = replace(decision, vertical=str(fallback), reason="unrecognised")
+        agent, state = app.agent_for(str(fallback)), {UNRECOGNISED_KEY: True}
     return TurnPlan(text, decision, agent, switched, state, memory, queued_now)
+
+
+def _fits(app: App, decision: RouteDecision, text: str) -> bool:
+    """Whether the message shows what the business requires of the agent the classifier chose."""
+    fits = app.route_fits.get(decision.vertical)
+    return fits is None or app.fallback_vertical is None or fits(routing_text(app, text))
 
 
 def _bare_ack(app: App, text: str) -> bool:
