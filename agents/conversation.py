@@ -44,6 +44,7 @@ from callcenter_agents.route_meaning import (
     asks_about_parking,
     asks_for_call_back,
     asks_what_i_owe,
+    asks_whether_a_permit_is_needed,
     fits_billing,
     fits_booking,
     names_payment_method,
@@ -138,6 +139,7 @@ ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("escalation", asks_for_call_back),  # "can somebody call me on the telephone": a person, even mid-offer
     ("escalation", about_earlier_report),  # "any update on the gas leak i reported", "gas leak got fixed last week"
     ("escalation", is_chirp_report),  # "my CO detector keeps chirping every minute": a battery visit, explained
+    ("general", asks_whether_a_permit_is_needed),  # "do i need a permit for my car": the rule, not a request
     ("escalation", is_desk_request),  # "reserve the freight elevator", "take that charge off": a ticket for the office
     ("escalation", asks_to_log),  # "i want this logged": what they said before, on a ticket
     ("general", asks_for_help),  # "i need help": the front desk's menu

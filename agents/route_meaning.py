@@ -40,6 +40,19 @@ def asks_about_packages(text: str) -> bool:
     return bool(_PACKAGE.search(t)) and not _PACKAGE_GRIEVANCE.search(t) and not _is_repair(t)
 
 
+# Asking whether one is needed or what it costs, not asking the office for one (a ticket: desk_tickets.py).
+_PERMIT_QUESTION: Final = re.compile(
+    r"\b(do (i|we|you) (need|have to have|require)|is (a |one )?(parking )?permit (needed|required)|"
+    r"(need|require) (a |one )?(parking )?permit\?|how much (is|are|does|do|for)|what (does|do|is) .{0,20}cost)\b"
+)
+
+
+def asks_whether_a_permit_is_needed(text: str) -> bool:
+    """ "do i need a permit for my own car": the parking rules, asked before any request to the office."""
+    t = fix_typos(text, ("permit", "permits", "parking", "vehicle"))
+    return asks_about_parking(text) and bool(_PERMIT_QUESTION.search(t))
+
+
 def asks_about_parking(text: str) -> bool:
     """A parking permit or sticker asked about: the handbook's parking answer (permits, prices)."""
     t = fix_typos(text, ("permit", "permits", "parking", "sticker", "vehicle"))
