@@ -77,8 +77,15 @@ _WHAT_NOW = re.compile(
     r"what do (i|we) do( now)?|what should (i|we) do|then what|and now|next steps?|what happens (now|next))\b",
     re.I,
 )
+# "get me a manager now", "i want to talk to a real person" (trial5 #23): said, and passed on with the report.
+_PERSON = re.compile(
+    r"\b(manager|supervisor|(real|actual|live) (person|human)|talk to (a |an |the |someone|somebody)|"
+    r"speak (to|with) (a |an |the |someone|somebody)|human)\b",
+    re.I,
+)
 # Ordered: the first that matches is what the follow-up asks.
 _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("person", _PERSON),
     ("out", _OUT_NOW),
     ("thanks", _THANKS_ONLY),
     ("back_in", _BACK_IN),
@@ -97,6 +104,25 @@ def follow_up_kind(text: str) -> str:
         if cue.search(text) and not (asks_next and asked in ("ticket", "status")):
             return asked
     return "steps"
+
+
+# A second, ordinary request in a follow-up ("ok. also can you tell me when my water bill is due"): never
+# silently dropped (trial5 #4, #29, #45), though the emergency comes first.
+_ALSO = re.compile(
+    r"(?:^|[,;.?!]\s*|\s)(?:and\s+)?(?:also|btw|by the way|oh and|another thing|and can you)\b[,:]?\s*", re.I
+)
+_ORDINARY = re.compile(
+    r"\b(bill|balance|rent|pay\w*|charge\w*|fee|invoice|parking|appointment|book|schedule|faucet|sink|toilet|"
+    r"package|lease|permit|spot)\b",
+    re.I,
+)
+
+
+def _other_request(text: str) -> str:
+    """The ordinary request a follow-up adds after "also", "btw"... ("" when none)."""
+    m = _ALSO.search(text)
+    rest = text[m.end() :].strip(" ?.!") if m else ""
+    return rest[:120] if rest and _ORDINARY.search(rest) and not detect_emergency(rest) else ""
 
 
 def kind_of(mode: dict[str, Any]) -> str:
@@ -143,6 +169,14 @@ async def emergency_follow_up(turn: FlowTurn, text: str, mode: dict[str, Any]) -
         # "its just a chirp every minute or so, i think the battery is low": a battery to change, not a leak
         return await battery_visit(turn, text, after_emergency=True)
     asked = follow_up_kind(text)
+    if asked == "person":  # the emergency team is the person; the request for a manager goes on the report
+        return FlowReply(
+            text=f"I've passed on that you want a manager: it's on your emergency report, and a person from our "
+            f"emergency team is joining this conversation. {BRIEF.get(kind, DEFAULT_BRIEF)}. Our 24/7 emergency line "
+            f"is {EMERGENCY_LINE}.",
+            done=True,
+            human=urgent_handoff(turn, text, kind, "update (asked for a manager)"),
+        )
     if asked == "report":
         return FlowReply(
             text=f"{BRIEF.get(kind, DEFAULT_BRIEF)}. I've added this to your emergency report and told our emergency "
@@ -176,8 +210,12 @@ async def emergency_follow_up(turn: FlowTurn, text: str, mode: dict[str, Any]) -
         parts = [p for p in (lead, where) if p]
     said = ". ".join(parts)
     danger = "" if "911" in said else " If anyone is in danger, call 911."
+    other = _other_request(text)
+    later = (
+        f' You also asked "{other}": I can help with that here once you\'re safe, just ask me again.' if other else ""
+    )
     return FlowReply(
-        text=f"{said}.{danger} Our 24/7 emergency line is {EMERGENCY_LINE}.",
+        text=f"{said}.{danger} Our 24/7 emergency line is {EMERGENCY_LINE}.{later}",
         done=True,
         tool_results=[status] if status else [],
     )
