@@ -114,6 +114,11 @@ class BookingFlow(ExistingAppointments, VisitNotes):
             return t.reply(done, {"cancelled": cancelled}, done=True)
         if stage == "pick_appt" and state.get("intent") == "note":  # which visit the access note is for
             return await self._picked_note(t, text, state)
+        if stage == "confirm_note":  # "Shall I add 'Please call before arriving.'?": yes, no, or something else
+            confirmed = await self._confirm_note(t, text, state)
+            if confirmed is not None:
+                return confirmed
+            state, stage = {}, None
         just = booked if isinstance(booked, dict) else None
         if not stage and (asks_about_a_visit(text) or (just is not None and asks_what_it_is_about(text))):
             return await self._about(t, just)  # "what was the appointment about again?"

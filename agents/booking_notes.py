@@ -16,8 +16,8 @@ from typing import Any
 
 from callcenter_agents.booking_appointments import appointment_line, upcoming
 from callcenter_agents.booking_requests import appointment_number, named_trade
-from callcenter_agents.extract import detect_appointment_ref, pick_choice
-from callcenter_agents.extract.polite import fix_typos
+from callcenter_agents.extract import detect_appointment_ref, is_affirmative, is_cancel, is_negative, pick_choice
+from callcenter_agents.extract.polite import answer_text, fix_typos
 from callcenter_agents.replies import MAX_MISSES, choice_prompt, numbered
 from callcenter_agents.tool_turn import ToolTurn
 from callcenter_tools.knowledge import search
@@ -66,6 +66,12 @@ _ASKS_ACCESS = re.compile(
     r"(what|anything) (should|does|do) (she|he|they|i) (need to )?bring|(does|do) (she|he|they|i) (need|have) to bring|"
     r"bring anything)\b"
 )
+# "will they call first?": asked, not told; a call-ahead note is offered and written after a yes
+_ASKS_CALL = re.compile(
+    r"\b((will|do|does|would|can|could) (they|the tech\w*|he|she|someone|the plumber|the guy) "
+    r"(call|text|phone|ring)( me)? (first|ahead|before|beforehand)|(call|text) (me )?(first|ahead|before)\s*\?)"
+)
+CALL_AHEAD = "Please call before arriving."
 # "what was the appointment about again", "what's it for": the visit's description and notes, read back
 _ABOUT = re.compile(
     r"\b(what('?s| is| was|s) (it|that|the (appointment|appt|visit|viewing|booking)|"
@@ -97,8 +103,9 @@ def _read(text: str) -> str:
 
 def gives_access_note(text: str) -> bool:
     """Said right after a visit was booked or read back: something for the technician (a key, a
-    code, a pet, call ahead), or a question how entry works."""
-    return bool(note_text(text) or _ASKS_ACCESS.search(_read(text)))
+    code, a pet, call ahead), or a question how entry works or whether they call first."""
+    read = _read(text)
+    return bool(note_text(text) or _ASKS_ACCESS.search(read) or _ASKS_CALL.search(read))
 
 
 def asks_for_note(text: str) -> bool:
@@ -128,19 +135,26 @@ def asks_about_a_visit(text: str) -> bool:
     return bool(_ABOUT.search(read) and _ABOUT_A_VISIT.search(read))
 
 
+def _asks(part: str) -> bool:
+    """A part of a message that asks rather than tells ("do i need to be home?", "will they call first?")."""
+    read = _read(part)
+    return bool(_ASKS_ACCESS.search(read) or _ASKS_CALL.search(read) or _QUESTION.search(_COURTESY.sub("", read)))
+
+
 def note_text(text: str) -> str:
     """What goes on the visit: the message's sentences that tell the technician something, without
     the request and courtesy around them and without the questions (those are answered, not noted)."""
     kept = []
     for sentence in _SENTENCE.split(text.strip()):
         parts = [p for p in _PART.split(sentence.strip()) if p]
-        asked = [p for p in parts if _ASKS_ACCESS.search(_read(p)) or _QUESTION.search(_COURTESY.sub("", _read(p)))]
+        asked = [p for p in parts if _asks(p)]
         told = ", ".join(p for p in parts if p not in asked)
         read = _read(told)
         if not told:
             continue
         strong = _ASKS_NOTE.search(read) or _STRONG.search(read)
-        other_question = any(not _ASKS_ACCESS.search(_read(p)) for p in asked)  # "i have a dog, is there pet rent?"
+        # "i have a dog, is there pet rent?": the dog is no note for a question about rent
+        other_question = any(not (_ASKS_ACCESS.search(_read(p)) or _ASKS_CALL.search(_read(p))) for p in asked)
         if strong or (_WEAK.search(read) and not told.endswith("?") and not other_question):
             said = _THANKS.sub("", _COURTESY.sub("", told)).strip()
             kept.append(_LEAD.sub("", said).strip() or said)
@@ -223,6 +237,12 @@ class VisitNotes:
         answer = access_answer(text, appt.get("kind"))
         note = note_text(text)
         line = appointment_line(appt)
+        if not note and _ASKS_CALL.search(_read(text)):  # "will they call first?": offered, written after a yes
+            state = {"intent": "note", "stage": "confirm_note", "appointment": appt, "note": CALL_AHEAD}
+            return t.reply(
+                f'I can ask them to. Shall I add "{CALL_AHEAD}" to your {line[0].lower()}{line[1:]}?',
+                state,
+            )
         if not note:  # a question only: answered, and what to tell us asked for
             return t.reply(
                 f"{answer} If you tell me how they can get in (a spare key, a code, a pet at home), "
@@ -254,3 +274,12 @@ class VisitNotes:
         if not live:
             return t.reply("That appointment is no longer upcoming, so I haven't noted anything.", done=True)
         return await self._write_note(t, str(state.get("said") or ""), live[0])
+
+    async def _confirm_note(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply | None:
+        """A yes writes the offered note; a no writes nothing; anything else is a new request (None)."""
+        said = answer_text(text)
+        if is_affirmative(said) and not is_negative(said):
+            return await self._write_note(t, str(state["note"]), state["appointment"])
+        if is_negative(said) or is_cancel(said):
+            return t.reply("No problem, I haven't noted anything.", done=True)
+        return None

@@ -217,3 +217,28 @@ async def test_through_the_orchestrator_the_trials_notes_land_on_the_residents_v
             result = await orch.handle_turn(session.id, rough(said, rng))
             async with rt.pool.acquire() as conn:
                 assert await _rows(conn) == before and "Noted" not in result.text, (said, result.text)
+
+
+CALL_FIRST = ["will they call first? i work nights", "will the tech call before coming?", "do they call ahead?",
+              "will they call me first? im asleep in the morning", "can the plumber call me beforehand?"]  # fmt: skip
+
+
+async def test_will_they_call_first_offers_a_call_ahead_note_written_after_a_yes(pool: asyncpg.Pool) -> None:
+    rng = random.Random(89)
+    for i, asked in enumerate(CALL_FIRST * 3):
+        now = a_monday_morning()
+        cid = await resident(pool)
+        own = await a_visit(pool, cid, now, 2, 8)
+        c = await Convo(pool, AGENT, cid, now).open()
+        listed = await c.say(rough("when is the plumber coming", rng))
+        c.state = {"finished": listed.state}
+        r = await c.say(rough(asked, rng))
+        assert "Please call before arriving." in r.text and f"(#{own})" in r.text, (asked, r.text)
+        assert await description(pool, own) == "Kitchen sink leaks."  # offered, not yet written
+        answer = ["yes", "yes please", "no thanks", "never mind"][i % 4]
+        r = await c.say(rough(answer, rng))
+        stored = await description(pool, own)
+        if answer.startswith("yes"):
+            assert "Noted" in r.text and stored.endswith("Please call before arriving."), (answer, r.text)
+        else:
+            assert "Noted" not in r.text and stored == "Kitchen sink leaks.", (answer, r.text)
