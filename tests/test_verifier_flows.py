@@ -64,6 +64,36 @@ FOLLOW_UPS = (
     "till what time do they come?",
 )
 MAX_DEPTH = 3
+# What residents open with beyond the router's training examples: billing questions answered from
+# the ledger (paid yet? paying later), a card not on file, a cancellation taken back with none to take
+# back, access notes for the technician and what a visit is about.
+MORE_OPENERS = {
+    "billing": (
+        "did my november rent go through?",
+        "did my rent payment go through?",
+        "did my water bill go through?",
+        "did my parking payment go through",
+        "how much was my last payment?",
+        "can i pay next week instead?",
+        "pay $20 with my amex",
+    ),
+    "booking": (
+        "wait, don't cancel it",
+        "restore the appointment i cancelled",
+        "can you add a note that the tech should call me 30 min before",
+        "the tech can use the spare key with the concierge, my dog is friendly",
+        "what is my appointment about?",
+    ),
+}
+# What residents say right after a flow closed (the glue hands the flow its closing note): the same
+# request again, a change of mind, what it came to, a note for the visit just booked.
+AFTER_CLOSE = (
+    "cancel my appointment",
+    "wait, don't cancel it",
+    "what time was that again?",
+    "how much was it again?",
+    "can you add a note that they should call me 30 min before",
+)
 
 
 @dataclass
@@ -152,6 +182,21 @@ class Explorer:
                     seen.add(key)
                     self.states[key] = reply.state
                     await self.explore(agent, customer, session_id, reply.state, [*said, text], seen)
+                elif reply.done and reply.state and f"closed:{key}" not in seen:
+                    seen.add(f"closed:{key}")
+                    await self.after_close(agent, customer, session_id, reply.state, [*said, text])
+            finally:
+                await tr.rollback()
+
+    async def after_close(
+        self, agent: AgentSpec, customer: int | None, session_id: str, closing: dict[str, Any], said: list[str]
+    ) -> None:
+        """The next turn after the flow closed, with its closing note as the glue passes it."""
+        for text in AFTER_CLOSE:
+            tr = self.conn.transaction()
+            await tr.start()
+            try:
+                await self.step(agent, customer, session_id, {"finished": closing}, [*said, text])
             finally:
                 await tr.rollback()
 
@@ -198,6 +243,25 @@ async def residents(conn: asyncpg.Connection) -> dict[str, int | None]:
     return {"zero": zero, "owing": lot, "fee": fee, "no_card": no_card, "no_visit": no_visit, "anonymous": None}
 
 
+async def two_visits(conn: asyncpg.Connection, now: datetime) -> int:
+    """A new resident with two upcoming visits (which one to move or cancel?), on the first free slots."""
+    customer: int = await conn.fetchval(
+        "INSERT INTO customers (full_name, email, building, unit) VALUES ('Ari Vance', 'ari@example.com',"
+        " 'Cedar Lofts', '5C') RETURNING id"
+    )
+    await conn.execute(
+        """INSERT INTO appointments (customer_id, slot_id, kind, category, description)
+           SELECT $1, s.id, 'maintenance', t.skill, 'needs a look'
+           FROM slots s JOIN technicians t ON t.id = s.technician_id
+           WHERE s.kind = 'maintenance' AND s.starts_at > $2 AND t.skill IN ('plumbing', 'electrical')
+             AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = s.id AND a.status = 'booked')
+           ORDER BY s.starts_at LIMIT 2""",
+        customer,
+        now,
+    )
+    return customer
+
+
 @pytest.fixture(scope="module")
 async def own_seeded_dsn(server_dsn: str) -> AsyncIterator[str]:
     """A freshly seeded database of this module's own: the shared seeded one is changed by other tests
@@ -226,6 +290,7 @@ async def written(own_seeded_dsn: str) -> list[Written]:
             seen: set[str] = set()
             for who, customer in people.items():
                 openers = agent.examples if who in ("zero", "owing", "fee") else agent.examples[:20]
+                openers = [*openers, *MORE_OPENERS.get(agent.name, ())]
                 for opener in openers:
                     session_id = str(uuid.uuid4())
                     tr = conn.transaction()
@@ -244,6 +309,27 @@ async def written(own_seeded_dsn: str) -> list[Written]:
                             await explorer.explore(agent, customer, session_id, reply.state, [opener], seen)
                     finally:
                         await tr.rollback()
+        # A resident with two visits: "which one?", asked and missed.
+        booking, seen = APP.agents["booking"], set()
+        tr = conn.transaction()
+        await tr.start()
+        try:
+            customer = await two_visits(conn, explorer.now)
+            for opener in (
+                "cancel my appointment",
+                "i need to reschedule my appointment",
+                "add a note: gate code 4821",
+            ):
+                session_id = str(uuid.uuid4())
+                await conn.execute(
+                    "INSERT INTO sessions (id, customer_id, channel) VALUES ($1, $2, 'web')",
+                    uuid.UUID(session_id),
+                    customer,
+                )
+                reply = await explorer.step(booking, customer, session_id, {}, [opener])
+                await explorer.explore(booking, customer, session_id, reply.state, [opener], seen)
+        finally:
+            await tr.rollback()
         # The account changed between two turns (paid elsewhere, a visit moved): every state one
         # resident reached, answered by the resident who owes nothing and has no visit.
         stages = {(key.split(":")[0], str(state.get("stage"))): state for key, state in explorer.states.items()}
