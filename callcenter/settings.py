@@ -144,6 +144,11 @@ class Settings(BaseSettings):
     )
 
     # --- exposure limits (docs/security.md) ---------------------------------------
+    metrics_public: bool = Field(
+        default=False,
+        description="Serve /metrics to anyone. Off: only to this machine itself (no proxy headers) or with "
+        "an operator token (Authorization: Bearer).",
+    )
     trusted_proxies: str = Field(
         default="", description="Comma-separated IPs/networks whose X-Forwarded-* headers are believed."
     )

@@ -164,7 +164,8 @@ def setup_routes(app: web.Application, runtime: Runtime) -> None:
         """Why a request without a Twilio signature is refused (no TWILIO_AUTH_TOKEN); None in the demo."""
         if not settings.demo:
             return _NO_TOKEN
-        refused = demo_refusal(settings, request.headers, request.host)  # a proxy in front of the laptop demo
+        # a proxy in front of the laptop demo
+        refused = demo_refusal(settings, request.headers, request.headers.get("Host"))
         if refused is not None:
             log.warning("demo.refused", path=request.path, reason=refused)
             return f"{_NO_TOKEN}; {refused}"

@@ -4,10 +4,11 @@ Demo mode switches itself on for the laptop demo: the embedded database with a l
 A loopback bind is also what a reverse proxy on the same host uses, so a deployment that forgot
 `DATABASE_URL` behind nginx once handed every customer's token and phone PIN to the internet
 (red-team F11). A browser on the laptop itself sends no proxy headers and names a loopback
-host; a request that came through a proxy carries `Forwarded` / `X-Forwarded-For` /
-`X-Real-IP`, and one through DNS rebinding names a foreign `Host`. Those get the deployment's
-answer (404 for the picker, 403 for unsigned voice) unless demo mode was asked for explicitly
-(`--demo` / `CALLCENTER_DEMO_MODE=true`).
+host; a request that came through a proxy carries one of PROXY_HEADERS (red team R7: `Via`
+from nginx, a CDN's `True-Client-IP` passed the first list) or no Host at all (HTTP/1.0), and one
+through DNS rebinding names a foreign `Host`. Those get the deployment's answer (404 for the
+picker, 403 for unsigned voice) unless demo mode was asked for explicitly (`--demo` /
+`CALLCENTER_DEMO_MODE=true`). `/metrics` uses the same test (callcenter/web/metrics.py).
 """
 
 from __future__ import annotations
@@ -16,22 +17,49 @@ from collections.abc import Mapping
 
 from callcenter.settings import Settings, is_loopback
 
-PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-IP")
+PROXY_HEADERS = (
+    "Forwarded",
+    "X-Forwarded-For",
+    "X-Forwarded-Host",
+    "X-Forwarded-Proto",
+    "X-Forwarded-Port",
+    "X-Forwarded-Server",
+    "X-Real-IP",
+    "Via",
+    "True-Client-IP",
+    "CF-Connecting-IP",
+    "X-Client-IP",
+    "X-Original-Forwarded-For",
+    "Fastly-Client-IP",
+    "X-Cluster-Client-IP",
+)
 
 EXPOSED = "the picker under /v1/demo/ hands out every customer's token and phone PIN; voice needs no signature"
 
 
 def demo_refusal(settings: Settings, headers: Mapping[str, str], host: str | None) -> str | None:
     """Why this request may not use the demo's open doors; None when it may (or demo mode is off: the
-    caller then refuses it as a deployment would)."""
+    caller then refuses it as a deployment would). `host`: the Host header as sent, None without one."""
     if not settings.demo or settings.demo_mode is not None:  # off, or asked for explicitly
         return None
+    refused = not_this_machine(headers, host)
+    return None if refused is None else f"automatic demo mode serves only this machine: {refused}"
+
+
+def not_this_machine(headers: Mapping[str, str], host: str | None) -> str | None:
+    """Why a request from a loopback peer may still not be from this machine itself; None when it is.
+
+    Any proxy header counts, whatever its case or value (an empty `Via:` too); so does a missing
+    Host (an HTTP/1.0 proxy) and a Host that is not a loopback name (DNS rebinding).
+    """
     proxied = next((h for h in PROXY_HEADERS if h in headers), None)
     if proxied is not None:
-        return f"automatic demo mode does not serve requests that came through a proxy ({proxied})"
-    name = _host_name(host or "")
+        return f"it came through a proxy ({proxied})"
+    if host is None:
+        return "it names no Host (HTTP/1.0 through a proxy?)"
+    name = _host_name(host)
     if not is_loopback(name):
-        return f"automatic demo mode serves only this machine (Host {name!r} is not a loopback name)"
+        return f"Host {name!r} is not a loopback name"
     return None
 
 
