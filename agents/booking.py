@@ -71,6 +71,7 @@ from callcenter_agents.replies import (
     sign_in_prompt,
     tool_error_reply,
 )
+from callcenter_agents.route_meaning import asks_about_the_note
 from callcenter_agents.tool_turn import ToolTurn
 from callcenter_tools.booking import BOOKING_TOOLS, BUSINESS_TZ
 
@@ -120,7 +121,8 @@ class BookingFlow(ExistingAppointments, VisitNotes):
                 return confirmed
             state, stage = {}, None
         just = booked if isinstance(booked, dict) else None
-        if not stage and (asks_about_a_visit(text) or (just is not None and asks_what_it_is_about(text))):
+        about_it = just is not None and (asks_what_it_is_about(text) or asks_about_the_note(text))
+        if not stage and (asks_about_a_visit(text) or about_it):
             return await self._about(t, just)  # "what was the appointment about again?"
         if not stage and self._gives_note(text, just is not None):  # "the spare key is with the concierge"
             return await self._note(t, text, just)

@@ -47,6 +47,8 @@ _BOOKED_TIME = re.compile(
     r"\b((what time|when|what day|which day)( is| was|'s|s)? (it|that|the (appointment|visit|viewing|booking)|"
     r"my (appointment|visit|viewing|booking))( again| for)?|what time did you (say|book)|"
     r"remind me (of )?(the )?(time|day|when|number)|"
+    # "what time again", "when again?", "what day is it again": asked right after a visit is read back
+    r"(what time|what day|which day|what date|when)( (is|was) (it|that))? again|"
     # "what was the appointment number again", "whats my booking number": its number, read back
     r"(what|which)( was| is|'s|s)? (the |my |that )?(appointment|appt|booking|visit|confirmation|reference)"
     r" (number|no)|"
@@ -132,7 +134,7 @@ def asks_what_is_booked(text: str) -> bool:
 
 def asks_booked_time(text: str) -> bool:
     """ "what time was that again?": asked right after a booking or a read-back, the visit's time."""
-    return bool(_BOOKED_TIME.search(fix_typos(text)))
+    return bool(_BOOKED_TIME.search(fix_typos(text, ("again",))))
 
 
 _NUMBER_WORDS = ("appointment", "appointments", "booking", "reservation", "viewing", "number", "cancel", "numero")

@@ -42,6 +42,7 @@ from callcenter_agents.request_kinds import is_policy_question, is_repair_reques
 from callcenter_agents.route_meaning import (
     asks_about_packages,
     asks_about_parking,
+    asks_about_the_note,
     asks_for_call_back,
     asks_what_i_owe,
     asks_whether_a_permit_is_needed,
@@ -186,7 +187,7 @@ def continues_booking(text: str, closing: dict[str, Any], now: datetime) -> bool
     booked = isinstance(closing.get("booked"), dict)
     # "wait what time was that again?" right after "You're booked": the appointments, read back
     # "can the tech use the spare key?" / "add a note to call me first": a note on that visit
-    about = asks_booked_time(text) or asks_what_it_is_about(text)
+    about = asks_booked_time(text) or asks_what_it_is_about(text) or asks_about_the_note(text)
     return booked and (changes_booking(text, now) or about or gives_access_note(text))
 
 

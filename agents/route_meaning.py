@@ -173,6 +173,19 @@ def fits_billing(text: str) -> bool:
     return bool(_BILLING_MEANING.search(fix_typos(text, ("balance", "payment", "invoice", "refund", "charge"))))
 
 
+# "is the note about calling before arriving still on there?": the visit's notes, read back.
+_NOTE_QUESTION: Final = re.compile(
+    r"\b((is|are|was|were|did|does) (the |my |that |those )?(notes?|instructions?|message)\b.{0,60}"
+    r"(still|on (there|it|the (visit|appointment))|saved|kept|there|carried|moved)|"
+    r"(what|which) (notes?|instructions?) (is|are|did|do)|(still|also) (has|have|got) (the|my) notes?)"
+)
+
+
+def asks_about_the_note(text: str) -> bool:
+    """A question whether the visit's note is still on it, asked right after the visit was booked or moved."""
+    return bool(_NOTE_QUESTION.search(fix_typos(text, ("note", "notes", "instructions", "still"))))
+
+
 def _is_repair(t: str) -> bool:
     """A repair named beside the topic ("the package room door is broken"): the classifier's to route."""
     return bool(re.search(r"\b(broke\w*|not working|isn'?t working|won'?t (open|close|lock)|fix\w*|repair\w*)\b", t))
