@@ -326,6 +326,9 @@ _DAY_WORD = r"tomorrow|tmrw|tmrow|tmr|today|(?:mon|tue|tues|wed|wednes|thu|thur|
 _PARTS: Final[tuple[tuple[re.Pattern[str], time | None, time | None, str | None], ...]] = tuple(
     (re.compile(p), time(lo) if lo is not None else None, time(hi) if hi is not None else None, hint)
     for p, lo, hi, hint in (
+        # "im home all day. not too early please" (trial5 #5): the first opening of the day is too early
+        (r"\bnot\s+(?:too|so|very|super)\s+early\b|\bnothing\s+(?:too\s+)?early\b", 10, None, None),
+        (r"\bnot\s+(?:too|so|very|super)\s+late\b|\bnothing\s+(?:too\s+)?late\b", None, 15, None),
         (r"\bfirst\s+thing(?:\s+in\s+the\s+morning)?\b", 8, 10, "am"),
         (r"\bearly\s+(?:in\s+the\s+)?morning\b", 8, 10, "am"),
         (r"\blate\s+(?:in\s+the\s+)?morning\b", 10, 12, "am"),
