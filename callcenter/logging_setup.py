@@ -102,6 +102,8 @@ def configure_logging(
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        # Tracebacks become text before masking: an exception's message may quote what a customer wrote.
+        structlog.processors.format_exc_info,
         _redact,
     ]
     renderer: Any = (
@@ -109,16 +111,15 @@ def configure_logging(
         if json  # plain tracebacks: the default (rich, when installed) prints local variables, i.e. customer text
         else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
     )
-    tail: list[Any] = [structlog.processors.format_exc_info] if json else []
     structlog.configure(
-        processors=[*shared, *tail, renderer],
+        processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(lvl),
         logger_factory=lambda *_: _StreamLogger(output),
         cache_logger_on_first_use=False,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *tail, renderer],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
     root = logging.getLogger()
     for handler in list(root.handlers):

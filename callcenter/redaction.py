@@ -399,10 +399,10 @@ def redact(text: str, context: Said | None = None) -> str:
     masked = _apply(text, _card_hits(text))
     masked = _apply(masked, _wide_card_hits(masked))
     masked = _apply(masked, _split_card_hits(masked))
+    masked = _apply(masked, _ssn_hits(masked, context or Said()))  # an SSN named is one even beside "card"
     masked = _apply(masked, card_talk_hits(masked, context or Said()))
     if _has_digit_words(masked):
         masked = _apply(masked, _spoken_hits(masked))
-    masked = _apply(masked, _ssn_hits(masked, context or Said()))
     return _apply(masked, _bank_hits(masked))
 
 

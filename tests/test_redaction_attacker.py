@@ -352,3 +352,28 @@ async def test_no_card_or_ssn_digits_reach_any_row_or_log_line(
 def readable(digits: str, text: str) -> bool:
     """`digits` can be read from `text`: in one stretch without letters (separators, any digit script)."""
     return any(digits in digits_of(piece) for piece in re.split(r"[^\W\d_]+", text))
+
+
+@pytest.mark.parametrize("json_lines", [False, True])
+def test_a_traceback_quoting_a_card_is_masked_in_the_log(tmp_path: Any, json_lines: bool) -> None:
+    """An exception's message may quote what the customer wrote; the traceback is masked like any value."""
+    import logging
+
+    import structlog
+
+    from callcenter.logging_setup import configure_logging
+
+    path = tmp_path / "server.log"
+    configure_logging(file=path, json=json_lines)
+    try:
+        try:
+            raise ValueError("could not read 'pay with 4111~1111~1111~1111, my ss# is 123 45 6789'")
+        except ValueError:
+            structlog.get_logger("test").error("turn.failed", exc_info=True)
+            logging.getLogger("aiohttp.server").exception("Error handling request")
+    finally:
+        configure_logging()
+    logged = path.read_text()
+    assert logged.count("ValueError: could not read") == 2, logged
+    assert "[card ending 1111]" in logged and "[SSN]" in logged, logged
+    assert not readable("41111111", logged) and not readable("123456789", logged), logged
