@@ -89,6 +89,13 @@ _KINDS: Final = {
         "Permits are issued by the office, subject to availability, and must be displayed in the vehicle. "
         + _AFTER_HOURS,
     ),
+    "cameras": DeskRequest(
+        "cameras",
+        "request",
+        "Security camera footage request",
+        "I can't view the cameras myself; the management team reviews the footage and contacts you. For damage "
+        "or a theft, a police report helps too. " + _AFTER_HOURS,
+    ),
     "reservation": DeskRequest(
         "reservation", "reservation", "Reservation request", "The office confirms the date with you. " + _AFTER_HOURS
     ),
@@ -118,7 +125,8 @@ _WORDS: Final = (
     *("parking", "permit", "reserve", "reservation", "elevator", "freight", "community", "notice"),
     *("exception", "dispute", "charge", "charged", "remove", "complaint", "complain", "neighbour", "neighbor"),
     *("drums", "music", "barking", "logged", "record", "report", "maintenance", "technician", "rude", "front"),
-    *("yesterday", "request", "owner", "trash", "hallway", "garbage", "ceiling", "dripping", "upstairs", "leaking"),
+    *("cameras", "camera", "footage", "security", "check", "yesterday", "request", "owner", "trash", "hallway"),
+    *("garbage", "ceiling", "dripping", "upstairs", "leaking"),
 )
 
 _MANAGER = r"(the |your |a |my )?(property |building |site |office )?(manager|management|supervisor|landlord|office)"
@@ -156,6 +164,11 @@ _RESERVE: Final = re.compile(
     r"(elevator|lift|community room|party room|loading (dock|zone)|moving (day|slot)|bulk (item |trash )?pickup)"
     r"|\b(elevator|lift|community room|party room|loading dock) (reservation|booking)"
 )
+# "can you check the cameras for me", "pull the security footage from last night" (trial5 #39).
+_CAMERAS: Final = re.compile(
+    r"\b(check|look at|review|pull|get|see|watch|send me|save|keep)( me)? (the |your |any )?(security )?"
+    r"(cameras?|camera footage|footage|video|cctv|recordings?)\b"
+)
 _NOTICE: Final = re.compile(
     r"\b((put|hand|turn|send|submit|file|give|lodge)( in| over)? (my|our|the|a) (\d+[- ]day |written |move[- ]?out )?"
     r"notice|(give|giving|gave) (you )?(my |our )?(\d+[- ]days?'? )?notice|"
@@ -179,7 +192,10 @@ _LOG_IT: Final = re.compile(
     r"(log|record|document|file|write down|report) (it|this|that|my complaint)\b|"
     r"(put|get) (it|this|that) (on (the )?record|in writing|logged|on file)|"
     r"(file|open|make|lodge|submit|log) (a|an|my) (formal |official |noise )?(complaint|report|ticket)|"
-    r"(make|keep) a (note|record) of (it|this|that))"
+    r"(make|keep) a (note|record) of (it|this|that)|"
+    r"(just )?(tell|let) (them|the team|whoever|management|someone) (know )?"
+    r"(that |its |it'?s |it has |it'?s been |the )|"
+    r"(add|put) (that|this) (to|on|in) (it|the ticket|my ticket|the report|my complaint))"
 )
 _STAFF: Final = (
     r"(maintenance (guy|man|person|worker|team|staff)|technician|tech|plumber|electrician|handyman|super|"
@@ -241,6 +257,8 @@ def desk_request(text: str) -> DeskRequest | None:
         return _KINDS["notice"]
     if _RESERVE.search(t):
         return _KINDS["reservation"]
+    if _CAMERAS.search(t):
+        return _KINDS["cameras"]
     if _PACKAGE_REQUEST.search(t) and (_PACKAGE_TOPIC.search(t) or re.search(r"\bwho (has|took) it\b", t)):
         return _KINDS["package"]
     if _PARKING_REQUEST.search(t) and _PARKING_TOPIC.search(t):

@@ -382,3 +382,23 @@ async def test_a_spanish_outage_complaint_is_an_urgent_repair_handoff(desk_runti
         "SELECT queue, priority FROM handoffs WHERE session_id = $1", uuid.UUID(session_id)
     )
     assert "un pago" in paid.text and queue is not None and tuple(queue) == ("spanish", "normal")
+
+
+async def test_camera_footage_and_more_words_for_a_ticket(desk_runtime: Runtime, spec: Spec) -> None:
+    """#39: "can you check the cameras for me" is a request for the management team, not the
+    complaint-or-person question again; 12-02 c07: "just tell them its been going on 2 weeks and its
+    unit above mine" after a noise complaint goes on that complaint's ticket."""
+    orch = clocked(desk_runtime, NIGHT)
+    hit = "someone hit my car in the parking lot last night and drove off. is there a camera? who pays for this"
+    for seed, ask in enumerate(("can you check the cameras for me", "could you pull the security footage")):
+        for said in variants(spec, ask, 2, seed=seed):
+            _session_id, (_first, result) = await converse(orch, [hit, said], 34)
+            row = await replied_ticket(desk_runtime, result.text)
+            assert (row["category"], row["customer_id"]) == ("request", 34), (said, result.text)
+            assert "can't view the cameras myself" in result.text
+    noise = "my upstairs neighbor blasts music every night until 2am"
+    for said in variants(spec, "just tell them its been going on 2 weeks and its the unit above mine", 3, seed=9):
+        session_id, (first, more) = await converse(orch, [noise, said], 40)
+        row = await replied_ticket(desk_runtime, more.text)
+        assert row["category"] == "noise" and f"ticket #{row['id']}" in first.text, (said, more.text)
+        assert "2 weeks" in str(row["body"]), row["body"]
