@@ -24,12 +24,17 @@ from callcenter_agents.billing_ledger import (
     receipts,
     refund,
 )
+from callcenter_agents.billing_months import other_month, today_of
 from callcenter_agents.billing_payment import (
     asks_about_payment,
     confirm_pay,
     got_amount,
+    limited_to,
+    offer_charge,
+    owed,
     pay,
     pay_invoice,
+    pays_named_charge,
     picked_method,
 )
 from callcenter_agents.billing_prompt import BILLING_EXAMPLES, BILLING_INSTRUCTIONS
@@ -65,6 +70,9 @@ from callcenter.types import Priority, Tier, format_cents
 
 # Stages where money may be about to move, and the requests that never answer them with a payment.
 _MONEY_STAGES = frozenset({"offer_pay", "need_amount", "confirm_pay", "pick_method"})
+# Stages where a charge is being talked about without money pending: a payment of another charge named
+# now is that payment ("ok just pay the water bill then" to a late fee's waiver question).
+_HOLDING_STAGES = frozenset({"offer_waiver", "confirm_waiver", "offer_pay", "offer_human", "pick_invoice"})
 _NEVER_A_PAYMENT = frozenset({"waiver", "history", "refund", "plan", "receipts", "autopay"})
 # Requests answered as such even when they also read as a billing question ("why was I charged $35? waive it").
 _OWN_ANSWER = frozenset({"waiver", "refund", "plan", "autopay"})
@@ -98,14 +106,17 @@ class BillingFlow:
         finished = state.get(FINISHED_KEY)
         if isinstance(finished, dict) and finished.get("paid") and asks_last_amount(text):
             return await last_payment(t)  # "how much was it again?" right after "Done: I've paid…"
-        if isinstance(finished, dict) and finished.get("payments") and asks_about_payment(text):
-            return await payment_history(t, text, last=True)  # "and when was it?" after "your last payment was…"
+        shown = finished.get("payments") if isinstance(finished, dict) else None
+        if isinstance(shown, dict) and (asks_about_payment(text) or other_month(text, shown.get("month"), today_of(t))):
+            return await payment_history(t, text, last=True, shown=shown)  # "and when was it?", "the month before?"
         if stage in _MONEY_STAGES and (
             detect_intent(text) in _NEVER_A_PAYMENT or question_kind(text) not in (None, "last_amount")
         ):
             # "ok waive it" to "Would you like to pay?", "wait, what did I pay last month?" to
             # "Pay $X?": another request, answered as such; nothing pending is charged.
             return await self._start(t, text)
+        if stage in _HOLDING_STAGES and pays_named_charge(text):
+            return await pay(t, text, None)  # "never mind that, just pay my water bill": that charge
         if stage == "need_amount":
             return await got_amount(t, text, state, self._start)
         if stage == "confirm_pay":
@@ -126,6 +137,8 @@ class BillingFlow:
             if detect_intent(text) == "balance" and "?" not in text and not PAY_WORDS.search(text):
                 # "that's bs, I never got a notice": a reason for the waiver just offered, not a new request.
                 return self._confirm_waiver_question(t, state["invoice"], text, lead="I understand.")
+        if stage == "offer_pay" and (charge := limited_to(text, answering=True)) and not is_negative(text):
+            return await offer_charge(t, {"invoice_id": None, "method_hint": text}, charge, await owed(t))
         if stage == "offer_pay":  # "Would you like to pay now? You can say an amount": "75" is one
             amount = requested_amount(amount_text(text), answering=True) or scoped_request(amount_text(text))
             if state.get("invoice") and (amount is not None or is_affirmative(text)) and not is_negative(text):
@@ -135,6 +148,8 @@ class BillingFlow:
             if is_negative(text) or is_cancel(text):
                 return t.reply("No problem. Anything else I can help with?", done=True)
         if stage == "offer_human":
+            if detect_intent(text) == "pay":  # "ok well can you at least pay my balance now": that, not a person
+                return await self._start(t, text)
             if is_affirmative(text) and not is_negative(text):
                 return self._to_human(t, state.get("reason", "Resident asked for the billing team"))
             if is_negative(text) or is_cancel(text):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final, Literal
 
-from callcenter_agents.extract import FULL, parse_amount
+from callcenter_agents.extract import FULL, detect_charge_kind, parse_amount
 from callcenter_agents.extract._text import SMALL_NUMBERS, TENS, words_value
 from callcenter_agents.extract.lead_in import request_core
 from callcenter_agents.extract.polite import fix_typos
@@ -30,6 +30,7 @@ __all__ = [
     "Scope",
     "Share",
     "attempted_amount",
+    "charge_named",
     "requested_amount",
     "scoped_request",
     "share_cents",
@@ -114,7 +115,7 @@ _BARE_PAY_TEXT: Final = (
     "i i'd id i'm im want wanna would like to can could may let me make a an pay paying payment my the "
     "balance bill rent account it now today please pls thanks thx thank you hi hello hey um uh so ok okay "
     "yes yeah yep sure go ahead do that just need have got gotta should lets let's settle settling clear "
-    "square up off bills dues charges amount due owe owed what"
+    "square up off bills dues charges amount due owe owed what well at least actually then instead and"
 )
 _BARE_PAY_WORDS: Final = frozenset(_BARE_PAY_TEXT.split())
 
@@ -276,6 +277,23 @@ def scoped_request(text: str) -> Scope | None:
     if len(named) >= 2 and _JOINED.search(t):
         return Scope("charges", charges=named, share=share.fraction if share else None)
     return None
+
+
+def charge_named(text: str) -> tuple[str, bool] | None:
+    """The one charge a message names and whether it means every open one of it: ("water", False) for
+    "pay the water bill", ("late fee", True) for "just the late fees"; the most specific when one is
+    named inside another ("the late fee on my rent" is the late fee); a kind ("fee", "utility") when
+    only that is said ("just the fee"). None when nothing is named or several are joined ("the late
+    fee and the water bill" is a `Scope`)."""
+    t = fix_typos(" ".join(text.replace("\u2019", "'").lower().split()), _SCOPE_WORDS)
+    named = _named_charges(t)
+    if len(named) >= 2 and _JOINED.search(t):
+        return None
+    if named:
+        order = [what for what, _ in _NAMED]
+        return min(named, key=lambda n: order.index(n[0]))
+    kind = detect_charge_kind(t)
+    return (kind, False) if kind in ("fee", "utility") else None
 
 
 def share_cents(share: Share, owed_cents: int) -> int:

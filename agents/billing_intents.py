@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from callcenter_agents.billing_amounts import requested_amount
+from callcenter_agents.billing_methods import CARD_REF
 from callcenter_agents.billing_questions import question_kind
 from callcenter_agents.extract import (
     FULL,
@@ -30,6 +31,7 @@ _RECEIPT = re.compile(r"\b(receipts?|proof of payment|paid invoices|confirmation
 # "I paid last week, why does it still say I owe". Answered from list_payments, never with a pay prompt.
 _HISTORY = re.compile(
     r"\b((last|latest|recent|previous|past|most recent) (\w+ )?payments?|payment history|history of (my )?payments|"
+    r"(what|which|any) payments? (did|have) i (make|made)|"
     r"my payments|payments (i'?ve|i have|i) made|what (did|have) i (pay|paid)|how much (did|have) i (pay|paid)|"
     r"when (did|was) (i|my) (last )?(pay|paid|payment)|when i (last )?paid|"
     r"did my (last )?payment (go through|post|clear|come through|get through)|"
@@ -73,44 +75,6 @@ _EXPLAIN_WORDS = ("explain", "whats", "dispute", "recognize", "understand")
 CHARGE_WORDS = re.compile(r"\b(charges?|fees?|bill|invoices?|rent|utilit\w*|water|electric\w*|trash|sewer)\b", re.I)
 PAY_WORDS = re.compile(r"\b(pay|paying|settle|make a payment|put .{1,20} toward)\b", re.I)
 _INVOICES = re.compile(r"\b(invoices?|bills?|statements?|charges|open items)\b", re.I)
-_CARD_REF = re.compile(
-    r"\b(?:ending(?: in)?|last (?:four|4)(?: digits)?|x+|(?:card|account)(?: number)?)\s*(\d{4})\b", re.I
-)
-_BANK_WORDS = re.compile(r"\b(bank|checking|savings|ach|e-?check)\b", re.I)
-_CARD_WORDS = re.compile(r"\b(cards?|credit|debit)\b", re.I)
-# Brands a resident may name that are not on their account: "with my Mastercard" must not
-# quietly charge the default Visa. Lower-case, matched as whole words.
-_KNOWN_BRANDS = (
-    "visa",
-    "mastercard",
-    "master card",
-    "amex",
-    "american express",
-    "discover",
-    "chase",
-    "bank of america",
-    "wells fargo",
-    "capital one",
-    "citizens bank",
-    "citizens",
-    "citibank",
-    "citi",
-    "us bank",
-    "pnc",
-    "td bank",
-    "ally",
-    "usaa",
-    "navy federal",
-    "paypal",
-    "venmo",
-)
-_BRAND_ALIASES = {
-    "amex": "american express",
-    "american express": "amex",
-    "master card": "mastercard",
-    "citi": "citibank",
-    "citibank": "citi",
-}
 # Questions about how paying works (not about this resident's account): the handbook answers them.
 _POLICY_Q = re.compile(
     r"^\W*(how (do|can|does|should|would) (i|you|we|one|residents?|people|tenants?)\b(?! (still )?owe)|"
@@ -185,7 +149,10 @@ def detect_intent(text: str) -> str:
     if _RECEIPT.search(text):
         return "receipts"
     disputes = re.search(r"\b(dispute|contest|challenge|unfair|wrong)\b", text, re.I) and CHARGE_WORDS.search(text)
-    if _HISTORY.search(text) and not disputes:  # "I want to dispute the late fee, I paid on time" is a dispute
+    # "I want to dispute the late fee, I paid on time" is a dispute; "whats the late fee for?? i paid
+    # november rent" asks what the fee is for.
+    asks_fee = _EXPLAIN.search(text) and re.search(r"\b(fees?|charges?)\b", text, re.I)
+    if _HISTORY.search(text) and not disputes and not asks_fee:
         return "history"
     if _METHODS.search(text):
         return "methods"
@@ -262,78 +229,9 @@ def is_billing(text: str) -> bool:
     )
 
 
-def _brand_in(brand: str, low: str) -> bool:
-    names = {brand, _BRAND_ALIASES.get(brand, brand)}
-    return any(re.search(rf"\b{re.escape(n)}\b", low) for n in names if n)
-
-
-def mentions_method(text: str) -> bool:
-    """Whether the text names a payment method at all (brand, kind, last four digits, default)."""
-    low = text.lower()
-    return bool(
-        _CARD_REF.search(text)
-        or _BANK_WORDS.search(text)
-        or _CARD_WORDS.search(text)
-        or re.search(r"\bdefault\b", low)
-        or any(_brand_in(b, low) for b in _KNOWN_BRANDS)
-    )
-
-
-def pick_method(methods: list[dict[str, Any]], text: str) -> tuple[dict[str, Any] | None, str | None]:
-    """(the method the resident named, else the default; what they named when it isn't on file).
-
-    Named by last four digits, brand or bank name ("Chase"), or kind ("bank account",
-    "checking", "card"). When they name something that is not saved, the method is None and
-    the second item says what they asked for, so the flow can say so instead of charging the
-    default.
-    """
-    if not methods:
-        return None, None
-    default = next((m for m in methods if m.get("is_default")), methods[0])
-    ref = _CARD_REF.search(text)
-    if ref:
-        hit = next((m for m in methods if str(m.get("last4")) == ref.group(1)), None)
-        return (hit, None) if hit else (None, f"a payment method ending {ref.group(1)}")
-    low = text.lower()
-    wants_bank = bool(_BANK_WORDS.search(text))
-    wants_card = bool(_CARD_WORDS.search(text)) and not wants_bank
-
-    def of_kind(ms: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if wants_bank:
-            return [m for m in ms if m.get("kind") == "bank"] or ms
-        if wants_card:
-            return [m for m in ms if m.get("kind") == "card"] or ms
-        return ms
-
-    by_brand = [m for m in methods if m.get("brand") and _brand_in(str(m["brand"]).lower(), low)]
-    if by_brand:
-        named = of_kind(by_brand)
-        return next((m for m in named if m.get("is_default")), named[0]), None
-    saved = {str(m.get("brand", "")).lower() for m in methods}
-    for brand in _KNOWN_BRANDS:
-        if _brand_in(brand, low) and not any(_brand_in(brand, b) or _brand_in(b, brand) for b in saved if b):
-            return None, f"a {brand.title() if brand not in ('usaa', 'pnc') else brand.upper()} payment method"
-    if wants_bank or wants_card:
-        kind = "bank" if wants_bank else "card"
-        named = [m for m in methods if m.get("kind") == kind]
-        if not named:
-            return None, "a saved bank account" if kind == "bank" else "a saved card"
-        return next((m for m in named if m.get("is_default")), named[0]), None
-    return default, None
-
-
-def choose_method(methods: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
-    """The method the resident named, else the default one (None when the named one is missing)."""
-    return pick_method(methods, text)[0]
-
-
-def method_labels(methods: list[dict[str, Any]]) -> str:
-    return "; ".join(f"{m['label']}{' (default)' if m.get('is_default') else ''}" for m in methods)
-
-
 def amount_text(text: str) -> str:
     """The message without card digits, so `ending 4242` is never read as $4,242."""
-    return _CARD_REF.sub(" ", text)
+    return CARD_REF.sub(" ", text)
 
 
 def invoice_line(inv: dict[str, Any]) -> str:

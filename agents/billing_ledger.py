@@ -7,8 +7,10 @@ machine, so each stays readable; a refund or a plan goes to the billing team's p
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from callcenter_agents.billing_intents import invoice_line
+from callcenter_agents.billing_months import month_asked, month_payments, other_month, today_of
 from callcenter_agents.billing_payment import payment_line
 from callcenter_agents.extract.polite import fix_typos
 from callcenter_agents.replies import numbered, summarize_history
@@ -19,6 +21,15 @@ from callcenter.types import Priority, format_cents
 
 
 async def receipts(t: ToolTurn, text: str = "") -> FlowReply:
+    month = month_asked(text, today_of(t))
+    if month is not None:  # "can you email me a receipt for the november one": that month's payments
+        reply = await month_payments(t, month, lead="I can't send receipts from this chat. ")
+        if "payments" in reply.state and reply.state["payments"].get("last"):
+            return t.reply(
+                f"{reply.text} Would you like me to connect you with the billing team for a copy?",
+                {**reply.state, "stage": "offer_human", "reason": f"Resident asks for a receipt for {month:%B %Y}"},
+            )
+        return reply
     if re.search(r"\b(e-?mail|send|text|mail)\b", text, re.I):
         payments = (await t.call("list_payments", {"limit": 1})).get("payments", [])
         if payments:
@@ -34,8 +45,15 @@ async def receipts(t: ToolTurn, text: str = "") -> FlowReply:
     return t.reply("Your most recent paid invoices:\n" + numbered([invoice_line(i) for i in invoices]), done=True)
 
 
-async def payment_history(t: ToolTurn, text: str, *, last: bool = False) -> FlowReply:
-    """Payments already made, from list_payments: the last one, today's, or the recent few."""
+async def payment_history(
+    t: ToolTurn, text: str, *, last: bool = False, shown: dict[str, Any] | None = None
+) -> FlowReply:
+    """Payments already made, from list_payments: a month's ("last month", "and the month before?" after
+    `shown`, the payments just read back), the last one, today's, or the recent few."""
+    day = today_of(t)
+    month = other_month(text, (shown or {}).get("month"), day) or month_asked(text, day)
+    if month is not None:
+        return await month_payments(t, month)
     today_only = bool(re.search(r"\b(today|tday|todays)\b", fix_typos(text, ("today",))))
     found = await t.call("list_payments", {"limit": 5})
     payments = found.get("payments", [])

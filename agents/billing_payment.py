@@ -15,17 +15,18 @@ from callcenter_agents.billing_amounts import (
     Scope,
     Share,
     attempted_amount,
+    charge_named,
     requested_amount,
     scoped_request,
     share_cents,
     unclear_request,
     wants_correction,
 )
-from callcenter_agents.billing_intents import amount_text, detect_intent, mentions_method, method_labels, pick_method
-from callcenter_agents.billing_scoped import scoped_amount
+from callcenter_agents.billing_intents import amount_text, detect_intent
+from callcenter_agents.billing_methods import mentions_method, method_labels, pick_method, without_method
+from callcenter_agents.billing_scoped import NOUN, is_charge, scoped_amount
 from callcenter_agents.extract import (
     FULL,
-    detect_charge_kind,
     is_affirmative,
     is_cancel,
     is_negative,
@@ -45,42 +46,71 @@ Restart = Callable[[ToolTurn, str], Awaitable[FlowReply]]
 """Starts the flow over on the text (a resident who changes the subject mid-payment)."""
 
 
-# "just the rent", "only the late fee", "the rent part": a payment limited to one kind of charge.
+# "just the rent", "only the late fee", "the parking part": a payment limited to one charge.
 _ONLY = re.compile(r"\b(just|only|part|portion|bit|not the (whole|full|entire|total))\b", re.I)
 
+_PAY_IT = re.compile(r"\b(pay|paying|settle|clear|cover)\b", re.I)
 
-def limited_to(text: str, *, answering: bool = False) -> str | None:
-    """The kind of charge (rent, fee, utility) a payment is limited to, else None.
+Charge = tuple[str, bool]
+"""A charge as `billing_amounts.charge_named` reads it: (what, every open one of it)."""
 
-    As a request it takes a word that limits ("just the rent"); as the answer to "how much?" or to
-    the confirm question, naming the charge is enough ("the rent", "rent please").
+
+def limited_to(text: str, *, answering: bool = False) -> Charge | None:
+    """The charge a payment is limited to ("water", "parking", "late fee", "rent", "fee"…), else None.
+
+    As a request it takes a word that limits ("just the rent", "the parking part only") or a charge
+    named by name ("pay the water bill": "pay my rent" stays a payment of any amount); as the answer
+    to "how much?" or to the confirm question, naming the charge is enough ("the rent", "rent please").
     """
-    kind = detect_charge_kind(text)
-    if kind is None or parse_amount(amount_text(text)) is not None:
+    charge = charge_named(amount_text(text))
+    if charge is None or parse_amount(amount_text(text)) is not None:
         return None
     if _ONLY.search(text) or (answering and len(text.split()) <= 5):
-        return kind
+        return charge
+    if charge[0] not in ("rent", "fee", "utility") and _PAY_IT.search(text):
+        return charge
     return None
 
 
-async def offer_charge(t: ToolTurn, state: dict[str, Any], kind: str, owed: int) -> FlowReply:
-    """The payment of the open charge of that kind (the oldest, when several), on that invoice only,
-    so "just the rent" never pays the fees that came before it; a plain answer when there is none."""
+_REFUSED_PAY = re.compile(r"\b(?:don'?t|do not|not|never|won'?t|can'?t|cannot)\s+(?:\w+\s+)?pay", re.I)
+
+
+def pays_named_charge(text: str) -> bool:
+    """ "never mind that, just pay my water bill", "can i pay the parking part only": a request to pay
+    one charge by name, whatever was being talked about (a waiver, another invoice, the billing team),
+    and whatever the classifier hears in it (a question about parking)."""
+    return (
+        detect_intent(text) == "pay"
+        and limited_to(text) is not None
+        and _PAY_IT.search(text) is not None
+        and not _REFUSED_PAY.search(text)
+    )
+
+
+async def offer_charge(t: ToolTurn, state: dict[str, Any], charge: Charge, owed: int) -> FlowReply:
+    """The payment of the open charge named (the oldest, when several; every one, when they said
+    "the late fees"), on those invoices only, so "just the rent" never pays the fees that came before
+    it and "the water bill" never pays the late fee; a plain answer when there is none."""
     state.pop("parts", None)
+    what, every = charge
     invoices = (await t.call("list_invoices", {"status": "open"})).get("invoices", [])
-    of_kind = [i for i in invoices if i.get("kind") == kind and int(i.get("due_cents", 0)) > 0]
+    of_kind = [i for i in invoices if is_charge(i, what) and int(i.get("due_cents", 0)) > 0]
+    of_kind.sort(key=lambda i: (str(i.get("due_on", "")), int(i["invoice_id"])))
     if not of_kind:
-        noun = {"rent": "rent", "fee": "fee", "utility": "utility bill"}.get(kind, kind)
         state.update(stage="need_amount", suggested=owed, invoice_id=None)
         state.pop("invoice_label", None)
         return t.reply(
-            f"I don't see an open {noun} on your account. Your balance is {format_cents(owed)}. "
+            f"I don't see an open {NOUN.get(what, what)} on your account. Your balance is {format_cents(owed)}. "
             f"Would you like to pay {format_cents(owed)}, or another amount?",
             state,
         )
-    invoice = min(of_kind, key=lambda i: (str(i.get("due_on", "")), int(i["invoice_id"])))
-    state.update(invoice_id=int(invoice["invoice_id"]), invoice_label=str(invoice.get("description", "")))
-    return await offer_payment(t, state, int(invoice["due_cents"]), owed)
+    chosen = of_kind if every else of_kind[:1]
+    if len(chosen) > 1:
+        state.update(invoice_id=None, parts=[[int(i["invoice_id"]), int(i["due_cents"])] for i in chosen])
+    else:
+        state.update(invoice_id=int(chosen[0]["invoice_id"]))
+    state["invoice_label"] = " and ".join(str(i.get("description", "")) for i in chosen)
+    return await offer_payment(t, state, sum(int(i["due_cents"]) for i in chosen), owed)
 
 
 async def offer_scoped(t: ToolTurn, state: dict[str, Any], scope: Scope, bal: dict[str, Any]) -> FlowReply:
@@ -96,6 +126,11 @@ async def offer_scoped(t: ToolTurn, state: dict[str, Any], scope: Scope, bal: di
     if got.parts:
         state["parts"] = [list(p) for p in got.parts]
     return await offer_payment(t, state, got.cents, owed)
+
+
+async def owed(t: ToolTurn) -> int:
+    """The resident's balance in cents, from get_balance."""
+    return int((await t.call("get_balance", {})).get("balance_cents", 0))
 
 
 def _cents_of(amount: Requested | None, owed: int) -> int | str | None:
@@ -131,15 +166,16 @@ async def pay(
     scope = scoped_request(amount_text(text)) if invoice_id is None else None
     if scope is not None:
         return await offer_scoped(t, {"method_hint": text}, scope, bal)
-    kind = limited_to(text) if invoice_id is None else None
-    if kind is not None:
-        return await offer_charge(t, {"invoice_id": None, "method_hint": text}, kind, owed)
+    charge = limited_to(text) if invoice_id is None else None
+    if charge is not None:
+        return await offer_charge(t, {"invoice_id": None, "method_hint": text}, charge, owed)
     amount = _cents_of(requested_amount(amount_text(text), answering=answering), owed)
     state: dict[str, Any] = {"invoice_id": invoice_id, "method_hint": text}
-    if amount is None and full_if_missing and not unclear_request(text):
+    unclear = unclear_request(without_method(text))  # "…with the bank account not the card" says no amount
+    if amount is None and full_if_missing and not unclear:
         amount = FULL
     if amount is None:
-        return _how_much(t, state, owed, unclear_request(text))
+        return _how_much(t, state, owed, unclear)
     return await offer_payment(t, state, amount, owed)
 
 
@@ -148,6 +184,9 @@ async def pay_invoice(t: ToolTurn, text: str, invoice: dict[str, Any]) -> FlowRe
     invoice's open amount (or the share or amount named), paid on that invoice only."""
     if scoped_request(amount_text(text)) is not None:  # "no, the late fee and the water bill": not this invoice
         return await pay(t, text, None)
+    named = charge_named(amount_text(text))
+    if named is not None and not is_charge(invoice, named[0]):
+        return await pay(t, text, None)  # "ok just pay the water bill then" to a late fee's waiver: the water bill
     bal = await t.call("get_balance", {})
     owed = int(bal.get("balance_cents", 0))
     if owed <= 0:
@@ -224,8 +263,8 @@ async def picked_method(t: ToolTurn, text: str, state: dict[str, Any]) -> FlowRe
         return t.reply("Okay, I haven't charged anything.", done=True)
     methods: list[dict[str, Any]] = state.get("methods", [])
     idx = pick_choice(text, len(methods), [str(m.get("label", "")) for m in methods])
-    if idx is None and is_affirmative(text) and not mentions_method(text):
-        idx = next((n for n, m in enumerate(methods) if m.get("is_default")), None)
+    # A bare "yes" to "Which one would you like to use?" picks none: the one they named isn't on file,
+    # and another is charged only when they name it.
     if idx is None and mentions_method(text):
         found, _ = pick_method(methods, text)
         idx = next((n for n, m in enumerate(methods) if found is not None and m is found), None)
@@ -239,10 +278,10 @@ async def picked_method(t: ToolTurn, text: str, state: dict[str, Any]) -> FlowRe
 async def got_amount(t: ToolTurn, text: str, state: dict[str, Any], restart: Restart) -> FlowReply:
     if (scope := scoped_request(amount_text(text))) is not None:  # "half of what's overdue" to "How much?"
         return await offer_scoped(t, state, scope, await t.call("get_balance", {}))
-    kind = limited_to(text, answering=True)
-    if kind is not None:
+    charge = limited_to(text, answering=True)
+    if charge is not None:
         bal = await t.call("get_balance", {})
-        return await offer_charge(t, state, kind, int(bal.get("balance_cents", 0)))
+        return await offer_charge(t, state, charge, int(bal.get("balance_cents", 0)))
     requested = requested_amount(amount_text(text), answering=True)
     bal = await t.call("get_balance", {})
     owed = int(bal.get("balance_cents", 0))
@@ -291,11 +330,11 @@ async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any], restart: Re
     now?") is answered instead, and nothing is charged: asking "(yes or no)" again would loop."""
     if (scope := scoped_request(amount_text(text))) is not None:  # "actually just the overdue stuff"
         return await offer_scoped(t, state, scope, await t.call("get_balance", {}))
-    kind = limited_to(text, answering=True)
-    if kind is not None:  # "actually just the rent": the amount changes, never the yes
+    charge = limited_to(text, answering=True)
+    if charge is not None:  # "actually just the rent": the amount changes, never the yes
         bal = await t.call("get_balance", {})
         state["stage"] = None
-        return await offer_charge(t, state, kind, int(bal.get("balance_cents", 0)))
+        return await offer_charge(t, state, charge, int(bal.get("balance_cents", 0)))
     plain_yes = is_affirmative(text) and not is_negative(text) and not wants_correction(text)
     # Anything but a plain yes is read as a possible new amount: "wait no, just a thousand".
     requested = requested_amount(amount_text(text), answering=not plain_yes)

@@ -65,6 +65,8 @@ _METHODS_Q = re.compile(
     r"^(show|list|tell) me (my |the )?(saved |stored )?(cards?|payment methods?)\b(?!.*\b(use|pay|charge)\b)|"
     r"^what('?s| is| do i have| do you have) (on file|saved)\b"
 )
+# "why do i have a late fee, i paid my rent": what the fee is for, not whether the rent went through.
+_FEE_Q = re.compile(r"\b(why|what)\b[^?.!,]{0,30}\b(fees?|charges?)\b")
 _CHANGE = re.compile(r"\b(update|change|add|remove|delete|new)\b")
 # A charge named by its amount: "why am i being charged 35 dollars", "what is the 92.50 for".
 _CHARGE_Q = re.compile(
@@ -142,7 +144,7 @@ def question_kind(text: str) -> Kind | None:
         return "methods"
     if asks_last_amount(text):
         return "last_amount"
-    if _WENT_THROUGH.search(t) and (months_named(t) or what_named(t)) and _is_payment_talk(t):
+    if _WENT_THROUGH.search(t) and (months_named(t) or what_named(t)) and _is_payment_talk(t) and not _FEE_Q.search(t):
         return "went_through"
     if _PAY.search(t) and _LATER.search(t) and not _NOW.search(t) and not _IF.search(t):
         if _QUESTION_START.search(t) and not _MOVE.search(t) and re.search(r"\b(on|by) (the )?\d", t):

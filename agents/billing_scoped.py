@@ -25,13 +25,15 @@ _SHARE_WORDS = {
     Fraction(1, 4): "a quarter",
     Fraction(3, 4): "three quarters",
 }
-_NOUN = {
+NOUN = {
     "late fee": "late fee",
     "water": "water bill",
     "parking": "parking charge",
     "pet rent": "pet rent charge",
     "lockout": "lockout fee",
     "rent": "rent",
+    "fee": "fee",
+    "utility": "utility bill",
 }
 
 
@@ -47,12 +49,15 @@ class Scoped:
 
 
 def is_charge(invoice: dict[str, Any], what: str) -> bool:
-    """Whether an open invoice is the charge a resident names ("water" is the Water, sewer & trash bill)."""
+    """Whether an invoice is the charge a resident names ("water" is the Water, sewer & trash bill; "fee"
+    and "utility" are any of that kind)."""
     kind, desc = invoice.get("kind"), str(invoice.get("description", "")).lower()
     if what == "rent":
         return kind == "rent"
-    if what == "water":
+    if what in ("water", "utility"):
         return kind == "utility"
+    if what == "fee":
+        return kind == "fee"
     if what == "late fee":
         return kind == "fee" and "late" in desc
     return kind == "fee" and {"parking": "parking", "pet rent": "pet", "lockout": "lockout"}[what] in desc
@@ -90,7 +95,7 @@ async def scoped_amount(t: ToolTurn, scope: Scope, bal: dict[str, Any]) -> Scope
     invoices.sort(key=lambda i: (str(i.get("due_on", "")), int(i["invoice_id"])))
     if scope.base == "all_but_charges":
         kept = [i for i in invoices if not any(is_charge(i, what) for what, _ in scope.charges)]
-        names = " and the ".join(_NOUN[what] for what, _ in scope.charges)
+        names = " and the ".join(NOUN[what] for what, _ in scope.charges)
         if len(kept) == len(invoices):
             return f"I don't see an open {names} on your account; your balance is {format_cents(owed)}."
         if not kept:
@@ -100,7 +105,7 @@ async def scoped_amount(t: ToolTurn, scope: Scope, bal: dict[str, Any]) -> Scope
     for what, plural in scope.charges:
         of_kind = [i for i in invoices if is_charge(i, what) and i not in chosen]
         if not of_kind:
-            return f"I don't see an open {_NOUN[what]} on your account."
+            return f"I don't see an open {NOUN[what]} on your account."
         chosen += of_kind if plural else of_kind[:1]
     if scope.share is not None:  # "half of the rent and the water bill": which invoice gets what is unsaid
         total = sum(int(i["due_cents"]) for i in chosen)

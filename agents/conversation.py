@@ -13,8 +13,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from callcenter_agents.billing_intents import is_account_money_question, is_amount_offer, is_payment_timing_question
-from callcenter_agents.billing_payment import asks_about_payment
+from callcenter_agents.billing_intents import (
+    detect_intent,
+    is_account_money_question,
+    is_amount_offer,
+    is_payment_timing_question,
+)
+from callcenter_agents.billing_months import other_month
+from callcenter_agents.billing_payment import asks_about_payment, pays_named_charge
 from callcenter_agents.billing_questions import asks_last_amount
 from callcenter_agents.booking_changes import changes_booking
 from callcenter_agents.booking_followups import answers_what_needs_fixing, is_about_openings
@@ -152,6 +158,7 @@ ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("general", is_lost_and_found),
     ("general", asks_about_fire_drill),
     ("booking", is_rental_enquiry),
+    ("billing", pays_named_charge),  # "can i pay the parking part only": a payment, not the parking rules
     ("general", asks_about_packages),  # "did i get a package? amazon says delivered": the package room
     ("general", asks_about_parking),  # "do i need a permit for my own car": the parking rules
     ("general", is_policy_question),
@@ -197,11 +204,19 @@ _WHAT_IS_LEFT = re.compile(
 )
 
 
+_PAYING_STAGES = frozenset({"offer_pay", "need_amount", "confirm_pay", "pick_method"})
+
+
 def continues_billing(text: str, closing: dict[str, Any], now: datetime) -> bool:
     """What is left to pay, or how much was just paid, asked right after a payment ("how much is
-    left?", "how much was it again?"); a question about the payment just read back ("and when was it?")."""
-    if isinstance(closing.get("payments"), dict) and asks_about_payment(text):
+    left?", "how much was it again?"); a question about the payment just read back ("and when was it?");
+    while a payment is being set up, a request to pay ("ok and can i pay the parking part only"), which
+    the classifier may hear as a question about parking."""
+    if closing.get("stage") in _PAYING_STAGES and detect_intent(text) == "pay":
         return True
+    shown = closing.get("payments")
+    if isinstance(shown, dict) and (asks_about_payment(text) or other_month(text, shown.get("month"), now.date())):
+        return True  # "and when was it?", "and the month before?" right after payments were read back
     if isinstance(closing.get("paid"), dict) and asks_last_amount(text):
         return True  # "how much was it again?" right after a payment: that payment
     if isinstance(closing.get("paid"), dict) and re.search(r"\b(the )?(rest|remainder)\b", fix_typos(text)):

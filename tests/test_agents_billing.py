@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 import asyncpg
 import pytest
 from callcenter_agents.billing import AGENT
-from callcenter_agents.billing_intents import choose_method, detect_intent, pick_method
+from callcenter_agents.billing_intents import detect_intent
+from callcenter_agents.billing_methods import choose_method, pick_method
 from callcenter_tools.booking import BUSINESS_TZ
 from flow_convo import Convo
 

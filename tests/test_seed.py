@@ -74,3 +74,24 @@ async def test_seed_is_deterministic_idempotent_and_has_the_demo_resident(fresh_
 
 async def seed_(conn: asyncpg.Connection, reset: bool = False) -> dict[str, int]:
     return await seed(conn, today=TODAY, reset=reset)
+
+
+async def test_the_demo_seeded_now_has_no_payment_in_the_future_and_no_next_due_in_the_past(fresh_dsn: str) -> None:
+    """Seeded for today and looked at at any hour of it (trial 2026-12-01: a payment at noon of a day the
+    demo was used at 3 a.m., and "Next due: … on" a date already past): every payment is over, and what
+    each resident hears as "next due" is today or later, for days across a month's cycle."""
+    conn = await connect(fresh_dsn)
+    try:
+        await migrate(conn)
+        for today in (date(2026, 12, 1), date(2026, 12, 5), date(2027, 1, 15), datetime.now(BUSINESS_TZ).date()):
+            await seed(conn, today=today, reset=True)
+            for hour in (0, 3, 11, 23):
+                now = datetime.combine(today, time(hour, 10), tzinfo=BUSINESS_TZ)
+                assert await conn.fetchval("SELECT count(*) FROM payments WHERE created_at > $1", now) == 0, now
+                for cid in range(1, 41):
+                    ctx = ToolContext(conn=conn, session_id=str(uuid.uuid4()), customer_id=cid, now=now)
+                    async with conn.transaction():
+                        nxt = (await get_balance.fn(ctx, get_balance.parse({})))["next_due"]
+                    assert nxt is None or nxt["due_on"] >= today.isoformat(), (today, cid, nxt)
+    finally:
+        await conn.close()

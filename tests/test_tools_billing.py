@@ -107,8 +107,9 @@ async def test_balance_invoices_methods(pool: asyncpg.Pool) -> None:
         bal = await call(get_balance, conn, r["cid"])
         assert bal["balance_cents"] == 150_000 + 6_000 + 9_000 + 6_000
         assert bal["overdue_cents"] == 150_000 + 9_000 + 6_000 and bal["overdue"] == "$1,650.00"
-        assert bal["open_invoices"] == 4 and bal["next_due"]["invoice_id"] == r["old_rent"]
-        assert bal["next_due"]["amount_due_cents"] == 150_000
+        # what falls due next, never a date already past (that money is overdue)
+        assert bal["open_invoices"] == 4 and bal["next_due"]["invoice_id"] == r["utility"]
+        assert bal["next_due"]["amount_due_cents"] == 6_000 and bal["next_due"]["due_on"] >= NOW.date().isoformat()
         inv = await call(list_invoices, conn, r["cid"])
         assert [i["invoice_id"] for i in inv["invoices"]] == [r["old_rent"], r["late"], r["parking"], r["utility"]]
         assert [i["overdue"] for i in inv["invoices"]] == [True, True, True, False]

@@ -85,7 +85,11 @@ def _invoice_facts(result: dict[str, Any]) -> tuple[str, ...]:
 
 @tool(vertical="billing", facts=_balance_facts)
 async def get_balance(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
-    """The signed-in resident's balance: total owed, how much is overdue, and the next invoice due."""
+    """The signed-in resident's balance: total owed, how much is overdue, and what falls due next.
+
+    `next_due` is never a date already past (that money is in `overdue`): the earliest due date from
+    today on, with everything open that falls due that day (rent and parking due on the 1st together).
+    """
     customer_id = ctx.require_customer()
     today = _today(ctx)
     rows = await ctx.conn.fetch(
@@ -97,7 +101,8 @@ async def get_balance(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
     )
     balance = sum(int(r["due"]) for r in rows)
     overdue = sum(int(r["due"]) for r in rows if r["due_on"] < today)
-    first = rows[0] if rows else None
+    upcoming = [r for r in rows if r["due_on"] >= today]
+    first = upcoming[0] if upcoming else None
     return {
         "balance_cents": balance,
         "balance": format_cents(balance),
@@ -108,7 +113,7 @@ async def get_balance(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
             {
                 "invoice_id": first["id"],
                 "due_on": first["due_on"].isoformat(),
-                "amount_due_cents": int(first["due"]),
+                "amount_due_cents": sum(int(r["due"]) for r in upcoming if r["due_on"] == first["due_on"]),
             }
             if first
             else None
@@ -370,10 +375,33 @@ class InvoiceArgs(Args):
 async def explain_charge(ctx: ToolContext, args: InvoiceArgs) -> dict[str, Any]:
     """Explain what an invoice is for (rent, utilities, late fee, parking, pet rent, lockout...)."""
     row = await _own_invoice(ctx, args.invoice_id)
-    return {
-        "invoice": _invoice_out(row, _today(ctx)),
-        "explanation": explain(row["kind"], row["description"], row["amount_cents"]),
-    }
+    text = explain(row["kind"], row["description"], row["amount_cents"])
+    if is_late_fee(row["kind"], row["description"]):
+        text = f"{text} {await _late_rent(ctx, row)}".strip()
+    return {"invoice": _invoice_out(row, _today(ctx)), "explanation": text}
+
+
+async def _late_rent(ctx: ToolContext, fee: asyncpg.Record) -> str:
+    """Which rent a late fee is for and when it was paid ("Your Rent November 2026 was due Nov 1, 2026
+    and paid on Nov 13, 2026."), so "what's the late fee for? I paid November rent" is answered; "" when
+    the fee names no rent invoice of theirs."""
+    named = str(fee["description"]).split(" - ", 1)[-1].strip().lower()  # "Late fee - rent November 2026"
+    rent = await ctx.conn.fetchrow(
+        "SELECT id, description, due_on, status FROM invoices WHERE customer_id = $1 AND kind = 'rent'"
+        " AND lower(description) = $2",
+        fee["customer_id"],
+        named,
+    )
+    if rent is None:
+        return ""
+    due = f"{rent['due_on']:%b} {rent['due_on'].day}, {rent['due_on'].year}"
+    paid_at = await ctx.conn.fetchval("SELECT max(created_at) FROM payments WHERE invoice_id = $1", rent["id"])
+    if rent["status"] == "open" or paid_at is None:
+        return f"Your {rent['description']} was due {due} and is not paid in full yet."
+    day = paid_at.astimezone(BUSINESS_TZ).date()
+    return (
+        f"Your {rent['description']} was due {due} and paid on {day:%b} {day.day}, {day.year}, after the grace period."
+    )
 
 
 class FeeWaiverArgs(Args):

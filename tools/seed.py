@@ -236,6 +236,9 @@ class _Ledger:
                 paid_on = due + timedelta(days=self.rng.randint(6, 12))
             else:
                 paid_on = due - timedelta(days=self.rng.randint(0, 4))
+            # Never later than yesterday (or, for a bill issued today, just after midnight): the demo is
+            # seeded for today and used at any hour of it, and a payment must not be in its future.
+            paid_on = max(issued, min(paid_on, self.today - timedelta(days=1)))
             self.rows.add(
                 "payments",
                 self.customer_id,
@@ -243,7 +246,7 @@ class _Ledger:
                 self.method_id,
                 amount,
                 f"seed:{invoice_id}",
-                _at(min(paid_on, self.today), time(12)),
+                _at(paid_on, time(12) if paid_on < self.today else time(0, 5)),
             )
 
 
