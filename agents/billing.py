@@ -10,6 +10,7 @@ from typing import Any
 
 from callcenter_agents.billing_amounts import requested_amount, scoped_request
 from callcenter_agents.billing_answers import also_note, answer, last_payment
+from callcenter_agents.billing_disputes import gives_waiver_reason
 from callcenter_agents.billing_intents import (
     PAY_WORDS,
     amount_text,
@@ -128,8 +129,10 @@ class BillingFlow:
         if stage == "confirm_waiver":
             return await self._confirm_waiver(t, text, state)
         if stage == "offer_waiver":
-            if PAY_WORDS.search(text) and not is_negative(text):  # "fine, pay it": this fee, not the balance
+            if PAY_WORDS.search(text) and not is_negative(text) and detect_intent(text) == "pay":  # "fine, pay it"
                 return await pay_invoice(t, text, state["invoice"])
+            if gives_waiver_reason(text, state.get("invoice")):  # "i dont have a pet anymore" after pet rent
+                return self._confirm_waiver_question(t, state["invoice"], text, lead="I understand.")
             if is_affirmative(text) and not is_negative(text):
                 return await self._waive(t, state["invoice"], state.get("reason") or text)
             if is_negative(text) or is_cancel(text):

@@ -17,6 +17,7 @@ from callcenter_agents.billing_payment import payment_line
 from callcenter_agents.billing_questions import Kind, charged_cents, months_named, what_named
 from callcenter_agents.replies import numbered, words
 from callcenter_agents.tool_turn import ToolTurn
+from callcenter_tools.billing_policy import GRACE_DAYS, late_fee_cents
 
 from callcenter.specialists.flow import FlowReply
 from callcenter.types import format_cents
@@ -58,16 +59,43 @@ async def answer(t: ToolTurn, text: str, kind: Kind, explain: Explain) -> FlowRe
         return await explain(t, inv) if inv is not None else await no_such_charge(t, cents)
     if kind == "methods":
         return await payment_methods(t, text)
-    if kind == "later":
+    if kind == "part":
+        part, evidence = await paying_part(t)
         return t.reply(
-            "I can't schedule a payment for a later date from this chat; payments here are made right away. "
-            "I can take a payment now, or connect you with the billing team about paying later. "
+            f"{part or 'You can pay part of your balance now; what you do not pay stays on it. '}I can't schedule "
+            "the rest for a later date from this chat. How much would you like to pay now?",
+            {"stage": "need_amount", "invoice_id": None, "unclear": True, **evidence},
+        )
+    if kind == "later":
+        part, evidence = await paying_part(t)
+        return t.reply(
+            f"{part}I can't schedule a payment for a later date from this chat; payments here are made right "
+            "away. I can take a payment now, or connect you with the billing team about paying later. "
             "Would you like me to connect you with them?",
-            {"stage": "offer_human", "reason": "Resident asks to pay on a later date"},
+            {"stage": "offer_human", "reason": "Resident asks to pay on a later date", **evidence},
         )
     if kind == "last_amount":
         return await last_payment(t)
     return await went_through(t, text)
+
+
+async def paying_part(t: ToolTurn) -> tuple[str, dict[str, int]]:
+    """What paying part of the rent now means, with this resident's figures ("half now and half on the
+    15th"): the rest stays owed, and rent not paid in full within the grace period gets a late fee. ""
+    when no rent is open. The amounts go in the reply's state, the verifier's evidence."""
+    invoices = (await t.call("list_invoices", {"status": "open"})).get("invoices", [])
+    rents = [i for i in invoices if i.get("kind") == "rent" and int(i.get("due_cents", 0)) > 0]
+    if not rents:
+        return "", {}
+    rent = min(rents, key=lambda i: str(i.get("due_on", "")))
+    fee = late_fee_cents(int(rent["amount_cents"]))
+    owed = int(rent["due_cents"])
+    text = (
+        f"You can pay part of your {rent.get('description', 'rent')} ({format_cents(owed)} due) now; what you "
+        f"don't pay stays on your balance, and rent not paid in full within the {GRACE_DAYS}-day grace period "
+        f"gets a late fee of {format_cents(fee)}. "
+    )
+    return text, {"rent_due_cents": owed, "late_fee_cents": fee}
 
 
 async def last_payment(t: ToolTurn) -> FlowReply:

@@ -38,7 +38,7 @@ _NOT_THIS = re.compile(
 _KNOWN_BRANDS = (
     *("visa", "mastercard", "amex", "american express", "discover", "chase", "bank of america"),
     *("wells fargo", "capital one", "citizens bank", "citibank", "us bank", "pnc", "td bank", "ally"),
-    *("usaa", "navy federal", "paypal", "venmo"),
+    *("usaa", "navy federal", "paypal", "venmo", "apple pay", "google pay", "zelle", "cash app"),
 )
 # What residents call a brand besides its name ("bofa", "cap one"); a brand of several words is also
 # called by its first word when that word says which brand it is ("citizens", "wells", "capital").
@@ -137,7 +137,8 @@ def pick_method(methods: list[dict[str, Any]], text: str) -> tuple[dict[str, Any
     saved = {str(m.get("brand", "")).lower() for m in methods}
     for brand in _KNOWN_BRANDS:
         if _named(brand, low) and not any(_same_brand(brand, b) for b in saved if b):
-            return None, f"a {brand.title() if brand not in ('usaa', 'pnc') else brand.upper()} payment method"
+            name = brand.upper() if brand in ("usaa", "pnc") else brand.title()
+            return None, f"{'an' if name[0] in 'AEIOU' else 'a'} {name} payment method"
     if wants_bank or wants_card:
         kind = "bank" if wants_bank else "card"
         named = [m for m in methods if m.get("kind") == kind]

@@ -16,7 +16,7 @@ from typing import Final, Literal
 from callcenter_agents.extract.lead_in import strip_lead_in
 from callcenter_agents.extract.polite import fix_typos
 
-Kind = Literal["last_amount", "went_through", "methods", "charge_amount", "later"]
+Kind = Literal["last_amount", "went_through", "methods", "charge_amount", "later", "part"]
 
 MONTHS: Final = (
     *("january", "february", "march", "april", "may", "june", "july", "august"),
@@ -84,6 +84,7 @@ _LATER = re.compile(
     r"schedul\w*|post-?dated?|in a (week|few days|couple (of )?(days|weeks))|at the end of the month)\b"
 )
 _PAY = re.compile(r"\b(pay|paying|payment)\b")
+_PART = re.compile(r"\b(half|part|some|portion|partial(ly)?|a bit|a little)\b")
 _NOW = re.compile(r"\b(today|now|right away|tonight)\b")
 # "can i pay my rent on the 10th?" asks when rent counts as late (the handbook's rule); "instead",
 # "the rest" or "schedule" ask to move a payment.
@@ -138,7 +139,7 @@ def asks_last_amount(text: str) -> bool:
 
 
 def question_kind(text: str) -> Kind | None:
-    """went_through | methods | charge_amount | later | last_amount, or None for any other message."""
+    """went_through | methods | charge_amount | part | later | last_amount, or None for any other message."""
     t = _text(text)
     if _METHODS_Q.search(t) and not _CHANGE.search(t):
         return "methods"
@@ -146,6 +147,8 @@ def question_kind(text: str) -> Kind | None:
         return "last_amount"
     if _WENT_THROUGH.search(t) and (months_named(t) or what_named(t)) and _is_payment_talk(t) and not _FEE_Q.search(t):
         return "went_through"
+    if _PAY.search(t) and _PART.search(t) and (_LATER.search(t) or _MOVE.search(t)) and _asks(t):
+        return "part"  # "can i pay half now and half on the 15th?": what paying part means, then how much
     if _PAY.search(t) and _LATER.search(t) and not _NOW.search(t) and not _IF.search(t):
         if _QUESTION_START.search(t) and not _MOVE.search(t) and re.search(r"\b(on|by) (the )?\d", t):
             return None  # "can i pay my rent on the 10th?": when it counts as late, the handbook's answer
@@ -154,6 +157,16 @@ def question_kind(text: str) -> Kind | None:
     if _CHARGE_Q.search(t) and charged_cents(t) is not None:
         return "charge_amount"
     return None
+
+
+def asks_paying_part(text: str) -> bool:
+    """ "is it ok if i pay part today and the rest at the end of the month": billing's answer (what stays
+    owed, the late fee), not the handbook's "is it allowed" (a business route rule)."""
+    return question_kind(text) == "part"
+
+
+def _asks(t: str) -> bool:
+    return "?" in t or bool(_QUESTION_START.search(t) or re.search(r"(^|[.!,]\s*)(can|could|may|is it ok)\b", t))
 
 
 def _is_payment_talk(t: str) -> bool:

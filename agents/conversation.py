@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from callcenter_agents.billing_disputes import gives_waiver_reason
 from callcenter_agents.billing_intents import (
     detect_intent,
     is_account_money_question,
@@ -21,7 +22,7 @@ from callcenter_agents.billing_intents import (
 )
 from callcenter_agents.billing_months import other_month
 from callcenter_agents.billing_payment import asks_about_payment, pays_named_charge
-from callcenter_agents.billing_questions import asks_last_amount
+from callcenter_agents.billing_questions import asks_last_amount, asks_paying_part
 from callcenter_agents.booking_changes import changes_booking
 from callcenter_agents.booking_followups import answers_what_needs_fixing, is_about_openings
 from callcenter_agents.booking_notes import (
@@ -159,6 +160,7 @@ ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("general", asks_about_fire_drill),
     ("booking", is_rental_enquiry),
     ("billing", pays_named_charge),  # "can i pay the parking part only": a payment, not the parking rules
+    ("billing", asks_paying_part),  # "is it ok if i pay part today and the rest later": what that means
     ("general", asks_about_packages),  # "did i get a package? amazon says delivered": the package room
     ("general", asks_about_parking),  # "do i need a permit for my own car": the parking rules
     ("general", is_policy_question),
@@ -214,6 +216,8 @@ def continues_billing(text: str, closing: dict[str, Any], now: datetime) -> bool
     the classifier may hear as a question about parking."""
     if closing.get("stage") in _PAYING_STAGES and detect_intent(text) == "pay":
         return True
+    if closing.get("stage") == "offer_waiver" and gives_waiver_reason(text, closing.get("invoice")):
+        return True  # "i dont have a pet anymore, my cat passed away" right after the pet rent was explained
     shown = closing.get("payments")
     if isinstance(shown, dict) and (asks_about_payment(text) or other_month(text, shown.get("month"), now.date())):
         return True  # "and when was it?", "and the month before?" right after payments were read back

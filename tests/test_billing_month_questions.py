@@ -102,3 +102,29 @@ async def test_what_a_late_fee_is_for_says_which_rent_and_when_it_was_paid(month
         (reply,) = await Resident(orch, ALEX).say(said)
         assert "late fee ($92.50)" in reply and "grace period" in reply, (said, reply)
         assert f"Rent November 2026 was due Nov 1, 2026 and paid on {day:%b} {day.day}, 2026" in reply, reply
+
+
+PART_NOW = (
+    "i get paid on the 15th so i cant pay it all now. can i pay half now and half on the 15th?",
+    "can i pay some of my rent now, the rest next friday?",
+    "is it ok if i pay part today and the remainder at the end of the month",
+)
+
+
+async def test_paying_part_now_says_what_stays_owed_and_the_late_fee(month_runtime: Runtime, spec: Spec) -> None:  # noqa: F811
+    """Trial 2026-12-01 #3: never said plainly that part can be paid now and what the rest costs if late."""
+    orch = clocked(month_runtime, NIGHT)
+    rents = await month_runtime.pool.fetch(
+        "SELECT customer_id, description, amount_cents, amount_cents - paid_cents AS due FROM invoices"
+        " WHERE kind = 'rent' AND status = 'open' ORDER BY customer_id LIMIT 3"
+    )
+    assert len(rents) == 3
+    for n, said in enumerate(rough(spec, PART_NOW, 2, 3)):
+        rent = rents[n % len(rents)]
+        before = await month_runtime.pool.fetchval("SELECT count(*) FROM payments")
+        (reply,) = await Resident(orch, rent["customer_id"]).say(said)
+        fee = max(5_000, (rent["amount_cents"] * 5 + 50) // 100)
+        assert f"pay part of your {rent['description']} (${rent['due'] / 100:,.2f} due) now" in reply, (said, reply)
+        assert f"late fee of ${fee / 100:,.2f}" in reply and "Pay $" not in reply, (said, reply)
+        assert reply.endswith("How much would you like to pay now?"), reply
+        assert await month_runtime.pool.fetchval("SELECT count(*) FROM payments") == before

@@ -55,7 +55,7 @@ def rough(spec: Spec, lines: tuple[str, ...], n: int, seed: int) -> list[str]:
 
 
 class Ledger:
-    """One resident's invoices and payments, read and put back between conversations."""
+    """One resident's invoices, payments and tickets, read and put back between conversations."""
 
     def __init__(self, pool: asyncpg.Pool, customer: int) -> None:
         self.pool, self.customer = pool, customer
@@ -65,6 +65,7 @@ class Ledger:
             "SELECT id, paid_cents, status FROM invoices WHERE customer_id = $1", self.customer
         )
         self.last_payment = await self.pool.fetchval("SELECT coalesce(max(id), 0) FROM payments")
+        self.last_ticket = await self.pool.fetchval("SELECT coalesce(max(id), 0) FROM tickets")
         return self
 
     async def new_payments(self) -> list[dict[str, Any]]:
@@ -80,6 +81,9 @@ class Ledger:
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(
                 "DELETE FROM payments WHERE customer_id = $1 AND id > $2", self.customer, self.last_payment
+            )
+            await conn.execute(
+                "DELETE FROM tickets WHERE customer_id = $1 AND id > $2", self.customer, self.last_ticket
             )
             await conn.executemany(
                 "UPDATE invoices SET paid_cents = $2, status = $3 WHERE id = $1",
@@ -308,3 +312,61 @@ async def test_paying_after_an_offer_of_the_billing_team_pays_from_the_account_n
                 said,
                 replies,
             )
+
+
+# --- trial 2026-12-02 c17/c28: a question about paying is answered; a method not on file is said --------
+
+HOW_TO_PAY = ("how do i pay, do you take cash or check?", "how do I pay this?", "can i pay by check?")
+APPLE_PAY = ("ok what about paying it, can i use apple pay", "can i pay it with google pay", "pay it with zelle")
+
+
+@pytest.mark.parametrize("before", BEFORE_WATER[:2], ids=["waiver-asked", "fee-explained"])
+async def test_how_to_pay_at_a_fee_is_answered_not_a_payment(
+    night_runtime: Runtime, spec: Spec, before: tuple[str, ...]
+) -> None:
+    orch = clocked(night_runtime, NIGHT)
+    for said in rough(spec, HOW_TO_PAY, 2, 17):
+        async with Ledger(night_runtime.pool, ALEX) as ledger:
+            replies = await talk(orch, ALEX, [*before, said, "yes"])
+            assert not replies[-2].startswith("Pay $"), (said, replies[-2])
+            assert await ledger.new_payments() == [], (said, replies)
+
+
+@pytest.mark.parametrize("before", BEFORE_WATER[:2], ids=["waiver-asked", "fee-explained"])
+async def test_a_wallet_not_on_file_is_said_and_nothing_is_charged(
+    night_runtime: Runtime, spec: Spec, before: tuple[str, ...]
+) -> None:
+    orch = clocked(night_runtime, NIGHT)
+    for said in rough(spec, APPLE_PAY, 2, 28):
+        async with Ledger(night_runtime.pool, ALEX) as ledger:
+            replies = await talk(orch, ALEX, [*before, said, "yes", "yes"])
+            assert "I don't see" in replies[-3] and "Visa ending 4242" in replies[-3], (said, replies[-3])
+            assert await ledger.new_payments() == [], (said, replies)
+
+
+# --- #41: a reason against a fee just explained goes to its waiver, not the handbook ---------------------
+
+NO_PET = (
+    "i dont have a pet anymore, my cat passed away in october",
+    "my dog died last month so i dont have a pet",
+    "we gave our cat away in september, no pets anymore",
+)
+
+
+async def test_a_reason_against_the_pet_rent_becomes_its_waiver_request(night_runtime: Runtime, spec: Spec) -> None:
+    orch = clocked(night_runtime, NIGHT)
+    await open_invoice(night_runtime.pool, CITIZENS, "Pet rent%")  # the seed gives them an open pet rent
+    for n, said in enumerate(rough(spec, NO_PET, 2, 41)):
+        agree = ("yes please dispute it", "yes")[n % 2]  # a "dispute" is the desk's billing ticket; a yes the waiver's
+        async with Ledger(night_runtime.pool, CITIZENS) as ledger:
+            before = await night_runtime.pool.fetchval("SELECT coalesce(max(id), 0) FROM tickets")
+            replies = await talk(orch, CITIZENS, ["whats the 35 dollar charge on my bill", said, agree])
+            # the reason is heard as one against the pet rent: its waiver question, or the desk's billing ticket
+            assert "Pet rent December 2026" in replies[1] or "ticket #" in replies[1], (said, replies)
+            tickets = await night_runtime.pool.fetch(
+                "SELECT id, customer_id, category, body FROM tickets WHERE id > $1", before
+            )
+            assert {(r["customer_id"], r["category"]) for r in tickets} == {(CITIZENS, "billing")}, (said, replies)
+            assert any("Pet rent December 2026" in r["body"] or "pet" in r["body"].lower() for r in tickets), tickets
+            assert any(f"#{r['id']}" in reply for r in tickets for reply in replies[1:]), replies
+            assert await ledger.new_payments() == []
