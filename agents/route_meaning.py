@@ -91,7 +91,8 @@ _CALL_BACK: Final = re.compile(
 )
 # "call before arriving", "call me when they're on the way": an access note for a visit, not a call back.
 _CALL_NOTE: Final = re.compile(
-    r"\b(call|phone|text|ring)( me)? (before|when|first|ahead|once|if)\b|\bbefore (arriv|com)"
+    r"\b(call|phone|text|ring)( me)?( \d+ ?(min|mins|minutes|hours?|hrs?))? (before|when|first|ahead|once|if)\b|"
+    r"\bbefore (arriv|com)|\b(add|put|leave) (a |an )?notes?\b"
 )
 
 
