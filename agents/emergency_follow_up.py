@@ -112,16 +112,22 @@ _ALSO = re.compile(
     r"(?:^|[,;.?!]\s*|\s)(?:and\s+)?(?:also|btw|by the way|oh and|another thing|and can you)\b[,:]?\s*", re.I
 )
 _ORDINARY = re.compile(
-    r"\b(bill|balance|rent|pay\w*|charge\w*|fee|invoice|parking|appointment|book|schedule|faucet|sink|toilet|"
+    r"\b(bill|balance|rent|pay\w*|charge\w*|fee|invoice|parking|appointment|book|schedule|"
     r"package|lease|permit|spot)\b",
     re.I,
 )
 
 
-def _other_request(text: str) -> str:
-    """The ordinary request a follow-up adds after "also", "btw"... ("" when none)."""
+_LEAD_IN = re.compile(r"^\W*(?:(?:ok(?:ay)?|but|and|so|well|um+|hey)\b[\s,.!]*)+", re.I)
+
+
+def _other_request(text: str, asked: str = "") -> str:
+    """The ordinary request a follow-up adds after "also", "btw"..., or that is the whole follow-up when it
+    asks nothing about the emergency ("ok but did the parking payment go through?"); "" when none."""
     m = _ALSO.search(text)
     rest = text[m.end() :].strip(" ?.!") if m else ""
+    if not rest and asked == "steps":
+        rest = _LEAD_IN.sub("", text).strip(" ?.!")
     return rest[:120] if rest and _ORDINARY.search(rest) and not detect_emergency(rest) else ""
 
 
@@ -210,7 +216,7 @@ async def emergency_follow_up(turn: FlowTurn, text: str, mode: dict[str, Any]) -
         parts = [p for p in (lead, where) if p]
     said = ". ".join(parts)
     danger = "" if "911" in said else " If anyone is in danger, call 911."
-    other = _other_request(text)
+    other = _other_request(text, asked)
     later = (
         f' You also asked "{other}": I can help with that here once you\'re safe, just ask me again.' if other else ""
     )

@@ -69,6 +69,7 @@ async def test_a_manager_asked_for_goes_on_the_emergency_report(aside_runtime: R
         ("ok. also can you tell me when my water bill is due", "water bill"),
         ("btw can you book someone for my leaky faucet", "faucet"),
         ("ok thanks. also is my rent paid?", "rent"),
+        ("ok but did the parking payment go through?", "parking payment"),  # #4: the whole follow-up
     ],
 )
 async def test_an_ordinary_question_is_named_not_dropped(
