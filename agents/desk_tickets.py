@@ -163,6 +163,9 @@ _RESERVE: Final = re.compile(
     r"\b(reserve|book|schedule|block( off)?|hold|save)( me)? (the |a |our )?(freight |service |moving )?"
     r"(elevator|lift|community room|party room|loading (dock|zone)|moving (day|slot)|bulk (item |trash )?pickup)"
     r"|\b(elevator|lift|community room|party room|loading dock) (reservation|booking)"
+    # "can you reserve it for dec 19" after asking about the freight elevator (trial5 #24): only "reserve",
+    # never "book it for friday", which is a visit
+    r"|\b(can|could|would) you (please )?reserve (it|that|one) for\b|\bplease reserve (it|that|one) for\b"
 )
 # "can you check the cameras for me", "pull the security footage from last night" (trial5 #39).
 _CAMERAS: Final = re.compile(

@@ -221,7 +221,8 @@ _CONVERSATIONS: tuple[tuple[int, tuple[str, ...], str, str], ...] = (
         11,
         (
             "can you recommend a good moving company? and also do you guys rent out moving trucks",
-            "can you reserve the freight elevator for dec 19",
+            "ok what about the freight elevator, do i need to reserve it for moving day",
+            "can you reserve it for dec 19",
         ),
         "reservation",
         "dec 19",
