@@ -136,6 +136,14 @@ class BookingFlow(ExistingAppointments, VisitNotes):
             kept = state.get("appointment") if state.get("intent") == "reschedule" else None
             note = {"booked": kept} if isinstance(kept, dict) else None
             return t.reply("No problem, I haven't booked or changed anything.", note, done=True)
+        if (
+            stage in ("need_issue", "offer", "confirm")
+            and state.get("intent") == "book"
+            and await self._moves_theirs(t, text)
+        ):
+            # "move the upcoming one to next monday morning" while openings for a new visit are on the
+            # table: the visit they have, moved (after a yes), never a second one beside it.
+            return await self._start(t, text)
         if stage == "need_issue":
             return await self._got_issue(t, text, state)
         if stage == "pick_appt":
@@ -145,6 +153,13 @@ class BookingFlow(ExistingAppointments, VisitNotes):
         if stage == "confirm":
             return await self._confirm_answer(t, text, state)
         return await self._start(t, text)
+
+    @staticmethod
+    async def _moves_theirs(t: ToolTurn, text: str) -> bool:
+        """Whether a message said during a new booking asks to move a visit already booked ("move the
+        upcoming one", "reschedule my next appointment"), and the resident has one. "make it next week
+        instead" names no visit of theirs: it changes the openings asked for, as before."""
+        return detect_intent(text) == "reschedule" and bool(await upcoming(t))
 
     @staticmethod
     def _gives_note(text: str, after_a_visit: bool) -> bool:
