@@ -18,6 +18,7 @@ from callcenter_agents.billing_intents import (
     invoice_line,
     is_billing,
 )
+from callcenter_agents.billing_late_fees import about_late_fees, late_fees
 from callcenter_agents.billing_ledger import (
     payment_history,
     payment_methods,
@@ -107,6 +108,8 @@ class BillingFlow:
         finished = state.get(FINISHED_KEY)
         if isinstance(finished, dict) and finished.get("paid") and asks_last_amount(text):
             return await last_payment(t)  # "how much was it again?" right after "Done: I've paid…"
+        if about_late_fees(text, finished):  # "why do i have 2 late fees?", then "which months were they for"
+            return await late_fees(t, text)
         shown = finished.get("payments") if isinstance(finished, dict) else None
         if isinstance(shown, dict) and (asks_about_payment(text) or other_month(text, shown.get("month"), today_of(t))):
             return await payment_history(t, text, last=True, shown=shown)  # "and when was it?", "the month before?"
@@ -304,11 +307,8 @@ class BillingFlow:
         )
 
     async def _not_yours(self, t: ToolTurn, ref: int | None) -> str | None:
-        """ "I can't find invoice #211 on your account." when the number is not among theirs.
-
-        Only the resident's own invoices are looked at, so the answer is the same whether or
-        not that number exists for someone else.
-        """
+        """ "I can't find invoice #211 on your account." when the number is not among theirs. Only the
+        resident's own invoices are looked at: the same answer whether or not it exists for someone else."""
         if ref is None:
             return None
         try:

@@ -20,6 +20,7 @@ from callcenter_agents.billing_intents import (
     is_amount_offer,
     is_payment_timing_question,
 )
+from callcenter_agents.billing_late_fees import asks_about_late_fees, follows_up_late_fees
 from callcenter_agents.billing_months import other_month
 from callcenter_agents.billing_payment import asks_about_payment, pays_named_charge
 from callcenter_agents.billing_questions import asks_last_amount, asks_paying_part
@@ -167,6 +168,7 @@ ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("escalation", is_neighbour_disturbance),
     ("billing", is_payment_timing_question),
     ("billing", is_account_money_question),  # payments made, refunds, payment plans, "the 97.25"
+    ("billing", asks_about_late_fees),  # "was there a late fee in september too?": the fees, by month
     ("billing", asks_what_i_owe),  # "how do I owe", "a letter … something about money": the balance
     ("billing", names_payment_method),  # "the visa": the card for a payment, never a repair
     ("billing", is_amount_offer),  # "I can do 1,000" answers "How much?", whatever the classifier hears
@@ -214,6 +216,8 @@ def continues_billing(text: str, closing: dict[str, Any], now: datetime) -> bool
     left?", "how much was it again?"); a question about the payment just read back ("and when was it?");
     while a payment is being set up, a request to pay ("ok and can i pay the parking part only"), which
     the classifier may hear as a question about parking."""
+    if closing.get("late_fees") and follows_up_late_fees(text):  # "which months were they for"
+        return True
     if closing.get("stage") in _PAYING_STAGES and detect_intent(text) == "pay":
         return True
     if closing.get("stage") == "offer_waiver" and gives_waiver_reason(text, closing.get("invoice")):

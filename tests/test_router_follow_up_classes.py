@@ -93,3 +93,66 @@ async def test_the_note_asked_after_a_move_is_read_from_the_visit(rt: Runtime, s
         note = str(row["description"])
         assert result.agent == "booking" and "call before" in result.text.lower(), (said, note, result.text)
         assert "Packages" not in result.text, result.text
+
+
+async def late_fee_rows(rt: Runtime, cid: int) -> list[str]:
+    rows = await rt.store.pool.fetch(
+        "SELECT description FROM invoices WHERE customer_id = $1 AND description ILIKE 'late fee%' ORDER BY due_on",
+        cid,
+    )
+    return [str(r["description"]) for r in rows]
+
+
+@pytest.mark.parametrize("then", ["which months were they for", "what months were those", "when were they"])
+async def test_which_months_the_late_fees_were_for_comes_from_the_charges(rt: Runtime, spec: Spec, then: str) -> None:
+    orch = clocked(rt, EVENING)
+    cid = int(
+        await rt.store.pool.fetchval(
+            "SELECT customer_id FROM invoices WHERE description ILIKE 'late fee%' GROUP BY customer_id "
+            "HAVING count(*) >= 2 ORDER BY customer_id LIMIT 1"
+        )
+    )
+    fees = await late_fee_rows(rt, cid)
+    for said in variants(spec, then, 2, seed=41):
+        session = await orch.open_session(channel="test", customer_id=cid)
+        first = await orch.handle_turn(session.id, "why do i have 2 late fees on my account?? i paid on time")
+        assert first.agent == "billing" and all(f in first.text for f in fees), (fees, first.text)
+        result = await orch.handle_turn(session.id, said)
+        assert result.agent == "billing" and all(f in result.text for f in fees), (said, fees, result.text)
+        assert "guest" not in result.text, result.text
+
+
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+async def test_whether_there_was_a_late_fee_in_a_month_is_answered_from_the_charges(rt: Runtime, spec: Spec) -> None:
+    orch = clocked(rt, EVENING)
+    cid = int(
+        await rt.store.pool.fetchval(
+            "SELECT customer_id FROM invoices WHERE description ILIKE 'late fee%' ORDER BY customer_id LIMIT 1"
+        )
+    )
+    fees = await late_fee_rows(rt, cid)
+    for month in MONTHS[5:11]:
+        for said in variants(spec, f"and the one before that, was there a late fee in {month.lower()} too?", 2, seed=3):
+            session = await orch.open_session(channel="test", customer_id=cid)
+            result = await orch.handle_turn(session.id, said)
+            had = [f for f in fees if month in f]
+            assert result.agent == "billing", (said, result.agent, result.text)
+            if had:
+                assert result.text.startswith("Yes") and had[0] in result.text, (said, had, result.text)
+            else:
+                assert result.text.startswith(f"No, there was no late fee for {month}"), (said, result.text)
