@@ -60,9 +60,12 @@ def test_each_agent_takes_the_cheaper_layout_on_each_model() -> None:
     """An agent whose own prefix is under the model's minimum pays full price for it; when that
     costs more than reading the shared prefix at 0.1x, it reads the shared one (general on
     Sonnet, ~800 tokens < 1,024), and a tiny prefix is cheaper uncached than any shared read."""
-    plan = build_cache_plan(ANTHROPIC, SIZES, Traffic(1200), DAY)
+    # The shipped general prompt grows and shrinks with the handbook (1,063 tokens on 2026-12-02, over
+    # Sonnet's minimum); the rule is checked on a general prefix of ~800 tokens, the rest as shipped.
+    sizes = replace(SIZES, own_tokens={**SIZES.own_tokens, "general": 800})
+    plan = build_cache_plan(ANTHROPIC, sizes, Traffic(1200), DAY)
     sonnet, haiku = plan.models["claude-sonnet-4-6"], plan.models["claude-haiku-4-5"]
-    assert SIZES.own_tokens["general"] < sonnet.min_tokens
+    assert sizes.own_tokens["general"] < sonnet.min_tokens
     assert sonnet.uses_shared("general") and sonnet.layout == "mixed"
     assert sonnet.breakpoints("general") == (True, True)
     assert not haiku.uses_shared("out_of_scope")  # 272 tokens at 1x < 5k tokens at 0.1x
