@@ -84,9 +84,23 @@ _RULES: tuple[_Rule, ...] = (
     ),
     # fire and smoke
     _Rule("fire", _rx(r"\b(?:smoke|fire|smoke detector)\s+alarms?\b[^.!?]{0,20}?" + _ACTIVE)),
+    # "smoke" the noun, not the verb: "can i smoke in the courtyard", "allowed to smoke on the balcony".
     _Rule(
         "fire",
-        _rx(r"\bsmoke\s+(?:is\s+)?(?:coming|pouring|billowing|rising|filling|everywhere|in\s+the|from)\b"),
+        _rx(
+            r"(?<!\bi\s)(?<!\bwe\s)(?<!\byou\s)(?<!\bthey\s)(?<!\bto\s)(?<!\bcan\s)"
+            r"\bsmoke\s+(?:is\s+|keeps\s+|has\s+been\s+)?(?:coming|pouring|billowing|rising|filling|everywhere|in\s+the"
+            r"|from|spreading|seeping|creeping|getting\s+in|leaking|drifting|entering|pouring)\b"
+        ),
+    ),
+    # a home filling with it: "the hallway is full of smoke", "my apartment is filling (up) with smoke",
+    # "smoke-filled stairwell", "it's getting smoky in here"
+    _Rule(
+        "fire",
+        _rx(
+            r"\b(?:full\s+of|fill(?:s|ed|ing)?\s+(?:up\s+)?(?:with|w/)|thick\s+with)\s+(?:black\s+|thick\s+|grey\s+|gray\s+)?smoke\b"
+            r"|\bsmoke[\s-]+filled\b|\b(?:getting|gotten|got|so|really|very|super|all)\s+smoky\b"
+        ),
     ),
     _Rule(
         "fire",
