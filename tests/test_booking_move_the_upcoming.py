@@ -131,3 +131,16 @@ async def test_with_two_visits_it_asks_which_and_moves_nothing_yet(runtime: Runt
         rows = await live(runtime.pool, cid)
         assert [r["id"] for r in rows] == appts, (said, reply)
         assert [r["starts_at"] for r in rows] == [at(monday, 3, 10), at(monday, 4, 10)]
+
+
+async def test_a_day_taken_back_in_the_same_message_offers_the_day_said_last(runtime: Runtime) -> None:
+    """c39: 'tuesday? no wait wednesday' offered Tuesday; the day said last is meant (here a leak, not a door)."""
+    rng = random.Random(39)
+    for frame in ["tuesday? no wait wednesday", "tuesday no, wait, wednesday", "tuesday, i mean wednesday"]:
+        monday = _WEEKS.next_monday()
+        cid, _ = await a_resident_with_visits(runtime.pool, monday, ())
+        turns = ["need someone to fix my kitchen faucet its leaking", "actually make it next week instead"]
+        replies = await converse(clocked(runtime, monday + timedelta(days=2)), cid, [*turns, rough(frame, rng)])
+        wednesday = f"{monday + timedelta(days=9):%a %b} {(monday + timedelta(days=9)).day},"
+        assert wednesday in replies[-1][1] and "Tue" not in replies[-1][1], (frame, replies)
+        assert await live(runtime.pool, cid) == []

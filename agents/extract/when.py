@@ -458,6 +458,10 @@ _GREETING = re.compile(
 )
 
 
+# Words that take back what was just said in the same message ("tuesday? no wait wednesday").
+_TAKEN_BACK = re.compile(r"\b(no,? wait|wait,? no|i mean|scratch that|no no)\b", re.I)
+
+
 def parse_when(text: str, now: datetime, anchor: date | None = None) -> DateWindow | None:
     """The date range and time window a customer asked for, or None if they named none.
 
@@ -466,6 +470,9 @@ def parse_when(text: str, now: datetime, anchor: date | None = None) -> DateWind
     the day the conversation was already about, which "that week" refers to (without it,
     "that week" is this week).
     """
+    taken_back = list(_TAKEN_BACK.finditer(text))
+    if taken_back and (later := parse_when(text[taken_back[-1].end() :], now, anchor)) is not None:
+        return later  # "tuesday? no wait wednesday": the day said last, after taking the first back
     lowered = _GREETING.sub(lambda m: " " * len(m[0]), lower(text))
     lowered = fix_typos(lowered, CALENDAR_WORDS)  # "the day afer", "end of monht", "sundy"
     lowered = PAST.sub(lambda m: " " * len(m[0]), lowered)
