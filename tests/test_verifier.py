@@ -81,6 +81,7 @@ def test_the_demo_tools_declare_the_claims_the_verifier_checks() -> None:
         "booked": ("book_appointment", "reschedule_appointment"),
         "rescheduled": ("reschedule_appointment",),
         "cancelled": ("cancel_appointment",),
+        "noted": ("add_appointment_note",),
     }
 
 
