@@ -37,6 +37,12 @@ _FOLLOW_UP: Final = re.compile(
     r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b"
 )
 _WORDS: Final = ("late", "fees", "months", "which", "september", "october", "november")
+# One fee asked about ("why do i have a late fee?", "whats the late fee for?? i paid november rent"): the
+# explain flow says which rent it was for and when that was paid, even when a month is named.
+_EXPLAIN_ONE: Final = re.compile(
+    r"\bwhy\b|\b(what'?s|what is|what was)\b( \w+){0,3} late ?(fee|charge|penalty)( \w+)? (for|about)\b|"
+    r"\b(what'?s|what is|what was) (the|this|that) late ?(fee|charge|penalty)\b"
+)
 
 
 def asks_about_late_fees(text: str) -> bool:
@@ -44,6 +50,8 @@ def asks_about_late_fees(text: str) -> bool:
     september too?", "show me all my late fees this year"), not a request to waive or pay one."""
     t = fix_typos(text, _WORDS)
     if not _LATE_FEE.search(t) or not _ASKS.search(t) or _ACTS.search(t):
+        return False
+    if not _SEVERAL.search(t) and _EXPLAIN_ONE.search(t):
         return False
     # "why was I charged a late fee?" / "what is this late fee?" is the one fee explained (the explain flow)
     return bool(_SEVERAL.search(t) or months_named(t) or _WHETHER.search(t))
