@@ -14,24 +14,25 @@ of their own at the trial's clock, and compare every other appointment row befor
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import asyncpg
 from callcenter_agents.booking import AGENT
 from callcenter_tools.booking import BUSINESS_TZ
 from flow_convo import Convo
+from own_weeks import OwnWeeks
 from seeded import clocked, seeded_runtime
 from test_agents_booking import at, resident, slots
 from test_booking_trial_classes import rough
 
 from callcenter.settings import Settings
 
+_WEEKS = OwnWeeks(datetime(2300, 1, 1, 9, 0, tzinfo=BUSINESS_TZ), datetime(2340, 1, 1, tzinfo=BUSINESS_TZ), apart=3)
+
 
 def a_monday_morning() -> datetime:
-    """9:00 on a random Monday of years no other booking test uses (theirs end before 2140)."""
-    base = datetime(2180, 1, 1, 9, 0, tzinfo=BUSINESS_TZ)
-    base += timedelta(days=(7 - base.weekday()) % 7)  # a Monday
-    return base + timedelta(weeks=random.randrange(0, 2000))
+    """9:00 on a Monday of years no other test uses, a different one each call (tests/own_weeks.py)."""
+    return _WEEKS.next_monday()
 
 
 async def a_visit(pool: asyncpg.Pool, cid: int, now: datetime, day: int, hour: int, kind: str = "maintenance") -> int:

@@ -8,12 +8,13 @@ schedule of its own in a week no other test uses; the appointments table is chec
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import asyncpg
 from callcenter_agents.booking import AGENT
 from callcenter_tools.booking import BUSINESS_TZ
 from flow_convo import Convo
+from own_weeks import OwnWeeks
 from test_agents_booking import at, booked, resident, slots
 from test_booking_trial_classes import rough
 
@@ -26,10 +27,12 @@ WHEN = {  # what the resident says -> (first hour allowed, hour before which it 
 }
 
 
+_WEEKS = OwnWeeks(datetime(2400, 1, 3, 9, 0, tzinfo=BUSINESS_TZ), datetime(2440, 1, 1, tzinfo=BUSINESS_TZ), apart=3)
+
+
 def a_monday_morning() -> datetime:
-    base = datetime(2210, 1, 1, 9, 0, tzinfo=BUSINESS_TZ)
-    base += timedelta(days=(7 - base.weekday()) % 7)
-    return base + timedelta(weeks=random.randrange(0, 2000))
+    """9:00 on a Monday of years no other test uses, a different one each call (tests/own_weeks.py)."""
+    return _WEEKS.next_monday()
 
 
 async def test_not_too_early_offers_and_books_only_later_openings(pool: asyncpg.Pool) -> None:

@@ -16,6 +16,7 @@ import asyncpg
 from callcenter_agents.booking import AGENT
 from callcenter_tools.booking import BUSINESS_TZ
 from flow_convo import Convo
+from own_weeks import OwnWeeks
 from test_agents_booking import at, booked, resident, slots
 from test_booking_trial_classes import rough
 
@@ -29,11 +30,12 @@ SATURDAY = ["saturday is better", "saturday would be better for her", "can we do
             "what about saturday", "sat works better", "does saturday work?"]  # fmt: skip
 
 
+_WEEKS = OwnWeeks(datetime(2500, 1, 4, 9, 0, tzinfo=BUSINESS_TZ), datetime(2540, 1, 1, tzinfo=BUSINESS_TZ), apart=3)
+
+
 def a_monday_morning() -> datetime:
-    """9:00 on a random Monday of years no other booking test uses."""
-    base = datetime(2200, 1, 1, 9, 0, tzinfo=BUSINESS_TZ)
-    base += timedelta(days=(7 - base.weekday()) % 7)
-    return base + timedelta(weeks=random.randrange(0, 2000))
+    """9:00 on a Monday of years no other test uses, a different one each call (tests/own_weeks.py)."""
+    return _WEEKS.next_monday()
 
 
 def offered_days(state: dict[str, object]) -> list[date]:

@@ -76,6 +76,9 @@ MORE_OPENERS = {
         "how much was my last payment?",
         "can i pay next week instead?",
         "pay $20 with my amex",
+        "why do i have 2 late fees on my account??",
+        "was there a late fee in september too?",
+        "what did i pay last month?",
     ),
     "booking": (
         "wait, don't cancel it",
@@ -93,6 +96,7 @@ AFTER_CLOSE = (
     "what time was that again?",
     "how much was it again?",
     "can you add a note that they should call me 30 min before",
+    "and the month before?",
 )
 
 
