@@ -267,3 +267,19 @@ async def test_hello_answers_unavailable_when_the_database_server_is_stopped(own
             proc.send_signal(signal.SIGTERM)
         await asyncio.get_running_loop().run_in_executor(None, proc.wait, 60)
         embedded.stop(tmp_path / "pg")
+
+
+async def test_a_person_starting_two_workers_reads_one_serving_line(fresh_dsn: str) -> None:
+    """Console logs (the default), two workers: one line says where it serves, not one per process."""
+    proc = _spawn_serve(_env(fresh_dsn, CALLCENTER_LOG_JSON="false"), workers=2)
+    loop = asyncio.get_running_loop()
+    assert proc.stdout is not None
+    try:
+        first = await asyncio.wait_for(loop.run_in_executor(None, proc.stdout.readline), START_TIMEOUT_S)
+        assert first.startswith("callcenter is serving on http://") and "2 workers" in first, first
+        await asyncio.sleep(2)  # a worker that also printed would have done so by now
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert "is serving on" not in out, out
+    assert proc.returncode == 0, err[-2000:]

@@ -165,9 +165,9 @@ async def serve(settings: Settings, host: str, port: int, *, seed: bool = True, 
             await site.start()
             bound = runner.addresses[0][1] if runner.addresses else port
             url, backend = f"http://{host}:{bound}/", runtime.orchestrator.backend.name
-            if settings.log_json:  # machines read the event; people (and scripts grepping it) the line below
+            if settings.log_json or reuse_port:  # a supervised worker: its supervisor prints the one line
                 log.info("serve.listening", url=url, backend=backend, hint="SIGTERM or Ctrl-C to stop")
-            else:
+            else:  # people (and scripts grepping it) read this line
                 print(f"callcenter is serving on {url}  (backend: {backend}; Ctrl-C to stop)", flush=True)
             signum = await _until_signal()
             log.info("serve.stopping", signal=signal.Signals(signum).name, drain_s=settings.drain_s)

@@ -67,6 +67,9 @@ def load_or_train(path: Path, load: Callable[[Path], M], train: Callable[[], M])
             return load(path)
         except (ValueError, OSError, KeyError) as exc:
             log.warning("model.cache_unreadable", path=str(path), error=str(exc))
+    # Said before, not only after: on a first start training is the longest silent step (a minute
+    # on a busy 2-core box), and an operator staring at a quiet terminal thinks it hung.
+    log.info("model.training", model=path.stem, hint="first start only: the result is cached for the next one")
     model = train()
     try:
         model.save(path)
