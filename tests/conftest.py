@@ -17,8 +17,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from seeded import seeded_database, with_trained_models
+from seeded import NIGHT, TEMPLATES, seeded_database, seeded_runtime, with_trained_models
 
+from callcenter.evals.paraphrase import Spec, load_spec
 from callcenter.fakellm import FakeLLMServer
 from callcenter.runtime import Runtime, build_runtime
 from callcenter.settings import Settings
@@ -148,6 +149,20 @@ async def runtime(seeded_dsn: str, test_settings: Settings) -> AsyncIterator[Run
     rt = await build_runtime(test_settings, dsn=seeded_dsn)
     yield rt
     await rt.close()
+
+
+@pytest.fixture(scope="session")
+def spec() -> Spec:
+    """The eval generator's templates, read once per run, for `variants` (roughened wordings)."""
+    return load_spec(TEMPLATES)
+
+
+@pytest.fixture(scope="module")
+async def night_runtime(server_dsn: str, test_settings: Settings) -> AsyncIterator[Runtime]:
+    """The product on a database of the module's own, seeded for the trials' night (`seeded.NIGHT`): the module's
+    bookings, tickets and handoffs never meet another module's."""
+    async with seeded_runtime(server_dsn, test_settings, today=NIGHT.date()) as rt:
+        yield rt
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from callcenter.evals.paraphrase import Spec, roughen
 from callcenter.orchestrator import Orchestrator
@@ -22,6 +23,12 @@ from callcenter.runtime import Runtime, build_runtime
 from callcenter.settings import Settings
 from callcenter.store.db import connect, create_database, drop_database
 from callcenter.store.migrate import migrate
+
+TZ = ZoneInfo("America/New_York")  # the demo business's time zone
+# The outsider trials' clock: 03:15 in New York on Tuesday, Dec 1 2026 (the office is closed).
+NIGHT = datetime(2026, 12, 1, 3, 15, tzinfo=TZ)
+# The eval generator's templates: the roughening (courtesy, hesitation, casing, slips) `variants` applies.
+TEMPLATES = Path(__file__).resolve().parents[1] / "evals" / "generated" / "templates.yaml"
 
 
 @asynccontextmanager

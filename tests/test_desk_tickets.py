@@ -13,37 +13,17 @@ is added to the same ticket, and questions about the same topics open none.
 
 from __future__ import annotations
 
-import random
 import re
 import uuid
-from collections.abc import AsyncIterator
-from datetime import datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-from seeded import clocked, seeded_runtime, variants
+from seeded import NIGHT, clocked, variants
 
-from callcenter.evals.paraphrase import Spec, load_spec, roughen
+from callcenter.evals.paraphrase import Spec
 from callcenter.orchestrator import Orchestrator, TurnResult
 from callcenter.runtime import Runtime
-from callcenter.settings import Settings
 
-TZ = ZoneInfo("America/New_York")
-NIGHT = datetime(2026, 12, 1, 3, 15, tzinfo=TZ)  # the trial's clock: the office is closed
-TEMPLATES = Path(__file__).resolve().parents[1] / "evals" / "generated" / "templates.yaml"
 RESIDENT = 13
-
-
-@pytest.fixture(scope="module")
-def spec() -> Spec:
-    return load_spec(TEMPLATES)
-
-
-@pytest.fixture(scope="module")
-async def desk_runtime(server_dsn: str, test_settings: Settings) -> AsyncIterator[Runtime]:
-    async with seeded_runtime(server_dsn, test_settings, today=NIGHT.date()) as rt:
-        yield rt
 
 
 async def converse(orch: Orchestrator, turns: list[str], customer: int = RESIDENT) -> tuple[str, list[TurnResult]]:
@@ -140,21 +120,21 @@ async def replied_ticket(rt: Runtime, reply: str) -> dict[str, object]:
 
 @pytest.mark.parametrize(("category", "wordings"), _REQUESTS, ids=[c for c, _ in _REQUESTS])
 async def test_a_request_for_the_office_is_a_ticket_of_its_kind(
-    desk_runtime: Runtime, spec: Spec, category: str, wordings: tuple[str, ...]
+    night_runtime: Runtime, spec: Spec, category: str, wordings: tuple[str, ...]
 ) -> None:
     """Each wording from a resident of its own; its roughened repeats from the same resident in new
     conversations are the same request, added to the open ticket rather than filed again."""
-    orch = clocked(desk_runtime, NIGHT)
+    orch = clocked(night_runtime, NIGHT)
     for i, wording in enumerate(wordings):
         customer = 20 + i
-        before = await open_tickets(desk_runtime, customer, category)
+        before = await open_tickets(night_runtime, customer, category)
         for said in variants(spec, wording, 3, seed=i):
             session_id, (result,) = await converse(orch, [said], customer)
-            row = await replied_ticket(desk_runtime, result.text)
+            row = await replied_ticket(night_runtime, result.text)
             assert (row["category"], row["customer_id"], row["status"]) == (category, customer, "open"), (said, row)
             assert "outside what I can help with" not in result.text and "What needs fixing" not in result.text
-            assert await handoffs(desk_runtime, session_id) == 0, (said, result.text)  # a ticket, nobody woken
-        assert await open_tickets(desk_runtime, customer, category) == before + 1, wording
+            assert await handoffs(night_runtime, session_id) == 0, (said, result.text)  # a ticket, nobody woken
+        assert await open_tickets(night_runtime, customer, category) == before + 1, wording
 
 
 async def open_tickets(rt: Runtime, customer: int, category: str) -> int:
@@ -234,33 +214,33 @@ _CONVERSATIONS: tuple[tuple[int, tuple[str, ...], str, str], ...] = (
     ("customer", "turns", "category", "subject_word"), _CONVERSATIONS, ids=[c for _, _, c, _ in _CONVERSATIONS]
 )
 async def test_the_trials_requests_end_on_one_ticket(
-    desk_runtime: Runtime, spec: Spec, customer: int, turns: tuple[str, ...], category: str, subject_word: str
+    night_runtime: Runtime, spec: Spec, customer: int, turns: tuple[str, ...], category: str, subject_word: str
 ) -> None:
     """The same conversation again (roughened) from the same resident is the same request: added to
     the open ticket, never a second one."""
-    orch = clocked(desk_runtime, NIGHT)
-    before = await open_tickets(desk_runtime, customer, category)
+    orch = clocked(night_runtime, NIGHT)
+    before = await open_tickets(night_runtime, customer, category)
     for seed in range(3):
         said = [variants(spec, t, 2, seed=seed)[-1] if seed else t for t in turns]
         _session_id, results = await converse(orch, said, customer)
-        row = await replied_ticket(desk_runtime, results[-1].text)
+        row = await replied_ticket(night_runtime, results[-1].text)
         assert (row["category"], row["customer_id"], row["status"]) == (category, customer, "open"), (said, row)
         assert subject_word.lower() in f"{row['subject']} {row['body']}".lower(), row
         for r in results[1:]:  # movers and trucks (#24) are honestly not ours; the rest is
             assert "outside what I can help with" not in r.text and "What needs fixing" not in r.text, r.text
-    assert await open_tickets(desk_runtime, customer, category) == before + 1
+    assert await open_tickets(night_runtime, customer, category) == before + 1
 
 
-async def test_a_repeat_complaint_is_added_to_the_open_ticket(desk_runtime: Runtime, spec: Spec) -> None:
+async def test_a_repeat_complaint_is_added_to_the_open_ticket(night_runtime: Runtime, spec: Spec) -> None:
     """More of the same in the conversation, or the complaint again in a new one, goes on the open ticket."""
-    orch = clocked(desk_runtime, NIGHT)
+    orch = clocked(night_runtime, NIGHT)
     customer = 33
     first = "the guy in 5B plays drums every night till 1am"
     for seed, again in enumerate(
         ("he's playing the drums again right now", "it's happening again, still drums", "log it please")
     ):
         _session_id, results = await converse(orch, [variants(spec, first, 2, seed)[-1], again], customer)
-        rows = await desk_runtime.store.pool.fetch("SELECT * FROM tickets WHERE customer_id = $1", customer)
+        rows = await night_runtime.store.pool.fetch("SELECT * FROM tickets WHERE customer_id = $1", customer)
         assert [r["category"] for r in rows] == ["noise"], ([r.text for r in results], [dict(r) for r in rows])
         ticket = rows[0]["id"]
         assert all(f"ticket #{ticket}" in r.text for r in results), [r.text for r in results]
@@ -279,12 +259,12 @@ _QUESTIONS = (
 
 @pytest.mark.parametrize("question", _QUESTIONS)
 async def test_a_question_about_the_same_topics_opens_no_ticket(
-    desk_runtime: Runtime, spec: Spec, question: str
+    night_runtime: Runtime, spec: Spec, question: str
 ) -> None:
-    orch = clocked(desk_runtime, NIGHT)
+    orch = clocked(night_runtime, NIGHT)
     for said in variants(spec, question, 3, seed=7):
         session_id, (result,) = await converse(orch, [said])
-        assert await tickets(desk_runtime, session_id) == [], (said, result.text)
+        assert await tickets(night_runtime, session_id) == [], (said, result.text)
 
 
 # --- #29: a drip from the unit upstairs is an urgent repair, not the emergency lock ---------------------
@@ -302,29 +282,29 @@ _POURING = (
 )
 
 
-async def test_a_drip_from_above_is_an_urgent_repair_ticket(desk_runtime: Runtime, spec: Spec) -> None:
-    orch = clocked(desk_runtime, NIGHT)
+async def test_a_drip_from_above_is_an_urgent_repair_ticket(night_runtime: Runtime, spec: Spec) -> None:
+    orch = clocked(night_runtime, NIGHT)
     for i, wording in enumerate(_DRIPS):
         for said in variants(spec, wording, 3, seed=i):
             session_id, (result,) = await converse(orch, [said], 30 + i)
-            row = await replied_ticket(desk_runtime, result.text)
+            row = await replied_ticket(night_runtime, result.text)
             assert (row["category"], row["priority"], row["customer_id"]) == ("maintenance", "urgent", 30 + i), said
-            assert await handoffs(desk_runtime, session_id) == 0, (said, result.text)
+            assert await handoffs(night_runtime, session_id) == 0, (said, result.text)
             assert "shut-off valve" not in result.text and "555-0100" in result.text, result.text
 
 
-async def test_water_pouring_in_or_onto_a_light_is_still_an_emergency(desk_runtime: Runtime, spec: Spec) -> None:
-    orch = clocked(desk_runtime, NIGHT)
+async def test_water_pouring_in_or_onto_a_light_is_still_an_emergency(night_runtime: Runtime, spec: Spec) -> None:
+    orch = clocked(night_runtime, NIGHT)
     for i, wording in enumerate(_POURING):
         for said in variants(spec, wording, 2, seed=i):
             session_id, (result,) = await converse(orch, [said], 35)
-            assert result.human_handoff and await handoffs(desk_runtime, session_id) == 1, (said, result.text)
+            assert result.human_handoff and await handoffs(night_runtime, session_id) == 1, (said, result.text)
 
 
-async def test_the_drip_and_the_parking_question_are_both_taken_up(desk_runtime: Runtime, spec: Spec) -> None:
+async def test_the_drip_and_the_parking_question_are_both_taken_up(night_runtime: Runtime, spec: Spec) -> None:
     """#29 as the trial sent it (roughened): both requests on tickets in the first reply, the downplay
     added to the leak's ticket, no emergency lock and no handoff."""
-    orch = clocked(desk_runtime, NIGHT)
+    orch = clocked(night_runtime, NIGHT)
     for seed in range(3):
         customer = 36 + seed
         first = (
@@ -334,12 +314,12 @@ async def test_the_drip_and_the_parking_question_are_both_taken_up(desk_runtime:
         turns = [first, "the water is just a small drip, not a big deal"]
         said = [variants(spec, t, 2, seed=seed)[-1] if seed else t for t in turns]
         session_id, results = await converse(orch, said, customer)
-        rows = await tickets(desk_runtime, session_id)
+        rows = await tickets(night_runtime, session_id)
         assert sorted(str(r["category"]) for r in rows) == ["maintenance", "parking"], ([r.text for r in results], rows)
         leak = next(r for r in rows if r["category"] == "maintenance")
         assert all(f"ticket #{r['id']}" in results[0].text for r in rows), results[0].text
         assert f"ticket #{leak['id']}" in results[1].text and "Again:" in str(leak["body"]), results[1].text
-        assert await handoffs(desk_runtime, session_id) == 0
+        assert await handoffs(night_runtime, session_id) == 0
 
 
 # --- #42: an angry Spanish complaint about days without hot water is an urgent repair, not "un pago" ------
@@ -352,24 +332,14 @@ _OUTAGES_ES = (
 )
 
 
-def spanish(spec: Spec, text: str, n: int, seed: int) -> list[str]:
-    rng = random.Random(f"{seed}:{text}")
-    out = [text]
-    for _ in range(n * 5):
-        rough, _applied = roughen(text, spec, "es", rng)
-        if len(out) < n and rough not in out:
-            out.append(rough)
-    return out
-
-
-async def test_a_spanish_outage_complaint_is_an_urgent_repair_handoff(desk_runtime: Runtime, spec: Spec) -> None:
-    orch = clocked(desk_runtime, NIGHT)
+async def test_a_spanish_outage_complaint_is_an_urgent_repair_handoff(night_runtime: Runtime, spec: Spec) -> None:
+    orch = clocked(night_runtime, NIGHT)
     for i, wording in enumerate(_OUTAGES_ES):
-        for said in spanish(spec, wording, 3, seed=i):
+        for said in variants(spec, wording, 3, seed=i, language="es"):
             session_id, results = await converse(orch, [said, "quiero hablar con el gerente"], 24)
             first, manager = results
             assert "reparación urgente" in first.text and "un pago" not in first.text, (said, first.text)
-            rows = await desk_runtime.store.pool.fetch(
+            rows = await night_runtime.store.pool.fetch(
                 "SELECT h.queue, h.priority, t.body FROM handoffs h"
                 " JOIN tickets t ON t.id = (h.context->>'ticket_id')::bigint WHERE h.session_id = $1",
                 uuid.UUID(session_id),
@@ -379,27 +349,27 @@ async def test_a_spanish_outage_complaint_is_an_urgent_repair_handoff(desk_runti
             assert re.search(r"ticket #\d+", manager.text)
     # a payment in Spanish is still a payment, at normal priority
     session_id, (paid,) = await converse(orch, ["hola, quisiera pagar mi renta con la tarjeta"], 19)
-    queue = await desk_runtime.store.pool.fetchrow(
+    queue = await night_runtime.store.pool.fetchrow(
         "SELECT queue, priority FROM handoffs WHERE session_id = $1", uuid.UUID(session_id)
     )
     assert "un pago" in paid.text and queue is not None and tuple(queue) == ("spanish", "normal")
 
 
-async def test_camera_footage_and_more_words_for_a_ticket(desk_runtime: Runtime, spec: Spec) -> None:
+async def test_camera_footage_and_more_words_for_a_ticket(night_runtime: Runtime, spec: Spec) -> None:
     """#39: "can you check the cameras for me" is a request for the management team, not the
     complaint-or-person question again; 12-02 c07: "just tell them its been going on 2 weeks and its
     unit above mine" after a noise complaint goes on that complaint's ticket."""
-    orch = clocked(desk_runtime, NIGHT)
+    orch = clocked(night_runtime, NIGHT)
     hit = "someone hit my car in the parking lot last night and drove off. is there a camera? who pays for this"
     for seed, ask in enumerate(("can you check the cameras for me", "could you pull the security footage")):
         for said in variants(spec, ask, 2, seed=seed):
             _session_id, (_first, result) = await converse(orch, [hit, said], 34)
-            row = await replied_ticket(desk_runtime, result.text)
+            row = await replied_ticket(night_runtime, result.text)
             assert (row["category"], row["customer_id"]) == ("request", 34), (said, result.text)
             assert "can't view the cameras myself" in result.text
     noise = "my upstairs neighbor blasts music every night until 2am"
     for said in variants(spec, "just tell them its been going on 2 weeks and its the unit above mine", 3, seed=9):
         session_id, (first, more) = await converse(orch, [noise, said], 40)
-        row = await replied_ticket(desk_runtime, more.text)
+        row = await replied_ticket(night_runtime, more.text)
         assert row["category"] == "noise" and f"ticket #{row['id']}" in first.text, (said, more.text)
         assert "2 weeks" in str(row["body"]), row["body"]

@@ -13,23 +13,14 @@ or dizziness, is dispatched as before.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from datetime import datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import pytest
-from seeded import clocked, seeded_runtime, variants
+from seeded import NIGHT, clocked, variants
 
-from callcenter.evals.paraphrase import Spec, load_spec
+from callcenter.evals.paraphrase import Spec
 from callcenter.orchestrator import Orchestrator, TurnResult
 from callcenter.routing.emergency import DEFAULT_EMERGENCY_TERMS, detect_emergency
 from callcenter.runtime import Runtime
-from callcenter.settings import Settings
 
-TZ = ZoneInfo("America/New_York")
-NIGHT = datetime(2026, 12, 1, 3, 15, tzinfo=TZ)
-TEMPLATES = Path(__file__).resolve().parents[1] / "evals" / "generated" / "templates.yaml"
 EVACUATE = ("get everyone, including pets, out", "leave your home now", "Get everyone, pets too, out")
 
 _CHIRPS = (
@@ -51,17 +42,6 @@ _DANGER = (
     "my carbon monoxide alarm went off and my kids feel nauseous",
     "carbon monoxide detector going off",
 )
-
-
-@pytest.fixture(scope="module")
-def spec() -> Spec:
-    return load_spec(TEMPLATES)
-
-
-@pytest.fixture(scope="module")
-async def chirp_runtime(server_dsn: str, test_settings: Settings) -> AsyncIterator[Runtime]:
-    async with seeded_runtime(server_dsn, test_settings, today=NIGHT.date()) as rt:
-        yield rt
 
 
 async def converse(orch: Orchestrator, customer: int, turns: list[str]) -> tuple[str, list[TurnResult]]:
@@ -88,16 +68,16 @@ def test_the_router_dispatches_an_alarm_not_a_chirp() -> None:
     assert detect_emergency("smoke detector chirping for a battery but i smell gas", terms) == "gas"
 
 
-async def test_a_chirp_gets_the_difference_explained_and_a_battery_ticket(chirp_runtime: Runtime, spec: Spec) -> None:
-    orch = clocked(chirp_runtime, NIGHT)
+async def test_a_chirp_gets_the_difference_explained_and_a_battery_ticket(night_runtime: Runtime, spec: Spec) -> None:
+    orch = clocked(night_runtime, NIGHT)
     for i, wording in enumerate(_CHIRPS):
         for said in variants(spec, wording, 3, seed=i):
             session_id, (result,) = await converse(orch, 15, [said])
-            tickets, queues = await rows(chirp_runtime, session_id)
+            tickets, queues = await rows(night_runtime, session_id)
             assert queues == [] and not result.human_handoff, (said, result.text)
             assert "low-battery warning" in result.text and "911" in result.text, result.text
             assert not any(e in result.text for e in EVACUATE), result.text
-            ticket = await chirp_runtime.store.pool.fetchrow(
+            ticket = await night_runtime.store.pool.fetchrow(
                 "SELECT * FROM tickets WHERE id = $1", int(result.text.split("ticket #")[1].split()[0])
             )
             assert ticket is not None and (ticket["category"], ticket["priority"], ticket["customer_id"]) == (
@@ -108,8 +88,8 @@ async def test_a_chirp_gets_the_difference_explained_and_a_battery_ticket(chirp_
             assert tickets in ([], [("maintenance", "high")])  # a repeat from the resident is added to the open one
 
 
-async def test_a_chirp_said_after_the_report_releases_the_emergency(chirp_runtime: Runtime, spec: Spec) -> None:
-    orch = clocked(chirp_runtime, NIGHT)
+async def test_a_chirp_said_after_the_report_releases_the_emergency(night_runtime: Runtime, spec: Spec) -> None:
+    orch = clocked(night_runtime, NIGHT)
     for i, after in enumerate(_SAID_AFTER):
         for said in variants(spec, after, 2, seed=i):
             session_id, results = await converse(
@@ -125,26 +105,26 @@ async def test_a_chirp_said_after_the_report_releases_the_emergency(chirp_runtim
             assert report.human_handoff and any(e in report.text for e in EVACUATE)  # on those words: conservative
             assert "low-battery warning" in chirp.text and not any(e in chirp.text for e in EVACUATE), chirp.text
             assert "Yes: a technician will come" in visit.text and not any(e in visit.text for e in EVACUATE)
-            tickets, queues = await rows(chirp_runtime, session_id)
+            tickets, queues = await rows(night_runtime, session_id)
             assert queues == ["emergency"]  # the first report stays with the team; nobody is woken twice
             assert [t for t in tickets if t[0] == "maintenance"] in ([("maintenance", "high")], [])
-            state = await chirp_runtime.store.pool.fetchval(
+            state = await night_runtime.store.pool.fetchval(
                 "SELECT state FROM sessions WHERE id = $1", uuid.UUID(session_id)
             )
             assert "emergency" not in (state if isinstance(state, dict) else {}), state
 
 
-async def test_an_alarm_or_a_symptom_is_still_an_emergency(chirp_runtime: Runtime, spec: Spec) -> None:
-    orch = clocked(chirp_runtime, NIGHT)
+async def test_an_alarm_or_a_symptom_is_still_an_emergency(night_runtime: Runtime, spec: Spec) -> None:
+    orch = clocked(night_runtime, NIGHT)
     for i, wording in enumerate(_DANGER):
         for said in variants(spec, wording, 3, seed=i):
             session_id, (result,) = await converse(orch, 17, [said])
-            tickets, queues = await rows(chirp_runtime, session_id)
+            tickets, queues = await rows(night_runtime, session_id)
             assert queues == ["emergency"] and ("emergency", "urgent") in tickets, (said, result.text)
             assert any(e in result.text for e in EVACUATE), result.text
     # and after a chirp: a symptom brings the emergency back
     session_id, results = await converse(
         orch, 18, ["my CO detector keeps chirping every minute", "now my head hurts and i feel dizzy"]
     )
-    tickets, queues = await rows(chirp_runtime, session_id)
+    tickets, queues = await rows(night_runtime, session_id)
     assert queues == ["emergency"], [r.text for r in results]

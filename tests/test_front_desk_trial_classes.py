@@ -12,32 +12,22 @@ reply is about that handoff, never "What needs fixing?".
 
 from __future__ import annotations
 
-import random
 import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-from seeded import clocked, seeded_runtime, variants
+from seeded import TZ, clocked, seeded_runtime, variants
 
-from callcenter.evals.paraphrase import Spec, load_spec, roughen
+from callcenter.evals.paraphrase import Spec
 from callcenter.orchestrator import Orchestrator, TurnResult
 from callcenter.runtime import Runtime
 from callcenter.settings import Settings
 
-TZ = ZoneInfo("America/New_York")
 AFTERNOON = datetime(2026, 11, 30, 14, 45, tzinfo=TZ)
-TEMPLATES = Path(__file__).resolve().parents[1] / "evals" / "generated" / "templates.yaml"
 RESIDENT = 4
 BOOKING_PUSH = re.compile(r"What needs fixing|Which one works|soonest openings for a (plumbing|maintenance)")
-
-
-@pytest.fixture(scope="module")
-def spec() -> Spec:
-    return load_spec(TEMPLATES)
 
 
 @pytest.fixture(scope="module")
@@ -60,17 +50,6 @@ async def human_queue(rt: Runtime, session_id: str) -> str | None:
     return queue
 
 
-def spanish(spec: Spec, text: str, n: int, seed: int) -> list[str]:
-    """`text` and n-1 roughened Spanish versions of it."""
-    rng = random.Random(f"{seed}:{text}")
-    out = [text]
-    for _ in range(n * 5):
-        rough, _applied = roughen(text, spec, "es", rng)
-        if len(out) < n and rough not in out:
-            out.append(rough)
-    return out
-
-
 # --- 1. a bare Spanish greeting: hello and the menu in Spanish, no handoff --------------------------------
 
 _SPANISH_GREETINGS = (
@@ -88,7 +67,7 @@ async def test_a_bare_spanish_greeting_gets_hello_and_the_menu_in_spanish(
     desk_runtime: Runtime, spec: Spec, greeting: str
 ) -> None:
     orch = clocked(desk_runtime, AFTERNOON)
-    for said in spanish(spec, greeting, 4, seed=3):
+    for said in variants(spec, greeting, 4, seed=3, language="es"):
         _, [result] = await converse(orch, [said])
         assert result.language == "es" and not result.human_handoff, (said, result.text)
         assert "¿En qué le puedo ayudar?" in result.text and "mantenimiento" in result.text, (said, result.text)

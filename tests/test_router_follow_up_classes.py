@@ -9,6 +9,7 @@ the eval generator's slips and courtesy).
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -122,22 +123,6 @@ async def test_which_months_the_late_fees_were_for_comes_from_the_charges(rt: Ru
         assert "guest" not in result.text, result.text
 
 
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-
-
 async def test_whether_there_was_a_late_fee_in_a_month_is_answered_from_the_charges(rt: Runtime, spec: Spec) -> None:
     orch = clocked(rt, EVENING)
     cid = int(
@@ -146,7 +131,7 @@ async def test_whether_there_was_a_late_fee_in_a_month_is_answered_from_the_char
         )
     )
     fees = await late_fee_rows(rt, cid)
-    for month in MONTHS[5:11]:
+    for month in calendar.month_name[6:12]:  # June to November
         for said in variants(spec, f"and the one before that, was there a late fee in {month.lower()} too?", 2, seed=3):
             session = await orch.open_session(channel="test", customer_id=cid)
             result = await orch.handle_turn(session.id, said)

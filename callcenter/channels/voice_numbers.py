@@ -9,6 +9,7 @@ one line of text; the stored reply keeps its screen form.
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date
 
@@ -24,21 +25,8 @@ _WEEKDAYS = {
     "sat": "Saturday",
     "sun": "Sunday",
 }
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-_MONTH_ABBR = {m[:3].lower(): m for m in _MONTHS} | {"sept": "September"}
+# English names in the C locale, which the service never changes (the `%A` weekdays below rely on it too).
+_MONTH_ABBR = {m[:3].lower(): m for m in calendar.month_name[1:]} | {"sept": "September"}
 
 _AMOUNT = re.compile(r"(?P<sign>-)?\$(?P<dollars>\d{1,3}(?:,\d{3})*|\d+)(?:\.(?P<cents>\d{2}))?(?!\d)")
 _ISO_DATE = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b(?!:)")
@@ -86,7 +74,7 @@ def speak_time(hour: int, minute: int, ampm: str) -> str:
 
 def speak_date(day: date, today: date | None = None) -> str:
     """'Tuesday, December 1st', with the year only when it is not this year."""
-    text = f"{day:%A}, {_MONTHS[day.month - 1]} {ordinal(day.day)}"
+    text = f"{day:%A}, {calendar.month_name[day.month]} {ordinal(day.day)}"
     if today is None or day.year != today.year:
         text += f", {day.year}"
     return text
