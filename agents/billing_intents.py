@@ -6,7 +6,7 @@ Plain functions over text and tool results, tested without a flow or a database.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from callcenter_agents.billing_amounts import requested_amount
 from callcenter_agents.billing_methods import CARD_REF
@@ -93,6 +93,15 @@ _TIMING_Q = re.compile(
     r"(a (few|couple)( of)?|one|two|three|\d) days? late)\b",
     re.I,
 )
+# Several late fees named ("2 late fees", "my late charges"): listed, each with its month.
+_SEVERAL_FEES = re.compile(r"\blate ?(fees|charges|penalties)\b", re.I)
+# One fee asked about ("why do i have a late fee?", "whats the late fee for?? i paid november rent"): what
+# it is for, which rent and when that was paid, even when a month is named.
+_ONE_FEE = re.compile(
+    r"\bwhy\b|\b(what'?s|what is|what was)\b( \w+){0,3} late ?(fee|charge|penalty)( \w+)? (for|about)\b|"
+    r"\b(what'?s|what is|what was) (the|this|that) late ?(fee|charge|penalty)\b",
+    re.I,
+)
 BOOKING_CUE = re.compile(
     r"\b(book|schedule|repair|fix|appointment|visit|technician|plumber|electrician|"
     r"maintenance|viewing|tour)\b",
@@ -174,6 +183,16 @@ def detect_intent(text: str) -> str:
     if _INVOICES.search(text):
         return "invoices"
     return "balance"
+
+
+def late_fees_asked(text: str) -> Literal["one", "several"] | None:
+    """How many late fees a question about them is about: "several" ("why do i have 2 late fees", "show
+    me my late charges") are listed; "one" ("why do i have a late fee?", "what is this late fee about?")
+    is explained (which rent, when it was paid, the grace period); None when the wording says neither
+    ("was there a late fee in september?", which the late-fees list answers by its month)."""
+    if _SEVERAL_FEES.search(text):
+        return "several"
+    return "one" if _ONE_FEE.search(text) else None
 
 
 def is_account_money_question(text: str) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from callcenter_agents.billing_intents import invoice_line
+from callcenter_agents.billing_intents import invoice_line, late_fees_asked
 from callcenter_agents.billing_questions import months_named
 from callcenter_agents.extract.polite import fix_typos
 from callcenter_agents.tool_turn import ToolTurn
@@ -25,7 +25,6 @@ _ASKS: Final = re.compile(
     r"\b(why|which|what|when|how many|was there|were there|is there|are there|did i (get|have|pay)|do i have|"
     r"have i (had|got)|show|list|all|any|too|also|months?)\b|\?"
 )
-_SEVERAL: Final = re.compile(r"\blate ?(fees|charges|penalties)\b")
 _WHETHER: Final = re.compile(
     r"\b(was there|were there|is there|are there|any|did i (get|have|pay)|do i have|have i had)\b"
 )
@@ -37,12 +36,6 @@ _FOLLOW_UP: Final = re.compile(
     r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b"
 )
 _WORDS: Final = ("late", "fees", "months", "which", "september", "october", "november")
-# One fee asked about ("why do i have a late fee?", "whats the late fee for?? i paid november rent"): the
-# explain flow says which rent it was for and when that was paid, even when a month is named.
-_EXPLAIN_ONE: Final = re.compile(
-    r"\bwhy\b|\b(what'?s|what is|what was)\b( \w+){0,3} late ?(fee|charge|penalty)( \w+)? (for|about)\b|"
-    r"\b(what'?s|what is|what was) (the|this|that) late ?(fee|charge|penalty)\b"
-)
 
 
 def asks_about_late_fees(text: str) -> bool:
@@ -51,10 +44,10 @@ def asks_about_late_fees(text: str) -> bool:
     t = fix_typos(text, _WORDS)
     if not _LATE_FEE.search(t) or not _ASKS.search(t) or _ACTS.search(t):
         return False
-    if not _SEVERAL.search(t) and _EXPLAIN_ONE.search(t):
-        return False
-    # "why was I charged a late fee?" / "what is this late fee?" is the one fee explained (the explain flow)
-    return bool(_SEVERAL.search(t) or months_named(t) or _WHETHER.search(t))
+    asked = late_fees_asked(t)
+    if asked == "one":
+        return False  # "why do i have a late fee?": the one fee explained (the explain flow)
+    return bool(asked == "several" or months_named(t) or _WHETHER.search(t))
 
 
 def follows_up_late_fees(text: str) -> bool:

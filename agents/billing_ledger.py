@@ -134,3 +134,16 @@ async def payment_methods(t: ToolTurn, text: str) -> FlowReply:
             {"stage": "offer_human", "reason": "Resident wants to change a payment method"},
         )
     return t.reply(head, done=True)
+
+
+def to_billing_team(t: ToolTurn, reason: str) -> FlowReply:
+    """A yes to "Would you like me to connect you with the billing team?": the handoff, with the
+    conversation's summary so the resident won't repeat themselves."""
+    summary = summarize_history(t.turn.history, t.turn.text)
+    human = HumanHandoffRequest(queue="billing", priority=Priority.NORMAL, summary=summary, reason=reason)
+    return t.reply(
+        "I'm connecting you with our billing team now. They'll see this conversation, so you "
+        "won't need to repeat yourself.",
+        done=True,
+        human=human,
+    )
