@@ -1,16 +1,16 @@
 """Long messages from one address against another resident's turns (red team R6).
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/x python -m bench.long_flood [--label after]
-        [--sockets 18] [--messages 3] [--python /path/to/other/venv/bin/python]
+        [--sockets 18] [--messages 3] [--shape a_space|joined] [--python /path/to/other/venv/bin/python]
 
 Starts `callcenter serve --workers 1` as a deployment runs it (bench.abuse.Server) with
 CALLCENTER_TRUSTED_PROXIES=127.0.0.1, so the attacker (X-Forwarded-For 198.51.100.7) and the
 resident (203.0.113.9) are different addresses as on the internet. The attacker opens `--sockets`
-chats and pipelines `--messages` messages of "a a a …" (10,000 characters, the red team's costliest
-shape) on each; a signed-in resident asks "what are your office hours?" every 0.3 s and a third
-socket pings. Prints and writes bench/out/long-flood-<label>.json: the resident's turn latency and
-the pings' round trips with no attack and during the flood, and how the attacker's messages were
-answered (replies, rate_limited). Everything targets 127.0.0.1, bounded in count and time.
+chats and pipelines `--messages` messages of `--shape` (10,000 characters: "a a a …", or "joined":
+one request repeated with "and", see SHAPES) on each; a signed-in resident asks "what are your
+office hours?" every 0.3 s and a third socket pings. Prints and writes bench/out/long-flood-<label>.json:
+the resident's turn latency and the pings' round trips with no attack and during the flood, and how
+the attacker's messages were answered (replies, rate_limited). Everything targets 127.0.0.1, bounded in count and time.
 """
 
 from __future__ import annotations
@@ -28,7 +28,13 @@ import aiohttp
 
 from bench.abuse import OUT, Server, _token
 
-LONG = "a " * 5000
+# The message shapes an attacker can send (10,000 characters each): "a a a …" was the red team's
+# costliest for the router; "joined" (one short request repeated with "and") made the follow-up
+# splitter try every "and" as a cut, routing both sides each time (red team 3, R9).
+SHAPES = {
+    "a_space": "a " * 5000,
+    "joined": ("cancel appointment #7 and reschedule #8 " * 250)[:10000],
+}
 ATTACKER, RESIDENT = "198.51.100.7", "203.0.113.9"
 
 
@@ -78,12 +84,12 @@ async def _repeat(
     return took
 
 
-async def _attacker(http: aiohttp.ClientSession, srv: Server, messages: int) -> list[str]:
+async def _attacker(http: aiohttp.ClientSession, srv: Server, messages: int, text: str) -> list[str]:
     """One socket: `messages` long messages pipelined; how each was answered."""
     ws = await _open(http, srv, ATTACKER)
     try:
         for _ in range(messages):
-            await ws.send_json({"type": "message", "text": LONG})
+            await ws.send_json({"type": "message", "text": text})
         outcomes: list[str] = []
         while len(outcomes) < messages:
             frame = await ws.receive_json(timeout=300)
@@ -115,14 +121,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         async with aiohttp.ClientSession() as http:
             _, quiet_turns, quiet_pings, _ = await _phase(http, srv, asyncio.sleep(5))
-            flood = asyncio.gather(*(_attacker(http, srv, args.messages) for _ in range(args.sockets)))
+            text = SHAPES[args.shape]
+            flood = asyncio.gather(*(_attacker(http, srv, args.messages, text) for _ in range(args.sockets)))
             outcomes, turns, pings, seconds = await _phase(http, srv, flood)
         answered = [o for per in outcomes for o in per]
         return {
             "label": args.label,
             "sockets": args.sockets,
             "messages_per_socket": args.messages,
-            "message_chars": len(LONG),
+            "shape": args.shape,
+            "message_chars": len(SHAPES[args.shape]),
             "quiet": {"resident_turns": _summary(quiet_turns), "pings": _summary(quiet_pings)},
             "flood": {
                 "seconds": round(seconds, 1),
@@ -142,6 +150,7 @@ def main() -> int:
     parser.add_argument("--label", default="after")
     parser.add_argument("--sockets", type=int, default=18)
     parser.add_argument("--messages", type=int, default=3)
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="a_space")
     parser.add_argument("--python", default=sys.executable)
     args = parser.parse_args()
     figures = asyncio.run(run(args))

@@ -1,8 +1,7 @@
 """One user turn, channel-agnostic: persist -> route -> hand off -> specialist -> verify -> reply -> persist.
 
-The orchestrator owns the order of those steps and the caps that stop runaway loops. It
-holds no conversation in memory: every turn starts from the database, so any process can
-continue any session.
+The orchestrator owns the order of those steps and the caps that stop runaway loops. It holds no conversation
+in memory: every turn starts from the database, so any process can continue any session.
 """
 
 from __future__ import annotations
@@ -269,6 +268,7 @@ class Orchestrator:
             self._clock(),
             context=CallContext(session_id, turn_id),
             foreign=heard.pack is not None,
+            max_cuts=self.settings.split_max_cuts,
         )
         agent, switched, state, text, decision = plan.agent, plan.switched, plan.state, plan.text, plan.decision
         ctx = HandoffContext(

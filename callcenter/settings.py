@@ -126,6 +126,13 @@ class Settings(BaseSettings):
         description="Of a longer message, the flows, glue and verifier read the first 4/5 and the last 1/5 of this "
         "many characters (the stored message and the emergency rules keep all of it): CPU per turn stays bounded.",
     )
+    split_max_cuts: int = Field(
+        default=4,
+        ge=0,
+        le=20,
+        description="Places a message may be cut in two requests ('pay my bill and book a visit'): the first this "
+        "many joining words with two words on each side are tried, each routing both sides (red team 3, R9).",
+    )
     twilio_auth_token: SecretStr | None = Field(
         default=None,
         validation_alias="TWILIO_AUTH_TOKEN",

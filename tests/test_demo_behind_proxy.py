@@ -175,3 +175,17 @@ async def test_metrics_can_be_made_public(seeded_dsn: str, test_settings: Settin
             assert resp.status == 200 and "callcenter_turns" in await resp.text()
     finally:
         await rt.close()
+
+
+async def test_nginx_default_proxy_pass_is_not_this_machine(laptop: TestClient) -> None:  # type: ignore[type-arg]
+    """nginx's `proxy_pass http://127.0.0.1:PORT;` untold: HTTP/1.0, `Host: 127.0.0.1:PORT`, no proxy header
+    (red team 3, R7: the picker's tokens and /metrics answered it as the laptop itself)."""
+    port = laptop.server.port
+    assert port is not None
+    nginx = [f"Host: 127.0.0.1:{port}"]
+    status, body = await _raw_get(port, "/v1/demo/residents", nginx, version="1.0")
+    assert status == 404 and "token" not in body
+    status, body = await _raw_get(port, "/metrics", nginx, version="1.0")
+    assert status == 403 and "callcenter_turns" not in body
+    status, body = await _raw_get(port, "/metrics", nginx)  # HTTP/1.1 from this machine: Prometheus, curl
+    assert status == 200 and "callcenter_turns" in body

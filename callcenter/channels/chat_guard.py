@@ -13,11 +13,14 @@ import weakref
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import structlog
 from aiohttp import WSMessage, web
 
-from callcenter.channels.forwarding import TrustedProxies, client_address, forwarded_scheme_host
+from callcenter.channels.forwarding import TrustedProxies, client_address, forgotten_proxy, forwarded_scheme_host
 from callcenter.channels.limits import ConnectionCounter, SlidingWindow
 from callcenter.settings import Settings
+
+log = structlog.get_logger()
 
 LONG_MESSAGE_CHARS = 500  # each this many characters a message's flows read count as one more message
 
@@ -39,6 +42,7 @@ class ChatGuard:
     desk_connections: ConnectionCounter = field(init=False)
     sessions: SlidingWindow = field(init=False)
     messages: SlidingWindow = field(init=False)
+    proxy_warned: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -70,6 +74,14 @@ class ChatGuard:
         return None
 
     def address(self, request: web.Request) -> str:
+        if not self.proxy_warned and forgotten_proxy(request.remote, request.headers, self.trusted):
+            self.proxy_warned = True  # once per process: the setting is missing, not each request wrong
+            log.warning(
+                "proxy.not_trusted",
+                peer=request.remote,
+                message="requests come through a proxy that CALLCENTER_TRUSTED_PROXIES does not list: all its "
+                "clients count as one address (connections, hellos, messages, anonymous handoffs); list it there",
+            )
         return client_address(request.remote, request.headers, self.trusted)
 
     def origin_refused(self, request: web.Request) -> bool:

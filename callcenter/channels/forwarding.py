@@ -5,6 +5,12 @@ in `X-Forwarded-For/-Proto/-Host`. Anyone can send those headers, so they are be
 when the peer is listed in CALLCENTER_TRUSTED_PROXIES; otherwise an attacker could pick the
 host a Twilio signature is checked against, or dodge per-address limits with a new fake address
 on every request.
+
+A proxy may add its own `X-Forwarded-For` line instead of extending the client's (HAProxy's
+`option forwardfor` does): every line of a header is read, in order, as one list (RFC 9110 5.3), and
+the hop nearest to us wins, so a client's own line never comes before the proxy's word (red team 3,
+R7: the first line alone was read, and a typed `X-Forwarded-For` picked a new address per request).
+For the scheme and host likewise the value the trusted peer wrote last is believed, not the first.
 """
 
 from __future__ import annotations
@@ -14,6 +20,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def header_values(headers: Mapping[str, str], name: str) -> list[str]:
+    """Every comma-separated value of every `name` line, in the order they came (aiohttp's headers are a
+    multidict: `get` would give the first line only)."""
+    getall = getattr(headers, "getall", None)
+    lines: list[str] = list(getall(name, [])) if getall is not None else [headers.get(name, "")]
+    return [v.strip() for line in lines for v in line.split(",") if v.strip()]
 
 
 class ProxySpecError(ValueError):
@@ -61,7 +75,7 @@ def client_address(peer: str | None, headers: Mapping[str, str], trusted: Truste
     address = peer or "unknown"
     if not trusted.trusts(peer):
         return address
-    hops = [h.strip() for h in headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    hops = header_values(headers, "X-Forwarded-For")
     for hop in reversed(hops):
         if _ip(hop) is None:
             return address  # a garbled header: keep the last address we can vouch for
@@ -74,9 +88,23 @@ def client_address(peer: str | None, headers: Mapping[str, str], trusted: Truste
 def forwarded_scheme_host(
     peer: str | None, headers: Mapping[str, str], trusted: TrustedProxies, *, scheme: str, host: str
 ) -> tuple[str, str]:
-    """(scheme, host) the client used: X-Forwarded-Proto/-Host when the peer is a trusted proxy."""
+    """(scheme, host) the client used: X-Forwarded-Proto/-Host when the peer is a trusted proxy (the value
+    it wrote last: one before it may be the client's own)."""
     if not trusted.trusts(peer):
         return scheme, host
-    proto = headers.get("X-Forwarded-Proto", scheme).split(",")[0].strip().lower() or scheme
-    fwd_host = headers.get("X-Forwarded-Host", host).split(",")[0].strip() or host
-    return proto, fwd_host
+    protos, hosts = header_values(headers, "X-Forwarded-Proto"), header_values(headers, "X-Forwarded-Host")
+    return (protos[-1].lower() if protos else scheme), (hosts[-1] if hosts else host)
+
+
+FORWARDING_HEADERS = ("X-Forwarded-For", "X-Real-IP", "Forwarded")
+
+
+def forgotten_proxy(peer: str | None, headers: Mapping[str, str], trusted: TrustedProxies) -> bool:
+    """A proxy of our own that CALLCENTER_TRUSTED_PROXIES forgot: a loopback or private peer, not listed,
+    forwarding a client's address. Its clients then all count as that one address: safe (every limit
+    still holds, nothing typed is believed) but one abuser spends everyone's share, so it is worth a
+    warning. A public peer sending these headers is a client typing them: not worth one."""
+    ip = _ip(peer)
+    if ip is None or trusted.trusts(peer) or not (ip.is_loopback or ip.is_private):
+        return False
+    return any(h in headers for h in FORWARDING_HEADERS)

@@ -165,7 +165,7 @@ def setup_routes(app: web.Application, runtime: Runtime) -> None:
         if not settings.demo:
             return _NO_TOKEN
         # a proxy in front of the laptop demo
-        refused = demo_refusal(settings, request.headers, request.headers.get("Host"))
+        refused = demo_refusal(settings, request.headers, request.headers.get("Host"), request.version)
         if refused is not None:
             log.warning("demo.refused", path=request.path, reason=refused)
             return f"{_NO_TOKEN}; {refused}"

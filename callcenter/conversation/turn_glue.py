@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from callcenter.app import App
-from callcenter.conversation.follow_ups import offer_text, queued_note, split_requests
+from callcenter.conversation.follow_ups import DEFAULT_MAX_CUTS, offer_text, queued_note, split_requests
 from callcenter.conversation.memory import GlueMemory
 from callcenter.conversation.off_loop import read_long
 from callcenter.conversation.rules import ruled
@@ -63,6 +63,7 @@ async def plan_turn(
     *,
     context: CallContext | None = None,
     foreign: bool = False,
+    max_cuts: int = DEFAULT_MAX_CUTS,
 ) -> TurnPlan:
     """Who answers the turn and with what. `foreign`: another language's step took the turn
     (callcenter/language/): the agent it chose stands, and nothing is split or re-routed."""
@@ -118,7 +119,7 @@ async def plan_turn(
     queued_now = None
     if switched and not decision.emergency and decision.reason != "continuation":
         # A rule may have fired for one of two requests ("pay my bill and book a visit"): cut first.
-        split = await split_requests(app, local_router(router), core or text, history, context)
+        split = await split_requests(app, local_router(router), core or text, history, context, max_cuts=max_cuts)
         if split is not None:
             text, decision, queued = split
             agent = app.agent_for(decision.vertical)

@@ -37,24 +37,32 @@ PROXY_HEADERS = (
 EXPOSED = "the picker under /v1/demo/ hands out every customer's token and phone PIN; voice needs no signature"
 
 
-def demo_refusal(settings: Settings, headers: Mapping[str, str], host: str | None) -> str | None:
+def demo_refusal(
+    settings: Settings, headers: Mapping[str, str], host: str | None, version: tuple[int, int] = (1, 1)
+) -> str | None:
     """Why this request may not use the demo's open doors; None when it may (or demo mode is off: the
-    caller then refuses it as a deployment would). `host`: the Host header as sent, None without one."""
+    caller then refuses it as a deployment would). `host`: the Host header as sent, None without one;
+    `version`: the request's HTTP version."""
     if not settings.demo or settings.demo_mode is not None:  # off, or asked for explicitly
         return None
-    refused = not_this_machine(headers, host)
+    refused = not_this_machine(headers, host, version)
     return None if refused is None else f"automatic demo mode serves only this machine: {refused}"
 
 
-def not_this_machine(headers: Mapping[str, str], host: str | None) -> str | None:
+def not_this_machine(headers: Mapping[str, str], host: str | None, version: tuple[int, int] = (1, 1)) -> str | None:
     """Why a request from a loopback peer may still not be from this machine itself; None when it is.
 
     Any proxy header counts, whatever its case or value (an empty `Via:` too); so does a missing
-    Host (an HTTP/1.0 proxy) and a Host that is not a loopback name (DNS rebinding).
+    Host (an HTTP/1.0 proxy), a Host that is not a loopback name (DNS rebinding), and HTTP/1.0 itself:
+    nginx's `proxy_pass` speaks it by default and, untold, adds no header and forwards `Host: 127.0.0.1`
+    (red team 3, R7: the deployment's /metrics and the laptop demo's picker answered through it), while
+    browsers, curl and Prometheus speak HTTP/1.1 or later.
     """
     proxied = next((h for h in PROXY_HEADERS if h in headers), None)
     if proxied is not None:
         return f"it came through a proxy ({proxied})"
+    if tuple(version) < (1, 1):
+        return "it is HTTP/1.0 (a proxy's default, not a browser's)"
     if host is None:
         return "it names no Host (HTTP/1.0 through a proxy?)"
     name = _host_name(host)

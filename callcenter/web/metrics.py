@@ -59,7 +59,7 @@ def metrics_refusal(request: web.Request, runtime: Runtime) -> str | None:
         return None
     if not is_loopback(request.remote or ""):
         return "it is not from this machine"
-    return not_this_machine(request.headers, request.headers.get("Host"))
+    return not_this_machine(request.headers, request.headers.get("Host"), request.version)
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -33,7 +33,7 @@ async def demo_residents(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME_KEY]
     if not runtime.settings.demo:
         raise web.HTTPNotFound()
-    refused = demo_refusal(runtime.settings, request.headers, request.headers.get("Host"))
+    refused = demo_refusal(runtime.settings, request.headers, request.headers.get("Host"), request.version)
     if refused is not None:  # through a proxy, or a rebound DNS name: as a deployment would answer
         log.warning("demo.refused", path=request.path, reason=refused)
         raise web.HTTPNotFound()
