@@ -39,8 +39,9 @@ async def test_a_spanish_gas_report_gets_spanish_safety_steps_and_an_urgent_hand
     assert gas.human_handoff and gas.language == "es" and gas.vertical == "escalation"
     assert "Salga de su casa" in gas.text and "555-0100" in gas.text and "911" in gas.text
     assert "ticket #" in gas.text and "Reference" not in gas.text
-    for follow_up in (after, coming):  # the emergency is remembered: safety steps again, not a new request
-        assert "Salga de su casa" in follow_up.text and "equipo de emergencias ya está avisado" in follow_up.text
+    # the emergency is remembered: what was asked is answered (the step that matters now, the ticket's status)
+    assert "salga de su casa ahora" in after.text and "Nuestro equipo de emergencias tiene el ticket #" in after.text
+    assert "una persona se unirá" in coming.text and "Salga de su casa ahora mismo" not in coming.text
     assert await _handoffs(runtime.pool, sid) == [("emergency", "urgent")]  # one ticket, updated
     assert await _language(runtime.pool, sid) == "es"
 

@@ -21,6 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from callcenter.language.follow_up import FollowUpFile, FollowUps, compile_follow_ups
 from callcenter.language.spoken import FlowsFile, SpokenFlows, compile_flows
 
 _WORD = re.compile(r"[a-z0-9']+")
@@ -201,6 +202,9 @@ class LanguageFile(_Strict):
         description="Words and phrases -> the base language's, for messages that mix them into it.",
     )
     flows: FlowsFile | None = Field(default=None, description="Requests the flows answer in this language.")
+    follow_up: FollowUpFile | None = Field(
+        default=None, description="What a message after an emergency report asks, and the answers (follow_up.py)."
+    )
 
 
 @dataclass(frozen=True)
@@ -242,6 +246,7 @@ class LanguagePack:
     glossary: tuple[tuple[re.Pattern[str], str], ...] = ()
     topics: tuple[Topic, ...] = ()
     flows: SpokenFlows | None = None  # requests the flows answer in this language (spoken.py)
+    follow_up: FollowUps | None = None  # a message after an emergency report (follow_up.py)
 
     def greets(self, folded: str, known: frozenset[str] = frozenset()) -> bool:
         """Whether the whole (folded) message is a greeting or a bare call for help in this language."""
@@ -356,6 +361,8 @@ def load_pack(path: Path, base: str) -> LanguagePack:
         missing = [name for name in ("queue", "replies") if getattr(spec, name) is None]
         if missing:
             raise LanguageFileError(f"{path}: a language the flows don't speak needs {' and '.join(missing)}")
+        if spec.follow_up is not None and spec.follow_up.replies is None:
+            raise LanguageFileError(f"{path}: follow_up needs replies in a language the flows don't speak")
     if spec.queue:
         _DECLARED_QUEUES.add(spec.queue)
     return LanguagePack(
@@ -387,11 +394,22 @@ def load_pack(path: Path, base: str) -> LanguagePack:
         )
         if spec.flows
         else None,
+        follow_up=compile_follow_ups(
+            spec.follow_up,
+            {ask: _compile(path, f"follow_up.asks.{ask}", cues) for ask, cues in spec.follow_up.asks.items()},
+        )
+        if spec.follow_up
+        else None,
         source=str(path),
         spelling=spelling_index(
             _folded([*spec.lexicon.words, *spec.lexicon.vocabulary])
             | pattern_words(
-                [*spec.person, *spec.greeting, *(p for rule in spec.emergency.values() for p in rule.patterns)]
+                [
+                    *spec.person,
+                    *spec.greeting,
+                    *(p for rule in spec.emergency.values() for p in rule.patterns),
+                    *(p for cues in (spec.follow_up.asks.values() if spec.follow_up else ()) for p in cues),
+                ]
             )
         ),
     )

@@ -5,7 +5,8 @@ English (or refuse them as out of scope), a turn in another language gets, in th
 
 - an emergency (the language file's patterns, or the router's own rules): the safety text and the
   emergency line, and an urgent handoff to the emergency queue, exactly as in English;
-- a follow-up while that emergency handoff is open: the safety text again and its status;
+- a follow-up while that emergency handoff is open: the answer to what it asks, from the file's
+  `[follow_up]` (follow_up.py), and its status;
 - anything else, a request for a person included: a handoff to the people who speak it (the
   file's `queue`, shown on the agent desk), and a reply saying so.
 
@@ -20,12 +21,14 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 import structlog
 
 from callcenter.app import App
 from callcenter.handoff import HumanHandoff
 from callcenter.language.detect import LanguageDetector
+from callcenter.language.follow_up import Ask, answer, person_answer
 from callcenter.language.packs import LanguagePack, fold, words
 from callcenter.specialists.flow import HumanHandoffRequest
 from callcenter.specialists.seam import SpecialistResult
@@ -51,6 +54,7 @@ class Heard:
     person: bool = False
     greeting: bool = False  # the whole message greets or asks for help: hello and the menu, no handoff
     spoken: LanguagePack | None = None  # a request its file lets the flows answer in it (spoken.py)
+    text: str = ""  # what was said, for a follow-up's cues (follow_up.py)
 
 
 def asks_for_person(pack: LanguagePack, folded: str, known: frozenset[str] = frozenset()) -> bool:
@@ -191,7 +195,13 @@ class LanguageTurns:
         person = asked is not None or asks_for_person(pack, folded, known)
         greeting = not person and pack.greets(folded, known)
         return Heard(
-            language=language, pack=pack, decision=decision, emergency=kind or None, person=person, greeting=greeting
+            language=language,
+            pack=pack,
+            decision=decision,
+            emergency=kind or None,
+            person=person,
+            greeting=greeting,
+            text=text,
         )
 
     def _spoken(
@@ -235,14 +245,16 @@ class LanguageTurns:
         replies, line = pack.replies, self.app.emergency_line or "911"
         said = ctx.summary.rsplit(" / ", 1)[-1][:200]
         emergency_queue = self.app.emergency_queue
+        prior = await self.store.latest_human_handoff(session.id)
+        open_queue = prior["queue"] if prior and prior.get("status") in ("waiting", "held") else None
+        if open_queue == emergency_queue and prior and pack.follow_up and pack.follow_up.replies:
+            return await self._follow_up(heard, pack, session, ctx, turn_id, agent, prior)
         if heard.emergency:
             kind = heard.emergency
             text = replies.emergency.format(safety=pack.safety(kind), line=line)
             reason = f"Emergency reported ({kind.replace('_', ' ')}) in {pack.name}: {said}"
             request = HumanHandoffRequest(emergency_queue, Priority.URGENT, ctx.summary, reason)
         else:
-            prior = await self.store.latest_human_handoff(session.id)
-            open_queue = prior["queue"] if prior and prior.get("status") in ("waiting", "held") else None
             if open_queue == emergency_queue:
                 found = _KIND_IN_REASON.match(str(prior and prior.get("reason") or ""))
                 kind = found.group(1).replace(" ", "_") if found else "default"
@@ -267,6 +279,23 @@ class LanguageTurns:
                 reason = f"{pack.name}-speaking {self.app.customer_noun} {why}: {said}"
                 urgency = Priority.HIGH if topic is not None and topic.priority == "high" else Priority.NORMAL
                 request = HumanHandoffRequest(pack.queue, urgency, ctx.summary, reason)
+        return await self._handed(heard, pack, session, request, turn_id, agent, text)
+
+    async def _handed(
+        self,
+        heard: Heard,
+        pack: LanguagePack,
+        session: SessionRecord,
+        request: HumanHandoffRequest,
+        turn_id: int,
+        agent: str,
+        text: str,
+        *,
+        reference: bool = True,
+    ) -> SpecialistResult:
+        """`request` handed over and `text` with its ticket's reference; the line when no person can be reached."""
+        assert pack.replies is not None
+        replies, line = pack.replies, self.app.emergency_line or "911"
         try:  # handed over here so the reference is in their language; the orchestrator's call replays it
             out = await self.handoff.hand_over(
                 request,
@@ -283,7 +312,59 @@ class LanguageTurns:
                 unavailable = f"{pack.safety(heard.emergency)}. {unavailable}"
             return SpecialistResult(text=unavailable, done=True, outcome="error")
         ticket = (out or {}).get("ticket_id")
-        if ticket:
+        if ticket and reference:
             text = f"{text} {replies.reference.format(ticket=ticket)}"
         log.info("language.answered", session_id=session.id, language=pack.code, queue=request.queue)
         return SpecialistResult(text=text, done=True, human=request, outcome="language")
+
+    def _follow_up_asks(self, pack: LanguagePack, heard: Heard) -> tuple[Ask | None, bool]:
+        """What a follow-up asks (by its file's cues, then the base file's on the glossed text for a message
+        that mixes the base language in), and whether it also thanks."""
+        known, folded = self.languages.base_words, fold(heard.text)
+        said = (folded, pack.corrected(folded, known))
+        base = self.languages.get(self.languages.base)
+        cues = [(c, t) for c in (pack.follow_up,) if c for t in said]
+        if base is not None and base.follow_up is not None:
+            cues.append((base.follow_up, fold(self.glossed(heard.text))))
+        asked = next((a for c, t in cues if (a := c.asked(t))), None)
+        return asked, any(c.thanks(t) for c, t in cues)
+
+    async def _follow_up(
+        self,
+        heard: Heard,
+        pack: LanguagePack,
+        session: SessionRecord,
+        ctx: HandoffContext,
+        turn_id: int,
+        agent: str,
+        prior: dict[str, Any],
+    ) -> SpecialistResult:
+        """A message while the emergency handoff is open: the answer to what it asks, as the English flow
+        gives it (agents/emergency_follow_up.py), not the first safety script again; a new or worse report
+        or a request for a person goes on the same urgent ticket."""
+        assert pack.follow_up is not None and pack.follow_up.replies is not None
+        replies, line = pack.follow_up.replies, self.app.emergency_line or "911"
+        found = _KIND_IN_REASON.match(str(prior.get("reason") or ""))
+        kind = heard.emergency or (found.group(1).replace(" ", "_") if found else "default")
+        asked, thanked = self._follow_up_asks(pack, heard)
+        said = ctx.summary.rsplit(" / ", 1)[-1][:200]
+        if heard.emergency or heard.person or asked == "report":
+            what = "asked for a person" if heard.person and not heard.emergency else "update"
+            reason = f"Emergency ({kind.replace('_', ' ')}) {what} in {pack.name}: {said}"
+            request = HumanHandoffRequest(self.app.emergency_queue, Priority.URGENT, ctx.summary, reason)
+            if heard.person and not heard.emergency:
+                text = person_answer(replies, kind, line)
+            else:
+                text = answer(replies, "report", kind, ticket=None, handoff="", line=line, thanked=False)
+            return await self._handed(heard, pack, session, request, turn_id, agent, text)
+        text = answer(
+            replies,
+            asked,
+            kind,
+            ticket=prior.get("ticket_id"),
+            handoff=str(prior.get("status") or ""),
+            line=line,
+            thanked=thanked,
+        )
+        log.info("language.follow_up", session_id=session.id, language=pack.code, asked=asked or "steps")
+        return SpecialistResult(text=text, done=True, outcome="language")
