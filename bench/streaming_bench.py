@@ -17,9 +17,20 @@ a reply of three short sentences after a tool call cannot go below about two thi
 however it is streamed. "After model's first token" is what the streaming path adds.
 
 The baseline is the same turn with `verified_streaming` off (verify the whole reply, then
-send it), measured in the same run.
+send it), measured in the same run. Each turn is cut into phases: the turn's own work before
+its model request reaches the provider (storing the message, routing, planning, building the
+request, the connection), the model's time to first token, and the work after the model's last
+token until the final message (verification, recording the call, storing the reply).
 
-    python -m bench.streaming_bench [--turns 5] [--pace 1.0]
+`--idle S` adds turns that follow a resident's pause of S seconds (longer than the SDK's 5 s
+keep-alive, so the provider connection has closed), with and without warming the connection as
+the turn begins (providers/warm.py): the same run, the same turns, one switch.
+
+`--grid` measures the share first delta / final message by tier (Haiku, Sonnet, Opus) and reply
+length, for claim-free replies whose first sentence is 5 tokens, beside the modelled floor
+(fakellm/pacing.first_sentence_share: the same arithmetic with no work of our own).
+
+    python -m bench.streaming_bench [--turns 5] [--pace 1.0] [--idle 6] [--grid]
 """
 
 from __future__ import annotations
@@ -70,21 +81,100 @@ class FirstToken:
         self.inner = inner
         self.name = inner.name
         self.at: float | None = None
+        self.last: float | None = None
+
+    def warm(self) -> None:
+        self.inner.warm()
 
     async def complete(self, model: Any, request: Any, on_delta: Any = None) -> Any:
         if on_delta is None:
             return await self.inner.complete(model, request, None)
 
         async def noted(piece: str) -> None:
+            self.last = time.perf_counter()
             if self.at is None:
-                self.at = time.perf_counter()
+                self.at = self.last
             await on_delta(piece)
 
         return await self.inner.complete(model, request, noted)
 
 
-async def run(turns: int, pace: float) -> dict[str, Any]:
-    from callcenter.fakellm import FakeLLMServer
+class Cold:
+    """The backend without its `warm`: the baseline of `--idle` (the connection opens with the request)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    async def run(self, turn: Any, on_delta: Any = None) -> Any:
+        return await self.inner.run(turn, on_delta)
+
+
+FILLER = (
+    "The building office keeps the list of open spaces. ",
+    "They can also tell you about the waiting list. ",
+    "Most residents find the portal the quickest way to reach them. ",
+    "You can also stop by the office during the week. ",
+    "The team there knows every building and its rules. ",
+)
+
+
+def claim_free_reply(tokens: int) -> str:
+    """A reply of about `tokens` output tokens (4 characters each) of claim-free sentences; the first is 5 tokens."""
+    from callcenter.fakellm.prompt import CHARS_PER_TOKEN
+
+    text, i = "Thanks for asking! ", 0
+    while len(text) < tokens * CHARS_PER_TOKEN - 50:
+        text += FILLER[i % len(FILLER)]
+        i += 1
+    return text + "Would you like me to pass your question to them?"
+
+
+TIERS = {"claude-haiku-4-5": "cheap-only", "claude-sonnet-4-6": "mid-only", "claude-opus-4-7": "frontier-only"}
+GRID_TOKENS = (40, 80, 120, 160, 240)
+
+
+async def one_turn(
+    runtime: Any, fake: Any, provider: FirstToken, said: str, script: list[Any], model: str
+) -> tuple[dict[str, float], str]:
+    """One model-path turn on a new session: its phases in seconds from the message, and the reply."""
+    session = (await runtime.orchestrator.open_session(channel="bench", customer_id=None)).id
+    fake.script(script, model=model)
+    first: list[float] = []
+
+    async def on_delta(piece: str) -> None:
+        if not first:
+            first.append(time.perf_counter())
+
+    provider.at = provider.last = None
+    asked = len(fake.requests)
+    t0 = time.perf_counter()
+    result = await runtime.orchestrator.handle_turn(session, said, on_delta=on_delta)
+    final = time.perf_counter() - t0
+    token = (provider.at or first[0]) - t0
+    phases = {
+        "request_s": fake.requests[asked].received_at - t0,  # the turn's work before the model request
+        "first_token_s": token,
+        "first_delta_s": first[0] - t0,
+        "after_first_token_s": first[0] - t0 - token,
+        "last_token_s": (provider.last or first[0]) - t0,
+        "after_last_token_s": final - ((provider.last or first[0]) - t0),
+        "final_s": final,
+    }
+    return phases, result.text
+
+
+def summary(rows: list[dict[str, float]]) -> dict[str, float]:
+    med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+    med["first_delta_share_of_final"] = med["first_delta_s"] / med["final_s"]
+    med["first_token_share_of_final"] = med["first_token_s"] / med["final_s"]  # the floor: nothing before it
+    return med
+
+
+async def run(turns: int, pace: float, idle_s: float = 0.0, grid: bool = False) -> dict[str, Any]:
+    from callcenter.fakellm import FakeLLMServer, Reply
+    from callcenter.fakellm.pacing import first_sentence_share
+    from callcenter.fakellm.prompt import count_tokens
     from callcenter.providers.anthropic_provider import AnthropicProvider
     from callcenter.providers.catalog import Catalog
     from callcenter.providers.client import ModelClient
@@ -99,59 +189,67 @@ async def run(turns: int, pace: float) -> dict[str, Any]:
     server_dsn = resolve_dsn(settings)
     name = f"cc_bench_{uuid.uuid4().hex[:8]}"
     dsn = await create_database(server_dsn, name)
-    figures: dict[str, dict[str, list[float]]] = {}
+    out: dict[str, Any] = {"turns": turns, "pace": pace, "modelled": True, "cases": {}, "idle": {}, "grid": {}}
+    haiku = "claude-haiku-4-5"
     try:
         async with FakeLLMServer(seed=1, pace=pace) as fake:
             runtime = await build_runtime(settings, dsn=dsn)
             provider = FirstToken(AnthropicProvider(api_key="fake", base_url=fake.base_url))
-            client = ModelClient(Catalog.load(), {"anthropic": provider}, PostgresCallRecorder(runtime.pool))
+            client = ModelClient(Catalog.load(), {"anthropic": provider}, PostgresCallRecorder(runtime.pool))  # type: ignore[dict-item]
+
+            def backend(policy: str = "cheap-only", streaming: bool = True) -> ModelBackend:
+                return ModelBackend(client, get_policy(policy), stream_sentences=streaming)
+
             for label, said, script, expect in cases():
                 for mode, streaming in (("verify-then-send", False), ("sentence streaming", True)):
-                    runtime.orchestrator.backend = ModelBackend(
-                        client, get_policy("cheap-only"), stream_sentences=streaming
-                    )
-                    rows: dict[str, list[float]] = {
-                        "first_delta_s": [],
-                        "final_s": [],
-                        "first_token_s": [],
-                        "after_first_token_s": [],
-                    }
+                    runtime.orchestrator.backend = backend(streaming=streaming)
+                    done = [await one_turn(runtime, fake, provider, said, script, haiku) for _ in range(turns)]
+                    if any(expect not in text for _, text in done):
+                        raise RuntimeError(f"unexpected reply in the bench: {done[0][1]!r}")
+                    out["cases"][f"{label} | {mode}"] = summary([phases for phases, _ in done])
+            for label, *_ in cases():
+                base = out["cases"][f"{label} | verify-then-send"]["first_delta_s"]
+                ours = out["cases"][f"{label} | sentence streaming"]
+                ours["first_delta_speedup_vs_verify_then_send"] = base / ours["first_delta_s"]
+            if idle_s > 0:  # a resident's pause between turns: the provider connection has closed
+                _, said, script, _ = cases()[2]
+                for mode in ("cold connection", "warmed as the turn begins"):
+                    rows = []
                     for _ in range(turns):
-                        session = (await runtime.orchestrator.open_session(channel="bench", customer_id=None)).id
-                        fake.script(script, model="claude-haiku-4-5")
-                        first: list[float] = []
-
-                        async def on_delta(piece: str, first: list[float] = first) -> None:
-                            if not first:
-                                first.append(time.perf_counter())
-
-                        provider.at = None
-                        t0 = time.perf_counter()
-                        result = await runtime.orchestrator.handle_turn(session, said, on_delta=on_delta)
-                        final = time.perf_counter() - t0
-                        if expect not in result.text:
-                            raise RuntimeError(f"unexpected reply in the bench: {result.text!r}")
-                        rows["first_delta_s"].append(first[0] - t0)
-                        rows["final_s"].append(final)
-                        rows["first_token_s"].append((provider.at or first[0]) - t0)
-                        rows["after_first_token_s"].append(first[0] - (provider.at or first[0]))
-                    figures[f"{label} | {mode}"] = rows
+                        await asyncio.sleep(idle_s)
+                        runtime.orchestrator.backend = backend() if mode != "cold connection" else Cold(backend())
+                        rows.append((await one_turn(runtime, fake, provider, said, script, haiku))[0])
+                    out["idle"][mode] = summary(rows)
+            if grid:
+                for model, policy in TIERS.items():
+                    runtime.orchestrator.backend = backend(policy)
+                    for tokens in GRID_TOKENS:
+                        reply = claim_free_reply(tokens)
+                        script = [Reply(text=reply)]
+                        done = [await one_turn(runtime, fake, provider, "thanks!", script, model) for _ in range(turns)]
+                        med = summary([phases for phases, _ in done])
+                        n = count_tokens(reply)
+                        med["reply_tokens"] = n
+                        med["modelled_floor"] = first_sentence_share(model, n, count_tokens("Thanks for asking! "))
+                        med["modelled_with_our_work_before"] = first_sentence_share(
+                            model, n, count_tokens("Thanks for asking! "), before_s=med["request_s"]
+                        )
+                        out["grid"][f"{model} | {n} tokens"] = med
             await runtime.close()
             await provider.inner.aclose()
     finally:
         await drop_database(server_dsn, name)
-    out: dict[str, Any] = {"turns": turns, "pace": pace, "modelled": True, "cases": {}}
-    for key, rows in figures.items():
-        med = {k: statistics.median(v) for k, v in rows.items()}
-        med["first_delta_share_of_final"] = med["first_delta_s"] / med["final_s"]
-        # the floor: no stream can send before the model's first text token
-        med["first_token_share_of_final"] = med["first_token_s"] / med["final_s"]
-        out["cases"][key] = med
-    for label, *_ in cases():
-        base = out["cases"][f"{label} | verify-then-send"]["first_delta_s"]
-        ours = out["cases"][f"{label} | sentence streaming"]
-        ours["first_delta_speedup_vs_verify_then_send"] = base / ours["first_delta_s"]
     return out
+
+
+def _line(key: str, m: dict[str, float]) -> str:
+    return (
+        f"  {key:48s} request {1000 * m['request_s']:4.0f} ms  first token {1000 * m['first_token_s']:5.0f}"
+        f"  first delta {1000 * m['first_delta_s']:5.0f}  last token {1000 * m['last_token_s']:5.0f}"
+        f"  final {1000 * m['final_s']:5.0f} ms (+{1000 * m['after_last_token_s']:3.0f})"
+        f"  first/final {100 * m['first_delta_share_of_final']:5.1f} %"
+        f"  (floor: first token/final {100 * m['first_token_share_of_final']:5.1f} %)"
+    )
 
 
 def main() -> None:
@@ -159,6 +257,8 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=5)
     parser.add_argument("--pace", type=float, default=1.0, help="fraction of the modelled real time (1.0)")
     parser.add_argument("--quick", action="store_true", help="2 turns per case, for a smoke run")
+    parser.add_argument("--idle", type=float, default=0.0, help="seconds of a resident's pause before each turn")
+    parser.add_argument("--grid", action="store_true", help="first delta / final by tier and reply length")
     args = parser.parse_args()
     if args.quick:
         args.turns = 2
@@ -168,22 +268,27 @@ def main() -> None:
 
     logging.disable(logging.INFO)
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-    res = asyncio.run(run(args.turns, args.pace))
+    res = asyncio.run(run(args.turns, args.pace, args.idle, args.grid))
     print(
         f"model-path turns, median of {res['turns']} each (MODELLED: fake provider at {res['pace']:g}x "
-        "modelled speed, Claude Haiku 4.5's tier):"
+        "modelled speed, Claude Haiku 4.5's tier unless named; ms from the message; request = reaches the provider; "
+        "(+N) = after the last token):"
     )
     for key, m in res["cases"].items():
+        speedup = m.get("first_delta_speedup_vs_verify_then_send")
+        print(_line(key, m) + (f"  ({speedup:.1f}x sooner)" if speedup else ""))
+    for key, m in res["idle"].items():
+        print(_line(f"after {args.idle:g} s idle | {key}", m))
+    if res["idle"]:
+        cold, warm = res["idle"]["cold connection"], res["idle"]["warmed as the turn begins"]
         print(
-            f"  {key:50s} first delta {1000 * m['first_delta_s']:6.0f} ms  final {1000 * m['final_s']:6.0f} ms"
-            f"  first/final {100 * m['first_delta_share_of_final']:5.1f} %"
-            f"  after model's first token {1000 * m['after_first_token_s']:5.0f} ms"
-            f"  (floor: first token/final {100 * m['first_token_share_of_final']:5.1f} %)"
-            + (
-                f"  ({m['first_delta_speedup_vs_verify_then_send']:.1f}x sooner)"
-                if "first_delta_speedup_vs_verify_then_send" in m
-                else ""
-            )
+            f"  warming: request reaches the provider {1000 * (cold['request_s'] - warm['request_s']):.0f} ms sooner, "
+            f"first delta {1000 * (cold['first_delta_s'] - warm['first_delta_s']):.0f} ms sooner"
+        )
+    for key, m in res["grid"].items():
+        print(
+            _line(key, m) + f"  modelled floor {100 * m['modelled_floor']:4.1f} %"
+            f" (with our work before the request {100 * m['modelled_with_our_work_before']:4.1f} %)"
         )
     out = REPO / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)

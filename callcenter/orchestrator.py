@@ -40,7 +40,6 @@ from callcenter.types import HandoffContext, Priority, RouteDecision
 
 log = structlog.get_logger(__name__)
 
-
 __all__ = [
     "InvalidMessage",
     "Orchestrator",
@@ -145,6 +144,7 @@ class Orchestrator:
         process is finished first; a resent `client_id` gets its stored (or recovered) reply.
         """
         text = self.validate_text(text)
+        getattr(self.backend, "warm", lambda: None)()  # model backend: connect while storing (providers/warm.py)
         try:  # earlier messages matter only to a number split over messages (a round trip less otherwise)
             earlier = await self.store.history(session_id, limit=19) if may_continue_a_number(text) else []
         except ValueError:  # not a session id at all

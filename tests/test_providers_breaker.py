@@ -151,3 +151,43 @@ async def test_a_hung_provider_costs_one_deadline_then_turns_answer_fast_until_i
         assert statuses.count("error") <= 2, statuses  # one timeout (+ at most one failed probe), not 3 x 3
     finally:
         orch.backend = original
+
+
+async def test_a_reply_still_streaming_is_not_taken_for_a_hung_provider() -> None:
+    """A long reply streams for longer than `hang_s` (an Opus reply of 250 tokens takes ~6 s at its modelled
+    50 tokens/s, the default hang_s is 4 s): while its tokens arrive the provider is answering, so the call
+    is neither cut off nor the breaker opened; a provider silent for `hang_s` is still a hang."""
+    from callcenter.fakellm import FakeLLMServer, Reply
+    from callcenter.providers.anthropic_provider import AnthropicProvider
+    from callcenter.providers.base import ChatMessage, ModelRequest
+    from callcenter.providers.catalog import Catalog
+    from callcenter.providers.client import AllProvidersFailed, ModelClient
+    from callcenter.types import Tier
+
+    reply = "Thanks for waiting. " + "The office keeps the list of open spaces. " * 12  # ~130 tokens, ~0.8 s
+    async with FakeLLMServer(seed=0, latency_scale=0.0, pace=1.0) as fake:
+        provider = AnthropicProvider(api_key="fake", base_url=fake.base_url)
+        client = ModelClient(
+            Catalog.load(),
+            {"anthropic": provider},
+            breaker_factory=lambda name: CircuitBreaker(name, failures=1, cooldown_s=30.0, hang_s=0.5),
+        )
+        request = ModelRequest(system="Be brief.", messages=[ChatMessage(role="user", text="where can I park?")])
+        pieces: list[str] = []
+
+        async def on_delta(piece: str) -> None:
+            pieces.append(piece)
+
+        try:
+            fake.script([Reply(text=reply)], model="claude-haiku-4-5")
+            started = time.monotonic()
+            response = await client.complete(request, Tier.CHEAP, on_delta=on_delta)
+            assert time.monotonic() - started > 0.5 + 0.35  # it streamed for longer than hang_s
+            assert response.text == reply == "".join(pieces)
+            assert client.breaker("anthropic").state == "closed"
+
+            fake.script([Reply(text="Sorry.", ttft_s=1.5)], model="claude-haiku-4-5")  # silent past hang_s
+            with pytest.raises(AllProvidersFailed, match="answered nothing"):
+                await client.complete(request, Tier.CHEAP, on_delta=on_delta)
+        finally:
+            await client.aclose()

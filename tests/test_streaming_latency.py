@@ -5,6 +5,12 @@ The fake provider streams at its modelled real-time speed (`pace=1`: Haiku's fir
 several sentences whose first sentence makes no claim sends that sentence as soon as it is
 complete: issue 13 asks for the first delta within 40 % of the time to the final message, and
 within 300 ms of the model's first token.
+
+Where the 40 % can hold is arithmetic (pacing.first_sentence_share, docs/streaming.md): the
+model's time to first token counts in both times, so with nothing of our own the share is
+(TTFT + first sentence) / (TTFT + whole reply). At every tier the TTFT is worth 56-60 tokens
+of output, so a reply needs about 1.5 x 56 + 2.5 x (first sentence - 1) tokens, ~95-105 for a
+5-9 token first sentence, before any streaming can send its first sentence within 40 %.
 """
 
 from __future__ import annotations
@@ -16,10 +22,12 @@ import pytest
 from fake_models import on_fake_models
 
 from callcenter.fakellm import FakeLLMServer, Reply
-from callcenter.fakellm.pacing import TTFT_S
+from callcenter.fakellm.pacing import TTFT_S, first_sentence_share
+from callcenter.fakellm.prompt import count_tokens
 from callcenter.runtime import Runtime
 
-HAIKU = "claude-haiku-4-5"
+HAIKU, SONNET, OPUS = "claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-7"
+POLICY = {HAIKU: "routed", SONNET: "mid-only", OPUS: "frontier-only"}
 
 REPLIES = [
     "Thanks for asking about parking. "
@@ -33,6 +41,21 @@ REPLIES = [
     "If a machine is broken rather than busy, the office can send someone to look at it. "
     "Is one of the machines out of order?",
 ]
+LONG_REPLY = (  # ~200 tokens, claim-free, a 10-token first sentence
+    "Thanks for asking about the laundry room. "
+    "The machines are shared by everyone in the building, so evenings and weekends are usually the busiest times. "
+    "Early mornings on weekdays tend to be quiet, and the room opens early for residents who like to get their "
+    "washing done before work. If you find a machine that is broken rather than busy, let the office know and they "
+    "can send someone to look at it. It also helps to bring your own detergent, since the vending machine in the "
+    "hallway sometimes runs out. Some residents use the folding tables at the back, which are easy to miss when you "
+    "first walk in. Please remember to take your clothes out soon after the cycle ends, so that your neighbours can "
+    "use the machine as well. Is there anything else about the laundry room that I can help you with?"
+)
+
+
+def floor(model: str, reply: str) -> float:
+    """The share no streaming can beat: first sentence / final with no work of ours (pacing.py)."""
+    return first_sentence_share(model, count_tokens(reply), count_tokens(reply.split(". ")[0] + ". "))
 
 
 @pytest.fixture(scope="module")
@@ -41,13 +64,15 @@ async def paced() -> AsyncIterator[FakeLLMServer]:
         yield server
 
 
-async def _measure(runtime: Runtime, fake: FakeLLMServer, reply: str) -> tuple[list[tuple[float, str]], float]:
+async def _measure(
+    runtime: Runtime, fake: FakeLLMServer, reply: str, model: str = HAIKU
+) -> tuple[list[tuple[float, str]], float]:
     """(seconds from the message to each delta, delta) and seconds to the final message, on the model path."""
     fake.reset()
     question = "how do I get a parking permit?" if "parking" in reply else "when is the laundry room free?"
     sent: list[tuple[float, str]] = []
-    async with on_fake_models(runtime, fake):
-        fake.script([Reply(text=reply)], model=HAIKU)
+    async with on_fake_models(runtime, fake, policy=POLICY[model]):
+        fake.script([Reply(text=reply)], model=model)
         sid = (await runtime.orchestrator.open_session(channel="test", customer_id=1)).id
         started = time.perf_counter()
 
@@ -57,7 +82,10 @@ async def _measure(runtime: Runtime, fake: FakeLLMServer, reply: str) -> tuple[l
         result = await runtime.orchestrator.handle_turn(sid, question, on_delta=on_delta)
         final = time.perf_counter() - started
     assert result.text == reply and "".join(p for _, p in sent) == reply
-    print(f"first delta {sent[0][0] * 1000:.0f} ms, final message {final * 1000:.0f} ms ({sent[0][0] / final:.0%})")
+    print(
+        f"{model} {count_tokens(reply)} tokens: first delta {sent[0][0] * 1000:.0f} ms, final message "
+        f"{final * 1000:.0f} ms ({sent[0][0] / final:.0%}; modelled floor {floor(model, reply):.0%})"
+    )
     return sent, final
 
 
@@ -71,15 +99,34 @@ async def test_the_first_sentence_goes_out_right_after_the_models_first_token(
     assert sent[0][0] < 0.75 * final
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 13's <= 40 % does not hold for a ~75-token Haiku reply: measured 544 of 1,067 ms (51 %) on the "
-    "shared 2-core box. Haiku's modelled first token (350 ms) and the turn's work before the model call count in "
-    "both times, the reply itself streams in ~470 ms: the ratio falls under 40 % only past ~130 output tokens",
+def _impossible(model: str, reply: str) -> pytest.MarkDecorator:
+    share = floor(model, reply)
+    tokens, first = count_tokens(reply), count_tokens(reply.split(". ")[0] + ". ")
+    return pytest.mark.xfail(
+        share > 0.4,
+        strict=False,  # slow work after the last token could push the share under its floor: not a pass to trust
+        reason=f"{model}'s modelled time to first token makes 40 % impossible for this reply: its first sentence "
+        f"is complete at token {first} of {tokens}, (TTFT + {first - 1} intervals) / (TTFT + {tokens - 1} intervals) "
+        f"= {share:.1%} with no work of ours at all",
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "reply"),
+    [
+        *(
+            pytest.param(HAIKU, reply, marks=_impossible(HAIKU, reply), id=f"haiku-{i}")
+            for i, reply in enumerate(REPLIES)
+        ),
+        pytest.param(OPUS, REPLIES[0], marks=_impossible(OPUS, REPLIES[0]), id="opus-short"),
+        pytest.param(HAIKU, LONG_REPLY, id="haiku-long"),
+        pytest.param(SONNET, LONG_REPLY, id="sonnet-long"),
+        pytest.param(OPUS, LONG_REPLY, id="opus-long"),
+    ],
 )
-@pytest.mark.parametrize("reply", REPLIES)
 async def test_the_first_delta_comes_within_40_percent_of_the_final_message(
-    runtime: Runtime, paced: FakeLLMServer, reply: str
+    runtime: Runtime, paced: FakeLLMServer, model: str, reply: str
 ) -> None:
-    sent, final = await _measure(runtime, paced, reply)
+    sent, final = await _measure(runtime, paced, reply, model)
+    assert sent[0][1] == reply.split(". ")[0] + ". "
     assert sent[0][0] <= 0.4 * final, (sent[0][0], final)

@@ -145,6 +145,39 @@ def test_speakable_stream_equals_speakable_of_the_whole_reply() -> None:
     assert stream.finish() == " Option 1: Mon."
 
 
+ONE_LINE_REPLIES = [
+    "Thanks for asking about parking. Permits are handled by the building office. Would you like me to ask them?",
+    "Sorry about the leak! Your visit is on Tue. Dec 1 at 9:00 AM. Anything else?",
+    "I checked. You owe $1,250.50 as of 2026-12-01 (see [your ledger. Online](https://x.example/l)). Pay by card?",
+    "Good news! Appointment #42 is **booked** for Mon Dec 7, 1:00 PM. Is that all?",
+    "- Noted. We'll call you back.\n1) Mon 9:00 AM. 2) Tue 11:00 AM\nWhich one works?",
+]
+
+
+@pytest.mark.parametrize("text", ONE_LINE_REPLIES)
+def test_a_line_of_several_sentences_is_spoken_sentence_by_sentence(text: str) -> None:
+    """A model reply is usually one line: the caller hears its first sentence as soon as it is written,
+    and the pieces, however the reply arrives, say exactly what the whole reply says."""
+    for size in (1, 2, 3, 5, 8, 13, 24, 1000):
+        stream = SpeakableStream()
+        out = "".join(stream.feed(text[i : i + size]) for i in range(0, len(text), size)) + stream.finish()
+        assert out == speakable(text), size
+    stream = SpeakableStream()
+    tokens = [text[i : i + 4] for i in range(0, len(text), 4)]  # as a model streams it
+    said = [stream.feed(token) for token in tokens]
+    first = next(i for i, piece in enumerate(said) if piece)
+    assert first < len(tokens) // 2, said  # the first sentence is spoken before the reply is half written
+    assert "".join(said) + stream.finish() == speakable(text)
+
+
+def test_a_day_or_month_abbreviation_is_not_spoken_apart_from_its_date() -> None:
+    stream = SpeakableStream()
+    assert stream.feed("Your visit is on Tue. ") == ""  # "Tue." alone would lose "Tuesday, December 1st"
+    assert stream.feed("Dec 1 in the morning! See you") == "Your visit is on Tuesday, December 1st in the morning!"
+    assert speakable("Call us. Thanks. ") == "Call us. Thanks."
+    assert speakable_line("Open [the form. Here](https://x.example/f) now") == "Open the form. Here now."
+
+
 def test_phone_key_matches_formats_of_one_number() -> None:
     assert phone_key("+1-617-555-0142") == phone_key("+16175550142") == phone_key("(617) 555-0142") == "6175550142"
     assert phone_key("555-0142") is None and phone_key("") is None

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from callcenter.channels.chat_protocol import MAX_FRAME_BYTES, frame_bytes
 from callcenter.channels.sanitize import clean_json
 from callcenter.channels.voice_numbers import speak_numbers
+from callcenter.specialists.claims import SentenceSplitter
 
 
 class _Message(BaseModel):
@@ -162,41 +163,89 @@ def speakable_line(line: str) -> str:
     headings lose their markup, amounts, dates, times and "#42" references are said as words
     (voice_numbers: "appointment 22", "12 dollars and 50 cents", "Tuesday, December 1st"), and every
     line ends as a sentence so text-to-speech pauses between list items instead of running them together.
+    The line is rewritten sentence by sentence (`SpokenPieces`), the cuts a streamed reply is spoken at.
     """
-    option = _NUMBERED.match(line)
-    if option:
-        line = f"Option {int(option.group(1))}: " + line[option.end() :]
-    else:
-        line = _BULLET.sub("", _HEADING.sub("", line))
-    line = _LINK.sub(r"\1", line)
+    return speakable(line.replace("\n", " "))
+
+
+def _speakable_piece(piece: str, first: bool, last: bool) -> str:
+    """One sentence of a line: the line's markup at its start only, the closing period at its end only."""
+    if first:
+        option = _NUMBERED.match(piece)
+        if option:
+            piece = f"Option {int(option.group(1))}: " + piece[option.end() :]
+        else:
+            piece = _BULLET.sub("", _HEADING.sub("", piece))
+    piece = _LINK.sub(r"\1", piece)
     for _ in range(3):  # nested emphasis: ***x*** and the like
-        line = _EMPHASIS.sub(r"\2", line)
-    line = _STRAY.sub("", line)
-    line = speak_numbers(line, today=date.today())
-    line = _SPACES.sub(" ", line).strip()
-    if line and not line.endswith(_ENDS_CLAUSE) and not line.endswith(")"):
-        line += "."
-    return line
+        piece = _EMPHASIS.sub(r"\2", piece)
+    piece = _STRAY.sub("", piece)
+    piece = speak_numbers(piece, today=date.today())
+    piece = _SPACES.sub(" ", piece).strip()
+    if last and piece and not piece.endswith(_ENDS_CLAUSE) and not piece.endswith(")"):
+        piece += "."
+    return piece
 
 
 def speakable(text: str) -> str:
     """A whole reply made speech-friendly: each line rewritten by speakable_line, joined by spaces."""
-    return " ".join(s for s in (speakable_line(line) for line in text.split("\n")) if s)
+    stream = SpeakableStream()
+    return stream.feed(text) + stream.finish()
 
 
-class SpeakableStream:
-    """speakable() over a reply that arrives in pieces: a line is spoken once it is complete.
+# A sentence cut after "Tue." or "Dec." would say "Tue." and "Dec 1st" apart instead of "Tuesday, December 1st".
+_ABBREVIATED_DAY = re.compile(
+    r"\b(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.\s*$"
+)
 
-    The concatenation of everything `feed` and `finish` return equals speakable(whole reply), so
-    the caller hears exactly what a non-streamed reply would have said.
+
+class SpokenPieces:
+    """Cuts one line into the pieces a voice can say one at a time: its sentences (claims.SentenceSplitter).
+
+    Not after a day or month abbreviation, nor inside an open link or bracket: those would be
+    spoken differently apart. Each cut depends only on the text before it, so a line streamed in
+    any pieces is cut exactly where the whole line is.
     """
 
     def __init__(self) -> None:
-        self._buffer = ""
+        self._splitter = SentenceSplitter()
+        self._pending = ""
+
+    def feed(self, text: str) -> list[str]:
+        out: list[str] = []
+        for sentence in self._splitter.feed(text):
+            self._pending += sentence
+            if not _ABBREVIATED_DAY.search(self._pending) and not _open_bracket(self._pending):
+                out.append(self._pending)
+                self._pending = ""
+        return out
+
+    def flush(self) -> list[str]:
+        rest = self._pending + "".join(self._splitter.flush())
+        self._pending = ""
+        return [rest] if rest.strip() else []
+
+
+def _open_bracket(text: str) -> bool:
+    return text.count("[") > text.count("]") or text.count("(") > text.count(")")
+
+
+class SpeakableStream:
+    """speakable() over a reply that arrives in pieces: each sentence is spoken once it is complete.
+
+    The concatenation of everything `feed` and `finish` return equals speakable(whole reply), so
+    the caller hears exactly what a non-streamed reply would have said; a reply of several
+    sentences on one line starts speaking after its first sentence, not after its last.
+    """
+
+    def __init__(self) -> None:
+        self._line = SpokenPieces()
+        self._first = True  # the next piece starts a line
         self._spoke = False
 
-    def _emit(self, line: str) -> str:
-        said = speakable_line(line)
+    def _emit(self, piece: str, last: bool) -> str:
+        said = _speakable_piece(piece, self._first, last)
+        self._first = False
         if not said:
             return ""
         out = f" {said}" if self._spoke else said
@@ -204,16 +253,19 @@ class SpeakableStream:
         return out
 
     def feed(self, piece: str) -> str:
-        self._buffer += piece
         out = ""
-        while "\n" in self._buffer:
-            line, self._buffer = self._buffer.split("\n", 1)
-            out += self._emit(line)
+        while piece:
+            head, newline, piece = piece.partition("\n")
+            out += "".join(self._emit(sentence, last=False) for sentence in self._line.feed(head))
+            if newline:
+                out += self.finish()
         return out
 
     def finish(self) -> str:
-        line, self._buffer = self._buffer, ""
-        return self._emit(line)
+        """The end of a line (or of the reply): its last piece, closed as a sentence."""
+        out = "".join(self._emit(piece, last=True) for piece in self._line.flush())
+        self._first = True
+        return out
 
 
 # --- caller id -----------------------------------------------------------------------------

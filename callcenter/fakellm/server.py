@@ -54,6 +54,7 @@ class RecordedRequest:
     model: str | None
     body: dict[str, Any]
     headers: dict[str, str]
+    received_at: float = 0.0  # time.perf_counter() when its body was read (benches time the turn's work before it)
 
 
 async def _sleep(seconds: float) -> None:
@@ -221,7 +222,9 @@ class FakeLLMServer:
         headers = {k.lower(): ("<redacted>" if k.lower() in _SECRET_HEADERS else v) for k, v in request.headers.items()}
         model = body.get("model")
         self.requests.append(
-            RecordedRequest(api, request.path, model if isinstance(model, str) else None, body, headers)
+            RecordedRequest(
+                api, request.path, model if isinstance(model, str) else None, body, headers, time.perf_counter()
+            )
         )
 
     def _resolve(self, request: web.Request, prompt: Prompt) -> Completion | Fail | web.Response:

@@ -28,6 +28,7 @@ from callcenter.providers.base import (
 )
 from callcenter.providers.cache_plan import CachePlan
 from callcenter.providers.caching import apply_anthropic_cache, apply_shared_layout_cache, layout_tools, sorted_tools
+from callcenter.providers.warm import Warmer
 from callcenter.types import Usage
 
 log = structlog.get_logger(__name__)
@@ -184,8 +185,14 @@ class AnthropicProvider:
         self.cache_plan = cache_plan
         self.cache_diagnostics = cache_diagnostics
         self._previous: dict[tuple[str, str], str] = {}  # (model, agent) -> last message id
+        self._warmer = Warmer(lambda: self._client.models.list(limit=1))  # a free request (providers/warm.py)
+
+    def warm(self) -> None:
+        """Open a connection now if the last one may have closed (a turn has begun)."""
+        self._warmer.warm()
 
     async def aclose(self) -> None:
+        await self._warmer.close()
         await self._client.close()
 
     async def complete(self, model: ModelInfo, request: ModelRequest, on_delta: OnDelta | None = None) -> ModelResponse:
@@ -195,6 +202,7 @@ class AnthropicProvider:
             kwargs["diagnostics"] = {"previous_message_id": self._previous.get(lineage)}
         headers = dict(request.extra_headers)
         started = time.perf_counter()
+        await self._warmer.ready()
         try:
             if on_delta is None:
                 message = await self._client.messages.create(**kwargs, extra_headers=headers)
@@ -203,6 +211,8 @@ class AnthropicProvider:
             return await self._stream(model, kwargs, headers, on_delta, started, lineage)
         except anthropic.AnthropicError as err:
             raise map_error(err) from err
+        finally:
+            self._warmer.used()
 
     def _diagnosed(self, lineage: tuple[str, str], message: Any) -> None:
         """Remember the message id for the next request of this model and agent, and log why the

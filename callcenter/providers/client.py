@@ -102,14 +102,20 @@ HANG_CHECK_S = 0.25
 
 
 async def watch_call(
-    call: Awaitable[ModelResponse], breaker: CircuitBreaker, permit: Permit, limit: float | None
+    call: Awaitable[ModelResponse],
+    breaker: CircuitBreaker,
+    permit: Permit,
+    limit: float | None,
+    heard: Callable[[], float] = lambda: 0.0,
 ) -> ModelResponse:
     """Await one provider call, giving up (TimeoutError) when it cannot be worth waiting for.
 
     That is: `limit` passed (the turn's deadline, or a probe's timeout); or the provider looks
-    hung - it finished nothing for `breaker.hang_s` while this call waited; or its breaker
-    opened meanwhile because another call found it hung. So calls already waiting on a provider
-    that stopped answering are released together, a few seconds in, not one timeout each.
+    hung - it finished nothing and this call heard nothing from it (`heard`: the monotonic time
+    of its last streamed delta) for `breaker.hang_s`; or its breaker opened meanwhile because
+    another call found it hung. So calls already waiting on a provider that stopped answering
+    are released together, a few seconds in, not one timeout each; a reply still streaming is
+    alive however long it is (an Opus reply of 250 tokens takes ~6 s at the modelled 50 tokens/s).
     """
     task = asyncio.ensure_future(call)
     began = time.monotonic()
@@ -124,13 +130,27 @@ async def watch_call(
                 raise TimeoutError(f"no answer within {limit:.1f}s")
             if breaker.is_open and not permit.probe:
                 raise TimeoutError(f"{breaker.name} stopped answering (breaker opened after {waited:.1f}s)")
-            if waited >= breaker.hang_s and breaker.last_success < began:
-                raise TimeoutError(f"{breaker.name} answered nothing for {waited:.1f}s")
+            quiet = time.monotonic() - max(began, heard())
+            if quiet >= breaker.hang_s and breaker.last_success < began:
+                raise TimeoutError(f"{breaker.name} answered nothing for {quiet:.1f}s")
     finally:
         if not task.done():
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+
+def _hearing(on_delta: OnDelta | None) -> tuple[Callable[[], float], OnDelta | None]:
+    """`on_delta` noting when the call last streamed something, and how to read that time."""
+    if on_delta is None:
+        return lambda: 0.0, None
+    last = [0.0]
+
+    async def noted(piece: str) -> None:
+        last[0] = time.monotonic()
+        await on_delta(piece)
+
+    return lambda: last[0], noted
 
 
 class ModelClient:
@@ -162,6 +182,14 @@ class ModelClient:
         if found is None:
             found = self.breakers[provider] = self._breaker_factory(provider)
         return found
+
+    def warm(self) -> None:
+        """A turn has begun: each provider opens a connection now if its last one may have closed
+        (providers/warm.py), while the turn stores the message and routes it; not one that is out."""
+        for name, provider in self.providers.items():
+            warm = getattr(provider, "warm", None)  # optional: a provider without connections has none
+            if warm is not None and not self.breaker(name).is_open:
+                warm()
 
     async def aclose(self) -> None:
         """Close every provider's connections; the runtime calls it when it closes."""
@@ -215,9 +243,11 @@ class ModelClient:
                 limit = min(limits) if limits else None
                 attempt += 1
                 started = time.perf_counter()
+                heard, noted = _hearing(on_delta)
                 try:
                     with span("model.call", model=model.id, tier=int(model.tier), attempt=attempt):
-                        response = await watch_call(provider.complete(model, request, on_delta), breaker, permit, limit)
+                        call = provider.complete(model, request, noted)
+                        response = await watch_call(call, breaker, permit, limit, heard)
                 except (ProviderError, TimeoutError) as exc:
                     timed_out = isinstance(exc, TimeoutError) or "timeout" in str(exc).lower()
                     err = exc if isinstance(exc, ProviderError) else ProviderError(str(exc), retryable=True)

@@ -32,6 +32,7 @@ from callcenter.providers.base import (
 )
 from callcenter.providers.cache_plan import CachePlan
 from callcenter.providers.caching import layout_tools, sorted_tools
+from callcenter.providers.warm import Warmer
 from callcenter.types import Usage
 
 COMPATIBLE = "openai_compatible"
@@ -201,8 +202,9 @@ class OpenAIProvider:
         self._base_url = base_url
         self._timeout_s = timeout_s
         self._clients: dict[tuple[str | None, str | None], openai.AsyncOpenAI] = {}
+        self._warmers: dict[tuple[str | None, str | None], Warmer] = {}  # providers/warm.py
 
-    def _client_for(self, model: ModelInfo) -> openai.AsyncOpenAI:
+    def _client_for(self, model: ModelInfo) -> tuple[openai.AsyncOpenAI, Warmer]:
         base_url = model.base_url or self._base_url
         api_key = self._api_key
         if model.api_key_env:
@@ -214,18 +216,28 @@ class OpenAIProvider:
         if client is None:
             client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0, timeout=self._timeout_s)
             self._clients[key] = client
-        return client
+            self._warmers[key] = Warmer(client.models.list)
+        return client, self._warmers[key]
+
+    def warm(self) -> None:
+        """Open a connection now to each endpoint already used whose last connection may have closed."""
+        for warmer in self._warmers.values():
+            warmer.warm()
 
     async def aclose(self) -> None:
+        for warmer in self._warmers.values():
+            await warmer.close()
         for client in self._clients.values():
             await client.close()
         self._clients.clear()
+        self._warmers.clear()
 
     async def complete(self, model: ModelInfo, request: ModelRequest, on_delta: OnDelta | None = None) -> ModelResponse:
         kwargs = build_request(model, request, self.cache_plan)
-        client = self._client_for(model)
+        client, warmer = self._client_for(model)
         headers = dict(request.extra_headers)
         started = time.perf_counter()
+        await warmer.ready()
         try:
             if on_delta is None:
                 completion = await _post(client, kwargs, headers, stream=False)
@@ -233,6 +245,8 @@ class OpenAIProvider:
             return await self._stream(client, model, kwargs, headers, on_delta, started)
         except openai.OpenAIError as err:
             raise map_error(err) from err
+        finally:
+            warmer.used()
 
     def _from_completion(self, model: ModelInfo, completion: Any, started: float) -> ModelResponse:
         if not completion.choices:
