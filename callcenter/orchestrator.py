@@ -314,6 +314,7 @@ class Orchestrator:
                 heard, session, ctx, turn_id, agent.name
             ) or await self._run_specialist(session, agent, text, state, ctx, tools, history, turn_id, decision, sink)
         human, handed, unreached = result.human, None, None
+        await self.languages.served(heard, session, result, agent.vertical)  # their language's person not needed now
         if human is not None:
             await tools.flush()  # the agent change and what the turn read are stored before the handoff writes
             result.text, handed = await self._hand_to_human(session, turn_id, agent, human, result.text)

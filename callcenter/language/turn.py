@@ -33,6 +33,7 @@ from callcenter.language.packs import LanguagePack, fold, words
 from callcenter.specialists.flow import HumanHandoffRequest
 from callcenter.specialists.seam import SpecialistResult
 from callcenter.store.conversations import ConversationStore, SessionRecord
+from callcenter.store.desk import withdraw_waiting
 from callcenter.tooling.toolkit import ToolError
 from callcenter.types import HandoffContext, Priority, RouteDecision
 
@@ -220,6 +221,26 @@ class LanguageTurns:
             return None
         vertical = self.app.agents[flows.agent].vertical
         return replace(decision, vertical=vertical, confidence=1.0, reason="spoken flow")
+
+    async def served(self, heard: Heard, session: SessionRecord, result: SpecialistResult, vertical: str) -> None:
+        """After a turn the flows served in the base language with the business's tools, a handoff to another
+        language's people that nobody took yet is closed, with the reason ("cuanto debo?", then "ok in english
+        then, how much do i owe" answered at once: the Spanish speaker would join a finished conversation).
+        Only a served request counts: a "hello??" while waiting, a failure or a new handoff leaves it open."""
+        queues = self.languages.queues
+        if not queues or heard.pack is not None or heard.spoken is not None or heard.language != self.languages.base:
+            return
+        served = [r for r in result.tool_results if "handoff_id" not in r]  # a handoff's own status serves nothing
+        if result.human is not None or result.outcome == "error" or not served:
+            return
+        if vertical == self.app.fallback_vertical:
+            return
+        base = self.languages.get(self.languages.base)
+        language = base.name if base else self.languages.base
+        reason = f"withdrawn: the {self.app.customer_noun} switched to {language} and the assistant served them"
+        closed = await withdraw_waiting(self.store.pool, session.id, queues, reason)
+        if closed:
+            log.info("language.handoff_withdrawn", session_id=session.id, handoffs=closed, language=language)
 
     def flows_read(self, heard: Heard, text: str, glossed: str) -> str:
         """What the flows read of a turn: `glossed` when answered in the base language, the words and dates

@@ -350,3 +350,29 @@ async def requeue_operator(conn: asyncpg.Connection, operator_id: int) -> int:
             operator_id,
         )
         return len(rows)
+
+
+async def withdraw_waiting(pool: asyncpg.Pool, session_id: str, queues: tuple[str, ...], resolution: str) -> int:
+    """Close the session's handoffs still `waiting` in `queues` (nobody took them yet) and their tickets, with
+    `resolution` as the reason; how many. One a person already holds is theirs to close, and is left alone."""
+    sid = _sid(session_id)
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(
+            """UPDATE handoffs SET status = 'closed', closed_at = now(), resolution = $3
+               WHERE session_id = $1 AND kind = 'human' AND status = 'waiting' AND queue = ANY($2::text[])
+               RETURNING (context->>'ticket_id')::bigint AS ticket_id""",
+            sid,
+            list(queues),
+            resolution,
+        )
+        tickets = [r["ticket_id"] for r in rows if r["ticket_id"] is not None]
+        if tickets:
+            await conn.execute("UPDATE tickets SET status = 'closed' WHERE id = ANY($1::bigint[])", tickets)
+        if rows:  # nobody else on the way: the conversation is the assistant's again
+            await conn.execute(
+                """UPDATE sessions SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'human'
+                   AND NOT EXISTS (SELECT 1 FROM handoffs WHERE session_id = $1 AND kind = 'human'
+                                   AND status IN ('waiting', 'held'))""",
+                sid,
+            )
+        return len(rows)
