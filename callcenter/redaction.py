@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from callcenter.privacy.card_talk import CARD_WORD, CONTEXT_REACH, Said, card_talk_spans, everyday_number
+from callcenter.privacy.iban import iban_spans
 
 # Characters that may sit between the digits of one number.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
@@ -83,9 +84,8 @@ _SSN_KEYWORD = re.compile(
     r"\b(?:ssn|social\s*security|social|tax\s*id|itin|seguro\s+social)\b|\bs\.?s\.?\s*(?:#|n\b|no\b|num)",
     re.IGNORECASE,
 )
-_ROUTING_KEYWORD = re.compile(r"\b(?:routing|aba|rtn|transit)\b", re.IGNORECASE)
-_ACCOUNT_KEYWORD = re.compile(r"\b(?:account|acct|a/c|checking|savings|iban)\b", re.IGNORECASE)
-
+_ROUTING_KEYWORD = re.compile(r"\b(?:routing|aba|rtn|transit|ruta|tr[aá]nsito)\b", re.IGNORECASE)
+_ACCOUNT_KEYWORD = re.compile(r"\b(?:account|acct|a/c|checking|savings|iban|cuenta|ahorros|cheques)\b", re.IGNORECASE)
 _NOT_ASCII_DIGIT = re.compile(r"[^0-9]+")
 CARD_MIN, CARD_MAX = 13, 19
 SPLIT_GAP, SPLIT_WORDS = 40, 6  # how far apart the parts of a card split by words may be
@@ -396,7 +396,8 @@ def redact(text: str, context: Said | None = None) -> str:
     (what the customer's previous messages named), its leading numbers read in that light."""
     if not any(ch.isdecimal() for ch in text):
         return _apply(text, _spoken_hits(text)) if _has_digit_words(text) else text
-    masked = _apply(text, _card_hits(text))
+    masked = _apply(text, [_Hit(a, b, label) for a, b, label in iban_spans(text)])
+    masked = _apply(masked, _card_hits(masked))
     masked = _apply(masked, _wide_card_hits(masked))
     masked = _apply(masked, _split_card_hits(masked))
     masked = _apply(masked, _ssn_hits(masked, context or Said()))  # an SSN named is one even beside "card"
@@ -472,7 +473,7 @@ def redact_continuation(previous: Sequence[str], text: str, *, max_parts: int = 
     head_groups = _groups(head_text)
     head_digits = "".join(head_groups)
     groups = head_groups
-    for used, (_, tail) in enumerate(parts, start=1):
+    for used, (index, tail) in enumerate(parts, start=1):
         groups = _groups(tail.group(0)) + groups
         joined = "".join(groups)
         found = _card_in(groups)
@@ -482,10 +483,17 @@ def redact_continuation(previous: Sequence[str], text: str, *, max_parts: int = 
             and found[0] < len(joined) - len(head_digits)
         ):
             card = joined[found[0] : found[1]]
-            new_text = text[:first] + f"[card ending {card[-4:]}]" + text[head.end() :]
-            earlier = {
-                index: previous[index][: m.start()] + "[card number, continued]" + previous[index][m.end() :]
-                for index, m in parts[:used]
-            }
-            return Continuation(redact(new_text, said), earlier)
+            mask, continued = f"[card ending {card[-4:]}]", "[card number, continued]"
+        elif (
+            len(joined) == 9
+            and (  # "my ssn is 219" / "09" / "9999" (red team 3)
+                _SSN_KEYWORD.search(previous[index][: tail.start()][-KEYWORD_WINDOW:])
+                or (ssn_ok(joined) and [len(g) for g in groups] == [3, 2, 4])
+            )
+        ):
+            mask, continued = "[SSN]", "[SSN, continued]"
+        else:
+            continue
+        earlier = {i: previous[i][: m.start()] + continued + previous[i][m.end() :] for i, m in parts[:used]}
+        return Continuation(redact(text[:first] + mask + text[head.end() :], said), earlier)
     return Continuation(redact(text, said), {})
