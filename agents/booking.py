@@ -20,6 +20,7 @@ from callcenter_agents.booking_followups import (
     counts_from_a_day,
     find_openings,
     hours_sentence,
+    is_vague_answer,
     reference_day,
     relative_window,
 )
@@ -333,6 +334,9 @@ class BookingFlow(ExistingAppointments, VisitNotes):
             )
         if asks_something_else(text) and detect_intent(text) in ("cancel", "reschedule", "list"):
             return await self._start(t, text)  # "actually cancel my appointment": that, not "which one?" again
+        if is_vague_answer(text):  # "it's hard to explain": the visit is for finding out
+            lead = "No problem, the technician will take a look and work out what's wrong."
+            return t.reply(f"{lead} {choice_prompt(len(options))} Or tell me another day or time.", state)
         return t.reply(
             f"Sorry, I didn't catch which one. {choice_prompt(len(options))} Or tell me another day or time.", state
         )

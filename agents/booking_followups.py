@@ -114,6 +114,20 @@ def answers_what_needs_fixing(text: str) -> bool:
     return not (_ELSEWHERE.search(t) or _GRIEVANCE.search(t))
 
 
+# "it's hard to expalin", "not sure how to describe it": no answer yet about the repair, said to the openings.
+_VAGUE: Final = re.compile(
+    r"\b((hard|difficult|tough|tricky) to (explain|describe|say)|not sure (what|how)|"
+    r"(can'?t|cannot|don'?t know how to) (really )?(explain|describe))\b"
+)
+
+
+def is_vague_answer(text: str) -> bool:
+    """A resident who cannot say what is wrong, while openings are on offer: still the booking's turn
+    (the classifier hears a slipped "expalin" as a grievance and offered a complaint)."""
+    t = fix_typos(text, ("explain", "describe", "difficult"))
+    return bool(_VAGUE.search(t)) and answers_what_needs_fixing(text)
+
+
 def is_about_openings(text: str, now: datetime) -> bool:
     """Whether a message answers or questions the openings on offer ("do you do saturdays?",
     "anything later?", "till what time?", "11") rather than asking for something else."""

@@ -123,6 +123,8 @@ def detect_intent(text: str) -> str:
     viewing_words = fix_typos(text, _VIEWING_WORDS)  # "book me a viewimg"
     if _VIEWING.search(viewing_words) or detect_appointment_ref(viewing_words) == "viewing" or is_rental_enquiry(text):
         return "viewing"
+    if asks_for_a_viewing(text):  # "I'd like to see one of your apartments"
+        return "viewing"
     return "book"
 
 
@@ -135,6 +137,32 @@ def asks_what_is_booked(text: str) -> bool:
 def asks_booked_time(text: str) -> bool:
     """ "what time was that again?": asked right after a booking or a read-back, the visit's time."""
     return bool(_BOOKED_TIME.search(fix_typos(text, ("again",))))
+
+
+# A viewing asked for ("can I tour an apartment", "i'd like to see one of your units", "set me up with a
+# showing"): the leasing calendar's openings, not the handbook's paragraph about viewings ("how long
+# do viewings last?" stays a question for the handbook).
+_UNIT_NOUN = (
+    r"(apartments?|apts?|units?|places?|flats?|studios?|lofts?|rentals?|listings?|propert(y|ies)|homes?|condos?|"
+    r"(one|two|three|1|2|3)[- ]?(bed(room)?s?|br|bd))"
+)
+_VIEWING_REQUEST = re.compile(
+    r"\b(((can|could|may) (i|we)( please)?|(i'?d|i would|we'?d|we would) (love|like) to|"
+    r"(i|we) (want|wanna|need|hope) to|"
+    r"(i|we) (was|were|am|are) (hoping|looking|wanting) to|i'?m (hoping|looking|wanting) to|(let|help) (me|us)( to)?) "
+    r"(come (and |to )?)?(tour|see|view|visit|look at|look around|check out|walk through|take a look at) "
+    rf"(an?|the|this|that|your|one of (the|your)|any|some)( \w+)?( \w+)? {_UNIT_NOUN}|"
+    r"(book|schedule|set|arrange|get|make|want|like|need|have|do|take)( me| us)?( up)?( with)? "
+    r"(an?|the|one)( apartment| unit)? (viewing|tour|showing)|"
+    r"(tour|viewing|showing) (of|for) (an?|the|this|that|your|one of your) (\w+ )?" + _UNIT_NOUN + r")\b"
+)
+_VIEWING_REQUEST_WORDS = ("apartment", "apartments", "viewing", "showing", "schedule", "units", "studio")
+
+
+def asks_for_a_viewing(text: str) -> bool:
+    """A viewing asked for, in so many words: the booking flow's openings for one, whatever the
+    classifier guessed (it hears "can I tour an apartment" as the handbook's viewing policy)."""
+    return bool(_VIEWING_REQUEST.search(fix_typos(text, _VIEWING_REQUEST_WORDS)))
 
 
 _NUMBER_WORDS = ("appointment", "appointments", "booking", "reservation", "viewing", "number", "cancel", "numero")

@@ -25,14 +25,19 @@ from callcenter_agents.billing_months import other_month
 from callcenter_agents.billing_payment import asks_about_payment, pays_named_charge
 from callcenter_agents.billing_questions import asks_last_amount, asks_paying_part
 from callcenter_agents.booking_changes import changes_booking
-from callcenter_agents.booking_followups import answers_what_needs_fixing, is_about_openings
+from callcenter_agents.booking_followups import answers_what_needs_fixing, is_about_openings, is_vague_answer
 from callcenter_agents.booking_notes import (
     asks_about_a_visit,
     asks_what_it_is_about,
     gives_access_note,
     routes_access_note,
 )
-from callcenter_agents.booking_requests import asks_booked_time, asks_what_is_booked, changes_a_numbered_visit
+from callcenter_agents.booking_requests import (
+    asks_booked_time,
+    asks_for_a_viewing,
+    asks_what_is_booked,
+    changes_a_numbered_visit,
+)
 from callcenter_agents.booking_undo import takes_back_cancel, undoes_cancel
 from callcenter_agents.desk_requests import (
     asks_about_fire_drill,
@@ -160,6 +165,7 @@ ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("general", is_lost_and_found),
     ("general", asks_about_fire_drill),
     ("booking", is_rental_enquiry),
+    ("booking", asks_for_a_viewing),  # "can I tour an apartment": the openings, not the viewing policy
     ("billing", pays_named_charge),  # "can i pay the parking part only": a payment, not the parking rules
     ("billing", asks_paying_part),  # "is it ok if i pay part today and the rest later": what that means
     ("general", asks_about_packages),  # "did i get a package? amazon says delivered": the package room
@@ -190,7 +196,7 @@ def continues_booking(text: str, closing: dict[str, Any], now: datetime) -> bool
     """A change to the booking the booking agent just made ("actually make it friday"), or, while
     its openings are on offer, a question about them ("do you do saturdays?", "till what time?")."""
     if closing.get("stage") in ("offer", "confirm"):
-        return is_about_openings(text, now)
+        return is_about_openings(text, now) or is_vague_answer(text)
     if closing.get("stage") == "need_issue":  # "What needs fixing?" -> "it's hard to explain"
         return answers_what_needs_fixing(text)
     if isinstance(closing.get("cancelled"), dict) and undoes_cancel(text):  # "wait, put it back"

@@ -145,6 +145,13 @@ WHEN_CASES = [
     ("wed 12/9 at 4", SAT, D(2026, 12, 9), D(2026, 12, 9), t(16), t(16)),
     ("tues. 3pm", SAT, D(2026, 12, 1), D(2026, 12, 1), t(15), t(15)),
     ("12am", SAT, None, None, t(0), t(0)),
+    # a problem's history beside the day asked: the day asked (issue 13's outsider trial)
+    ("no heat since monday, can someone come friday", WED, D(2026, 12, 4), D(2026, 12, 4), None, None),
+    ("it stopped working on tuesday. thursday morning?", WED, D(2026, 12, 3), D(2026, 12, 3), t(8), t(12)),
+    ("the drain cloggged on monday, come wednesday", SAT, D(2026, 12, 2), D(2026, 12, 2), None, None),
+    # "march" and "april" with two letters swapped
+    ("the eighteenth of marhc", SAT, D(2027, 3, 18), D(2027, 3, 18), None, None),
+    ("apirl 2", SAT, D(2027, 4, 2), D(2027, 4, 2), None, None),
 ]
 
 
@@ -194,6 +201,16 @@ def test_parse_when_echoes_the_phrase(text: str, phrase: str) -> None:
         "i sat down",
         "3 bedrooms",
         "it has been leaking for 3 days",
+        # how long a problem has lasted is not a day asked for
+        "no hot water since monday",
+        "my toilet has been running ever since monday morning",
+        "the heat has been out for the last 3 days",
+        "the fridge stopped working on sunday",
+        "it broke down on tuesday night",
+        "been leaking since 6am",
+        "since last monday the fridge is warm",
+        "no heat sinse the weekend",
+        "a match",
         "24/7 support",
         "2/30",
     ],

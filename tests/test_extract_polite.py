@@ -31,6 +31,12 @@ def rough(text: str, n: int = 12) -> list[str]:
         ("hello, sorry, friday would be better", "friday would be better"),
         ("the 4th", "the 4th"),
         ("option three", "option three"),
+        # a "there" slipped into "three", then the answer (issue 13); "three" alone is still an answer
+        ("quick question, hi three. 1 please", "1"),
+        ("hey three, the first one", "the first one"),
+        ("hi three", "three"),
+        ("hi three, thanks", "three"),
+        ("hi, three", "three"),
     ],
 )
 def test_polite_core(said: str, core: str) -> None:
@@ -43,6 +49,9 @@ def test_fix_typos_mends_answer_words_and_leaves_real_words() -> None:
         "that won't work, two hundred and fifty, there are three"
     )
     assert fix_typos("I'm lpcked out", extra=("locked",)) == "i'm locked out"
+    # a slip in a listed word's plural: "do you have evwnings" asks for evenings
+    assert fix_typos("any evwnings or satudrays, no mornigs") == "any evenings or saturdays, no mornings"
+    assert fix_typos("leases, nights and hours") == "leases, nights and hours"
 
 
 @pytest.mark.parametrize("said", ["yes", "yes please", "sure", "ok", "confirm", "sounds good"])

@@ -1,7 +1,7 @@
 """Calendar phrases that name no plain date: "the end of the month", "the day after", "last month".
 
 Split from `when` (which reads them through `parse_when`); the rules each follows are listed in
-`when`'s module docstring. Pure, stdlib only.
+`when`'s module docstring. Pure functions.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Final
 
 from callcenter_agents.extract._text import MONTH_RE, MONTHS, add_months
+from callcenter_agents.extract.polite import fix_typos
 
 # Calendar words whose one-letter slips are mended before a date is read ("monht", "sundy",
 # "the day afer", "weekkends"); "march" and "april" are left out ("match", "apricot" are words).
@@ -20,6 +21,20 @@ CALENDAR_WORDS: Final = (
     *("month", "after", "before", "following", "tomorrow", "today", "morning", "afternoon", "evening", "tonight"),
     *("january", "february", "august", "september", "october", "november", "december", "beginning", "middle"),
 )
+# "march" and "april" typed with two letters swapped ("marhc", "aprli"): only swaps are mended, as a
+# one-letter change would turn "match" into "march".
+_SWAPS: Final = {w[:i] + w[i + 1] + w[i] + w[i + 2 :]: w for w in ("march", "april") for i in range(len(w) - 1)}
+SWAPPED_MONTH: Final = re.compile(r"\b(" + "|".join(sorted(_SWAPS)) + r")\b")
+
+
+def mend_calendar_slips(text: str) -> str:
+    """`text` lower-cased, with one-letter slips in calendar and history words mended ("sundy", "cloggged"),
+    and "marhc" read as "march", "apirl" as "april"."""
+    return SWAPPED_MONTH.sub(lambda m: _SWAPS[m[1]], fix_typos(text, CALENDAR_WORDS + HISTORY_WORDS))
+
+
+# The verbs that date a problem's start ("it stopped on monday"), mended too: "cloggged on monday" is history.
+HISTORY_WORDS: Final = ("started", "stopped", "clogged", "leaked", "flooded", "cracked", "failed", "tripped", "since")
 _ORDINAL_WORDS: Final[dict[str, int]] = {
     word: n
     for n, word in enumerate(
@@ -43,11 +58,24 @@ ORDINAL_DATE = re.compile(
     rf"|\b{_ORDINAL_WORD_RE}(?=\s+of\s+(?:{MONTH_RE}|the\s+month|this\s+month|next\s+month)(?![a-z]))"
     rf"|\b(?:on|for|by|until|till)\s+the\s+{_ORDINAL_WORD_RE}\b(?!\s+(?:one|option|choice|slot|time|floor|thing))"
 )
-# What already happened is no request: "same as last month", "a week ago", "every month".
+_WEEKDAY_WORD: Final = r"(?:mon|tues?|wednes|wed|thurs?|thu|fri|satur|sat|sun)(?:day)?s?"
+_PART_OF_DAY: Final = r"(?:\s+(?:morning|afternoon|evening|night|am|pm))?"
+# What already happened is no request: "same as last month", "a week ago", "every month"; and how long
+# a problem has lasted: "no hot water since monday", "ever since the weekend", "for the last few days",
+# "it started on tuesday", "been leaking since 6am" (history, not the day the resident asks for).
 PAST = re.compile(
-    r"\b(?:last|past|previous|prior)\s+(?:week(?:end)?|month|year|time|visit|(?:mon|tues?|wednes|wed|thurs?|thu|fri|satur|sat|sun)(?:day)?)s?\b"
+    rf"\b(?:last|past|previous|prior)\s+(?:week(?:end)?|month|year|time|visit|{_WEEKDAY_WORD}){_PART_OF_DAY}s?\b"
     r"|\b(?:a|an|one|two|three|four|few|couple(?:\s+of)?|\d+)\s+(?:days?|weeks?|months?|years?)\s+ago\b"
     r"|\b(?:every|each|per|once\s+a|twice\s+a)\s+(?:week|month|day)\b|\b(?:monthly|weekly|yesterday)\b"
+    r"|\b(?:ever\s+)?since\s+(?:(?:last|this\s+past|this|the|early|late)\s+)?"
+    rf"(?:week(?:end)?|month|{_WEEKDAY_WORD}|morning|afternoon|evening|night|yesterday|today|"
+    rf"\d{{1,2}}(?::\d\d)?\s*(?:am|pm|o'?clock)?|{MONTH_RE}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?){_PART_OF_DAY}\b"
+    r"|\bfor\s+(?:the\s+)?(?:last|past)\s+(?:(?:few|couple(?:\s+of)?|several|two|three|four|five|\d+)\s+)?"
+    r"(?:days?|weeks?|months?|nights?|mornings?|hours?)\b"
+    r"|\b(?:started|began|broke(?:\s+down)?|stopped|happened|quit|died|went\s+out|failed|clogged|leaked|flooded|"
+    r"burst|cracked|backed\s+up|fell(?:\s+off)?|came\s+off|tripped)(?:\s+\w+ing)?"
+    r"\s+(?:on\s+|back\s+on\s+)?(?:(?:last|this\s+past)\s+)?"
+    rf"{_WEEKDAY_WORD}{_PART_OF_DAY}\b"
 )
 # "the end of the month", "early next week", "mid-january": part of a month or a week.
 PART_OF = re.compile(

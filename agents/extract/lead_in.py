@@ -3,7 +3,8 @@
 "hey, quick question, is there a grace period for rent? thanks" asks the same thing as "is there
 a grace period for rent?". Rules anchored at the start of a message ("what happens if…", "is there
 a…") must see the request, not "hey, quick question,", and a trailing "thanks" does not turn a
-question into a thank-you. Greetings typed in a hurry ("hlelo", "hye") count too.
+question into a thank-you. Greetings typed in a hurry ("hlelo", "hye") count too, and so does "hi
+three. 1 please": a "there" slipped into the number word, then a sentence break and the answer.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 
 _GREETINGS = ("hi", "hello", "hey", "hiya", "howdy", "yo", "greetings")
 _LEAD = re.compile(
-    r"^(?:\W*(?:(?:hi|hello|hey|hiya|howdy|yo|greetings)(?:\s+there)?|good\s+(?:morning|afternoon|evening|day)"
+    r"^(?:\W*(?:(?:hi|hello|hey|hiya|howdy|yo|greetings)(?:\s+there|\s+three(?=\s*[.!,;:]+\s*(?!(?:thanks|thank|thx|please|pls|plz|ty)\b)\w))?|good\s+(?:morning|afternoon|evening|day)"
     r"|excuse\s+me|sorry|um+|uh+|uhm+|er+|hmm+|so|ok(?:ay)?\s+so|ok(?:ay)?|well|quick\s+question|question"
     r"|just\s+(?:checking|wondering|curious)|i\s+was\s+(?:just\s+)?wondering"
     r"|one\s+more\s+thing|also|and|please|pls|plz|oh)(?=\W|$)[\s,.!:;-]*)+",

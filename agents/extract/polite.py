@@ -39,7 +39,7 @@ plea lease worst world charge charged charges mount light night weight while thi
 greet words thinks bounds could right even might backs eighty fight sight tight bright height freight
 chose layer gather chance alter seen newer forged rounds balanced balancer seer sever eleven event
 leads header leading slower logged leans garage wording leasing logs training leaving showed reading heading
-dealing sealing healing feeling lasting
+dealing sealing healing feeling lasting stocks tripping
 """
 _REAL_SHORT: Final = frozenset(_REAL.split())
 _COURTESY: Final = frozenset(("please", "thanks", "thank", "hello", "there", "excuse"))
@@ -78,7 +78,15 @@ def _mend(word: str, extra: frozenset[str] = frozenset()) -> str:
     hits = [v for v in vocabulary if len(v) >= 5 and _one_edit(word, v)]
     if len(hits) > 1:  # "thre": "there" or "three"? Courtesy is the likelier slip around an answer.
         hits = [h for h in hits if h in _COURTESY]
-    return hits[0] if len(hits) == 1 else word
+    if hits:
+        return hits[0] if len(hits) == 1 else word
+    # A slip in a listed word's plural ("evwnings", "morinngs", "satudrays"): the plural, mended.
+    stem = word[:-1]
+    if word.endswith("s") and len(stem) >= 5 and stem not in _REAL_SHORT:
+        plural = [v for v in vocabulary if len(v) >= 5 and _one_edit(stem, v)]
+        if len(plural) == 1:
+            return plural[0] + "s"
+    return word
 
 
 def fix_typos(text: str, extra: Iterable[str] = ()) -> str:

@@ -29,7 +29,7 @@ ISSUE_WORDS: Final = (
     *("disposal", "heater", "radiator", "furnace", "thermostat", "outlet", "outlets", "breaker", "window"),
     *("windows", "ceiling", "cabinet", "drawer", "garbage"),
     *("leaking", "leaks", "leaky", "clogged", "clogs", "draining", "flickering", "jammed", "working"),
-    *("broken", "flush"),
+    *("broken", "flush", "sticks", "sticking", "dripping", "cracked"),
 )
 
 _LOCATION = re.compile(

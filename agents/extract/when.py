@@ -47,16 +47,15 @@ from callcenter_agents.extract._text import (
     words_value,
 )
 from callcenter_agents.extract.day_phrases import (
-    CALENDAR_WORDS,
     ORDINAL_DATE,
     PART_OF,
     PAST,
     RELATIVE_DAY,
+    mend_calendar_slips,
     ordinal_value,
     part_of,
     relative_day,
 )
-from callcenter_agents.extract.polite import fix_typos
 
 __all__ = ["DateWindow", "parse_when"]
 
@@ -474,7 +473,7 @@ def parse_when(text: str, now: datetime, anchor: date | None = None) -> DateWind
     if taken_back and (later := parse_when(text[taken_back[-1].end() :], now, anchor)) is not None:
         return later  # "tuesday? no wait wednesday": the day said last, after taking the first back
     lowered = _GREETING.sub(lambda m: " " * len(m[0]), lower(text))
-    lowered = fix_typos(lowered, CALENDAR_WORDS)  # "the day afer", "end of monht", "sundy"
+    lowered = mend_calendar_slips(lowered)  # "the day afer", "end of monht", "sundy", "marhc", "cloggged"
     lowered = PAST.sub(lambda m: " " * len(m[0]), lowered)
     lowered = ORDINAL_DATE.sub(ordinal_value, lowered)
     today = now.date()
