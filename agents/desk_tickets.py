@@ -27,6 +27,7 @@ from callcenter_agents.extract.polite import fix_typos, polite_core
 from callcenter_agents.replies import summarize_history
 from callcenter_tools.escalation import EMERGENCY_LINE
 
+from callcenter.routing.smoke import tobacco_smoke
 from callcenter.specialists.flow import FlowReply, FlowTurn
 from callcenter.tooling.toolkit import ToolError
 from callcenter.types import Priority
@@ -63,6 +64,15 @@ _KINDS: Final = {
         "Noise complaint",
         "The management team follows it up with the neighbour; repeated violations are handled under the lease. "
         "If it is going on right now after hours, you can also report it to the courtesy patrol.",
+        offer_person=True,
+    ),
+    "smoke": DeskRequest(
+        "smoke",
+        "complaint",
+        "Smoke complaint",
+        "All our buildings are smoke-free: smoking and vaping of any kind (cannabis too) are not allowed in the units, "
+        "on balconies or in indoor common areas, so the management team follows it up with the neighbour under the "
+        "lease. If the smoke ever gets thick, you smell something burning or an alarm goes off, leave and call 911.",
         offer_person=True,
     ),
     "complaint": DeskRequest(
@@ -126,7 +136,7 @@ _WORDS: Final = (
     *("exception", "dispute", "charge", "charged", "remove", "complaint", "complain", "neighbour", "neighbor"),
     *("drums", "music", "barking", "logged", "record", "report", "maintenance", "technician", "rude", "front"),
     *("cameras", "camera", "footage", "security", "check", "yesterday", "request", "owner", "trash", "hallway"),
-    *("garbage", "ceiling", "dripping", "upstairs", "leaking"),
+    *("garbage", "ceiling", "dripping", "upstairs", "leaking", "cigarette", "cigarettes", "smoke", "smoking", "smell"),
 )
 
 _MANAGER = r"(the |your |a |my )?(property |building |site |office )?(manager|management|supervisor|landlord|office)"
@@ -260,6 +270,8 @@ def desk_request(text: str) -> DeskRequest | None:
         return _KINDS["complaint"]
     if _is_noise_complaint(t):
         return _KINDS["noise"]
+    if _is_smoke_complaint(t):
+        return _KINDS["smoke"]
     if _NEIGHBOUR_COMPLAINT.search(t):
         return _KINDS["complaint"]
     if _MANAGER_MESSAGE.search(t):
@@ -289,6 +301,23 @@ def _is_noise_complaint(t: str) -> bool:
     if _QUESTION_ONLY.search(t) or re.search(r"\b(allowed|rules?|policy|can i|am i)\b", t):
         return False
     return bool(re.search(rf"\b{_NEIGHBOUR}\b", t) and _NOISE_SOURCE.search(t) and _NOISE_PERSISTS.search(t))
+
+
+# Where a neighbour's smoke reaches the resident, or who smokes: "comes into my apartment", "in the hallway".
+_SMOKE_REACHES: Final = re.compile(
+    rf"\b({_NEIGHBOUR}|someone|somebody|people|smell\w*|com(e|es|ing)|get(s|ting)? in|drift\w*|seep\w*|in(to)? "
+    r"(my|our|the) (apartment|unit|place|home|bedroom|room|hall\w*|stair\w*|elevator|lobby|vents?|balcony)|through"
+    r"|hallway|stairs|stairwell|lobby|garage)\b"
+)
+
+
+def _is_smoke_complaint(t: str) -> bool:
+    """Someone else's smoking that reaches the resident ("my neighbour's cigarette smoke comes into my apartment",
+    "weed smell from downstairs", "someone smokes in the hallway"); not a question about the rule ("can i smoke
+    on the balcony"), and never smoke with a sign of fire (routing/smoke.py: that is an emergency)."""
+    if re.search(r"\b(allowed|rules?|policy|can (i|we)|am i|are we|may (i|we)|is it ok)\b", t):
+        return False
+    return tobacco_smoke(t) and bool(_SMOKE_REACHES.search(t))
 
 
 def is_desk_request(text: str) -> bool:

@@ -14,6 +14,7 @@ from callcenter_agents.replies import summarize_history
 from callcenter.routing.emergency import detect_emergency as rule_emergency
 from callcenter.routing.emergency import past_emergency, said_as_past
 from callcenter.routing.emergency_slips import slip_fixer
+from callcenter.routing.smoke import only_smoke, tobacco_smoke
 from callcenter.specialists.flow import FlowTurn, HumanHandoffRequest
 from callcenter.types import Priority
 
@@ -167,8 +168,10 @@ def _named(text: str, *, past: bool) -> str | None:
         r"\b(gas|flames?|on fire|flood\w*|spark\w*)\b", text, re.I
     ):
         return None
+    smoked = tobacco_smoke(text)  # "i can smell smoke from my neighbor's cigarettes": a complaint
     for kind, pattern in _EMERGENCIES:
-        if any(said_as_past(text, m.start()) == past for m in pattern.finditer(text)):
+        found = [m for m in pattern.finditer(text) if not (smoked and kind == "fire" and only_smoke(m.group()))]
+        if any(said_as_past(text, m.start()) == past for m in found):
             return kind
     return None
 

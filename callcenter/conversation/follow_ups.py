@@ -39,6 +39,9 @@ DEFAULT_JOINERS = re.compile(
 # "…the gas company came yesterday and sealed the leak": a verb in the past with no subject of its own
 # goes on telling one story, it is not a second request (a request after "and" is "book a visit").
 _GOES_ON = re.compile(r"[a-z]+ed\b", re.I)
+# "my neighbor smokes on his balcony and it comes in my window": a side that starts by pointing back at the
+# first ("it", "that", "which") says more about it, it asks nothing new.
+_POINTS_BACK = re.compile(r"(?:it|it'?s|its|that|that'?s|which|this)\s", re.I)
 
 
 async def split_requests(
@@ -63,6 +66,8 @@ async def split_requests(
     for m in joiners.finditer(text):
         left, right = text[: m.start()].strip(" ,;"), text[m.end() :].strip(" ,;")
         if len(left.split(None, 2)) < 2 or len(right.split(None, 2)) < 2 or _GOES_ON.match(right):
+            continue
+        if _POINTS_BACK.match(right):
             continue
         if tried == max_cuts:
             return None

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from callcenter.routing.emergency_slips import slips_of
+from callcenter.routing.smoke import only_smoke, tobacco_smoke
 
 # Kinds enabled by default. An app's EMERGENCY_TERMS may list these names (enabling the rule)
 # or extra literal phrases (reported as their own slug, e.g. "sewage backup" -> "sewage_backup").
@@ -345,10 +346,13 @@ _KIND_ALIASES = {
 
 def _detect_builtin(text: str, kinds: frozenset[str] | set[str], *, past: bool = False) -> str | None:
     """The first kind whose rule matches, not negated; `past`: also those reported as repaired or asked about."""
+    smoked = tobacco_smoke(text)  # "my neighbour's cigarette smoke comes in": a complaint (routing/smoke.py)
     for rule in _RULES + _SECURITY_RULES:
         if rule.kind not in kinds:
             continue
         for m in rule.pattern.finditer(text):
+            if smoked and rule.kind == "fire" and only_smoke(m.group()):
+                continue
             if not (rule.negatable and _negated(text, m.start())) and (past or not said_as_past(text, m.start())):
                 return rule.kind
     if "no_heat" in kinds:
@@ -431,8 +435,11 @@ def _detect(text: str, terms: Sequence[str] | None, *, past: bool) -> str | None
     found = _detect_builtin(text, kinds, past=past)
     if found is not None:
         return found
+    smoked = tobacco_smoke(text)
     for pattern, kind in literals:
         for m in pattern.finditer(text):
+            if smoked and kind == "fire" and only_smoke(m.group()):
+                continue
             if not _negated(text, m.start()) and (past or not said_as_past(text, m.start())):
                 return kind
     return None
