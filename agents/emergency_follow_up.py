@@ -16,6 +16,7 @@ from typing import Any
 
 from callcenter_agents.detector_chirp import battery_visit
 from callcenter_agents.emergencies import detect_emergency, urgent_handoff
+from callcenter_agents.emergency_questions import safety_answers
 from callcenter_tools.escalation import EMERGENCY_LINE
 
 from callcenter.routing.emergency import low_battery_chirp
@@ -131,6 +132,19 @@ def _other_request(text: str, asked: str = "") -> str:
     return rest[:120] if rest and _ORDINARY.search(rest) and not detect_emergency(rest) else ""
 
 
+def answered_elsewhere(question: str) -> bool:
+    """A question the emergency replies answer already: the report itself ("is that gas i smell?"), what to do
+    now, who is coming, the ticket, leaving or going back in, a person, or an ordinary request for later."""
+    cues = (_WHAT_NOW, _PERSON, _OUT_NOW, _BACK_IN, _LEAVE_Q, _TICKET, _STATUS, _ORDINARY, _HELP)
+    return bool(detect_emergency(question) or any(cue.search(question) for cue in cues))
+
+
+_HELP = re.compile(
+    r"\b(help|911|emergency|line|number|(call|ring|phone)\s+(911|the\s+(fire|gas|police|line|emergency)\w*|you|someone))\b",
+    re.I,
+)
+
+
 def kind_of(mode: dict[str, Any]) -> str:
     """The kind of the emergency the session reported (gas, flood...), from its first report."""
     found = detect_emergency(str(mode.get("said", "")))
@@ -175,6 +189,8 @@ async def emergency_follow_up(turn: FlowTurn, text: str, mode: dict[str, Any]) -
         # "its just a chirp every minute or so, i think the battery is low": a battery to change, not a leak
         return await battery_visit(turn, text, after_emergency=True)
     asked = follow_up_kind(text)
+    questions = safety_answers(text, kind, handled=answered_elsewhere)  # "can i use the stove?": answered
+    answers = f"{questions.text()} " if questions.text() else ""
     if asked == "person":  # the emergency team is the person; the request for a manager goes on the report
         return FlowReply(
             text=f"I've passed on that you want a manager: it's on your emergency report, and a person from our "
@@ -185,7 +201,8 @@ async def emergency_follow_up(turn: FlowTurn, text: str, mode: dict[str, Any]) -
         )
     if asked == "report":
         return FlowReply(
-            text=f"{BRIEF.get(kind, DEFAULT_BRIEF)}. I've added this to your emergency report and told our emergency "
+            text=f"{answers}{BRIEF.get(kind, DEFAULT_BRIEF)}. I've added this to your emergency report and told our "
+            "emergency "
             f"team again; a person is joining this conversation. If anyone is in danger, call 911; our 24/7 "
             f"emergency line is {EMERGENCY_LINE}.",
             done=True,
@@ -221,7 +238,9 @@ async def emergency_follow_up(turn: FlowTurn, text: str, mode: dict[str, Any]) -
         f' You also asked "{other}": I can help with that here once you\'re safe, just ask me again.' if other else ""
     )
     return FlowReply(
-        text=f"{said}.{danger} Our 24/7 emergency line is {EMERGENCY_LINE}.{later}",
+        text=f"{answers}{said}.{danger} Our 24/7 emergency line is {EMERGENCY_LINE}.{later}",
         done=True,
+        # a question left for the person goes on the emergency report (the open ticket), as the reply says
+        human=urgent_handoff(turn, text, kind, "update (a question)") if questions.for_a_person else None,
         tool_results=[status] if status else [],
     )

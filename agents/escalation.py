@@ -28,9 +28,11 @@ from callcenter_agents.detector_chirp import (
     more_about_the_visit,
 )
 from callcenter_agents.emergencies import SAFETY, detect_emergency, past_danger, urgent_handoff
-from callcenter_agents.emergency_follow_up import emergency_follow_up
+from callcenter_agents.emergency_follow_up import answered_elsewhere, emergency_follow_up
+from callcenter_agents.emergency_questions import safety_answers
 from callcenter_agents.escalation_prompt import ESCALATION_EXAMPLES, ESCALATION_INSTRUCTIONS
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
+from callcenter_agents.extract.polite import polite_core
 from callcenter_agents.replies import summarize_history
 from callcenter_agents.route_meaning import asks_for_call_back
 from callcenter_agents.ticket_status import asks_ticket_status, log_past_danger, not_found_reply, status_reply
@@ -165,7 +167,10 @@ def emergency_reply(kind: str) -> str:
 
 
 def _subject(text: str, prefix: str) -> str:
-    first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
+    """The label and the first sentence of the complaint, without the courtesy around it: "hi there. the dog
+    next door barks all day" is about the dog (a repeat in other words is matched by what it is about)."""
+    said = polite_core(text) or text.strip()
+    first = re.split(r"(?<=[.!?])\s", said, maxsplit=1)[0]
     return f"{prefix}: {first}"[:120]
 
 
@@ -215,8 +220,9 @@ class EscalationFlow:
             return await log_past_danger(turn, text, past_danger(text) or "other")
         if intent == "emergency":
             kind = detect_emergency(text) or flagged or past_danger(text) or "other"
+            asked = safety_answers(text, kind, handled=answered_elsewhere).text()  # "should i open the windows?"
             return FlowReply(
-                text=lead + emergency_reply(kind),
+                text=lead + emergency_reply(kind) + (f" {asked}" if asked else ""),
                 done=True,
                 human=urgent_handoff(turn, text, kind),
             )

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 import structlog
+from callcenter_tools.same_issue import issue_match
 from pydantic import AfterValidator, Field
 
 from callcenter.language.packs import language_queues
@@ -128,16 +130,19 @@ async def create_ticket(ctx: ToolContext, args: CreateTicketArgs) -> dict[str, A
 
 
 SAME_COMPLAINT_OVERLAP = 0.6  # share of subject words two open tickets of one resident share to be one complaint
+SAME_ISSUE_DAYS = 30  # an open ticket older than this is not added to: a new report of it is a new ticket
 
 
 async def _same_open_ticket(ctx: ToolContext, args: CreateTicketArgs) -> dict[str, Any] | None:
     """The open ticket this one repeats, brought up to date; None when it is new.
 
     "log a complaint" said twice (a retry, a resident unsure it worked) must not file the complaint
-    twice: a ticket of the same category still open in this conversation, or one of the resident's
-    open tickets from another conversation with mostly the same words, gets the new words appended
-    and, if more urgent, its priority raised. A ticket too full to take all of the new words is not
-    reused: they go on a new ticket instead of being cut.
+    twice, nor "the noise upstairs again" after "upstairs neighbours still stomping at night": an open ticket
+    of the same category from the last SAME_ISSUE_DAYS about the same issue (same_issue.py: the same kind of
+    trouble, no other place), or, when a subject names no kind, one open in this conversation or with mostly
+    the same words, gets the new words appended and, if more urgent, its priority raised. Different issues
+    (a leak, a noise) are never merged. A ticket too full to take all of the new words is not reused: they go
+    on a new ticket instead of being cut.
     """
     session_id = session_uuid(ctx.session_id)
     await ctx.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1::text))", f"ticket:{ctx.customer_id}:{session_id}")
@@ -145,18 +150,26 @@ async def _same_open_ticket(ctx: ToolContext, args: CreateTicketArgs) -> dict[st
         """
         SELECT id, priority, subject, session_id FROM tickets
         WHERE category = $1 AND status <> 'closed'
-          AND (session_id = $2 OR ($3::bigint IS NOT NULL AND customer_id = $3))
+          AND (session_id = $2 OR ($3::bigint IS NOT NULL AND customer_id = $3)) AND created_at > $4
         ORDER BY id DESC LIMIT 20
         """,
         args.category,
         session_id,
         ctx.customer_id,
+        ctx.now - timedelta(days=SAME_ISSUE_DAYS),
     )
     wanted = _words(args.subject)
-    for row in rows:
-        had = _words(str(row["subject"]))
-        overlap = len(wanted & had) / max(1, min(len(wanted), len(had)))
-        if (session_id is not None and row["session_id"] == session_id) or overlap >= SAME_COMPLAINT_OVERLAP:
+    scored = []
+    for row in rows:  # newest first; the surest match wins (the same place over a place unsaid)
+        same = issue_match(args.subject, str(row["subject"]))
+        if same is None:
+            had = _words(str(row["subject"]))
+            overlap = len(wanted & had) / max(1, min(len(wanted), len(had)))
+            in_session = session_id is not None and row["session_id"] == session_id
+            same = 1 if in_session or overlap >= SAME_COMPLAINT_OVERLAP else 0
+        scored.append((same, row))
+    for same, row in sorted(scored, key=lambda s: -s[0]):
+        if same:
             raised = args.priority if _RANK[args.priority] > _RANK[row["priority"]] else row["priority"]
             if not await _append_to_ticket(ctx, row["id"], raised, args.body or args.subject):
                 log.info("tool.ticket.full", ticket_id=row["id"], category=args.category)
