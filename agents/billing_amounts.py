@@ -23,6 +23,7 @@ from typing import Final, Literal
 
 from callcenter_agents.extract import FULL, detect_charge_kind, parse_amount
 from callcenter_agents.extract._text import SMALL_NUMBERS, TENS, words_value
+from callcenter_agents.extract.amount import mask_not_money
 from callcenter_agents.extract.lead_in import request_core
 from callcenter_agents.extract.polite import fix_typos
 
@@ -88,7 +89,7 @@ _NUMBER: Final = rf"(?:\$?\d[\d,]*(?:\.\d{{1,2}})?\s*k?\b|{_WORDS_RUN})"
 _AFTER_VERB = re.compile(rf"{_PAY_VERB.pattern}{_GAP}\s+({_NUMBER})")
 # A number that counts things, not money: "pay the 2 water bills", "pay three invoices", "pay 2 months".
 _COUNTED = re.compile(
-    rf"(?:\d+|{_NUMBER_WORD})\s+(?:of\s+(?:the|my)\s+)?(?:\w+\s+)?(?:bills?|invoices?|charges?|fees?|months?|items?|payments?"
+    rf"(?:\d+|{_NUMBER_WORD})\s+(?:of\s+(?:the|my)\s+)?(?:(?!(?:on|for|to|towards?|against|off)\b)\w+\s+)?(?:bills?|invoices?|charges?|fees?|months?|items?|payments?"
     r"|installments?|weeks?|days?|times?|cards?)\b"
 )
 # Digits that name a card or an account, not money: "the 2777 card", "my visa 4242".
@@ -197,7 +198,7 @@ def requested_amount(text: str, *, answering: bool = False) -> Requested | None:
         bare = parse_amount(masked, expect_amount=True)
         if isinstance(bare, int):
             return bare
-        price = re.search(rf"(?<![\w$.,])({_NUMBER})", masked)
+        price = re.search(rf"(?<![\w$.,])({_NUMBER})", mask_not_money(masked))
         if price and (cents := _number_cents(price[1])) is not None:
             return cents
         return None

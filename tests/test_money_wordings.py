@@ -108,3 +108,24 @@ async def test_a_question_at_the_confirmation_is_answered_and_pays_nothing(pool:
     r = await c.say(question)
     assert "$1,550.00" in r.text and "(yes or no)" not in r.text, (question, r.text)
     assert await paid(pool, ids["customer"]) == []
+
+
+INVOICE_ASKS = ["show me invoice {n}", "what about invoice {n}", "invoice #{n}?", "can i see invoice number {n}"]
+
+
+@pytest.mark.parametrize("ask", INVOICE_ASKS)
+async def test_an_invoice_number_after_how_much_is_not_an_amount(pool: asyncpg.Pool, ask: str) -> None:
+    """Red team 3: after "Would you like to pay now?", "show me invoice 12" was offered as "Pay $12.00?",
+    and "pay 300 on invoice 12" as $12 ("300 on invoice" read as a count of invoices)."""
+    ids = await resident_with_bills(pool)
+    for n in (ids["rent"], ids["fee"], ids["rent"] + 7919):  # theirs, and one that is not
+        c = await Convo(pool, AGENT, ids["customer"], NOW).open()
+        await c.say("how much do i owe?")
+        r = await c.say(ask.format(n=n))
+        assert f"${n}.00" not in r.text and f"${n:,}.00" not in r.text, (ask, n, r.text)
+        await c.say("yes")
+        assert await paid(pool, ids["customer"]) == [], (ask, n, r.text)
+    c = await Convo(pool, AGENT, ids["customer"], NOW).open()
+    await c.say("how much do i owe?")
+    r = await c.say(f"pay 300 on invoice {ids['rent']}")
+    assert "$300.00" in r.text, r.text

@@ -18,7 +18,7 @@ from callcenter_agents.extract.polite import fix_typos
 
 from callcenter.types import to_cents
 
-__all__ = ["FULL", "parse_amount"]
+__all__ = ["FULL", "mask_not_money", "parse_amount"]
 
 FULL: Final = "full"
 
@@ -59,6 +59,13 @@ _NEGATIVE = re.compile(
 )
 _BARE_NUM = re.compile(rf"(?<![\w.,])({_NUM}){_MULT}(?![\w%])")
 _MULTIPLIERS: Final[dict[str, int]] = {"k": 1000, "thousand": 1000, "grand": 1000, "hundred": 100}
+
+
+def mask_not_money(text: str) -> str:
+    """`text` with numbers that are no amount blanked (unit, invoice, ticket and # numbers, dates, times,
+    durations): what an answer to "how much?" may not be read as (red team 3: "show me invoice 12" was
+    offered as "Pay $12.00?")."""
+    return _NOT_MONEY.sub(lambda m: " " * len(m[0]), text)
 
 
 def _dollars_to_cents(raw: str, multiplier: str | None) -> int:
@@ -123,7 +130,7 @@ def _unsigned_amount(t: str, expect_amount: bool) -> int | Literal["full"] | Non
         return int(m[1])
     if not expect_amount:
         return None
-    masked = _NOT_MONEY.sub(lambda m: " " * len(m[0]), t)
+    masked = mask_not_money(t)
     if m := _BARE_NUM.search(masked):
         return _dollars_to_cents(m[1], m[2])
     if words := _word_amounts(masked, need_cue=False):
