@@ -277,8 +277,9 @@ def carry_window(when: DateWindow, before: DateWindow | None, text: str) -> Date
     has_time = when.earliest is not None or when.latest is not None
     had_day = before.date_from is not None or before.date_to is not None
     had_time = before.earliest is not None or before.latest is not None
-    if has_time and not has_day and had_day:
-        phrase = f"{_day_words(before)} {when.text}"
+    if has_time and not has_day and had_day:  # "what about 4?": "Thursday Mar 12 at 4pm", not "… 12 4"
+        said = _time_words(when) if re.fullmatch(r"\s*\d{1,2}(:\d\d)?\s*", when.text) else when.text
+        phrase = f"{_day_words(before)} {said}"
         return DateWindow(before.date_from, before.date_to, when.earliest, when.latest, phrase)
     if has_day and not has_time and had_time and not _ANY_TIME.search(text):
         phrase = f"{when.text} {_time_words(before)}"

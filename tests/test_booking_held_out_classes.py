@@ -18,6 +18,7 @@ appointments table: which visit exists, its kind, its day and hour; nothing befo
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -95,6 +96,7 @@ async def test_a_tour_asked_for_is_a_viewing_booked_at_the_bare_hour(runtime: Ru
         reply = await chat.say(opener, day, said_hour)
         assert all(agent == "booking" for _, agent, _ in chat.said), chat.said
         assert "didn't catch" not in reply and await booked(runtime.pool, cid) == [], chat.said
+        assert not re.search(r"\b[A-Z][a-z]{2} \d{1,2} \d{1,2}\b", reply), chat.said  # "Mar 12 at 4pm", not "Mar 12 4"
         await chat.say("yes")
         [row] = await booked(runtime.pool, cid)
         start = row["starts_at"].astimezone(BUSINESS_TZ)
