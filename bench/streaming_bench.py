@@ -23,8 +23,10 @@ request, the connection), the model's time to first token, and the work after th
 token until the final message (verification, recording the call, storing the reply).
 
 `--idle S` adds turns that follow a resident's pause of S seconds (longer than the SDK's 5 s
-keep-alive, so the provider connection has closed), with and without warming the connection as
-the turn begins (providers/warm.py): the same run, the same turns, one switch.
+keep-alive), on the SDK's own HTTP client and on ours that keeps the connection open for 60 s
+(providers/keepalive.py): the same run, the same turns, one switch. Loopback has no handshake,
+so these turns go through a proxy (`Handshake`) where a new connection costs `--handshake-ms`
+(60: TCP + TLS 1.3 to an API ~30 ms away) and a reused one nothing.
 
 `--grid` measures the share first delta / final message by tier (Haiku, Sonnet, Opus) and reply
 length, for claim-free replies whose first sentence is 5 tokens, beside the modelled floor
@@ -83,9 +85,6 @@ class FirstToken:
         self.at: float | None = None
         self.last: float | None = None
 
-    def warm(self) -> None:
-        self.inner.warm()
-
     async def complete(self, model: Any, request: Any, on_delta: Any = None) -> Any:
         if on_delta is None:
             return await self.inner.complete(model, request, None)
@@ -99,15 +98,41 @@ class FirstToken:
         return await self.inner.complete(model, request, noted)
 
 
-class Cold:
-    """The backend without its `warm`: the baseline of `--idle` (the connection opens with the request)."""
+class Handshake:
+    """A loopback proxy in front of the fake provider whose every new connection costs `delay_s` before
+    its first byte goes through: the TCP and TLS handshake to a real API (loopback has none), so that
+    opening a connection costs what it does in production. A reused connection costs nothing."""
 
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.name = inner.name
+    def __init__(self, upstream: str, delay_s: float) -> None:
+        self.host, port = upstream.removeprefix("http://").split("/")[0].split(":")
+        self.port, self.delay_s = int(port), delay_s
+        self.opened = 0
+        self.server: asyncio.Server | None = None
 
-    async def run(self, turn: Any, on_delta: Any = None) -> Any:
-        return await self.inner.run(turn, on_delta)
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.opened += 1
+        await asyncio.sleep(self.delay_s)
+        up_reader, up_writer = await asyncio.open_connection(self.host, self.port)
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
 
 FILLER = (
@@ -171,7 +196,9 @@ def summary(rows: list[dict[str, float]]) -> dict[str, float]:
     return med
 
 
-async def run(turns: int, pace: float, idle_s: float = 0.0, grid: bool = False) -> dict[str, Any]:
+async def run(
+    turns: int, pace: float, idle_s: float = 0.0, grid: bool = False, handshake_s: float = 0.06
+) -> dict[str, Any]:
     from callcenter.fakellm import FakeLLMServer, Reply
     from callcenter.fakellm.pacing import first_sentence_share
     from callcenter.fakellm.prompt import count_tokens
@@ -211,15 +238,29 @@ async def run(turns: int, pace: float, idle_s: float = 0.0, grid: bool = False) 
                 base = out["cases"][f"{label} | verify-then-send"]["first_delta_s"]
                 ours = out["cases"][f"{label} | sentence streaming"]
                 ours["first_delta_speedup_vs_verify_then_send"] = base / ours["first_delta_s"]
-            if idle_s > 0:  # a resident's pause between turns: the provider connection has closed
+            if idle_s > 0:  # a resident's pause between turns, longer than the SDK's 5 s keep-alive
+                import anthropic
+
                 _, said, script, _ = cases()[2]
-                for mode in ("cold connection", "warmed as the turn begins"):
-                    rows = []
-                    for _ in range(turns):
-                        await asyncio.sleep(idle_s)
-                        runtime.orchestrator.backend = backend() if mode != "cold connection" else Cold(backend())
-                        rows.append((await one_turn(runtime, fake, provider, said, script, haiku))[0])
-                    out["idle"][mode] = summary(rows)
+                async with Handshake(fake.base_url, handshake_s) as far:
+                    for mode in ("SDK keep-alive (5 s)", "kept open (providers/keepalive.py)"):
+                        sdk = anthropic.AsyncAnthropic(api_key="fake", base_url=far, max_retries=0)
+                        remote = FirstToken(
+                            AnthropicProvider(
+                                api_key="fake", base_url=far, client=sdk if mode.startswith("SDK") else None
+                            )
+                        )
+                        providers: dict[str, Any] = {"anthropic": remote}
+                        far_client = ModelClient(Catalog.load(), providers, PostgresCallRecorder(runtime.pool))
+                        runtime.orchestrator.backend = ModelBackend(far_client, get_policy("cheap-only"))
+                        rows = []
+                        for _ in range(turns + 1):  # the first turn opens the connection in both
+                            await asyncio.sleep(idle_s)
+                            rows.append((await one_turn(runtime, fake, remote, said, script, haiku))[0])
+                        out["idle"][mode] = summary(rows[1:])
+                        await remote.inner.aclose()
+                        await sdk.close()
+                out["idle_s"], out["handshake_s"] = idle_s, handshake_s
             if grid:
                 for model, policy in TIERS.items():
                     runtime.orchestrator.backend = backend(policy)
@@ -258,6 +299,7 @@ def main() -> None:
     parser.add_argument("--pace", type=float, default=1.0, help="fraction of the modelled real time (1.0)")
     parser.add_argument("--quick", action="store_true", help="2 turns per case, for a smoke run")
     parser.add_argument("--idle", type=float, default=0.0, help="seconds of a resident's pause before each turn")
+    parser.add_argument("--handshake-ms", type=float, default=60.0, help="a new connection's cost in --idle (60)")
     parser.add_argument("--grid", action="store_true", help="first delta / final by tier and reply length")
     args = parser.parse_args()
     if args.quick:
@@ -268,7 +310,7 @@ def main() -> None:
 
     logging.disable(logging.INFO)
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-    res = asyncio.run(run(args.turns, args.pace, args.idle, args.grid))
+    res = asyncio.run(run(args.turns, args.pace, args.idle, args.grid, args.handshake_ms / 1000))
     print(
         f"model-path turns, median of {res['turns']} each (MODELLED: fake provider at {res['pace']:g}x "
         "modelled speed, Claude Haiku 4.5's tier unless named; ms from the message; request = reaches the provider; "
@@ -278,12 +320,12 @@ def main() -> None:
         speedup = m.get("first_delta_speedup_vs_verify_then_send")
         print(_line(key, m) + (f"  ({speedup:.1f}x sooner)" if speedup else ""))
     for key, m in res["idle"].items():
-        print(_line(f"after {args.idle:g} s idle | {key}", m))
+        print(_line(f"{args.idle:g} s idle, {args.handshake_ms:g} ms handshake | {key}", m))
     if res["idle"]:
-        cold, warm = res["idle"]["cold connection"], res["idle"]["warmed as the turn begins"]
+        cold, kept = res["idle"].values()
         print(
-            f"  warming: request reaches the provider {1000 * (cold['request_s'] - warm['request_s']):.0f} ms sooner, "
-            f"first delta {1000 * (cold['first_delta_s'] - warm['first_delta_s']):.0f} ms sooner"
+            f"  kept open: request reaches the provider {1000 * (cold['request_s'] - kept['request_s']):.0f} ms"
+            f" sooner, first delta {1000 * (cold['first_delta_s'] - kept['first_delta_s']):.0f} ms sooner"
         )
     for key, m in res["grid"].items():
         print(

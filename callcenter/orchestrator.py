@@ -144,7 +144,6 @@ class Orchestrator:
         process is finished first; a resent `client_id` gets its stored (or recovered) reply.
         """
         text = self.validate_text(text)
-        getattr(self.backend, "warm", lambda: None)()  # model backend: connect while storing (providers/warm.py)
         try:  # earlier messages matter only to a number split over messages (a round trip less otherwise)
             earlier = await self.store.history(session_id, limit=19) if may_continue_a_number(text) else []
         except ValueError:  # not a session id at all

@@ -28,7 +28,7 @@ from callcenter.providers.base import (
 )
 from callcenter.providers.cache_plan import CachePlan
 from callcenter.providers.caching import apply_anthropic_cache, apply_shared_layout_cache, layout_tools, sorted_tools
-from callcenter.providers.warm import Warmer
+from callcenter.providers.keepalive import kept_open
 from callcenter.types import Usage
 
 log = structlog.get_logger(__name__)
@@ -180,19 +180,17 @@ class AnthropicProvider:
         cache_diagnostics: bool = False,
     ) -> None:
         self._client = client or anthropic.AsyncAnthropic(
-            api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout_s
-        )
+            api_key=api_key,
+            base_url=base_url,
+            max_retries=0,
+            timeout=timeout_s,
+            http_client=anthropic.DefaultAsyncHttpxClient(limits=kept_open(anthropic.DEFAULT_CONNECTION_LIMITS)),
+        )  # the connection outlives a customer's pause between turns (providers/keepalive.py)
         self.cache_plan = cache_plan
         self.cache_diagnostics = cache_diagnostics
         self._previous: dict[tuple[str, str], str] = {}  # (model, agent) -> last message id
-        self._warmer = Warmer(lambda: self._client.models.list(limit=1))  # a free request (providers/warm.py)
-
-    def warm(self) -> None:
-        """Open a connection now if the last one may have closed (a turn has begun)."""
-        self._warmer.warm()
 
     async def aclose(self) -> None:
-        await self._warmer.close()
         await self._client.close()
 
     async def complete(self, model: ModelInfo, request: ModelRequest, on_delta: OnDelta | None = None) -> ModelResponse:
@@ -202,7 +200,6 @@ class AnthropicProvider:
             kwargs["diagnostics"] = {"previous_message_id": self._previous.get(lineage)}
         headers = dict(request.extra_headers)
         started = time.perf_counter()
-        await self._warmer.ready()
         try:
             if on_delta is None:
                 message = await self._client.messages.create(**kwargs, extra_headers=headers)
@@ -211,8 +208,6 @@ class AnthropicProvider:
             return await self._stream(model, kwargs, headers, on_delta, started, lineage)
         except anthropic.AnthropicError as err:
             raise map_error(err) from err
-        finally:
-            self._warmer.used()
 
     def _diagnosed(self, lineage: tuple[str, str], message: Any) -> None:
         """Remember the message id for the next request of this model and agent, and log why the

@@ -183,14 +183,6 @@ class ModelClient:
             found = self.breakers[provider] = self._breaker_factory(provider)
         return found
 
-    def warm(self) -> None:
-        """A turn has begun: each provider opens a connection now if its last one may have closed
-        (providers/warm.py), while the turn stores the message and routes it; not one that is out."""
-        for name, provider in self.providers.items():
-            warm = getattr(provider, "warm", None)  # optional: a provider without connections has none
-            if warm is not None and not self.breaker(name).is_open:
-                warm()
-
     async def aclose(self) -> None:
         """Close every provider's connections; the runtime calls it when it closes."""
         for provider in self.providers.values():

@@ -32,7 +32,7 @@ from callcenter.providers.base import (
 )
 from callcenter.providers.cache_plan import CachePlan
 from callcenter.providers.caching import layout_tools, sorted_tools
-from callcenter.providers.warm import Warmer
+from callcenter.providers.keepalive import kept_open
 from callcenter.types import Usage
 
 COMPATIBLE = "openai_compatible"
@@ -202,9 +202,8 @@ class OpenAIProvider:
         self._base_url = base_url
         self._timeout_s = timeout_s
         self._clients: dict[tuple[str | None, str | None], openai.AsyncOpenAI] = {}
-        self._warmers: dict[tuple[str | None, str | None], Warmer] = {}  # providers/warm.py
 
-    def _client_for(self, model: ModelInfo) -> tuple[openai.AsyncOpenAI, Warmer]:
+    def _client_for(self, model: ModelInfo) -> openai.AsyncOpenAI:
         base_url = model.base_url or self._base_url
         api_key = self._api_key
         if model.api_key_env:
@@ -214,30 +213,26 @@ class OpenAIProvider:
         key = (base_url, api_key)
         client = self._clients.get(key)
         if client is None:
-            client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0, timeout=self._timeout_s)
+            client = openai.AsyncOpenAI(
+                api_key=api_key,
+                base_url=base_url,
+                max_retries=0,
+                timeout=self._timeout_s,
+                http_client=openai.DefaultAsyncHttpxClient(limits=kept_open(openai.DEFAULT_CONNECTION_LIMITS)),
+            )  # the connection outlives a customer's pause between turns (providers/keepalive.py)
             self._clients[key] = client
-            self._warmers[key] = Warmer(client.models.list)
-        return client, self._warmers[key]
-
-    def warm(self) -> None:
-        """Open a connection now to each endpoint already used whose last connection may have closed."""
-        for warmer in self._warmers.values():
-            warmer.warm()
+        return client
 
     async def aclose(self) -> None:
-        for warmer in self._warmers.values():
-            await warmer.close()
         for client in self._clients.values():
             await client.close()
         self._clients.clear()
-        self._warmers.clear()
 
     async def complete(self, model: ModelInfo, request: ModelRequest, on_delta: OnDelta | None = None) -> ModelResponse:
         kwargs = build_request(model, request, self.cache_plan)
-        client, warmer = self._client_for(model)
+        client = self._client_for(model)
         headers = dict(request.extra_headers)
         started = time.perf_counter()
-        await warmer.ready()
         try:
             if on_delta is None:
                 completion = await _post(client, kwargs, headers, stream=False)
@@ -245,8 +240,6 @@ class OpenAIProvider:
             return await self._stream(client, model, kwargs, headers, on_delta, started)
         except openai.OpenAIError as err:
             raise map_error(err) from err
-        finally:
-            warmer.used()
 
     def _from_completion(self, model: ModelInfo, completion: Any, started: float) -> ModelResponse:
         if not completion.choices:

@@ -75,10 +75,6 @@ class ModelBackend:
         self.shared = shared
         self.stream_sentences = stream_sentences
 
-    def warm(self) -> None:
-        """A turn has begun: open the providers' connections while it is stored and routed."""
-        self.client.warm()
-
     async def run(self, turn: SpecialistTurn, on_delta: OnDelta | None = None) -> SpecialistResult:
         """One turn. With `on_delta` the reply streams sentence by sentence as it is generated:
         sentences without a claim at once, the rest once verified (specialists/verified_stream.py)."""
