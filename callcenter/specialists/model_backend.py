@@ -77,7 +77,8 @@ class ModelBackend:
 
     async def run(self, turn: SpecialistTurn, on_delta: OnDelta | None = None) -> SpecialistResult:
         """One turn. With `on_delta` the reply streams sentence by sentence as it is generated:
-        sentences without a claim at once, the rest once verified (specialists/verified_stream.py)."""
+        sentences without a claim at once, the rest once verified (specialists/verified_stream.py);
+        a phone caller hears each sentence as it arrives (channels/voice_protocol.SpeakableStream)."""
         policy = self.policy.with_overrides(turn.agent.routing)
         flow_answers = policy.flow_answers(
             turn.agent.name, flow_first=turn.agent.flow_first, difficulty=turn.difficulty
