@@ -159,6 +159,13 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(
         default="", description="Comma-separated IPs/networks whose X-Forwarded-* headers are believed."
     )
+    ipv6_prefix_length: int = Field(
+        default=64,
+        ge=32,
+        le=128,
+        description="Per-address limits count an IPv6 client by this prefix: one home or server gets a whole /64 "
+        "(2^64 addresses), so a limit per single IPv6 address limits nobody (red team 3, R12). 128: each address.",
+    )
     allowed_origins: str = Field(
         default="",
         description="Comma-separated websocket Origins allowed besides the server's own "

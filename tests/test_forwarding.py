@@ -36,3 +36,12 @@ def test_a_trusted_proxy_is_believed_up_to_the_first_untrusted_hop() -> None:
 def test_a_bad_proxy_list_names_the_setting() -> None:
     with pytest.raises(ProxySpecError, match="CALLCENTER_TRUSTED_PROXIES"):
         TrustedProxies.parse("10.0.0.0/8, not-an-ip")
+
+
+def test_limits_count_an_ipv6_client_by_its_network() -> None:
+    from callcenter.channels.forwarding import budget_key
+
+    assert budget_key("2001:db8:7:9:abcd::1", 64) == budget_key("2001:DB8:7:9:1:2:3:4", 64) == "2001:db8:7:9::/64"
+    assert budget_key("2001:db8:7:9::1", 128) == "2001:db8:7:9::1"
+    assert budget_key("::ffff:203.0.113.9", 64) == budget_key("203.0.113.9", 64) == "203.0.113.9"
+    assert budget_key("unknown", 64) == "unknown"

@@ -154,3 +154,27 @@ async def test_a_deployment_that_forgot_its_proxy_is_limited_not_open(forgot_pro
     assert (opened, refused) == (SOCKETS, [429] * 2)
     warned = [e for e in logs if e["event"] == "proxy.not_trusted"]
     assert len(warned) == 1 and "CALLCENTER_TRUSTED_PROXIES" in warned[0]["message"], warned
+
+
+async def test_an_ipv6_client_cannot_take_a_new_address_per_socket(behind_proxy: tuple[Client, Runtime]) -> None:
+    """Red team 3, R12: one home gets a /64 (2^64 addresses); counted per address, each socket, hello and
+    anonymous handoff came from a "new" client. Now CALLCENTER_IPV6_PREFIX_LENGTH (64) is one client."""
+    client, rt = behind_proxy
+    rng = random.Random(79)
+
+    def one_home() -> str:  # any address in 2001:db8:7:9::/64, in any spelling
+        low = [rng.randint(0, 0xFFFF) for _ in range(4)]
+        full = "2001:db8:7:9:" + ":".join(f"{x:x}" for x in low)
+        return rng.choice([full, full.upper(), f"[{full}]"])
+
+    sessions, alerted = [], 0
+    for _ in range(PER_ADDRESS + 2):
+        frame, sid = await _gas_chat(client, [("X-Forwarded-For", one_home())])
+        sessions.append(sid)
+        alerted += frame["handoff"] is True
+    # before: 4 alerted, 7 sockets opened; after: the /64's budget
+    assert alerted == PER_ADDRESS and await _handoffs(rt, sessions) == PER_ADDRESS
+    opened, refused = await _sockets_opened(client, [[("X-Forwarded-For", one_home())] for _ in range(SOCKETS + 3)])
+    assert (opened, refused) == (SOCKETS, [429] * 3)
+    neighbours = [[("X-Forwarded-For", f"2001:db8:7:{i + 10:x}::1")] for i in range(SOCKETS)]
+    assert await _sockets_opened(client, neighbours) == (SOCKETS, [])  # other /64s: other homes

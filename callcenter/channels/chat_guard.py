@@ -16,7 +16,13 @@ from urllib.parse import urlsplit
 import structlog
 from aiohttp import WSMessage, web
 
-from callcenter.channels.forwarding import TrustedProxies, client_address, forgotten_proxy, forwarded_scheme_host
+from callcenter.channels.forwarding import (
+    TrustedProxies,
+    budget_key,
+    client_address,
+    forgotten_proxy,
+    forwarded_scheme_host,
+)
 from callcenter.channels.limits import ConnectionCounter, SlidingWindow
 from callcenter.settings import Settings
 
@@ -82,7 +88,9 @@ class ChatGuard:
                 message="requests come through a proxy that CALLCENTER_TRUSTED_PROXIES does not list: all its "
                 "clients count as one address (connections, hellos, messages, anonymous handoffs); list it there",
             )
-        return client_address(request.remote, request.headers, self.trusted)
+        return budget_key(
+            client_address(request.remote, request.headers, self.trusted), self.settings.ipv6_prefix_length
+        )
 
     def origin_refused(self, request: web.Request) -> bool:
         """True for a browser page on a foreign site (not ours, not listed in CALLCENTER_ALLOWED_ORIGINS).

@@ -96,6 +96,18 @@ def forwarded_scheme_host(
     return (protos[-1].lower() if protos else scheme), (hosts[-1] if hosts else host)
 
 
+def budget_key(address: str, ipv6_prefix: int) -> str:
+    """What per-address limits count under: an IPv4 address itself, an IPv6 address by its network of
+    `ipv6_prefix` bits (CALLCENTER_IPV6_PREFIX_LENGTH). An ISP gives one customer a /64 or a /56, so an
+    attacker on IPv6 could otherwise take a new address for every socket, hello or handoff (red team 3, R12)."""
+    ip = _ip(address)
+    if ip is None:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ipv6_prefix < 128:
+        return str(ipaddress.IPv6Network((ip, ipv6_prefix), strict=False))
+    return str(ip)
+
+
 FORWARDING_HEADERS = ("X-Forwarded-For", "X-Real-IP", "Forwarded")
 
 
