@@ -41,7 +41,7 @@ REPLIES = [
     "If a machine is broken rather than busy, the office can send someone to look at it. "
     "Is one of the machines out of order?",
 ]
-LONG_REPLY = (  # ~200 tokens, claim-free, a 10-token first sentence
+LONG_REPLY = (  # 199 tokens, claim-free, an 11-token first sentence
     "Thanks for asking about the laundry room. "
     "The machines are shared by everyone in the building, so evenings and weekends are usually the busiest times. "
     "Early mornings on weekdays tend to be quiet, and the room opens early for residents who like to get their "
