@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from callcenter_agents.booking_appointments import appointment_line, upcoming
+from callcenter_agents.booking_changes import moves_a_booking
 from callcenter_agents.booking_moves import move_window
 from callcenter_agents.booking_requests import (
     CANCEL_WORDS,
@@ -217,6 +218,10 @@ class ExistingAppointments:
         appt = state["appointment"]
         noun = visit_noun(appt.get("kind") or "maintenance", appt.get("category"))
         keep = is_negative(text) or re.search(r"\b(don'?t|do not|keep)\b", text, re.I)
+        if moves_a_booking(text, t.turn.now) and (keep or not CANCEL_WORDS.search(text)):
+            # "no wait dont cancel it, can i just move it an hour later?": nothing cancelled, the visit moved
+            state.update(intent="reschedule", move=text)
+            return await self._with_appointment(t, state, appt, lead="Okay, I won't cancel it. ")
         if not keep and (is_affirmative(text) or CANCEL_WORDS.search(text)):
             # the visit the question named is the one confirmed: the tool refuses any other
             confirmed = {"appointment_id": appt["appointment_id"], "confirmed_appointment_id": appt["appointment_id"]}

@@ -34,6 +34,12 @@ _NUMBER = r"(?P<n>a|an|one|two|three|four|five|six|a couple(?: of)?|couple(?: of
 _OFFSET = re.compile(
     rf"\b{_NUMBER}\s+(?P<unit>day|week)s?\b(?:\s+(?P<way>later|after|out|back|further|earlier|sooner|before))?", re.I
 )
+# "an hour later", "two hours earlier", "half an hour later", "30 minutes later": the same day, about that far off
+_HOURS = re.compile(
+    r"\b(?P<n>half an|an|a|one|two|three|four|\d+)\s+(?P<unit>hour|hr|minute|min)s?\b"
+    r"(?:\s+(?P<way>later|after|out|back|earlier|sooner|before))?",
+    re.I,
+)
 _SAME_DAY = re.compile(r"\b(later|earlier) (that|the same|in the|on the same|that same) day\b|\bsame day\b", re.I)
 _SAME_WEEK = re.compile(r"\b(later|earlier) (that|in the|this|the same|that same) week\b|\bsame week\b", re.I)
 _NEXT_WEEK = re.compile(r"\b(next|following) week\b|\bweek after\b", re.I)
@@ -77,6 +83,10 @@ def move_window(text: str, now: datetime, visit: datetime | None) -> Move:
     if visit is None:
         return Move(when, direction)
     day = visit.date()
+    hours = _HOURS.search(text)
+    if hours and (direction is not None or hours.group("way")) and not (when and when.date_from):
+        back = earlier or (hours.group("way") or "").lower() in ("earlier", "sooner", "before")
+        return _hours_away(hours, visit, back)
     offset = _OFFSET.search(text)
     if offset and (direction is not None or offset.group("way")):
         week = offset.group("unit").lower() == "week"
@@ -107,6 +117,20 @@ def move_window(text: str, now: datetime, visit: datetime | None) -> Move:
     if direction == "earlier":
         return Move(DateWindow(now.date(), day, None, None, "earlier"), "earlier")
     return Move(when, None)
+
+
+def _hours_away(hours: re.Match[str], visit: datetime, back: bool) -> Move:
+    """ "an hour later" for a 1 PM visit: that day's openings from half-way there (1:30 PM) on, nearest
+    first (on a two-hour grid, 3 PM); "an hour earlier": that day's openings before 12:30 PM."""
+    raw, unit = hours.group("n").lower(), hours.group("unit").lower()
+    minutes = 30 if raw == "half an" else _count(raw) * (60 if unit in ("hour", "hr") else 1)
+    day, half = visit.date(), timedelta(minutes=max(1, minutes // 2))
+    phrase = " ".join(hours.group(0).split()[:-1] if hours.group("way") else hours.group(0).split())
+    if back:
+        latest = (visit - half).time() if (visit - half).date() == day else None
+        return Move(DateWindow(day, day, None, latest, f"{phrase} earlier"), "earlier")
+    earliest = (visit + half).time() if (visit + half).date() == day else None
+    return Move(DateWindow(day, day, earliest, None, f"{phrase} later"), "later")
 
 
 _TO = re.compile(r"\b(?:to|until|till|into|for)\s+", re.I)

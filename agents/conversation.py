@@ -39,6 +39,7 @@ from callcenter_agents.booking_requests import (
     changes_a_numbered_visit,
 )
 from callcenter_agents.booking_undo import takes_back_cancel, undoes_cancel
+from callcenter_agents.courtesy_close import only_thanks_or_bye
 from callcenter_agents.desk_requests import (
     asks_about_fire_drill,
     asks_for_document,
@@ -51,6 +52,7 @@ from callcenter_agents.desk_tickets import adds_to_filed, asks_to_log, is_desk_r
 from callcenter_agents.detector_chirp import continues_after_chirp, is_chirp_report
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.polite import fix_typos, is_bare_ack, polite_core
+from callcenter_agents.handbook_follow_ups import follows_the_answer
 from callcenter_agents.request_kinds import is_policy_question, is_repair_request
 from callcenter_agents.route_meaning import (
     asks_about_packages,
@@ -136,9 +138,9 @@ def read_yes_no(text: str) -> bool | None:
 
 
 READ_YES_NO: Callable[[str], bool | None] = read_yes_no
-# "sure go ahead", "ok then", "no that's all" with no question open: the front desk's short
+# "sure go ahead", "ok then", "no that's all", "thx" with no question open: the front desk's short
 # "What can I help with?", whatever agent the classifier would have guessed for it.
-BARE_ACK: Callable[[str], bool] = is_bare_ack
+BARE_ACK: Callable[[str], bool] = lambda text: is_bare_ack(text) or only_thanks_or_bye(text)  # noqa: E731
 # A legal threat goes to escalation even when it names a repair ("…about the mold"); a lockout to
 # the handbook's lockout answer (general), never to a complaint or a booking.
 # A question whether something is allowed goes to the handbook, and a repair request however typed
@@ -261,8 +263,12 @@ def follows_up_handbook(text: str) -> bool:
 
 
 def continues_general(text: str, closing: dict[str, Any], now: datetime) -> bool:
-    """ "till what time?" right after the handbook answered a question: about that question."""
-    return bool(closing.get("asked")) and follows_up_handbook(text)
+    """ "till what time?", "what about two cats instead", "who do I talk to about that", "sign me up" right
+    after the handbook answered a question: about that question (agents/handbook_follow_ups.py); a yes or
+    no right after "Would you like me to connect you with the office?": that offer."""
+    if closing.get("stage") == "offer_human":
+        return read_yes_no(text) is not None
+    return bool(closing.get("asked")) and (follows_up_handbook(text) or follows_the_answer(text))
 
 
 # Right after a handoff to a person: the resident asking about it ("is someone coming?", "how long

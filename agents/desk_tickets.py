@@ -488,3 +488,8 @@ def _quote(text: str, limit: int = 140) -> str:
     """The resident's words, trimmed to a sentence or two for the read-back."""
     said = " ".join(text.split()).strip(" .")
     return said if len(said) <= limit else said[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def next_step_for(label: str) -> str:
+    """What happens next for a ticket of this label ("Noise complaint"), as the reply that filed it said."""
+    return next((k.next_step for k in _KINDS.values() if k.label == label), "")

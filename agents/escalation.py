@@ -35,6 +35,7 @@ from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.polite import polite_core
 from callcenter_agents.replies import summarize_history
 from callcenter_agents.route_meaning import asks_for_call_back
+from callcenter_agents.ticket_in_hand import presses_for_action, ticket_in_hand
 from callcenter_agents.ticket_status import asks_ticket_status, log_past_danger, not_found_reply, status_reply
 from callcenter_tools.escalation import EMERGENCY_LINE, ESCALATION_TOOLS, handoff_eta
 
@@ -309,6 +310,8 @@ class EscalationFlow:
         if is_negative(text) or is_cancel(text):
             tail = f" Your ticket #{ticket} stays open for the management team." if ticket else ""
             return FlowReply(text=f"Okay.{tail} Is there anything else I can help with?", done=True)
+        if ticket is not None and presses_for_action(text):  # "can you do something about it?": that ticket
+            return ticket_in_hand(state)
         return None
 
     def _to_human(self, turn: FlowTurn, queue: str, priority: Priority, reason: str) -> FlowReply:

@@ -8,24 +8,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from callcenter_agents.conversation import asks_for_help, follows_up_handbook, is_lockout
+from callcenter_agents.conversation import follows_up_handbook, is_lockout
+from callcenter_agents.courtesy_close import THANKS
 from callcenter_agents.desk_requests import asks_for_document, is_tenancy_legal_question
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.lead_in import strip_lead_in
+from callcenter_agents.handbook_follow_ups import (
+    OFFICE_ARTICLE,
+    OFFICE_CUE,
+    asks_to_sign_up,
+    asks_who_handles,
+    for_their_building,
+    leans_on_answer,
+    pick_article,
+    request_ticket,
+    stray_hit,
+    two_questions,
+    unrepeated,
+)
 from callcenter_agents.replies import (
     CAPABILITIES,
     PROBE_REFUSAL,
-    bare_ack_reply,
     best_sentences,
-    first_name,
     is_prompt_probe,
     split_requests,
     summarize_history,
     words,
 )
+from callcenter_agents.small_talk import small_talk
 from callcenter_tools.booking import BUSINESS_TZ
 from callcenter_tools.escalation import EMERGENCY_LINE, ESCALATION_TOOLS, handoff_eta
 from callcenter_tools.knowledge import GENERAL_TOOLS, topic_words
@@ -37,49 +51,6 @@ from callcenter.types import Priority, Tier
 
 # BM25 score under which the best handbook section is not trusted to answer the question.
 MIN_SCORE = 2.0
-
-_GREETING = re.compile(
-    r"^\s*(hi|hello|hey|hiya|howdy|yo|greetings|good (morning|afternoon|evening)|hey there|hello there)"
-    r"(\s+(there|again|everyone|all))?[\s!.,]*(how are you( doing)?( today)?\??)?[\s!.?]*$",
-    re.I,
-)
-_THANKS = re.compile(r"\b(thanks|thank you|thx|ty|appreciate (it|that|you)|cheers|much obliged)\b", re.I)
-_BYE = re.compile(
-    r"\b(bye|goodbye|good night|see you|that's all|that is all|nothing else|i'?m (all )?set|"
-    r"i'?m good|all good|have a (good|nice) (day|one|night))\b",
-    re.I,
-)
-_CAPABILITIES = re.compile(
-    r"\b(what can you (do|help)|how can you help|what do you (do|help with)|what are you|who are you|"
-    r"are you (a )?(bot|robot|human|real|person|ai)|what (else )?can i ask|help me\??$|^help\W*$|menu|"
-    r"your options|what services)\b",
-    re.I,
-)
-
-
-def small_talk(text: str, name: str | None, history: Sequence[tuple[str, str]] = ()) -> str | None:
-    """A reply to greetings, thanks, goodbyes, bare acknowledgements and 'what can you do', else None."""
-    hello = f"Hi {first_name(name)}!" if first_name(name) else "Hi!"
-    short = len(text.split()) <= 8
-    if _CAPABILITIES.search(text) or asks_for_help(text):
-        bot = (
-            "I'm the automated assistant for the resident help line, not a person, but I can get you one. "
-            if re.search(r"\b(bot|robot|human|real|person|ai|who are you|what are you)\b", text, re.I)
-            else ""
-        )
-        return f"{bot}{CAPABILITIES} What can I do for you?"
-    if _GREETING.match(text):
-        return f"{hello} {CAPABILITIES} What can I do for you?"
-    ack = bare_ack_reply(text, history)
-    if ack is not None:
-        return ack
-    core = strip_lead_in(text)  # "can I reserve the room, thanks" is a question, not a thank-you
-    if short and _BYE.search(core) and "?" not in text:
-        return "Glad I could help. Have a good day!"
-    if short and _THANKS.search(core) and "?" not in text:
-        return "You're welcome! Is there anything else I can help with?"
-    return None
-
 
 _TAIL = " Anything else I can help with?"
 _ACCOUNT_CUE = re.compile(
@@ -143,6 +114,11 @@ def with_antecedent(question: str, history: Sequence[tuple[str, str]]) -> str:
     return f"{before[:200]} {question}" if before else question
 
 
+def _missed(reply: FlowReply) -> bool:
+    """Whether `reply` is the handbook's honest miss (with the office offered)."""
+    return reply.state.get("stage") == "offer_human"
+
+
 class GeneralFlow:
     """Answer building questions from the handbook; small talk without tools."""
 
@@ -152,8 +128,12 @@ class GeneralFlow:
         finished = state.pop("finished", None)  # the handbook question answered last turn, if any
         if isinstance(finished, dict) and finished.get("handed"):
             return await self._after_handoff(turn, text, str(finished["handed"]))
-        if isinstance(finished, dict) and finished.get("asked") and follows_up_handbook(text):
-            return await self._answer(turn, f"{finished['asked']} {text}", str(finished.get("article") or ""))
+        if isinstance(finished, dict) and finished.get("stage") == "offer_human":
+            state = finished  # "yes" to "Would you like me to connect you with the office?" asked last turn
+        if isinstance(finished, dict) and finished.get("asked"):
+            follow_up = await self._follow_up(turn, text, finished)
+            if follow_up is not None:
+                return follow_up
         if state.get("stage") == "offer_human":
             if is_affirmative(text) and not is_negative(text):
                 return self._to_human(turn, str(state.get("question") or text))
@@ -171,6 +151,8 @@ class GeneralFlow:
         if canned is not None:
             return FlowReply(text=canned, done=True)
         first, rest = split_requests(text)
+        if not rest:  # "is the gym open 24/7? and is there a pool": two questions, both answered
+            first, rest = two_questions(text)
         if rest and other_request_note(first) is not None and other_request_note(rest) is None:
             # "what's my balance, and also the office hours?" landed here: answer the handbook
             # part and say where the other goes, rather than searching the handbook for a balance.
@@ -184,8 +166,15 @@ class GeneralFlow:
         if rest:
             reply = await self._answer(turn, first)
             note = other_request_note(rest)
-            if note is None and reply.done:
+            if note is None and reply.done and not _missed(reply):
                 second = await self._answer(turn, rest)
+                if _missed(second):  # said plainly rather than dropped
+                    second = FlowReply(
+                        text=f'I couldn\'t find anything in the resident handbook about "{rest.strip(" ?.!")}"; '
+                        "the office can tell you.",
+                        done=True,
+                        tool_results=second.tool_results,
+                    )
                 if second.done:  # two handbook questions: answer both
                     return FlowReply(
                         text=f"{reply.text.removesuffix(_TAIL)} {second.text}",
@@ -200,7 +189,51 @@ class GeneralFlow:
         # question, not for the courtesy around it ("checking" is a payment word there).
         return await self._answer(turn, with_antecedent(strip_lead_in(text) or text, turn.history))
 
-    async def _answer(self, turn: FlowTurn, text: str, article: str | None = None) -> FlowReply:
+    async def _follow_up(self, turn: FlowTurn, text: str, finished: dict[str, Any]) -> FlowReply | None:
+        """A message that leans on the handbook answer just given (agents/handbook_follow_ups.py), else None."""
+        asked, article = str(finished["asked"]), str(finished.get("article") or "")
+        if asks_who_handles(text):  # "ok who do I talk to about that": the office, its hours and how to reach it
+            reply = await self._answer(turn, OFFICE_CUE, OFFICE_ARTICLE)
+            return (
+                replace(reply, text=f"The leasing office handles that. {reply.text}") if not _missed(reply) else reply
+            )
+        if asks_to_sign_up(text) and article:  # "sign me up" after parking's prices: a request to the office
+            return await self._request(turn, text, asked, article)
+        if follows_up_handbook(text):  # "till what time?": the same question, narrowed
+            return await self._answer(turn, f"{asked} {text}", article)
+        if not leans_on_answer(text):
+            return None
+        # "what about two cats instead": the same section unless the follow-up names another on its own
+        alone = await turn.call_tool("search_knowledge_base", {"query": text[:300], "limit": 3})
+        other = pick_article(alone.get("articles", []), article)
+        if other is not None:
+            return await self._answer(turn, text, other)
+        said_before = next((said for role, said in reversed(turn.history) if role == "assistant"), "")
+        return await self._answer(turn, f"{asked} {text}", article, focus=text, said_before=said_before)
+
+    async def _request(self, turn: FlowTurn, text: str, asked: str, article: str) -> FlowReply:
+        """ "sign me up": what the section just described, asked of the office as a ticket."""
+        res = await turn.call_tool("search_knowledge_base", {"query": asked[:300] or "help", "limit": 5})
+        found = next((a for a in res.get("articles", []) if a.get("id") == article), None)
+        title = str(found.get("title")) if found else "Request"
+        try:
+            ticket = await turn.call_tool("create_ticket", request_ticket(article, title, asked, text))
+        except ToolError:
+            return FlowReply(
+                text="Sorry, I couldn't pass that to the office just now. Would you like me to connect you with them?",
+                state={"stage": "offer_human", "question": f"{asked} {text}"[:300]},
+                tool_results=[res],
+            )
+        return FlowReply(
+            text=f"I've sent your request to the office as ticket #{ticket['ticket_id']} ({title}); they'll contact "
+            f"you to set it up.{_TAIL}",
+            done=True,
+            tool_results=[res, ticket],
+        )
+
+    async def _answer(
+        self, turn: FlowTurn, text: str, article: str | None = None, *, focus: str = "", said_before: str = ""
+    ) -> FlowReply:
         """The handbook's answer to one question, or an honest miss with an offer of the office;
         `article`: the one a follow-up is about ("what about sundays" after the pool's hours)."""
         try:
@@ -218,14 +251,21 @@ class GeneralFlow:
             best is None
             or float(best.get("score", 0.0)) < MIN_SCORE
             or not (best.get("matched") or words(text) & words(f"{best.get('title', '')} {best.get('text', '')}"))
+            or (not article and stray_hit(best))
         ):
+            # done: the offer stays one turn (a "yes" takes it up, conversation.continues_general), and a
+            # message about something else is routed afresh ("whats the weather like tomorrow")
             return FlowReply(
                 text="I couldn't find an answer to that in the resident handbook. Would you like me to connect "
                 "you with the office?",
                 state={"stage": "offer_human", "question": text[:300]},
+                done=True,
                 tool_results=[res],
             )
-        quote = best_sentences(text, str(best.get("text", "")), limit=2, topic=topic_words(str(best.get("id", ""))))
+        body, topic = str(best.get("text", "")), topic_words(str(best.get("id", "")))
+        quote = best_sentences(focus, body, limit=2, topic=topic) if focus and words(focus) & words(body) else ""
+        quote = quote or best_sentences(text, body, limit=2, topic=topic)
+        quote = for_their_building(unrepeated(quote, said_before), res.get("building"), text)
         # the question stays for one turn: "till what time?", "and on weekends?" are about it
         return FlowReply(
             text=f"{quote}{_TAIL}",
@@ -303,7 +343,7 @@ class GeneralFlow:
         else:
             eta = str(status.get("eta") or handoff_eta(queue, "normal"))
             where = f"Your conversation is with {team}{ticket}; {eta}. They'll see everything you wrote here."
-        thanks = "You're welcome. " if _THANKS.search(text) else ""
+        thanks = "You're welcome. " if THANKS.search(text) else ""
         return FlowReply(
             text=f"{thanks}{where} If anything becomes urgent, call our 24/7 emergency line {EMERGENCY_LINE}.",
             done=True,

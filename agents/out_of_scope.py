@@ -5,7 +5,8 @@ No tools: nothing outside the business is looked up, so nothing can be invented 
 
 from __future__ import annotations
 
-from callcenter_agents.replies import CAPABILITIES, PROBE_REFUSAL, bare_ack_reply, is_prompt_probe
+from callcenter_agents.replies import CAPABILITIES, PROBE_REFUSAL, is_prompt_probe
+from callcenter_agents.small_talk import small_talk
 
 from callcenter.conversation import UNRECOGNISED_KEY
 from callcenter.specialists.agent_spec import AgentSpec
@@ -23,9 +24,11 @@ class OutOfScopeFlow:
         if is_prompt_probe(turn.text):
             # Nothing about the instructions, not even a paraphrase: the same refusal every time.
             return FlowReply(text=f"{PROBE_REFUSAL}{CAPABILITIES}", done=True)
-        ack = bare_ack_reply(turn.text, turn.history)
-        if ack is not None:  # "yes" with no question open is not off-topic, it is unfinished
-            return FlowReply(text=ack, done=True)
+        # "yes" with no question open is not off-topic, it is unfinished; "thx", "how are you today?" and
+        # "bye" are small talk, whichever agent the classifier guessed (outsider trial, conv 6 and 21)
+        canned = small_talk(turn.text, turn.context.customer_name, turn.history)
+        if canned is not None:
+            return FlowReply(text=canned, done=True)
         if turn.state.get(UNRECOGNISED_KEY):  # about the home, maybe, but nothing we recognise: say so
             return FlowReply(text=f"{NOT_UNDERSTOOD} {CAPABILITIES}", done=True)
         return FlowReply(text=f"{DECLINE} {CAPABILITIES}", done=True)

@@ -106,8 +106,9 @@ async def test_a_parking_permit_question_and_its_price_come_from_the_parking_rul
             (agent, reply), (then, cost) = await converse(orch, 1, [said, price])
             # the parking rules (a permit request may also be noted for the office), never a booking
             assert re.search(r"[Pp]ermit|parking", reply) and not BOOKING_PROMPTS.search(reply), (said, reply)
-            # the handbook's prices, not a list of openings or the resident's balance
-            assert "$60 per month" in cost and "$95 per month" in cost, (price, then, cost)
+            # the handbook's price for the resident's own building (Maple Court), not a list of openings or
+            # the resident's balance; not the other buildings' prices either (outsider trial, conv 18)
+            assert "$60 per month" in cost and "$95 per month" not in cost, (price, then, cost)
 
 
 _OWES = (

@@ -311,6 +311,9 @@ def search(query: str, limit: int = 3) -> list[dict[str, Any]]:
     `matched` lists the question's words the section matched, in its text, title or keywords: a
     question that names the topic only indirectly ("a second car" for Parking) matches through the
     keywords, and a reply must not take the absence of those words from the text for a miss.
+    `named`: those of them that name the section (its title or keywords), and `asked`: how many
+    words the question had, so a reply can tell "is there a pool" (the pool named) from "whats the
+    weather like tomorrow" (one stray "like" in the subletting rules).
     """
     index = load_index()
     terms = {t for t in tokenize(index.mended(query)) if len(t) > 2}  # not the "s" of "what's"
@@ -321,6 +324,8 @@ def search(query: str, limit: int = 3) -> list[dict[str, Any]]:
             "text": a.text,
             "score": round(s, 3),
             "matched": sorted(terms & _article_terms(a)),
+            "named": sorted(terms & _topic_terms(a)),
+            "asked": len(terms),
         }
         for s, a in index.score(query)[:limit]
     ]
@@ -340,6 +345,12 @@ def _article_terms(article: Article) -> frozenset[str]:
     return frozenset(tokenize(f"{article.title} {article.text} {article.keywords}"))
 
 
+@lru_cache(maxsize=1024)
+def _topic_terms(article: Article) -> frozenset[str]:
+    """The words that name a section: its title's and its keywords'."""
+    return frozenset(tokenize(article.title) + _keyword_tokens(article))
+
+
 class SearchArgs(Args):
     query: str = Field(min_length=1, max_length=300, description="The resident's question, in a few words.")
     limit: int = Field(default=3, ge=1, le=5, description="How many handbook sections to return.")
@@ -352,7 +363,12 @@ async def search_knowledge_base(ctx: ToolContext, args: SearchArgs) -> dict[str,
 
     Answer only from the returned text; if nothing relevant comes back, say so and offer a ticket.
     """
-    return {"articles": search(args.query, args.limit)}
+    found: dict[str, Any] = {"articles": search(args.query, args.limit)}
+    if ctx.customer_id is not None:  # "how much is parking": the resident's own building's price
+        building = await ctx.conn.fetchval("SELECT building FROM customers WHERE id = $1", ctx.customer_id)
+        if building:
+            found["building"] = str(building)
+    return found
 
 
 GENERAL_TOOLS = (search_knowledge_base,)
