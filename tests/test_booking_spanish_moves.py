@@ -149,11 +149,21 @@ async def test_what_the_flows_dont_do_in_spanish_still_goes_to_spanish_speakers(
 ) -> None:
     async with seeded_runtime(server_dsn, test_settings, today=NIGHT.date()) as rt:
         orch = clocked(rt, NIGHT)
+        async with rt.pool.acquire() as conn:
+            [visit] = await live_visits(conn, 30)
+        # a move with no new day said ("quiero cambiar la fecha de mi cita"): the team asks which day, in Spanish
         for said in ["hola, quisiera saber cuanto debo este mes", "se permiten perros en el edificio?",
-                     "quiero hablar con el gerente"]:  # fmt: skip
-            session = (await orch.open_session(channel="test", customer_id=19)).id
+                     "quiero hablar con el gerente", "quiero cambiar la fecha de mi cita",
+                     "mire, quiero cambiar la feca de mi cita porfa", "necesito mover mi cita"]:  # fmt: skip
+            session = (await orch.open_session(channel="test", customer_id=30)).id
             result = await orch.handle_turn(session, said)
             assert result.human_handoff and "español" in result.text, (said, result.text)
+            async with rt.pool.acquire() as conn:
+                assert [dict(v) for v in await live_visits(conn, 30)] == [dict(visit)], said  # not moved
+                queue = await conn.fetchval(
+                    "SELECT queue FROM handoffs WHERE session_id = $1 AND kind = 'human'", session
+                )
+            assert queue == "spanish", (said, queue)
         # no visit to move: said so in Spanish, nothing booked
         async with rt.pool.acquire() as conn:
             nobody = await conn.fetchval(
