@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from callcenter.privacy.card_talk import CARD_WORD, CONTEXT_REACH, Said, card_talk_spans, everyday_number
 from callcenter.privacy.iban import iban_spans
+from callcenter.privacy.worded_cards import worded_card_spans
 
 # Characters that may sit between the digits of one number.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
@@ -396,7 +397,7 @@ def redact(text: str, context: Said | None = None) -> str:
     (what the customer's previous messages named), its leading numbers read in that light."""
     if not any(ch.isdecimal() for ch in text):
         return _apply(text, _spoken_hits(text)) if _has_digit_words(text) else text
-    masked = _apply(text, [_Hit(a, b, label) for a, b, label in iban_spans(text)])
+    masked = _apply(text, [_Hit(a, b, label) for a, b, label in iban_spans(text) + worded_card_spans(text)])
     masked = _apply(masked, _card_hits(masked))
     masked = _apply(masked, _wide_card_hits(masked))
     masked = _apply(masked, _split_card_hits(masked))

@@ -5,7 +5,8 @@ Through the real /v1/chat websocket; the end state read is the database (every s
 session and its handoffs' summaries) and the log lines written meanwhile: none holds the number.
 Before: "my social security number is 219" / "09" / "9999" was stored as typed and the handoff summary
 said "my social security number is 219 / 09 / 9999"; "IBAN DE89 3704 0044 0532 0130 00" and "mi cuenta
-bancaria es 123456789012" were stored whole.
+bancaria es 123456789012" were stored whole; so was a card whose groups a word joins ("4111 dash 1111
+dash 1111 dash 1111", as speech-to-text writes a caller's "dash"; "4111x1111x1111x1111").
 """
 
 from __future__ import annotations
@@ -59,6 +60,18 @@ def _cuenta(rng: random.Random) -> tuple[list[str], str]:
     return [f"{rng.choice(ACCOUNT_LEADS)} {number} para pagar"], number
 
 
+CARDS = ["4111111111111111", "5555555555554444", "4012888888881881", "6011000990139424"]
+JOINS = [" dash ", " hyphen ", "x", " x ", " guion ", " guión ", " DASH "]
+
+
+def _worded_card(rng: random.Random) -> tuple[list[str], str]:
+    """A card whose groups a spoken or typed word joins, as speech-to-text or a hurried thumb writes it."""
+    card = rng.choice(CARDS)
+    groups = [card[i : i + 4] for i in range(0, 16, 4)]
+    lead = rng.choice(["my card is", "card number", "mi tarjeta es la", "charge"])
+    return [f"{lead} {rng.choice(JOINS).join(groups)} please"], card
+
+
 async def _chat(client: Client, customer: int, messages: list[str]) -> str:
     async with client.ws_connect("/v1/chat") as ws:
         await ws.send_json({"type": "hello", "token": issue_token(customer, TEST_SECRET, ttl_seconds=600)})
@@ -78,7 +91,7 @@ def _digits(text: str) -> str:
 
 async def test_split_ssns_ibans_and_spanish_account_numbers_are_never_stored(client: Client, runtime: Runtime) -> None:
     rng = random.Random(20261203)
-    cases = [make(rng) for make in (_ssn_split, _iban, _cuenta) for _ in range(4)]
+    cases = [make(rng) for make in (_ssn_split, _iban, _cuenta, _worded_card) for _ in range(4)]
     with structlog.testing.capture_logs() as logs:
         for messages, secret in cases:
             session_id = await _chat(client, 12, messages)
@@ -95,8 +108,8 @@ async def test_split_ssns_ibans_and_spanish_account_numbers_are_never_stored(cli
 
 
 async def test_ordinary_numbers_in_a_row_are_left_alone(client: Client, runtime: Runtime) -> None:
-    """Unit numbers, amounts and dates over three messages are not an SSN."""
-    messages = ["i live in unit 12", "i want to pay $45", "on 12/15"]
+    """Unit numbers, amounts, dates and a phone number said with "dash" over messages are no SSN or card."""
+    messages = ["i live in unit 12", "i want to pay $45", "on 12/15", "call me at 617 dash 555 dash 0142"]
     session_id = await _chat(client, 12, messages)
     stored = await runtime.pool.fetch(
         "SELECT text FROM messages WHERE session_id = $1 AND role = 'user' ORDER BY seq", uuid.UUID(session_id)
