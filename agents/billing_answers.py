@@ -13,6 +13,7 @@ from typing import Any
 
 from callcenter_agents.billing_intents import BOOKING_CUE, CHARGE_WORDS, PAY_WORDS, detect_intent, invoice_line
 from callcenter_agents.billing_ledger import balance_note, payment_methods
+from callcenter_agents.billing_lookup import ranked
 from callcenter_agents.billing_payment import payment_line
 from callcenter_agents.billing_questions import Kind, charged_cents, months_named, what_named
 from callcenter_agents.replies import numbered, words
@@ -55,7 +56,7 @@ async def answer(t: ToolTurn, text: str, kind: Kind, explain: Explain) -> FlowRe
     """The reply to one billing question; a charge named by its amount is explained by `explain`."""
     if kind == "charge_amount":  # "why am i being charged 35 dollars": that invoice, explained
         cents = charged_cents(text) or 0
-        inv = await matching_charge(t, cents) if cents else None
+        inv = await matching_charge(t, cents, text) if cents else None
         return await explain(t, inv) if inv is not None else await no_such_charge(t, cents)
     if kind == "methods":
         return await payment_methods(t, text)
@@ -147,14 +148,14 @@ async def went_through(t: ToolTurn, text: str) -> FlowReply:
     )
 
 
-async def matching_charge(t: ToolTurn, cents: int) -> dict[str, Any] | None:
-    """The invoice of that amount: an open one first (the most recent), else the most recent one."""
+async def matching_charge(t: ToolTurn, cents: int, text: str) -> dict[str, Any] | None:
+    """The invoice of that amount: an open one first, else any; of several, the one the question's words
+    name ("the 95.75 late fee from july"), else the most recent."""
     for status in ("open", "all"):
         invoices = (await t.call("list_invoices", {"status": status, "limit": 24})).get("invoices", [])
         same = [i for i in invoices if cents in (int(i.get("amount_cents", -1)), int(i.get("due_cents", -1)))]
         if same:
-            found: dict[str, Any] = max(same, key=lambda i: str(i.get("due_on", "")))
-            return found
+            return ranked(same, text)[0]
     return None
 
 

@@ -25,7 +25,9 @@ _TOPICS: Final = {
 _GONE: Final = re.compile(
     r"\b(don'?t|dont|do not|didn'?t|didnt|never|no longer|not anymore|anymore|any more|passed away|died|"
     r"put down|rehomed|gave (it|him|her|them) away|sold|got rid of|moved out|was in (the )?hospital|"
-    r"on time|wasn'?t|isn'?t|not mine|dispute|unfair|wrong|mistake|shouldn'?t|should not)\b"
+    r"on time|wasn'?t|isn'?t|not mine|dispute|unfair|wrong|mistake|shouldn'?t|should not|"
+    # "I paid on the 1st", "paid it before the 5th", "i paid early": the rent was not late, they say
+    r"paid( it| rent| my rent)? (on|by|before) (the )?\d{1,2}(st|nd|rd|th)?|paid( it)? (early|in time))\b"
 )
 
 

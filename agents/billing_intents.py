@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from callcenter_agents.billing_amounts import requested_amount
 from callcenter_agents.billing_methods import CARD_REF
-from callcenter_agents.billing_questions import question_kind
+from callcenter_agents.billing_questions import DISPUTES, question_kind
 from callcenter_agents.extract import (
     FULL,
     detect_invoice_ref,
@@ -93,13 +93,28 @@ _TIMING_Q = re.compile(
     r"(a (few|couple)( of)?|one|two|three|\d) days? late)\b",
     re.I,
 )
+# Asked to take a fee off, said of the fee just explained ("i want it removed", "take it off", "can you
+# drop that"): the waiver the explanation offered. Meaningless without that fee, so only read then.
+_REMOVE_IT = re.compile(
+    r"\b((remove|take off|get rid of|drop|waive|cancel|reverse|erase|delete|wipe( out)?|forgive|void|"
+    r"take away)( it| that| this| the fee| that fee| this fee| the charge| that charge)\b|"
+    r"take (it|that|this) (off|away)|(it|that|this) (removed|taken off|waived|dropped|reversed|gone|voided))",
+    re.I,
+)
+
+
+def asks_to_remove_it(text: str) -> bool:
+    """A request to take off the fee just explained ("i want it removed", "can u take that off?")."""
+    return bool(_REMOVE_IT.search(fix_typos(text, ("removed", "remove", "waived", "waive"))))
+
+
 # Several late fees named ("2 late fees", "my late charges"): listed, each with its month.
 _SEVERAL_FEES = re.compile(r"\blate ?(fees|charges|penalties)\b", re.I)
 # One fee asked about ("why do i have a late fee?", "whats the late fee for?? i paid november rent"): what
 # it is for, which rent and when that was paid, even when a month is named.
 _ONE_FEE = re.compile(
     r"\bwhy\b|\b(what'?s|what is|what was)\b( \w+){0,3} late ?(fee|charge|penalty)( \w+)? (for|about)\b|"
-    r"\b(what'?s|what is|what was) (the|this|that) late ?(fee|charge|penalty)\b",
+    r"\b(what'?s|what is|what was) (the|this|that)( \$?\d[\d,]*(\.\d\d)?)? late ?(fee|charge|penalty)\b",
     re.I,
 )
 BOOKING_CUE = re.compile(
@@ -157,12 +172,14 @@ def detect_intent(text: str) -> str:
         return "plan"
     if _RECEIPT.search(text):
         return "receipts"
-    disputes = re.search(r"\b(dispute|contest|challenge|unfair|wrong)\b", text, re.I) and CHARGE_WORDS.search(text)
+    disputes = DISPUTES.search(text) and CHARGE_WORDS.search(text)
     # "I want to dispute the late fee, I paid on time" is a dispute; "whats the late fee for?? i paid
     # november rent" asks what the fee is for.
     asks_fee = _EXPLAIN.search(text) and re.search(r"\b(fees?|charges?)\b", text, re.I)
     if _HISTORY.search(text) and not disputes and not asks_fee:
         return "history"
+    if disputes and re.search(r"\b(fees?|charges?|charged)\b", text, re.I):
+        return "explain"  # "i got charged a late fee but i paid on time!!": that fee, why, and the waiver offer
     if _METHODS.search(text):
         return "methods"
     if _PAYING_NOW.search(request_core(text)) and requested_amount(text) is not None:

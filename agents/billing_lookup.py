@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from callcenter_agents.billing_intents import amount_text, invoice_line
+from callcenter_agents.billing_questions import months_named
 from callcenter_agents.extract import detect_invoice_ref, parse_amount
 from callcenter_agents.replies import choice_prompt, numbered, words
 from callcenter_agents.tool_turn import ToolTurn
@@ -43,12 +44,19 @@ async def find_invoices(t: ToolTurn, text: str, *, kind: str | None, status: str
     if isinstance(amount, int):
         same = [i for i in invoices if amount in (i.get("amount_cents"), i.get("due_cents"))]
         invoices = same or invoices
-    # "this late fee" is the late fee, not the latest fee: a charge whose description shares a
-    # word with the question (late, parking, pet, water) comes first, then the most recent.
-    named = words(text) - _GENERIC_CHARGE_WORDS
+    return ranked(invoices, text)
+
+
+def ranked(invoices: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """`invoices` in the order the resident most likely means them.
+
+    "this late fee" is the late fee, not the latest fee: the charge whose description shares the most
+    words with the question comes first ("the 95.75 late fee from july" is July's late fee, not August's
+    of the same amount, which shares only "late"), then the most recent."""
+    named = (words(text) | set(months_named(text))) - _GENERIC_CHARGE_WORDS  # "ocgober" is october
     return sorted(
         invoices,
-        key=lambda i: (bool(named & words(str(i.get("description", "")))), str(i.get("due_on", ""))),
+        key=lambda i: (len(named & words(str(i.get("description", "")))), str(i.get("due_on", ""))),
         reverse=True,
     )
 

@@ -66,6 +66,14 @@ _METHODS_Q = re.compile(
     r"^what('?s| is| do i have| do you have) (on file|saved)\b"
 )
 # "why do i have a late fee, i paid my rent": what the fee is for, not whether the rent went through.
+# A charge argued against: "dispute", "unfair", or that it should not have been charged ("i paid on
+# time", "i was never late", "i never got a notice"). Such a fee is explained, with the waiver offer.
+DISPUTES: Final = re.compile(
+    r"\b(dispute|contest|challenge|unfair|wrong|(paid|pay|payed)( it| my rent| rent)? on time|"
+    r"(was|wasn'?t|wasnt|was not|never|not) (ever )?late|"
+    r"never (got|received|saw) (a|any|the) (notice|warning|letter))\b",
+    re.I,
+)
 _FEE_Q = re.compile(r"\b(why|what)\b[^?.!,]{0,30}\b(fees?|charges?)\b")
 _CHANGE = re.compile(r"\b(update|change|add|remove|delete|new)\b")
 # A charge named by its amount: "why am i being charged 35 dollars", "what is the 92.50 for".
@@ -145,7 +153,13 @@ def question_kind(text: str) -> Kind | None:
         return "methods"
     if asks_last_amount(text):
         return "last_amount"
-    if _WENT_THROUGH.search(t) and (months_named(t) or what_named(t)) and _is_payment_talk(t) and not _FEE_Q.search(t):
+    if (
+        _WENT_THROUGH.search(t)
+        and (months_named(t) or what_named(t))
+        and _is_payment_talk(t)
+        and not _FEE_Q.search(t)
+        and not _disputes_fee(t)
+    ):
         return "went_through"
     if _PAY.search(t) and _PART.search(t) and (_LATER.search(t) or _MOVE.search(t)) and _asks(t):
         return "part"  # "can i pay half now and half on the 15th?": what paying part means, then how much
@@ -157,6 +171,11 @@ def question_kind(text: str) -> Kind | None:
     if _CHARGE_Q.search(t) and charged_cents(t) is not None:
         return "charge_amount"
     return None
+
+
+def _disputes_fee(t: str) -> bool:
+    """ "this late fee is wrong, i paid rent on time": the fee argued with, not whether rent went through."""
+    return bool(DISPUTES.search(t) and re.search(r"\b(fees?|charges?|charged)\b", t))
 
 
 def asks_paying_part(text: str) -> bool:

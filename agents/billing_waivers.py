@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from callcenter_agents.billing_disputes import gives_waiver_reason
-from callcenter_agents.billing_intents import PAY_WORDS, detect_intent
+from callcenter_agents.billing_intents import PAY_WORDS, asks_to_remove_it, detect_intent
 from callcenter_agents.billing_lookup import ask_invoice, find_invoices, slim
 from callcenter_agents.billing_payment import Restart, pay_invoice
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
@@ -55,7 +55,7 @@ async def offered_waiver(t: ToolTurn, text: str, state: dict[str, Any], restart:
         return await pay_invoice(t, text, state["invoice"])
     if gives_waiver_reason(text, state.get("invoice")):  # "i dont have a pet anymore" after pet rent
         return confirm_waiver_question(t, state["invoice"], text, lead="I understand.")
-    if is_affirmative(text) and not is_negative(text):
+    if (is_affirmative(text) or asks_to_remove_it(text)) and not is_negative(text):  # "yes" / "i want it removed"
         return await waive(t, state["invoice"], state.get("reason") or text)
     if is_negative(text) or is_cancel(text):
         return t.reply("Okay. Anything else I can help with on your account?", done=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 from callcenter_agents.billing_disputes import gives_waiver_reason
 from callcenter_agents.billing_intents import (
+    asks_to_remove_it,
     detect_intent,
     is_account_money_question,
     is_amount_offer,
@@ -228,8 +229,10 @@ def continues_billing(text: str, closing: dict[str, Any], now: datetime) -> bool
         return True
     if closing.get("stage") in _PAYING_STAGES and detect_intent(text) == "pay":
         return True
-    if closing.get("stage") == "offer_waiver" and gives_waiver_reason(text, closing.get("invoice")):
-        return True  # "i dont have a pet anymore, my cat passed away" right after the pet rent was explained
+    if closing.get("stage") == "offer_waiver" and (
+        gives_waiver_reason(text, closing.get("invoice")) or asks_to_remove_it(text)
+    ):
+        return True  # "i dont have a pet anymore" / "i want it removed" right after the fee was explained
     shown = closing.get("payments")
     if isinstance(shown, dict) and (asks_about_payment(text) or other_month(text, shown.get("month"), now.date())):
         return True  # "and when was it?", "and the month before?" right after payments were read back
