@@ -14,22 +14,16 @@ import itertools
 import random
 import re
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import pytest
-from seeded import clocked, seeded_runtime, variants
+from seeded import TZ, clocked, variants
 from test_emergency_smoke_and_typos import slipped
 
-from callcenter.evals.paraphrase import Spec, load_spec
+from callcenter.evals.paraphrase import Spec
 from callcenter.runtime import Runtime
-from callcenter.settings import Settings
 
-EVENING = datetime(2026, 12, 1, 21, 10, tzinfo=ZoneInfo("America/New_York"))
-TEMPLATES = Path(__file__).resolve().parents[1] / "evals" / "generated" / "templates.yaml"
+EVENING = datetime(2026, 12, 1, 21, 10, tzinfo=TZ)
 LEAVE = re.compile(r"leave (?:your home|the building) now|salga del edificio|salga de su casa", re.I)
 
 WHOSE = ("my neighbour's", "my neighbors", "the guy next door's", "my downstairs neighbor's", "the upstairs tenant's")
@@ -71,17 +65,6 @@ def generated(n: int, seed: int) -> list[str]:
     return rng.sample(made, n - len(OTHERS)) + list(OTHERS)
 
 
-@pytest.fixture(scope="module")
-def spec() -> Spec:
-    return load_spec(TEMPLATES)
-
-
-@pytest.fixture(scope="module")
-async def rt(server_dsn: str, test_settings: Settings) -> AsyncIterator[Runtime]:
-    async with seeded_runtime(server_dsn, test_settings, today=EVENING.date()) as runtime:
-        yield runtime
-
-
 async def say(rt: Runtime, customer: int, said: str) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
     """The reply, the tickets it names (a repeat is added to the resident's open one) and the session's handoffs
     to a person."""
@@ -107,7 +90,10 @@ async def say(rt: Runtime, customer: int, said: str) -> tuple[str, list[dict[str
     return reply, tickets, people
 
 
-async def test_a_neighbours_smoking_is_a_complaint_ticket_with_the_smoke_free_rule(rt: Runtime, spec: Spec) -> None:
+async def test_a_neighbours_smoking_is_a_complaint_ticket_with_the_smoke_free_rule(
+    night_runtime: Runtime, spec: Spec
+) -> None:
+    rt = night_runtime
     tried = 0
     for n, wording in enumerate(generated(14, seed=7)):
         for said in dict.fromkeys([wording, slipped(wording, n), *variants(spec, wording, 2, seed=n)[1:]]):
@@ -121,7 +107,8 @@ async def test_a_neighbours_smoking_is_a_complaint_ticket_with_the_smoke_free_ru
     assert tried >= 30
 
 
-async def test_smoking_with_a_sign_of_fire_is_still_an_emergency(rt: Runtime, spec: Spec) -> None:
+async def test_smoking_with_a_sign_of_fire_is_still_an_emergency(night_runtime: Runtime, spec: Spec) -> None:
+    rt = night_runtime
     for n, wording in enumerate(STILL_FIRE):
         for said in dict.fromkeys([wording, *variants(spec, wording, 2, seed=n)[1:]]):
             reply, _tickets, people = await say(rt, 31 + n, said)
@@ -130,8 +117,9 @@ async def test_smoking_with_a_sign_of_fire_is_still_an_emergency(rt: Runtime, sp
 
 
 async def test_a_neighbours_smoking_in_spanish_goes_to_spanish_speakers_not_the_emergency_team(
-    rt: Runtime, spec: Spec
+    night_runtime: Runtime, spec: Spec
 ) -> None:
+    rt = night_runtime
     for n, wording in enumerate(SPANISH):
         for said in dict.fromkeys([wording, *variants(spec, wording, 2, seed=n, language="es")[1:]]):
             reply, _tickets, people = await say(rt, 35 + n, said)

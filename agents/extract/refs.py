@@ -144,7 +144,12 @@ _PHRASES: Final[tuple[tuple[re.Pattern[str], str, str], ...]] = tuple(
             "no power",
         ),
         (r"\bno\s+heat\b|\bheat\s+(?:is\s+)?(?:out|off)\b|\bfreezing\s+in\s+here\b", "hvac", "no heat"),
-        (r"\bno\s+(?:ac|a/c|air\s+conditioning|cold\s+air)\b|\bnot\s+cooling\b", "hvac", "AC not cooling"),
+        (  # "the fridge is not cooling" is the fridge's (an appliance visit), not the AC's
+            r"\bno\s+(?:ac|a/c|air\s+conditioning|cold\s+air)\b"
+            r"|^(?!.*\b(?:fridge|frig|refrigerator|freezer|ice\s*maker)\b).*\bnot\s+cooling\b",
+            "hvac",
+            "AC not cooling",
+        ),
         (r"\bgas\s+(?:leak|smell)\b|\bsmell(?:s)?\s+(?:of\s+|like\s+)?gas\b", "general", "gas smell"),
         (r"\blocked\s+out\b", "general", "locked out"),
         (r"\bmold\b|\bmould\b|\bmildew\b", "general", "mold"),
