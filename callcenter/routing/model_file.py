@@ -7,6 +7,9 @@ never execute code; the metadata names the model kind and the format version it 
 from __future__ import annotations
 
 import json
+import os
+import uuid
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -23,8 +26,15 @@ def write_model(path: str | Path, meta: dict[str, Any], arrays: dict[str, Any]) 
     """Save `arrays` and `meta` (plus format and version, which `meta` must carry) to `path`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as fh:
-        np.savez_compressed(fh, meta=np.array(json.dumps(meta)), **arrays)
+    # Written aside and renamed into place: processes starting together (a supervisor's workers, parallel
+    # test workers) share one cache, and a reader must find the whole old file or the whole new one.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
+    try:
+        with partial.open("wb") as fh:
+            np.savez_compressed(fh, meta=np.array(json.dumps(meta)), **arrays)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path
 
 
@@ -65,7 +75,7 @@ def load_or_train(path: Path, load: Callable[[Path], M], train: Callable[[], M])
     if path.exists():
         try:
             return load(path)
-        except (ValueError, OSError, KeyError) as exc:
+        except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:  # BadZipFile: a truncated file
             log.warning("model.cache_unreadable", path=str(path), error=str(exc))
     # Said before, not only after: on a first start training is the longest silent step (a minute
     # on a busy 2-core box), and an operator staring at a quiet terminal thinks it hung.
