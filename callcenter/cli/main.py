@@ -14,22 +14,26 @@ from collections.abc import Callable, Sequence
 from importlib import import_module
 from pathlib import Path
 
-# module path -> it defines register(subparsers). Order = order in --help.
-COMMAND_MODULES: tuple[str, ...] = (
-    "callcenter.cli.server",  # serve, token
-    "callcenter.cli.db",  # migrate, seed
-    "callcenter.cli.embedded",  # db status|start|stop
-    "callcenter.cli.chat",  # chat
-    "callcenter.cli.customer",  # customer set-pin
-    "callcenter.routing.commands",  # route, router ...
-    "callcenter.fakellm.commands",  # fake-llm
-    "callcenter.cli.report",  # report
-    "callcenter.cli.operator",  # operator add|token|disable
-    "callcenter.evals.commands",  # eval, calibrate
-)
+# module path -> the commands its register(subparsers) adds. Order = order in --help. A command named on the
+# line imports only its own module: `callcenter operator token` or `migrate` start without the fake provider's
+# web server, numpy or the eval tooling (tests/test_cli_main.py keeps this table true).
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "callcenter.cli.server": ("serve", "token"),
+    "callcenter.cli.db": ("migrate", "seed"),
+    "callcenter.cli.embedded": ("db",),  # db status|start|stop
+    "callcenter.cli.chat": ("chat",),
+    "callcenter.cli.customer": ("customer",),  # customer set-pin
+    "callcenter.routing.commands": ("route", "router"),
+    "callcenter.fakellm.commands": ("fake-llm",),
+    "callcenter.cli.report": ("report",),
+    "callcenter.cli.operator": ("operator",),  # operator add|token|disable
+    "callcenter.evals.commands": ("eval", "calibrate"),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with `command`, only the module that owns it is imported (none owns it, or no
+    command: every module, for --help and for the error naming the choices)."""
     parser = argparse.ArgumentParser(
         prog="callcenter",
         description=(
@@ -45,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"callcenter {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors (also CALLCENTER_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    owners = [name for name, commands in COMMAND_MODULES.items() if command in commands]
+    for name in owners or COMMAND_MODULES:
         try:
             mod = import_module(name)
         except ModuleNotFoundError as exc:
@@ -62,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv or os.environ.get("CALLCENTER_DEBUG", "").lower() in ("1", "true", "yes")
     argv = [a for a in argv if a != "--debug"]
-    parser = build_parser()
+    parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
