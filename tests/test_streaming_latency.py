@@ -22,7 +22,7 @@ import pytest
 from fake_models import on_fake_models
 
 from callcenter.fakellm import FakeLLMServer, Reply
-from callcenter.fakellm.pacing import TTFT_S, first_sentence_share
+from callcenter.fakellm.pacing import Pace, first_sentence_share
 from callcenter.fakellm.prompt import count_tokens
 from callcenter.runtime import Runtime
 
@@ -66,8 +66,9 @@ async def paced() -> AsyncIterator[FakeLLMServer]:
 
 async def _measure(
     runtime: Runtime, fake: FakeLLMServer, reply: str, model: str = HAIKU
-) -> tuple[list[tuple[float, str]], float]:
-    """(seconds from the message to each delta, delta) and seconds to the final message, on the model path."""
+) -> tuple[list[tuple[float, str]], float, float]:
+    """(seconds from the message to each delta, delta), seconds to the final message and seconds to the model's
+    first token (its request reaching the provider, then the modelled TTFT), on the model path."""
     fake.reset()
     question = "how do I get a parking permit?" if "parking" in reply else "when is the laundry room free?"
     sent: list[tuple[float, str]] = []
@@ -81,21 +82,24 @@ async def _measure(
 
         result = await runtime.orchestrator.handle_turn(sid, question, on_delta=on_delta)
         final = time.perf_counter() - started
+    first_token = fake.requests[-1].received_at - started + Pace(1.0).ttft_s(model)
     assert result.text == reply and "".join(p for _, p in sent) == reply
     print(
         f"{model} {count_tokens(reply)} tokens: first delta {sent[0][0] * 1000:.0f} ms, final message "
         f"{final * 1000:.0f} ms ({sent[0][0] / final:.0%}; modelled floor {floor(model, reply):.0%})"
     )
-    return sent, final
+    return sent, final, first_token
 
 
 @pytest.mark.parametrize("reply", REPLIES)
 async def test_the_first_sentence_goes_out_right_after_the_models_first_token(
     runtime: Runtime, paced: FakeLLMServer, reply: str
 ) -> None:
-    sent, final = await _measure(runtime, paced, reply)
+    sent, final, first_token = await _measure(runtime, paced, reply)
     assert len(sent) >= 3 and sent[0][1] == reply.split(". ")[0] + ". "  # sentence by sentence, not at once
-    assert sent[0][0] - TTFT_S[1] <= 0.3, sent[0]  # within 300 ms of the model's (modelled) first token
+    # within 300 ms of the model's (modelled) first token (the turn's own work before its request, which also pays
+    # one-time set-up on a process's first turn, counts in the 40 % test below)
+    assert sent[0][0] - first_token <= 0.3, (sent[0], first_token)
     assert sent[0][0] < 0.75 * final
 
 
@@ -127,6 +131,6 @@ def _impossible(model: str, reply: str) -> pytest.MarkDecorator:
 async def test_the_first_delta_comes_within_40_percent_of_the_final_message(
     runtime: Runtime, paced: FakeLLMServer, model: str, reply: str
 ) -> None:
-    sent, final = await _measure(runtime, paced, reply, model)
+    sent, final, _ = await _measure(runtime, paced, reply, model)
     assert sent[0][1] == reply.split(". ")[0] + ". "
     assert sent[0][0] <= 0.4 * final, (sent[0][0], final)
