@@ -25,7 +25,7 @@ from callcenter_agents.extract import FULL, detect_charge_kind, parse_amount
 from callcenter_agents.extract._text import SMALL_NUMBERS, TENS, words_value
 from callcenter_agents.extract.amount import mask_not_money
 from callcenter_agents.extract.lead_in import request_core
-from callcenter_agents.extract.polite import fix_typos
+from callcenter_agents.extract.polite import fix_typos, polite_core
 
 __all__ = [
     "Scope",
@@ -175,6 +175,21 @@ def _share(t: str) -> Share | None:
     return None
 
 
+# "pay it al", "al of it", "pay them alll": "all" with a slip, too short for fix_typos to mend.
+_ALL_SLIPS: Final = (
+    (re.compile(r"\b(it|pay|them|off|that)\s+al+\b(?!')", re.I), r"\1 all"),
+    (re.compile(r"\bal+(?=\s+of\s+(?:it|them|that|what|my|the)\b)", re.I), "all"),
+    (re.compile(r"\bal{3,}\b", re.I), "all"),
+    (re.compile(r"^\W*al+\W*$", re.I), "all"),  # "al" as the answer to "How much?"
+)
+
+
+def _all_mended(text: str) -> str:
+    for pattern, repl in _ALL_SLIPS:
+        text = pattern.sub(repl, text)
+    return text
+
+
 def requested_amount(text: str, *, answering: bool = False) -> Requested | None:
     """The amount a payment request or answer names: cents, FULL, a Share of the balance, or None.
 
@@ -182,6 +197,7 @@ def requested_amount(text: str, *, answering: bool = False) -> Requested | None:
     ("75", "just a thousand") is an amount; otherwise a bare number counts only after a pay verb.
     A negative amount comes back negative (no flow pays it).
     """
+    text = _all_mended(text)
     t = fix_typos(" ".join(text.replace("\u2019", "'").lower().split()), _MENDED)
     if _NOT_FULL.search(t):
         return None  # "wait no, not all of it"
@@ -304,7 +320,8 @@ def share_cents(share: Share, owed_cents: int) -> int:
 
 def attempted_amount(text: str) -> bool:
     """Whether the message tries to name an amount ("pay a bit", "some of it", a number) at all."""
-    return bool(_AMOUNTISH.search(_masked(fix_typos(text.lower()))))
+    t = fix_typos(text.lower())
+    return bool(_AMOUNTISH.search(_masked(request_core(t) or t)))  # "um hi three. yes please": no amount
 
 
 def unclear_request(text: str) -> bool:
@@ -312,7 +329,9 @@ def unclear_request(text: str) -> bool:
     read from it, the resident may have said one, so a bare "yes" to "How much?" is not the balance."""
     if attempted_amount(text):
         return True
-    said = re.findall(r"[a-z']+", fix_typos(text))  # "yes pldase" is a bare yes
+    # "yes pldase" is a bare yes; "quick questoon, let me pay" and "ok so excuse me, i'd like to pay" are a
+    # bare "let me pay" inside courtesy (the courtesy, slips and all, is no amount).
+    said = re.findall(r"[a-z']+", polite_core(text) or fix_typos(text))
     return any(w not in _BARE_PAY_WORDS for w in said)
 
 

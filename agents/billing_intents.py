@@ -128,6 +128,8 @@ BOOKING_CUE = re.compile(
 _BILLING_WORDS = (
     *("history", "payment", "payments", "today", "monthly", "rent", "refund", "installments"),
     *("receipt", "toward", "towards", "remaining", "charged", "overcharged", "arrangement", "plan"),
+    *("card", "cards", "account"),  # "carrds", "accont"; "card" listed so it stays "card"
+    *("grace", "period"),  # "is there a grace peroid"
 )
 # "put $1,500 on my account", "send 1k toward my balance": money toward the account is a payment.
 _MONEY_VERB = re.compile(r"\b(put|send|apply|transfer|give (you|y'?all))\b", re.I)

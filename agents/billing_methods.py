@@ -15,7 +15,15 @@ from typing import Any
 
 from callcenter_agents.extract.polite import fix_typos
 
-__all__ = ["CARD_REF", "choose_method", "mentions_method", "method_labels", "pick_method", "without_method"]
+__all__ = [
+    "CARD_REF",
+    "any_method_is_fine",
+    "choose_method",
+    "mentions_method",
+    "method_labels",
+    "pick_method",
+    "without_method",
+]
 
 CARD_REF = re.compile(
     r"\b(?:ending(?: in| with)?|ends? (?:in|with)|last (?:four|4)(?: digits)?|x+|(?:card|account)(?: number)?)"
@@ -80,14 +88,35 @@ _MENDED = (
 )
 
 
+# Any method will do ("yeah any card is fine", "whichever one", "doesnt matter which card", "i dont care
+# which", "no preference"): no method is named, so the default is the one the confirm question names.
+_ANY_METHOD = re.compile(
+    r"\b(?:any|either|whichever|whatever)(?:\s+(?:of\s+(?:them|those|these|my\s+\w+)|one|card|account|method"
+    r"|payment\s+method|bank|is|works?|will\s+do|you\s+(?:have|want|like|pick)|on\s+file|fine|ok(?:ay)?|good))+\b"
+    r"|\b(?:do(?:es)?\w{0,3}n\w{0,2}|do(?:es)?\s+not)\s+(?:really\s+)?(?:matter|care|mind)"
+    r"(?:\s+(?:which|what)(?:\s+(?:one|card|account|method))?)?\b"
+    r"|\bno\s+preference\b",
+    re.I,
+)
+
+
+def any_method_is_fine(text: str) -> str:
+    """The text without the words saying any payment method will do: "yeah any card is fine, doesnt
+    matter" is the "yeah" to the method the question named, not a card asked for (a resident whose
+    only saved method is a bank account was told "I don't see a saved card")."""
+    return _ANY_METHOD.sub(" ", text)
+
+
 def _wanted(text: str) -> str:
-    """The text, slips mended, without the methods it refuses ("…with the bank account not the card")."""
-    return _NOT_THIS.sub(" ", fix_typos(text, _MENDED))
+    """The text, slips mended, without the methods it refuses ("…with the bank account not the card")
+    or says any of will do."""
+    return _NOT_THIS.sub(" ", any_method_is_fine(fix_typos(text, _MENDED)))
 
 
 def mentions_method(text: str) -> bool:
-    """Whether the text names a payment method at all (brand, kind, last four digits, default)."""
-    text = fix_typos(text, _MENDED)
+    """Whether the text names a payment method at all (brand, kind, last four digits, default); "any
+    card is fine" names none."""
+    text = any_method_is_fine(fix_typos(text, _MENDED))
     low = text.lower()
     return bool(
         CARD_REF.search(text)

@@ -23,7 +23,13 @@ from callcenter_agents.billing_amounts import (
     wants_correction,
 )
 from callcenter_agents.billing_intents import amount_text, detect_intent
-from callcenter_agents.billing_methods import mentions_method, method_labels, pick_method, without_method
+from callcenter_agents.billing_methods import (
+    any_method_is_fine,
+    mentions_method,
+    method_labels,
+    pick_method,
+    without_method,
+)
 from callcenter_agents.billing_scoped import NOUN, is_charge, scoped_amount
 from callcenter_agents.extract import (
     FULL,
@@ -259,8 +265,8 @@ async def offer_payment(t: ToolTurn, state: dict[str, Any], amount: int | str, o
 
 
 async def picked_method(t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
-    if is_cancel(text) or (is_negative(text) and not mentions_method(text)):
-        return t.reply("Okay, I haven't charged anything.", done=True)
+    if is_cancel(text) or (is_negative(any_method_is_fine(text)) and not mentions_method(text)):
+        return t.reply("Okay, I haven't charged anything.", done=True)  # not "i dont care which"
     methods: list[dict[str, Any]] = state.get("methods", [])
     idx = pick_choice(text, len(methods), [str(m.get("label", "")) for m in methods])
     # A bare "yes" to "Which one would you like to use?" picks none: the one they named isn't on file,
@@ -268,6 +274,8 @@ async def picked_method(t: ToolTurn, text: str, state: dict[str, Any]) -> FlowRe
     if idx is None and mentions_method(text):
         found, _ = pick_method(methods, text)
         idx = next((n for n, m in enumerate(methods) if found is not None and m is found), None)
+    if idx is None and any_method_is_fine(text) != text:  # "whichever one is fine": the default, asked about
+        idx = next((n for n, m in enumerate(methods) if m.get("is_default")), 0)
     if idx is None:
         return t.reply(f"Which payment method should I use? Your saved ones are: {method_labels(methods)}.", state)
     state["method_hint"] = f"ending {methods[idx]['last4']}"
@@ -276,6 +284,8 @@ async def picked_method(t: ToolTurn, text: str, state: dict[str, Any]) -> FlowRe
 
 
 async def got_amount(t: ToolTurn, text: str, state: dict[str, Any], restart: Restart) -> FlowReply:
+    said = any_method_is_fine(text)  # "i dont care which card, go ahead": the go-ahead, not a "don't"
+    text = said if re.search(r"[a-z0-9]", said, re.I) else text
     if (scope := scoped_request(amount_text(text))) is not None:  # "half of what's overdue" to "How much?"
         return await offer_scoped(t, state, scope, await t.call("get_balance", {}))
     charge = limited_to(text, answering=True)
@@ -328,6 +338,10 @@ async def got_amount(t: ToolTurn, text: str, state: dict[str, Any], restart: Res
 async def confirm_pay(t: ToolTurn, text: str, state: dict[str, Any], restart: Restart | None = None) -> FlowReply:
     """The yes/no that moves money. Anything else that is a question of its own ("what's my balance
     now?") is answered instead, and nothing is charged: asking "(yes or no)" again would loop."""
+    said = any_method_is_fine(text)  # "yeah any card is fine, doesnt matter": the yeah, to the method named
+    if not re.search(r"[a-z0-9]", said, re.I):  # "whichever works": no yes in it, and no other method
+        return t.reply(f"Pay {format_cents(state['amount_cents'])} with {state['method_label']}? (yes or no)", state)
+    text = said
     if (scope := scoped_request(amount_text(text))) is not None:  # "actually just the overdue stuff"
         return await offer_scoped(t, state, scope, await t.call("get_balance", {}))
     charge = limited_to(text, answering=True)
@@ -411,7 +425,8 @@ async def _pay_confirmed(t: ToolTurn, state: dict[str, Any]) -> FlowReply:
 # A question of its own, not an answer to "Pay $75.00 with Visa?": a wh-word or an auxiliary first.
 _NEW_QUESTION = re.compile(
     r"^\W*(?:(?:wait|hold on|actually|hmm+|oh|ok|okay|and|so|now)\W+)?"
-    r"(what|what'?s|whats|when|where|which|who|why|how|hows|do|does|did|is|are|am|can|could|will|would|should|"
+    r"(what|what'?s|whats|when|where|which|who|why|how|hows|do(?!\s+(?:it|that|this)\b)|does|did|is|are|am|can|"
+    r"could|will|would|should|"
     r"have|has|show|send|email|give)\b|^\W*(balance|receipt|invoices?)\W*$",
     re.I,
 )

@@ -34,6 +34,12 @@ _WORDS: Final = (
     "schedule",
     "instead",
     "posted",
+    "card",
+    "cards",  # "what carrds do i have on file" ("card" listed so it stays "card")
+    "sorry",  # "soorry how much was it"
+    "saved",  # "show me my savved cards"
+    "stored",
+    "clear",  # "did the november rent payment cllear"
 )
 
 # "how much was it again?", "how much was that payment", "what was the amount again", "remind me how much".
@@ -131,7 +137,7 @@ def what_named(text: str) -> str | None:
 
 def charged_cents(text: str) -> int | None:
     """The amount a charge question names ("35 dollars", "the 92.50", "$35"), in cents."""
-    for m in _MONEY.finditer(text.lower()):
+    for m in _MONEY.finditer(fix_typos(text)):  # "35 dolars", "35 dollasr"
         raw = next(g for g in m.groups() if g).replace(",", "")
         if re.fullmatch(r"(19|20)\d\d", raw):
             continue  # a year

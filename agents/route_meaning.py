@@ -171,7 +171,8 @@ _BILLING_MEANING: Final = re.compile(
 def fits_billing(text: str) -> bool:
     """Whether a message the classifier sends to billing has anything of money in it ("can my sister
     pick it up" has not: the balance would answer a question never asked)."""
-    return bool(_BILLING_MEANING.search(fix_typos(text, ("balance", "payment", "invoice", "refund", "charge"))))
+    mended = fix_typos(text, ("balance", "payment", "invoice", "refund", "charge", "account", "card", "cards"))
+    return bool(_BILLING_MEANING.search(mended))  # "how much is on my accont", "what carrds do i have"
 
 
 # "is the note about calling before arriving still on there?": the visit's notes, read back.

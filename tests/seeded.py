@@ -17,6 +17,8 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import asyncpg
+
 from callcenter.evals.paraphrase import Spec, roughen
 from callcenter.orchestrator import Orchestrator
 from callcenter.runtime import Runtime, build_runtime
@@ -106,3 +108,24 @@ def with_trained_models(data_dir: Path, models: Path, pattern: str = "*.npz") ->
     for model in models.glob(pattern):
         shutil.copy2(model, cache / model.name)
     return data_dir
+
+
+async def resident_owing_75(pool: asyncpg.Pool, *, method: tuple[str, str, str] = ("card", "Visa", "4242")) -> int:
+    """A resident of their own (the seeded ones are shared by other tests): a $75 lockout fee, overdue,
+    and one saved payment method, the default ((kind, brand, last4))."""
+    cid: int = await pool.fetchval(
+        "INSERT INTO customers (full_name, email, building, unit) VALUES ('Lee Moss', $1, 'Cedar Lofts', '4A')"
+        " RETURNING id",
+        f"{uuid.uuid4().hex}@example.com",
+    )
+    await pool.execute(
+        "INSERT INTO invoices (customer_id, kind, description, amount_cents, issued_on, due_on)"
+        " VALUES ($1, 'fee', 'Lockout fee', 7500, current_date - 20, current_date - 10)",
+        cid,
+    )
+    await pool.execute(
+        "INSERT INTO payment_methods (customer_id, kind, brand, last4, is_default) VALUES ($1, $2, $3, $4, true)",
+        cid,
+        *method,
+    )
+    return cid

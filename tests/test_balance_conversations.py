@@ -8,10 +8,10 @@ up: your balance is $0.00" as a payment claim and hand the resident to a person.
 from __future__ import annotations
 
 import re
-import uuid
 
 import asyncpg
 import pytest
+from seeded import resident_owing_75
 
 from callcenter.runtime import Runtime
 
@@ -22,23 +22,8 @@ AFTER = ("what's my balance now?", "do I still owe anything?", "how much do I ow
 
 
 async def _resident_owing_75(pool: asyncpg.Pool) -> int:
-    """A resident of their own (the seeded ones are shared by other tests): a $75 fee, a saved Visa."""
-    cid: int = await pool.fetchval(
-        "INSERT INTO customers (full_name, email, building, unit) VALUES ('Lee Moss', $1, 'Cedar Lofts', '4A')"
-        " RETURNING id",
-        f"{uuid.uuid4().hex}@example.com",
-    )
-    await pool.execute(
-        "INSERT INTO invoices (customer_id, kind, description, amount_cents, issued_on, due_on)"
-        " VALUES ($1, 'fee', 'Lockout fee', 7500, current_date - 20, current_date - 10)",
-        cid,
-    )
-    await pool.execute(
-        "INSERT INTO payment_methods (customer_id, kind, brand, last4, is_default) VALUES ($1, 'card', 'Visa', '4242',"
-        " true)",
-        cid,
-    )
-    return cid
+    """A resident of their own: a $75 fee, a saved Visa."""
+    return await resident_owing_75(pool)
 
 
 @pytest.mark.parametrize("n", range(4))

@@ -54,6 +54,7 @@ _BENIGN = re.compile(
 _UNSURE = re.compile(r"\b(?:not\s+sure|don'?t\s+know|do\s+not\s+know|no\s+idea|not\s+certain)\b")
 _AFFIRM_START = re.compile(
     r"^(?:(?:oh|well|um+|uh+|hmm+|ah)[\s,]+)?(?:yes|yeah|yea|yep|yup|ya|yah|ye|yeh|yess+|sure|ok|okay|k|kk"
+    r"|yse|yas|yeas|yeha|yaeh|yepp+|okk+|okey|okie|oki|okya|for\s+sure|sure\s+thing"  # slips, and as typed fast
     r"|alright|all\s+right|absolutely|definitely|certainly|affirmative|of\s+course|totally"
     r"|let'?s\s+do\s+(?:it|that)|lets\s+do\s+it"
     r"|s[ií]|claro|dale|de\s+acuerdo|est[aá]\s+bien|por\s+supuesto|perfecto|[aá]ndale)\b"

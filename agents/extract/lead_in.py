@@ -13,7 +13,12 @@ import re
 
 _GREETINGS = ("hi", "hello", "hey", "hiya", "howdy", "yo", "greetings")
 _LEAD = re.compile(
-    r"^(?:\W*(?:(?:hi|hello|hey|hiya|howdy|yo|greetings)(?:\s+there|\s+three(?=\s*[.!,;:]+\s*(?!(?:thanks|thank|thx|please|pls|plz|ty)\b)\w))?|good\s+(?:morning|afternoon|evening|day)"
+    r"^(?:\W*(?:(?:hi|hello|hey|hiya|howdy|yo|greetings)"
+    # "hi there", and its slips that are other words ("hi three. yes please", "hi thee, yep"): only before
+    # a stop and a word that is not courtesy
+    r"(?:\s+there|\s+(?:three|thee|ther|tehre|theer|thre)"
+    r"(?=\s*[.!,;:]+\s*(?!(?:thanks|thank|thx|please|pls|plz|ty)\b)\w))?"
+    r"|good\s+(?:morning|afternoon|evening|day)"
     r"|excuse\s+me|sorry|um+|uh+|uhm+|er+|hmm+|so|ok(?:ay)?\s+so|ok(?:ay)?|well|quick\s+question|question"
     r"|just\s+(?:checking|wondering|curious)|i\s+was\s+(?:just\s+)?wondering"
     r"|one\s+more\s+thing|also|and|please|pls|plz|oh)(?=\W|$)[\s,.!:;-]*)+",

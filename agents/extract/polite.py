@@ -76,6 +76,8 @@ def _mend(word: str, extra: frozenset[str] = frozenset()) -> str:
     if any(word[: -len(end)] in vocabulary for end in ("s", "d") if word.endswith(end)):
         return word  # an inflection of a listed word ("appointments", "scheduled"), not a slip
     hits = [v for v in vocabulary if len(v) >= 5 and _one_edit(word, v)]
+    if len(hits) > 1 and len({h.removesuffix("s") for h in hits}) == 1:
+        hits = [max(hits, key=len)]  # "dollasr", "thansk": "dollar(s)", "thank(s)", the same word either way
     if len(hits) > 1:  # "thre": "there" or "three"? Courtesy is the likelier slip around an answer.
         hits = [h for h in hits if h in _COURTESY]
     if hits:
