@@ -54,7 +54,7 @@ from callcenter_agents.detector_chirp import continues_after_chirp, is_chirp_rep
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.polite import fix_typos, is_bare_ack, polite_core
 from callcenter_agents.handbook_follow_ups import follows_the_answer
-from callcenter_agents.request_kinds import is_policy_question, is_repair_request
+from callcenter_agents.request_kinds import is_policy_question, is_repair_request, repeats_failed_repair
 from callcenter_agents.route_meaning import (
     asks_about_packages,
     asks_about_parking,
@@ -181,6 +181,7 @@ ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("billing", asks_what_i_owe),  # "how do I owe", "a letter … something about money": the balance
     ("billing", names_payment_method),  # "the visa": the card for a payment, never a repair
     ("billing", is_amount_offer),  # "I can do 1,000" answers "How much?", whatever the classifier hears
+    ("escalation", repeats_failed_repair),  # "third time im writing about the heat, nobody has come": maintenance, high
     ("booking", is_repair_request),
     ("booking", reports_hot_water_problem),  # "barely any hot water": a repair, not the water bill
     ("booking", asks_what_is_booked),  # "whats booked": the resident's appointments, not off-topic

@@ -31,9 +31,10 @@ from callcenter_agents.emergencies import SAFETY, detect_emergency, past_danger,
 from callcenter_agents.emergency_follow_up import answered_elsewhere, emergency_follow_up
 from callcenter_agents.emergency_questions import safety_answers
 from callcenter_agents.escalation_prompt import ESCALATION_EXAMPLES, ESCALATION_INSTRUCTIONS
-from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
+from callcenter_agents.extract import detect_issue, is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.polite import polite_core
 from callcenter_agents.replies import summarize_history
+from callcenter_agents.request_kinds import repeats_failed_repair
 from callcenter_agents.route_meaning import asks_for_call_back
 from callcenter_agents.ticket_in_hand import presses_for_action, ticket_in_hand
 from callcenter_agents.ticket_status import asks_ticket_status, log_past_danger, not_found_reply, status_reply
@@ -104,7 +105,7 @@ _QUEUE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "maintenance",
         re.compile(
             r"\b(repair\w*|leak\w*|broken|technician|plumb\w*|maintenance|fix\w*|"
-            r"appointment|heater|ac|toilet|sink)\b",
+            r"appointment|heater|heat|heating|furnace|boiler|radiators?|thermostat|hvac|ac|toilet|sink)\b",
             re.I,
         ),
     ),
@@ -231,6 +232,18 @@ class EscalationFlow:
             desk = await self._desk_ticket(turn, text, state, intent)  # "leave a message for the manager": a ticket
             if desk is not None:
                 return desk
+        said = [text, *(msg for role, msg in turn.history if role == "user")]
+        repeat = next((s for s in said if repeats_failed_repair(s)), None)  # reported before, still not fixed
+        if repeat is not None and intent in ("person", "complaint", "unclear"):
+            issue = detect_issue(repeat) or ("general", "repair")
+            why = "Resident asked for a person; " if intent == "person" else ""
+            return self._to_human(
+                turn,
+                "maintenance",
+                Priority.HIGH,
+                f"{why}repeat report, still not fixed: {issue[1]} ({issue[0]})",
+                lead="I'm sorry this still isn't fixed. ",
+            )
         if intent == "person":
             queue = pick_queue(text, turn.history, turn.context.details)
             return self._to_human(turn, queue, Priority.NORMAL, "Resident asked to talk to a person")
@@ -314,11 +327,11 @@ class EscalationFlow:
             return ticket_in_hand(state)
         return None
 
-    def _to_human(self, turn: FlowTurn, queue: str, priority: Priority, reason: str) -> FlowReply:
+    def _to_human(self, turn: FlowTurn, queue: str, priority: Priority, reason: str, lead: str = "") -> FlowReply:
         team = _TEAM.get(queue, "resident services")
         eta = handoff_eta(queue, priority.value)
         return FlowReply(
-            text=f"I'm connecting you with a person on our {team} team; {eta}. They'll see this conversation, "
+            text=f"{lead}I'm connecting you with a person on our {team} team; {eta}. They'll see this conversation, "
             "so you won't need to repeat yourself.",
             done=True,
             human=HumanHandoffRequest(

@@ -150,3 +150,23 @@ def is_repair_request(text: str) -> bool:
     if issue is None or issue[1] in _NOT_A_REPAIR or any(n in issue[1] for n in _NOT_A_REPAIR) or _DOWNPLAYED.search(t):
         return False
     return not (_GRIEVANCE.search(t) or _QUESTION_ABOUT.search(t) or is_policy_question(text))
+
+
+# A repair reported before and still not done ("this is the THIRD time im writing about the heat … nobody has
+# come", "i already reported the leak twice and no one came"): the resident has tried the normal route, so it goes
+# to the maintenance team at high priority (agents/escalation.py), not another booking prompt (outsider c8).
+_REPEAT: Final = re.compile(
+    r"\b((third|3rd|fourth|4th|fifth|5th|second|2nd|\d+(st|nd|rd|th)|umpteenth|how many) times?|"
+    r"(nobody|no one|noone|no body|no-one)( has| have|'s)? (ever )?(come|came|show(n|ed)? up|fixed|been (here|out|by)|"
+    r"responded|called( me)? back|done anything)|"
+    r"(still|yet) (not|isn'?t|hasn'?t|hasnt|isnt|has not|is not) (been )?(fixed|repaired|working|done|resolved)|"
+    r"(already|keep|kept) (reported|reporting|called|calling|wrote|writing|written|asked|asking|complained|"
+    r"complaining|messag\w+|email\w+|submitted|put in)( a| the| in)?( request| ticket)?)\b"
+)
+
+
+def repeats_failed_repair(text: str) -> bool:
+    """A repair reported before that nobody has fixed yet (a count of times, "nobody has come", "still not
+    fixed", "already reported"), about a maintenance issue: for the maintenance team, not a new booking."""
+    t = fix_typos(text, ISSUE_WORDS)
+    return bool(_REPEAT.search(t.lower())) and detect_issue(t) is not None

@@ -11,6 +11,8 @@ from typing import Final, Literal
 from callcenter_agents.extract._text import lower
 from callcenter_agents.extract.polite import fix_typos
 
+from callcenter.routing.cold_indoors import cold_indoors
+
 __all__ = [
     "ISSUE_WORDS",
     "TRADE_WORDS",
@@ -144,6 +146,14 @@ _PHRASES: Final[tuple[tuple[re.Pattern[str], str, str], ...]] = tuple(
             "no power",
         ),
         (r"\bno\s+heat\b|\bheat\s+(?:is\s+)?(?:out|off)\b|\bfreezing\s+in\s+here\b", "hvac", "no heat"),
+        (  # "writing about the heat", "cold in here", "freezing inside my apartment" (outsider c8)
+            r"\b(?:writ\w*|wrote|call\w*|text\w*|email\w*|messag\w*|complain\w*|report\w*|ask\w*)\s+(?:you\s+|u\s+)?"
+            r"(?:about|regarding|re|over|for)\s+(?:the|my|our)\s+(?:heat|heating|heater)\b"
+            r"|\b(?:cold|freezing|frigid)\s+(?:in\s+here|inside|indoors|in\s+(?:my|the|our)\s+(?:apartment|apt|unit|place"
+            r"|home|house|flat|bedroom|room))\b",
+            "hvac",
+            "no heat",
+        ),
         (  # "the fridge is not cooling" is the fridge's (an appliance visit), not the AC's
             r"\bno\s+(?:ac|a/c|air\s+conditioning|cold\s+air)\b"
             r"|^(?!.*\b(?:fridge|frig|refrigerator|freezer|ice\s*maker)\b).*\bnot\s+cooling\b",
@@ -184,6 +194,8 @@ def _detect_issue(t: str) -> tuple[str, str] | None:
     for pattern, category, name in _PHRASES[:-1]:
         if pattern.search(t):
             return category, name
+    if cold_indoors(t):  # "its 55 degrees in my apartment": the heating, whatever else is named
+        return "hvac", "no heat"
     for category, pattern, name in _OBJECTS:
         if m := pattern.search(t):
             if name == "heater" and re.search(r"\bheat\b", m[0]) and not any(p.search(t) for p, _ in _PROBLEMS):

@@ -17,7 +17,10 @@ Judgement calls (tested in tests/test_routing_emergency.py):
   half", "my car was broken into last month" is a report, not a dispatch.
 - No heat is an emergency only with a cold cue (freezing, below zero, "it's 20 degrees", pipes
   freezing, a baby or elderly person cold). "The heat is out" alone is an urgent repair, not a
-  life-safety dispatch, and flagging every such call would drown the real ones.
+  life-safety dispatch, and flagging every such call would drown the real ones. A temperature read
+  inside the home at or below the cold line (COLD_AT_OR_BELOW_F/_C, 55 °F / 10 °C, the line a
+  reading of the cold cue uses) is itself the no-heat emergency: "its 55 degrees in my apartment and
+  nobody has come about the heat", "50F inside", "the thermostat says 52" (not "set it to 50").
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from callcenter.routing.cold_indoors import COLD_AT_OR_BELOW_C, COLD_AT_OR_BELOW_F, cold_indoors
 from callcenter.routing.emergency_slips import slips_of
 from callcenter.routing.smoke import only_smoke, tobacco_smoke
 
@@ -314,7 +318,7 @@ def _is_cold(text: str) -> bool:
         return True
     for m in _DEGREES.finditer(text):
         celsius = (m.group(2) or "f").lower().startswith("c")
-        if int(m.group(1)) <= (10 if celsius else 55):
+        if int(m.group(1)) <= (COLD_AT_OR_BELOW_C if celsius else COLD_AT_OR_BELOW_F):
             return True
     return False
 
@@ -364,6 +368,8 @@ def _detect_builtin(text: str, kinds: frozenset[str] | set[str], *, past: bool =
                     cold = _is_cold(text)
                 if cold:
                     return "no_heat"
+        if not past and cold_indoors(text):
+            return "no_heat"
     return None
 
 
