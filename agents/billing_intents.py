@@ -276,5 +276,6 @@ def invoice_line(inv: dict[str, Any]) -> str:
     due = int(inv.get("due_cents", inv.get("amount_cents", 0)))
     total = int(inv.get("amount_cents", due))
     owed = f"{format_cents(due)} due" if inv.get("status") != "paid" else f"{format_cents(total)} paid"
-    overdue = ", overdue" if inv.get("overdue") else ""
+    grace = inv.get("grace_ends")
+    overdue = f", within the grace period until {grace}" if grace else ", overdue" if inv.get("overdue") else ""
     return f"{inv.get('description', inv.get('kind', 'charge'))}: {owed} (due date {inv.get('due_on')}{overdue})"

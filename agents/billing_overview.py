@@ -6,6 +6,8 @@ amount goes to agents/billing_payment.py, which still asks before any money move
 
 from __future__ import annotations
 
+from datetime import date
+
 from callcenter_agents.billing_intents import invoice_line
 from callcenter_agents.billing_lookup import slim
 from callcenter_agents.replies import best_sentences, numbered, words
@@ -33,10 +35,16 @@ async def balance(t: ToolTurn) -> FlowReply:
         return t.reply("You're all paid up: your balance is $0.00.", done=True)
     text = f"Your balance is {format_cents(cents)}"
     overdue = int(bal.get("overdue_cents", 0))
-    if overdue >= cents:
+    grace = min(overdue, int(bal.get("in_grace_cents") or 0))  # rent past the 1st, before any late fee
+    late = int(bal.get("late_cents", overdue - grace))
+    if late >= cents:
         text += ", all of it overdue"
-    elif overdue > 0:
-        text += f", of which {format_cents(overdue)} is overdue"
+    elif late > 0:
+        text += f", of which {format_cents(late)} is overdue"
+    if grace and bal.get("grace_ends"):
+        ends = date.fromisoformat(str(bal["grace_ends"]))
+        said = ", all of it" if grace >= cents else f"{'.' if late else ','} {format_cents(grace)} of rent is"
+        text += f"{said} due now, within the grace period: no late fee if it's paid by {ends:%b} {ends.day}"
     nxt = bal.get("next_due")
     if nxt and overdue < cents:
         text += f". Next due: {format_cents(int(nxt['amount_due_cents']))} on {nxt['due_on']}"

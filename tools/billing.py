@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 import asyncpg
 import structlog
-from callcenter_tools.billing_policy import allocate, explain, is_late_fee, waiver_decision
+from callcenter_tools.billing_policy import allocate, explain, in_grace, is_late_fee, waiver_decision
 from callcenter_tools.booking import BUSINESS_TZ
 from callcenter_tools.escalation import session_uuid
 from pydantic import Field
@@ -46,6 +46,7 @@ def _invoice_out(row: asyncpg.Record, today: date) -> dict[str, Any]:
         "due_on": row["due_on"].isoformat(),
         "status": row["status"],
         "overdue": row["status"] == "open" and row["due_on"] < today,
+        **({"grace_ends": grace.isoformat()} if (grace := in_grace(row["kind"], row["due_on"], today)) else {}),
     }
 
 
@@ -94,13 +95,14 @@ async def get_balance(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
     today = _today(ctx)
     rows = await ctx.conn.fetch(
         """
-        SELECT id, due_on, amount_cents - paid_cents AS due FROM invoices
+        SELECT id, kind, due_on, amount_cents - paid_cents AS due FROM invoices
         WHERE customer_id = $1 AND status = 'open' ORDER BY due_on, id
         """,
         customer_id,
     )
     balance = sum(int(r["due"]) for r in rows)
     overdue = sum(int(r["due"]) for r in rows if r["due_on"] < today)
+    grace = [(r, ends) for r in rows if (ends := in_grace(r["kind"], r["due_on"], today))]
     upcoming = [r for r in rows if r["due_on"] >= today]
     first = upcoming[0] if upcoming else None
     return {
@@ -108,6 +110,10 @@ async def get_balance(ctx: ToolContext, args: NoArgs) -> dict[str, Any]:
         "balance": format_cents(balance),
         "overdue_cents": overdue,
         "overdue": format_cents(overdue),
+        # of `overdue`, rent still within its grace period: due, with no late fee before `grace_ends`
+        "in_grace_cents": (in_grace_cents := sum(int(r["due"]) for r, _ in grace)),
+        "late_cents": overdue - in_grace_cents,  # past the due date and any grace period
+        "grace_ends": max(ends for _, ends in grace).isoformat() if grace else None,
         "open_invoices": len(rows),
         "next_due": (
             {

@@ -7,11 +7,20 @@ on their own and that module stays readable; the tools, the seed and the tests u
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from callcenter.types import format_cents
 
 LATE_FEE_PERCENT = 5
 LATE_FEE_MIN_CENTS = 5_000
 GRACE_DAYS = 5
+
+
+def in_grace(kind: str, due_on: date, today: date) -> date | None:
+    """The last day of the grace period of rent past its due date but still within it (no late fee before
+    then), else None: "due", not yet "overdue" (outsider 2026-12-02: 'all of it overdue' on Dec 2)."""
+    ends = due_on + timedelta(days=GRACE_DAYS)
+    return ends if kind == "rent" and due_on < today <= ends else None
 
 
 def late_fee_cents(rent_cents: int) -> int:
