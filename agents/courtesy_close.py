@@ -11,7 +11,9 @@ import re
 
 from callcenter_agents.extract.polite import polite_core
 
-THANKS = re.compile(r"\b(thanks|thank you|thx|ty|tysm|thank u|appreciate (it|that|you)|cheers|much obliged)\b", re.I)
+THANKS = re.compile(
+    r"\b(thanks|thank you|thx|ty|tysm|thank u|appreciate (it|that|you)|cheers|much obliged|gracias)\b", re.I
+)
 BYE = re.compile(
     r"\b(bye|goodbye|good night|see you|that's all|that is all|nothing else|i'?m (all )?set|"
     r"i'?m good|all good|have a (good|nice) (day|one|night))\b",
@@ -24,4 +26,11 @@ def only_thanks_or_bye(text: str) -> bool:
     if "?" in text or len(text.split()) > 8 or not (THANKS.search(text) or BYE.search(text)):
         return False
     core = polite_core(text)
-    return not core or bool(re.fullmatch(r"[\s,.!]*((thanks|thank you|thx|ty|ok|okay|bye|goodbye)[\s,.!]*)+", core))
+    return not core or bool(_ONLY_COURTESY.fullmatch(core))
+
+
+# What may stand around the thanks: "lol ok thanks", "muchas gracias", "cool, thank you, bye".
+_ONLY_COURTESY = re.compile(
+    r"[\s,.!]*((thanks|thank you|thx|ty|tysm|ok|okay|bye|goodbye|lol|haha|cool|great|perfect|awesome|got it|"
+    r"muchas|gracias|so much|very much)[\s,.!]*)+"
+)

@@ -36,9 +36,11 @@ _WHO_HANDLES = re.compile(
     rf"\b{_WHO} (handles|deals with|approves|is in charge of|takes care of|is responsible for) (that|this|it|those)\b|"
     rf"\b{_WHO}('?s| is) in charge\b|"
     r"\bhow (do|can|should) (i|we) (contact|reach|call|email|get (in touch|hold of)) (them|the office|you|someone)\b|"
-    r"\bwhere (do|should|can) (i|we) (go|ask|apply|turn)( for (that|this|it))?\W*$"
+    r"\bwhere (do|should|can) (i|we) (go|ask|apply|turn)( for (that|this|it))?\W*$|"
+    # "how do i sign up", "how do i get one": the office does it; its hours and how to reach it
+    r"^((ok|okay|so|and|great|cool)[, ]+)*how (do|can|would) (i|we) (sign up|apply|get one|get it|request one|register)"
 )
-_WHO_WORDS = ("contact", "talk", "speak", "reach", "handles", "charge")
+_WHO_WORDS = ("contact", "talk", "speak", "reach", "handles", "charge", "about", "regarding", "apply", "register")
 _SIGN_UP = re.compile(
     r"^((ok|okay|great|cool|perfect|nice|awesome|alright|yes|yeah|yep|sure)[,!. ]+)*(then )?(please )?"
     r"((can|could|would|will) (you|u) (please |just )?)?("
@@ -46,7 +48,7 @@ _SIGN_UP = re.compile(
     r"(i|we)('?d| would) like (one|a \w+|to sign up|to get one|to apply)|(i|we) (want|need) (one|a \w+ too)|"
     r"(can|could) (you|i|we) (get|reserve|book|sign) (me |us )?(up|one|it|a (spot|space|place))|"
     r"(set|sort) (it|that|one|this) (up|out)( for (me|us))?|reserve (one|it|a (spot|space)) for (me|us)|"
-    r"let'?s do (it|that)|how (do|can) (i|we) (sign up|apply|get one|get it|request one|register)"
+    r"let'?s do (it|that)"
     r")( for (it|one|that|a \w+))?( please| pls| then| now| too| asap)?\W*$"
 )
 _SIGN_UP_WORDS = ("sign", "register", "reserve", "please")
@@ -59,10 +61,16 @@ def leans_on_answer(text: str) -> bool:
     return len(core.split()) <= 14 and bool(_LEANS.search(core))
 
 
+# What may follow "who do I talk to": the answer just given, pointed at ("about that", "for this", "then").
+_POINTS_BACK = re.compile(r"^\W*((about|for|regarding|with|on) (that|this|it|those|them)|then|now|please|pls|\W)*\W*$")
+
+
 def asks_who_handles(text: str) -> bool:
     """ "ok who do I talk to about that", "who should i contact", "how do i reach them": the people who
-    handle what was just explained."""
-    return bool(_WHO_HANDLES.search(fix_typos(text, _WHO_WORDS)))
+    handle what was just explained ("who do i call if the office is closed" is a question of its own)."""
+    said = polite_core(fix_typos(text, _WHO_WORDS)) or fix_typos(text, _WHO_WORDS)
+    found = _WHO_HANDLES.search(said)
+    return found is not None and bool(_POINTS_BACK.match(said[found.end() :]))
 
 
 def asks_to_sign_up(text: str) -> bool:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from callcenter_agents.conversation import asks_for_help
-from callcenter_agents.courtesy_close import BYE, THANKS
+from callcenter_agents.courtesy_close import BYE, THANKS, only_thanks_or_bye
 from callcenter_agents.extract.lead_in import strip_lead_in
 from callcenter_agents.extract.polite import polite_core
 from callcenter_agents.replies import CAPABILITIES, bare_ack_reply, first_name
@@ -59,6 +59,6 @@ def small_talk(text: str, name: str | None, history: Sequence[tuple[str, str]] =
     core = strip_lead_in(text)  # "can I reserve the room, thanks" is a question, not a thank-you
     if short and BYE.search(core) and "?" not in text:
         return "Glad I could help. Have a good day!"
-    if short and THANKS.search(core) and "?" not in text:
-        return "You're welcome! Is there anything else I can help with?"
+    if (short and THANKS.search(core) and "?" not in text) or (only_thanks_or_bye(text) and THANKS.search(text)):
+        return "You're welcome! Is there anything else I can help with?"  # "lol ok thanks" too
     return None
