@@ -166,6 +166,23 @@ async def night_runtime(server_dsn: str, test_settings: Settings) -> AsyncIterat
 
 
 @pytest.fixture(scope="module")
+async def own_seeded_dsn(server_dsn: str) -> AsyncIterator[str]:
+    """A seeded database of the module's own, for tests whose checks read rows other tests also write: the
+    desk's queue shows one entry per resident, so another test's resident left waiting on the run's shared
+    database would stand in for this test's (which tests ran before depends on the order and on `-n`)."""
+    async with seeded_database(server_dsn) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+async def own_runtime(own_seeded_dsn: str, test_settings: Settings) -> AsyncIterator[Runtime]:
+    """The product on `own_seeded_dsn`."""
+    rt = await build_runtime(test_settings, dsn=own_seeded_dsn)
+    yield rt
+    await rt.close()
+
+
+@pytest.fixture(scope="module")
 async def client(runtime: Runtime) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
     """The product's aiohttp app in-process (chat, desk, voice, transcripts), one per test module."""
     async with TestClient(TestServer(create_app(runtime))) as c:

@@ -30,9 +30,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-async def desk_url(runtime: Runtime) -> AsyncIterator[str]:
+async def desk_url(own_runtime: Runtime) -> AsyncIterator[str]:
     require_browser()
-    async with served(create_app(runtime)) as url:
+    async with served(create_app(own_runtime)) as url:
         yield url
 
 
@@ -49,12 +49,16 @@ async def _context_page(browser: Any, errors: list[str]) -> tuple[Any, Any]:
     return context, page
 
 
-async def test_operator_takes_over_from_the_bot_and_hands_back(desk_url: str, chromium: Any, runtime: Runtime) -> None:
+async def test_operator_takes_over_from_the_bot_and_hands_back(
+    desk_url: str, chromium: Any, own_runtime: Runtime
+) -> None:
     errors: list[str] = []
     resident_ctx, resident = await _context_page(chromium, errors)
     operator_ctx, desk = await _context_page(chromium, errors)
-    name, token = await new_operator(runtime.pool, runtime.settings.secret.get_secret_value(), role="supervisor")
-    resident_name = await runtime.pool.fetchval("SELECT full_name FROM customers WHERE id = 3")
+    name, token = await new_operator(
+        own_runtime.pool, own_runtime.settings.secret.get_secret_value(), role="supervisor"
+    )
+    resident_name = await own_runtime.pool.fetchval("SELECT full_name FROM customers WHERE id = 3")
     try:
         # The operator signs in by pasting the token; the queue is live.
         await desk.goto(desk_url + "/desk/")

@@ -33,18 +33,18 @@ pytestmark = pytest.mark.processes
 
 
 @pytest.fixture(scope="module")
-async def nodes(seeded_dsn: str, test_settings: Settings, runtime: Runtime) -> AsyncIterator[list[Node]]:
-    # `runtime` first: it trains the router into test_settings.data_dir, which both nodes then load.
+async def nodes(own_seeded_dsn: str, test_settings: Settings, own_runtime: Runtime) -> AsyncIterator[list[Node]]:
+    # `own_runtime` first: it trains the router into test_settings.data_dir, which both nodes then load.
     secret = test_settings.secret.get_secret_value()
-    started = await asyncio.gather(*(start_node(seeded_dsn, test_settings.data_dir, secret) for _ in range(2)))
+    started = await asyncio.gather(*(start_node(own_seeded_dsn, test_settings.data_dir, secret) for _ in range(2)))
     yield list(started)
     await asyncio.gather(*(n.stop() for n in started))
 
 
-async def test_customer_on_one_node_operators_on_the_other(nodes: list[Node], runtime: Runtime) -> None:
+async def test_customer_on_one_node_operators_on_the_other(nodes: list[Node], own_runtime: Runtime) -> None:
     a, b = nodes
-    secret = runtime.settings.secret.get_secret_value()
-    (name1, t1), (_, t2) = await new_operator(runtime.pool, secret), await new_operator(runtime.pool, secret)
+    secret = own_runtime.settings.secret.get_secret_value()
+    (name1, t1), (_, t2) = await new_operator(own_runtime.pool, secret), await new_operator(own_runtime.pool, secret)
     async with (
         aiohttp.ClientSession() as http,
         http.ws_connect(a.ws_url + "/v1/chat") as customer,
@@ -88,11 +88,11 @@ async def test_customer_on_one_node_operators_on_the_other(nodes: list[Node], ru
 
 
 async def test_nothing_is_lost_when_a_node_restarts(
-    nodes: list[Node], runtime: Runtime, seeded_dsn: str, test_settings: Settings
+    nodes: list[Node], own_runtime: Runtime, own_seeded_dsn: str, test_settings: Settings
 ) -> None:
     a, b = nodes
-    secret = runtime.settings.secret.get_secret_value()
-    _, token = await new_operator(runtime.pool, secret)
+    secret = own_runtime.settings.secret.get_secret_value()
+    _, token = await new_operator(own_runtime.pool, secret)
     async with aiohttp.ClientSession() as http:
         customer = await http.ws_connect(a.ws_url + "/v1/chat")
         sid = await customer_asks_for_person(customer, customer_token(secret, 8))
@@ -105,7 +105,7 @@ async def test_nothing_is_lost_when_a_node_restarts(
         # The operator's node goes away; the customer keeps writing; the node comes back.
         await b.stop()
         assert (await say(customer, "are you still there?"))["type"] == "received"
-        b2 = await start_node(seeded_dsn, test_settings.data_dir, secret)
+        b2 = await start_node(own_seeded_dsn, test_settings.data_dir, secret)
         nodes[1] = b2
         async with http.ws_connect(b2.ws_url + "/v1/desk") as desk:
             hello = await desk_hello(desk, token)
@@ -119,7 +119,7 @@ async def test_nothing_is_lost_when_a_node_restarts(
             await a.stop()
             await desk.send_json({"type": "message", "session_id": sid, "text": "Yes, still here!"})
             await recv_until(desk, "sent")
-            a2 = await start_node(seeded_dsn, test_settings.data_dir, secret)
+            a2 = await start_node(own_seeded_dsn, test_settings.data_dir, secret)
             nodes[0] = a2
             async with http.ws_connect(a2.ws_url + "/v1/chat") as again:
                 await again.send_json({"type": "hello", "token": customer_token(secret, 8), "session_id": sid})
