@@ -38,7 +38,13 @@ from callcenter_agents.billing_payment import (
 )
 from callcenter_agents.billing_prompt import BILLING_EXAMPLES, BILLING_INSTRUCTIONS
 from callcenter_agents.billing_questions import asks_last_amount, question_kind
-from callcenter_agents.billing_waivers import confirm_waiver, offered_waiver, waiver_start
+from callcenter_agents.billing_waivers import (
+    asks_about_waiver,
+    confirm_waiver,
+    offered_waiver,
+    waiver_start,
+    waiver_status,
+)
 from callcenter_agents.extract import detect_invoice_ref, is_affirmative, is_cancel, is_negative
 from callcenter_agents.replies import sign_in_prompt, split_requests, words
 from callcenter_agents.tool_turn import ToolTurn
@@ -85,6 +91,8 @@ class BillingFlow:
         finished = state.get(FINISHED_KEY)
         if isinstance(finished, dict) and finished.get("paid") and asks_last_amount(text):
             return await last_payment(t)  # "how much was it again?" right after "Done: I've paid…"
+        if asks_about_waiver(text, finished):  # "how long will that take" right after the waiver request
+            return waiver_status(t, finished)  # type: ignore[arg-type]
         if about_late_fees(text, finished):  # "why do i have 2 late fees?", then "which months were they for"
             return await late_fees(t, text)
         shown = finished.get("payments") if isinstance(finished, dict) else None

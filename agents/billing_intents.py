@@ -232,6 +232,8 @@ def is_account_money_question(text: str) -> bool:
         return True  # a double charge reported as a grievance stays the classifier's (a complaint, a person)
     if _HISTORY.search(text):
         return not BOOKING_CUE.search(text)  # "I paid for a plumber last time and it still leaks" is a repair
+    if DISPUTES.search(text) and re.search(r"\b(late ?fees?|fees?|charged)\b", text):
+        return True  # "i got charged a late fee for october?? i paid on time": that fee, explained
     return bool(explain and _BARE_MONEY.search(text))
 
 

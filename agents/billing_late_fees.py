@@ -13,7 +13,8 @@ import re
 from typing import Any, Final
 
 from callcenter_agents.billing_intents import invoice_line, late_fees_asked
-from callcenter_agents.billing_questions import months_named
+from callcenter_agents.billing_lookup import slim
+from callcenter_agents.billing_questions import DISPUTES, months_named
 from callcenter_agents.extract.polite import fix_typos
 from callcenter_agents.tool_turn import ToolTurn
 
@@ -45,6 +46,8 @@ def asks_about_late_fees(text: str) -> bool:
     if not _LATE_FEE.search(t) or not _ASKS.search(t) or _ACTS.search(t):
         return False
     asked = late_fees_asked(t)
+    if DISPUTES.search(t) and asked != "several":
+        return False  # "i got charged a late fee for july?? i paid on time": that fee explained, with the waiver
     if asked == "one":
         return False  # "why do i have a late fee?": the one fee explained (the explain flow)
     return bool(asked == "several" or months_named(t) or _WHETHER.search(t))
@@ -78,6 +81,10 @@ async def late_fees(t: ToolTurn, text: str) -> FlowReply:
         which = " or ".join(m.capitalize() for m in months)
         lead = f"No, there was no late fee for {which}. "
         return t.reply(lead + _listed(fees), closing, done=True)
+    if len(named) == 1 and named[0].get("status") == "open":  # "was there a late fee in july?": that one,
+        # with the waiver offer, so "i want it removed" next asks for it (outsider 2026-12-02 #29)
+        offer = {**closing, "stage": "offer_waiver", "invoice": slim(named[0]), "reason": text[:500]}
+        return t.reply(f"Yes: {invoice_line(named[0])}. If you'd like, I can ask for this fee to be waived.", offer)
     if named:
         lead = "Yes: " if len(named) == 1 else ""
         return t.reply(lead + "; ".join(invoice_line(i) for i in named) + ".", closing, done=True)

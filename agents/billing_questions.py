@@ -75,7 +75,7 @@ _METHODS_Q = re.compile(
 # A charge argued against: "dispute", "unfair", or that it should not have been charged ("i paid on
 # time", "i was never late", "i never got a notice"). Such a fee is explained, with the waiver offer.
 DISPUTES: Final = re.compile(
-    r"\b(dispute|contest|challenge|unfair|wrong|(paid|pay|payed)( it| my rent| rent)? on time|"
+    r"\b(dispute|contest|challenge|unfair|wrong|(paid|pay|payed)( [\w']+){0,3} on time|"
     r"(was|wasn'?t|wasnt|was not|never|not) (ever )?late|"
     r"never (got|received|saw) (a|any|the) (notice|warning|letter))\b",
     re.I,

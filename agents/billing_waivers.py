@@ -6,6 +6,7 @@ A waiver is only requested after a yes to a question naming the fee, its amount 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from callcenter_agents.billing_disputes import gives_waiver_reason
@@ -13,6 +14,7 @@ from callcenter_agents.billing_intents import PAY_WORDS, asks_to_remove_it, dete
 from callcenter_agents.billing_lookup import ask_invoice, find_invoices, slim
 from callcenter_agents.billing_payment import Restart, pay_invoice
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
+from callcenter_agents.extract.polite import fix_typos
 from callcenter_agents.tool_turn import ToolTurn
 
 from callcenter.specialists.flow import FlowReply
@@ -74,4 +76,30 @@ async def waive(t: ToolTurn, inv: dict[str, Any], reason: str) -> FlowReply:
         message = "The fee was waived." if res.get("waived") else "I've sent your request to the billing team."
     if res.get("ticket_id") and f"#{res['ticket_id']}" not in message:
         message += f" Reference: ticket #{res['ticket_id']}."
-    return t.reply(message, done=True)
+    return t.reply(message, {"waiver": {"ticket_id": res.get("ticket_id"), "said": message}}, done=True)
+
+
+# "how long will that take", "when will i hear back", "how soon": about the waiver request just made.
+_HOW_LONG = re.compile(
+    r"\b(how long|how soon|when will (i|they|you|someone|it)|when do i (hear|get|know)|what happens (now|next)|"
+    r"then what|and then)\b"
+)
+
+
+def asks_about_waiver(text: str, finished: object) -> bool:
+    """A question about the waiver request the last turn made ("how long will that take?")."""
+    return (
+        isinstance(finished, dict)
+        and isinstance(finished.get("waiver"), dict)
+        and bool(_HOW_LONG.search(fix_typos(text.lower(), ("long", "soon"))))
+    )
+
+
+def waiver_status(t: ToolTurn, finished: dict[str, Any]) -> FlowReply:
+    """What was just said about the waiver, again: waived, or which ticket and how long the review takes."""
+    said = str(finished["waiver"].get("said", "")).strip()
+    review = re.search(r"the billing team [^.;]*ticket #\d+[^.;]*", said, re.I)  # the part that says how long
+    if review:
+        part = review.group(0)
+        return t.reply(f"{part[0].upper()}{part[1:]}.", done=True)
+    return t.reply(said or "The billing team has your request.", done=True)

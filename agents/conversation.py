@@ -25,6 +25,7 @@ from callcenter_agents.billing_late_fees import asks_about_late_fees, follows_up
 from callcenter_agents.billing_months import other_month
 from callcenter_agents.billing_payment import asks_about_payment, pays_named_charge
 from callcenter_agents.billing_questions import asks_last_amount, asks_paying_part
+from callcenter_agents.billing_waivers import asks_about_waiver
 from callcenter_agents.booking_changes import changes_booking
 from callcenter_agents.booking_followups import answers_what_needs_fixing, is_about_openings, is_vague_answer
 from callcenter_agents.booking_notes import (
@@ -227,6 +228,8 @@ def continues_billing(text: str, closing: dict[str, Any], now: datetime) -> bool
     while a payment is being set up, a request to pay ("ok and can i pay the parking part only"), which
     the classifier may hear as a question about parking."""
     if closing.get("late_fees") and follows_up_late_fees(text):  # "which months were they for"
+        return True
+    if asks_about_waiver(text, closing):  # "how long will that take" right after the waiver request
         return True
     if closing.get("stage") in _PAYING_STAGES and detect_intent(text) == "pay":
         return True

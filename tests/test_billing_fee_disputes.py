@@ -119,3 +119,40 @@ async def test_a_late_fee_said_to_be_wrong_is_explained_and_a_claimed_date_asks_
             )
             assert status == "void" or [t["category"] for t in tickets] == ["billing"], (said, early, done)
             assert not await ledger.new_payments(), said
+
+
+LISTED = (
+    "i got charged a late fee for {mon}?? i paid {mon} rent on time i have the bank statement",
+    "was there a late fee in {mon}?",
+)
+AFTER = ("how long will that take", "when will i hear back", "how soon?")
+# "take it off" is left out here: the office-request rule files it as a charge dispute (escalation) before
+# billing's open waiver offer is consulted, and "when will i hear back" after that desk ticket is not yet
+# answered from it (a known gap, docs/trials/2026-12-02-conversations-2.md).
+TAKE_OFF = tuple(r for r in REMOVE if r != "take it off")
+
+
+@pytest.mark.parametrize("first", LISTED)
+async def test_a_late_fee_named_by_its_month_can_be_taken_off_and_the_wait_is_answered(
+    night_runtime: Runtime, spec: Spec, first: str
+) -> None:
+    """Outsider trial 2 #29: the month's fee was listed, then "i want it removed" and "how long will that
+    take" got the complaint offer twice and nothing was recorded."""
+    pool = night_runtime.pool
+    fee = await _two_fees_one_open(pool)
+    mon = str(fee["month"]).split()[0].lower()
+    orch = clocked(night_runtime, NIGHT)
+    for n, said in enumerate(rough(spec, (first.format(mon=mon),), 3, seed=5)):
+        async with Ledger(pool, fee["customer_id"]) as ledger:
+            told, _taken, wait = await Resident(orch, fee["customer_id"]).say(said, TAKE_OFF[n], AFTER[n])
+            assert "waived" in told, (said, told)
+            status = await pool.fetchval("SELECT status FROM invoices WHERE id = $1", fee["id"])
+            tickets = await pool.fetch(
+                "SELECT id, category FROM tickets WHERE customer_id = $1 AND id > $2",
+                fee["customer_id"],
+                ledger.last_ticket,
+            )
+            if status != "void":
+                assert [t["category"] for t in tickets] == ["billing"], (said, tickets)
+                assert f"ticket #{tickets[0]['id']}" in wait and "business days" in wait, (said, wait)
+            assert not await ledger.new_payments(), said
