@@ -37,6 +37,7 @@ from callcenter_agents.booking_prompt import BOOKING_EXAMPLES, BOOKING_INSTRUCTI
 from callcenter_agents.booking_requests import (
     NAMES_THE_VISIT,
     appointment_number,
+    asks_about_their_visit,
     asks_booked_time,
     carry_window,
     describe_issue,
@@ -64,6 +65,7 @@ from callcenter_agents.extract import (
     parse_when,
     pick_choice,
 )
+from callcenter_agents.extract.excluded_days import excluded_weekdays
 from callcenter_agents.extract.polite import answer_text
 from callcenter_agents.replies import (
     asks_something_else,
@@ -179,6 +181,10 @@ class BookingFlow(ExistingAppointments, VisitNotes):
         window = window_to_state(when) if when else None
         if intent == "list":
             return await self._list(t)
+        if intent == "book" and asks_about_their_visit(text):  # "my ac guy is coming monday right? what time"
+            theirs = await self._their_visit(t, text)
+            if theirs is not None:
+                return theirs
         if intent == "book" and moves_a_booking(text, t.turn.now.astimezone(BUSINESS_TZ)) and await upcoming(t):
             intent = "reschedule"  # "make it thursday instead": the visit they have, never a second one
         if intent in ("cancel", "reschedule"):
@@ -261,6 +267,9 @@ class BookingFlow(ExistingAppointments, VisitNotes):
         category = state.get("category") if kind == "maintenance" else None
         noun = visit_noun(kind, category)
         today = t.turn.now.astimezone(BUSINESS_TZ).date()
+        ruled_out = excluded_weekdays(t.turn.text)  # "not monday tho": kept for the rest of the flow
+        if ruled_out:
+            state["not_days"] = sorted(set(state.get("not_days") or []) | set(ruled_out))
         slots, note, reason = await find_openings(t, state, kind, category, today)
         state.pop("exclude", None)
         if not slots:
@@ -309,6 +318,8 @@ class BookingFlow(ExistingAppointments, VisitNotes):
     async def _offer_answer(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         options: list[dict[str, Any]] = state.get("options", [])
         idx = pick_choice(text, len(options), [o["label"] for o in options])
+        if idx is None and (hour := bare_hour(text, len(options))) is not None:  # "the 10": the 10:00 one
+            idx = pick_choice(f"at {hour}", len(options), [o["label"] for o in options])
         # "1st" / "el primero" to a numbered list is option 1, not the first of the month
         when = None if names_a_position(text, len(options)) else self._later_when(t, text, state)
         if idx is not None and when is not None and same_weekday(when, options[idx]):
@@ -389,18 +400,24 @@ class BookingFlow(ExistingAppointments, VisitNotes):
     async def _confirm_answer(self, t: ToolTurn, text: str, state: dict[str, Any]) -> FlowReply:
         options: list[dict[str, Any]] = state.get("options", [])
         chosen = state["chosen"]
+        # "ok so can it be tuesday instead, thanks": the "ok" is courtesy, not a yes (answer_text)
+        yes = is_affirmative(answer_text(text))
         idx = pick_choice(text, len(options), [o["label"] for o in options])
-        if idx is not None and options[idx]["slot_id"] != chosen["slot_id"] and not is_affirmative(text):
+        if idx is not None and options[idx]["slot_id"] != chosen["slot_id"] and not yes:
             state["chosen"] = options[idx]
+            if not names_a_position(text, len(options)):
+                # "can we do tuesday instead?" named an opening by its day: that one is now the offer,
+                # so "fine the first one" next means it, not the first of the older list
+                state["options"] = [options[idx]]
             return t.reply(self._confirm_question(state), state)
         when = None if names_a_position(text, len(options)) else self._later_when(t, text, state)
         if len(options) == 1 and idx == 0 and not is_negative(text) and (when is None or fits_window(when, chosen)):
             # "that one" to the question that named the only opening is a yes to it.
             return await self._commit(t, state)
-        if when is not None and not is_affirmative(text) and (is_correction(text) or not fits_window(when, chosen)):
+        if when is not None and not yes and (is_correction(text) or not fits_window(when, chosen)):
             state["window"] = window_to_state(when)
             return await self._search(t, state)
-        if is_affirmative(text) and not is_negative(text):
+        if yes and not is_negative(text):
             return await self._commit(t, state)
         if idx is None and when is None and not is_negative(text):
             followed = await self._follow_up(t, text, state)

@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from callcenter_agents.booking_appointments import appointment_line, upcoming
+from callcenter_agents.booking_appointments import appointment_line, upcoming, with_tech
 from callcenter_agents.booking_changes import moves_a_booking
 from callcenter_agents.booking_moves import move_window
 from callcenter_agents.booking_requests import (
@@ -22,6 +22,7 @@ from callcenter_agents.booking_requests import (
     loose_numbers,
     named_number,
     named_trade,
+    specialist_trade,
     visit_noun,
     window_to_state,
     with_article,
@@ -90,6 +91,21 @@ class ExistingAppointments:
             "move": None,
         }
         return await self._choose_appointment(t, fresh)
+
+    async def _their_visit(self, t: ToolTurn, text: str) -> FlowReply | None:
+        """ "my ac guy is coming monday right? what time again": the visit booked, read back (never new
+        openings, whose slot could clash with it); None when no booked visit fits the question."""
+        trade = specialist_trade(text) or named_trade(text)
+        appts = [a for a in await upcoming(t) if not trade or a.get("category") == trade]
+        if not appts:
+            return None
+        if len(appts) > 1:
+            return await self._list(t)
+        a = appts[0]
+        noun = visit_noun(a.get("kind", "maintenance"), a.get("category"))
+        note = {"booked": {k: a.get(k) for k in ("appointment_id", "kind", "category", "label")}}
+        said = f"Your {noun} is on {a['label']}{with_tech(a)} (appointment #{a['appointment_id']})."
+        return t.reply(f"{said} Would you like to keep it or change the time?", note, done=True)
 
     async def _list(self, t: ToolTurn) -> FlowReply:
         appts = await upcoming(t)

@@ -36,7 +36,11 @@ _HOURS: Final = re.compile(
     r"|(?:do|does|can)\s+(?:you|they|the\s+\w+)\s+(?:come|work|do\s+visits)\s+(?:late|early))"
 )
 # A bare hour answering a numbered list ("11", "how about 11?") when there is no option 11.
-_BARE_HOUR: Final = re.compile(r"^(?:(?:how|what)\s+\w+\s+|maybe\s+|at\s+|ok\s+)?(\d{1,2})(?::00)?\s*(?:please)?\??$")
+# "the 10", "the 8 one pls": the hour of an opening on the list (booking._offer_answer picks it).
+_BARE_HOUR: Final = re.compile(
+    r"^(?:(?:how|what)\s+\w+\s+|maybe\s+|at\s+|ok\s+|the\s+)?(\d{1,2})(?::00)?\s*(?:o'?clock\s*)?(?:one\s*)?"
+    r"(?:please|pls|plz|porfa|por favor)?\??$"
+)
 _DAY_WORDS: Final = {0: "Monday", 1: "Tuesday", 2: "Wednesday", 3: "Thursday", 4: "Friday", 5: "Saturday", 6: "Sunday"}
 
 
@@ -235,6 +239,7 @@ async def find_openings(
     turned down (`exclude`) and, when a visit is moved, those on the wrong side of it stay out.
     """
     exclude = {opt["slot_id"] for opt in state.get("exclude", [])}
+    not_days = set(state.get("not_days") or [])  # "not monday tho": never offered (excluded_days.py)
     direction, visit = state.get("direction"), (state.get("appointment") or {}).get("starts_at")
     slots: list[dict[str, Any]] = []
     reason = ""
@@ -251,12 +256,20 @@ async def find_openings(
         slots = [
             s
             for s in result.get("slots", [])
-            if s.get("slot_id") not in exclude and starts_within(bounds, s) and on_side(direction, visit, s)
+            if s.get("slot_id") not in exclude
+            and starts_within(bounds, s)
+            and on_side(direction, visit, s)
+            and not (not_days and (start := _local_start(s)) is not None and start.weekday() in not_days)
         ][:MAX_OPTIONS]
         if bounds.get("latest_first"):
             slots.reverse()
         if slots:
             return slots, reason or widened_note, reason
+        raw = result.get("slots", [])
+        if not_days and len(raw) >= 10 and (last := _local_start(raw[-1])) is not None:
+            # a page all on the days ruled out: the same window again, from the day after that page
+            plan.insert(step, ({**bounds, "date_from": (last.date() + timedelta(days=1)).isoformat()}, widened_note))
+            continue
         schedule = result.get("schedule")
         if not reason and isinstance(schedule, dict):
             # Nothing free where visits never run (a Saturday, the evening, past the last bookable

@@ -134,6 +134,20 @@ def asks_what_is_booked(text: str) -> bool:
     return bool(_WHAT_IS_BOOKED.search(fix_typos(text, _WHAT_IS_BOOKED_WORDS)))
 
 
+# "is my plumber still coming?", "the ac guy is coming monday right?", "what time is the electrician coming"
+_THEIR_VISIT = re.compile(
+    r"\b(what time|when)\b[^.?!]{0,40}\b(coming|arriving|showing up|getting here|coming by|stopping by|be here)\b|"
+    r"\b(coming|arriving|showing up)\b[^.?!]{0,25}\bright\b|"
+    r"\b(is|are)\s+(my|the|our)\b[^.?!]{0,25}\b(still )?(coming|arriving|showing up)\b",
+    re.I,
+)
+
+
+def asks_about_their_visit(text: str) -> bool:
+    """A question about a visit already booked (when, what time, still coming): read back, not rebooked."""
+    return asks_booked_time(text) or bool(_THEIR_VISIT.search(text))
+
+
 def asks_booked_time(text: str) -> bool:
     """ "what time was that again?": asked right after a booking or a read-back, the visit's time."""
     return bool(_BOOKED_TIME.search(fix_typos(text, ("again",))))

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Final
 
 from callcenter_agents.extract._text import MONTH_RE, SMALL_NUMBERS, WEEKDAY_RE, WEEKDAYS, WORD_HOUR, lower
+from callcenter_agents.extract.excluded_days import without_excluded_days
 from callcenter_agents.extract.polite import answer_text, fix_typos
 from callcenter_agents.extract.when import clock_time
 
@@ -271,7 +272,7 @@ def pick_choice(text: str, n_options: int, labels: Sequence[str] = ()) -> int | 
     """
     if n_options <= 0:
         return None
-    t = answer_text(text)
+    t = without_excluded_days(answer_text(text))  # "but not monday" picks no Monday
     index = _pick(t, n_options, labels)
     return index if index is not None and 0 <= index < n_options else None
 

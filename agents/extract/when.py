@@ -56,6 +56,7 @@ from callcenter_agents.extract.day_phrases import (
     part_of,
     relative_day,
 )
+from callcenter_agents.extract.excluded_days import without_excluded_days
 
 __all__ = ["DateWindow", "parse_when"]
 
@@ -474,7 +475,7 @@ def parse_when(text: str, now: datetime, anchor: date | None = None) -> DateWind
         return later  # "tuesday? no wait wednesday": the day said last, after taking the first back
     lowered = _GREETING.sub(lambda m: " " * len(m[0]), lower(text))
     lowered = mend_calendar_slips(lowered)  # "the day afer", "end of monht", "sundy", "marhc", "cloggged"
-    lowered = PAST.sub(lambda m: " " * len(m[0]), lowered)
+    lowered = without_excluded_days(PAST.sub(lambda m: " " * len(m[0]), lowered))  # "not monday tho"
     lowered = ORDINAL_DATE.sub(ordinal_value, lowered)
     today = now.date()
     date_from, date_to, date_spans = _find_dates(lowered, today, anchor)
