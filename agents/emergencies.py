@@ -11,8 +11,8 @@ import re
 
 from callcenter_agents.replies import summarize_history
 
+from callcenter.routing.emergency import FLOOD_OF_THINGS, SPARKS_A_FEELING, past_emergency, said_as_past
 from callcenter.routing.emergency import detect_emergency as rule_emergency
-from callcenter.routing.emergency import past_emergency, said_as_past
 from callcenter.routing.emergency_slips import slip_fixer
 from callcenter.routing.smoke import only_smoke, tobacco_smoke
 from callcenter.specialists.flow import FlowTurn, HumanHandoffRequest
@@ -75,7 +75,7 @@ _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "electrical",
         re.compile(
-            r"\b(spark(s|ing|ed)?|outlet .{0,25}(smok|burn|melt)\w*|exposed (live )?wires?|"
+            r"\b(spark(s|ing|ed)?" + SPARKS_A_FEELING + r"|outlet .{0,25}(smok|burn|melt)\w*|exposed (live )?wires?|"
             r"electrical fire|wires? (is |are )?(smoking|burning))\b",
             re.I,
         ),
@@ -83,7 +83,8 @@ _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "flood",
         re.compile(
-            r"\b(flood(ed|ing)?|water (is )?(pouring|gushing|everywhere|spraying|coming through)|"
+            r"\b(flood(ed|ing)?" + FLOOD_OF_THINGS + r"|"
+            r"water (is )?(pouring|gushing|everywhere|spraying|coming through)|"
             r"burst pipe|pipe (has )?(burst|broke|exploded)|ceiling (is )?(leaking|caving|collapsing)|"
             r"sewage|toilet (is )?overflowing)\b",
             re.I,

@@ -58,6 +58,19 @@ class _Rule:
     negatable: bool = True
 
 
+# Danger words in their ordinary senses, read right after the word: "a flood of emails", "flooded with
+# calls", "it sparks joy" (outsider trial 2: near words must not page the emergency team). The agents'
+# own rules (agents/emergencies.py) read them too.
+FLOOD_OF_THINGS = (
+    r"(?!\s+(?:of|with)\s+(?:\w+\s+)?(?:e-?m\w*|eam\w*|\w*mail\w*|cal+s?|mes+\w*|te?xts?|complai\w*|notif\w*|"
+    r"requests?|spam|letters?|people|tourists|memories|questions?|work|orders?|applica\w*|alerts?)\b)"
+)
+SPARKS_A_FEELING = (
+    r"(?!\s+(?:a\s+|some\s+|real\s+|so\s+much\s+)?(?:joy|interest|debate|conversation|curiosity|ideas?|"
+    r"controversy|discussion|questions?|hope|concerns?)\b)"
+)
+
+
 def _rx(p: str) -> re.Pattern[str]:
     return re.compile(p, re.IGNORECASE)
 
@@ -114,7 +127,10 @@ _RULES: tuple[_Rule, ...] = (
             r"|burning\s+smell)\b"
         ),
     ),
-    _Rule("fire", _rx(r"\b(?:sparks?|sparking|flames?|on fire|caught fire|in flames|ablaze)\b")),
+    _Rule(
+        "fire",
+        _rx(r"\b(?:sparks?|sparking|flames?|on fire|caught fire|in flames|ablaze)\b" + SPARKS_A_FEELING),
+    ),
     _Rule(
         "fire",
         _rx(
@@ -124,7 +140,11 @@ _RULES: tuple[_Rule, ...] = (
         ),
     ),
     # flood / water
-    _Rule("flood", _rx(r"\bflood(?:s|ed|ing)?\b(?!\s+(?:insurance|zone|plain|policy|light|lights|warning))")),
+    # not a figure of speech: "a flood of emails", "flooded with calls"
+    _Rule(
+        "flood",
+        _rx(r"\bflood(?:s|ed|ing)?\b(?!\s+(?:insurance|zone|plain|policy|light|lights|warning))" + FLOOD_OF_THINGS),
+    ),
     _Rule(
         "flood",
         _rx(

@@ -53,6 +53,24 @@ KEY_NEIGHBOURS: dict[str, str] = {  # the keys around each key (QWERTY): where a
     "y": "tu",
     "z": "xa",
 }
+# Real words a slip of a danger word spells ("parks" for "sparks", "eater" for "water", "hearing" for
+# "heating"): typed on purpose far more often than by accident, so never mended into danger. Rare words
+# ("soke", "bust" for "burst", "stick" for "stuck") are not listed: there the slip is likelier (outsider trial 2,
+# conv 27: "what if my guest parks in a reserved spot" paged the emergency team as a fire). The danger words'
+# own forms ("spark", "flame", "wire", "degree") are left out: mending those changes no meaning.
+ORDINARY_WORDS: frozenset[str] = frozenset((
+    "sell", "sells", "selling", "flamed", "parks", "spars", "parking", "sparing", "food", "eater", "wager",
+    "pouting", "poring", "hushing", "praying", "spaying", "veiling", "pie", "pip", "pies", "pips", "piped",
+    "gong", "dipping", "dropping", "ripping", "expose", "exposes", "wired", "eat", "hat", "eating",
+    "hating", "hearing", "freeing", "froze", "intrude", "suck", "tuck", "filing", "filed", "seeing",
+    "weeping", "sweeping", "seer", "ate",
+))  # fmt: skip
+# What is in danger, named: the words beside which an ordinary word may still be a slip.
+SUBJECTS: frozenset[str] = frozenset((
+    "gas", "propane", "smoke", "smoky", "fire", "flames", "water", "ceiling", "pipe", "pipes", "sewage",
+    "sewer", "outlet", "wires", "carbon", "monoxide", "detector", "elevator", "heat", "heating",
+    "thermostat",
+))  # fmt: skip
 _WORD = re.compile(r"[a-z']+")
 
 
@@ -73,13 +91,22 @@ def slips_of(word: str) -> set[str]:
 
 
 def slip_fixer(known: Iterable[str], terms: Iterable[str] = ()) -> Callable[[str], str]:
-    """A function giving the text with slips in danger words fixed, `known` words kept as typed."""
+    """A function giving the text with slips in danger words fixed, `known` words kept as typed.
+
+    An ordinary word ("parks", "sell") is mended only beside a word that names what is in danger ("the gas
+    sell came back" is a gas smell; "what if my guest parks in a reserved spot" is a parking question)."""
     danger = set(DANGER_WORDS) | {w for t in terms for w in _WORD.findall(t.lower())}
     kept = set(known) | danger
-    typed = {slip: word for word in sorted(danger) if len(word) >= 3 for slip in slips_of(word) if slip not in kept}
+    slipped = {slip: word for word in sorted(danger) if len(word) >= 3 for slip in slips_of(word) if slip not in kept}
+    typed = {slip: word for slip, word in slipped.items() if slip not in ORDINARY_WORDS}
+    guarded = {slip: word for slip, word in slipped.items() if slip in ORDINARY_WORDS}
 
     def fixed(text: str) -> str:
-        return _WORD.sub(lambda m: typed.get(m.group(0), m.group(0)), text.lower())
+        lowered = text.lower()
+        mended = _WORD.sub(lambda m: typed.get(m.group(0), m.group(0)), lowered)
+        if not guarded or not SUBJECTS.intersection(_WORD.findall(mended)):
+            return mended
+        return _WORD.sub(lambda m: guarded.get(m.group(0), m.group(0)), mended)
 
     return fixed
 
