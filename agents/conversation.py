@@ -54,8 +54,13 @@ from callcenter_agents.desk_tickets import adds_to_filed, asks_to_log, is_desk_r
 from callcenter_agents.detector_chirp import continues_after_chirp, is_chirp_report
 from callcenter_agents.extract import is_affirmative, is_cancel, is_negative
 from callcenter_agents.extract.polite import fix_typos, is_bare_ack, polite_core
-from callcenter_agents.handbook_follow_ups import follows_the_answer
-from callcenter_agents.request_kinds import is_policy_question, is_repair_request, repeats_failed_repair
+from callcenter_agents.handbook_follow_ups import carries_own_question, follows_the_answer
+from callcenter_agents.request_kinds import (
+    asks_rent_when_leaving,
+    is_policy_question,
+    is_repair_request,
+    repeats_failed_repair,
+)
 from callcenter_agents.route_meaning import (
     asks_about_packages,
     asks_about_parking,
@@ -68,6 +73,7 @@ from callcenter_agents.route_meaning import (
     names_payment_method,
     reports_hot_water_problem,
 )
+from callcenter_agents.ticket_in_hand import about_ticket_in_hand
 from callcenter_agents.ticket_status import about_earlier_report
 
 STRIP_COURTESY: Callable[[str], str] = polite_core
@@ -170,6 +176,7 @@ ROUTE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("general", asks_about_fire_drill),
     ("booking", is_rental_enquiry),
     ("booking", asks_for_a_viewing),  # "can I tour an apartment": the openings, not the viewing policy
+    ("general", asks_rent_when_leaving),  # "if i leave early do i still pay the full month": the move-out rules
     ("billing", pays_named_charge),  # "can i pay the parking part only": a payment, not the parking rules
     ("billing", asks_paying_part),  # "is it ok if i pay part today and the rest later": what that means
     ("general", asks_about_packages),  # "did i get a package? amazon says delivered": the package room
@@ -274,7 +281,7 @@ def continues_general(text: str, closing: dict[str, Any], now: datetime) -> bool
     after the handbook answered a question: about that question (agents/handbook_follow_ups.py); a yes or
     no right after "Would you like me to connect you with the office?": that offer."""
     if closing.get("stage") == "offer_human":
-        return read_yes_no(text) is not None
+        return read_yes_no(text) is not None and not carries_own_question(text)
     return bool(closing.get("asked")) and (follows_up_handbook(text) or follows_the_answer(text))
 
 
@@ -310,7 +317,7 @@ AFTER_HANDOFF: tuple[str, Callable[[str], bool]] = ("general", asks_after_handof
 def continues_escalation(text: str, closing: dict[str, Any], now: datetime) -> bool:
     """ "can someone come change it? i cant reach the ceiling" right after a detector's battery visit was logged;
     "the water is just a small drip" right after the leak was ticketed."""
-    return continues_after_chirp(text, closing) or adds_to_filed(text, closing)
+    return continues_after_chirp(text, closing) or adds_to_filed(text, closing) or about_ticket_in_hand(text, closing)
 
 
 CONTINUATIONS: dict[str, Callable[[str, dict[str, Any], datetime], bool]] = {

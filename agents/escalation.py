@@ -36,7 +36,7 @@ from callcenter_agents.extract.polite import polite_core
 from callcenter_agents.replies import summarize_history
 from callcenter_agents.request_kinds import repeats_failed_repair
 from callcenter_agents.route_meaning import asks_for_call_back
-from callcenter_agents.ticket_in_hand import presses_for_action, ticket_in_hand
+from callcenter_agents.ticket_in_hand import presses_for_action, ticket_in_hand, tried_already
 from callcenter_agents.ticket_status import asks_ticket_status, log_past_danger, not_found_reply, status_reply
 from callcenter_tools.escalation import EMERGENCY_LINE, ESCALATION_TOOLS, handoff_eta
 
@@ -323,6 +323,11 @@ class EscalationFlow:
         if is_negative(text) or is_cancel(text):
             tail = f" Your ticket #{ticket} stays open for the management team." if ticket else ""
             return FlowReply(text=f"Okay.{tail} Is there anything else I can help with?", done=True)
+        earlier = earlier_request(turn.history) if ticket is not None and tried_already(text) else None
+        if earlier is not None:  # "i already knocked, he doesnt care": on the complaint's ticket, which is in hand
+            added = await file_desk_ticket(turn, [(earlier[0], text)])
+            if added is not None:
+                return added
         if ticket is not None and presses_for_action(text):  # "can you do something about it?": that ticket
             return ticket_in_hand(state)
         return None

@@ -22,6 +22,7 @@ from callcenter_agents.handbook_follow_ups import (
     OFFICE_CUE,
     asks_to_sign_up,
     asks_who_handles,
+    carries_own_question,
     for_their_building,
     leans_on_answer,
     pick_article,
@@ -128,7 +129,7 @@ class GeneralFlow:
         finished = state.pop("finished", None)  # the handbook question answered last turn, if any
         if isinstance(finished, dict) and finished.get("handed"):
             return await self._after_handoff(turn, text, str(finished["handed"]))
-        if isinstance(finished, dict) and finished.get("stage") == "offer_human":
+        if isinstance(finished, dict) and finished.get("stage") == "offer_human" and not carries_own_question(text):
             state = finished  # "yes" to "Would you like me to connect you with the office?" asked last turn
         if isinstance(finished, dict) and finished.get("asked"):
             follow_up = await self._follow_up(turn, text, finished)

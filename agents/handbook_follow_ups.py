@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from callcenter_agents.extract import detect_issue, detect_trade
 from callcenter_agents.extract.polite import fix_typos, polite_core
 from callcenter_agents.route_meaning import fits_booking
 
@@ -32,7 +33,13 @@ _LEANS = re.compile(
 _WHO = r"(who|whom|which (person|office|team|department))"
 _WHO_HANDLES = re.compile(
     rf"\b{_WHO} (do|should|can|would|could|will) (i|we) (talk|speak|go|write|reach out|turn)( to| with)?\b|"
-    rf"\b{_WHO} (do|should|can|would|could|will) (i|we) (contact|call|ask|email|message|text|see|reach)\b|"
+    rf"\b{_WHO} (do|should|can|would|could|will) (i|we) (need to |have to )?"
+    r"(contact|call|ask|email|message|text|see|reach|tell|inform|notify|let know)\b|"
+    # "who do I send the paperwork to": the documents the answer just asked for go to the office
+    rf"\b{_WHO} (do|should|can|would|could|will) (i|we) (need to |have to )?"
+    r"(send|give|submit|email|hand|bring|show|turn in)"
+    r"( (the|my|our|this|that|those|these|it|them|all))?( (paperwork|papers?|documents?|docs|documentation|forms?|"
+    r"proof|records?|letter|certificate|vaccination records?|request))?( (in|over))? to\b|"
     rf"\b{_WHO} (handles|deals with|approves|is in charge of|takes care of|is responsible for) (that|this|it|those)\b|"
     rf"\b{_WHO}('?s| is) in charge\b|"
     r"\bhow (do|can|should) (i|we) (contact|reach|call|email|get (in touch|hold of)) (them|the office|you|someone)\b|"
@@ -40,7 +47,10 @@ _WHO_HANDLES = re.compile(
     # "how do i sign up", "how do i get one": the office does it; its hours and how to reach it
     r"^((ok|okay|so|and|great|cool)[, ]+)*how (do|can|would) (i|we) (sign up|apply|get one|get it|request one|register)"
 )
-_WHO_WORDS = ("contact", "talk", "speak", "reach", "handles", "charge", "about", "regarding", "apply", "register")
+_WHO_WORDS = (
+    *("contact", "talk", "speak", "reach", "handles", "charge", "about", "regarding", "apply", "register"),
+    *("should", "tell", "notify", "send", "paperwork", "documents"),
+)
 _SIGN_UP = re.compile(
     r"^((ok|okay|great|cool|perfect|nice|awesome|alright|yes|yeah|yep|sure)[,!. ]+)*(then )?(please )?"
     r"((can|could|would|will) (you|u) (please |just )?)?("
@@ -90,7 +100,28 @@ def follows_the_answer(text: str) -> bool:
     repair, a booking or the resident's own money, which their agents handle)."""
     if asks_who_handles(text) or asks_to_sign_up(text):
         return True
-    return leans_on_answer(text) and not (fits_booking(text) or _MONEY.search(fix_typos(text)))
+    visit = _asks_for_visit(text) or (fits_booking(text) and not _HOW_LONG.search(fix_typos(text)))
+    return leans_on_answer(text) and not (visit or _MONEY.search(fix_typos(text)))
+
+
+# How long something lasts ("what if it turns into 2 months", "for a few weekends"): the guest or sublet
+# rules' question, though a booking's words (a number, a week) are in it.
+_HOW_LONG = re.compile(
+    r"\b(\d+|a|one|two|three|four|five|six|few|couple( of)?|several|many)( more)? "
+    r"(nights?|days?|weeks?|weekends?|months?|years?)\b"
+)
+
+
+# A repair, a trade or a visit named ("what if the sink leaks", "and can you book a plumber"); not any
+# number or week ("what if it turns into 2 months", "for a few weekends" lean on the guest or sublet rules).
+_VISIT = re.compile(
+    r"\b(book\w*|schedul\w*|reschedul\w*|appointments?|appt|visits?|viewings?|tours?|showings?|cancel\w*|"
+    r"technicians?|tech|plumb\w*|electric\w*|maintenance|handy ?man|repair\w*|fix\w*|broke\w*|leak\w*|clog\w*)\b"
+)
+
+
+def _asks_for_visit(text: str) -> bool:
+    return bool(_VISIT.search(fix_typos(text)) or detect_issue(text) or detect_trade(text))
 
 
 # The office's section of the handbook, and the words that pick its hours and ways to reach it.
@@ -126,7 +157,12 @@ def pick_article(alone: Sequence[dict[str, Any]], previous: str) -> str | None:
     if any(a.get("id") == previous and a.get("matched") for a in alone):
         return None
     best = alone[0] if alone else None
-    if best is not None and best.get("named") and best.get("id") != previous:
+    if best is None or not best.get("named") or best.get("id") == previous:
+        return None
+    # A word of the other section's title ("the pool"), or half the question's words: named on its own.
+    # One keyword among other words ("turn" of "turned in" for "what if it turns into 2 months") is not.
+    named, title = [str(n) for n in best["named"]], str(best.get("title") or "").lower()
+    if any(n in title for n in named) or 2 * len(named) >= int(best.get("asked") or 0):
         return str(best["id"])
     return None
 
@@ -168,7 +204,9 @@ STRAY_SHARE = 0.5
 def stray_hit(best: dict[str, Any]) -> bool:
     """Whether the best section of a search only matched a stray word of the question."""
     matched, asked = best.get("matched") or [], int(best.get("asked") or 0)
-    return not best.get("named") and asked > 0 and len(matched) / asked < STRAY_SHARE
+    # one body word of a two-word question ("the other thing": "other common areas") is no more a match
+    share = len(matched) / asked if asked else 1.0
+    return not best.get("named") and asked > 0 and (share < STRAY_SHARE or (len(matched) == 1 and share <= STRAY_SHARE))
 
 
 _SECOND_QUESTION = re.compile(
@@ -182,3 +220,20 @@ def two_questions(text: str) -> tuple[str, str]:
     if m is None or m.start() < 6 or len(text[m.end() :].split()) < 2:
         return text, ""
     return text[: m.start() + 1].strip(), text[m.end() :].strip()
+
+
+_ACK_LEAD = re.compile(
+    r"^((ok(ay)?|k|alright|sure|yes|yeah|yep|fine|well|so|actually|um+|uh+|er+|hm+|lol|haha|oh|right|cool|great|anyway|"
+    r"never ?mind|nvm|but|and)\b[,.!\s]*)+"
+)
+_OWN_QUESTION = re.compile(
+    r"^(when|what|where|which|who|how|why|(is|are|does|do) (there|the|it|they|you|your)|tell me)\b"
+)
+
+
+def carries_own_question(text: str) -> bool:
+    """ "ok actually, when is the office open on saturdays": a new question after the "ok", not a yes to
+    "Would you like me to connect you with the office?" (outsider 2 #10). "yes can you connect me" is a yes."""
+    said = fix_typos(text).strip()
+    rest = _ACK_LEAD.sub("", polite_core(said) or said).strip(" ,.!")
+    return len(rest.split()) >= 3 and bool(_OWN_QUESTION.match(rest))

@@ -31,6 +31,8 @@ _PERMISSION: Final = re.compile(
     r"(can|could|may) (i|we|my \w+|he|she|they) (have|keep|get|bring|adopt|rent|sublet|sublease|let|leave|park|"
     r"play|throw|host|stay|paint|repaint|smoke|vape|hang|put up|mount|decorate|wallpaper)|"
     r"(do|would) (you|y'?all|they) (mind|allow|let)|ok (if|to)|okay (if|to)|fine (if|to)|"
+    # "thinking about subletting my place for the summer while im abroad, allowed?": the permission asked last
+    r"(,|-|\.) *(is (that|it|this) )?(allowed|permitted|ok|okay)(?=\W*$)|"
     r"how (late|long) can|until what time|what time (do|does|is|are) .{0,20}(quiet|noise|music)|"
     r"(get|be|getting|being) (towed|fined|ticketed|evicted|charged|in trouble)|what happens if|"
     r"(i ?'?d like|(i|we) (would like|want|wanna|plan)|i ?'?m (planning|going|thinking)|we ?'?re (planning|going)|"
@@ -44,6 +46,8 @@ _TOPIC: Final = re.compile(
     r"sublet\w*|sublease\w*|subtenants?|airbnb|vrbo|short[- ]term rentals?|rent (it|my (place|apartment|unit|room)|"
     r"(the|my) (place|apartment|unit|room) out)|take over (my|the) lease|roommates?|"
     r"guests?|visitors?|friends?|boyfriend|girlfriend|relatives?|family|parents|cousins?|"
+    r"sisters?|brothers?|mom|mum|mother|dad|father|in-?laws?|aunt|uncle|niece|nephew|grand(ma|pa|mother|father)|"
+    r"fianc[eé]e?|partner|stay(ing)? with (me|us)|"
     r"cars?|vehicles?|trucks?|park(ing)?|lot|garage|"
     r"nois\w*|loud|music|party|parties|quiet|"
     r"grills?|bbq|barbecue|smok(e|ing)|vap(e|ing)|cigarettes?|weed|paint\w*|repaint\w*|wallpaper|decorat\w*|"
@@ -170,3 +174,20 @@ def repeats_failed_repair(text: str) -> bool:
     fixed", "already reported"), about a maintenance issue: for the maintenance team, not a new booking."""
     t = fix_typos(text, ISSUE_WORDS)
     return bool(_REPEAT.search(t.lower())) and detect_issue(t) is not None
+
+
+# "what if i leave a couple weeks early, do i still pay the full month", "if i break my lease do i owe rent":
+# the move-out rules (rent through the notice period or the lease), not how to pay rent (outsider 2 #22).
+_LEAVING: Final = re.compile(
+    r"\b(leav\w* (a |\w+ )?(couple|few|\d+|two|three|one)? ?(days?|weeks?|months?)? ?early|"
+    r"(move|moving|moved) out (a |\w+ )?(couple|few|\d+|two|three|one)? ?(days?|weeks?|months?)? ?(early|before)|"
+    r"break(ing)? (my|the|our) lease|end (my|the|our) lease early|"
+    r"before (my|the|our) (lease|notice( period)?) (ends?|is up))"
+)
+_RENT_OWED: Final = re.compile(r"\b(pay\w*|rent|owe\w*|charged?|prorat\w*|full month|refund\w*)\b")
+
+
+def asks_rent_when_leaving(text: str) -> bool:
+    """Whether rent is owed after leaving early: the handbook's move-out section answers it."""
+    t = fix_typos(text, ("leave", "leaving", "early", "lease", "prorated", "weeks", "days", "months", "month", "break"))
+    return bool(_LEAVING.search(t) and _RENT_OWED.search(t))

@@ -46,3 +46,27 @@ def ticket_in_hand(state: dict[str, Any]) -> FlowReply:
         f"it again.{then} Would you like me to connect you with a person now as well?",
         state=state,
     )
+
+
+_TRIED_WORDS = ("already", "knocked", "talked", "doesnt", "care", "ignores", "listen")
+_TRIED = re.compile(
+    r"\b((i|we) (already |even |have |'ve |did )*(knock\w*|bang\w*|talk\w*|spoke|spoken|ask\w*|told|tell|"
+    r"text\w*|messag\w*|left (a |him |her |them )?(note|message)|went over|go over)|"
+    r"(he|she|they|the guy|the neighbou?rs?|nobody|no one)( just| still)? (doesn'?t|doesnt|don'?t|dont|won'?t|wont|"
+    r"didn'?t|didnt|never) (care|listen|stop|answer|open|respond|turn it down)|"
+    r"ignor(es|ed|ing) (me|us|it|my)|(doesn'?t|doesnt|don'?t|dont) give a)\b"
+)
+
+
+def tried_already(text: str) -> bool:
+    """ "i already knocked, he doesnt care": what the resident did about the complaint just logged, which
+    belongs on its ticket (outsider 2 #23), not a handbook question."""
+    return bool(_TRIED.search(fix_typos(text, _TRIED_WORDS)))
+
+
+def about_ticket_in_hand(text: str, state: dict[str, Any]) -> bool:
+    """Whether a message right after a complaint was logged (the person still on offer) is about it:
+    more of what happened, or a push for action."""
+    if state.get("stage") != "offer_human" or state.get("ticket_id") is None:
+        return False
+    return tried_already(text) or presses_for_action(text)
