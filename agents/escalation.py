@@ -127,6 +127,9 @@ _TEAM = {
 }
 
 
+_JOINING = re.compile(r"connecting you with a person on our (billing|maintenance|leasing|resident services) team")
+
+
 def pick_queue(text: str, history: list[tuple[str, str]], details: dict[str, Any]) -> str:
     """The human team that fits what the resident's own words were about, newest first.
 
@@ -136,6 +139,10 @@ def pick_queue(text: str, history: list[tuple[str, str]], details: dict[str, Any
     hinted = str(details.get("queue") or "")
     if hinted in _TEAM and hinted != "emergency":
         return hinted
+    for said in (msg for role, msg in reversed(history) if role == "assistant"):
+        joined = _JOINING.search(said)  # a team already joining this conversation (outsider 2 #39: billing)
+        if joined:
+            return next(q for q, team in _TEAM.items() if team == joined.group(1))
     for chunk in [text, *(msg for role, msg in reversed(history) if role == "user")]:
         for queue, cue in _QUEUE_CUES:
             if cue.search(chunk):

@@ -180,3 +180,22 @@ async def test_a_new_question_after_ok_is_not_a_yes(rt: Runtime, spec: Spec) -> 
             assert not await handoffs(rt.store.pool, session) and not await tickets(rt.store.pool, session)
     session, [_, _, yes] = await talk(orch, 9, ["hi", "lol do you like the patriots", "ok sure"])
     assert yes.human_handoff and await handoffs(rt.store.pool, session) == 1, yes.text
+
+
+_ANGRY = ("I'm not paying another cent until this is fixed", "this better get fixed or im done paying")
+_PERSON = ("just give me a real person", "get me a human")
+
+
+async def test_a_person_asked_for_after_a_billing_handoff_is_the_billing_team(rt: Runtime, spec: Spec) -> None:
+    orch = clocked(rt, NIGHT)
+    residents = iter(range(20, 41))
+    for angry in _ANGRY:
+        for said in variants(spec, angry, 2, seed=4):
+            person = variants(spec, _PERSON[len(said) % 2], 2, seed=2)[-1]
+            first = "YOU PEOPLE CHARGED MY CARD TWICE THIS MONTH. I want my money back NOW"
+            session, [refund, _, joined] = await talk(orch, next(residents), [first, said, person])
+            assert "billing team" in refund.text and "maintenance" not in joined.text, (said, person, joined.text)
+            queues = await rt.store.pool.fetch(
+                "SELECT DISTINCT queue FROM handoffs WHERE session_id = $1 AND kind = 'human'", session
+            )
+            assert [r["queue"] for r in queues] == ["billing"], (said, person, queues)
