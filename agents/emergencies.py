@@ -11,9 +11,10 @@ import re
 
 from callcenter_agents.replies import summarize_history
 
-from callcenter.routing.emergency import FLOOD_OF_THINGS, SPARKS_A_FEELING, past_emergency, said_as_past
 from callcenter.routing.emergency import detect_emergency as rule_emergency
+from callcenter.routing.emergency import past_emergency, said_as_past
 from callcenter.routing.emergency_slips import slip_fixer
+from callcenter.routing.figures import FLOOD_OF_THINGS, SPARKS_A_FEELING
 from callcenter.routing.smoke import only_smoke, tobacco_smoke
 from callcenter.specialists.flow import FlowTurn, HumanHandoffRequest
 from callcenter.types import Priority

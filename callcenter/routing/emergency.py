@@ -33,6 +33,7 @@ from functools import lru_cache
 
 from callcenter.routing.cold_indoors import COLD_AT_OR_BELOW_C, COLD_AT_OR_BELOW_F, cold_indoors
 from callcenter.routing.emergency_slips import slips_of
+from callcenter.routing.figures import FLOOD_OF_THINGS, SPARKS_A_FEELING
 from callcenter.routing.smoke import only_smoke, tobacco_smoke
 
 # Kinds enabled by default. An app's EMERGENCY_TERMS may list these names (enabling the rule)
@@ -56,19 +57,6 @@ class _Rule:
     kind: str
     pattern: re.Pattern[str]
     negatable: bool = True
-
-
-# Danger words in their ordinary senses, read right after the word: "a flood of emails", "flooded with
-# calls", "it sparks joy" (outsider trial 2: near words must not page the emergency team). The agents'
-# own rules (agents/emergencies.py) read them too.
-FLOOD_OF_THINGS = (
-    r"(?!\s+(?:of|with)\s+(?:\w+\s+)?(?:e-?m\w*|eam\w*|\w*mail\w*|cal+s?|mes+\w*|te?xts?|complai\w*|notif\w*|"
-    r"requests?|spam|letters?|people|tourists|memories|questions?|work|orders?|applica\w*|alerts?)\b)"
-)
-SPARKS_A_FEELING = (
-    r"(?!\s+(?:a\s+|some\s+|real\s+|so\s+much\s+)?(?:joy|interest|debate|conversation|curiosity|ideas?|"
-    r"controversy|discussion|questions?|hope|concerns?)\b)"
-)
 
 
 def _rx(p: str) -> re.Pattern[str]:
@@ -151,6 +139,15 @@ _RULES: tuple[_Rule, ...] = (
             r"\bwater\s+(?:is\s+|keeps\s+|has\s+been\s+)?(?:pouring|gushing|spraying|streaming|pooling|"
             r"rushing|coming|leaking|flowing|everywhere)\b[^.!?]{0,40}?\b(?:ceiling|through|floor|"
             r"everywhere|wall|light|outlet|under|in|into|out)\b"
+        ),
+    ),
+    # water spread over a floor (outsider trial 2, conv 16): "the whole floor is soaked", "water all over the floor"
+    _Rule(
+        "flood",
+        _rx(
+            r"\b(?:(?:whole|entire)\s+(?:kitchen\s+|bathroom\s+)?(?:floor|carpet)|floors?)\s+(?:is\s+|are\s+|got\s+)?"
+            r"(?:all\s+)?(?:soaked|soaking|drenched|flooded|under\s+water|covered\s+in\s+water)\b"
+            r"|\bwater\s+(?:is\s+)?(?:all\s+over|across|covering)\s+(?:the\s+|my\s+)?(?:whole\s+|entire\s+)?floors?\b"
         ),
     ),
     # A drip (from the ceiling, the unit upstairs) is an urgent repair, not a dispatch, unless it reaches

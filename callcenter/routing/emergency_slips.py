@@ -23,7 +23,7 @@ DANGER_WORDS: tuple[str, ...] = (
     "gushing", "spraying", "everywhere", "ceiling", "burst", "pipe", "pipes", "sewage", "sewer", "overflowing",
     "carbon", "monoxide", "alarm", "detector", "going", "beeping", "exposed", "wires", "heat", "heating",
     "freezing", "frozen", "intruder", "burglar", "elevator", "stuck", "coming", "dripping", "outlet", "light",
-    "filling", "filled", "spreading", "seeping", "degrees", "inside", "apartment", "thermostat",
+    "filling", "filled", "spreading", "seeping", "degrees", "inside", "apartment", "thermostat", "floor", "soaked",
 )  # fmt: skip
 KEY_NEIGHBOURS: dict[str, str] = {  # the keys around each key (QWERTY): where a finger slips
     "a": "qsz",
