@@ -30,7 +30,10 @@ _FOLLOW_UP = re.compile(
     r"\b(help|com(e|ing)|some(one|body)|any(one|body)|now|what (do|should|now|next|can)|how long|when will"
     r"|should|leave|safe|wait\w*|still|worse|again|stronger|spread\w*|rising|hurry|here|arriv\w*|sen[dt]\w*"
     r"|ok(ay)?|thanks?|status|update|ticket|reference|ref|case|happening|smell\w*|water|smoke|fire|gas|flood\w*|alarm|911"
-    r"|chirp\w*|batter(y|ies)|beep\w*|detector)\b",
+    r"|chirp\w*|batter(y|ies)|beep\w*|detector"
+    # what the customer did (outsider trial 2, conv 9): "i turned off the breaker", "we opened the windows"
+    r"|turned (it )?off|shut (it )?off|switched off|breakers?|valves?|opened|went out|got out|outside"
+    r"|we'?re out|were out|i'?m out|fire ?(dept|department|fighters?|truck)|firefighters?)\b",
     re.I,
 )
 
