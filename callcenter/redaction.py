@@ -32,8 +32,7 @@ from callcenter.privacy.card_talk import CARD_WORD, CONTEXT_REACH, Said, card_ta
 from callcenter.privacy.iban import iban_spans
 from callcenter.privacy.worded_cards import worded_card_spans
 
-# Characters that may sit between the digits of one number.
-ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"  # may sit between the digits of one number
 DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 SEPARATORS = (
     " \t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
@@ -309,8 +308,9 @@ def card_talk_hits(text: str, said: Said) -> list[_Hit]:
 
 
 def _has_digit_words(text: str) -> bool:
-    """A cheap test before the spoken-digits pass: at least nine digit words in the text."""
-    return sum(1 for w in re.findall(r"[a-z]+", text.lower()) if w in DIGIT_WORDS) >= 9
+    """A cheap test before the spoken-digits pass: nine digits said, in words or figures, some in words."""
+    toks = re.findall(r"[a-z]+|\d", text.lower())  # "0 zero zero 0 …": a 13-digit card has 8 words in it
+    return any(w in DIGIT_WORDS for w in toks) and sum(w in DIGIT_WORDS or w.isdigit() for w in toks) >= 9
 
 
 def _spoken_hits(text: str) -> list[_Hit]:
