@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from callcenter.evals.paraphrase import Spec, roughen
-from callcenter.orchestrator import Orchestrator
+from callcenter.orchestrator import Orchestrator, TurnResult
 from callcenter.runtime import Runtime, build_runtime
 from callcenter.settings import Settings
 from callcenter.store.db import connect, create_database, drop_database
@@ -129,3 +129,9 @@ async def resident_owing_75(pool: asyncpg.Pool, *, method: tuple[str, str, str] 
         *method,
     )
     return cid
+
+
+async def session_turns(orch: Orchestrator, customer: int, turns: list[str]) -> tuple[uuid.UUID, list[TurnResult]]:
+    """One new chat session of `customer` through `orch`: its id (to read its rows) and each turn's result."""
+    session = await orch.open_session(channel="test", customer_id=customer)
+    return uuid.UUID(session.id), [await orch.handle_turn(session.id, said) for said in turns]

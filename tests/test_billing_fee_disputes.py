@@ -12,23 +12,14 @@ listed five payments and never named the fee. Each wording is tried as typed and
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import asyncpg
 import pytest
-from seeded import clocked, seeded_runtime
+from seeded import NIGHT, clocked
 
 from callcenter.evals.paraphrase import Spec
 from callcenter.runtime import Runtime
-from callcenter.settings import Settings
-from tests.test_billing_named_money import NIGHT, Ledger, Resident, rough
+from tests.test_billing_named_money import Ledger, Resident, rough
 from tests.test_billing_named_money import spec as spec  # noqa: F401  (the roughening spec fixture)
-
-
-@pytest.fixture(scope="module")
-async def night_runtime(server_dsn: str, test_settings: Settings) -> AsyncIterator[Runtime]:
-    async with seeded_runtime(server_dsn, test_settings, today=NIGHT.date()) as rt:
-        yield rt
 
 
 async def _two_fees_one_open(pool: asyncpg.Pool) -> asyncpg.Record:

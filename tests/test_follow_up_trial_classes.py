@@ -21,22 +21,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
 from own_weeks import OwnWeeks
-from seeded import clocked, seeded_runtime, variants
+from seeded import TZ, clocked, seeded_runtime, session_turns, variants
 
-from callcenter.evals.paraphrase import Spec, load_spec
-from callcenter.orchestrator import Orchestrator, TurnResult
+from callcenter.evals.paraphrase import Spec
 from callcenter.runtime import Runtime
 from callcenter.settings import Settings
 
-TZ = ZoneInfo("America/New_York")
 NIGHT = datetime(2026, 12, 2, 1, 45, tzinfo=TZ)  # when the outsider talked to it
-TEMPLATES = Path(__file__).resolve().parents[1] / "evals" / "generated" / "templates.yaml"
 # This module's booking weeks (NOTES/TEAM.md: era 2800-2900), on its own database.
 _WEEKS = OwnWeeks(datetime(2800, 1, 3, 9, 0, tzinfo=TZ), datetime(2900, 1, 1, tzinfo=TZ), apart=2)
 MAPLE, CEDAR = 1, 3  # seeded residents: the first of each building in turn (Maple Court, Harbor View, Cedar Lofts)
@@ -44,19 +39,9 @@ DECLINE = "outside what I can help with"
 
 
 @pytest.fixture(scope="module")
-def spec() -> Spec:
-    return load_spec(TEMPLATES)
-
-
-@pytest.fixture(scope="module")
 async def rt(server_dsn: str, test_settings: Settings) -> AsyncIterator[Runtime]:
     async with seeded_runtime(server_dsn, test_settings, today=NIGHT.date()) as runtime:
         yield runtime
-
-
-async def talk(orch: Orchestrator, customer: int, turns: list[str]) -> tuple[uuid.UUID, list[TurnResult]]:
-    session = await orch.open_session(channel="test", customer_id=customer)
-    return uuid.UUID(session.id), [await orch.handle_turn(session.id, said) for said in turns]
 
 
 async def tickets(pool: asyncpg.Pool, session: uuid.UUID) -> list[asyncpg.Record]:
@@ -82,7 +67,7 @@ async def test_small_talk_is_small_talk_and_the_weather_is_declined(rt: Runtime,
     for i, how in enumerate(_HOW_ARE_YOU):
         for said in variants(spec, how, 2, seed=21):
             off = variants(spec, _OFF_TOPIC[i % len(_OFF_TOPIC)], 2, seed=i)[-1]
-            session, [_, hello, weather] = await talk(orch, MAPLE, ["hi", said, off])
+            session, [_, hello, weather] = await session_turns(orch, MAPLE, ["hi", said, off])
             assert "doing well" in hello.text and "handbook" not in hello.text, (said, hello.text)
             assert DECLINE in weather.text, (off, weather.text)
             assert "Subletting" not in weather.text and not await tickets(rt.store.pool, session)
@@ -91,10 +76,10 @@ async def test_small_talk_is_small_talk_and_the_weather_is_declined(rt: Runtime,
 async def test_after_a_handbook_miss_yes_takes_the_offer_and_anything_else_is_routed_afresh(rt: Runtime) -> None:
     orch = clocked(rt, NIGHT)
     unknown = "is there a sauna in the building"  # a building question the handbook does not answer
-    session, [miss, yes] = await talk(orch, MAPLE, [unknown, "yes please"])
+    session, [miss, yes] = await session_turns(orch, MAPLE, [unknown, "yes please"])
     assert "couldn't find" in miss.text and yes.human_handoff, (miss.text, yes.text)
     assert await human_handoffs(rt.store.pool, session) == ["general"]
-    session, [miss, weather] = await talk(orch, MAPLE, [unknown, "whats the weather like tomorrow"])
+    session, [miss, weather] = await session_turns(orch, MAPLE, [unknown, "whats the weather like tomorrow"])
     assert "couldn't find" in miss.text and DECLINE in weather.text, weather.text
     assert not await human_handoffs(rt.store.pool, session)
 
@@ -138,7 +123,7 @@ async def test_a_follow_up_is_about_the_answer_before_it(
     orch = clocked(rt, NIGHT)
     for follow_up in follow_ups:
         for said in variants(spec, follow_up, 3, seed=16):
-            session, [answer, reply] = await talk(orch, MAPLE, [first, said])
+            session, [answer, reply] = await session_turns(orch, MAPLE, [first, said])
             assert answer.agent == "general", answer.text
             assert reply.agent == "general" and expected in reply.text, (said, reply.text)
             assert DECLINE not in reply.text and "Give written notice" not in reply.text, (said, reply.text)
@@ -147,7 +132,7 @@ async def test_a_follow_up_is_about_the_answer_before_it(
 
 @pytest.mark.parametrize("thanks", ["thx", "ty", "thanks!", "thank you so much", "lol ok thanks", "gracias"])
 async def test_thanks_after_an_answer_is_a_thank_you(rt: Runtime, thanks: str) -> None:
-    _, [_, _, reply] = await talk(
+    _, [_, _, reply] = await session_turns(
         clocked(rt, NIGHT), MAPLE, ["can i get a dog? like a 60 lb lab", "what about two cats instead", thanks]
     )
     assert "welcome" in reply.text.lower() and DECLINE not in reply.text, (thanks, reply.text)
@@ -160,7 +145,7 @@ async def test_the_price_is_the_residents_own_building_and_sign_me_up_asks_the_o
     cedar = iter(range(CEDAR, 41, 3))  # a resident of their own each time: an open ticket is not filed twice
     for sign_up in ("sign me up", "ok sign me up then", "i'll take one", "can you set that up for me"):
         for said in variants(spec, sign_up, 2, seed=18):
-            session, [_, price, signed] = await talk(
+            session, [_, price, signed] = await session_turns(
                 orch, next(cedar), ["whats the parking situation, i just got a car", "how much is it a month", said]
             )
             assert "$95 per month" in price.text and "$60" not in price.text, price.text
@@ -182,7 +167,7 @@ _TWO = (
 @pytest.mark.parametrize(("question", "expected"), _TWO)
 async def test_two_questions_get_two_answers(rt: Runtime, spec: Spec, question: str, expected: tuple[str, str]) -> None:
     for said in variants(spec, question, 3, seed=33):
-        _, [reply] = await talk(clocked(rt, NIGHT), MAPLE, [said])
+        _, [reply] = await session_turns(clocked(rt, NIGHT), MAPLE, [said])
         assert all(e.lower() in reply.text.lower() for e in expected), (said, reply.text)
 
 
@@ -202,7 +187,7 @@ async def test_pressing_after_a_noise_complaint_points_to_its_ticket(rt: Runtime
     residents = iter(range(2, 41))  # a resident of their own each time: an open ticket is not filed twice
     for push in _PUSHES:
         for said in variants(spec, push, 2, seed=13):
-            session, [logged, pressed] = await talk(orch, next(residents), [noise, said])
+            session, [logged, pressed] = await session_turns(orch, next(residents), [noise, said])
             rows = await tickets(rt.store.pool, session)
             assert [r["category"] for r in rows] == ["noise"], (said, rows)
             assert f"#{rows[0]['id']}" in logged.text and f"already logged as ticket #{rows[0]['id']}" in pressed.text
@@ -250,7 +235,9 @@ async def test_dont_cancel_move_it_an_hour_later_moves_it_after_the_yes(rt: Runt
                 ids[13],
             )
             orch = clocked(rt, monday)
-            _, [ask, moved, yes] = await talk(orch, customer, ["cancel my repair visit tomorrow pls", said, "yes"])
+            _, [ask, moved, yes] = await session_turns(
+                orch, customer, ["cancel my repair visit tomorrow pls", said, "yes"]
+            )
             assert "Shall I cancel" in ask.text, ask.text
             assert "Cancelled" not in moved.text and "3:00 PM" in moved.text and "10:00 AM" not in moved.text, (
                 said,

@@ -19,39 +19,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
-from seeded import clocked, seeded_runtime, variants
+from seeded import TZ, clocked, seeded_runtime, session_turns, variants
 
-from callcenter.evals.paraphrase import Spec, load_spec
-from callcenter.orchestrator import Orchestrator, TurnResult
+from callcenter.evals.paraphrase import Spec
 from callcenter.runtime import Runtime
 from callcenter.settings import Settings
 
-TZ = ZoneInfo("America/New_York")
 NIGHT = datetime(2026, 12, 2, 3, 0, tzinfo=TZ)  # when the outsider talked to it
-TEMPLATES = Path(__file__).resolve().parents[1] / "evals" / "generated" / "templates.yaml"
 OFFICE = "555-0199"
 DECLINE = ("outside what I can help with", "didn't understand")
-
-
-@pytest.fixture(scope="module")
-def spec() -> Spec:
-    return load_spec(TEMPLATES)
 
 
 @pytest.fixture(scope="module")
 async def rt(server_dsn: str, test_settings: Settings) -> AsyncIterator[Runtime]:
     async with seeded_runtime(server_dsn, test_settings, today=NIGHT.date()) as runtime:
         yield runtime
-
-
-async def talk(orch: Orchestrator, customer: int, turns: list[str]) -> tuple[uuid.UUID, list[TurnResult]]:
-    session = await orch.open_session(channel="test", customer_id=customer)
-    return uuid.UUID(session.id), [await orch.handle_turn(session.id, said) for said in turns]
 
 
 async def tickets(pool: asyncpg.Pool, session: uuid.UUID) -> list[asyncpg.Record]:
@@ -109,7 +94,7 @@ async def test_a_policy_question_its_follow_up_and_who_to_tell(
         for said in variants(spec, first, 2, seed=31):
             follow_up = variants(spec, follow_ups[i % len(follow_ups)], 2, seed=i)[-1]
             who = variants(spec, whos[i % len(whos)], 2, seed=i + 7)[-1]
-            session, [answer, more, office] = await talk(orch, next(residents), [said, follow_up, who])
+            session, [answer, more, office] = await session_turns(orch, next(residents), [said, follow_up, who])
             assert not declined(answer.text) and not declined(more.text), (said, answer.text, follow_up, more.text)
             assert rule in answer.text + more.text, (said, answer.text, more.text)
             assert OFFICE in office.text and "resident portal" not in office.text, (who, office.text)
@@ -128,7 +113,7 @@ async def test_leaving_early_gets_the_rent_rule_not_how_to_pay(rt: Runtime, spec
     opening = ["how much notice do i need to give to move out", "and when do i get my deposit back"]
     for leave in _LEAVE_EARLY:
         for said in variants(spec, leave, 2, seed=5):
-            session, [notice, deposit, early] = await talk(orch, 21, [*opening, said])
+            session, [notice, deposit, early] = await session_turns(orch, 21, [*opening, said])
             assert "60 days" in notice.text and "30 days" in deposit.text, (notice.text, deposit.text)
             assert "rent is still owed through the end of the notice period" in early.text, (said, early.text)
             assert "How to pay rent" not in early.text
@@ -150,7 +135,7 @@ async def test_noise_follow_ups_stay_on_the_ticket(rt: Runtime, spec: Spec) -> N
     for i, tried in enumerate(_TRIED):
         for said in variants(spec, tried, 2, seed=3):
             press = variants(spec, _PRESS[i % len(_PRESS)], 2, seed=i)[-1]
-            session, [logged, added, pressed] = await talk(orch, next(residents), [noise, said, press])
+            session, [logged, added, pressed] = await session_turns(orch, next(residents), [noise, said, press])
             rows = await tickets(rt.store.pool, session)
             assert [r["category"] for r in rows] == ["noise"], (said, rows)
             ticket = f"#{rows[0]['id']}"
@@ -172,13 +157,13 @@ async def test_a_new_question_after_ok_is_not_a_yes(rt: Runtime, spec: Spec) -> 
     orch = clocked(rt, NIGHT)
     for asked in _NEW_QUESTION:
         for said in variants(spec, asked, 2, seed=9):
-            session, [_, miss, hours] = await talk(
+            session, [_, miss, hours] = await session_turns(
                 orch, 9, ["hey how's your day going", "lol do you like the patriots", said]
             )
             assert "connect you with the office" in miss.text, miss.text
             assert "Saturday 10:00 AM to 4:00 PM" in hours.text and not hours.human_handoff, (said, hours.text)
             assert not await handoffs(rt.store.pool, session) and not await tickets(rt.store.pool, session)
-    session, [_, _, yes] = await talk(orch, 9, ["hi", "lol do you like the patriots", "ok sure"])
+    session, [_, _, yes] = await session_turns(orch, 9, ["hi", "lol do you like the patriots", "ok sure"])
     assert yes.human_handoff and await handoffs(rt.store.pool, session) == 1, yes.text
 
 
@@ -193,7 +178,7 @@ async def test_a_person_asked_for_after_a_billing_handoff_is_the_billing_team(rt
         for said in variants(spec, angry, 2, seed=4):
             person = variants(spec, _PERSON[len(said) % 2], 2, seed=2)[-1]
             first = "YOU PEOPLE CHARGED MY CARD TWICE THIS MONTH. I want my money back NOW"
-            session, [refund, _, joined] = await talk(orch, next(residents), [first, said, person])
+            session, [refund, _, joined] = await session_turns(orch, next(residents), [first, said, person])
             assert "billing team" in refund.text and "maintenance" not in joined.text, (said, person, joined.text)
             queues = await rt.store.pool.fetch(
                 "SELECT DISTINCT queue FROM handoffs WHERE session_id = $1 AND kind = 'human'", session
